@@ -1,0 +1,78 @@
+"""cxaudit: experience audits and clue scanning of customer interviews and comments.
+
+The pipeline's stages are functions over tidy DataFrames (schemas in
+:mod:`cxaudit.schemas`)::
+
+    import cxaudit
+    audit = cxaudit.load_audit("data/sample/audit.yml")
+    ing = cxaudit.ingest(audit.inputs, roles=audit.roles)          # documents, turns, rejected
+    ana = cxaudit.analyze(ing.turns)                               # sentences, feelings
+    tags = cxaudit.tag(ana.sentences, ["carbone-clues", "touchpoints"])
+    tables = cxaudit.compare(ing.documents, ana.sentences, tags, ana.feelings, cxaudit.load_desired(audit.desired))
+
+``cxaudit.ingest``, ``cxaudit.analyze`` and ``cxaudit.compare`` are modules
+that can be called like their main function. Heavy dependencies (spaCy,
+matplotlib) load on first use, so ``import cxaudit`` is quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "load_audit",
+    "load_desired",
+    "load_codebook",
+    "ingest",
+    "analyze",
+    "tag",
+    "compare",
+    "run_audit",
+    "plots",
+    "explore",
+    "read_results",
+]
+
+_LAZY = {
+    "load_audit": ("cxaudit.config", "load_audit"),
+    "load_desired": ("cxaudit.desired", "load_desired"),
+    "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
+    "run_audit": ("cxaudit.pipeline", "run_audit"),
+    "ingest": ("cxaudit.ingest", None),
+    "analyze": ("cxaudit.analyze", None),
+    "compare": ("cxaudit.compare", None),
+    "plots": ("cxaudit.plots", None),
+    "explore": ("cxaudit.explore", None),
+}
+
+
+def tag(sentences, codebooks=("carbone-clues", "touchpoints"), *, nlp=None):
+    """Tag the clues in ``sentences`` (schema SENTENCES) with the named codebooks.
+
+    Returns the ``tags`` table (schema TAGS). ``codebooks`` are bundled names,
+    paths, or loaded :class:`~cxaudit.clues.codebook.Codebook` objects.
+    """
+    from .clues.codebook import load_codebook
+    from .clues.tagger import tag as _tag
+
+    books = [load_codebook(c) if isinstance(c, str) else c for c in codebooks]
+    return _tag(sentences, books, nlp=nlp)
+
+
+def read_results(results_dir, table: str):
+    """Read one table of a results folder written by ``cxaudit run`` as a DataFrame."""
+    from .store import read_table
+
+    return read_table(results_dir, table)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        return module if attr is None else getattr(module, attr)
+    raise AttributeError(f"module 'cxaudit' has no attribute {name!r}")

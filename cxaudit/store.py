@@ -1,0 +1,283 @@
+"""The results store: one DuckDB file per audit, replaced atomically.
+
+``DIR/cxaudit.duckdb`` holds every table of a run (see ``docs/architecture.md``).
+A run never writes into the live file: :class:`StoreWriter` builds a new
+database beside it and renames it over the old one only when everything is
+written, so a run killed at any moment leaves the previous results intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+
+from .schemas import SCHEMAS, Schema
+
+__all__ = [
+    "STORE_FILE",
+    "StoreWriter",
+    "connect",
+    "read_table",
+    "list_tables",
+    "write_tables",
+    "store_path",
+    "atomic_write_text",
+    "atomic_write_bytes",
+]
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "cxaudit.duckdb"
+_SQL_TYPES = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}
+
+
+def store_path(out_dir: str | Path) -> Path:
+    """Path of the DuckDB file inside a results folder."""
+    return Path(out_dir) / STORE_FILE
+
+
+def connect(out_dir: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the results store of ``out_dir`` (read-only by default).
+
+    Raises ``FileNotFoundError`` with a hint when the folder holds no results.
+    """
+    path = store_path(out_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run `cxaudit run … --out {out_dir}` first")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def list_tables(out_dir: str | Path) -> list[str]:
+    """Names of the tables in the store."""
+    with connect(out_dir) as con:
+        return sorted(r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall())
+
+
+def read_table(out_dir: str | Path, name: str, *, where: str | None = None, params: list | None = None) -> pd.DataFrame:
+    """Read one table into a DataFrame (optionally filtered by a parameterised WHERE clause)."""
+    with connect(out_dir) as con:
+        if name not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            raise KeyError(f"table {name!r} is not in {store_path(out_dir)}")
+        sql = f'SELECT * FROM "{name}"' + (f" WHERE {where}" if where else "")
+        df = con.execute(sql, params or []).df()
+    schema = SCHEMAS.get(name)
+    if schema is not None:
+        from .schemas import conform
+
+        df = conform(df, schema)
+    return df
+
+
+def _ddl(schema: Schema) -> str:
+    cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in schema.columns)
+    return f'CREATE TABLE "{schema.name}" ({cols})'
+
+
+class StoreWriter:
+    """Write a complete new store for ``out_dir`` and swap it in atomically.
+
+    Use as a context manager::
+
+        with StoreWriter(out_dir) as w:
+            w.append("documents", docs)
+            ...
+        # on a clean exit the new file replaces DIR/cxaudit.duckdb;
+        # on an exception it is deleted and the old store is untouched.
+
+    ``previous`` (when an old store exists) is attached read-only as
+    ``prev`` so unchanged rows can be copied with :meth:`copy_previous`.
+    """
+
+    def __init__(self, out_dir: str | Path):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cxaudit-", suffix=".duckdb.tmp", dir=self.out_dir)
+        os.close(fd)
+        os.unlink(tmp)  # DuckDB must create the file itself
+        self.tmp_path = Path(tmp)
+        self.con = duckdb.connect(str(self.tmp_path))
+        self._created: set[str] = set()
+        self.has_previous = store_path(self.out_dir).is_file()
+        if self.has_previous:
+            self.con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
+
+    # -- writing -------------------------------------------------------
+    def _ensure(self, name: str, df: pd.DataFrame | None = None) -> None:
+        if name in self._created:
+            return
+        schema = SCHEMAS.get(name)
+        if schema is not None:
+            self.con.execute(_ddl(schema))
+        elif df is not None:
+            self.con.register("_cx_new", df)
+            self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _cx_new LIMIT 0')
+            self.con.unregister("_cx_new")
+        else:
+            raise ValueError(f"cannot create table {name!r} without a schema or a DataFrame")
+        self._created.add(name)
+
+    def append(self, name: str, df: pd.DataFrame) -> None:
+        """Append rows (columns matched by name) to table ``name``, creating it if needed."""
+        self._ensure(name, df)
+        if df is None or len(df) == 0:
+            return
+        schema = SCHEMAS.get(name)
+        if schema is not None:
+            df = df[[c for c in schema.names if c in df.columns]]
+        self.con.register("_cx_new", df)
+        try:
+            self.con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _cx_new')
+        finally:
+            self.con.unregister("_cx_new")
+
+    def replace(self, name: str, df: pd.DataFrame) -> None:
+        """Create table ``name`` holding exactly ``df`` (dropping what was there)."""
+        if name in self._created:
+            self.con.execute(f'DROP TABLE "{name}"')
+            self._created.discard(name)
+        self.append(name, df)
+
+    def ensure_tables(self, names: Iterable[str]) -> None:
+        """Create the (schema-known) tables that received no rows, so readers always find them."""
+        for name in names:
+            self._ensure(name)
+
+    def previous_tables(self) -> set[str]:
+        if not self.has_previous:
+            return set()
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'prev'"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def read_previous(self, name: str) -> pd.DataFrame | None:
+        """The previous store's table, or None."""
+        if name not in self.previous_tables():
+            return None
+        return self.con.execute(f'SELECT * FROM prev."{name}"').df()
+
+    def copy_previous(self, name: str, doc_ids: list[str]) -> int:
+        """Copy the previous store's rows of ``name`` whose doc_id is in ``doc_ids``; returns the count."""
+        self._ensure(name)
+        if not doc_ids or name not in self.previous_tables():
+            return 0
+        keep = pd.DataFrame({"doc_id": pd.Series(doc_ids, dtype="string")})
+        self.con.register("_cx_keep", keep)
+        try:
+            cols = ", ".join(f'"{c}"' for c in SCHEMAS[name].names) if name in SCHEMAS else "*"
+            prev_cols = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog='prev' AND table_name=?",
+                [name]).fetchall()}
+            if name in SCHEMAS and not set(SCHEMAS[name].names) <= prev_cols:
+                return 0  # the old store predates a schema change: re-analyse instead
+            before = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            self.con.execute(
+                f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM prev."{name}" '
+                f"WHERE doc_id IN (SELECT doc_id FROM _cx_keep)"
+            )
+            after = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+        finally:
+            self.con.unregister("_cx_keep")
+        return after - before
+
+    def count(self, name: str) -> int:
+        if name not in self._created:
+            return 0
+        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Read back a table written so far (e.g. for the compare stage)."""
+        self._ensure(name)
+        return self.con.execute(f'SELECT * FROM "{name}"').df()
+
+    # -- finishing -----------------------------------------------------
+    def commit(self) -> Path:
+        """Close the new database and move it over the live one."""
+        if self.has_previous:
+            self.con.execute("DETACH prev")
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        final = store_path(self.out_dir)
+        os.replace(self.tmp_path, final)
+        _fsync_dir(self.out_dir)
+        return final
+
+    def abort(self) -> None:
+        """Drop the half-written database; the live store is untouched."""
+        try:
+            self.con.close()
+        except Exception:  # noqa: BLE001 - already closed or broken: nothing to save
+            pass
+        for p in (self.tmp_path, Path(str(self.tmp_path) + ".wal")):
+            p.unlink(missing_ok=True)
+
+    def __enter__(self) -> "StoreWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write ``tables`` as a complete new store of ``out_dir`` (atomically); returns its path."""
+    with StoreWriter(out_dir) as w:
+        for name, df in tables.items():
+            w.replace(name, df)
+    return store_path(out_dir)
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv_atomic(path: str | Path, df: pd.DataFrame) -> Path:
+    """Write a DataFrame as CSV atomically (no index)."""
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+    return atomic_write_text(path, buf.getvalue())

@@ -1,0 +1,63 @@
+"""Safe YAML loading that remembers where things were written.
+
+Configuration files (audit.yml, desired.yml, codebooks) are edited by hand,
+so errors must name the file and the line. :func:`load_yaml` parses with
+``yaml.SafeLoader`` (no arbitrary Python objects) and returns plain dicts and
+lists; :func:`line_of` gives the 1-based line where a mapping started.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["LineDict", "YamlError", "load_yaml", "line_of"]
+
+
+class YamlError(ValueError):
+    """The file is not valid YAML (message names the file and line)."""
+
+
+class LineDict(dict):
+    """A dict that remembers the line its mapping started on (``__line__``)."""
+
+    __line__: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    mapping = LineDict(loader.construct_mapping(node, deep=True))
+    mapping.__line__ = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse ``path`` safely; mappings come back as :class:`LineDict`.
+
+    Raises :class:`YamlError` naming the file, line and column for syntax
+    errors and for tags such as ``!!python/object`` that safe loading refuses,
+    and ``FileNotFoundError`` when the file does not exist.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise YamlError(f"{where}: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"{path}: {exc}") from None
+
+
+def line_of(obj: Any) -> int | None:
+    """The line a mapping loaded by :func:`load_yaml` started on, else None."""
+    return getattr(obj, "__line__", None)

@@ -1,0 +1,53 @@
+import pandas as pd
+import pytest
+
+from cxaudit.schemas import DOCUMENTS, TURNS, empty
+from cxaudit.store import StoreWriter, list_tables, read_table, store_path, write_tables
+
+
+def docs(ids):
+    return pd.DataFrame({"doc_id": ids, "source": "s.txt", "kind": "interview", "content_hash": "h"})
+
+
+def turns(ids):
+    return pd.DataFrame({"doc_id": ids, "turn_id": 0, "role": "participant", "text": [f"text of {i}" for i in ids]})
+
+
+def test_store_round_trip_keeps_schema_types(tmp_path):
+    write_tables(tmp_path, {"documents": docs(["a", "b"]), "turns": turns(["a", "b"]), "extra": pd.DataFrame({"x": [1]})})
+    assert {"documents", "turns", "extra"} <= set(list_tables(tmp_path))
+    back = read_table(tmp_path, "turns")
+    assert list(back.columns) == TURNS.names
+    assert back["turn_id"].dtype == "Int64" and back["text"].tolist() == ["text of a", "text of b"]
+
+
+def test_store_empty_tables_keep_columns(tmp_path):
+    with StoreWriter(tmp_path) as w:
+        w.ensure_tables(["documents"])
+    assert list(read_table(tmp_path, "documents").columns) == DOCUMENTS.names
+
+
+def test_store_failed_write_leaves_previous_intact(tmp_path):
+    write_tables(tmp_path, {"documents": docs(["a"])})
+    with pytest.raises(RuntimeError):
+        with StoreWriter(tmp_path) as w:
+            w.replace("documents", docs(["x", "y", "z"]))
+            raise RuntimeError("killed half way")
+    assert read_table(tmp_path, "documents")["doc_id"].tolist() == ["a"]
+    assert [p.name for p in tmp_path.iterdir()] == [store_path(tmp_path).name]  # no temp files left
+
+
+def test_store_copy_previous_rows(tmp_path):
+    write_tables(tmp_path, {"turns": turns(["a", "b", "c"])})
+    with StoreWriter(tmp_path) as w:
+        assert w.copy_previous("turns", ["a", "c", "zzz"]) == 2
+        w.append("turns", turns(["d"]))
+    assert sorted(read_table(tmp_path, "turns")["doc_id"]) == ["a", "c", "d"]
+
+
+def test_store_read_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cxaudit run"):
+        read_table(tmp_path, "documents")
+    write_tables(tmp_path, {"documents": empty(DOCUMENTS)})
+    with pytest.raises(KeyError, match="nope"):
+        read_table(tmp_path, "nope")
