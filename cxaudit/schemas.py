@@ -271,3 +271,21 @@ def validate(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
                     f"{schema.name}.{c.name}: unexpected value(s) {sorted(vals)[:5]}; expected one of {list(c.allowed)}"
                 )
     return out
+
+
+def tables_markdown() -> str:
+    """All schemas as one Markdown document (``docs/tables.md`` is generated from it)."""
+    parts = [
+        "# Tables",
+        "",
+        "Generated from `cxaudit/schemas.py` (`python -c \"import cxaudit.schemas as s; print(s.tables_markdown())\"`);",
+        "a test keeps this page and the code in step. The compare stage's extra tables (motif, scorecards, nps,",
+        "drivers, waves, clue_map) are documented in `docs/compare.md`.",
+        "",
+        "Offsets: `sentences` offsets index the turn text; `tags` and `feelings` offsets index the sentence",
+        "text, so `sentence.text[start_char:end_char] == evidence`.",
+    ]
+    for schema in SCHEMAS.values():
+        key = ", ".join(schema.key)
+        parts += ["", f"## {schema.name}", "", f"{schema.description} Key: {key}.", "", schema.to_markdown()]
+    return "\n".join(parts) + "\n"

@@ -99,7 +99,8 @@ class StoreWriter:
     def __init__(self, out_dir: str | Path):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cxaudit-", suffix=".duckdb.tmp", dir=self.out_dir)
+        _remove_stale_temp_files(self.out_dir)
+        fd, tmp = tempfile.mkstemp(prefix=f".cxaudit-{os.getpid()}-", suffix=".duckdb.tmp", dir=self.out_dir)
         os.close(fd)
         os.unlink(tmp)  # DuckDB must create the file itself
         self.tmp_path = Path(tmp)
@@ -235,6 +236,28 @@ def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
         for name, df in tables.items():
             w.replace(name, df)
     return store_path(out_dir)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temp_files(out_dir: Path) -> None:
+    """Delete half-written stores left by runs that were killed (their process is gone)."""
+    for tmp in out_dir.glob(".cxaudit-*.duckdb.tmp*"):
+        try:
+            pid = int(tmp.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            log.info("removing %s left by an interrupted run", tmp)
+            tmp.unlink(missing_ok=True)
 
 
 def _sql_str(path: Path) -> str:

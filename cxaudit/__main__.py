@@ -1,0 +1,5 @@
+"""``python -m cxaudit`` runs the command line."""
+
+from .cli import app
+
+app(prog_name="cxaudit")

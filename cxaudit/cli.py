@@ -1,0 +1,365 @@
+"""The ``cxaudit`` command line (Typer). Each command parses arguments and calls the package.
+
+Exit status: 0 success; 1 usage or configuration error (the message says what
+to fix); 2 the run finished but some input was rejected (see rejected.csv).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(
+    name="cxaudit",
+    help="Experience audits and clue scanning of customer interviews and comments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+codebook_app = typer.Typer(help="List, show, check and export codebooks.", no_args_is_help=True)
+coding_app = typer.Typer(help="Manual coding round trip: export sentences for correction, import them back.",
+                         no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(coding_app, name="coding")
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING,
+                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def _config_from_args(inputs: list[str], config: Optional[Path], **opts):
+    from .config import AuditConfig, ConfigError, load_audit
+    from .ingest.spec import InputSpec
+
+    if config is None and len(inputs) == 1 and inputs[0].endswith((".yml", ".yaml")):
+        config, inputs = Path(inputs[0]), []
+    overrides = {k: v for k, v in opts.items() if v is not None}
+    try:
+        if config is not None:
+            if inputs:
+                _fail("give either --config audit.yml or input files, not both")
+            return load_audit(config, **overrides)
+    except ConfigError as exc:
+        _fail(f"{exc}\nFix the audit file and run again.")
+    if not inputs:
+        _fail("no inputs: give files or folders to read, or --config audit.yml (see `cxaudit run --help`)")
+    spec_keys = ("kind", "text_column", "id_column", "score_column", "meta_columns")
+    spec_opts = {k: overrides.pop(k) for k in spec_keys if k in overrides}
+    specs = [InputSpec(path=str(Path(p).resolve()), base_dir=str(Path.cwd()), **spec_opts) for p in inputs]
+    return AuditConfig(inputs=specs, **overrides)
+
+
+@app.command()
+def run(
+    inputs: List[str] = typer.Argument(None, help="Files, folders or globs to read (or one audit.yml)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Audit file (audit.yml)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder [default: results/ beside audit.yml]."),
+    text_column: Optional[str] = typer.Option(None, help="Comment tables: the column holding the text."),
+    id_column: Optional[str] = typer.Option(None, help="Comment tables: the id column (becomes doc_id)."),
+    score_column: Optional[str] = typer.Option(None, help="Comment tables: a 0–10 score column (e.g. NPS)."),
+    meta_column: Optional[List[str]] = typer.Option(None, help="Comment tables: metadata column to keep (repeatable)."),
+    kind: Optional[str] = typer.Option(None, help="Kind of document: interview, comment, review, chat, …"),
+    wave: Optional[str] = typer.Option(None, help="Wave label recorded for every document (e.g. 2026-Q3)."),
+    model: Optional[str] = typer.Option(None, help="spaCy pipeline: auto, blank, or an installed name/path."),
+    codebook: Optional[List[str]] = typer.Option(None, help="Codebook name or path (repeatable)."),
+    desired: Optional[Path] = typer.Option(None, help="desired.yml (the experience motif and targets)."),
+    tagger: Optional[Path] = typer.Option(None, help="A learned tagger made by `cxaudit train`."),
+    threshold: Optional[float] = typer.Option(None, help="Learned tagger probability threshold."),
+    redact: Optional[bool] = typer.Option(None, "--redact/--no-redact", help="Replace PII with placeholders."),
+    workers: int = typer.Option(1, help="Worker processes for the analysis."),
+    engine: str = typer.Option("local", help="local or dask."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://HOST:PORT)."),
+    full: bool = typer.Option(False, "--full", help="Re-analyse every document, ignoring the previous results."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; errors only."),
+) -> None:
+    """Read the inputs, analyse and tag them, compare with the desired experience, and store the results."""
+    _setup_logging(quiet)
+    cfg = _config_from_args(
+        inputs or [], config, text_column=text_column, id_column=id_column, score_column=score_column,
+        meta_columns=meta_column or None, kind=kind, wave=wave, model=model,
+        codebooks=codebook or None, desired=str(desired.resolve()) if desired else None,
+        tagger=str(tagger.resolve()) if tagger else None, threshold=threshold, redact=redact,
+    )
+    if out is None:
+        if cfg.path is None:
+            _fail("--out DIR is required when no audit.yml is given")
+        out = cfg.base_dir / "results"
+    if engine not in ("local", "dask"):
+        _fail(f"--engine must be local or dask, not {engine!r}")
+    from .pipeline import run_audit
+
+    bar = None
+    if not quiet:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=0, unit="turn", desc="analysing", leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        result = run_audit(cfg, out, full=full, workers=workers, engine=engine, scheduler=scheduler,
+                           progress=progress)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    if not quiet:
+        typer.echo(
+            f"{result.n_documents} documents, {result.n_turns} turns, {result.n_sentences} sentences, "
+            f"{result.n_tags} tags ({result.n_analysed} analysed, {result.n_reused} unchanged) "
+            f"in {result.seconds:.1f} s"
+        )
+        typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
+    if result.n_rejected:
+        typer.secho(f"{result.n_rejected} input problem(s); see {Path(out) / 'rejected.csv'}:",
+                    fg=typer.colors.YELLOW, err=True)
+        for row in result.rejected.head(20).itertuples():
+            where = f"{row.path}:{row.line}" if row.line is not None and str(row.line) != "<NA>" else row.path
+            typer.echo(f"  {where}: {row.reason}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def export(
+    results: Path = typer.Argument(..., help="Results folder written by `cxaudit run`."),
+    format: str = typer.Option("csv", "--format", "-f", help="csv, xlsx, parquet or qdpx."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file or folder."),
+    table: Optional[List[str]] = typer.Option(None, help="Only these tables (repeatable)."),
+) -> None:
+    """Export the results tables (formula-safe CSV/XLSX, Parquet, or a REFI-QDA project)."""
+    _setup_logging(False)
+    try:
+        if format == "qdpx":
+            from .clues.qdpx import export_qdpx
+
+            export_qdpx(results, out)
+        else:
+            from .export import export_store
+
+            export_store(results, format, out, tables=table)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {out}")
+
+
+@codebook_app.command("list")
+def codebook_list() -> None:
+    """List the bundled codebooks."""
+    from .clues.codebook import list_codebooks
+
+    typer.echo(list_codebooks().to_string(index=False))
+
+
+@codebook_app.command("show")
+def codebook_show(name: str = typer.Argument(..., help="Bundled name or path.")) -> None:
+    """Show a codebook's codes, clue types and patterns."""
+    from .clues.codebook import CodebookError, codebook_report, load_codebook
+
+    try:
+        typer.echo(codebook_report(load_codebook(name)))
+    except (CodebookError, FileNotFoundError) as exc:
+        _fail(str(exc))
+
+
+@codebook_app.command("check")
+def codebook_check(path: Path = typer.Argument(..., help="Codebook YAML file.")) -> None:
+    """Validate a codebook file; lists every problem with its line."""
+    from .clues.codebook import check_codebook
+
+    problems = check_codebook(path)
+    if problems:
+        for p in problems:
+            typer.echo(p, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{path}: ok")
+
+
+@codebook_app.command("export")
+def codebook_export(
+    name: str = typer.Argument(..., help="Bundled name or path."),
+    out: Path = typer.Option(..., "--out", "-o", help=".csv or .xlsx"),
+) -> None:
+    """Export a codebook as a readable table."""
+    from .clues.codebook import CodebookError, load_codebook
+    from .export import neutralise_formulas
+    from .store import atomic_write_bytes
+
+    try:
+        frame = neutralise_formulas(load_codebook(name).to_frame())
+    except (CodebookError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    if out.suffix.lower() == ".xlsx":
+        import io
+
+        buf = io.BytesIO()
+        frame.to_excel(buf, index=False)
+        atomic_write_bytes(out, buf.getvalue())
+    else:
+        atomic_write_bytes(out, frame.to_csv(index=False).encode("utf-8"))
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def train(
+    coded: Path = typer.Argument(..., help="Coded sentences (CSV/JSONL: text, code[, polarity])."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the trained tagger."),
+    codebook: Optional[List[str]] = typer.Option(None, help="Codebook(s) the codes come from (for clue types)."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
+    _setup_logging(False)
+    from .clues.learn import load_coded, train as train_tagger
+
+    try:
+        report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()))
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    typer.echo(str(report))
+    typer.echo(f"tagger saved to {out}; use it with `cxaudit run … --tagger {out}`")
+
+
+@app.command()
+def agree(
+    a: Path = typer.Argument(..., help="Reference coding (CSV: sentence_id, code)."),
+    b: Path = typer.Argument(..., help="Other coding (CSV: sentence_id, code)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the table to this CSV."),
+) -> None:
+    """Agreement between two codings: per-code Cohen's kappa, Krippendorff's alpha, P/R/F1."""
+    import pandas as pd
+
+    from .clues.agree import agreement
+
+    try:
+        table = agreement(pd.read_csv(a, dtype=str), pd.read_csv(b, dtype=str))
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    if out:
+        from .store import write_csv_atomic
+
+        write_csv_atomic(out, table)
+    typer.echo(table.to_string(index=False))
+
+
+@coding_app.command("export")
+def coding_export(
+    results: Path = typer.Argument(..., help="Results folder."),
+    out: Path = typer.Option(..., "--out", "-o", help=".csv or .xlsx for the researcher to correct."),
+) -> None:
+    """Export sentences with their tags for manual correction."""
+    from .clues.coding import export_for_coding
+    from .store import read_table
+
+    export_for_coding(read_table(results, "sentences"), read_table(results, "tags"), out)
+    typer.echo(f"wrote {out}")
+
+
+@coding_app.command("import")
+def coding_import(
+    corrected: Path = typer.Argument(..., help="The corrected file."),
+    out: Path = typer.Option(..., "--out", "-o", help="CSV of manual tags (method=manual)."),
+) -> None:
+    """Import a corrected coding file as manual tags (also usable as training data)."""
+    from .clues.coding import import_coding
+    from .store import write_csv_atomic
+
+    try:
+        tags = import_coding(corrected)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    write_csv_atomic(out, tags)
+    typer.echo(f"{len(tags)} manual tags written to {out}")
+
+
+@app.command()
+def dashboard(
+    results: Path = typer.Argument(..., help="Results folder written by `cxaudit run`."),
+    port: Optional[int] = typer.Option(None, help="Port [default: a free one]."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (127.0.0.1 keeps it on this machine)."),
+) -> None:
+    """Serve the Voila dashboard over a results folder and print its URL."""
+    from .dashboard import serve
+
+    if not (results / "cxaudit.duckdb").is_file():
+        _fail(f"{results} holds no results; run `cxaudit run … --out {results}` first")
+    serve(results, host=host, port=port)
+
+
+@app.command()
+def report(
+    results: Path = typer.Argument(..., help="Results folder written by `cxaudit run`."),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+) -> None:
+    """Write a self-contained HTML report (opens from an e-mail attachment)."""
+    from .report import write_report
+
+    try:
+        path = write_report(results, out)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def init(directory: Path = typer.Argument(..., help="Folder for the new audit.")) -> None:
+    """Scaffold a new audit: audit.yml, desired.yml, an editable codebook, input and results folders."""
+    from .scaffold import init_audit
+
+    try:
+        made = init_audit(directory)
+    except FileExistsError as exc:
+        _fail(str(exc))
+    for p in made:
+        typer.echo(f"created {p}")
+    typer.echo(f"next: put transcripts in {directory / 'inputs'} and run `cxaudit run {directory / 'audit.yml'}`")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("results/sample"), "--out", "-o", help="Results folder for the sample audit."),
+    serve_dashboard: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard afterwards."),
+    port: Optional[int] = typer.Option(None, help="Dashboard port [default: a free one]."),
+) -> None:
+    """Run the bundled sample audit (Harbour Bank, fictional) and serve its dashboard."""
+    audit = SAMPLE_DIR / "audit.yml"
+    if not audit.is_file():
+        _fail(f"sample audit not found at {audit} (run from a source checkout)")
+    try:
+        run(inputs=[], config=audit, out=out, text_column=None, id_column=None, score_column=None,
+            meta_column=None, kind=None, wave=None, model=None, codebook=None, desired=None, tagger=None,
+            threshold=None, redact=None, workers=1, engine="local", scheduler=None, full=False, quiet=False)
+    except typer.Exit as exc:
+        if exc.exit_code not in (0, 2):
+            raise
+    report_path = out / "report.html"
+    from .report import write_report
+
+    write_report(out, report_path)
+    typer.echo(f"report: {report_path.resolve()}")
+    if serve_dashboard and os.environ.get("CXAUDIT_NO_SERVE") != "1":
+        dashboard(results=out, port=port, host="127.0.0.1")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

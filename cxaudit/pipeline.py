@@ -1,0 +1,250 @@
+"""``cxaudit run``: ingest → redact → analyse + tag → compare → store, incrementally.
+
+A document is re-analysed only when its (redacted) content or an analysis
+setting changed (cxaudit version, model, codebooks, learned tagger); the rows
+of unchanged documents are copied from the previous store. The compare stage
+always runs on the complete tables (it is cheap and depends on every
+document). Everything is written into a new store that replaces the old one
+atomically at the end, so an interrupted run loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import __version__
+from .config import AuditConfig
+from .engine import PipelineSpec, analysed_turns, process
+from .schemas import DOCUMENTS, REJECTED, TURNS, validate
+from .store import StoreWriter, atomic_write_text, write_csv_atomic
+
+__all__ = ["RunResult", "run_audit", "analysis_fingerprint"]
+
+log = logging.getLogger(__name__)
+
+_ANALYSIS_TABLES = ("sentences", "feelings", "tags")
+
+
+@dataclass
+class RunResult:
+    """What a run did (also recorded as one row of the ``runs`` table)."""
+
+    run_id: str
+    out_dir: Path
+    n_documents: int = 0
+    n_turns: int = 0
+    n_sentences: int = 0
+    n_tags: int = 0
+    n_rejected: int = 0
+    n_analysed: int = 0
+    n_reused: int = 0
+    n_removed: int = 0
+    seconds: float = 0.0
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.n_rejected else 0
+
+
+def _file_digest(path: str | Path) -> str:
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        for f in sorted(q for q in p.rglob("*") if q.is_file()):
+            h.update(str(f.relative_to(p)).encode())
+            h.update(f.read_bytes())
+    elif p.is_file():
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def analysis_fingerprint(config: AuditConfig, base_model: str) -> str:
+    """Hash of every setting that changes per-document analysis results."""
+    from .clues.codebook import load_codebook
+
+    parts = {
+        "version": __version__,
+        "model": base_model,
+        "redact": config.redact,
+        "codebooks": [(ref, _file_digest(load_codebook(ref).path)) for ref in config.codebooks],
+        "tagger": _file_digest(config.tagger) if config.tagger else None,
+        "threshold": config.threshold,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
+    """One fingerprint per document from its stored turns (after redaction) and the settings."""
+    if turns.empty:
+        return pd.DataFrame({"doc_id": pd.Series([], dtype="string"), "fingerprint": pd.Series([], dtype="string")})
+    key = (turns["turn_id"].astype(str) + "\x1f" + turns["speaker"].fillna("").astype(str) + "\x1f"
+           + turns["role"].astype(str) + "\x1f" + turns["text"].astype(str))
+    per_doc = key.groupby(turns["doc_id"], sort=False).agg("\x1e".join)
+    fp = [hashlib.sha256((settings_hash + v).encode()).hexdigest() for v in per_doc.to_numpy()]
+    return pd.DataFrame({"doc_id": per_doc.index.astype("string"), "fingerprint": pd.array(fp, dtype="string")})
+
+
+def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, out_dir: Path):
+    from .redact import redact
+
+    red = redact(documents, turns)
+    private = out_dir / "private"
+    private.mkdir(parents=True, exist_ok=True)
+    write_csv_atomic(private / "redaction-map.csv", red.mapping)
+    atomic_write_text(
+        private / "README.txt",
+        "This folder maps redaction placeholders back to real names, e-mail addresses and numbers.\n"
+        "Keep it private: do not share it with the dashboard or the report.\n",
+    )
+    return red.documents, red.turns
+
+
+def _learned_tags(config: AuditConfig, sentences: pd.DataFrame) -> pd.DataFrame | None:
+    if not config.tagger or sentences.empty:
+        return None
+    from .clues.learn import LearnedTagger
+
+    tagger = LearnedTagger.load(config.tagger)
+    return tagger.predict(sentences, threshold=config.threshold)
+
+
+def _compare(config: AuditConfig, w: StoreWriter) -> None:
+    from .compare import compare
+    from .desired import Desired, load_desired
+
+    desired = load_desired(config.desired) if config.desired else Desired.default()
+    tables = compare(
+        w.table("documents"), w.table("sentences"), w.table("tags"), w.table("feelings"), desired,
+    )
+    for name, df in tables.items():
+        w.replace(name, df)
+
+
+def run_audit(
+    config: AuditConfig,
+    out_dir: str | Path,
+    *,
+    full: bool = False,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run the whole audit described by ``config`` into ``out_dir``.
+
+    ``progress(done_turns, total_turns)`` is called after each batch. Returns a
+    :class:`RunResult`; the store and ``rejected.csv`` are written atomically.
+    """
+    from .ingest import ingest
+    from .nlp import build_pipeline
+
+    t0 = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = RunResult(run_id=uuid.uuid4().hex[:12], out_dir=out_dir)
+
+    ing = ingest(config.inputs, roles=config.roles, wave=config.wave)
+    documents = validate(ing.documents, DOCUMENTS)
+    turns = validate(ing.turns, TURNS)
+    rejected = validate(ing.rejected, REJECTED)
+    if config.redact and not documents.empty:
+        documents, turns = _redact(config, documents, turns, out_dir)
+        documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
+
+    nlp = build_pipeline(config.model)
+    base_model = str(getattr(nlp, "meta", {}).get("cxaudit_base", config.model))
+    spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
+    fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
+
+    with StoreWriter(out_dir) as w:
+        prev = None if full else w.read_previous("doc_state")
+        if prev is not None and not prev.empty:
+            merged = fingerprints.merge(prev[["doc_id", "fingerprint"]], on="doc_id", suffixes=("", "_prev"))
+            reused = merged.loc[merged["fingerprint"] == merged["fingerprint_prev"], "doc_id"].tolist()
+            result.n_removed = int((~prev["doc_id"].isin(fingerprints["doc_id"])).sum())
+        else:
+            reused = []
+        for name in _ANALYSIS_TABLES:
+            w.copy_previous(name, reused)
+        w.ensure_tables(_ANALYSIS_TABLES)
+        reused_set = set(reused)
+        todo = turns[~turns["doc_id"].isin(reused_set)]
+        total = len(analysed_turns(todo))
+        done = 0
+        for tables in process(todo, spec, workers=workers, batch_size=config.batch_size,
+                              engine=engine, scheduler=scheduler):
+            w.append("sentences", tables.sentences)
+            w.append("feelings", tables.feelings)
+            w.append("tags", tables.tags)
+            learned = _learned_tags(config, tables.sentences)
+            if learned is not None:
+                w.append("tags", learned)
+            done += tables.n_turns
+            if progress:
+                progress(done, total)
+        result.n_reused = len(reused_set)
+        result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
+
+        w.replace("documents", documents)
+        w.replace("turns", turns)
+        w.replace("rejected", rejected)
+        w.replace("doc_state", fingerprints)
+        _compare(config, w)
+
+        result.n_documents = len(documents)
+        result.n_turns = len(turns)
+        result.n_sentences = w.count("sentences")
+        result.n_tags = w.count("tags")
+        result.n_rejected = len(rejected)
+        result.rejected = rejected
+        result.seconds = time.perf_counter() - t0
+        runs = w.read_previous("runs")
+        row = _run_row(config, result, started, base_model, engine, workers, full)
+        w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
+        w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run"],
+                                        "value": [config.name, __version__, result.run_id]}))
+    write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
+    return result
+
+
+def _run_row(config, result, started, base_model, engine, workers, full) -> pd.DataFrame:
+    import spacy
+
+    return pd.DataFrame([{
+        "run_id": result.run_id,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(result.seconds, 3),
+        "cxaudit_version": __version__,
+        "spacy_version": spacy.__version__,
+        "python_version": platform.python_version(),
+        "model": base_model,
+        "engine": engine,
+        "workers": workers,
+        "full": full,
+        "config": config.path,
+        "settings": json.dumps(config.settings(), sort_keys=True),
+        "inputs": json.dumps([s.path for s in config.inputs]),
+        "n_documents": result.n_documents,
+        "n_turns": result.n_turns,
+        "n_sentences": result.n_sentences,
+        "n_tags": result.n_tags,
+        "n_analysed": result.n_analysed,
+        "n_reused": result.n_reused,
+        "n_removed": result.n_removed,
+        "n_rejected": result.n_rejected,
+        "rejected": json.dumps(result.rejected[["path", "reason"]].astype(str).to_dict("records")),
+    }])
