@@ -1,0 +1,202 @@
+"""The rule tagger: codebooks compiled into spaCy ``span_ruler`` components, and tag rows.
+
+Each codebook becomes one ``span_ruler`` named ``cx_ruler_<codebook>`` writing the span group
+``doc.spans["cx_<codebook>"]`` (overlapping spans allowed; ``span.label_`` is the code id and
+``span.id_`` the codebook name):
+
+* ``phrases`` are phrase patterns matched on lower-cased text (PhraseMatcher, attr LOWER);
+* ``lemmas`` are expanded into every lower-cased form that spaCy's English lookup table maps to
+  the lemma ("wait" → wait, waits, waited, waiting) and matched like phrases, so "Waited" and
+  "WAITING" match without depending on the (case-sensitive) lookup lemmatizer;
+* ``tokens`` are spaCy Matcher patterns (slower: use them only where phrases cannot do).
+
+A last component, ``cx_codebook_info``, stores which codebooks were compiled on
+``doc._.cx_codebooks`` so that :func:`tag_rows` can turn spans into ``tags`` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from cxaudit.clues import _rules
+from cxaudit.clues._rules import lemma_forms
+from cxaudit.clues.codebook import Codebook, load_codebook
+from cxaudit.schemas import SENTENCES, TAGS, conform, validate
+
+__all__ = ["add_codebooks", "tag_rows", "tag", "ruler_name", "spans_key", "codebook_patterns", "default_nlp"]
+
+INFO_PIPE = "cx_codebook_info"
+
+
+def ruler_name(codebook_name: str) -> str:
+    """Name of the span_ruler component compiled from a codebook."""
+    return f"cx_ruler_{codebook_name}"
+
+
+def spans_key(codebook_name: str) -> str:
+    """Key of ``doc.spans`` holding a codebook's matches."""
+    return f"cx_{codebook_name}"
+
+
+def codebook_patterns(codebook: Codebook) -> list[dict]:
+    """SpanRuler patterns ``{"label": code id, "pattern": …, "id": codebook name}`` of a codebook.
+
+    Phrases are lower-cased; each lemma contributes one phrase per inflected form; token
+    patterns are passed through. Duplicate phrase patterns of a code are dropped.
+    """
+    patterns: list[dict] = []
+    for code in codebook.codes:
+        phrases = {p.lower() for p in code.phrases}
+        for lemma in code.lemmas:
+            phrases.update(lemma_forms(lemma))
+        patterns.extend({"label": code.id, "pattern": p, "id": codebook.name} for p in sorted(phrases))
+        patterns.extend({"label": code.id, "pattern": [dict(t) for t in tok], "id": codebook.name}
+                        for tok in code.tokens)
+    return patterns
+
+
+def _code_info(codebook: Codebook) -> dict[str, tuple[str, str | None]]:
+    return {c.id: (c.clue_type, c.touchpoint) for c in codebook.codes}
+
+
+@Language.factory(INFO_PIPE, default_config={"codebooks": []}, assigns=["doc._.cx_codebooks"])
+def make_codebook_info(nlp: Language, name: str, codebooks: list[str]) -> "CodebookInfo":
+    """Factory of the component recording the compiled codebooks on each Doc."""
+    return CodebookInfo(codebooks)
+
+
+class CodebookInfo:
+    """Sets ``doc._.cx_codebooks``: {codebook name: {code id: (clue_type, default touchpoint)}}."""
+
+    def __init__(self, codebooks: Sequence[str]):
+        self.refs = list(codebooks)
+        self.info = {}
+        for ref in self.refs:
+            cb = load_codebook(ref)
+            self.info[cb.name] = _code_info(cb)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.cx_codebooks = self.info
+        return doc
+
+
+if not Doc.has_extension("cx_codebooks"):
+    Doc.set_extension("cx_codebooks", default=None)
+
+
+def _ref(codebook: Codebook) -> str:
+    return str(codebook.path) if codebook.path is not None else codebook.name
+
+
+def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_filter: dict | None = None) -> None:
+    """Compile ``codebooks`` (objects, bundled names or paths) into span_ruler components
+    appended to ``nlp``; a codebook already compiled is replaced.
+
+    ``spans_filter`` is an optional registered-function config for SpanRuler, e.g.
+    ``{"@misc": "spacy.first_longest_spans_filter.v1"}``; the default keeps every overlapping span.
+    """
+    books = [load_codebook(cb) for cb in codebooks]
+    refs: dict[str, str] = {}
+    if INFO_PIPE in nlp.pipe_names:
+        for ref in nlp.get_pipe(INFO_PIPE).refs:
+            refs[load_codebook(ref).name] = ref
+        nlp.remove_pipe(INFO_PIPE)
+    for cb in books:
+        name = ruler_name(cb.name)
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
+        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "overwrite": True, "phrase_matcher_attr": "LOWER"}
+        if spans_filter is not None:
+            config["spans_filter"] = spans_filter
+        ruler = nlp.add_pipe("span_ruler", name=name, config=config)
+        with nlp.select_pipes(enable=[]):  # tokenise pattern texts only
+            ruler.add_patterns(codebook_patterns(cb))
+        refs[cb.name] = _ref(cb)
+    nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
+
+
+def tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
+             touchpoints_codebook: str = "touchpoints") -> list[dict]:
+    """Rows of the ``tags`` table for one turn ``doc`` that went through a pipeline with
+    :func:`add_codebooks`.
+
+    ``sentence_rows`` are the turn's ``sentences`` rows (dicts with sentence_id, start_char,
+    end_char relative to the turn, mode). Returned dicts have the TAGS columns; their
+    start_char/end_char index the sentence text. See ``docs/clues.md`` for touchpoint
+    attachment, valence and confidence.
+    """
+    info = doc._.cx_codebooks
+    if info is None:
+        raise ValueError("tag_rows: this Doc was not processed by a pipeline with cxaudit codebooks; "
+                         "call cxaudit.clues.tagger.add_codebooks(nlp, [...]) first")
+    return _rules.rows_for_doc(doc, sentence_rows, doc_id, info,
+                                 key_of=spans_key, touchpoints_codebook=touchpoints_codebook)
+
+
+def default_nlp() -> Language:
+    """A fresh ``cxaudit.nlp.build_pipeline("auto")`` (a trained pipeline when one is installed,
+    else the blank English pipeline with cxaudit's components)."""
+    from cxaudit.nlp import build_pipeline
+
+    return build_pipeline("auto")
+
+
+def _turn_groups(sentences: pd.DataFrame) -> list[tuple[str, list[dict]]]:
+    """Rebuild turn texts from sentences: [(turn text, sentence rows)], one per (doc_id, turn_id).
+
+    When turn ids or offsets are missing or overlap, each sentence is its own turn.
+    """
+    cols = {"turn_id", "start_char", "end_char"}
+    records = sentences.to_dict("records")
+    for r in records:
+        r.setdefault("mode", "other")
+        if r.get("mode") is None or pd.isna(r.get("mode")):
+            r["mode"] = "other"
+    if not cols <= set(sentences.columns) or sentences[list(cols)].isna().any().any():
+        return [(r["text"], [{**r, "start_char": 0, "end_char": len(r["text"])}]) for r in records]
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["doc_id"], r["turn_id"]), []).append(r)
+    out = []
+    for rows in groups.values():
+        rows = sorted(rows, key=lambda r: r["start_char"])
+        ok = all(int(r["end_char"]) - int(r["start_char"]) == len(r["text"]) for r in rows) and all(
+            int(a["end_char"]) <= int(b["start_char"]) for a, b in zip(rows, rows[1:]))
+        if not ok:
+            out.extend((r["text"], [{**r, "start_char": 0, "end_char": len(r["text"])}]) for r in rows)
+            continue
+        chars = [" "] * int(rows[-1]["end_char"])
+        for r in rows:
+            chars[int(r["start_char"]):int(r["end_char"])] = r["text"]
+        out.append(("".join(chars), rows))
+    return out
+
+
+def tag(sentences: pd.DataFrame, codebooks: Iterable[Codebook | str], *, nlp: Language | None = None,
+        batch_size: int = 256) -> pd.DataFrame:
+    """Tag a ``sentences`` table with ``codebooks``; returns a validated TAGS table.
+
+    ``sentences`` needs sentence_id, doc_id and text; mode defaults to "other". When turn_id,
+    start_char and end_char are present, sentences of a turn are tagged together so that a
+    touchpoint in another sentence of the turn can be attached. ``nlp`` defaults to
+    :func:`default_nlp`; the codebooks are compiled into it when missing.
+    """
+    missing = {"sentence_id", "doc_id", "text"} - set(sentences.columns)
+    if missing:
+        raise ValueError(f"tag: sentences table lacks column(s) {sorted(missing)}; found {list(sentences.columns)}")
+    books = [load_codebook(cb) for cb in codebooks]
+    nlp = nlp if nlp is not None else default_nlp()
+    if any(ruler_name(cb.name) not in nlp.pipe_names for cb in books):
+        add_codebooks(nlp, books)
+    known = {s.name for s in SENTENCES.columns}
+    frame = sentences[[c for c in sentences.columns if c in known]]
+    names = {cb.name for cb in books}
+    rows: list[dict] = []
+    for doc, s_rows in nlp.pipe(_turn_groups(frame), as_tuples=True, batch_size=batch_size):
+        rows.extend(r for r in tag_rows(doc, s_rows, str(s_rows[0]["doc_id"])) if r["codebook"] in names)
+    return validate(conform(pd.DataFrame(rows, columns=TAGS.names), TAGS), TAGS)

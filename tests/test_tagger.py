@@ -1,0 +1,254 @@
+"""The rule tagger: span groups, overlaps, lemma and case matching, offsets, touchpoints, tag()."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxaudit.clues.codebook import bundled_names, load_codebook
+from cxaudit.clues.tagger import add_codebooks, spans_key, tag, tag_rows
+from cxaudit.nlp import build_pipeline
+from cxaudit.schemas import TAGS, validate
+
+BOOK = """\
+name: mini
+version: "1"
+description: a small codebook for tests
+codes:
+  - id: phone
+    label: Phone menus
+    clue_type: mechanic
+    touchpoint: phone
+    patterns:
+      phrases: [hold music, on hold]
+    examples: [The hold music was awful.]
+  - id: noise
+    label: Noise
+    clue_type: mechanic
+    patterns:
+      phrases: [music, loud]
+    examples: [The music was loud.]
+  - id: ivr-all
+    label: Anything about hold music
+    clue_type: mechanic
+    patterns:
+      phrases: [hold music]
+    examples: [Hold music again.]
+  - id: speed
+    label: Speed
+    clue_type: functional
+    touchpoint: use
+    patterns:
+      lemmas: [wait]
+      phrases: [took ages]
+    examples: [We waited.]
+  - id: fees
+    label: Fees
+    clue_type: functional
+    patterns:
+      lemmas: [charge]
+      phrases: [hidden fees, charged twice]
+      tokens:
+        - [{LOWER: {IN: [admin, booking]}}, {LOWER: fee}]
+    examples: [Hidden fees everywhere.]
+  - id: rude
+    label: Rudeness
+    clue_type: humanic
+    patterns:
+      phrases: [rude]
+    examples: [She was rude.]
+"""
+
+
+def blank_nlp():
+    """The blank pipeline cxaudit builds when no trained pipeline is installed."""
+    return build_pipeline("blank")
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    path = tmp_path_factory.mktemp("books") / "mini.yml"
+    path.write_text(BOOK, encoding="utf-8")
+    return load_codebook(path)
+
+
+@pytest.fixture(scope="module")
+def nlp(mini):
+    nlp = blank_nlp()
+    add_codebooks(nlp, [mini, "touchpoints"])
+    return nlp
+
+
+def turn_rows(doc, doc_id="d", mode="current"):
+    """Sentence rows of a turn Doc, one per sentence the sentencizer found."""
+    return [{"sentence_id": f"{doc_id}#0.{i}", "start_char": s.start_char, "end_char": s.end_char, "mode": mode}
+            for i, s in enumerate(doc.sents)]
+
+
+def tags_of(nlp, text, **kwargs):
+    doc = nlp(text)
+    return doc, pd.DataFrame(tag_rows(doc, turn_rows(doc, **kwargs), "d"), columns=TAGS.names)
+
+
+def test_tagger_pipeline_has_one_ruler_and_span_group_per_codebook(nlp):
+    assert nlp.pipe_names[-3:] == ["cx_ruler_mini", "cx_ruler_touchpoints", "cx_codebook_info"]
+    doc = nlp("I was on hold for ages.")
+    assert {"cx_mini", "cx_touchpoints"} <= set(doc.spans)
+    assert all(span.id_ == "mini" for span in doc.spans[spans_key("mini")])
+
+
+def test_tagger_add_codebooks_twice_replaces_rulers(mini):
+    nlp = blank_nlp()
+    add_codebooks(nlp, [mini])
+    add_codebooks(nlp, [mini, "touchpoints"])
+    assert nlp.pipe_names.count("cx_ruler_mini") == 1 and nlp.pipe_names[-1] == "cx_codebook_info"
+    assert set(nlp("hi")._.cx_codebooks) == {"mini", "touchpoints"}
+
+
+def test_tagger_overlapping_spans_are_all_kept(nlp):
+    doc, tags = tags_of(nlp, "The hold music was terrible.")
+    spans = {(s.label_, s.text) for s in doc.spans["cx_mini"]}
+    assert {("phone", "hold music"), ("noise", "music"), ("ivr-all", "hold music")} <= spans
+    got = set(zip(tags.code, tags.evidence))
+    assert {("phone", "hold music"), ("noise", "music"), ("ivr-all", "hold music")} <= got
+
+
+def test_tagger_same_code_overlap_keeps_longest_but_distinct_mentions_stay(nlp):
+    text = "They charged twice, and the agent was rude, so rude."
+    doc, tags = tags_of(nlp, text)
+    assert {s.text for s in doc.spans["cx_mini"] if s.label_ == "fees"} == {"charged", "charged twice"}
+    fees = tags[tags.code == "fees"]
+    assert fees.evidence.tolist() == ["charged twice"]
+    first = text.index("rude")
+    assert tags[tags.code == "rude"].start_char.tolist() == [first, text.index("rude", first + 1)]
+
+
+@pytest.mark.parametrize("text, evidence", [("We waited an hour.", "waited"), ("Waiting again!", "Waiting"),
+                                            ("WAITS are long.", "WAITS"), ("The charges doubled.", "charges"),
+                                            ("Charging me more.", "Charging")])
+def test_tagger_lemmas_match_inflected_forms_in_any_case(nlp, text, evidence):
+    _, tags = tags_of(nlp, text)
+    assert evidence in tags.evidence.tolist()
+
+
+@pytest.mark.parametrize("text", ["HIDDEN FEES again", "Hidden Fees again", "hidden fees again"])
+def test_tagger_phrases_are_case_insensitive(nlp, text):
+    _, tags = tags_of(nlp, text)
+    assert tags[tags.code == "fees"].evidence.str.lower().tolist() == ["hidden fees"]
+
+
+def test_tagger_token_patterns_match(nlp):
+    _, tags = tags_of(nlp, "A Booking fee and an admin fee.")
+    assert tags[tags.code == "fees"].evidence.tolist() == ["Booking fee", "admin fee"]
+
+
+def test_tagger_offsets_index_the_sentence_not_the_turn(nlp):
+    text = "Hello. It took ages. Then the music got loud and she was rude."
+    doc, tags = tags_of(nlp, text)
+    sents = {r["sentence_id"]: text[r["start_char"]:r["end_char"]] for r in turn_rows(doc)}
+    assert set(tags.sentence_id) == {"d#0.1", "d#0.2"}
+    for row in tags.itertuples():
+        assert sents[row.sentence_id][row.start_char:row.end_char] == row.evidence
+    assert tags[tags.code == "rude"].start_char.tolist() == [sents["d#0.2"].index("rude")]
+
+
+@settings(max_examples=30, deadline=None)
+@given(prefix=st.lists(st.sampled_from(["Fine.", "Okay then!", "We called.", "Nothing else?", "It was  fine ."]),
+                       max_size=5),
+       filler=st.text(alphabet="abcdefg ", max_size=15))
+def test_tagger_property_evidence_is_sentence_slice(nlp, prefix, filler):
+    text = " ".join([*prefix, f"The staff were rude {filler.strip()} and it took ages."])
+    doc, tags = tags_of(nlp, text)
+    sents = {r["sentence_id"]: text[r["start_char"]:r["end_char"]] for r in turn_rows(doc)}
+    assert {"rude", "took ages"} <= set(tags.evidence)
+    for row in tags.itertuples():
+        assert sents[row.sentence_id][row.start_char:row.end_char] == row.evidence
+
+
+def test_tagger_touchpoint_same_sentence_beats_same_turn(nlp):
+    _, tags = tags_of(nlp, "I went into the branch. On the phone later they were rude.")
+    assert tags[tags.code == "rude"].touchpoint.tolist() == ["phone"]
+    _, tags = tags_of(nlp, "I went into the branch. Later they were rude.")
+    assert tags[tags.code == "rude"].touchpoint.tolist() == ["in-person"]
+
+
+def test_tagger_touchpoint_defaults_to_code_then_null(nlp, mini):
+    _, tags = tags_of(nlp, "We waited. She was rude.")
+    assert tags.set_index("code").loc["speed", "touchpoint"] == "use"
+    assert pd.isna(tags.set_index("code").loc["rude", "touchpoint"])
+    only_mini = blank_nlp()
+    add_codebooks(only_mini, [mini])
+    doc = only_mini("I emailed them. The hold music was bad.")
+    rows = {r["code"]: r["touchpoint"] for r in tag_rows(doc, turn_rows(doc), "d")}
+    assert rows["phone"] == "phone" and rows["noise"] is None
+
+
+def test_tagger_touchpoint_tags_point_at_themselves(nlp):
+    _, tags = tags_of(nlp, "I emailed them twice.")
+    tp = tags[tags.codebook == "touchpoints"]
+    assert tp.code.tolist() == ["email"] and tp.touchpoint.tolist() == ["email"] and tp.clue_type.tolist() == ["none"]
+
+
+def test_tagger_confidence_valence_mode_and_method(nlp):
+    _, tags = tags_of(nlp, "It took ages and she was rude.", mode="current")
+    conf = tags.set_index("code").confidence
+    assert conf["speed"] == pytest.approx(0.9) and conf["rude"] == pytest.approx(0.7)
+    assert set(tags["method"]) == {"rule"} and set(tags["mode"]) == {"current"}
+    assert tags.set_index("code").loc["rude", "valence"] == "negative"
+    assert tags.set_index("code").loc["rude", "polarity"] < 0
+    _, question = tags_of(nlp, "Was she rude?", mode="question")
+    assert question.confidence.tolist() == [pytest.approx(0.49)]
+
+
+def test_tagger_mixed_valence_when_clause_has_strong_words_both_ways(nlp):
+    _, tags = tags_of(nlp, "The music was loud and wonderful and horrible.")
+    assert tags.set_index("code").loc["noise", "valence"].tolist() == ["mixed", "mixed"]
+
+
+def test_tagger_tag_rows_rejects_docs_without_codebooks_or_sentiment(mini):
+    row = [{"sentence_id": "x", "start_char": 0, "end_char": 4, "mode": "other"}]
+    with pytest.raises(ValueError, match="add_codebooks"):
+        tag_rows(blank_nlp()("rude"), row, "d")
+    bare = spacy.blank("en")
+    add_codebooks(bare, [mini])
+    with pytest.raises(ValueError, match="no sentiment annotations"):
+        tag_rows(bare("rude"), row, "d")
+
+
+def test_tagger_tag_api_on_a_small_table(mini):
+    sentences = pd.DataFrame({
+        "sentence_id": ["a#0.0", "a#0.1", "b#0.0", "c#0.0"], "doc_id": ["a", "a", "b", "c"],
+        "turn_id": [0, 0, 0, 0], "text": ["I rang them.", "The hold music was loud.", "Nothing here.", "We waited."],
+        "start_char": [0, 13, 0, 0], "end_char": [12, 37, 13, 10], "mode": ["current", "current", "other", "desired"],
+    })
+    tags = tag(sentences, [mini, "touchpoints"], nlp=blank_nlp())
+    assert list(tags.columns) == TAGS.names
+    validate(tags, TAGS)
+    clue = tags[tags.codebook == "mini"].set_index(["sentence_id", "code"])
+    assert set(clue.index) == {("a#0.1", "phone"), ("a#0.1", "noise"), ("a#0.1", "ivr-all"), ("c#0.0", "speed")}
+    assert clue.loc[("a#0.1", "noise"), "touchpoint"].tolist() == ["phone", "phone"]  # from the turn
+    assert clue.loc[("c#0.0", "speed"), "mode"] == "desired"
+    for row in tags.itertuples():
+        text = sentences.set_index("sentence_id").loc[row.sentence_id, "text"]
+        assert text[row.start_char:row.end_char] == row.evidence
+    only = tag(sentences[["sentence_id", "doc_id", "text"]], [mini], nlp=blank_nlp())
+    assert set(only.codebook) == {"mini"} and set(only["mode"]) == {"other"}
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['text'\]"):
+        tag(sentences.drop(columns=["text"]), [mini])
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_tagger_every_bundled_example_is_tagged_with_its_code(name):
+    cb = load_codebook(name)
+    rows = [{"sentence_id": f"{code.id}|{i}", "doc_id": code.id, "text": text, "mode": "current", "want": code.id}
+            for code in cb.codes for i, text in enumerate(code.examples)]
+    frame = pd.DataFrame(rows)
+    tags = tag(frame.drop(columns="want"), [cb], nlp=blank_nlp())
+    got = set(zip(tags.sentence_id, tags.code))
+    missing = [(r["want"], r["text"]) for r in rows if (r["sentence_id"], r["want"]) not in got]
+    assert not missing, textwrap.shorten(str(missing), 2000)
