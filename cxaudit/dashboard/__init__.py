@@ -1,0 +1,76 @@
+"""The stakeholder dashboard: an ipywidgets app over a results folder, served by Voila.
+
+``build_app(results_dir)`` returns the widget; ``show(results_dir)`` is what
+the thin notebook ``notebooks/dashboard.ipynb`` calls; ``serve(results_dir)``
+runs Voila on that notebook (see :mod:`cxaudit.dashboard.server`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+
+__all__ = ["build_app", "show", "serve", "resolve_results_dir", "ENV_VAR"]
+
+log = logging.getLogger(__name__)
+
+#: Environment variable naming the results folder (set by ``serve``).
+ENV_VAR = "CXAUDIT_RESULTS"
+
+
+def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
+    """The results folder to show: the argument, else ``?results=`` in Voila's query string, else $CXAUDIT_RESULTS.
+
+    Raises ``ValueError`` when none of them names a folder.
+    """
+    if results_dir:
+        return Path(results_dir)
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    if query.get("results", [""])[0]:
+        return Path(query["results"][0])
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    raise ValueError(f"no results folder given: pass results_dir, add ?results=DIR to the URL "
+                     f"or set ${ENV_VAR}")
+
+
+def build_app(results_dir: str | os.PathLike, *, page_size: int = 20) -> widgets.Widget:
+    """The dashboard widget over ``results_dir`` (a folder holding ``cxaudit.duckdb``).
+
+    Opens one read-only DuckDB connection for the app's life. Raises
+    ``FileNotFoundError``/``ValueError`` when the folder holds no complete store.
+    """
+    from .app import DashboardApp
+    from .queries import AuditData
+
+    return DashboardApp(AuditData(results_dir), page_size=page_size)
+
+
+def show(results_dir: str | os.PathLike | None = None) -> widgets.Widget:
+    """Build the app (see :func:`resolve_results_dir`) and display it once.
+
+    A folder that cannot be opened is reported as a readable message on the
+    page (escaped), not as a traceback.
+    """
+    from IPython.display import display
+
+    try:
+        app = build_app(resolve_results_dir(results_dir))
+    except (OSError, ValueError) as exc:
+        log.warning("dashboard: %s", exc)
+        app = widgets.HTML(f'<div class="cx-error"><h2>No audit to show</h2><p>{html.escape(str(exc))}</p></div>')
+    display(app)
+    return app
+
+
+def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
+          open_browser: bool = False, block: bool = True):
+    """Serve the dashboard with Voila: see :func:`cxaudit.dashboard.server.serve`."""
+    from .server import serve as _serve
+
+    return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block)

@@ -1,0 +1,237 @@
+"""Compare tables recomputed in DuckDB for a filtered view.
+
+The stored ``gaps``, ``motif``, ``nps``, ``drivers`` and ``waves`` tables
+describe the whole audit (with bootstrap intervals). When the dashboard is
+filtered, the same tables (same columns, see :mod:`cxaudit.compare.tables`)
+are recomputed here as aggregations of the stored mentions: no re-analysis
+and no bootstrap, so bootstrap intervals are null; closed-form intervals
+(NPS adjusted Wald, lift, log odds) are computed with
+:mod:`cxaudit.compare.stats`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..schemas import conform, empty
+from .queries import NO_TOUCHPOINT, Filters, where_clause
+
+__all__ = ["filtered_gaps", "filtered_motif", "filtered_nps", "filtered_drivers", "filtered_waves",
+           "LEVEL_SQL", "DEFAULT_TARGET"]
+
+#: Level name -> SQL expression of the dimension label over ``mentions`` (as cxaudit.compare names them).
+LEVEL_SQL = {
+    "clue_type": "clue_type",
+    "code": "code",
+    "touchpoint": "touchpoint",
+    "clue_type x touchpoint": "clue_type || ' x ' || touchpoint",
+}
+#: Desired level used when the stored gaps give none for a dimension.
+DEFAULT_TARGET = 0.5
+#: Codebooks whose tags are touchpoint mentions (level touchpoint, dimension = code).
+TOUCHPOINT_LENSES = ("touchpoints",)
+_CURRENT = "mode IN ('current', 'other')"
+_PANEL = ["lens", "level"]
+
+
+def _aggregate(data, filters: Filters, *, by: str | None = None) -> pd.DataFrame:
+    """Current-mode mentions per (lens, level, dimension), following cxaudit.compare's levels.
+
+    Out: lens, level, dimension, clue_type, touchpoint, n, n_participants,
+    current, share_negative, n_desired (and ``by``, a ``mentions`` column
+    named in this module, when given).
+    """
+    extra = group = f", {by}" if by else ""
+    where, params = where_clause(filters)
+    tp_lenses = ", ".join("'" + lens.replace("'", "''") + "'" for lens in TOUCHPOINT_LENSES)
+    clue, has_tp = "clue_type <> 'none'", f"touchpoint <> '{NO_TOUCHPOINT}'"
+    specs = [
+        ("clue_type", f"codebook NOT IN ({tp_lenses}) AND {clue}", "clue_type", "NULL"),
+        ("code", f"codebook NOT IN ({tp_lenses})", "clue_type", "NULL"),
+        ("touchpoint", f"codebook NOT IN ({tp_lenses}) AND {has_tp}", "NULL", "touchpoint"),
+        ("clue_type x touchpoint", f"codebook NOT IN ({tp_lenses}) AND {clue} AND {has_tp}", "clue_type",
+         "touchpoint"),
+    ]
+    parts = [
+        f"SELECT codebook AS lens, '{level}' AS level, {LEVEL_SQL[level]} AS dimension, "
+        f"any_value({ctype}) AS clue_type, any_value({tp}) AS touchpoint, "
+        f"count(*) FILTER (WHERE {_CURRENT}) AS n, "
+        f"count(DISTINCT participant) FILTER (WHERE {_CURRENT}) AS n_participants, "
+        f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
+        f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
+        f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
+        f"{extra} FROM m WHERE {cond} GROUP BY 1, 2, 3{group}"
+        for level, cond, ctype, tp in specs
+    ]
+    parts.append(
+        "SELECT codebook AS lens, 'touchpoint' AS level, code AS dimension, NULL AS clue_type, "
+        f"any_value(code) AS touchpoint, count(*) FILTER (WHERE {_CURRENT}) AS n, "
+        f"count(DISTINCT participant) FILTER (WHERE {_CURRENT}) AS n_participants, "
+        f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
+        f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
+        f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
+        f"{extra} FROM m WHERE codebook IN ({tp_lenses}) GROUP BY 1, 2, 3{group}")
+    sql = f"WITH m AS (SELECT * FROM mentions{where}) " + " UNION ALL ".join(parts)
+    return data.df(sql, params)
+
+
+def _desired(agg: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
+    """Target per row: the stored gaps' desired for the same dimension, else their median, else 0.5."""
+    if stored is None or not len(stored) or "desired" not in stored:
+        return pd.Series([DEFAULT_TARGET] * len(agg), index=agg.index, dtype="Float64")
+    keys = stored[["lens", "level", "dimension", "desired"]].astype({"desired": float})
+    keys = keys.groupby(["lens", "level", "dimension"], as_index=False)["desired"].median()
+    merged = agg[["lens", "level", "dimension"]].merge(keys, how="left", on=["lens", "level", "dimension"])
+    fallback = float(stored["desired"].astype(float).median())
+    return pd.Series(merged["desired"].fillna(fallback).to_numpy(), index=agg.index, dtype="Float64")
+
+
+def filtered_gaps(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame:
+    """Gap table (GAP_TABLE columns of cxaudit.compare) for the filtered mentions.
+
+    In: ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`), filters and
+    the stored ``gaps`` table (for targets). Importance = share of the
+    panel's current-mode mentions; crosshairs = the panel's means; priority
+    1 = most negative gap × importance; no intervals (ci_low/ci_high null).
+    """
+    from ..compare.gaps import quadrant
+    from ..compare.tables import GAP_TABLE
+
+    agg = _aggregate(data, filters)
+    agg = agg[agg["n"] > 0].reset_index(drop=True)
+    if not len(agg):
+        return empty(GAP_TABLE)
+    agg["group_by"], agg["group"] = "all", "all"
+    agg["desired"] = _desired(agg, stored)
+    agg["gap"] = agg["current"] - agg["desired"]
+    agg["importance"] = agg["n"] / agg.groupby(_PANEL)["n"].transform("sum")
+    agg["crosshair_importance"] = agg.groupby(_PANEL)["importance"].transform("mean")
+    agg["crosshair_performance"] = agg.groupby(_PANEL)["current"].transform("mean")
+    agg["quadrant"] = quadrant(agg["importance"], agg["current"], importance_cross=agg["crosshair_importance"],
+                               performance_cross=agg["crosshair_performance"])
+    agg["_score"] = agg["gap"].astype(float) * agg["importance"].astype(float)
+    agg = agg.sort_values(_PANEL + ["_score", "dimension"], kind="stable")
+    agg["priority"] = agg.groupby(_PANEL).cumcount() + 1
+    agg["warning"] = [("fewer than 5 participants" if p < 5 else None) for p in agg["n_participants"]]
+    return conform(agg.drop(columns="_score").reset_index(drop=True), GAP_TABLE)
+
+
+def _overall(**cols) -> dict:
+    return {"lens": "all", "level": "overall", "dimension": "overall", **cols}
+
+
+def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame:
+    """MOTIF-shaped overall rows for the filtered mentions' current-mode sentences.
+
+    The motif words and their axes come from the stored table's overall rows
+    (a motif word sits on the +1 pole of its axis). Out: MOTIF columns; one
+    row per motif word plus ``all``; intervals null.
+    """
+    from ..compare.tables import MOTIF
+
+    if stored is None or not len(stored) or "feelings" not in data.tables:
+        return empty(MOTIF)
+    words = stored[(stored["level"] == "overall") & (stored["motif"] != "all")][["motif", "axis"]].drop_duplicates()
+    where, params = where_clause(filters, extra=(_CURRENT,))
+    scope = f"SELECT DISTINCT sentence_id, participant FROM mentions{where}"
+    n_sent = int(data.con.execute(f"SELECT count(DISTINCT sentence_id) FROM ({scope})", params).fetchone()[0])
+    counts = data.df(f"""
+        WITH s AS ({scope})
+        SELECT f.axis, count(*) FILTER (WHERE f.pole > 0) AS n_motif,
+               count(*) FILTER (WHERE f.pole < 0) AS n_opposite, count(DISTINCT s.participant) AS n_participants
+        FROM feelings f JOIN s ON s.sentence_id = f.sentence_id GROUP BY f.axis""", params)
+    rows = words.merge(counts, on="axis", how="left").fillna({"n_motif": 0, "n_opposite": 0, "n_participants": 0})
+    total = dict(motif="all", axis=None, n_motif=rows["n_motif"].sum(), n_opposite=rows["n_opposite"].sum(),
+                 n_participants=rows["n_participants"].max() if len(rows) else 0)
+    out = pd.DataFrame([_overall(**r) for r in rows.to_dict("records")] + [_overall(**total)])
+    out["n_sentences"] = n_sent
+    both = (out["n_motif"] + out["n_opposite"]).astype(float)
+    out["share_motif"] = out["n_motif"] / n_sent if n_sent else None
+    out["share_opposite"] = out["n_opposite"] / n_sent if n_sent else None
+    out["net_alignment"] = ((out["n_motif"] - out["n_opposite"]) / both).where(both > 0)
+    return conform(out, MOTIF)
+
+
+def filtered_nps(data, filters: Filters) -> pd.DataFrame:
+    """NPS-shaped rows (overall and per segment) of the filtered documents that carry a score."""
+    from ..compare.stats import nps_interval
+    from ..compare.tables import NPS
+
+    where, params = where_clause(filters, extra=("clue_type <> 'none'", "score IS NOT NULL"))
+    df = data.df(f"""
+        WITH d AS (SELECT DISTINCT doc_id, score, coalesce(segment, '(missing)') AS segment
+                   FROM mentions{where})
+        SELECT 'all' AS group_by, 'all' AS "group", count(*) AS n,
+               count(*) FILTER (WHERE score >= 9) AS n_promoters,
+               count(*) FILTER (WHERE score > 6 AND score < 9) AS n_passives,
+               count(*) FILTER (WHERE score <= 6) AS n_detractors FROM d HAVING count(*) > 0
+        UNION ALL
+        SELECT 'segment', segment, count(*), count(*) FILTER (WHERE score >= 9),
+               count(*) FILTER (WHERE score > 6 AND score < 9), count(*) FILTER (WHERE score <= 6)
+        FROM d GROUP BY segment ORDER BY 1, 2""", params)
+    if not len(df):
+        return empty(NPS)
+    if len(df):
+        df["nps"] = 100.0 * (df["n_promoters"] - df["n_detractors"]) / df["n"]
+        df["ci_low"], df["ci_high"] = nps_interval(df["n_promoters"], df["n_passives"], df["n_detractors"])
+    return conform(df, NPS)
+
+
+def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
+    """DRIVERS-shaped rows: codes over-represented among detractors versus promoters.
+
+    Documents with a score in the filter; a document "mentions" a code when
+    one of its current-mode sentences is tagged with it. Sorted by log odds,
+    detractor drivers first.
+    """
+    from ..compare.stats import lift, log_odds_ratio
+    from ..compare.tables import DRIVERS
+
+    where, params = where_clause(filters, extra=(_CURRENT, "score IS NOT NULL"))
+    df = data.df(f"""
+        WITH m AS (SELECT * FROM mentions{where}),
+        d AS (SELECT DISTINCT doc_id, score FROM m),
+        tot AS (SELECT count(*) FILTER (WHERE score <= 6) AS n_det, count(*) FILTER (WHERE score >= 9) AS n_pro FROM d),
+        per AS (SELECT DISTINCT codebook, code, clue_type, doc_id, score FROM m)
+        SELECT codebook AS lens, code, any_value(clue_type) AS clue_type,
+               any_value(tot.n_det) AS n_detractors, any_value(tot.n_pro) AS n_promoters,
+               count(*) FILTER (WHERE score <= 6) AS k_detractors, count(*) FILTER (WHERE score >= 9) AS k_promoters
+        FROM per, tot GROUP BY codebook, code""", params)
+    df = df[(df["n_detractors"] > 0) & (df["n_promoters"] > 0)].reset_index(drop=True)
+    if not len(df):
+        return empty(DRIVERS)
+    df["rate_detractors"] = df["k_detractors"] / df["n_detractors"]
+    df["rate_promoters"] = df["k_promoters"] / df["n_promoters"]
+    args = (df["k_detractors"], df["n_detractors"], df["k_promoters"], df["n_promoters"])
+    df["lift"], df["lift_low"], df["lift_high"] = lift(*args)
+    df["log_odds"], df["ci_low"], df["ci_high"] = log_odds_ratio(*args)
+    df["significant"] = (df["ci_low"] > 0) | (df["ci_high"] < 0)
+    df["warning"] = [("fewer than 5 documents mention it" if k < 5 else None)
+                     for k in df["k_detractors"] + df["k_promoters"]]
+    return conform(df.sort_values(["log_odds", "code"], ascending=[False, True]).reset_index(drop=True), DRIVERS)
+
+
+def filtered_waves(data, filters: Filters) -> pd.DataFrame:
+    """WAVES-shaped rows: change of current performance per dimension between consecutive waves."""
+    from ..compare.tables import WAVES
+
+    per = _aggregate(data, filters, by="wave")
+    per = per[per["wave"].notna() & (per["n"] > 0)]
+    waves = sorted(per["wave"].astype(str).unique())
+    pairs = []
+    for a, b in zip(waves, waves[1:]):
+        left = per[per["wave"] == a].drop(columns="wave")
+        right = per[per["wave"] == b].drop(columns="wave")
+        j = left.merge(right, on=["lens", "level", "dimension"], how="outer", suffixes=("_from", "_to"))
+        if len(j):
+            n_from, n_to = j["n_from"].fillna(0), j["n_to"].fillna(0)
+            warn = [f"not mentioned in wave {a}" if x == 0 else f"not mentioned in wave {b}" if y == 0 else None
+                    for x, y in zip(n_from, n_to)]
+            pairs.append(pd.DataFrame({
+                "lens": j["lens"], "level": j["level"], "dimension": j["dimension"],
+                "clue_type": j["clue_type_from"].fillna(j["clue_type_to"]), "wave_from": a, "wave_to": b,
+                "n_from": n_from, "n_to": n_to, "participants_from": j["n_participants_from"].fillna(0),
+                "participants_to": j["n_participants_to"].fillna(0), "current_from": j["current_from"],
+                "current_to": j["current_to"], "change": j["current_to"] - j["current_from"],
+                "beyond_noise": False, "warning": warn}))
+    return conform(pd.concat(pairs, ignore_index=True), WAVES) if pairs else empty(WAVES)

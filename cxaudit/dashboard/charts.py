@@ -1,0 +1,121 @@
+"""Charts as PNG bytes, drawn by :mod:`cxaudit.plots`.
+
+Each chart is drawn on its own figure, saved to PNG and the figure closed
+at once (no pyplot state leaks between redraws, nothing is shown twice).
+Labels from the data are made safe for matplotlib's mathtext (``$`` is
+escaped) before they reach a plot function. The same bytes are displayed
+by the dashboard, offered as the chart's PNG download and embedded in the
+static report.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: the dashboard ships PNG bytes, never a GUI window
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["CHARTS", "CHART_HELP", "chart_png", "mathtext_safe", "palette_css"]
+
+log = logging.getLogger(__name__)
+
+#: chart key -> (title, how to read it).
+CHART_HELP = {
+    "clue_map": ("Where clues are noticed",
+                 "Mentions per clue type and touchpoint; darker cells are mentioned more often. "
+                 "Pick a cell in the drill-down list to read its quotes."),
+    "gaps": ("Current versus desired",
+             "Each row is a dimension: the dot is how customers feel today (-1 to 1), the tick the desired "
+             "level; the longer the grey line, the bigger the gap. * marks small samples."),
+    "ipa": ("Importance versus performance",
+            "Each point is a dimension: important but performing below the crosshair is where to "
+            "concentrate; important and performing well, keep up the good work."),
+    "motif": ("Experience motif alignment",
+              "Right of zero: customers voice the feelings the organisation wants them to have more often "
+              "than their opposites; left of zero: the opposite dominates."),
+    "drivers": ("What drives detractors",
+                "Codes right of zero are mentioned more by detractors (scores 0-6) than by promoters (9-10); "
+                "whiskers that cross zero are not conclusive."),
+    "nps": ("Net Promoter Score",
+            "% promoters (9-10) minus % detractors (0-6), overall and per segment, with 95 % intervals."),
+    "trend": ("Waves",
+              "How the feeling about each clue type moved between consecutive waves; bold changes are "
+              "beyond noise."),
+}
+CHARTS = tuple(CHART_HELP)
+_SIZE = (8.0, 4.4)
+
+
+def mathtext_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` whose text cells have ``$`` escaped (``\\$``) so matplotlib prints them literally."""
+    if df is None or not len(df):
+        return df
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [v.replace("$", r"\$") if isinstance(v, str) else v for v in out[col]]
+    return out
+
+
+def palette_css() -> str:
+    """CSS custom properties ``--cx-<clue type>`` from :data:`cxaudit.plots.PALETTE`, so quote chips
+    use the charts' colours (values that are not plain colour tokens are skipped)."""
+    from matplotlib.colors import to_hex
+
+    from ..plots import PALETTE
+
+    props = []
+    for clue_type, color in PALETTE.items():
+        name = re.sub(r"[^a-z0-9-]", "", str(clue_type).lower())
+        try:
+            props.append(f"--cx-{name}: {to_hex(color)};")
+        except ValueError:
+            log.warning("palette colour %r of %r is not a colour", color, clue_type)
+    return ":root { " + " ".join(props) + " }"
+
+
+def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
+    """Call the :mod:`cxaudit.plots` function for ``key`` on ``ax``."""
+    from .. import plots
+
+    if key == "clue_map":
+        plots.plot_clue_map(frame, value=kw.get("value", "n"), ax=ax)
+    elif key == "gaps":
+        plots.plot_gaps(frame, ax=ax, top=kw.get("top", 15))
+    elif key == "ipa":
+        plots.plot_ipa(frame, ax=ax, crosshairs=kw.get("crosshairs"))
+    elif key == "motif":
+        plots.plot_motif(frame, ax=ax)
+    elif key == "drivers":
+        plots.plot_drivers(frame, ax=ax)
+    elif key == "nps":
+        plots.plot_nps(frame, ax=ax)
+    elif key == "trend":
+        plots.plot_trend(frame, ax=ax)
+    else:
+        raise ValueError(f"unknown chart {key!r}; expected one of {list(CHARTS)}")
+
+
+def chart_png(key: str, frame: pd.DataFrame, *, dpi: int = 100, size=_SIZE, **kw) -> bytes:
+    """PNG bytes of chart ``key`` drawn from ``frame`` (see :data:`CHART_HELP`)."""
+    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    try:
+        try:
+            _draw(key, mathtext_safe(frame), ax, **kw)
+        except (ValueError, KeyError, TypeError) as exc:  # one bad chart must not take the page down
+            log.warning("chart %s could not be drawn: %s", key, exc)
+            ax.clear()
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, "This chart could not be drawn for this selection.", ha="center", va="center",
+                    transform=ax.transAxes, color="#52606d")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)

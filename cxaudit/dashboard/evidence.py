@@ -1,0 +1,188 @@
+"""Quote tables and downloads, rendered safely.
+
+Everything that comes from the data is escaped with :func:`html.escape`
+before it is put in HTML: the clue is highlighted by escaping the text
+before, inside and after the ``<mark>`` separately and joining them.
+Spreadsheet downloads are formula-safe (cells starting with ``= + - @`` and
+tab/CR get a leading apostrophe) and file names are reduced to a safe
+character set.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import re
+
+import pandas as pd
+
+from ..plots import VALENCE_COLORS
+
+__all__ = [
+    "highlight",
+    "format_timestamp",
+    "valence_badge",
+    "evidence_html",
+    "evidence_export",
+    "formula_safe",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "download_link",
+    "safe_filename",
+    "VALENCE_FACES",
+]
+
+#: valence -> (face, label) shown as "emotion at a glance".
+VALENCE_FACES = {
+    "negative": ("\u2639", "negative"),
+    "neutral": ("\U0001F610", "neutral"),
+    "positive": ("\u263A", "positive"),
+    "mixed": ("\u2194", "mixed"),
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_EXPORT_COLUMNS = ["quote", "clue", "code", "clue_type", "touchpoint", "codebook", "valence", "polarity",
+                   "speaker", "participant", "doc_id", "source", "timestamp", "wave", "segment", "kind",
+                   "sentence_id"]
+
+
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def highlight(sentence: str, start, end) -> str:
+    """HTML of ``sentence`` with ``sentence[start:end]`` in ``<mark>``, every part escaped.
+
+    Offsets that are missing or out of range leave the sentence unmarked.
+    """
+    text = "" if _is_missing(sentence) else str(sentence)
+    if _is_missing(start) or _is_missing(end):
+        return html.escape(text)
+    start, end = int(start), int(end)
+    if not (0 <= start < end <= len(text)):
+        return html.escape(text)
+    return (html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
+            + html.escape(text[end:]))
+
+
+def format_timestamp(seconds) -> str:
+    """``mm:ss`` (``h:mm:ss`` past an hour) for a turn start; empty when unknown."""
+    if _is_missing(seconds) or float(seconds) < 0:
+        return ""
+    total = int(float(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def valence_badge(valence) -> str:
+    """A coloured face for a valence (HTML; the valence is escaped)."""
+    key = "neutral" if _is_missing(valence) else str(valence)
+    face, label = VALENCE_FACES.get(key, ("?", key))
+    color = VALENCE_COLORS.get(key, VALENCE_COLORS["neutral"])
+    return (f'<span class="cx-face" style="color:{html.escape(color, quote=True)}" '
+            f'title="{html.escape(label, quote=True)}">{face}</span>')
+
+
+def _cell(value) -> str:
+    return "" if _is_missing(value) else html.escape(str(value))
+
+
+def evidence_html(page: pd.DataFrame, *, offset: int = 0, total: int | None = None,
+                  empty: str = "No mentions for this filter.") -> str:
+    """The quote table of one page (HTML string, all data escaped).
+
+    In: rows of :meth:`AuditData.evidence`. The clue is highlighted in its
+    sentence; each row shows emotion, clue, speaker, participant, document
+    and timestamp.
+    """
+    if page is None or not len(page):
+        return f'<div class="cx-empty">{html.escape(empty)}</div>'
+    total = len(page) if total is None else total
+    rows = []
+    for r in page.itertuples(index=False):
+        rows.append(
+            f'<tr class="cx-quote cx-{_cell(r.valence)}">'
+            f"<td>{valence_badge(r.valence)}</td>"
+            f'<td class="cx-sentence">{highlight(r.sentence, r.start_char, r.end_char)}</td>'
+            f'<td><span class="cx-chip cx-{_cell(r.clue_type)}">{_cell(r.clue_type)}</span> '
+            f"{_cell(r.code)}<br><small>{_cell(r.touchpoint)}</small></td>"
+            f"<td>{_cell(r.speaker)}</td><td>{_cell(r.participant)}</td>"
+            f'<td title="{_cell(r.source)}">{_cell(r.doc_id)}</td>'
+            f"<td>{html.escape(format_timestamp(r.start_s))}</td></tr>"
+        )
+    head = ("<tr><th></th><th>Quote (clue highlighted)</th><th>Clue</th><th>Speaker</th>"
+            "<th>Participant</th><th>Document</th><th>Time</th></tr>")
+    caption = f"Quotes {offset + 1:,}\u2013{offset + len(page):,} of {total:,}, most negative first"
+    return (f'<table class="cx-evidence"><caption>{caption}</caption><thead>{head}</thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def evidence_export(rows: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows as a download table (quote, clue, … timestamp as mm:ss)."""
+    out = pd.DataFrame({
+        "quote": rows["sentence"],
+        "clue": [("" if _is_missing(s) or _is_missing(a) or _is_missing(b) else str(s)[int(a):int(b)])
+                 for s, a, b in zip(rows["sentence"], rows["start_char"], rows["end_char"])],
+    })
+    for col in _EXPORT_COLUMNS[2:]:
+        if col == "timestamp":
+            out[col] = [format_timestamp(v) for v in rows["start_s"]]
+        else:
+            out[col] = rows[col].to_numpy() if col in rows else None
+    return out
+
+
+def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` where text cells starting with ``= + - @`` (or tab/CR) get a leading ``'``."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [("'" + v) if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+                        for v in out[col]]
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """Formula-safe CSV (UTF-8 with BOM so spreadsheet programs read the accents)."""
+    return formula_safe(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "evidence") -> bytes:
+    """Formula-safe XLSX; every cell is written as a value, never as a formula."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    safe = formula_safe(df)
+    ws.append([str(c) for c in safe.columns])
+    for row in safe.itertuples(index=False):
+        cells = []
+        for v in row:
+            v = None if _is_missing(v) else v
+            if isinstance(v, str):
+                v = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", v)
+            cells.append(v)
+        ws.append(cells)
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # belt and braces: never a formula
+                cell.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def safe_filename(name: str, *, default: str = "download") -> str:
+    """A file name made of letters, digits, ``._-`` only (no path, no markup)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).strip("-.")
+    return stem[:120] or default
+
+
+def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
+    """An ``<a download>`` link carrying ``data`` as a base64 ``data:`` URI (attributes escaped)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    name = safe_filename(filename)
+    return (f'<a class="cx-download" download="{html.escape(name, quote=True)}" '
+            f'href="data:{html.escape(mime, quote=True)};base64,{b64}">{html.escape(label)}</a>')

@@ -1,0 +1,272 @@
+"""DuckDB queries behind the dashboard and the report.
+
+One :class:`AuditData` per app holds one read-only connection to the results
+store (``DIR/cxaudit.duckdb``). At start it materialises one narrow temporary
+table, ``mentions`` (``tags`` joined with the document columns the filters
+need), so every later query is a single scan with the filters pushed down as
+a parameterised ``WHERE`` clause: user values are always bound as parameters,
+never formatted into SQL. Nothing is re-analysed: the charts are
+aggregations of stored rows, and the precomputed compare tables (``gaps``,
+``motif``, ``drivers``, ``waves``, ``nps``) are used as they are when no filter
+is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+import duckdb
+import pandas as pd
+
+from .. import store
+
+__all__ = [
+    "AuditData",
+    "Filters",
+    "FILTER_LABELS",
+    "NO_TOUCHPOINT",
+]
+
+log = logging.getLogger(__name__)
+
+#: Filter name -> label shown next to its dropdown (also the ``mentions`` column).
+FILTER_LABELS = {
+    "wave": "Wave",
+    "segment": "Segment / persona",
+    "kind": "Source kind",
+    "touchpoint": "Touchpoint",
+    "clue_type": "Clue type",
+    "codebook": "Codebook",
+}
+#: Columns a drill-down may pin (filters plus the code).
+DRILL_COLUMNS = (*FILTER_LABELS, "code")
+#: Label used for mentions without a touchpoint.
+NO_TOUCHPOINT = "unspecified"
+_REQUIRED = ("documents", "turns", "sentences", "tags")
+_CLUE = "clue_type <> 'none'"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters; ``None`` means "all"."""
+
+    wave: str | None = None
+    segment: str | None = None
+    kind: str | None = None
+    touchpoint: str | None = None
+    clue_type: str | None = None
+    codebook: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is set."""
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+    def items(self) -> list[tuple[str, str]]:
+        """The set filters as (column, value) pairs."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
+
+    def set(self, **changes: str | None) -> "Filters":
+        """A copy with some filters changed."""
+        return replace(self, **changes)
+
+
+def where_clause(filters: Filters, drill: Mapping[str, str] | None = None, *,
+                 extra: tuple[str, ...] = ()) -> tuple[str, list]:
+    """``(" WHERE …", params)`` for ``mentions`` with every filter bound as a parameter.
+
+    Column names come only from :data:`DRILL_COLUMNS` (never from the data);
+    ``extra`` adds fixed SQL conditions written in this module.
+    """
+    conds, params = list(extra), []
+    pairs = list(filters.items()) + list((drill or {}).items())
+    for col, value in pairs:
+        if col not in DRILL_COLUMNS:
+            raise ValueError(f"unknown filter {col!r}; expected one of {list(DRILL_COLUMNS)}")
+        conds.append(f'"{col}" = ?')
+        params.append(str(value))
+    return (" WHERE " + " AND ".join(conds) if conds else ""), params
+
+
+class AuditData:
+    """Read-only query layer over one results folder.
+
+    Raises ``FileNotFoundError`` when the folder has no store and
+    ``ValueError`` naming the missing tables when it is incomplete.
+    """
+
+    def __init__(self, results_dir: str | Path):
+        self.results_dir = Path(results_dir)
+        self.con: duckdb.DuckDBPyConnection = store.connect(self.results_dir, read_only=True)
+        self.tables = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        missing = [t for t in _REQUIRED if t not in self.tables]
+        if missing:
+            self.con.close()
+            raise ValueError(f"{store.store_path(self.results_dir)}: missing table(s) {missing}; "
+                             f"found {sorted(self.tables)} (was `cxaudit run` completed?)")
+        self._materialise()
+        self._options: dict[str, list[str]] = {}
+        self._precomputed: dict[str, pd.DataFrame] = {}
+
+    # -- set-up --------------------------------------------------------
+    def _materialise(self) -> None:
+        """Create the temp table ``mentions``: one row per tag with the filter columns."""
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE mentions AS
+            SELECT t.rowid AS tag_row, t.sentence_id, t.doc_id, t.codebook, t.code, t.clue_type,
+                   coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
+                   t.start_char, t.end_char, t.evidence, t.polarity, t.valence, t.mode,
+                   d.wave, d.segment, d.kind, coalesce(d.participant, d.doc_id) AS participant,
+                   d.score
+            FROM tags t JOIN documents d USING (doc_id)""")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> "AuditData":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a query and return a DataFrame."""
+        return self.con.execute(sql, params or []).df()
+
+    # -- cached metadata -------------------------------------------------
+    @property
+    def title(self) -> str:
+        """The audit's name (``meta`` table key ``name``), else the folder name."""
+        if "meta" in self.tables:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'name' LIMIT 1").fetchone()
+            if row and row[0]:
+                return str(row[0])
+        return f"Experience audit: {self.results_dir.resolve().name}"
+
+    def options(self, name: str) -> list[str]:
+        """Sorted distinct values of a filter column (cached for the app's life)."""
+        if name not in FILTER_LABELS:
+            raise ValueError(f"unknown filter {name!r}; expected one of {list(FILTER_LABELS)}")
+        if name not in self._options:
+            rows = self.con.execute(
+                f'SELECT DISTINCT "{name}" FROM mentions WHERE "{name}" IS NOT NULL ORDER BY 1').fetchall()
+            self._options[name] = [str(r[0]) for r in rows]
+        return self._options[name]
+
+    def precomputed(self, name: str) -> pd.DataFrame:
+        """A compare table as ``cxaudit run`` stored it (empty frame when absent; cached)."""
+        if name not in self._precomputed:
+            self._precomputed[name] = (self.df(f'SELECT * FROM "{name}"')
+                                       if name in self.tables else pd.DataFrame())
+        return self._precomputed[name]
+
+    # -- aggregations ------------------------------------------------------
+    def headline(self, filters: Filters) -> dict:
+        """Headline figures: documents, participants, mentions, share negative, NPS, each with n.
+
+        Documents and participants count those with at least one clue
+        mention in the filter; NPS is over those documents that have a score.
+        """
+        where, params = where_clause(filters, extra=(_CLUE,))
+        row = self.con.execute(f"""
+            SELECT count(DISTINCT doc_id), count(DISTINCT participant), count(*),
+                   avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END)
+            FROM mentions{where}""", params).fetchone()
+        docs, people, n, neg = row
+        nps_row = self.con.execute(f"""
+            WITH d AS (SELECT DISTINCT doc_id, score FROM mentions{where})
+            SELECT count(score), sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END),
+                   sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) FROM d WHERE score IS NOT NULL""",
+            params).fetchone()
+        n_scored, promoters, detractors = nps_row
+        nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
+        return {"documents": int(docs), "participants": int(people), "mentions": int(n),
+                "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
+                "nps": nps}
+
+    def clue_cells(self, filters: Filters) -> pd.DataFrame:
+        """Clue type × touchpoint cells.
+
+        Out: clue_type, touchpoint, n, polarity (mean), share_negative.
+        """
+        where, params = where_clause(filters, extra=(_CLUE,))
+        return self.df(f"""
+            SELECT clue_type, touchpoint, count(*) AS n, avg(polarity) AS polarity,
+                   avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative
+            FROM mentions{where} GROUP BY ALL ORDER BY clue_type, touchpoint""", params)
+
+    def _stored_or(self, name: str, filters: Filters, recompute):
+        """The stored compare table when unfiltered (overall rows), else ``recompute(self, filters)``."""
+        stored = self.precomputed(name)
+        if filters.active or not len(stored):
+            return recompute(self, filters)
+        if "group_by" in stored.columns and name != "nps":
+            stored = stored[stored["group_by"].astype(str) == "all"].reset_index(drop=True)
+        return stored
+
+    def gaps(self, filters: Filters) -> pd.DataFrame:
+        """Current-versus-desired gaps (cxaudit.compare GAP_TABLE columns, overall rows).
+
+        Without filters: the stored ``gaps`` table (with bootstrap intervals).
+        With filters: :func:`cxaudit.dashboard.aggregates.filtered_gaps`.
+        """
+        from .aggregates import filtered_gaps
+
+        return self._stored_or("gaps", filters, lambda d, f: filtered_gaps(d, f, self.precomputed("gaps")))
+
+    def motif(self, filters: Filters) -> pd.DataFrame:
+        """Motif alignment (MOTIF columns); recomputed overall rows under filters."""
+        from .aggregates import filtered_motif
+
+        return self._stored_or("motif", filters, lambda d, f: filtered_motif(d, f, self.precomputed("motif")))
+
+    def nps(self, filters: Filters) -> pd.DataFrame:
+        """NPS overall and per group (NPS columns)."""
+        from .aggregates import filtered_nps
+
+        return self._stored_or("nps", filters, filtered_nps)
+
+    def drivers(self, filters: Filters) -> pd.DataFrame:
+        """Detractor versus promoter drivers (DRIVERS columns)."""
+        from .aggregates import filtered_drivers
+
+        return self._stored_or("drivers", filters, filtered_drivers)
+
+    def waves(self, filters: Filters) -> pd.DataFrame:
+        """Change per dimension between consecutive waves (WAVES columns)."""
+        from .aggregates import filtered_waves
+
+        return self._stored_or("waves", filters, filtered_waves)
+
+    # -- evidence ------------------------------------------------------------
+    def evidence_count(self, filters: Filters, drill: Mapping[str, str] | None = None) -> int:
+        """Number of clue mentions matching the filters and the drill-down."""
+        where, params = where_clause(filters, drill, extra=(_CLUE,))
+        return int(self.con.execute(f"SELECT count(*) FROM mentions{where}", params).fetchone()[0])
+
+    def evidence(self, filters: Filters, drill: Mapping[str, str] | None = None, *,
+                 offset: int = 0, limit: int | None = 20) -> pd.DataFrame:
+        """One page of quotes, most negative first.
+
+        Out: code, clue_type, touchpoint, codebook, valence, polarity,
+        sentence, start_char, end_char, speaker, participant, doc_id,
+        source, start_s, wave, segment, kind, sentence_id.
+        """
+        where, params = where_clause(filters, drill, extra=(_CLUE,))
+        page = "" if limit is None else " LIMIT ? OFFSET ?"
+        page_params = [] if limit is None else [int(limit), int(offset)]
+        return self.df(f"""
+            WITH p AS (SELECT * FROM mentions{where}
+                       ORDER BY polarity, sentence_id, code, start_char{page})
+            SELECT p.code, p.clue_type, p.touchpoint, p.codebook, p.valence, p.polarity,
+                   s.text AS sentence, p.start_char, p.end_char, tr.speaker, p.participant,
+                   p.doc_id, d.source, tr.start_s, p.wave, p.segment, p.kind, p.sentence_id
+            FROM p JOIN sentences s ON s.sentence_id = p.sentence_id
+            LEFT JOIN turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id
+            LEFT JOIN documents d ON d.doc_id = p.doc_id
+            ORDER BY p.polarity, p.sentence_id, p.code, p.start_char""", params + page_params)

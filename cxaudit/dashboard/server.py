@@ -1,0 +1,164 @@
+"""Serve the dashboard with Voila.
+
+``start(results_dir)`` runs ``voila`` as a subprocess (its own process group)
+on the packaged thin notebook, with the results folder passed in the
+environment variable ``CXAUDIT_RESULTS``, sources stripped, tracebacks
+hidden, bound to 127.0.0.1 unless told otherwise, and idle kernels culled
+(each page load starts a ~180 MB kernel). It returns once the server accepts
+connections. ``serve()`` is the blocking entry point of ``cxaudit dashboard``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import webbrowser
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .. import store
+from . import ENV_VAR
+
+__all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds an idle (disconnected) kernel lives before Voila culls it, and how often it checks.
+CULL_IDLE_TIMEOUT = 600
+CULL_INTERVAL = 60
+
+
+def notebook_path() -> Path:
+    """The thin dashboard notebook shipped inside the package (same as ``notebooks/dashboard.ipynb``)."""
+    return Path(str(resources.files("cxaudit").joinpath("templates/dashboard.ipynb")))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def voila_command(notebook: Path, *, host: str, port: int) -> list[str]:
+    """The ``voila`` command line (see ``voila --help-all`` of voila 0.5)."""
+    return [
+        sys.executable, "-m", "voila", "--no-browser",
+        f"--port={port}", f"--Voila.ip={host}", "--Voila.port_retries=0",
+        "--strip_sources=True", "--show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        str(notebook),
+    ]
+
+
+@dataclass
+class DashboardServer:
+    """A running Voila server; :meth:`stop` ends its whole process group."""
+
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+    _log_file: object = field(repr=False, default=None)
+
+    def log_text(self) -> str:
+        """What Voila wrote so far (stdout and stderr)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Terminate the process group (SIGTERM, then SIGKILL after ``timeout``) and wait."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=timeout)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "DashboardServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _wait_ready(proc: subprocess.Popen, host: str, port: int, timeout: float) -> bool:
+    """True once ``host:port`` accepts a connection; False when the process died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
+          timeout: float = 60.0, env: dict | None = None) -> DashboardServer:
+    """Start Voila on the dashboard for ``results_dir``; returns once it answers.
+
+    Raises ``FileNotFoundError`` when the folder holds no store and
+    ``RuntimeError`` (with Voila's log) when the server does not come up.
+    """
+    results = Path(results_dir).resolve()
+    if not store.store_path(results).is_file():
+        raise FileNotFoundError(f"{store.store_path(results)} not found: run `cxaudit run … --out {results}` first")
+    attempts = 1 if port else 3
+    last_log = ""
+    for _ in range(attempts):
+        p = port or free_port(host)
+        log_file = tempfile.NamedTemporaryFile("w", prefix="cxaudit-voila-", suffix=".log", delete=False)
+        proc_env = {**os.environ, **(env or {}), ENV_VAR: str(results)}
+        proc = subprocess.Popen(voila_command(notebook_path(), host=host, port=p), stdout=log_file,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=proc_env,
+                                start_new_session=True)
+        shown_host = f"[{host}]" if ":" in host else host
+        server = DashboardServer(proc, f"http://{shown_host}:{p}/", Path(log_file.name), log_file)
+        if _wait_ready(proc, host, p, timeout):
+            log.info("dashboard for %s at %s", results, server.url)
+            return server
+        last_log = server.log_text()
+        server.stop()
+    raise RuntimeError(f"voila did not start on {host}:{port or 'a free port'}; its log:\n{last_log[-3000:]}")
+
+
+def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
+          open_browser: bool = False, block: bool = True) -> DashboardServer | str:
+    """Serve the dashboard of ``results_dir`` (the work of ``cxaudit dashboard``).
+
+    Prints the URL to stdout (this is the command's interactive entry
+    point), optionally opens a browser, then blocks until Ctrl-C and stops
+    the server cleanly; returns the URL. With ``block=False`` returns the
+    running :class:`DashboardServer` instead (the caller stops it).
+    """
+    server = start(results_dir, host=host, port=port)
+    if open_browser:
+        webbrowser.open(server.url)
+    if not block:
+        return server
+    sys.stdout.write(f"cxaudit dashboard: {server.url}  (Ctrl-C to stop)\n")
+    sys.stdout.flush()
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        log.info("stopping the dashboard")
+    finally:
+        server.stop()
+    return server.url

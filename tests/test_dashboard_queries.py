@@ -1,0 +1,150 @@
+"""DuckDB queries of the dashboard against a pandas oracle over a small hand-made store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxaudit.dashboard.queries import AuditData, Filters, where_clause
+
+from _dashboard_helpers import PWN_SEGMENT, expected_mentions, make_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    tables = make_store(out)
+    with AuditData(out) as data:
+        yield data, tables
+
+
+FILTER_CASES = [
+    {},
+    {"wave": "2026-Q2"},
+    {"segment": "retail"},
+    {"kind": "comment"},
+    {"clue_type": "mechanic"},
+    {"touchpoint": "pay"},
+    {"segment": PWN_SEGMENT},
+    {"wave": "2026-Q1", "clue_type": "functional"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTER_CASES)
+def test_dashboard_queries_headline_matches_pandas(store, filters):
+    data, tables = store
+    h = data.headline(Filters(**filters))
+    m = expected_mentions(tables, **filters)
+    assert h["mentions"] == len(m)
+    assert h["documents"] == m["doc_id"].nunique()
+    assert h["participants"] == m["participant"].fillna(m["doc_id"]).nunique()
+    if len(m):
+        assert h["share_negative"] == pytest.approx((m["valence"] == "negative").mean())
+    scored = m.drop_duplicates("doc_id")["score"].dropna()
+    assert h["n_scored"] == len(scored)
+    if len(scored):
+        expected = 100 * ((scored >= 9).sum() - (scored <= 6).sum()) / len(scored)
+        assert h["nps"] == pytest.approx(expected)
+    else:
+        assert h["nps"] is None
+
+
+def test_dashboard_queries_known_headline(store):
+    data, _ = store
+    h = data.headline(Filters())
+    assert (h["documents"], h["mentions"], h["n_scored"]) == (6, 8, 5)
+    assert h["share_negative"] == pytest.approx(0.5)
+    assert h["nps"] == pytest.approx(0.0)  # 2 promoters (9, 10), 2 detractors (3, 6), 1 passive (8)
+
+
+@pytest.mark.parametrize("filters", FILTER_CASES)
+def test_dashboard_queries_clue_cells_match_pandas(store, filters):
+    data, tables = store
+    cells = data.clue_cells(Filters(**filters))
+    m = expected_mentions(tables, **filters)
+    expected = m.groupby(["clue_type", "touchpoint"]).size()
+    got = cells.set_index(["clue_type", "touchpoint"])["n"]
+    assert {k: int(v) for k, v in got.items()} == {k: int(v) for k, v in expected.items()}
+
+
+def test_dashboard_queries_evidence_order_and_paging(store):
+    data, tables = store
+    rows = data.evidence(Filters(), limit=None)
+    assert list(rows["polarity"]) == sorted(rows["polarity"])
+    assert len(rows) == data.evidence_count(Filters()) == 8
+    page1 = data.evidence(Filters(), limit=3)
+    page2 = data.evidence(Filters(), offset=3, limit=3)
+    assert list(page1["sentence_id"]) + list(page2["sentence_id"]) == list(rows["sentence_id"][:6])
+    for r in rows.itertuples():
+        tag = tables["tags"][(tables["tags"]["sentence_id"] == r.sentence_id)].iloc[0]
+        assert r.sentence[r.start_char:r.end_char] == tag["evidence"]
+
+
+def test_dashboard_queries_drill_narrows_evidence(store):
+    data, _ = store
+    rows = data.evidence(Filters(), {"clue_type": "functional", "touchpoint": "pay"}, limit=None)
+    assert set(rows["doc_id"]) == {"int/p2", "c/2"}
+    assert data.evidence_count(Filters(wave="2026-Q1"), {"clue_type": "functional"}) == 0
+
+
+def test_dashboard_queries_values_are_bound_not_formatted(store):
+    data, _ = store
+    hostile = "x' OR '1'='1"
+    assert data.headline(Filters(segment=hostile))["mentions"] == 0
+    sql, params = where_clause(Filters(segment=hostile))
+    assert hostile not in sql and params == [hostile]
+
+
+def test_dashboard_queries_rejects_unknown_drill_column(store):
+    data, _ = store
+    with pytest.raises(ValueError, match="unknown filter"):
+        data.evidence_count(Filters(), {"text; DROP TABLE tags": "x"})
+    with pytest.raises(ValueError, match="unknown filter"):
+        data.options("sentence_id")
+
+
+def test_dashboard_queries_options_and_title(store):
+    data, _ = store
+    assert data.options("wave") == ["2026-Q1", "2026-Q2"]
+    assert PWN_SEGMENT in data.options("segment")
+    assert data.options("touchpoint") == sorted(["branch", "get-help", "pay", "unspecified", "web"])
+    assert data.title == "Harbour <b>Bank</b> audit"
+
+
+def test_dashboard_queries_filtered_gaps(store):
+    data, tables = store
+    gaps = data.gaps(Filters(wave="2026-Q2"))
+    row = gaps[(gaps["level"] == "clue_type") & (gaps["dimension"] == "functional")].iloc[0]
+    m = expected_mentions(tables, wave="2026-Q2", clue_type="functional")
+    m = m[m["mode"].isin(["current", "other"])]
+    assert int(row["n"]) == len(m)
+    assert float(row["current"]) == pytest.approx(m["polarity"].mean())
+    stored = tables["gaps"]
+    target = stored[(stored["level"] == "clue_type") & (stored["dimension"] == "functional")]["desired"].iloc[0]
+    assert float(row["desired"]) == pytest.approx(float(target))
+    assert float(row["gap"]) == pytest.approx(m["polarity"].mean() - float(target))
+    assert pd.isna(row["ci_low"])
+    assert set(gaps["level"]) <= {"clue_type", "code", "touchpoint", "clue_type x touchpoint"}
+    assert not (gaps["dimension"] == "unspecified").any()
+
+
+def test_dashboard_queries_filtered_nps_and_drivers(store):
+    data, _ = store
+    nps = data.nps(Filters(segment="business"))
+    overall = nps[nps["group_by"] == "all"].iloc[0]
+    assert (int(overall["n"]), int(overall["n_promoters"]), int(overall["n_detractors"])) == (3, 1, 1)
+    assert float(overall["nps"]) == pytest.approx(0.0)
+    drivers = data.drivers(Filters(kind="interview"))
+    billing = drivers[drivers["code"] == "functional.billing"].iloc[0]
+    assert (int(billing["k_detractors"]), int(billing["k_promoters"])) == (1, 0)
+    assert drivers["log_odds"].is_monotonic_decreasing
+
+
+def test_dashboard_queries_missing_store_and_tables(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cxaudit.duckdb"):
+        AuditData(tmp_path)
+    from cxaudit.store import write_tables
+
+    write_tables(tmp_path, {"documents": make_store.__globals__["make_tables"]()["documents"]})
+    with pytest.raises(ValueError, match="missing table"):
+        AuditData(tmp_path)
