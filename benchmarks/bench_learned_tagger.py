@@ -1,0 +1,139 @@
+"""Benchmark of the learned tagger on SemEval-2014 restaurants (and MAMS-ACSA).
+
+Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--quick]``
+
+* SemEval-2014 Task 4 restaurant training file, split 80/20 by a hash of the
+  sentence id (crc32(id) % 5 == 0 → held-out test). Everything tuned (the
+  per-category thresholds, inside :func:`cxaudit.clues.learn.train`) is tuned
+  on an inner dev split of the 80 % only.
+* Measured on the held-out 20 %: category-detection micro-F1 over the five
+  categories, and 4-way polarity accuracy per (sentence, gold category).
+* MAMS-ACSA: train on train.xml, test on val.xml (8 categories, 3 polarities).
+
+Writes ``benchmarks/results/learned_tagger.json`` (atomically) and prints a
+table. Skips with a message when ``../shared/data`` is absent. The real data is
+read in place, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import zlib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cxaudit.clues.learn import LearnedTagger, train  # noqa: E402
+
+DATA = Path(os.environ.get("CXAUDIT_DATA", ROOT.parent / "shared" / "data"))
+SEMEVAL = DATA / "semeval2014-restaurants" / "Restaurants_Train_v2.xml"
+MAMS = DATA / "mams-acsa"
+RESULTS = ROOT / "benchmarks" / "results" / "learned_tagger.json"
+REFERENCES = {"organisers' baseline": (63.1, 64.7), "NRC-Canada (2014 best)": (88.6, 82.9), "BERT-pair (2019)": (92.2, 85.9)}
+
+
+def read_xml(path: Path) -> pd.DataFrame:
+    """One row per (sentence, category): id, text, code, polarity."""
+    rows = []
+    for n, s in enumerate(ET.parse(path).getroot().iter("sentence")):
+        sid = s.get("id") or str(n)
+        text = s.findtext("text")
+        for cat in s.iter("aspectCategory"):
+            rows.append((sid, text, cat.get("category"), cat.get("polarity")))
+    return pd.DataFrame(rows, columns=["id", "text", "code", "polarity"])
+
+
+def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """80/20 by crc32 of the sentence id: test when crc32 % 5 == 0."""
+    test = frame["id"].map(lambda s: zlib.crc32(s.encode()) % 5 == 0)
+    return frame[~test], frame[test]
+
+
+def evaluate(tagger: LearnedTagger, test: pd.DataFrame) -> dict:
+    """Micro P/R/F1 of category detection and polarity accuracy per gold (sentence, category)."""
+    sents = test.groupby("id", sort=False).agg(text=("text", "first"), codes=("code", set)).reset_index()
+    t0 = time.perf_counter()
+    proba = tagger.predict_proba(sents["text"].tolist())
+    chosen = tagger.decide(proba)
+    seconds = time.perf_counter() - t0
+    codes = tagger.codes
+    tp = fp = fn = 0
+    for row, gold in zip(chosen, sents["codes"]):
+        pred = {codes[j] for j in np.flatnonzero(row)}
+        tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    pol = tagger.polarity_proba(test["text"].tolist(), test["code"].tolist())
+    pred_pol = pol.idxmax(axis=1).to_numpy()
+    acc = float((pred_pol == test["polarity"].to_numpy()).mean())
+    per_class = {c: float((pred_pol[test["polarity"].to_numpy() == c] == c).mean())
+                 for c in sorted(test["polarity"].unique())}
+    return {"n_test_sentences": len(sents), "n_test_pairs": len(test), "precision": p, "recall": r,
+            "micro_f1": 2 * p * r / (p + r), "polarity_accuracy": acc, "polarity_recall_by_class": per_class,
+            "predict_seconds": seconds, "sentences_per_second": len(sents) / seconds}
+
+
+def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, **options) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = train(train_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "model", **options)
+        tagger = LearnedTagger.load(Path(tmp) / "model")
+        result = evaluate(tagger, test_rows)
+    result.update(dataset=name, n_train_sentences=report.n_sentences, train_seconds=report.seconds,
+                  inner_dev=report.dev, thresholds=report.thresholds, options=options)
+    return result
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2)
+    os.replace(tmp, path)
+
+
+def table(results: list[dict]) -> str:
+    lines = [f"{'dataset':<28}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}"]
+    for r in results:
+        lines.append(f"{r['dataset']:<28}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
+                     f"{100 * r['polarity_accuracy']:9.1f}{r['train_seconds']:9.1f}{r['sentences_per_second']:9.0f}")
+    lines.append("references (official SemEval-2014 test set):")
+    for name, (f1, acc) in REFERENCES.items():
+        lines.append(f"  {name:<26}{f1:7.1f}{'':14}{acc:9.1f}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-mams", action="store_true", help="skip the MAMS-ACSA measurement")
+    parser.add_argument("--spacy-weight", type=float, default=None)
+    parser.add_argument("--l2-codes", type=float, default=None)
+    parser.add_argument("--l2-polarity", type=float, default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
+    args = parser.parse_args(argv)
+    if not SEMEVAL.exists():
+        print(f"SKIP: {SEMEVAL} not found; the benchmark needs the development data in ../shared/data")
+        return 0
+    options = {k: v for k, v in (("spacy_weight", args.spacy_weight), ("l2_codes", args.l2_codes),
+                                 ("l2_polarity", args.l2_polarity)) if v is not None}
+    train_rows, test_rows = split(read_xml(SEMEVAL))
+    results = [run("semeval2014-restaurants 80/20", train_rows, test_rows, **options)]
+    if not args.no_mams and (MAMS / "train.xml").exists():
+        results.append(run("mams-acsa train→val", read_xml(MAMS / "train.xml"), read_xml(MAMS / "val.xml"), **options))
+    payload = {"cpu_count": os.cpu_count(), "note": "2 shared cores; timings are contended", "results": results,
+               "references_official_test": REFERENCES}
+    write_json(args.out, payload)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,218 @@
+"""The learned tagger: reading coded files, multi-label and polarity learning, thresholds, save/load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _interop_helpers import CODEBOOK
+from cxaudit.clues.learn import META_FILE, CodedFileError, LearnedTagger, load_coded, train
+from cxaudit.schemas import TAGS, validate
+
+STAFF, PRICE, CLEAN, WAIT = "humanic.courtesy", "functional.price", "mechanic.clean", "waiting"
+
+# (text, codes, polarity) — a hand-made training set: 3 codebook codes + 1 learned-only code
+CODED = [
+    ("The waiter was friendly and polite.", STAFF, "positive"),
+    ("Our server was very attentive and kind.", STAFF, "positive"),
+    ("The staff were helpful and smiled at us.", STAFF, "positive"),
+    ("The receptionist was lovely and welcoming.", STAFF, "positive"),
+    ("A courteous, warm and friendly team.", STAFF, "positive"),
+    ("The waiter was rude to us.", STAFF, "negative"),
+    ("Our server ignored us and was impolite.", STAFF, "negative"),
+    ("The staff were unfriendly and arrogant.", STAFF, "negative"),
+    ("The receptionist was rude and dismissive.", STAFF, "negative"),
+    ("The manager shouted at the waiter, so rude.", STAFF, "negative"),
+    ("The prices were fair and reasonable.", PRICE, "positive"),
+    ("Great value for money, very cheap.", PRICE, "positive"),
+    ("Cheap prices and a fair bill.", PRICE, "positive"),
+    ("The bill was affordable for a family.", PRICE, "positive"),
+    ("Reasonable prices, good value.", PRICE, "positive"),
+    ("The bill was far too expensive.", PRICE, "negative"),
+    ("Overpriced for what you get.", PRICE, "negative"),
+    ("The prices are outrageous and expensive.", PRICE, "negative"),
+    ("They charged a fortune, a very expensive bill.", PRICE, "negative"),
+    ("Expensive prices and poor value for money.", PRICE, "negative"),
+    ("The tables were spotless and clean.", CLEAN, "positive"),
+    ("The bathroom was very clean.", CLEAN, "positive"),
+    ("Everything was tidy and spotless.", CLEAN, "positive"),
+    ("Clean floors and clean tables.", CLEAN, "positive"),
+    ("The room was neat and clean.", CLEAN, "positive"),
+    ("The tables were dirty and sticky.", CLEAN, "negative"),
+    ("The bathroom was filthy.", CLEAN, "negative"),
+    ("Dirty floors and dirty glasses.", CLEAN, "negative"),
+    ("The room was grimy and dirty.", CLEAN, "negative"),
+    ("Filthy, sticky tables everywhere.", CLEAN, "negative"),
+    ("We waited an hour in the queue.", WAIT, "negative"),
+    ("The queue was long and we waited forever.", WAIT, "negative"),
+    ("No queue at all, we were seated at once.", WAIT, "positive"),
+    ("A short wait, the queue moved quickly.", WAIT, "positive"),
+    ("We waited too long for a table.", WAIT, "negative"),
+    ("The waiter was friendly but the bill was expensive.", f"{STAFF};{PRICE}", "positive;negative"),
+    ("The prices were cheap but the tables were dirty.", f"{PRICE};{CLEAN}", "positive;negative"),
+    ("Rude staff and a filthy bathroom.", f"{STAFF};{CLEAN}", "negative"),
+    ("Kind waiter, clean room, fair prices.", f"{STAFF};{CLEAN};{PRICE}", "positive"),
+    ("The staff were rude and the queue was long.", f"{STAFF};{WAIT}", "negative"),
+]
+
+HELD_OUT = {
+    "The waitress was rude and unfriendly.": {STAFF},
+    "Way too expensive, the bill was outrageous.": {PRICE},
+    "The glasses were dirty and the floor filthy.": {CLEAN},
+    "We waited in a long queue.": {WAIT},
+}
+
+
+def _coded_frame() -> pd.DataFrame:
+    return pd.DataFrame(CODED, columns=["text", "code", "polarity"])
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("learn") / "coded.csv"
+    _coded_frame().to_csv(path, index=False)
+    out = path.parent / "model"
+    report = train(load_coded(path), out, codebooks=[CODEBOOK], seed=0)
+    assert report.codes == sorted([STAFF, PRICE, CLEAN, WAIT]) and report.polarity_model
+    return out
+
+
+@pytest.fixture(scope="module")
+def tagger(model_dir):
+    return LearnedTagger.load(model_dir)
+
+
+def _sentences(texts) -> pd.DataFrame:
+    texts = list(texts)
+    return pd.DataFrame({"sentence_id": [f"d{i}#0.0" for i in range(len(texts))], "doc_id": [f"d{i}" for i in range(len(texts))],
+                         "text": texts, "sentiment": 0.0, "valence": "neutral", "mode": "current"})
+
+
+def test_learn_load_coded_splits_codes_and_aligns_polarity():
+    long = load_coded(_coded_frame())
+    assert list(long.columns) == ["text", "code", "polarity"]
+    assert len(long) == 30 + 5 + 2 * 3 + 2 + 3 - 1 + 1  # 35 single + 2+2+2+3+2 pairs
+    rows = long[long["text"] == "The waiter was friendly but the bill was expensive."]
+    assert rows[["code", "polarity"]].values.tolist() == [[STAFF, "positive"], [PRICE, "negative"]]
+    rows = long[long["text"] == "Kind waiter, clean room, fair prices."]
+    assert rows["polarity"].tolist() == ["positive"] * 3  # one value applies to every code
+
+
+def test_learn_multilabel_learns_the_codes(tagger):
+    tags = tagger.predict(_sentences(HELD_OUT))
+    got = {e: set(g) for e, g in tags.groupby("evidence")["code"]}
+    assert got == HELD_OUT
+    proba = tagger.predict_proba(list(HELD_OUT))
+    for i, expected in enumerate(HELD_OUT.values()):
+        (code,) = expected
+        assert proba.columns[int(np.argmax(proba.iloc[i]))] == code
+
+
+def test_learn_predict_returns_tags_rows(tagger):
+    tags = tagger.predict(_sentences(HELD_OUT))
+    pd.testing.assert_frame_equal(tags, validate(tags, TAGS))
+    assert (tags["method"] == "model").all() and tags["start_char"].isna().all()
+    by_code = tags.set_index("code")
+    assert by_code.loc[STAFF, "clue_type"] == "humanic" and by_code.loc[STAFF, "codebook"] == "mini"
+    assert by_code.loc[WAIT, "clue_type"] == "none" and by_code.loc[WAIT, "codebook"] == "learned"
+    assert ((tags["confidence"] > 0) & (tags["confidence"] <= 1)).all()
+
+
+def test_learn_polarity_of_each_code(tagger):
+    texts = ["The waiter was rude.", "The waiter was friendly and kind.", "The bill was expensive.",
+             "Fair prices and cheap.", "The waiter was kind but the bill was expensive."]
+    codes = [STAFF, STAFF, PRICE, PRICE, PRICE]
+    best = tagger.polarity_proba(texts, codes).idxmax(axis=1).tolist()
+    assert best == ["negative", "positive", "negative", "positive", "negative"]
+    tags = tagger.predict(_sentences(texts[:2])).set_index("evidence")
+    assert tags.loc["The waiter was rude.", "polarity"] < 0 and tags.loc["The waiter was rude.", "valence"] == "negative"
+    assert tags.loc[texts[1], "polarity"] > 0 and tags.loc[texts[1], "valence"] == "positive"
+
+
+def test_learn_threshold_trades_recall_for_precision(tagger):
+    sents = _sentences(list(HELD_OUT) + ["The food was nice.", "Friendly staff, cheap bill, clean tables."])
+    counts = [len(tagger.predict(sents, threshold=t, at_least_one=False)) for t in (0.05, 0.3, 0.5, 0.8, 0.99)]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] > counts[2] > counts[-1]
+    assert len(tagger.predict(sents, threshold=0.99, at_least_one=True)) >= len(sents)
+
+
+def test_learn_save_load_round_trip_is_identical(model_dir, tagger, tmp_path):
+    meta = json.loads((model_dir / META_FILE).read_text())
+    assert meta["codes"] == tagger.codes and set(meta["thresholds"]) == set(tagger.codes)
+    assert meta["format_version"] == 1 and meta["training"]["n_sentences"] == len(CODED)
+    assert (model_dir / "textcat" / "meta.json").exists()  # the spaCy component, nlp.to_disk
+    moved = tmp_path / "copy"
+    shutil.copytree(model_dir, moved)
+    sents = _sentences(list(HELD_OUT))
+    pd.testing.assert_frame_equal(LearnedTagger.load(moved).predict(sents), tagger.predict(sents))
+
+
+def test_learn_training_is_deterministic(model_dir, tagger, tmp_path):
+    train(_coded_frame().pipe(load_coded), tmp_path / "again", codebooks=[CODEBOOK], seed=0)
+    again = LearnedTagger.load(tmp_path / "again")
+    texts = list(HELD_OUT) + ["Nothing to say."]
+    np.testing.assert_array_equal(again.predict_proba(texts).to_numpy(), tagger.predict_proba(texts).to_numpy())
+
+
+def test_learn_without_polarity_uses_sentence_sentiment(tmp_path):
+    coded = _coded_frame().assign(polarity=None)
+    report = train(coded, tmp_path / "m", spacy_weight=0.0)
+    assert not report.polarity_model and not (tmp_path / "m" / "textcat").exists()
+    sents = _sentences(["The waiter was rude."]).assign(sentiment=-0.7, valence="negative")
+    tags = LearnedTagger.load(tmp_path / "m").predict(sents)
+    assert tags["polarity"].tolist() == [-0.7] and tags["valence"].tolist() == ["negative"]
+
+
+def test_learn_tunes_thresholds_on_inner_dev(tmp_path):
+    many = pd.DataFrame([(f"{t} ({i})", c, p) for i in range(3) for t, c, p in CODED], columns=["text", "code", "polarity"])
+    report = train(many, tmp_path / "m", spacy_weight=0.0)
+    assert report.n_sentences == 120 and "micro_f1" in report.dev and "polarity_accuracy" in report.dev
+    assert any(t != 0.5 for t in report.thresholds.values())
+
+
+def test_learn_replaces_an_existing_model_dir(tmp_path):
+    out = tmp_path / "m"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    train(_coded_frame(), out, spacy_weight=0.0)
+    assert not (out / "stale.txt").exists() and (out / META_FILE).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left behind
+
+
+def test_learn_empty_sentences_give_empty_tags(tagger):
+    tags = tagger.predict(_sentences([]))
+    assert tags.empty and list(tags.columns) == TAGS.names
+
+
+@pytest.mark.parametrize("content, suffix, message", [
+    ("txt,code\nhello,a\n", ".csv", r"missing column 'text'"),
+    ("text,code,polarity\nfine,a,positive\nbad,a,angry\n", ".csv", r"row 3: unknown polarity 'angry'"),
+    ("text,code,polarity\nx,a;b,positive;negative;neutral\n", ".csv", r"row 2: 2 code\(s\) but 3 polarities"),
+    ("text,code\n,a\n", ".csv", r"row 2: empty text"),
+    ('{"text": "ok", "code": "a"}\n{"text": "bad"\n', ".jsonl", r"row 2: not valid JSON"),
+    ('{"text": "ok", "code": ["a", "b"], "polarity": "Neutral"}\n{"code": "a"}\n', ".jsonl", r"row 2: expected an object"),
+    ("text\tcode\n", ".tsv", r"expected a .csv, .jsonl or .xlsx"),
+])
+def test_learn_bad_coded_files_name_file_and_row(tmp_path, content, suffix, message):
+    path = tmp_path / f"coded{suffix}"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CodedFileError, match=message) as err:
+        load_coded(path)
+    assert str(path) in str(err.value)
+
+
+def test_learn_jsonl_lists_and_case(tmp_path):
+    path = tmp_path / "coded.jsonl"
+    path.write_text('{"text": "ok", "code": ["a", "b"], "polarity": "Neutral"}\n\n{"text": "none", "code": ""}\n')
+    long = load_coded(path)
+    assert long.fillna("").values.tolist() == [["ok", "a", "neutral"], ["ok", "b", "neutral"], ["none", "", ""]]
+
+
+def test_learn_train_rejects_data_without_codes(tmp_path):
+    with pytest.raises(ValueError, match="no coded sentences"):
+        train(pd.DataFrame({"text": ["a", "b"], "code": [None, None], "polarity": [None, None]}), tmp_path / "m")
