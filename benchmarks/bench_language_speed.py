@@ -1,0 +1,161 @@
+"""Throughput of cxaudit's language analysis against a bare spaCy pass, on one generated corpus.
+
+Measures, in one run on the same corpus (``benchmarks/_corpus.py``, ≥ 2 M words by default):
+
+* bare: ``spacy.blank("en")`` + sentencizer + lookup lemmatizer, ``nlp.pipe``;
+* full, 1 process: cxaudit's pipeline + ``sentence_rows`` for every doc (rows as tuples);
+* full, 2 processes: the same through ``cxaudit.parallel.map_batches`` (workers build
+  their pipeline once, return rows), with and without the worker start-up (measured
+  separately on a tiny input);
+* ``analyze()`` end to end in one process (adds the DataFrames and their validation);
+
+words/s by wall clock and by CPU time, the ratios, peak RSS of this process and of its
+children, and the load average (other engineers share the machine's cores). Writes
+``benchmarks/results/language_speed.json``. Run small with ``--words 200000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _corpus import make_comments, word_count  # noqa: E402
+
+
+def corpus(n_words: int, seed: int = 2026) -> list[str]:
+    """Comments from the generator until at least ``n_words`` words."""
+    texts: list[str] = []
+    total, chunk = 0, 0
+    while total < n_words:
+        batch = list(make_comments(max(1000, (n_words - total) // 25), seed + chunk)["text"])
+        chunk += 1
+        for t in batch:
+            texts.append(t)
+            total += len(t.split())
+            if total >= n_words:
+                break
+    return texts
+
+
+def timed(fn):
+    """(result, wall seconds, CPU seconds of this process)."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def bare_pipeline():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write ``payload`` as JSON atomically (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--words", type=int, default=2_000_000, help="corpus size in words (default 2,000,000)")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-analyze", action="store_true", help="skip the analyze() end-to-end run")
+    args = parser.parse_args(argv)
+
+    import pandas as pd
+
+    from cxaudit import parallel
+    from cxaudit.analyze import _analyze_batch, _chunks, _init_worker, _rows_for, analyze
+    from cxaudit.nlp import build_pipeline
+
+    load_before = os.getloadavg()
+    texts = corpus(args.words)
+    words = word_count(texts)
+    print(f"corpus: {len(texts):,} comments, {words:,} words; load average {load_before[0]:.2f} (cores: {os.cpu_count()})")
+    bs = args.batch_size
+
+    bare = bare_pipeline()
+    _, bare_wall, bare_cpu = timed(lambda: sum(1 for _ in bare.pipe(texts, batch_size=bs)))
+    del bare
+
+    full = build_pipeline("blank")
+    pairs = lambda: ((t, (f"d{i}", 0, t)) for i, t in enumerate(texts))  # noqa: E731
+    (rows, _), full_wall, full_cpu = timed(lambda: _rows_for(full.pipe(pairs(), as_tuples=True, batch_size=bs)))
+    n_sentences = len(rows)
+    del rows
+
+    items = [(t, f"d{i}", 0) for i, t in enumerate(texts)]
+
+    def run_parallel(batches):
+        n = 0
+        for s, _ in parallel.map_batches(_analyze_batch, batches, workers=args.workers, context="spawn",
+                                         initializer=_init_worker, initargs=("blank", bs)):
+            n += len(s)
+        return n
+
+    # "spawn" makes the workers direct children, so their peak RSS shows in RUSAGE_CHILDREN
+    _, startup_wall, _ = timed(lambda: run_parallel([items[:1]] * args.workers))
+    n_par, par_wall, _ = timed(lambda: run_parallel(_chunks(items, bs)))
+    assert n_par == n_sentences, (n_par, n_sentences)
+    steady_wall = max(1e-9, par_wall - startup_wall)
+
+    result: dict = {
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "words": words, "comments": len(texts),
+        "sentences": n_sentences, "batch_size": bs, "workers": args.workers, "cpu_count": os.cpu_count(),
+        "bare_words_per_s": round(words / bare_wall), "bare_words_per_cpu_s": round(words / bare_cpu),
+        "full_1proc_words_per_s": round(words / full_wall), "full_1proc_words_per_cpu_s": round(words / full_cpu),
+        f"full_{args.workers}proc_words_per_s": round(words / par_wall),
+        "ratio_full_to_bare_wall": round(bare_wall / full_wall, 3),
+        "ratio_full_to_bare_cpu": round(bare_cpu / full_cpu, 3),
+        f"speedup_{args.workers}proc_vs_1proc": round(full_wall / par_wall, 3),
+        "worker_startup_s": round(startup_wall, 2),
+        f"speedup_{args.workers}proc_vs_1proc_excluding_startup": round(full_wall / steady_wall, 3),
+    }
+    if not args.skip_analyze:
+        turns = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0,
+                              "role": "participant", "text": texts})
+        _, an_wall, _ = timed(lambda: analyze(turns, nlp=full, batch_size=bs))
+        result["analyze_1proc_words_per_s"] = round(words / an_wall)
+    result["peak_rss_mb_parent"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb_largest_child"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    result["load_average_before"] = [round(x, 2) for x in load_before]
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+
+    print(f"{'pass':<34}{'words/s (wall)':>16}{'words/CPU-s':>14}")
+    print(f"{'bare blank+sentencizer+lemmatizer':<34}{result['bare_words_per_s']:>16,}{result['bare_words_per_cpu_s']:>14,}")
+    print(f"{'full cxaudit, 1 process':<34}{result['full_1proc_words_per_s']:>16,}{result['full_1proc_words_per_cpu_s']:>14,}")
+    print(f"{f'full cxaudit, {args.workers} processes':<34}{result[f'full_{args.workers}proc_words_per_s']:>16,}")
+    if "analyze_1proc_words_per_s" in result:
+        print(f"{'analyze() end to end, 1 process':<34}{result['analyze_1proc_words_per_s']:>16,}")
+    print(f"full/bare: {result['ratio_full_to_bare_wall']:.2f} (wall), {result['ratio_full_to_bare_cpu']:.2f} (CPU)  [goal >= 0.40]")
+    print(f"{args.workers} processes vs 1: {result[f'speedup_{args.workers}proc_vs_1proc']:.2f}x including worker start-up "
+          f"({startup_wall:.1f} s), {result[f'speedup_{args.workers}proc_vs_1proc_excluding_startup']:.2f}x excluding it  [goal >= 1.7]")
+    print(f"peak RSS: parent {result['peak_rss_mb_parent']} MB, largest child {result['peak_rss_mb_largest_child']} MB; "
+          f"load average after {result['load_average_after'][0]:.2f}")
+    out = ROOT / "benchmarks" / "results" / "language_speed.json"
+    write_json(out, result)
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""cxaudit's spaCy pipeline: a trained pipeline when one is installed and asked for,
+otherwise ``spacy.blank("en")`` + sentencizer + lookup lemmatizer, and in both cases
+cxaudit's own components (:mod:`cxaudit.nlp.components`).
+
+>>> nlp = build_pipeline("blank")
+>>> doc = nlp("The food was great but the service was slow.")
+>>> [round(s, 2) for s in doc._.sent_sentiment]        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from . import components  # noqa: F401  (registers the factories and extensions)
+from .components import COMPONENTS
+
+__all__ = ["build_pipeline", "get_pipeline", "resolve_model", "ModelNotFoundError", "TRAINED", "COMPONENTS"]
+
+log = logging.getLogger(__name__)
+
+#: Trained English pipelines ``model="auto"`` looks for, smallest first.
+TRAINED = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf")
+
+
+class ModelNotFoundError(ValueError):
+    """The spaCy pipeline named in the configuration is not installed."""
+
+
+def resolve_model(model: str = "auto") -> str:
+    """The base pipeline ``build_pipeline(model)`` will use: "blank", a package name or a path.
+
+    Checks, without loading anything, that a named pipeline is installed; raises
+    :class:`ModelNotFoundError` saying how to install it otherwise. Call it in a
+    parent process before starting workers.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise ModelNotFoundError(f"model: expected 'auto', 'blank', a spaCy pipeline name or a path; found {model!r}")
+    model = model.strip()
+    if model == "blank":
+        return "blank"
+    if model == "auto":
+        for name in TRAINED:
+            if spacy.util.is_package(name):
+                return name
+        return "blank"
+    if spacy.util.is_package(model):
+        return model
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.cfg").exists():
+            raise ModelNotFoundError(f"model: {model!r} is a path but holds no spaCy pipeline (no config.cfg found)")
+        return str(path)
+    raise ModelNotFoundError(
+        f"spaCy pipeline {model!r} is not installed. On a machine with internet, run "
+        f"`python -m spacy download {model}` (or `pip install {model}` from a wheel you trust), "
+        f"or pass a local path to a saved pipeline; `model: blank` works offline with no download."
+    )
+
+
+def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Language:
+    """A fresh pipeline with cxaudit's components added and initialised.
+
+    ``model``: "auto" (a trained English pipeline if installed, else blank),
+    "blank", or an installed pipeline's name or path. ``config`` maps a component
+    name (``cx_sentiment`` …) to its config overrides. The base pipeline used is
+    recorded in ``nlp.meta["cxaudit"]["base"]``. Nothing is downloaded.
+    """
+    base = resolve_model(model)
+    config = config or {}
+    unknown = set(config) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"build_pipeline: config for unknown component(s) {sorted(unknown)}; expected {list(COMPONENTS)}")
+    if base == "blank":
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        for name in COMPONENTS:
+            nlp.add_pipe(name, config=config.get(name, {}))
+        nlp.initialize()
+    else:
+        nlp = spacy.load(base)
+        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+            nlp.add_pipe("sentencizer", first=True)
+        for name in COMPONENTS:
+            nlp.add_pipe(name, config=config.get(name, {}))
+            nlp.get_pipe(name).initialize(lambda: [], nlp=nlp)
+    nlp.meta.setdefault("cxaudit", {})
+    nlp.meta["cxaudit"].update({"base": base, "requested": model, "components": list(COMPONENTS)})
+    log.info("built spaCy pipeline on %s (requested %r)", base, model)
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def get_pipeline(model: str = "auto") -> Language:
+    """The pipeline for ``model``, built once per process (for API convenience).
+
+    Do not add components to it: call :func:`build_pipeline` for a pipeline of your own.
+    """
+    return build_pipeline(model)

@@ -1,0 +1,135 @@
+"""Experience feelings: the words an experience motif is written in.
+
+``lexicons/feelings.yml`` organises feelings as pairs of opposites (axes such as
+valued/ignored). The ``cx_feelings`` component matches every form (and, for single
+words, their inflected forms) with one PhraseMatcher pass; a negator up to three
+tokens before a form, without a punctuation mark in between, flips its pole.
+
+Result: ``doc._.feelings``, a list of
+``(feeling, axis, pole, negated, start_char, end_char, evidence)`` with doc-relative
+character offsets.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+from spacy.tokens import Doc
+
+from .lexicon import LexiconError, build_matcher, expand_phrase, ext_key, load_lexicon, longest_first, phrase_tokens
+
+__all__ = ["load_feelings", "feeling_axis", "FeelingsMatcher"]
+
+_K_FEELINGS = ext_key("feelings")
+_NEGATORS = ("not", "n't", "nt", "n’t", "never", "no", "nobody", "no one", "hardly", "barely",
+             "without", "no longer", "cannot", "neither", "nor", "lack", "lacked")
+_PUNCT = (",", ";", ":", ".", "!", "?", "(", ")", "-", "–", "—", "but")
+
+
+@lru_cache(maxsize=4)
+def _feelings_table(name: str = "feelings.yml") -> pd.DataFrame:
+    data = load_lexicon(name)
+    rows = []
+    for n, axis in enumerate(data.get("axes") or []):
+        try:
+            label = axis["axis"]
+            for pole_name, pole in (("positive", 1), ("negative", -1)):
+                side = axis[pole_name]
+                forms = list(dict.fromkeys(str(f).lower() for f in side["forms"]))
+                rows.append({"feeling": str(side["feeling"]), "axis": str(label), "pole": pole, "forms": forms})
+        except (KeyError, TypeError) as err:
+            raise LexiconError(f"cxaudit/lexicons/{name}: axis #{n + 1} needs axis, positive and negative "
+                               f"with feeling and forms; problem: {err!r}") from err
+    if not rows:
+        raise LexiconError(f"cxaudit/lexicons/{name}: no axes found")
+    return pd.DataFrame(rows)
+
+
+def load_feelings() -> pd.DataFrame:
+    """The feelings lexicon, one row per pole: columns feeling, axis, pole (+1/-1), forms (list of str)."""
+    return _feelings_table().copy()
+
+
+@lru_cache(maxsize=1)
+def _form_index() -> dict[str, tuple[str, int]]:
+    index: dict[str, tuple[str, int]] = {}
+    table = _feelings_table()
+    for row in table.itertuples():
+        index.setdefault(row.feeling.lower(), (row.axis, row.pole))
+    for row in table.itertuples():
+        for form in row.forms:
+            index.setdefault(form, (row.axis, row.pole))
+    return index
+
+
+def feeling_axis(word: str) -> tuple[str, int] | None:
+    """``(axis, pole)`` of a feeling name or form ("valued" → ("valued/ignored", 1)), else None.
+
+    Case and surrounding spaces are ignored; single words are also looked up by
+    their lookup lemma ("worried" → the lemma "worry"'s axis).
+    """
+    if not isinstance(word, str):
+        return None
+    key = " ".join(word.lower().split())
+    index = _form_index()
+    if key in index:
+        return index[key]
+    if " " not in key:
+        from .lexicon import _inverse_lemma_table
+
+        for lemma, forms in _inverse_lemma_table().items():
+            if key in forms and lemma in index:
+                return index[lemma]
+    return None
+
+
+class FeelingsMatcher:
+    """The ``cx_feelings`` pipeline component (see the module docstring)."""
+
+    def __init__(self, nlp, name: str = "cx_feelings", *, lexicon: str = "feelings.yml", window: int = 3):
+        self.name = name
+        self.lexicon = lexicon
+        self.window = int(window)
+        self.matcher = None
+        self._meta: dict[int, tuple[str, str, int] | None] = {}
+
+    def initialize(self, get_examples=None, *, nlp=None) -> None:
+        """Build the phrase matcher: every form, inflected, keyed by its feeling."""
+        table = _feelings_table(self.lexicon)
+        explicit = {f for forms in table["forms"] for f in forms}
+        entries = []
+        for row in table.itertuples():
+            key = f"cx_feel:{row.feeling}"
+            for form in row.forms:
+                variants = expand_phrase(phrase_tokens(nlp, form))
+                # an explicitly listed form wins over another feeling's inflected form
+                entries += [(key, v) for v in variants if v == form or v not in explicit]
+            self._meta[nlp.vocab.strings[key]] = (row.feeling, row.axis, int(row.pole))
+        matcher = build_matcher(nlp, entries)  # variants are already space-joined tokens
+        matcher.add("cx_feel:NEG", list(nlp.tokenizer.pipe(_NEGATORS)))
+        matcher.add("cx_feel:BRK", list(nlp.tokenizer.pipe(_PUNCT)))
+        self._meta[nlp.vocab.strings["cx_feel:NEG"]] = None
+        self._brk = nlp.vocab.strings["cx_feel:BRK"]
+        self.matcher = matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.matcher is None:
+            raise RuntimeError("cx_feelings is not initialised: call nlp.initialize() (build_pipeline does)")
+        found = []
+        last_neg = -99
+        for m, s, e in longest_first(self.matcher(doc)):
+            if m == self._brk:
+                last_neg = -99
+                continue
+            meta = self._meta[m]
+            if meta is None:
+                last_neg = e
+                continue
+            feeling, axis, pole = meta
+            negated = 0 <= s - last_neg < self.window
+            span = doc[s:e]
+            found.append((feeling, axis, -pole if negated else pole, negated,
+                          span.start_char, span.end_char, span.text))
+        doc.user_data[_K_FEELINGS] = found
+        return doc

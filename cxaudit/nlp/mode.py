@@ -1,0 +1,119 @@
+"""Statement mode of each sentence: current, desired, question or other.
+
+The ``cx_mode`` component matches the cues of ``lexicons/mode.yml`` with one
+PhraseMatcher pass and applies, per sentence, the rules written at the top of that
+file (question → other → desired → current). It works on the blank pipeline; with a
+trained pipeline it also treats a sentence whose first word is tagged ``VB`` (base
+verb, no subject before it) as an imperative suggestion, and a desire verb whose
+morphology says ``Tense=Past`` ("I wanted") as a report, not a wish.
+
+Result: ``doc._.sent_mode``, one mode per sentence of ``sentence_bounds(doc)``.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from .lexicon import build_matcher, doc_layout, ext_key, load_lexicon
+
+__all__ = ["MODES", "ModeClassifier"]
+
+MODES = ("current", "desired", "question", "other")
+DES, CUR, WOULD, AFTER, IMP, QSTART, FILL, META, QMARK = range(9)
+_KEYS = {
+    "desired": DES, "current_overrides": CUR, "would": WOULD, "after_would": AFTER,
+    "imperative_starts": IMP, "question_starts": QSTART, "fillers": FILL, "meta": META,
+}
+_DESIRE_VERBS = {"want", "need", "hope", "wish", "expect"}
+_K_MODE = ext_key("sent_mode")
+
+
+def _not_word(token) -> bool:
+    return token.is_punct or token.is_space
+
+
+class ModeClassifier:
+    """The ``cx_mode`` pipeline component (see the module docstring)."""
+
+    def __init__(self, nlp, name: str = "cx_mode", *, lexicon: str = "mode.yml",
+                 would_window: int = 3, max_filler_tokens: int = 12):
+        self.name = name
+        self.lexicon = lexicon
+        self.would_window = int(would_window)
+        self.max_filler_tokens = int(max_filler_tokens)
+        self.matcher = None
+        self._kind: dict[int, int] = {}
+
+    def initialize(self, get_examples=None, *, nlp=None) -> None:
+        """Build the phrase matcher from the mode lexicon."""
+        lex = load_lexicon(self.lexicon)
+        entries = [(f"cx_mode:{key}", p) for key in _KEYS for p in lex.get(key) or []]
+        entries.append(("cx_mode:qmark", "?"))
+        self.matcher = build_matcher(nlp, entries)
+        self._kind = {nlp.vocab.strings[f"cx_mode:{k}"]: v for k, v in _KEYS.items()}
+        self._kind[nlp.vocab.strings["cx_mode:qmark"]] = QMARK
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.matcher is None:
+            raise RuntimeError("cx_mode is not initialised: call nlp.initialize() (build_pipeline does)")
+        kind = self._kind
+        hits = sorted(((kind[m], s, e) for m, s, e in self.matcher(doc)), key=lambda h: h[1])
+        tagged = len(doc) > 0 and doc[0].tag != 0  # a tagger ran (trained pipeline)
+        bounds, n_alpha, n_words, _, _ = doc_layout(doc)
+        modes = []
+        h, n = 0, len(hits)
+        for k, (ss, se) in enumerate(bounds):
+            start = h
+            while h < n and hits[h][1] < se:
+                h += 1
+            if not n_alpha[k]:
+                modes.append("other")
+            elif start == h and not tagged:
+                modes.append("current")
+            else:
+                modes.append(self._classify(doc, hits[start:h], ss, se, tagged, n_words[k]))
+        doc.user_data[_K_MODE] = modes
+        return doc
+
+    def _classify(self, doc: Doc, hits, ss: int, se: int, tagged: bool, n_words: int) -> str:
+        """Mode of the sentence ``doc[ss:se]`` given its cue hits ``(kind, start, end)``."""
+        by_kind: dict[int, list[tuple[int, int]]] = {}
+        for k, s, e in hits:
+            by_kind.setdefault(k, []).append((s, e))
+        if QMARK in by_kind:
+            return "question"
+        fills = {s for s, _ in by_kind.get(FILL, ())}
+        first = ss
+        if QSTART in by_kind or IMP in by_kind or tagged:
+            while first < se and first < ss + 3 and (_not_word(doc[first]) or (first in fills and first + 1 < se)):
+                first += 1
+            if any(s == first for s, _ in by_kind.get(QSTART, ())):
+                return "question"
+        if META in by_kind and DES not in by_kind:
+            return "other"
+        if fills and se - ss <= self.max_filler_tokens and len(fills) >= n_words:
+            if all(i in fills for i in range(ss, se) if not _not_word(doc[i])):
+                return "other"
+        if self._desired(doc, by_kind, first, tagged):
+            return "desired"
+        return "current"
+
+    def _desired(self, doc: Doc, by_kind: dict, first: int, tagged: bool) -> bool:
+        """True when a desire cue survives the current-mode overrides."""
+        overrides = by_kind.get(CUR, ())
+        for s, e in by_kind.get(DES, ()):
+            # an override cancels an overlapping cue, unless the cue is longer and contains it
+            # ("should n't have to" survives "should n't have")
+            if any(s < oe and os < e and not (s <= os and oe <= e and e - s > oe - os) for os, oe in overrides):
+                continue
+            if tagged and doc[e - 1].lemma_.lower() in _DESIRE_VERBS and "Past" in doc[e - 1].morph.get("Tense"):
+                continue
+            return True
+        if AFTER in by_kind:
+            would_ends = [e for s, e in by_kind.get(WOULD, ()) if not any(s < oe and os < e for os, oe in overrides)]
+            for s, _ in by_kind[AFTER]:
+                if any(0 <= s - we < self.would_window for we in would_ends):
+                    return True
+        if any(s == first for s, _ in by_kind.get(IMP, ())):
+            return True
+        return tagged and first < len(doc) and doc[first].tag_ == "VB"

@@ -1,0 +1,54 @@
+import pytest
+import spacy
+
+from cxaudit.nlp import COMPONENTS, ModelNotFoundError, build_pipeline, get_pipeline, resolve_model
+from _language_helpers import nlp  # noqa: F401
+
+
+def test_nlp_pipeline_blank_has_components(nlp):
+    assert nlp.pipe_names == ["sentencizer", "lemmatizer", *COMPONENTS]
+    assert nlp.meta["cxaudit"]["base"] == "blank"
+
+
+def test_nlp_pipeline_lemmas_work_offline(nlp):
+    doc = nlp("The calls were transferred.")
+    assert [t.lemma_ for t in doc][:3] == ["The", "call", "be"]  # lookup lemmas are case-sensitive (NOTES.md)
+
+
+def test_nlp_pipeline_auto_falls_back_to_blank_without_trained_models():
+    installed = [m for m in ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf") if spacy.util.is_package(m)]
+    assert resolve_model("auto") == (installed[0] if installed else "blank")
+
+
+@pytest.mark.parametrize("name", ["en_core_web_xx_not_installed", "/no/such/pipeline"])
+def test_nlp_pipeline_missing_model_is_clear_error(name):
+    with pytest.raises(ModelNotFoundError, match="not installed|no spaCy pipeline|download"):
+        build_pipeline(name)
+    assert issubclass(ModelNotFoundError, ValueError)
+
+
+def test_nlp_pipeline_path_without_config_is_rejected(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="config.cfg"):
+        resolve_model(str(tmp_path))
+
+
+def test_nlp_pipeline_bad_component_config_rejected():
+    with pytest.raises(ValueError, match="unknown component"):
+        build_pipeline("blank", config={"cx_nothing": {}})
+
+
+def test_nlp_pipeline_cached_per_model():
+    assert get_pipeline("blank") is get_pipeline("blank")
+
+
+def test_nlp_pipeline_component_config_is_used():
+    nlp = build_pipeline("blank", config={"cx_sentiment": {"extra_words": {"zorbly": 3.0}}})
+    assert nlp("It was zorbly.")._.sent_sentiment[0] > 0.3
+
+
+def test_nlp_pipeline_span_extensions(nlp):
+    doc = nlp("I was on hold for an hour. I wish they would call me.")
+    first, second = list(doc.sents)
+    assert first._.effort is True and first._.effort_phrase == "on hold"
+    assert first._.sentiment < 0 and first._.mode == "current"
+    assert second._.mode == "desired" and second._.effort is False

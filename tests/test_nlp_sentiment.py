@@ -1,0 +1,129 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxaudit.nlp.sentiment import NEUTRAL_BAND, clause_polarity, polarity_of, valence
+from _language_helpers import first_sentence_score as score
+from _language_helpers import nlp  # noqa: F401
+
+
+def at(doc, word, nth=0):
+    start = -1
+    for _ in range(nth + 1):
+        start = doc.text.index(word, start + 1)
+    return start, start + len(word)
+
+
+def test_nlp_sentiment_valence_thresholds():
+    assert valence(0.0) == "neutral" and valence(NEUTRAL_BAND / 2) == "neutral"
+    assert valence(0.5) == "positive" and valence(-0.5) == "negative"
+    assert valence(float("nan")) == "neutral"
+
+
+@pytest.mark.parametrize("text", ["The staff were not good.", "They were never helpful.", "It was not at all easy."])
+def test_nlp_sentiment_negation_flips(nlp, text):
+    assert score(nlp, text) < 0
+
+
+def test_nlp_sentiment_negation_of_negative_is_positive(nlp):
+    assert score(nlp, "The food was not bad.") > 0
+
+
+def test_nlp_sentiment_intensifiers_strengthen(nlp):
+    plain, boosted, damped = (score(nlp, t) for t in ("The staff were helpful.", "The staff were extremely helpful.",
+                                                       "The staff were slightly helpful."))
+    assert boosted > plain > damped > 0
+
+
+def test_nlp_sentiment_all_caps_and_exclamation_emphasise(nlp):
+    plain = score(nlp, "The staff were rude.")
+    assert score(nlp, "The staff were RUDE.") < plain
+    assert score(nlp, "The staff were rude!!") < plain
+
+
+def test_nlp_sentiment_all_caps_sentence_is_not_emphasised(nlp):
+    assert score(nlp, "THE STAFF WERE RUDE.") == pytest.approx(score(nlp, "The staff were rude."))
+
+
+def test_nlp_sentiment_contrast_opposite_clauses(nlp):
+    doc = nlp("The food was great but the service was slow.")
+    food, service = clause_polarity(doc, *at(doc, "food")), clause_polarity(doc, *at(doc, "service"))
+    assert food > 0.3 and service < -0.2
+
+
+@pytest.mark.parametrize("text,first,second", [
+    ("Although the room was lovely, the check-in took forever.", "room", "check-in"),
+    ("The app is easy to use; however, the fees are a rip off.", "app", "fees"),
+    ("The staff were friendly and the delivery was late.", "staff", "delivery"),
+])
+def test_nlp_sentiment_contrast_markers_scope_clauses(nlp, text, first, second):
+    doc = nlp(text)
+    assert clause_polarity(doc, *at(doc, first)) > 0 > clause_polarity(doc, *at(doc, second))
+
+
+def test_nlp_sentiment_but_weights_second_clause(nlp):
+    assert score(nlp, "The food was good but the service was terrible.") < 0
+    assert score(nlp, "The service was terrible but the food was good.") > 0
+
+
+@pytest.mark.parametrize("text", [
+    "I was on hold for 40 minutes.", "I'm still waiting for my refund.", "I had to call three times.",
+    "They cancelled my flight.", "Nobody got back to me.", "They lost my bag.", "They charged me twice.",
+    "The parcel never arrived.", "I got passed from pillar to post.",
+])
+def test_nlp_sentiment_cx_failure_phrases_are_negative(nlp, text):
+    assert score(nlp, text) < -0.05
+
+
+@pytest.mark.parametrize("text", ["Oh great, another fee.", "Thanks for nothing.", "Yeah right, as if they'd call."])
+def test_nlp_sentiment_sarcasm_markers(nlp, text):
+    assert score(nlp, text) < 0
+
+
+def test_nlp_sentiment_fillers_are_neutral(nlp):
+    assert score(nlp, "Yeah, okay, it was like twenty minutes.") == 0.0
+
+
+def test_nlp_sentiment_emoji(nlp):
+    assert score(nlp, "The new app 😀") > 0
+    assert score(nlp, "The new app 😠") < 0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "Le service était très lent.", "服务太慢了。", "١٢٣", "\n\n"])
+def test_nlp_sentiment_odd_input_does_not_crash(nlp, text):
+    doc = nlp(text)
+    assert all(-1 <= s <= 1 for s in doc._.sent_sentiment)
+    assert -1 <= polarity_of(text, nlp=nlp) <= 1
+
+
+def test_nlp_sentiment_very_long_sentence(nlp):
+    text = "The staff were great and " * 400 + "the app was awful."
+    doc = nlp(text)
+    assert 0 < doc._.sent_sentiment[0] <= 1
+    assert clause_polarity(doc, len(text) - 10, len(text) - 1) < 0
+
+
+def test_nlp_sentiment_clause_polarity_out_of_range(nlp):
+    doc = nlp("Fine.")
+    assert clause_polarity(doc, 100, 120) == 0.0
+    assert clause_polarity(nlp(""), 0, 1) == 0.0
+
+
+def test_nlp_sentiment_clause_polarity_needs_component():
+    import spacy
+
+    with pytest.raises(ValueError, match="cx_sentiment"):
+        clause_polarity(spacy.blank("en")("hello"), 0, 2)
+
+
+def test_nlp_sentiment_polarity_of_rejects_non_text(nlp):
+    with pytest.raises(TypeError):
+        polarity_of(None, nlp=nlp)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300), st.integers(0, 320), st.integers(0, 40))
+def test_nlp_sentiment_property_bounded(nlp, text, start, length):
+    doc = nlp(text)
+    assert all(-1.0 <= s <= 1.0 for s in doc._.sent_sentiment)
+    assert -1.0 <= clause_polarity(doc, start, start + length) <= 1.0
