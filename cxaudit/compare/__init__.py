@@ -1,0 +1,89 @@
+"""Current versus desired: the gap analysis, its statistics and its supporting tables.
+
+:func:`compare` runs everything and returns a dict of tidy tables whose
+schemas are in :mod:`cxaudit.compare.tables`; each piece is also usable on its
+own from a notebook (:func:`gap_table`, :func:`motif_alignment`,
+:func:`scorecard`, :func:`nps`, :func:`key_drivers`, :func:`wave_change`,
+:func:`clue_map_cells`). The method is documented in ``docs/compare.md``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxaudit.compare.cluemap import clue_map_cells
+from cxaudit.compare.dimensions import CURRENT_MODES, LEVELS, TOUCHPOINT_LENSES, mentions, participants
+from cxaudit.compare.drivers import key_drivers, nps
+from cxaudit.compare.gaps import gap_table, lenses_of
+from cxaudit.compare.motif import motif_alignment
+from cxaudit.compare.scorecard import scorecard
+from cxaudit.compare.tables import COMPARE_TABLES, QUADRANTS
+from cxaudit.compare.waves import wave_change
+from cxaudit.desired import Desired
+from cxaudit.schemas import conform
+
+__all__ = [
+    "compare",
+    "gap_table",
+    "motif_alignment",
+    "scorecard",
+    "nps",
+    "key_drivers",
+    "wave_change",
+    "clue_map_cells",
+    "mentions",
+    "participants",
+    "COMPARE_TABLES",
+    "QUADRANTS",
+    "LEVELS",
+    "CURRENT_MODES",
+]
+
+
+def _scorecards(tags, documents, *, codebooks, group_col, n_boot, seed) -> pd.DataFrame:
+    """Scorecards of every tagged codebook that is not a touchpoint lens, stacked."""
+    books = [b for b in pd.unique(tags["codebook"].astype("string").dropna()) if b not in TOUCHPOINT_LENSES]
+    frames = [
+        scorecard(tags, documents, book, codebooks=codebooks, group_col=group_col, n_boot=n_boot, seed=seed)
+        for book in sorted(books)
+    ]
+    frames = [f for f in frames if len(f)]
+    schema = COMPARE_TABLES["scorecards"]
+    return conform(pd.concat(frames, ignore_index=True), schema) if frames else conform(pd.DataFrame(columns=schema.names), schema)
+
+
+def compare(
+    documents: pd.DataFrame,
+    sentences: pd.DataFrame,
+    tags: pd.DataFrame,
+    feelings: pd.DataFrame,
+    desired: Desired | None = None,
+    *,
+    codebooks=None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    group_col: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Compare the current experience with the desired one.
+
+    In: DOCUMENTS, SENTENCES, TAGS, FEELINGS (see ``cxaudit/schemas.py``),
+    the :class:`~cxaudit.desired.Desired` experience (default:
+    ``Desired.default()``), optional codebooks (name → Codebook, for labels)
+    and an optional documents column to group by (segment, channel, wave,
+    kind …). Out: ``{"gaps", "motif", "scorecards", "nps", "drivers",
+    "waves", "clue_map"}``, each a DataFrame of the schema of the same name
+    in :data:`~cxaudit.compare.tables.COMPARE_TABLES`. Random draws are fixed
+    by ``seed``, so reruns give the same intervals.
+    """
+    desired = desired or Desired.default()
+    boot = {"n_boot": n_boot, "seed": seed}
+    lenses = lenses_of(tags, desired) if len(tags) else None
+    return {
+        "gaps": gap_table(tags, documents, desired, group_col=group_col, **boot),
+        "motif": motif_alignment(feelings, sentences, tags, documents, desired, **boot),
+        "scorecards": _scorecards(tags, documents, codebooks=codebooks, group_col=group_col, **boot),
+        "nps": nps(documents, group_col=group_col or ("segment" if "segment" in documents and documents["segment"].notna().any() else None)),
+        "drivers": key_drivers(tags, documents, lenses=lenses),
+        "waves": wave_change(tags, documents, lenses=lenses, **boot),
+        "clue_map": clue_map_cells(tags, lenses=lenses),
+    }

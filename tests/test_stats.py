@@ -1,0 +1,153 @@
+"""Tests of cxaudit.compare.stats: cluster bootstrap, NPS, proportions, lift and log odds."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxaudit.compare.drivers import nps
+from cxaudit.compare.stats import (
+    Z95,
+    bounded_t_interval,
+    cluster_bootstrap,
+    lift,
+    log_odds_ratio,
+    nps_interval,
+    percentile_interval,
+    wilson_interval,
+)
+from _compare_helpers import documents
+
+
+def _talkative():
+    """20 participants with one +0.5 mention each, one participant with 100 mentions at -0.5."""
+    cluster = np.r_[np.arange(20), np.full(100, 20)]
+    value = np.r_[np.full(20, 0.5), np.full(100, -0.5)]
+    return np.zeros(len(value), int), cluster, value
+
+
+def test_stats_bootstrap_resamples_participants_not_mentions():
+    key, cluster, value = _talkative()
+    est, reps = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=2000, rng=np.random.default_rng(1))
+    assert est.loc[0, "n"] == 120 and est.loc[0, "n_clusters"] == 21
+    assert est.loc[0, "mean"] == pytest.approx((20 * 0.5 - 100 * 0.5) / 120)
+    low, high = percentile_interval(reps)
+    # resampling sentences (each mention its own cluster) treats the 100 mentions as independent
+    _, naive = cluster_bootstrap(key, np.arange(len(value)), value, n_keys=1, n_boot=2000, rng=np.random.default_rng(1))
+    n_low, n_high = percentile_interval(naive)
+    assert (high - low)[0] > 5 * (n_high - n_low)[0]
+    # the talkative participant is absent from ~36 % of participant resamples: the interval reaches
+    # the mean of the others (+0.5), which sentence resampling never does
+    assert high[0] == pytest.approx(0.5) and n_high[0] < 0
+
+
+def test_stats_bootstrap_participant_weight_gives_each_participant_one_vote():
+    key, cluster, value = _talkative()
+    est, reps = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=500, weight="participant")
+    assert est.loc[0, "mean"] == pytest.approx((20 * 0.5 - 0.5) / 21)
+    assert est.loc[0, "n"] == 120
+    low, high = percentile_interval(reps)
+    assert low[0] < est.loc[0, "mean"] < high[0]
+
+
+def test_stats_bootstrap_normal_form_matches_exact_for_many_participants():
+    rng = np.random.default_rng(3)
+    n = 1500
+    cluster = np.repeat(np.arange(n), 2)
+    value = np.clip(rng.normal(0.1, 0.5, 2 * n), -1, 1)
+    key = np.zeros(2 * n, int)
+    _, exact = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=3000, rng=np.random.default_rng(0), max_exact=10**6)
+    _, approx = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=3000, rng=np.random.default_rng(0), max_exact=100)
+    (el, eh), (al, ah) = percentile_interval(exact), percentile_interval(approx)
+    assert abs(el[0] - al[0]) < 0.006 and abs(eh[0] - ah[0]) < 0.006
+
+
+def test_stats_bootstrap_keys_are_independent_and_empty_keys_are_nan():
+    key = np.array([0, 0, 0, 2, 2, 2])
+    cluster = np.array([0, 1, 2, 0, 1, 2])
+    value = np.array([0.1, 0.2, 0.3, -0.5, -0.5, -0.5])
+    est, reps = cluster_bootstrap(key, cluster, value, n_keys=3, n_boot=200)
+    assert est["n"].tolist() == [3, 0, 3]
+    assert np.isnan(est.loc[1, "mean"]) and np.isnan(reps[1]).all()
+    assert np.allclose(reps[2], -0.5)
+    assert reps[0].min() >= 0.1 and reps[0].max() <= 0.3
+
+
+def test_stats_bootstrap_is_reproducible_with_a_seed():
+    key, cluster, value = _talkative()
+    a = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=100, rng=np.random.default_rng(7))[1]
+    b = cluster_bootstrap(key, cluster, value, n_keys=1, n_boot=100, rng=np.random.default_rng(7))[1]
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"value": np.array([np.nan])}, "NaN"),
+        ({"key": np.array([3])}, "keys must lie"),
+        ({"weight": "sentence"}, "weight must be"),
+    ],
+)
+def test_stats_bootstrap_rejects_bad_input(kwargs, message):
+    args = {"key": np.array([0]), "cluster": np.array([0]), "value": np.array([0.1])} | kwargs
+    weight = args.pop("weight", "mention")
+    with pytest.raises(ValueError, match=message):
+        cluster_bootstrap(args["key"], args["cluster"], args["value"], n_keys=1, weight=weight)
+
+
+def test_stats_bounded_t_interval_is_wide_for_few_participants():
+    low, high = bounded_t_interval(np.array([0.2, 0.2, 0.2]), np.array([1, 2, 50]))
+    assert np.isnan(low[0]) and np.isnan(high[0])
+    assert low[1] == -1 and high[1] == 1  # t(1) = 12.7: the whole scale
+    assert high[2] - low[2] == pytest.approx(2 * 2.0096 / math.sqrt(50), abs=1e-3)
+
+
+def test_stats_nps_matches_hand_computed_values():
+    scores = [10, 9, 9, 8, 7, 6, 0, 3, 10, 5, 9, 9]  # 6 promoters, 2 passives, 4 detractors
+    table = nps(documents([f"d{i}" for i in range(len(scores))], score=scores, segment=["a"] * 6 + ["b"] * 6), group_col="segment")
+    overall = table[table["group"] == "all"].iloc[0]
+    assert (overall["n_promoters"], overall["n_passives"], overall["n_detractors"]) == (6, 2, 4)
+    assert overall["nps"] == pytest.approx(100 * (6 - 4) / 12)
+    seg_a = table[table["group"] == "a"].iloc[0]  # 10 9 9 8 7 6 -> 3 promoters, 2 passives, 1 detractor
+    assert seg_a["nps"] == pytest.approx(100 * (3 - 1) / 6)
+    assert overall["warning"] == "only 12 scores: wide interval"
+
+
+def test_stats_nps_interval_is_adjusted_wald():
+    low, high = nps_interval(np.array([4]), np.array([2]), np.array([4]))
+    half = 100 * Z95 * math.sqrt((9.5 / 13) / 13)  # 4.75 + 4.75 of 13: centre 0
+    assert low[0] == pytest.approx(-half) and high[0] == pytest.approx(half)
+
+
+def test_stats_nps_rejects_scores_outside_0_to_10():
+    with pytest.raises(ValueError, match="0 … 10"):
+        nps(documents(["a", "b"], score=[3, 11]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=80))
+def test_stats_nps_bounds_property(scores):
+    row = nps(documents([f"d{i}" for i in range(len(scores))], score=scores)).iloc[0]
+    pro = sum(s >= 9 for s in scores)
+    det = sum(s <= 6 for s in scores)
+    assert -100 <= row["nps"] <= 100
+    assert row["nps"] == pytest.approx(100 * (pro - det) / len(scores))
+    assert -100 <= row["ci_low"] <= row["ci_high"] <= 100
+    assert row["ci_high"] - row["ci_low"] > 0  # never a zero-width interval, even for 1 score
+
+
+def test_stats_log_odds_and_lift_match_hand_values():
+    lor, low, high = log_odds_ratio(10, 20, 5, 25)
+    assert lor == pytest.approx(math.log(10.5 * 20.5 / (10.5 * 5.5)))
+    se = math.sqrt(1 / 10.5 + 1 / 10.5 + 1 / 5.5 + 1 / 20.5)
+    assert (low, high) == (pytest.approx(lor - Z95 * se), pytest.approx(lor + Z95 * se))
+    rr, rl, rh = lift(10, 20, 5, 25)
+    assert rr == pytest.approx((10.5 / 20.5) / (5.5 / 25.5))
+    assert rl < rr < rh
+
+
+def test_stats_wilson_interval_known_value():
+    low, high = wilson_interval(np.array([5]), np.array([10]))
+    assert low[0] == pytest.approx(0.2366, abs=1e-4) and high[0] == pytest.approx(0.7634, abs=1e-4)
