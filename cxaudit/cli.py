@@ -6,6 +6,7 @@ to fix); 2 the run finished but some input was rejected (see rejected.csv).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -148,9 +149,7 @@ def export(
     _setup_logging(False)
     try:
         if format == "qdpx":
-            from .clues.qdpx import export_qdpx
-
-            export_qdpx(results, out)
+            _export_qdpx(results, out)
         else:
             from .export import export_store
 
@@ -158,6 +157,20 @@ def export(
     except (ValueError, FileNotFoundError, KeyError) as exc:
         _fail(str(exc))
     typer.echo(f"wrote {out}")
+
+
+def _export_qdpx(results: Path, out: Path) -> None:
+    from .clues.codebook import load_codebook
+    from .clues.qdpx import write_qdpx
+    from .store import list_tables, read_table
+
+    runs = read_table(results, "runs")
+    settings = json.loads(runs["settings"].iloc[-1]) if len(runs) else {}
+    books = [load_codebook(ref) for ref in settings.get("codebooks", ["carbone-clues", "touchpoints"])]
+    meta = dict(read_table(results, "meta").values) if "meta" in list_tables(results) else {}
+    write_qdpx(out, documents=read_table(results, "documents"), turns=read_table(results, "turns"),
+               sentences=read_table(results, "sentences"), tags=read_table(results, "tags"), codebooks=books,
+               project_name=meta.get("name", "cxaudit audit"))
 
 
 @codebook_app.command("list")
@@ -171,7 +184,8 @@ def codebook_list() -> None:
 @codebook_app.command("show")
 def codebook_show(name: str = typer.Argument(..., help="Bundled name or path.")) -> None:
     """Show a codebook's codes, clue types and patterns."""
-    from .clues.codebook import CodebookError, codebook_report, load_codebook
+    from .clues.cli_helpers import codebook_report
+    from .clues.codebook import CodebookError, load_codebook
 
     try:
         typer.echo(codebook_report(load_codebook(name)))
@@ -182,7 +196,7 @@ def codebook_show(name: str = typer.Argument(..., help="Bundled name or path."))
 @codebook_app.command("check")
 def codebook_check(path: Path = typer.Argument(..., help="Codebook YAML file.")) -> None:
     """Validate a codebook file; lists every problem with its line."""
-    from .clues.codebook import check_codebook
+    from .clues.cli_helpers import check_codebook
 
     problems = check_codebook(path)
     if problems:

@@ -121,12 +121,15 @@ def _learned_tags(config: AuditConfig, sentences: pd.DataFrame) -> pd.DataFrame 
 
 
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
+    from .clues.codebook import load_codebook
     from .compare import compare
     from .desired import Desired, load_desired
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
+    codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
     tables = compare(
         w.table("documents"), w.table("sentences"), w.table("tags"), w.table("feelings"), desired,
+        codebooks=codebooks,
     )
     for name, df in tables.items():
         w.replace(name, df)

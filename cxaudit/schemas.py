@@ -202,8 +202,15 @@ GAPS = Schema(
         Column("quadrant", S, "Importance–Performance quadrant."),
         Column("priority", I, "1 = fix first."),
         Column("warning", S, "Why the figure should be read with care (small sample …), else null."),
+        Column("group_by", S, "Grouping column the row is computed within ('all' for the whole audit).", nullable=False),
+        Column("group", S, "Value of the grouping column ('all' for the whole audit, '(missing)' for nulls).", nullable=False),
+        Column("clue_type", S, "Clue type of the dimension when it has one (for colours), else 'none'."),
+        Column("touchpoint", S, "Touchpoint of the dimension when it has one."),
+        Column("n_desired", I, "Desired-mode mentions of the dimension (what customers say they want).", nullable=False),
+        Column("crosshair_importance", F, "Importance crosshair of the IPA chart for this lens, level and group."),
+        Column("crosshair_performance", F, "Performance crosshair of the IPA chart for this lens, level and group."),
     ),
-    key=("lens", "level", "dimension"),
+    key=("lens", "level", "dimension", "group_by", "group"),
 )
 
 REJECTED = Schema(

@@ -68,12 +68,21 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
             raise KeyError(f"table {name!r} is not in {store_path(out_dir)}")
         sql = f'SELECT * FROM "{name}"' + (f" WHERE {where}" if where else "")
         df = con.execute(sql, params or []).df()
-    schema = SCHEMAS.get(name)
+    schema = schema_for(name)
     if schema is not None:
         from .schemas import conform
 
         df = conform(df, schema)
     return df
+
+
+def schema_for(name: str) -> Schema | None:
+    """The schema of a stored table: the shared tables and the compare stage's tables."""
+    if name in SCHEMAS:
+        return SCHEMAS[name]
+    from .compare.tables import COMPARE_TABLES
+
+    return COMPARE_TABLES.get(name)
 
 
 def _ddl(schema: Schema) -> str:
@@ -114,7 +123,7 @@ class StoreWriter:
     def _ensure(self, name: str, df: pd.DataFrame | None = None) -> None:
         if name in self._created:
             return
-        schema = SCHEMAS.get(name)
+        schema = schema_for(name)
         if schema is not None:
             self.con.execute(_ddl(schema))
         elif df is not None:
@@ -130,7 +139,7 @@ class StoreWriter:
         self._ensure(name, df)
         if df is None or len(df) == 0:
             return
-        schema = SCHEMAS.get(name)
+        schema = schema_for(name)
         if schema is not None:
             df = df[[c for c in schema.names if c in df.columns]]
         self.con.register("_cx_new", df)

@@ -87,3 +87,12 @@ def compare(
         "waves": wave_change(tags, documents, lenses=lenses, **boot),
         "clue_map": clue_map_cells(tags, lenses=lenses),
     }
+
+
+def _make_module_callable() -> None:
+    from cxaudit._callable import make_callable
+
+    make_callable(__name__, "compare")
+
+
+_make_module_callable()

@@ -1,8 +1,7 @@
 """Schemas of the tables :func:`cxaudit.compare.compare` returns.
 
-``GAP_TABLE`` is :data:`cxaudit.schemas.GAPS` plus the columns the plots and
-dashboards need (grouping, clue type, crosshairs); ``conform(df, GAPS)`` keeps
-the shared core. The other tables are defined here only.
+``GAP_TABLE`` is :data:`cxaudit.schemas.GAPS` (grouping, clue type and
+crosshair columns included). The other tables are defined here only.
 """
 
 from __future__ import annotations
@@ -15,25 +14,9 @@ S, I, F, B = "string", "Int64", "Float64", "boolean"
 
 QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
 
-_GROUP = (
-    Column("group_by", S, "Grouping column the row is computed within ('all' for the whole audit).", nullable=False),
-    Column("group", S, "Value of the grouping column ('all' for the whole audit, '(missing)' for nulls).", nullable=False),
-)
-
-GAP_TABLE = Schema(
-    "gaps",
-    "One row per dimension (and group) of the current-versus-desired comparison.",
-    GAPS.columns
-    + _GROUP
-    + (
-        Column("clue_type", S, "Clue type of the dimension when it has one (for colours), else 'none'."),
-        Column("touchpoint", S, "Touchpoint of the dimension when it has one."),
-        Column("n_desired", I, "Desired-mode mentions of the dimension (what customers say they want).", nullable=False),
-        Column("crosshair_importance", F, "Importance crosshair of the IPA chart for this lens, level and group."),
-        Column("crosshair_performance", F, "Performance crosshair of the IPA chart for this lens, level and group."),
-    ),
-    key=("lens", "level", "dimension", "group_by", "group"),
-)
+# The gap table's schema lives with the other shared tables in cxaudit.schemas.
+GAP_TABLE = GAPS
+_GROUP = tuple(GAPS.column(name) for name in ("group_by", "group"))
 
 MOTIF = Schema(
     "motif",

@@ -1,11 +1,13 @@
 """DuckDB queries behind the dashboard and the report.
 
 One :class:`AuditData` per app holds one read-only connection to the results
-store (``DIR/cxaudit.duckdb``). At start it materialises one narrow temporary
-table, ``mentions`` (``tags`` joined with the document columns the filters
-need), so every later query is a single scan with the filters pushed down as
-a parameterised ``WHERE`` clause: user values are always bound as parameters,
-never formatted into SQL. Nothing is re-analysed: the charts are
+store (``DIR/cxaudit.duckdb``). Every query reads the mentions relation (tags
+joined with the document columns the filters need) or its pre-aggregated
+cube, built by :func:`cxaudit.dashboard.prepare.prepare` at ``cxaudit run``
+time (ENUM filter columns, integer keys, sorted in evidence order) or, when
+the store lacks them, as temporary tables when the app opens. Filters are
+pushed down as a parameterised ``WHERE`` clause: user values are always bound
+as parameters, never formatted into SQL. Nothing is re-analysed: the charts are
 aggregations of stored rows, and the precomputed compare tables (``gaps``,
 ``motif``, ``drivers``, ``waves``, ``nps``) are used as they are when no filter
 is set.
@@ -22,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from .. import store
+from .prepare import NO_TOUCHPOINT, create_temp, prepared_names
 
 __all__ = [
     "AuditData",
@@ -43,8 +46,6 @@ FILTER_LABELS = {
 }
 #: Columns a drill-down may pin (filters plus the code).
 DRILL_COLUMNS = (*FILTER_LABELS, "code")
-#: Label used for mentions without a touchpoint.
-NO_TOUCHPOINT = "unspecified"
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 _CLUE = "clue_type <> 'none'"
 
@@ -76,7 +77,7 @@ class Filters:
 
 def where_clause(filters: Filters, drill: Mapping[str, str] | None = None, *,
                  extra: tuple[str, ...] = ()) -> tuple[str, list]:
-    """``(" WHERE …", params)`` for ``mentions`` with every filter bound as a parameter.
+    """``(" WHERE …", params)`` for the mentions relation with every filter bound as a parameter.
 
     Column names come only from :data:`DRILL_COLUMNS` (never from the data);
     ``extra`` adds fixed SQL conditions written in this module.
@@ -108,21 +109,11 @@ class AuditData:
             self.con.close()
             raise ValueError(f"{store.store_path(self.results_dir)}: missing table(s) {missing}; "
                              f"found {sorted(self.tables)} (was `cxaudit run` completed?)")
-        self._materialise()
+        prepared = prepared_names(self.con)
+        self.prepared = prepared is not None
+        self.m, self.cube = prepared or create_temp(self.con)
         self._options: dict[str, list[str]] = {}
         self._precomputed: dict[str, pd.DataFrame] = {}
-
-    # -- set-up --------------------------------------------------------
-    def _materialise(self) -> None:
-        """Create the temp table ``mentions``: one row per tag with the filter columns."""
-        self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE mentions AS
-            SELECT t.rowid AS tag_row, t.sentence_id, t.doc_id, t.codebook, t.code, t.clue_type,
-                   coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
-                   t.start_char, t.end_char, t.evidence, t.polarity, t.valence, t.mode,
-                   d.wave, d.segment, d.kind, coalesce(d.participant, d.doc_id) AS participant,
-                   d.score
-            FROM tags t JOIN documents d USING (doc_id)""")
 
     def close(self) -> None:
         """Close the connection."""

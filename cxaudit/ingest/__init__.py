@@ -117,3 +117,12 @@ def ingest(specs: Sequence[InputSpec], *, roles: RoleConfig | None = None, wave:
         for issue in issues[start:]:
             log.warning("%s", issue.message)
     return frames(docs, issues)
+
+
+def _make_module_callable() -> None:
+    from cxaudit._callable import make_callable
+
+    make_callable(__name__, "ingest")
+
+
+_make_module_callable()

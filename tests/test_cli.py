@@ -1,0 +1,131 @@
+"""The command line, end to end, as a user runs it (subprocesses of the installed console script)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxaudit.store import read_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+def cxaudit(*args, check=True, **kw):
+    cmd = [sys.executable, "-m", "cxaudit", *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, **kw)
+    if check and proc.returncode not in (0,):
+        raise AssertionError(f"{cmd} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_cli_help_on_every_command():
+    out = cxaudit("--help").stdout
+    for command in ("run", "export", "codebook", "train", "agree", "dashboard", "report", "init", "demo"):
+        assert command in out
+        assert cxaudit(command, "--help").returncode == 0
+
+
+@pytest.mark.slow
+def test_cli_runs_the_sample_audit(tmp_path):
+    out = tmp_path / "res"
+    proc = cxaudit("run", "--config", SAMPLE / "audit.yml", "--out", out, "--quiet", check=False)
+    # the sample deliberately holds one empty comment (R0073): reported, the rest analysed, exit 2
+    assert proc.returncode == 2, proc.stderr
+    rejected = pd.read_csv(out / "rejected.csv")
+    assert len(rejected) == 1 and rejected.loc[0, "line"] == 74 and "empty text" in rejected.loc[0, "reason"]
+    docs = read_table(out, "documents")
+    interviews = docs[docs["kind"] == "interview"]
+    assert len(interviews) >= 12 and (docs["kind"] == "comment").sum() >= 300
+    turns = read_table(out, "turns")
+    interview_turns = turns[turns["doc_id"].isin(interviews["doc_id"])]
+    roles = {doc: set(group["role"]) for doc, group in interview_turns.groupby("doc_id")}
+    assert len(roles) >= 12
+    assert all(r == {"interviewer", "participant"} for r in roles.values()), roles
+    tags = read_table(out, "tags")
+    assert {"functional", "mechanic", "humanic"} <= set(tags["clue_type"])
+    assert tags.loc[tags["codebook"] == "touchpoints", "code"].nunique() >= 5
+    gaps = read_table(out, "gaps")
+    assert len(gaps) > 0 and gaps["gap"].notna().any()
+    # export works on the real store and is formula-safe
+    cxaudit("export", out, "--format", "csv", "--out", tmp_path / "csv")
+    comments = pd.read_csv(tmp_path / "csv" / "turns.csv")["text"].dropna()
+    assert not comments.str.match(r"^[=+\-@]").any()
+
+
+def test_cli_usage_errors_exit_1(tmp_path):
+    bad = tmp_path / "audit.yml"
+    bad.write_text("inputs: [a.txt]\nredact: maybe\n")
+    proc = cxaudit("run", "--config", bad, "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 1 and "redact" in proc.stderr
+    proc = cxaudit("run", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 1 and "no inputs" in proc.stderr
+
+
+def test_cli_run_files_with_table_options(tmp_path):
+    csv = tmp_path / "c.csv"
+    csv.write_text("rid;text;score;channel\nr1;The staff were rude;2;phone\nr2;=HYPERLINK(\"x\");;web\n", encoding="utf-8")
+    proc = cxaudit("run", csv, "--text-column", "text", "--id-column", "rid", "--score-column", "score",
+                   "--meta-column", "channel", "--kind", "comment", "--model", "blank", "--no-redact",
+                   "--out", tmp_path / "o", "--quiet", check=False)
+    assert proc.returncode == 0, proc.stderr
+    docs = read_table(tmp_path / "o", "documents").set_index("doc_id")
+    assert docs.loc["r1", "channel"] == "phone" and docs.loc["r1", "score"] == 2
+
+
+def test_cli_init_then_run_a_new_audit(tmp_path):
+    audit_dir = tmp_path / "new-audit"
+    cxaudit("init", audit_dir)
+    for name in ("audit.yml", "desired.yml", "README.md", "codebooks/carbone-clues.yml"):
+        assert (audit_dir / name).is_file(), name
+    (audit_dir / "inputs" / "interviews" / "p1.txt").write_text(
+        "Interviewer: How was your stay?\nGuest: The room was filthy and the receptionist was rude.\n"
+        "Guest: I wish check-in were quicker.\n", encoding="utf-8")
+    proc = cxaudit("run", audit_dir / "audit.yml", "--quiet", check=False)
+    assert proc.returncode == 0, proc.stderr
+    tags = read_table(audit_dir / "results", "tags")
+    assert {"mechanic", "humanic"} <= set(tags["clue_type"])
+    assert cxaudit("init", audit_dir, check=False).returncode == 1  # never overwrites an audit
+
+
+def _big_comments(path: Path, n: int) -> None:
+    rng = random.Random(7)
+    parts = ["the staff were friendly", "I was on hold for an hour", "the app keeps crashing",
+             "fees are too high", "the branch was clean", "nobody called me back", "I wish it were faster"]
+    rows = [{"id": f"k{i}", "text": ". ".join(rng.sample(parts, 3)) + ".", "nps": rng.randint(0, 10)} for i in range(n)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+@pytest.mark.slow
+def test_cli_killed_run_leaves_previous_results_intact(tmp_path):
+    data = tmp_path / "c.csv"
+    _big_comments(data, 300)
+    out = tmp_path / "o"
+    args = ["run", data, "--text-column", "text", "--id-column", "id", "--model", "blank", "--no-redact",
+            "--out", out, "--quiet"]
+    cxaudit(*args)
+    before = {t: read_table(out, t) for t in ("documents", "sentences", "tags")}
+    _big_comments(data, 20000)  # a much bigger second run, killed part way
+    proc = subprocess.Popen([sys.executable, "-m", "cxaudit", *map(str, args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(out.glob(".cxaudit-*.duckdb.tmp")):
+        time.sleep(0.05)
+    assert list(out.glob(".cxaudit-*.duckdb.tmp")), "the run never started writing"
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    for name, df in before.items():
+        pd.testing.assert_frame_equal(read_table(out, name), df)
+    proc = cxaudit(*args, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_table(out, "documents")) == 20000
+    assert not list(out.glob(".cxaudit-*.duckdb.tmp*")), "stale temporary store left behind"

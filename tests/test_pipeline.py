@@ -1,0 +1,158 @@
+"""The whole run: ingest → analyse → tag → compare → store, incremental reruns, and bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxaudit.config import load_audit
+from cxaudit.pipeline import run_audit
+from cxaudit.store import list_tables, read_table
+
+INTERVIEW = """Interviewer: Can you tell me about the last time you called the bank?
+Maria: I was on hold for forty minutes and then they transferred me twice. The agent was rude.
+Interviewer: And the branch?
+Maria: The branch staff were lovely and really friendly. But the queue was out the door.
+Maria: I wish they would answer the phone faster.
+"""
+
+VTT = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+<v Moderator>How was the app?</v>
+
+2
+00:00:05.000 --> 00:00:09.000
+<v Tom>The app keeps crashing when I try to pay a bill.</v>
+
+3
+00:00:09.500 --> 00:00:12.000
+<v Tom>They charged me twice and nobody got back to me.</v>
+"""
+
+COMMENTS = """id,comment,nps,segment
+c1,"Great staff, very helpful and kind.",10,Retail
+c2,The fees are far too high for what you get.,3,Retail
+c3,,5,Business
+c4,App is easy to use.,9,Business
+"""
+
+
+def make_audit(root, *, extra=""):
+    (root / "interviews").mkdir(parents=True, exist_ok=True)
+    (root / "interviews" / "maria.txt").write_text(INTERVIEW, encoding="utf-8")
+    (root / "interviews" / "tom.vtt").write_text(VTT, encoding="utf-8")
+    (root / "comments.csv").write_text(COMMENTS, encoding="utf-8")
+    (root / "audit.yml").write_text(f"""
+name: Tiny audit
+wave: W1
+model: blank
+redact: false
+inputs:
+  - path: interviews
+    kind: interview
+  - path: comments.csv
+    kind: comment
+    text_column: comment
+    id_column: id
+    score_column: nps
+    meta_columns: [segment]
+{extra}""", encoding="utf-8")
+    return root / "audit.yml"
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    audit = make_audit(tmp_path / "audit")
+    out = tmp_path / "out"
+    result = run_audit(load_audit(audit), out)
+    return audit, out, result
+
+
+def tables(out):
+    return {name: read_table(out, name) for name in ("documents", "turns", "sentences", "feelings", "tags")}
+
+
+def test_pipeline_fills_every_table(tiny):
+    audit, out, result = tiny
+    assert {"documents", "turns", "sentences", "feelings", "tags", "gaps", "rejected", "runs"} <= set(list_tables(out))
+    t = tables(out)
+    assert set(t["documents"]["doc_id"]) == {"interviews/maria", "interviews/tom", "c1", "c2", "c4"}
+    roles = t["turns"].groupby("speaker")["role"].first().to_dict()
+    assert roles["Interviewer"] == "interviewer" and roles["Maria"] == "participant" and roles["Tom"] == "participant"
+    # interviewer turns are kept as context but never analysed
+    interviewer_turns = t["turns"].loc[t["turns"]["role"] == "interviewer", ["doc_id", "turn_id"]]
+    analysed = t["sentences"][["doc_id", "turn_id"]].drop_duplicates()
+    assert interviewer_turns.merge(analysed).empty
+    assert set(t["tags"]["clue_type"]) >= {"functional", "mechanic", "humanic"}
+    # evidence offsets point into the sentence text
+    merged = t["tags"].dropna(subset=["start_char"]).merge(t["sentences"][["sentence_id", "text"]], on="sentence_id")
+    for row in merged.itertuples():
+        assert row.text[row.start_char:row.end_char] == row.evidence
+    assert result.n_rejected == 1 and result.exit_code == 2  # the empty comment c3
+    rejected = pd.read_csv(out / "rejected.csv")
+    assert rejected["path"].str.endswith("comments.csv").all()
+    assert len(read_table(out, "runs")) == 1
+
+
+def test_pipeline_rerun_without_changes_reuses_everything(tiny):
+    audit, out, first = tiny
+    before = tables(out)
+    second = run_audit(load_audit(audit), out)
+    assert second.n_analysed == 0 and second.n_reused == first.n_documents
+    after = tables(out)
+    for name in before:
+        key = [c for c in before[name].columns if c.endswith("_id")] or list(before[name].columns)
+        pd.testing.assert_frame_equal(
+            before[name].sort_values(list(before[name].columns)).reset_index(drop=True),
+            after[name].sort_values(list(after[name].columns)).reset_index(drop=True),
+        )
+    pd.testing.assert_frame_equal(read_table(out, "gaps"), read_table(out, "gaps"))
+    assert len(read_table(out, "runs")) == 2
+
+
+def test_pipeline_rerun_analyses_only_changed_and_drops_removed(tiny):
+    audit, out, first = tiny
+    root = audit.parent
+    (root / "interviews" / "maria.txt").write_text(INTERVIEW.replace("lovely", "awful"), encoding="utf-8")
+    (root / "interviews" / "tom.vtt").unlink()
+    result = run_audit(load_audit(audit), out)
+    assert result.n_analysed == 1 and result.n_removed == 1
+    t = tables(out)
+    assert "interviews/tom" not in set(t["sentences"]["doc_id"]) | set(t["tags"]["doc_id"])
+    maria = " ".join(t["sentences"].loc[t["sentences"]["doc_id"] == "interviews/maria", "text"])
+    assert "awful" in maria and "lovely" not in maria
+
+
+def test_pipeline_full_reanalyses_everything(tiny):
+    audit, out, first = tiny
+    result = run_audit(load_audit(audit), out, full=True)
+    assert result.n_reused == 0 and result.n_analysed == first.n_documents
+
+
+def test_pipeline_bad_file_does_not_stop_the_run(tmp_path):
+    audit = make_audit(tmp_path / "a")
+    (tmp_path / "a" / "interviews" / "broken.docx").write_bytes(b"this is not a zip file")
+    (tmp_path / "a" / "interviews" / "empty.txt").write_text("", encoding="utf-8")
+    result = run_audit(load_audit(audit), tmp_path / "out")
+    reasons = read_table(tmp_path / "out", "rejected")
+    assert {p.rsplit("/", 1)[-1] for p in reasons["path"]} >= {"broken.docx", "empty.txt"}
+    assert "interviews/maria" in set(read_table(tmp_path / "out", "documents")["doc_id"])
+    assert result.exit_code == 2
+
+
+def test_pipeline_redaction_keeps_map_private(tmp_path):
+    audit = make_audit(tmp_path / "a")
+    text = audit.read_text().replace("redact: false", "redact: true")
+    audit.write_text(text)
+    (tmp_path / "a" / "interviews" / "maria.txt").write_text(
+        INTERVIEW + "Maria: Email me at maria.lopez@example.com or call 07700 900123.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_audit(load_audit(audit), out)
+    turns = read_table(out, "turns")
+    joined = " ".join(turns["text"])
+    assert "maria.lopez@example.com" not in joined and "07700 900123" not in joined
+    assert "Maria" not in set(turns["speaker"].dropna())
+    mapping = pd.read_csv(out / "private" / "redaction-map.csv")
+    assert "maria.lopez@example.com" in set(mapping["value"])
