@@ -35,11 +35,18 @@ import pandas as pd
 __all__ = ["Redaction", "redact", "luhn_ok", "PATTERNS"]
 
 GENERIC_LABELS = {"interviewer", "moderator", "facilitator", "researcher", "q", "i", "int"}
+#: Participant labels that name a role, not a person: kept as they are, never searched for in text.
+GENERIC_PARTICIPANT_LABELS = {
+    "a", "r", "p", "participant", "interviewee", "respondent", "customer", "guest", "client", "caller",
+    "user", "patient", "member", "speaker", "unknown",
+}
+_GENERIC_NUMBERED = re.compile(r"^(?:speaker|participant|respondent|customer|p|r|guest|caller)\s*\d+$", re.I)
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _URL = r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"
 _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
 _CARD = r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"
+_CARD_GROUPED = re.compile(r"^\d{4}([ -])\d{4}\1\d{4}\1\d{4}$")  # 4-4-4-4: a card even when mistyped
 _SORT = r"(?<!\d)\d{2}-\d{2}-\d{2}(?![\d-])"
 _ACCOUNT = (r"(?i:\b(?:account|acct|a/c|sort[ -]?code|iban)\b(?:\W+\w+){0,3}?\W+)"
             r"(?P<num>(?<!\d)\d(?:[ -]?\d){5,11}(?!\d))")
@@ -117,6 +124,27 @@ def _is_interviewer(label: str, role: str | None) -> bool:
     return role == "interviewer" or label.strip().casefold() in GENERIC_LABELS
 
 
+def _is_personal(label: str) -> bool:
+    """True when a speaker label looks like a person's name (not 'A', 'Customer', 'Speaker 2')."""
+    label = label.strip()
+    return (len(label) >= 2 and label[0].isupper() and any(c.isalpha() for c in label)
+            and label.casefold() not in GENERIC_PARTICIPANT_LABELS and not _GENERIC_NUMBERED.match(label))
+
+
+def _single_participant_labels(documents: pd.DataFrame, turns: pd.DataFrame) -> dict[tuple, str]:
+    """(doc_id, speaker label) -> the document's participant, where the document has one participant speaker."""
+    if not {"doc_id", "participant"} <= set(documents.columns) or not {"doc_id", "speaker", "role"} <= set(turns.columns):
+        return {}
+    who = {d: p for d, p in zip(documents["doc_id"], documents["participant"]) if isinstance(p, str) and p.strip()}
+    part = turns[(turns["role"] == "participant") & turns["speaker"].notna()]
+    alias = {}
+    for doc_id, labels in part.groupby("doc_id")["speaker"]:
+        distinct = set(labels)
+        if len(distinct) == 1 and doc_id in who:
+            alias[(doc_id, distinct.pop())] = who[doc_id]
+    return alias
+
+
 def _names_regex(names: dict[str, str]) -> re.Pattern | None:
     """One regex for every full name and first name (≥ 3 letters, capitalised) to replace."""
     if not names:
@@ -131,7 +159,7 @@ def _redact_text(text: str, reg: _Registry, names_re: re.Pattern | None, names: 
         return text
     for kind, (rx, prefix) in PATTERNS.items():
         def repl(m, kind=kind, prefix=prefix):
-            if kind == "card" and not luhn_ok(m.group(0)):
+            if kind == "card" and not (luhn_ok(m.group(0)) or _CARD_GROUPED.match(m.group(0))):
                 return m.group(0)
             if kind == "account":
                 num = m.group("num")
@@ -146,6 +174,17 @@ def _redact_text(text: str, reg: _Registry, names_re: re.Pattern | None, names: 
         for ent in reversed([e for e in doc.ents if e.label_ == "PERSON"]):
             text = text[: ent.start_char] + reg.participant(ent.text) + text[ent.end_char:]
     return text
+
+
+def _speaker_label(doc_id, label, role, alias: dict, reg: "_Registry"):
+    """The label to store for a speaker: a pseudonym for people, generic labels as they are."""
+    if not isinstance(label, str) or not label.strip():
+        return label
+    if _is_interviewer(label, role):
+        return label if label.strip().casefold() in GENERIC_LABELS else "Interviewer"
+    if (doc_id, label) in alias:
+        return reg.participant(alias[(doc_id, label)])
+    return reg.participant(label) if _is_personal(label) else label
 
 
 def redact(documents: pd.DataFrame, turns: pd.DataFrame, *, nlp=None,
@@ -178,24 +217,25 @@ def redact(documents: pd.DataFrame, turns: pd.DataFrame, *, nlp=None,
         if len(first) >= 3 and first[0].isupper() and first.isalpha():
             names.setdefault(first, pseudo)
 
+    alias = _single_participant_labels(docs, tr)
     if "participant" in docs.columns:
         for p in docs["participant"]:
             if isinstance(p, str) and p.strip():
                 register(p)
     if "speaker" in tr.columns:
         roles = tr["role"] if "role" in tr.columns else pd.Series([None] * len(tr), index=tr.index)
-        for label, role in zip(tr["speaker"], roles):
-            if isinstance(label, str) and label.strip() and not _is_interviewer(label, role):
+        doc_ids = tr["doc_id"] if "doc_id" in tr.columns else pd.Series([None] * len(tr), index=tr.index)
+        for doc_id, label, role in zip(doc_ids, tr["speaker"], roles):
+            if (isinstance(label, str) and label.strip() and not _is_interviewer(label, role)
+                    and (doc_id, label) not in alias and _is_personal(label)):
                 register(label)
     names_re = _names_regex(names)
     if "participant" in docs.columns:
         docs["participant"] = [reg.participant(p) if isinstance(p, str) and p.strip() else p for p in docs["participant"]]
     if "speaker" in tr.columns:
-        roles = tr["role"] if "role" in tr.columns else pd.Series([None] * len(tr), index=tr.index)
         tr["speaker"] = [
-            (("Interviewer" if label.strip().casefold() not in GENERIC_LABELS else label) if _is_interviewer(label, role)
-             else reg.participant(label)) if isinstance(label, str) and label.strip() else label
-            for label, role in zip(tr["speaker"], roles)
+            _speaker_label(doc_id, label, role, alias, reg)
+            for doc_id, label, role in zip(doc_ids, tr["speaker"], roles)
         ]
     tr["text"] = [_redact_text(t, reg, names_re, names, nlp) if isinstance(t, str) else t for t in tr["text"]]
     mapping = pd.DataFrame(reg.rows, columns=["placeholder", "kind", "value"])

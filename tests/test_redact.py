@@ -64,3 +64,30 @@ def test_redact_bad_input():
         redact("docs", TURNS)
     with pytest.raises(ValueError, match="text"):
         redact(DOCS, TURNS.drop(columns=["text"]))
+
+
+def test_redact_generic_label_is_not_a_name_and_follows_the_document_participant():
+    import pandas as pd
+
+    from cxaudit.redact import redact
+
+    docs = pd.DataFrame({"doc_id": ["d1"], "participant": ["Tom Baker"]})
+    turns = pd.DataFrame({"doc_id": ["d1", "d1"], "turn_id": [0, 1], "speaker": ["Q", "A"],
+                          "role": ["interviewer", "participant"],
+                          "text": ["How was it?", "A friend said Tom should call the Customer line."]})
+    red = redact(docs, turns)
+    assert red.documents["participant"].tolist() == ["P01"]
+    assert red.turns["speaker"].tolist() == ["Q", "P01"]  # the Q/A participant is the document's participant
+    assert red.turns["text"].iloc[1] == "A friend said P01 should call the Customer line."  # 'A' is not a name
+
+
+def test_redact_grouped_card_number_even_when_luhn_fails():
+    import pandas as pd
+
+    from cxaudit.redact import luhn_ok, redact
+
+    assert not luhn_ok("4929 1234 5678 9012")
+    turns = pd.DataFrame({"doc_id": ["d"], "turn_id": [0], "speaker": [None], "role": ["participant"],
+                          "text": ["My card 4929 1234 5678 9012 was blocked; order 1234567890123 was fine."]})
+    red = redact(pd.DataFrame({"doc_id": ["d"], "participant": [None]}), turns)
+    assert red.turns["text"].iloc[0] == "My card [CARD_1] was blocked; order 1234567890123 was fine."
