@@ -144,7 +144,12 @@ def plot_ipa(gaps: pd.DataFrame, *, ax=None, crosshairs=None, level: str | None 
     ymax = max(float(np.nanmax(y)) * 1.15, cy * 1.3, 1e-3)
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(0, ymax)
-    _place_labels(ax, x, y, [str(v) for v in d["dimension"]])
+    rank = d["priority"].to_numpy(float) if "priority" in d else -y
+    order = list(np.argsort(np.nan_to_num(rank, nan=np.inf), kind="stable"))
+    skipped = _place_labels(ax, x, y, [str(v) for v in d["dimension"]], order=order)
+    if skipped:
+        ax.text(0.5, -0.13, f"{skipped} crowded point(s) unlabelled; the gap table lists every dimension",
+                transform=ax.transAxes, ha="center", va="top", fontsize=8, color="#666666")
     corners = [((0.02, 0.98), "concentrate here", "left", "top"), ((0.98, 0.98), "keep up the good work", "right", "top"),
                ((0.02, 0.02), "low priority", "left", "bottom"), ((0.98, 0.02), "possible overkill", "right", "bottom")]
     for (cx_, cy_), text, ha, va in corners:
@@ -180,16 +185,21 @@ def plot_clue_map(cells: pd.DataFrame, *, value: str = "n", ax=None):
     return ax
 
 
-def _place_labels(ax, xs, ys, labels, *, fontsize: int = 8, colors=None):
+def _place_labels(ax, xs, ys, labels, *, fontsize: int = 8, colors=None, order=None) -> int:
     """Annotate points, choosing for each label the first offset whose box overlaps no earlier label
-    or point (a small greedy layout; axis limits must be set before calling)."""
+    or point (a small greedy layout; axis limits must be set before calling). Points are labelled in
+    ``order`` (most important first); a label that fits nowhere is left out rather than drawn over
+    another. Returns the number of labels left out."""
     fig = ax.figure
     px = fig.dpi / 72.0
     pts = ax.transData.transform(np.column_stack([xs, ys]))
     placed: list[tuple[float, float, float, float]] = [(x - 4, y - 4, x + 4, y + 4) for x, y in pts]
     offsets = [(6, 4), (6, -12), (-6, 4), (-6, -12), (6, -4), (-6, -4), (0, 10), (0, -18), (12, 14), (12, -22)]
     colors = colors or ["black"] * len(labels)
-    for (x, y), text, color in zip(pts, labels, colors):
+    order = range(len(labels)) if order is None else order
+    skipped = 0
+    for i in order:
+        (x, y), text, color = pts[i], labels[i], colors[i]
         w, h = 0.6 * fontsize * px * len(text), fontsize * px * 1.2
         for dx, dy in offsets:
             x0 = x + dx * px if dx >= 0 else x + dx * px - w
@@ -197,16 +207,22 @@ def _place_labels(ax, xs, ys, labels, *, fontsize: int = 8, colors=None):
             box = (x0, y0, x0 + w, y0 + h)
             if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
                 break
+        else:
+            skipped += 1
+            continue
         placed.append(box)
         ha = "left" if dx >= 0 else "right"
         ax.annotate(text, ax.transData.inverted().transform((x, y)), xytext=(dx, dy), textcoords="offset points",
                     fontsize=fontsize, ha=ha, va="bottom", color=color)
+    return skipped
 
 
 def _interval_bars(ax, labels, values, lows, highs, colors):
     y = np.arange(len(labels))
     ax.barh(y, values, color=colors, height=0.6, zorder=2)
-    err_lo, err_hi = np.nan_to_num(values - lows), np.nan_to_num(highs - values)
+    # an estimate can sit outside its interval (adjusted intervals): never draw negative error bars
+    err_lo = np.clip(np.nan_to_num(values - lows), 0, None)
+    err_hi = np.clip(np.nan_to_num(highs - values), 0, None)
     ax.errorbar(values, y, xerr=[err_lo, err_hi], fmt="none", ecolor="#333333", capsize=3, zorder=3)
     ax.set_yticks(y, labels)
     return y

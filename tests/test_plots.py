@@ -82,3 +82,40 @@ def test_plots_draw_on_a_given_axes_and_use_the_clue_palette(tables):
 def test_plots_clue_map_rejects_unknown_value(tables):
     with pytest.raises(ValueError, match="value must be"):
         plots.plot_clue_map(tables["clue_map"], value="colour")
+
+
+def test_plots_ipa_leaves_crowded_labels_out_instead_of_overlapping():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cxaudit.plots import plot_ipa
+
+    n = 40
+    gaps = pd.DataFrame({
+        "lens": "carbone-clues", "level": "code", "group_by": "all", "group": "all",
+        "dimension": [f"code.number-{i}" for i in range(n)], "clue_type": "functional",
+        "current": [0.01 * (i % 3) for i in range(n)], "importance": [0.001 * (i % 2) for i in range(n)],
+        "priority": range(1, n + 1),
+    })
+    ax = plot_ipa(gaps)
+    ax.figure.canvas.draw()
+    labels = [t for t in ax.texts if t.get_text().startswith("code.number")]
+    assert 0 < len(labels) < n
+    assert labels[0].get_text() == "code.number-0"  # the first priority gets its label first
+    boxes = [t.get_window_extent() for t in labels]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert any("unlabelled" in t.get_text() for t in ax.texts)
+    plt.close(ax.figure)
+
+
+def test_plots_interval_bars_never_negative_when_estimate_outside_interval():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cxaudit.plots import plot_nps
+
+    nps = pd.DataFrame({"group_by": ["all"], "group": ["all"], "n": [3], "nps": [-100.0], "ci_low": [-98.5],
+                        "ci_high": [48.5], "promoters": [0], "passives": [0], "detractors": [3],
+                        "share_promoters": [0.0], "share_detractors": [1.0], "warning": ["small"]})
+    ax = plot_nps(nps)
+    plt.close(ax.figure)

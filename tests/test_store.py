@@ -51,3 +51,15 @@ def test_store_read_missing(tmp_path):
     write_tables(tmp_path, {"documents": empty(DOCUMENTS)})
     with pytest.raises(KeyError, match="nope"):
         read_table(tmp_path, "nope")
+
+
+def test_store_atomic_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    from cxaudit.store import atomic_write_text
+
+    path = atomic_write_text(tmp_path / "report.html", "<p>hi</p>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert path.read_text() == "<p>hi</p>" and len(list(tmp_path.iterdir())) == 1
