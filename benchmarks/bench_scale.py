@@ -43,7 +43,7 @@ def bare_pass(texts: list[str]) -> tuple[float, int]:
 
 def bench_size(n: int, workers: int, engine: str, bare_sample: int) -> dict:
     df = make_comments(n, seed=42)
-    texts = df["comment"].tolist()
+    texts = df["text"].tolist()
     with tempfile.TemporaryDirectory(prefix="cxaudit-scale-") as tmp:
         csv = Path(tmp) / "comments.csv"
         df.to_csv(csv, index=False)
@@ -52,8 +52,8 @@ def bench_size(n: int, workers: int, engine: str, bare_sample: int) -> dict:
         bare_s, bare_words = bare_pass(sample)
         bare_wps = bare_words / bare_s
         words_total = int(round(bare_words * len(texts) / len(sample)))
-        cmd = [sys.executable, "-m", "cxaudit", "run", str(csv), "--text-column", "comment",
-               "--id-column", "response_id", "--score-column", "nps",
+        cmd = [sys.executable, "-m", "cxaudit", "run", str(csv), "--text-column", "text",
+               "--id-column", "comment_id", "--score-column", "score",
                "--meta-column", "segment", "--meta-column", "channel", "--meta-column", "wave",
                "--kind", "comment", "--model", "blank", "--no-redact", "--workers", str(workers),
                "--engine", engine, "--out", str(Path(tmp) / "out"), "--quiet"]

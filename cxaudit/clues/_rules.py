@@ -49,13 +49,21 @@ def lemma_forms(lemma: str) -> set[str]:
     return forms | {lemma}
 
 
-def clause_bounds(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
+def clause_bounds(doc: Doc, start_char: int, end_char: int, *,
+                  sentence: tuple[int, int] | None = None) -> tuple[int, int]:
     """Character bounds of the clause around [start_char, end_char): the tokens up to the
-    nearest clause boundary (punctuation, "but", "although", …) within the sentence."""
+    nearest clause boundary (punctuation, "but", "although", …) within the sentence.
+
+    ``sentence`` gives the sentence's token bounds when the caller knows them (cheap);
+    otherwise they are looked up (``Doc.has_annotation`` walks the whole Doc).
+    """
     span = doc.char_span(start_char, end_char, alignment_mode="expand")
     if span is None:
         return start_char, end_char
-    sent_start, sent_end = (span.sent.start, span.sent.end) if doc.has_annotation("SENT_START") else (0, len(doc))
+    if sentence is not None:
+        sent_start, sent_end = sentence
+    else:
+        sent_start, sent_end = (span.sent.start, span.sent.end) if doc.has_annotation("SENT_START") else (0, len(doc))
     i = span.start
     while i > sent_start and doc[i - 1].text not in _CLAUSE_PUNCT and doc[i - 1].lower_ not in _CLAUSE_WORDS:
         i -= 1
@@ -65,11 +73,12 @@ def clause_bounds(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
-def valence_of(doc: Doc, start_char: int, end_char: int, polarity: float) -> str:
+def valence_of(doc: Doc, start_char: int, end_char: int, polarity: float, *,
+               sentence: tuple[int, int] | None = None) -> str:
     """"mixed" when the clause around the span holds a strongly positive and a strongly
     negative sentiment hit (``doc._.valence`` values >= STRONG and <= -STRONG, VADER's scale,
     after negation and boosters); else negative/neutral/positive from ``polarity``."""
-    lo, hi = clause_bounds(doc, start_char, end_char)
+    lo, hi = clause_bounds(doc, start_char, end_char, sentence=sentence)
     span = doc.char_span(lo, hi, alignment_mode="expand")
     hits = [v for s, e, v in (doc._.valence or ()) if span is not None and e > span.start and s < span.end]
     if any(v >= STRONG for v in hits) and any(v <= -STRONG for v in hits):
@@ -121,6 +130,7 @@ def rows_for_doc(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, info: dic
         raise ValueError("tag_rows: the Doc has no sentiment annotations (cx_sentiment); build the pipeline "
                          "with cxaudit.nlp.build_pipeline() before add_codebooks()")
     tp_spans = list(doc.spans.get(key_of(touchpoints_codebook), ())) if touchpoints_codebook in info else []
+    text = doc.text  # Doc.text joins every token: build it once, not per tag
     rows: list[dict] = []
     for book, codes in info.items():
         grouped: dict[tuple[str, str], list[Span]] = {}
@@ -131,6 +141,8 @@ def rows_for_doc(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, info: dic
         for (sentence_id, code), spans in grouped.items():
             sent = _sentence_of(sentence_rows, spans[0])
             s0, s1 = int(sent["start_char"]), int(sent["end_char"])
+            sent_span = doc.char_span(s0, s1, alignment_mode="expand")
+            sent_tokens = (sent_span.start, sent_span.end) if sent_span is not None else None
             clue_type, default_tp = codes[code]
             in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
             mode = sent.get("mode") or "other"
@@ -144,8 +156,9 @@ def rows_for_doc(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, info: dic
                     "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
                     "clue_type": clue_type, "touchpoint": touchpoint,
                     "start_char": span.start_char - s0, "end_char": span.end_char - s0,
-                    "evidence": doc.text[span.start_char:span.end_char], "polarity": polarity,
-                    "valence": valence_of(doc, span.start_char, span.end_char, polarity), "mode": mode,
-                    "method": "rule", "confidence": confidence_of(span, mode, doc.text[s0:s1]),
+                    "evidence": text[span.start_char:span.end_char], "polarity": polarity,
+                    "valence": valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
+                    "mode": mode,
+                    "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1]),
                 })
     return rows
