@@ -156,3 +156,16 @@ def test_pipeline_redaction_keeps_map_private(tmp_path):
     assert "Maria" not in set(turns["speaker"].dropna())
     mapping = pd.read_csv(out / "private" / "redaction-map.csv")
     assert "maria.lopez@example.com" in set(mapping["value"])
+
+
+@pytest.mark.slow
+def test_pipeline_dask_engine_gives_identical_tables(tmp_path):
+    pytest.importorskip("distributed")
+    audit = make_audit(tmp_path / "a")
+    run_audit(load_audit(audit), tmp_path / "local")
+    run_audit(load_audit(audit), tmp_path / "dask", engine="dask", workers=2)
+    for name in ("sentences", "feelings", "tags", "gaps"):
+        local, dask = read_table(tmp_path / "local", name), read_table(tmp_path / "dask", name)
+        pd.testing.assert_frame_equal(local.sort_values(list(local.columns)).reset_index(drop=True),
+                                      dask.sort_values(list(dask.columns)).reset_index(drop=True))
+    assert read_table(tmp_path / "dask", "runs")["engine"].tolist() == ["dask"]

@@ -1,0 +1,82 @@
+"""The batch engine: batching rules, and identical tables from every engine."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxaudit.engine import PipelineSpec, Tables, batches, process
+
+SPEC = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"))
+
+TEXTS = [
+    "The staff at the branch were lovely but the queue was out the door.",
+    "I was on hold for forty minutes and nobody got back to me.",
+    "They charged me twice for the same month. I wish billing were simpler!",
+    "The app keeps crashing when I log in; the website is fine though.",
+    "Great service, quick and easy.",
+    "Hidden fees everywhere, and the letter was confusing.",
+]
+
+
+def make_turns(n_docs: int, turns_per_doc: int = 3) -> pd.DataFrame:
+    rows = []
+    for d in range(n_docs):
+        for t in range(turns_per_doc):
+            role = "interviewer" if t == 0 else "participant"
+            text = "How was it?" if role == "interviewer" else TEXTS[(d + t) % len(TEXTS)]
+            rows.append({"doc_id": f"d{d:03d}", "turn_id": t, "role": role, "text": text})
+    return pd.DataFrame(rows)
+
+
+def collect(tables) -> Tables:
+    parts = list(tables)
+    cat = lambda name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)  # noqa: E731
+    return Tables(cat("sentences"), cat("feelings"), cat("tags"))
+
+
+def canonical(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+
+def test_engine_batches_never_split_a_document_and_drop_interviewers():
+    turns = make_turns(10, turns_per_doc=4)
+    chunks = list(batches(turns, size=5))
+    assert len(chunks) > 1
+    seen = [set(c["doc_id"]) for c in chunks]
+    assert all(not (a & b) for i, a in enumerate(seen) for b in seen[i + 1:])
+    assert sum(len(c) for c in chunks) == int((turns["role"] != "interviewer").sum())
+    assert all((c["role"] != "interviewer").all() for c in chunks)
+
+
+def test_engine_batch_size_does_not_change_results():
+    turns = make_turns(12)
+    one = collect(process(turns, SPEC, batch_size=1000))
+    small = collect(process(turns, SPEC, batch_size=4))
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(one, name)), canonical(getattr(small, name)))
+    assert len(one.tags) > 0 and set(one.tags["clue_type"]) >= {"functional", "mechanic", "humanic"}
+
+
+@pytest.mark.slow
+def test_engine_local_pool_equals_single_process():
+    turns = make_turns(30)
+    single = collect(process(turns, SPEC, batch_size=10))
+    pooled = collect(process(turns, SPEC, batch_size=10, workers=2))
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(single, name)), canonical(getattr(pooled, name)))
+
+
+@pytest.mark.slow
+def test_engine_dask_local_cluster_equals_local(tmp_path):
+    pytest.importorskip("distributed")
+    turns = make_turns(30)
+    local = collect(process(turns, SPEC, batch_size=10))
+    dask = collect(process(turns, SPEC, batch_size=10, engine="dask", workers=2))
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(local, name)), canonical(getattr(dask, name)))
+
+
+def test_engine_rejects_unknown_engine():
+    with pytest.raises(ValueError, match="unknown engine"):
+        list(process(make_turns(1), SPEC, engine="spark"))
