@@ -51,6 +51,7 @@ class RunResult:
     n_reused: int = 0
     n_removed: int = 0
     seconds: float = 0.0
+    kept_waves: list[str] = field(default_factory=list)
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -99,10 +100,12 @@ def _doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
 def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, out_dir: Path):
     from .redact import redact
 
-    red = redact(documents, turns)
     private = out_dir / "private"
+    map_path = private / "redaction-map.csv"
+    previous = pd.read_csv(map_path, dtype=str, keep_default_na=False) if map_path.is_file() else None
+    red = redact(documents, turns, previous=previous)
     private.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(private / "redaction-map.csv", red.mapping)
+    write_csv_atomic(map_path, red.mapping)
     atomic_write_text(
         private / "README.txt",
         "This folder maps redaction placeholders back to real names, e-mail addresses and numbers.\n"
@@ -133,6 +136,41 @@ def _compare(config: AuditConfig, w: StoreWriter) -> None:
     )
     for name, df in tables.items():
         w.replace(name, df)
+
+
+def _wave_key(values: pd.Series) -> pd.Series:
+    return values.astype("object").where(values.notna(), "(no wave)")
+
+
+def _keep_other_waves(out_dir: Path, documents: pd.DataFrame, turns: pd.DataFrame, *, full: bool):
+    """Add the previous store's documents of waves this run does not contain.
+
+    A run owns the waves its documents carry: rerunning a wave replaces that
+    wave's documents (and drops the ones that were removed), while the other
+    waves already in the store stay. So a consultant can run each quarter's
+    new transcripts with ``--wave 2026-Q4`` into the same results folder and
+    compare the waves. ``full`` reruns keep them too (they are re-analysed).
+    """
+    from .store import connect, store_path
+
+    if not store_path(out_dir).is_file():
+        return documents, turns, []
+    with connect(out_dir) as con:
+        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"documents", "turns"} <= names:
+            return documents, turns, []
+        prev_docs = con.execute("SELECT * FROM documents").df()
+        waves_now = set(_wave_key(documents["wave"])) if len(documents) else set()
+        keep = prev_docs[~_wave_key(prev_docs["wave"]).isin(waves_now) & ~prev_docs["doc_id"].isin(documents["doc_id"])]
+        if keep.empty:
+            return documents, turns, []
+        con.register("_keep", keep[["doc_id"]])
+        prev_turns = con.execute("SELECT t.* FROM turns t JOIN _keep k USING (doc_id)").df()
+    kept = sorted(set(_wave_key(keep["wave"])))
+    log.info("keeping %d document(s) of wave(s) %s from the previous run", len(keep), ", ".join(kept))
+    documents = validate(pd.concat([documents, validate(keep, DOCUMENTS)], ignore_index=True), DOCUMENTS)
+    turns = validate(pd.concat([turns, validate(prev_turns, TURNS)], ignore_index=True), TURNS)
+    return documents, turns, kept
 
 
 def run_audit(
@@ -167,8 +205,10 @@ def run_audit(
         documents, turns = _redact(config, documents, turns, out_dir)
         documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
 
+    documents, turns, kept_waves = _keep_other_waves(out_dir, documents, turns, full=full)
+
     nlp = build_pipeline(config.model)
-    base_model = str(getattr(nlp, "meta", {}).get("cxaudit_base", config.model))
+    base_model = str(nlp.meta.get("cxaudit", {}).get("base", config.model))
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
     fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
@@ -199,6 +239,7 @@ def run_audit(
             if progress:
                 progress(done, total)
         result.n_reused = len(reused_set)
+        result.kept_waves = kept_waves
         result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
 
         w.replace("documents", documents)
@@ -249,5 +290,6 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "n_reused": result.n_reused,
         "n_removed": result.n_removed,
         "n_rejected": result.n_rejected,
+        "kept_waves": json.dumps(result.kept_waves),
         "rejected": json.dumps(result.rejected[["path", "reason"]].astype(str).to_dict("records")),
     }])

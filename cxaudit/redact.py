@@ -94,11 +94,28 @@ class Redaction:
 class _Registry:
     """Consistent placeholders: the same (prefix, value) always gets the same one."""
 
-    def __init__(self, pseudonyms: dict[str, str] | None = None):
+    def __init__(self, pseudonyms: dict[str, str] | None = None, previous: pd.DataFrame | None = None):
         self.by_value: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {}
         self.rows: list[tuple[str, str, str]] = []
         self.pseudonyms = dict(pseudonyms or {})
+        if previous is not None:
+            for placeholder, kind, value in previous[["placeholder", "kind", "value"]].itertuples(index=False):
+                self.seed(str(placeholder), str(kind), str(value))
+
+    def seed(self, placeholder: str, kind: str, value: str) -> None:
+        """Keep a placeholder given by an earlier run, so numbering never changes between runs."""
+        if kind == "participant":
+            prefix, key, number = "P", ("P", value.strip().casefold()), placeholder[1:]
+        else:
+            prefix = placeholder.strip("[]").rsplit("_", 1)[0]
+            key, number = (prefix, value), placeholder.strip("[]").rsplit("_", 1)[-1]
+        if key in self.by_value:
+            return
+        self.by_value[key] = placeholder
+        self.rows.append((placeholder, kind, value))
+        if number.isdigit():
+            self.counts[prefix] = max(self.counts.get(prefix, 0), int(number))
 
     def placeholder(self, prefix: str, kind: str, value: str) -> str:
         key = (prefix, value)
@@ -188,14 +205,16 @@ def _speaker_label(doc_id, label, role, alias: dict, reg: "_Registry"):
 
 
 def redact(documents: pd.DataFrame, turns: pd.DataFrame, *, nlp=None,
-           pseudonyms: dict[str, str] | None = None) -> Redaction:
+           pseudonyms: dict[str, str] | None = None, previous: pd.DataFrame | None = None) -> Redaction:
     """Redacted copies of ``documents`` and ``turns`` and the mapping (placeholder, kind, value).
 
     ``documents`` needs a ``participant`` column when it has participants; ``turns``
     needs ``speaker``, ``role`` and ``text``. ``pseudonyms`` fixes the pseudonym of a
     participant (``{"Jane Smith": "P07"}``); others get P01, P02 … in order of first
     appearance. ``nlp``: a pipeline with an ``ner`` component also replaces PERSON
-    entities. The inputs are not modified.
+    entities. ``previous``: the mapping an earlier run returned; its placeholders are
+    kept (and returned again) so reruns and later waves never renumber anyone. The
+    inputs are not modified.
     """
     for name, df, cols in (("documents", documents, ()), ("turns", turns, ("text",))):
         if not isinstance(df, pd.DataFrame):
@@ -203,7 +222,7 @@ def redact(documents: pd.DataFrame, turns: pd.DataFrame, *, nlp=None,
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise ValueError(f"redact: {name} lacks column(s) {missing}; found {list(df.columns)}")
-    reg = _Registry(pseudonyms)
+    reg = _Registry(pseudonyms, previous)
     docs = documents.copy()
     tr = turns.copy()
     names: dict[str, str] = {}

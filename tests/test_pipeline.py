@@ -169,3 +169,32 @@ def test_pipeline_dask_engine_gives_identical_tables(tmp_path):
         pd.testing.assert_frame_equal(local.sort_values(list(local.columns)).reset_index(drop=True),
                                       dask.sort_values(list(dask.columns)).reset_index(drop=True))
     assert read_table(tmp_path / "dask", "runs")["engine"].tolist() == ["dask"]
+
+
+def test_pipeline_waves_accumulate_in_one_store(tmp_path):
+    """Each quarter's new transcripts run with their wave label; earlier waves stay in the store."""
+    root = tmp_path / "a"
+    make_audit(root)
+    out = tmp_path / "out"
+    q3 = load_audit(root / "audit.yml", wave="2026-Q3")
+    q3.inputs = q3.inputs[:1]  # the interviews only
+    run_audit(q3, out)
+    (root / "q4").mkdir()
+    (root / "q4" / "ana.txt").write_text(
+        "Interviewer: How was the branch?\nAna: The staff were rude and the queue was long.\n", encoding="utf-8")
+    q4 = load_audit(root / "audit.yml", wave="2026-Q4")
+    q4.inputs = q4.inputs[:1]
+    q4.inputs[0].path = str(root / "q4")
+    result = run_audit(q4, out)
+    docs = read_table(out, "documents")
+    assert dict(zip(docs["doc_id"], docs["wave"])) == {
+        "interviews/maria": "2026-Q3", "interviews/tom": "2026-Q3", "q4/ana": "2026-Q4"}
+    assert result.kept_waves == ["2026-Q3"] and result.n_reused == 2 and result.n_analysed == 1
+    assert set(read_table(out, "sentences")["doc_id"]) == set(docs["doc_id"])
+    waves = read_table(out, "waves")
+    assert len(waves) > 0
+    # rerunning Q4 after deleting its transcript drops Q4 only
+    (root / "q4" / "ana.txt").unlink()
+    (root / "q4" / "ben.txt").write_text("Interviewer: And?\nBen: Fine.\n", encoding="utf-8")
+    run_audit(q4, out)
+    assert set(read_table(out, "documents")["doc_id"]) == {"interviews/maria", "interviews/tom", "q4/ben"}

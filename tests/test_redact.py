@@ -91,3 +91,24 @@ def test_redact_grouped_card_number_even_when_luhn_fails():
                           "text": ["My card 4929 1234 5678 9012 was blocked; order 1234567890123 was fine."]})
     red = redact(pd.DataFrame({"doc_id": ["d"], "participant": [None]}), turns)
     assert red.turns["text"].iloc[0] == "My card [CARD_1] was blocked; order 1234567890123 was fine."
+
+
+def test_redact_previous_mapping_keeps_placeholders_stable():
+    import pandas as pd
+
+    from cxaudit.redact import redact
+
+    def turns(texts, speakers):
+        return pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0, "role": "participant",
+                             "speaker": speakers, "text": texts})
+
+    docs1 = pd.DataFrame({"doc_id": ["d0"], "participant": ["Zoe Adams"]})
+    first = redact(docs1, turns(["Mail zoe@example.com"], ["Zoe Adams"]))
+    assert first.turns["text"].iloc[0] == "Mail [EMAIL_1]"
+    # a later run meets a new person first and the old one again: nobody is renumbered
+    docs2 = pd.DataFrame({"doc_id": ["d0", "d1"], "participant": ["Amy Brown", "Zoe Adams"]})
+    second = redact(docs2, turns(["Mail amy@example.com", "Mail zoe@example.com"], ["Amy Brown", "Zoe Adams"]),
+                    previous=first.mapping)
+    assert second.documents["participant"].tolist() == ["P02", "P01"]
+    assert second.turns["text"].tolist() == ["Mail [EMAIL_2]", "Mail [EMAIL_1]"]
+    assert set(first.mapping["placeholder"]) <= set(second.mapping["placeholder"])
