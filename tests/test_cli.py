@@ -129,3 +129,29 @@ def test_cli_killed_run_leaves_previous_results_intact(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(read_table(out, "documents")) == 20000
     assert not list(out.glob(".cxaudit-*.duckdb.tmp*")), "stale temporary store left behind"
+
+
+@pytest.mark.slow
+def test_cli_train_then_run_with_the_learned_tagger(tmp_path):
+    staff = ["The agent was friendly and polite.", "Staff were helpful and kind.", "The cashier was rude to me.",
+             "The adviser was lovely and welcoming.", "Their team was unfriendly and dismissive.",
+             "A courteous, warm employee helped me.", "The clerk ignored me, so rude.", "Kind and patient staff."]
+    fees = ["The fees are far too high.", "Hidden charges on my account.", "Fair fees, good value.",
+            "They charged a fee for nothing.", "Overpriced account, poor value.", "Reasonable charges overall.",
+            "Another fee on my statement.", "The monthly fee is outrageous."]
+    rows = [(t, "humanic.staff") for t in staff] + [(t, "functional.fees") for t in fees]
+    pd.DataFrame(rows, columns=["text", "code"]).to_csv(tmp_path / "coded.csv", index=False)
+    proc = cxaudit("train", tmp_path / "coded.csv", "--out", tmp_path / "tagger", "--codebook", "carbone-clues",
+                   check=False)
+    assert proc.returncode == 0, proc.stderr
+    comments = tmp_path / "c.csv"
+    comments.write_text("id,text\na,The agent was rude and unhelpful.\nb,The monthly fees are too high.\n",
+                        encoding="utf-8")
+    proc = cxaudit("run", comments, "--text-column", "text", "--id-column", "id", "--model", "blank",
+                   "--tagger", tmp_path / "tagger", "--threshold", "0.3", "--out", tmp_path / "o", "--quiet",
+                   check=False)
+    assert proc.returncode == 0, proc.stderr
+    tags = read_table(tmp_path / "o", "tags")
+    model = tags[tags["method"] == "model"]
+    assert set(model["code"]) <= {"humanic.staff", "functional.fees"} and len(model) >= 1
+    assert set(tags["method"]) == {"rule", "model"}
