@@ -155,3 +155,43 @@ def test_cli_train_then_run_with_the_learned_tagger(tmp_path):
     model = tags[tags["method"] == "model"]
     assert set(model["code"]) <= {"humanic.staff", "functional.fees"} and len(model) >= 1
     assert set(tags["method"]) == {"rule", "model"}
+
+
+@pytest.mark.slow
+def test_cli_qdpx_export_validates_against_refi_schema(sample_results, tmp_path):
+    import zipfile
+
+    from lxml import etree
+
+    out = tmp_path / "audit.qdpx"
+    cxaudit("export", sample_results, "--format", "qdpx", "--out", out)
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "cxaudit" / "qdaschema" / "Project.xsd")))
+    with zipfile.ZipFile(out) as zf:
+        project = etree.fromstring(zf.read("project.qde"))
+        assert schema.validate(project), schema.error_log
+        sources = [n for n in zf.namelist() if n.startswith("sources/")]
+    assert len(sources) == len(read_table(sample_results, "documents"))
+
+
+@pytest.mark.slow
+def test_cli_coding_round_trip_and_agreement(sample_results, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    cxaudit("coding", "export", sample_results, "--out", sheet)
+    frame = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert {"sentence_id", "text", "codes", "corrected_codes"} <= set(frame.columns)
+    coded = frame[frame["codes"].str.contains("humanic.staff", regex=False)].index[:5]
+    frame.loc[coded, "corrected_codes"] = "humanic.staff"  # the researcher keeps only the staff code there
+    frame.loc[coded, "corrected_polarity"] = ""  # and leaves its polarity open
+    frame.to_csv(sheet, index=False)
+    manual = tmp_path / "manual.csv"
+    proc = cxaudit("coding", "import", sheet, "--out", manual)
+    assert "manual tags" in proc.stdout
+    tags = pd.read_csv(manual)
+    assert set(tags["method"]) == {"manual"}
+    assert set(tags.loc[tags["sentence_id"].isin(frame.loc[coded, "sentence_id"]), "code"]) == {"humanic.staff"}
+    rules = tmp_path / "rules.csv"
+    read_table(sample_results, "tags").query("codebook == 'carbone-clues'")[["sentence_id", "code"]].to_csv(
+        rules, index=False)
+    proc = cxaudit("agree", rules, manual, "--out", tmp_path / "agree.csv")
+    table = pd.read_csv(tmp_path / "agree.csv")
+    assert "overall" in set(table.iloc[:, 0].astype(str)) or "overall" in table.to_string()
