@@ -20,7 +20,8 @@ __all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "neutralise_value", "expor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
-_PRIVATE_TABLES = {"doc_state"}
+_INTERNAL_TABLES = {"doc_state"}  # bookkeeping of incremental runs
+_INTERNAL_PREFIXES = ("dash_",)    # the dashboard's precomputed tables
 
 
 def neutralise_value(value):
@@ -40,7 +41,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tables(results_dir: Path, tables: list[str] | None) -> dict[str, pd.DataFrame]:
-    names = tables or [t for t in list_tables(results_dir) if t not in _PRIVATE_TABLES]
+    names = tables or [t for t in list_tables(results_dir)
+                       if t not in _INTERNAL_TABLES and not t.startswith(_INTERNAL_PREFIXES)]
     return {name: read_table(results_dir, name) for name in names}
 
 

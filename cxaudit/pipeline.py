@@ -260,8 +260,16 @@ def run_audit(
         w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
         w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run"],
                                         "value": [config.name, __version__, result.run_id]}))
+        _prepare_dashboard(w)
     write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
     return result
+
+
+def _prepare_dashboard(w: StoreWriter) -> None:
+    """Precompute the dashboard's tables in the new store, so it opens fast on big audits."""
+    from .dashboard.precompute import prepare
+
+    prepare(w.con)
 
 
 def _run_row(config, result, started, base_model, engine, workers, full) -> pd.DataFrame:

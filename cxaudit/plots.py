@@ -312,7 +312,11 @@ def plot_trend(waves: pd.DataFrame, *, ax=None, level: str = "clue_type", lens: 
         return _no_data(ax, title)
     order = list(dict.fromkeys(list(d["wave_from"]) + list(d["wave_to"])))
     keep = d.groupby("dimension")["change"].apply(lambda s: s.abs().max()).sort_values(ascending=False).head(top).index
-    d = d[d["dimension"].isin(keep)]
+    d = d[d["dimension"].isin(keep)].copy()
+    # a dimension missing from one wave has no value there: NaN leaves a gap in its line
+    for col in ("current_from", "current_to"):
+        d[col] = pd.to_numeric(d[col], errors="coerce").astype(float)
+    d["beyond_noise"] = d["beyond_noise"].astype("boolean").fillna(False).astype(bool)
     styles = ["-", "--", ":", "-."]
     for i, (dim, rows) in enumerate(d.groupby("dimension", sort=True)):
         col = _color(rows["clue_type"].iloc[0])
@@ -323,7 +327,7 @@ def plot_trend(waves: pd.DataFrame, *, ax=None, level: str = "clue_type", lens: 
     ax.set_xticks(range(len(order)), order)
     ax.set_xlim(-0.3, len(order) - 0.4)
     ax.set_ylim(-1.05, 1.05)
-    ends = d.groupby("dimension", sort=True).last()
+    ends = d.dropna(subset=["current_to"]).groupby("dimension", sort=True).last()
     _place_labels(ax, [order.index(w) for w in ends["wave_to"]], ends["current_to"].to_numpy(float), [str(v) for v in ends.index],
                   colors=[_color(c) for c in ends["clue_type"]])
     ax.set_xlabel("wave")

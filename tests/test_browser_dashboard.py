@@ -71,7 +71,7 @@ def page(browser, server, tmp_path):
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(srv.url)
-    pg.wait_for_selector("img.cx-chart-clue_map", state="visible")
+    pg.wait_for_selector(".cx-heatmap .cx-cell", state="visible")
     yield pg
     pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     context.close()
@@ -157,6 +157,7 @@ def test_browser_download_csv(page, server, tmp_path):
 
 
 def test_browser_download_chart_png(page, tmp_path):
+    page.click("button.cx-png-clue_map")  # the clue map's PNG is drawn only when asked for
     link = page.locator("a.cx-download[download$='clue_map.png']")
     with page.expect_download() as info:
         link.click()
@@ -177,3 +178,26 @@ def test_browser_injected_markup_is_text_and_never_runs(page, tmp_path):
     assert page.locator(".cx-evidence script, .cx-evidence img, .cx-app img[src='x']").count() == 0
     page.screenshot(path=str(tmp_path / "injection.png"), full_page=True)
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_browser_heatmap_cell_click_drills_down(page, server, tmp_path):
+    _, tables = server
+    expected = expected_mentions(tables, clue_type="functional", touchpoint="pay")
+    cell = page.locator(".cx-heatmap button.cx-cell[title^='functional \u00d7 pay:']")
+    assert cell.inner_text().strip() == str(len(expected))
+    cell.click()
+    page.wait_for_selector(".cx-drill-label:has-text('functional')", state="visible")
+    assert _quote_rows(page).count() == len(expected)
+    assert set(page.locator(".cx-evidence mark").all_inner_texts()) == set(expected["evidence"])
+    page.screenshot(path=str(tmp_path / "heatmap-drill.png"), full_page=True)
+
+
+def test_browser_heatmap_redraws_on_filter_change(page, server):
+    _, tables = server
+    before = page.locator(".cx-heatmap button.cx-cell:not([disabled])").count()
+    _select(page, "cx-filter-wave", "2026-Q1")
+    m = expected_mentions(tables, wave="2026-Q1")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.cx-heatmap button.cx-cell:not([disabled])').length === n",
+        arg=m.groupby(["clue_type", "touchpoint"]).ngroups)
+    assert page.locator(".cx-heatmap button.cx-cell:not([disabled])").count() != before

@@ -57,6 +57,9 @@ def test_cli_runs_the_sample_audit(tmp_path):
     assert len(gaps) > 0 and gaps["gap"].notna().any()
     # export works on the real store and is formula-safe
     cxaudit("export", out, "--format", "csv", "--out", tmp_path / "csv")
+    exported = {p.stem for p in (tmp_path / "csv").iterdir()}
+    assert {"documents", "turns", "sentences", "tags", "gaps", "runs"} <= exported
+    assert not {n for n in exported if n.startswith("dash_") or n == "doc_state"}  # internal tables stay in
     comments = pd.read_csv(tmp_path / "csv" / "turns.csv")["text"].dropna()
     assert not comments.str.match(r"^[=+\-@]").any()
 

@@ -53,9 +53,94 @@ def test_dashboard_app_every_tab_draws_pngs(results):
     for i, key in enumerate(TABS):
         app.tabs.selected_index = i
         for chart in TABS[key][1]:
+            if chart in app.lazy:  # HTML on screen; the PNG is drawn when its download is asked for
+                assert app.lazy[chart].link.value == ""
+                app.lazy[chart].png_btn.click()
+                m = re.search(r'href="data:image/png;base64,([^"]+)"', app.lazy[chart].link.value)
+                assert m and base64.b64decode(m.group(1))[:8] == b"\x89PNG\r\n\x1a\n", chart
+                continue
             png = app.charts[chart].image.value
             assert png[:8] == b"\x89PNG\r\n\x1a\n", chart
             assert "download=" in app.charts[chart].link.value
+
+
+def test_dashboard_app_clue_map_png_only_on_request(results):
+    out, _ = results
+    app = dashboard.build_app(out)
+    assert app.clue_map.link.value == ""  # nothing drawn with matplotlib for the screen
+    app.clue_map.png_btn.click()
+    m = re.search(r'download="([^"]+)" href="data:image/png;base64,([^"]+)"', app.clue_map.link.value)
+    assert m and m.group(1).endswith("-clue_map.png")
+    assert base64.b64decode(m.group(2))[:8] == b"\x89PNG\r\n\x1a\n"
+    _select(app.filter_widgets["wave"], "2026-Q2")
+    assert app.clue_map.link.value == ""  # a download of the old selection is withdrawn
+
+
+def test_dashboard_app_heatmap_cells_match_store(results):
+    out, tables = results
+    app = dashboard.build_app(out)
+    m = expected_mentions(tables)
+    expected = m.groupby(["clue_type", "touchpoint"]).size()
+    shown = {k: int(b.description.replace(",", "")) for k, b in app.heatmap.cells.items() if not b.disabled}
+    assert shown == {k: int(v) for k, v in expected.items()}
+    empty = [b for b in app.heatmap.cells.values() if b.disabled]
+    assert empty and all(b.description == "" for b in empty)  # e.g. humanic x pay: no mentions
+    # darker = more mentions, within a row's clue-type colour
+    staff, web = app.heatmap.cells[("humanic", "branch")], app.heatmap.cells[("mechanic", "web")]
+    assert staff.style.button_color != web.style.button_color
+    _select(app.filter_widgets["wave"], "2026-Q1")
+    m1 = expected_mentions(tables, wave="2026-Q1")
+    grid = [c for c in app.heatmap.grid.children if c in app.heatmap.cells.values()]
+    assert len(grid) == m1["clue_type"].nunique() * m1["touchpoint"].nunique()
+    assert {k for k, b in app.heatmap.cells.items() if b in grid and not b.disabled} == \
+        set(m1.groupby(["clue_type", "touchpoint"]).size().index)
+
+
+def test_dashboard_app_heatmap_click_drills_down(results):
+    out, tables = results
+    app = dashboard.build_app(out)
+    app.heatmap.click("functional", "pay")
+    assert app.current_tab == "evidence"
+    assert app.drill == {"clue_type": "functional", "touchpoint": "pay"}
+    expected = expected_mentions(tables, clue_type="functional", touchpoint="pay")
+    assert app.table.value.count('class="cx-quote') == len(expected)
+    assert "<mark>charged</mark>" in app.table.value and "<mark>bill</mark>" in app.table.value
+    with pytest.raises(KeyError):
+        app.heatmap.click("functional", "nowhere")
+
+
+def test_dashboard_app_stale_tabs_redraw_on_switch(results):
+    out, _ = results
+    app = dashboard.build_app(out)
+    assert app.draw_counts == {"clue_map": 1}
+    _select(app.filter_widgets["segment"], "retail")
+    assert app.draw_counts == {"clue_map": 2}  # only the visible tab was redrawn
+    assert app.stale_tabs == set(TABS) - {"clue_map"}
+    app.tabs.selected_index = list(TABS).index("drivers")
+    assert app.draw_counts["drivers"] == 1 and "drivers" not in app.stale_tabs
+    before = app.lazy["nps"].body.value
+    app.tabs.selected_index = 0
+    assert app.draw_counts["clue_map"] == 2  # not stale: not redrawn
+    _select(app.filter_widgets["segment"], "business")
+    app.tabs.selected_index = list(TABS).index("drivers")
+    assert app.draw_counts["drivers"] == 2 and app.lazy["nps"].body.value != before
+
+
+def test_dashboard_app_cache_gives_same_views(results):
+    out, _ = results
+    app = dashboard.build_app(out)
+    app.tabs.selected_index = list(TABS).index("compare")
+    first = app.charts["ipa"].image.value
+    _select(app.filter_widgets["wave"], "2026-Q2")
+    _select(app.filter_widgets["wave"], "All")
+    assert app.charts["ipa"].image.value == first  # served from the cache
+    fresh = dashboard.build_app(out)
+    fresh.cache_enabled = False
+    fresh.tabs.selected_index = list(TABS).index("compare")
+    assert fresh.charts["ipa"].image.value == first
+    assert len(app._cache) > 0
+    app.clear_cache()
+    assert len(app._cache) == 0
 
 
 def test_dashboard_app_drill_down_switches_to_evidence(results):
@@ -140,3 +225,29 @@ def test_dashboard_app_notebook_is_thin_and_packaged_copy_identical():
     assert "".join(code[0]["source"]).startswith("results_dir = None")
     assert "cxaudit.dashboard.show(results_dir)" in "".join(code[1]["source"])
     assert nb["cells"][0]["cell_type"] == "markdown"
+
+
+def test_dashboard_app_html_charts_show_the_filtered_tables(results):
+    out, _ = results
+    app = dashboard.build_app(out)
+    _select(app.filter_widgets["segment"], "business")
+    app.tabs.selected_index = list(TABS).index("drivers")
+    nps = app.data.nps(app.filters)
+    shown = app.lazy["nps"].body.value
+    assert shown.count('class="cx-ic-row"') == int(nps["nps"].notna().sum())
+    overall = nps[nps["group_by"] == "all"].iloc[0]
+    assert f"all respondents (n={int(overall['n'])})" in shown and f"{float(overall['nps']):+.0f}" in shown
+    app.tabs.selected_index = list(TABS).index("compare")
+    assert 'class="cx-ic' in app.lazy["motif"].body.value or "No data" in app.lazy["motif"].body.value
+
+
+def test_dashboard_app_waves_chart_skips_dimensions_missing_from_a_wave(results, caplog):
+    out, _ = results
+    app = dashboard.build_app(out)
+    _select(app.filter_widgets["kind"], "interview")  # interviews: P1 in 2026-Q1, P2 in 2026-Q2, no shared clue type
+    waves = app.data.waves(app.filters, level="clue_type")
+    assert waves["current_from"].isna().any() or waves["current_to"].isna().any()
+    with caplog.at_level("WARNING", logger="cxaudit.dashboard.charts"):
+        app.tabs.selected_index = list(TABS).index("waves")
+    assert app.charts["trend"].image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "could not be drawn" not in caplog.text

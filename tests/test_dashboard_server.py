@@ -42,3 +42,39 @@ def test_dashboard_server_serve_is_exported_as_a_function():
     params = inspect.signature(serve_fn).parameters
     assert params["host"].default == "127.0.0.1" and params["port"].default is None
     assert params["open_browser"].default is False
+
+
+@pytest.mark.slow
+def test_dashboard_cli_sigterm_stops_voila_too(tmp_path):
+    """`kill` (or `timeout`) on `cxaudit dashboard` must not leave an orphaned Voila server."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import pandas as pd
+
+    from cxaudit.store import write_tables
+
+    write_tables(tmp_path, {"documents": pd.DataFrame({"doc_id": ["a"], "source": ["s"], "kind": ["comment"],
+                                                       "content_hash": ["h"]})})
+    port = serve.free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cxaudit", "dashboard", str(tmp_path), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "127.0.0.1" in proc.stdout.readline()
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.5)
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "Voila still listening after SIGTERM"

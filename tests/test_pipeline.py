@@ -94,6 +94,7 @@ def test_pipeline_fills_every_table(tiny):
     rejected = pd.read_csv(out / "rejected.csv")
     assert rejected["path"].str.endswith("comments.csv").all()
     assert len(read_table(out, "runs")) == 1
+    assert {"dash_mentions", "dash_cube", "dash_info"} <= set(list_tables(out))  # the dashboard opens fast
 
 
 def test_pipeline_rerun_without_changes_reuses_everything(tiny):

@@ -119,3 +119,23 @@ def test_plots_interval_bars_never_negative_when_estimate_outside_interval():
                         "share_promoters": [0.0], "share_detractors": [1.0], "warning": ["small"]})
     ax = plot_nps(nps)
     plt.close(ax.figure)
+
+
+def test_plots_trend_with_a_dimension_missing_from_one_wave():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cxaudit.compare.tables import WAVES
+    from cxaudit.plots import plot_trend
+    from cxaudit.schemas import conform
+
+    waves = conform(pd.DataFrame({
+        "lens": "carbone-clues", "level": "clue_type", "dimension": ["humanic", "mechanic"],
+        "clue_type": ["humanic", "mechanic"], "wave_from": "Q2", "wave_to": "Q3", "n_from": [10, 0], "n_to": [12, 9],
+        "participants_from": [5, 0], "participants_to": [6, 4], "current_from": [0.2, None], "current_to": [0.4, -0.1],
+        "change": [0.2, None], "ci_low": [0.05, None], "ci_high": [0.35, None], "beyond_noise": [True, None],
+    }), WAVES)
+    ax = plot_trend(waves)
+    labels = {t.get_text() for t in ax.texts}
+    assert {"humanic", "mechanic"} <= labels
+    plt.close(ax.figure)

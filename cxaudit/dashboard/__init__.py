@@ -2,7 +2,12 @@
 
 ``build_app(results_dir)`` returns the widget; ``show(results_dir)`` is what
 the thin notebook ``notebooks/dashboard.ipynb`` calls; ``serve(results_dir)``
-runs Voila on that notebook (see :mod:`cxaudit.dashboard.server`).
+runs Voila on that notebook (see :mod:`cxaudit.dashboard.server`);
+``prepare(store)`` precomputes the tables the dashboard reads (called at
+``cxaudit run`` time, see :mod:`cxaudit.dashboard.precompute`).
+
+Importing this package does not import matplotlib, seaborn or spaCy: the
+plotting stack loads when the first PNG is drawn.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
-__all__ = ["build_app", "show", "serve", "resolve_results_dir", "ENV_VAR"]
+from .precompute import prepare
+
+__all__ = ["build_app", "show", "serve", "prepare", "resolve_results_dir", "ENV_VAR"]
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +58,46 @@ def build_app(results_dir: str | os.PathLike, *, page_size: int = 20) -> widgets
     return DashboardApp(AuditData(results_dir), page_size=page_size)
 
 
+def _app_or_error(results_dir: str | os.PathLike | None) -> widgets.Widget:
+    """The app for ``results_dir``, or an escaped "No audit to show" message when it cannot be opened."""
+    try:
+        return build_app(resolve_results_dir(results_dir))
+    except (OSError, ValueError) as exc:
+        log.warning("dashboard: %s", exc)
+        return widgets.HTML(f'<div class="cx-error"><h2>No audit to show</h2><p>{html.escape(str(exc))}</p></div>')
+
+
+def _preheated() -> bool:
+    """True in a kernel Voila pre-heated before any page asked for it (``--preheat_kernel``)."""
+    return os.environ.get("VOILA_PREHEAT", "False") == "True"
+
+
 def show(results_dir: str | os.PathLike | None = None) -> widgets.Widget:
     """Build the app (see :func:`resolve_results_dir`) and display it once.
 
     A folder that cannot be opened is reported as a readable message on the
-    page (escaped), not as a traceback.
+    page (escaped), not as a traceback. In a kernel pre-heated by Voila the
+    app for the default folder is built *before* the page is requested; the
+    cell then waits for the request, and only when the page's ``?results=``
+    names another folder is the app rebuilt for it.
     """
     from IPython.display import display
 
-    try:
-        app = build_app(resolve_results_dir(results_dir))
-    except (OSError, ValueError) as exc:
-        log.warning("dashboard: %s", exc)
-        app = widgets.HTML(f'<div class="cx-error"><h2>No audit to show</h2><p>{html.escape(str(exc))}</p></div>')
-    display(app)
-    return app
+    root = widgets.VBox([_app_or_error(results_dir)])
+    display(root)
+    if results_dir is None and _preheated():
+        built_for = os.environ.get("QUERY_STRING", "")
+        from voila.utils import wait_for_request
+
+        wait_for_request()  # returns once a page has claimed this kernel; sets QUERY_STRING
+        if os.environ.get("QUERY_STRING", "") != built_for and parse_qs(os.environ.get("QUERY_STRING", "")).get(
+                "results", [""])[0]:
+            old = root.children[0]
+            root.children = [_app_or_error(None)]
+            if hasattr(old, "data"):
+                old.data.close()
+    return root.children[0]
+
 
 
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,

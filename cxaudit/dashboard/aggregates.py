@@ -19,12 +19,12 @@ from .queries import NO_TOUCHPOINT, Filters, where_clause
 __all__ = ["filtered_gaps", "filtered_motif", "filtered_nps", "filtered_drivers", "filtered_waves",
            "LEVEL_SQL", "DEFAULT_TARGET"]
 
-#: Level name -> SQL expression of the dimension label over ``mentions`` (as cxaudit.compare names them).
+#: Level name -> SQL expression of the dimension label over the mentions relation (as cxaudit.compare names them).
 LEVEL_SQL = {
-    "clue_type": "clue_type",
-    "code": "code",
-    "touchpoint": "touchpoint",
-    "clue_type x touchpoint": "clue_type || ' x ' || touchpoint",
+    "clue_type": "clue_type::VARCHAR",
+    "code": "code::VARCHAR",
+    "touchpoint": "touchpoint::VARCHAR",
+    "clue_type x touchpoint": "clue_type::VARCHAR || ' x ' || touchpoint::VARCHAR",
 }
 #: Desired level used when the stored gaps give none for a dimension.
 DEFAULT_TARGET = 0.5
@@ -34,44 +34,47 @@ _CURRENT = "mode IN ('current', 'other')"
 _PANEL = ["lens", "level"]
 
 
-def _aggregate(data, filters: Filters, *, by: str | None = None) -> pd.DataFrame:
+def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | None = None) -> pd.DataFrame:
     """Current-mode mentions per (lens, level, dimension), following cxaudit.compare's levels.
 
     Out: lens, level, dimension, clue_type, touchpoint, n, n_participants,
-    current, share_negative, n_desired (and ``by``, a ``mentions`` column
-    named in this module, when given).
+    current, share_negative, n_desired (and ``by``, a mentions column named
+    in this module, when given). ``level`` computes one level only (each
+    level is a separate panel, so its rows do not depend on the others).
     """
-    extra = group = f", {by}" if by else ""
+    if level is not None and level not in LEVEL_SQL:
+        raise ValueError(f"unknown level {level!r}; expected one of {list(LEVEL_SQL)}")
+    extra, group = (f", {by}::VARCHAR AS {by}", f", {by}") if by else ("", "")
     where, params = where_clause(filters)
     tp_lenses = ", ".join("'" + lens.replace("'", "''") + "'" for lens in TOUCHPOINT_LENSES)
     clue, has_tp = "clue_type <> 'none'", f"touchpoint <> '{NO_TOUCHPOINT}'"
     specs = [
-        ("clue_type", f"codebook NOT IN ({tp_lenses}) AND {clue}", "clue_type", "NULL"),
-        ("code", f"codebook NOT IN ({tp_lenses})", "clue_type", "NULL"),
-        ("touchpoint", f"codebook NOT IN ({tp_lenses}) AND {has_tp}", "NULL", "touchpoint"),
-        ("clue_type x touchpoint", f"codebook NOT IN ({tp_lenses}) AND {clue} AND {has_tp}", "clue_type",
-         "touchpoint"),
+        ("clue_type", f"codebook NOT IN ({tp_lenses}) AND {clue}", "clue_type::VARCHAR", "NULL"),
+        ("code", f"codebook NOT IN ({tp_lenses})", "clue_type::VARCHAR", "NULL"),
+        ("touchpoint", f"codebook NOT IN ({tp_lenses}) AND {has_tp}", "NULL", "touchpoint::VARCHAR"),
+        ("clue_type x touchpoint", f"codebook NOT IN ({tp_lenses}) AND {clue} AND {has_tp}", "clue_type::VARCHAR",
+         "touchpoint::VARCHAR"),
     ]
     parts = [
-        f"SELECT codebook AS lens, '{level}' AS level, {LEVEL_SQL[level]} AS dimension, "
+        f"SELECT codebook::VARCHAR AS lens, '{lvl}' AS level, {LEVEL_SQL[lvl]} AS dimension, "
         f"any_value({ctype}) AS clue_type, any_value({tp}) AS touchpoint, "
         f"count(*) FILTER (WHERE {_CURRENT}) AS n, "
-        f"count(DISTINCT participant) FILTER (WHERE {_CURRENT}) AS n_participants, "
+        f"count(DISTINCT person_key) FILTER (WHERE {_CURRENT}) AS n_participants, "
         f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
         f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
         f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
         f"{extra} FROM m WHERE {cond} GROUP BY 1, 2, 3{group}"
-        for level, cond, ctype, tp in specs
+        for lvl, cond, ctype, tp in specs if level in (None, lvl)
     ]
-    parts.append(
-        "SELECT codebook AS lens, 'touchpoint' AS level, code AS dimension, NULL AS clue_type, "
-        f"any_value(code) AS touchpoint, count(*) FILTER (WHERE {_CURRENT}) AS n, "
-        f"count(DISTINCT participant) FILTER (WHERE {_CURRENT}) AS n_participants, "
+    parts += [] if level not in (None, "touchpoint") else [
+        "SELECT codebook::VARCHAR AS lens, 'touchpoint' AS level, code::VARCHAR AS dimension, NULL AS clue_type, "
+        f"any_value(code::VARCHAR) AS touchpoint, count(*) FILTER (WHERE {_CURRENT}) AS n, "
+        f"count(DISTINCT person_key) FILTER (WHERE {_CURRENT}) AS n_participants, "
         f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
         f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
         f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
-        f"{extra} FROM m WHERE codebook IN ({tp_lenses}) GROUP BY 1, 2, 3{group}")
-    sql = f"WITH m AS (SELECT * FROM mentions{where}) " + " UNION ALL ".join(parts)
+        f"{extra} FROM m WHERE codebook IN ({tp_lenses}) GROUP BY 1, 2, 3{group}"]
+    sql = f"WITH m AS (SELECT * FROM {data.m}{where}) " + " UNION ALL ".join(parts)
     return data.df(sql, params)
 
 
@@ -86,18 +89,19 @@ def _desired(agg: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
     return pd.Series(merged["desired"].fillna(fallback).to_numpy(), index=agg.index, dtype="Float64")
 
 
-def filtered_gaps(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame:
+def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | None = None) -> pd.DataFrame:
     """Gap table (GAP_TABLE columns of cxaudit.compare) for the filtered mentions.
 
     In: ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`), filters and
     the stored ``gaps`` table (for targets). Importance = share of the
     panel's current-mode mentions; crosshairs = the panel's means; priority
     1 = most negative gap × importance; no intervals (ci_low/ci_high null).
+    ``level``: compute only that level's rows.
     """
     from ..compare.gaps import quadrant
     from ..compare.tables import GAP_TABLE
 
-    agg = _aggregate(data, filters)
+    agg = _aggregate(data, filters, level=level)
     agg = agg[agg["n"] > 0].reset_index(drop=True)
     if not len(agg):
         return empty(GAP_TABLE)
@@ -133,12 +137,12 @@ def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame
         return empty(MOTIF)
     words = stored[(stored["level"] == "overall") & (stored["motif"] != "all")][["motif", "axis"]].drop_duplicates()
     where, params = where_clause(filters, extra=(_CURRENT,))
-    scope = f"SELECT DISTINCT sentence_id, participant FROM mentions{where}"
+    scope = f"SELECT DISTINCT sentence_id, person_key FROM {data.m}{where}"
     n_sent = int(data.con.execute(f"SELECT count(DISTINCT sentence_id) FROM ({scope})", params).fetchone()[0])
     counts = data.df(f"""
         WITH s AS ({scope})
         SELECT f.axis, count(*) FILTER (WHERE f.pole > 0) AS n_motif,
-               count(*) FILTER (WHERE f.pole < 0) AS n_opposite, count(DISTINCT s.participant) AS n_participants
+               count(*) FILTER (WHERE f.pole < 0) AS n_opposite, count(DISTINCT s.person_key) AS n_participants
         FROM feelings f JOIN s ON s.sentence_id = f.sentence_id GROUP BY f.axis""", params)
     rows = words.merge(counts, on="axis", how="left").fillna({"n_motif": 0, "n_opposite": 0, "n_participants": 0})
     total = dict(motif="all", axis=None, n_motif=rows["n_motif"].sum(), n_opposite=rows["n_opposite"].sum(),
@@ -159,8 +163,8 @@ def filtered_nps(data, filters: Filters) -> pd.DataFrame:
 
     where, params = where_clause(filters, extra=("clue_type <> 'none'", "score IS NOT NULL"))
     df = data.df(f"""
-        WITH d AS (SELECT DISTINCT doc_id, score, coalesce(segment, '(missing)') AS segment
-                   FROM mentions{where})
+        WITH d AS (SELECT DISTINCT doc_key, score, coalesce(segment::VARCHAR, '(missing)') AS segment
+                   FROM {data.m}{where})
         SELECT 'all' AS group_by, 'all' AS "group", count(*) AS n,
                count(*) FILTER (WHERE score >= 9) AS n_promoters,
                count(*) FILTER (WHERE score > 6 AND score < 9) AS n_passives,
@@ -189,11 +193,11 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
 
     where, params = where_clause(filters, extra=(_CURRENT, "score IS NOT NULL"))
     df = data.df(f"""
-        WITH m AS (SELECT * FROM mentions{where}),
-        d AS (SELECT DISTINCT doc_id, score FROM m),
+        WITH m AS (SELECT * FROM {data.m}{where}),
+        d AS (SELECT DISTINCT doc_key, score FROM m),
         tot AS (SELECT count(*) FILTER (WHERE score <= 6) AS n_det, count(*) FILTER (WHERE score >= 9) AS n_pro FROM d),
-        per AS (SELECT DISTINCT codebook, code, clue_type, doc_id, score FROM m)
-        SELECT codebook AS lens, code, any_value(clue_type) AS clue_type,
+        per AS (SELECT DISTINCT codebook, code, clue_type, doc_key, score FROM m)
+        SELECT codebook::VARCHAR AS lens, code::VARCHAR AS code, any_value(clue_type::VARCHAR) AS clue_type,
                any_value(tot.n_det) AS n_detractors, any_value(tot.n_pro) AS n_promoters,
                count(*) FILTER (WHERE score <= 6) AS k_detractors, count(*) FILTER (WHERE score >= 9) AS k_promoters
         FROM per, tot GROUP BY codebook, code""", params)
@@ -211,11 +215,12 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
     return conform(df.sort_values(["log_odds", "code"], ascending=[False, True]).reset_index(drop=True), DRIVERS)
 
 
-def filtered_waves(data, filters: Filters) -> pd.DataFrame:
-    """WAVES-shaped rows: change of current performance per dimension between consecutive waves."""
+def filtered_waves(data, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
+    """WAVES-shaped rows: change of current performance per dimension between consecutive waves
+    (of one ``level`` when given)."""
     from ..compare.tables import WAVES
 
-    per = _aggregate(data, filters, by="wave")
+    per = _aggregate(data, filters, by="wave", level=level)
     per = per[per["wave"].notna() & (per["n"] > 0)]
     waves = sorted(per["wave"].astype(str).unique())
     pairs = []

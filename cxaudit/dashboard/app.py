@@ -3,9 +3,13 @@
 Wiring: every filter dropdown is ``.observe``-d; a change recomputes the
 headline figures and redraws only the visible tab (the other tabs are
 marked stale and redrawn when opened), so a click costs a few DuckDB
-aggregations and one or two PNGs, never a re-analysis. Each chart has a
-"read the quotes" list of its cells that sets the evidence drill-down and
-switches to the evidence tab.
+aggregations, never a re-analysis. The clue map is a grid of clickable
+widgets (:mod:`cxaudit.dashboard.heatmap`): a click on a cell drills down to
+its quotes, and its PNG is drawn only when asked for. The other charts are
+PNGs; query results and PNGs are cached by (filters, level), so going back
+to a selection seen before costs nothing. Each chart also has a "read the
+quotes" list of its cells that sets the evidence drill-down and switches to
+the evidence tab.
 """
 
 from __future__ import annotations
@@ -13,12 +17,16 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections import Counter, OrderedDict
 from importlib import resources
+from typing import Callable, Hashable
 
 import ipywidgets as widgets
 
 from . import evidence as ev
-from .charts import CHART_HELP, chart_png, palette_css
+from .charts import CHART_HELP
+from .heatmap import ClueHeatmap
+from .palette import palette_css
 from .queries import FILTER_LABELS, AuditData, Filters
 
 __all__ = ["DashboardApp", "TABS"]
@@ -35,6 +43,8 @@ TABS = {
 }
 _DRILL_PROMPT = "Read the quotes for\u2026"
 _EXPORT_LIMIT = 100_000
+#: Query results and PNGs kept per app (least recently used dropped first).
+CACHE_SIZE = 256
 
 
 def _css() -> str:
@@ -64,29 +74,50 @@ def headline_html(h: dict) -> str:
     return f'<div class="cx-cards">{body}</div>{empty}'
 
 
+def _chart_header(key: str) -> widgets.HTML:
+    title, help_text = CHART_HELP[key]
+    return widgets.HTML(f'<h3 class="cx-chart-title">{html.escape(title)}</h3>'
+                        f'<div class="cx-help">{html.escape(help_text)}</div>')
+
+
 class _Chart:
-    """One chart: title, how-to-read line, image, PNG download link."""
+    """One PNG chart: title, how-to-read line, image, PNG download link."""
 
     def __init__(self, key: str):
-        title, help_text = CHART_HELP[key]
         self.key = key
-        self.header = widgets.HTML(f'<h3 class="cx-chart-title">{html.escape(title)}</h3>'
-                                   f'<div class="cx-help">{html.escape(help_text)}</div>')
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="820px"))
         self.image.add_class(f"cx-chart-{key}")
         self.link = widgets.HTML()
-        self.box = widgets.VBox([self.header, self.image, self.link], layout=widgets.Layout(margin="0 0 18px 0"))
+        self.box = widgets.VBox([_chart_header(key), self.image, self.link],
+                                layout=widgets.Layout(margin="0 0 18px 0"))
 
     def show(self, png: bytes, audit: str) -> None:
         self.image.value = png
         self.link.value = ev.download_link(png, f"{audit}-{self.key}.png", "image/png", "Download chart (PNG)")
 
 
+class _LazyPngChart:
+    """A chart shown as widgets (``body``) whose PNG is drawn only when its download is asked for."""
+
+    def __init__(self, key: str, body: widgets.Widget):
+        self.key, self.body = key, body
+        self.png_btn = widgets.Button(description="Chart as PNG", icon="download", layout=widgets.Layout(width="auto"))
+        self.png_btn.add_class(f"cx-png-{key}")
+        self.link = widgets.HTML()
+        self.box = widgets.VBox([_chart_header(key), body, widgets.HBox([self.png_btn, self.link])],
+                                layout=widgets.Layout(margin="0 0 18px 0"))
+
+
+#: Charts drawn as HTML on screen by :mod:`cxaudit.dashboard.htmlcharts` (``<key>_html``).
+HTML_CHARTS = ("gaps", "nps", "drivers", "motif")
+
+
 class DashboardApp(widgets.VBox):
     """The dashboard widget tree over one :class:`AuditData` (see module doc).
 
     Public for tests and benchmarks: ``filter_widgets`` (name -> Dropdown),
-    ``tabs``, ``drills`` (tab key -> Dropdown), ``last_redraw_s``.
+    ``tabs``, ``drills`` (tab key -> Dropdown), ``heatmap``, ``last_redraw_s``,
+    ``draw_counts`` (tab key -> number of redraws), ``cache_enabled``.
     """
 
     def __init__(self, data: AuditData, *, page_size: int = 20):
@@ -94,6 +125,9 @@ class DashboardApp(widgets.VBox):
         self.data, self.page_size = data, page_size
         self.filters, self.drill, self.offset = Filters(), {}, 0
         self.last_redraw_s = 0.0
+        self.draw_counts: Counter = Counter()
+        self.cache_enabled = True
+        self._cache: OrderedDict = OrderedDict()
         self._stale: set[str] = set(TABS)
         self._drill_targets: dict[str, list[dict]] = {}
         self._busy = False
@@ -104,7 +138,19 @@ class DashboardApp(widgets.VBox):
         filters.add_class("cx-filters")
         self.headline = widgets.HTML()
         self.headline.add_class("cx-headline")
-        self.charts = {key: _Chart(key) for key in CHART_HELP}
+        self.heatmap = ClueHeatmap()
+        self.heatmap.on_cell(lambda clue_type, touchpoint: self.drill_to({"clue_type": clue_type,
+                                                                          "touchpoint": touchpoint}))
+        self.lazy = {"clue_map": _LazyPngChart("clue_map", self.heatmap)}
+        for key in HTML_CHARTS:
+            body = widgets.HTML()
+            body.add_class(f"cx-chart-{key}")
+            self.lazy[key] = _LazyPngChart(key, body)
+        for key, chart in self.lazy.items():
+            chart.png_btn.on_click(lambda _b, k=key: self._lazy_png(k))
+        self.clue_map = self.lazy["clue_map"]
+        self._frames: dict[str, tuple] = {}
+        self.charts = {key: _Chart(key) for key in CHART_HELP if key not in self.lazy}
         self.drills = {key: self._drill_dropdown(key) for key in TABS if key != "evidence"}
         self.level = widgets.Dropdown(description="Level", options=self._levels())
         self.level.observe(lambda _c: self._redraw_tab("compare"), names="value")
@@ -143,7 +189,7 @@ class DashboardApp(widgets.VBox):
             return self._evidence_box()
         parts = [self.level] if key == "compare" else []
         parts += [widgets.HBox([widgets.HTML("<b>Drill down:</b>&nbsp;"), self.drills[key]])]
-        parts += [self.charts[c].box for c in TABS[key][1]]
+        parts += [self.lazy[c].box if c in self.lazy else self.charts[c].box for c in TABS[key][1]]
         return widgets.VBox(parts)
 
     def _evidence_box(self) -> widgets.Widget:
@@ -190,7 +236,11 @@ class DashboardApp(widgets.VBox):
             self.drills[tab].value = 0
         finally:
             self._busy = False
-        self._set_drill(target)
+        self.drill_to(target)
+
+    def drill_to(self, drill: dict) -> None:
+        """Show the quotes of ``drill`` (column -> value) on the evidence tab."""
+        self._set_drill(drill)
         self.tabs.selected_index = list(TABS).index("evidence")
 
     def _set_drill(self, drill: dict) -> None:
@@ -212,8 +262,11 @@ class DashboardApp(widgets.VBox):
     def refresh(self) -> None:
         """Recompute the headline and redraw the visible tab; other tabs redraw when opened."""
         t0 = time.perf_counter()
-        self.headline.value = headline_html(self.data.headline(self.filters))
+        self.headline.value = headline_html(self.memo(("headline", self.filters),
+                                                      lambda: self.data.headline(self.filters)))
         self._stale = set(TABS)
+        for chart in self.lazy.values():
+            chart.link.value = ""
         self._redraw_tab(self.current_tab)
         self.last_redraw_s = time.perf_counter() - t0
 
@@ -221,7 +274,29 @@ class DashboardApp(widgets.VBox):
         from .views import draw_tab
 
         draw_tab(self, key)
+        self.draw_counts[key] += 1
         self._stale.discard(key)
+
+    @property
+    def stale_tabs(self) -> set[str]:
+        """Tabs whose content predates the current filters (redrawn when opened)."""
+        return set(self._stale)
+
+    def memo(self, key: Hashable, compute: Callable):
+        """``compute()``, cached under ``key`` (an LRU of :data:`CACHE_SIZE` entries) unless caching is off."""
+        if not self.cache_enabled:
+            return compute()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        value = self._cache[key] = compute()
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
+
+    def clear_cache(self) -> None:
+        """Forget cached query results and PNGs."""
+        self._cache.clear()
 
     def set_drill_targets(self, tab: str, targets: list[tuple[str, dict]]) -> None:
         """Fill a tab's drill-down list with (label, drill dict) pairs (labels shown as text)."""
@@ -233,9 +308,43 @@ class DashboardApp(widgets.VBox):
         finally:
             self._busy = False
 
-    def show_chart(self, key: str, frame, **kw) -> None:
-        """Draw chart ``key`` from ``frame`` into its image and download link."""
-        self.charts[key].show(chart_png(key, frame, **kw), self.data.title)
+    def show_chart(self, key: str, frame, *, cache_key: Hashable = None, **kw) -> None:
+        """Draw chart ``key`` from ``frame``: HTML for the charts in :data:`HTML_CHARTS` (their
+        PNG waits for a download request), else a PNG into its image and download link.
+
+        With ``cache_key`` (what the frame was computed from) the PNG is cached under it.
+        """
+        from .charts import chart_png
+
+        if key in self.lazy:
+            from . import htmlcharts
+
+            self._frames[key] = (frame, cache_key, kw)
+            self.lazy[key].link.value = ""
+            self.lazy[key].body.value = getattr(htmlcharts, f"{key}_html")(frame)
+            return
+
+        def draw():
+            return chart_png(key, frame, **kw)
+
+        png = draw() if cache_key is None else self.memo(("png", key, cache_key), draw)
+        self.charts[key].show(png, self.data.title)
+
+    def _lazy_png(self, key: str) -> None:
+        """Draw chart ``key`` as PNG (on request) from what is on screen and offer it as a download link."""
+        from .charts import chart_png
+
+        if key == "clue_map":
+            frame, cache_key, kw = self.memo(("clue_cells", self.filters), lambda: self.data.clue_cells(
+                self.filters)), self.filters, {"value": "n"}
+        elif key in self._frames:
+            frame, cache_key, kw = self._frames[key]
+        else:
+            return
+        draw = lambda: chart_png(key, frame, **kw)  # noqa: E731
+        png = draw() if cache_key is None else self.memo(("png", key, cache_key), draw)
+        self.lazy[key].link.value = ev.download_link(png, f"{self.data.title}-{key}.png", "image/png",
+                                                     "Download chart (PNG)")
 
     def _export(self, fmt: str) -> None:
         rows = self.data.evidence(self.filters, self.drill, limit=_EXPORT_LIMIT)

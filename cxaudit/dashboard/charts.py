@@ -1,8 +1,9 @@
 """Charts as PNG bytes, drawn by :mod:`cxaudit.plots`.
 
-Each chart is drawn on its own figure, saved to PNG and the figure closed
-at once (no pyplot state leaks between redraws, nothing is shown twice).
-Labels from the data are made safe for matplotlib's mathtext (``$`` is
+matplotlib (and seaborn, through :mod:`cxaudit.plots`) is imported on the
+first chart drawn, not when the dashboard starts. Each chart is drawn on its
+own figure, saved to PNG and the figure closed at once (no pyplot state
+leaks between redraws, nothing is shown twice). Labels from the data are made safe for matplotlib's mathtext (``$`` is
 escaped) before they reach a plot function. The same bytes are displayed
 by the dashboard, offered as the chart's PNG download and embedded in the
 static report.
@@ -12,13 +13,10 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # headless: the dashboard ships PNG bytes, never a GUI window
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from .palette import palette_css
 
 __all__ = ["CHARTS", "CHART_HELP", "chart_png", "mathtext_safe", "palette_css"]
 
@@ -28,7 +26,7 @@ log = logging.getLogger(__name__)
 CHART_HELP = {
     "clue_map": ("Where clues are noticed",
                  "Mentions per clue type and touchpoint; darker cells are mentioned more often. "
-                 "Pick a cell in the drill-down list to read its quotes."),
+                 "Click a cell (or pick it in the drill-down list) to read its quotes."),
     "gaps": ("Current versus desired",
              "Each row is a dimension: the dot is how customers feel today (-1 to 1), the tick the desired "
              "level; the longer the grey line, the bigger the gap. * marks small samples."),
@@ -62,21 +60,14 @@ def mathtext_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def palette_css() -> str:
-    """CSS custom properties ``--cx-<clue type>`` from :data:`cxaudit.plots.PALETTE`, so quote chips
-    use the charts' colours (values that are not plain colour tokens are skipped)."""
-    from matplotlib.colors import to_hex
+def _pyplot():
+    """matplotlib.pyplot on the headless Agg backend (imported on first use)."""
+    import matplotlib
 
-    from ..plots import PALETTE
+    matplotlib.use("Agg")  # the dashboard ships PNG bytes, never a GUI window
+    import matplotlib.pyplot as plt
 
-    props = []
-    for clue_type, color in PALETTE.items():
-        name = re.sub(r"[^a-z0-9-]", "", str(clue_type).lower())
-        try:
-            props.append(f"--cx-{name}: {to_hex(color)};")
-        except ValueError:
-            log.warning("palette colour %r of %r is not a colour", color, clue_type)
-    return ":root { " + " ".join(props) + " }"
+    return plt
 
 
 def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
@@ -103,6 +94,7 @@ def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
 
 def chart_png(key: str, frame: pd.DataFrame, *, dpi: int = 100, size=_SIZE, **kw) -> bytes:
     """PNG bytes of chart ``key`` drawn from ``frame`` (see :data:`CHART_HELP`)."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=size, dpi=dpi)
     try:
         try:

@@ -18,7 +18,7 @@ import re
 
 import pandas as pd
 
-from ..plots import VALENCE_COLORS
+from .palette import VALENCE_COLORS
 
 __all__ = [
     "highlight",

@@ -3,7 +3,7 @@
 One :class:`AuditData` per app holds one read-only connection to the results
 store (``DIR/cxaudit.duckdb``). Every query reads the mentions relation (tags
 joined with the document columns the filters need) or its pre-aggregated
-cube, built by :func:`cxaudit.dashboard.prepare.prepare` at ``cxaudit run``
+cube, built by :func:`cxaudit.dashboard.precompute.prepare` at ``cxaudit run``
 time (ENUM filter columns, integer keys, sorted in evidence order) or, when
 the store lacks them, as temporary tables when the app opens. Filters are
 pushed down as a parameterised ``WHERE`` clause: user values are always bound
@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from .. import store
-from .prepare import NO_TOUCHPOINT, create_temp, prepared_names
+from .precompute import NO_TOUCHPOINT, create_temp, prepared_names
 
 __all__ = [
     "AuditData",
@@ -144,8 +144,8 @@ class AuditData:
         if name not in FILTER_LABELS:
             raise ValueError(f"unknown filter {name!r}; expected one of {list(FILTER_LABELS)}")
         if name not in self._options:
-            rows = self.con.execute(
-                f'SELECT DISTINCT "{name}" FROM mentions WHERE "{name}" IS NOT NULL ORDER BY 1').fetchall()
+            rows = self.con.execute(f'SELECT DISTINCT "{name}"::VARCHAR FROM {self.cube} '
+                                    f'WHERE "{name}" IS NOT NULL ORDER BY 1').fetchall()
             self._options[name] = [str(r[0]) for r in rows]
         return self._options[name]
 
@@ -161,20 +161,20 @@ class AuditData:
         """Headline figures: documents, participants, mentions, share negative, NPS, each with n.
 
         Documents and participants count those with at least one clue
-        mention in the filter; NPS is over those documents that have a score.
+        mention in the filter; NPS is over those documents that have a score
+        (a document's score and participant are one value each, so the
+        mentions are first grouped per document, then the documents counted:
+        ~3x faster than several distinct counts over the mentions).
         """
         where, params = where_clause(filters, extra=(_CLUE,))
         row = self.con.execute(f"""
-            SELECT count(DISTINCT doc_id), count(DISTINCT participant), count(*),
-                   avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END)
-            FROM mentions{where}""", params).fetchone()
-        docs, people, n, neg = row
-        nps_row = self.con.execute(f"""
-            WITH d AS (SELECT DISTINCT doc_id, score FROM mentions{where})
-            SELECT count(score), sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END),
-                   sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) FROM d WHERE score IS NOT NULL""",
-            params).fetchone()
-        n_scored, promoters, detractors = nps_row
+            WITH d AS (SELECT doc_key, any_value(person_key) AS person_key, any_value(score) AS score,
+                              count(*) AS n, count(*) FILTER (WHERE valence = 'negative') AS n_negative
+                       FROM {self.m}{where} GROUP BY doc_key)
+            SELECT count(*), count(DISTINCT person_key), coalesce(sum(n), 0), sum(n_negative) / sum(n),
+                   count(score), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
+            FROM d""", params).fetchone()
+        docs, people, n, neg, n_scored, promoters, detractors = row
         nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
         return {"documents": int(docs), "participants": int(people), "mentions": int(n),
                 "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
@@ -183,32 +183,39 @@ class AuditData:
     def clue_cells(self, filters: Filters) -> pd.DataFrame:
         """Clue type × touchpoint cells.
 
-        Out: clue_type, touchpoint, n, polarity (mean), share_negative.
+        Out: clue_type, touchpoint, n, polarity (mean), share_negative. Read
+        from the pre-aggregated cube (a few thousand rows, not one per tag).
         """
         where, params = where_clause(filters, extra=(_CLUE,))
         return self.df(f"""
-            SELECT clue_type, touchpoint, count(*) AS n, avg(polarity) AS polarity,
-                   avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative
-            FROM mentions{where} GROUP BY ALL ORDER BY clue_type, touchpoint""", params)
+            SELECT clue_type::VARCHAR AS clue_type, touchpoint::VARCHAR AS touchpoint, sum(n)::BIGINT AS n,
+                   sum(sum_polarity) / nullif(sum(n_polarity), 0) AS polarity,
+                   sum(n_negative) / sum(n) AS share_negative
+            FROM {self.cube}{where} GROUP BY 1, 2 ORDER BY 1, 2""", params)
 
-    def _stored_or(self, name: str, filters: Filters, recompute):
-        """The stored compare table when unfiltered (overall rows), else ``recompute(self, filters)``."""
+    def _stored_or(self, name: str, filters: Filters, recompute, *, level: str | None = None):
+        """The stored compare table when unfiltered (overall rows, of ``level`` when given),
+        else ``recompute(self, filters)``."""
         stored = self.precomputed(name)
         if filters.active or not len(stored):
             return recompute(self, filters)
         if "group_by" in stored.columns and name != "nps":
-            stored = stored[stored["group_by"].astype(str) == "all"].reset_index(drop=True)
-        return stored
+            stored = stored[stored["group_by"].astype(str) == "all"]
+        if level is not None and "level" in stored.columns:
+            stored = stored[stored["level"].astype(str) == level]
+        return stored.reset_index(drop=True)
 
-    def gaps(self, filters: Filters) -> pd.DataFrame:
+    def gaps(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
         """Current-versus-desired gaps (cxaudit.compare GAP_TABLE columns, overall rows).
 
         Without filters: the stored ``gaps`` table (with bootstrap intervals).
         With filters: :func:`cxaudit.dashboard.aggregates.filtered_gaps`.
+        ``level`` keeps one level (and computes only that one).
         """
         from .aggregates import filtered_gaps
 
-        return self._stored_or("gaps", filters, lambda d, f: filtered_gaps(d, f, self.precomputed("gaps")))
+        return self._stored_or("gaps", filters, lambda d, f: filtered_gaps(d, f, self.precomputed("gaps"),
+                                                                           level=level), level=level)
 
     def motif(self, filters: Filters) -> pd.DataFrame:
         """Motif alignment (MOTIF columns); recomputed overall rows under filters."""
@@ -228,21 +235,21 @@ class AuditData:
 
         return self._stored_or("drivers", filters, filtered_drivers)
 
-    def waves(self, filters: Filters) -> pd.DataFrame:
-        """Change per dimension between consecutive waves (WAVES columns)."""
+    def waves(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
+        """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
         from .aggregates import filtered_waves
 
-        return self._stored_or("waves", filters, filtered_waves)
+        return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
 
     # -- evidence ------------------------------------------------------------
     def evidence_count(self, filters: Filters, drill: Mapping[str, str] | None = None) -> int:
         """Number of clue mentions matching the filters and the drill-down."""
         where, params = where_clause(filters, drill, extra=(_CLUE,))
-        return int(self.con.execute(f"SELECT count(*) FROM mentions{where}", params).fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM {self.m}{where}", params).fetchone()[0])
 
     def evidence(self, filters: Filters, drill: Mapping[str, str] | None = None, *,
                  offset: int = 0, limit: int | None = 20) -> pd.DataFrame:
-        """One page of quotes, most negative first.
+        """One page of quotes, most negative first (``ev_rank`` order: polarity, sentence, code, offset).
 
         Out: code, clue_type, touchpoint, codebook, valence, polarity,
         sentence, start_char, end_char, speaker, participant, doc_id,
@@ -252,12 +259,13 @@ class AuditData:
         page = "" if limit is None else " LIMIT ? OFFSET ?"
         page_params = [] if limit is None else [int(limit), int(offset)]
         return self.df(f"""
-            WITH p AS (SELECT * FROM mentions{where}
-                       ORDER BY polarity, sentence_id, code, start_char{page})
-            SELECT p.code, p.clue_type, p.touchpoint, p.codebook, p.valence, p.polarity,
-                   s.text AS sentence, p.start_char, p.end_char, tr.speaker, p.participant,
-                   p.doc_id, d.source, tr.start_s, p.wave, p.segment, p.kind, p.sentence_id
+            WITH p AS (SELECT * FROM {self.m}{where} ORDER BY ev_rank{page})
+            SELECT p.code::VARCHAR AS code, p.clue_type::VARCHAR AS clue_type,
+                   p.touchpoint::VARCHAR AS touchpoint, p.codebook::VARCHAR AS codebook,
+                   p.valence::VARCHAR AS valence, p.polarity, s.text AS sentence, p.start_char, p.end_char,
+                   tr.speaker, p.participant, p.doc_id, d.source, tr.start_s, p.wave::VARCHAR AS wave,
+                   p.segment::VARCHAR AS segment, p.kind::VARCHAR AS kind, p.sentence_id
             FROM p JOIN sentences s ON s.sentence_id = p.sentence_id
             LEFT JOIN turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id
             LEFT JOIN documents d ON d.doc_id = p.doc_id
-            ORDER BY p.polarity, p.sentence_id, p.code, p.start_char""", params + page_params)
+            ORDER BY p.ev_rank""", params + page_params)

@@ -4,7 +4,10 @@
 on the packaged thin notebook, with the results folder passed in the
 environment variable ``CXAUDIT_RESULTS``, sources stripped, tracebacks
 hidden, bound to 127.0.0.1 unless told otherwise, and idle kernels culled
-(each page load starts a ~180 MB kernel). It returns once the server accepts
+(each page load gets its own ~180 MB kernel). Kernels are pre-heated: Voila
+keeps :data:`POOL_SIZE` kernel(s) that have already run the notebook (imports
+done, store opened, app built) waiting for the next page, so a page request
+does not wait for a kernel start. It returns once the server accepts
 connections. ``serve()`` is the blocking entry point of ``cxaudit dashboard``.
 """
 
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 #: Seconds an idle (disconnected) kernel lives before Voila culls it, and how often it checks.
 CULL_IDLE_TIMEOUT = 600
 CULL_INTERVAL = 60
+#: Pre-heated kernels kept waiting for the next page (each holds one app: ~180 MB plus the store's cache).
+POOL_SIZE = 1
 
 
 def notebook_path() -> Path:
@@ -47,12 +52,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def voila_command(notebook: Path, *, host: str, port: int) -> list[str]:
-    """The ``voila`` command line (see ``voila --help-all`` of voila 0.5)."""
+def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
+    """The ``voila`` command line (see ``voila --help-all`` of voila 0.5).
+
+    ``pool_size`` > 0 turns on kernel pre-heating (``--preheat_kernel``) with
+    that many waiting kernels; 0 starts a kernel per page request.
+    """
+    preheat = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     return [
         sys.executable, "-m", "voila", "--no-browser",
         f"--port={port}", f"--Voila.ip={host}", "--Voila.port_retries=0",
-        "--strip_sources=True", "--show_tracebacks=False",
+        "--strip_sources=True", "--show_tracebacks=False", *preheat,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         str(notebook),
@@ -111,8 +121,10 @@ def _wait_ready(proc: subprocess.Popen, host: str, port: int, timeout: float) ->
 
 
 def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
-          timeout: float = 60.0, env: dict | None = None) -> DashboardServer:
+          timeout: float = 60.0, env: dict | None = None, pool_size: int = POOL_SIZE) -> DashboardServer:
     """Start Voila on the dashboard for ``results_dir``; returns once it answers.
+
+    ``pool_size``: pre-heated kernels (0: none, each page starts its own).
 
     Raises ``FileNotFoundError`` when the folder holds no store and
     ``RuntimeError`` (with Voila's log) when the server does not come up.
@@ -125,8 +137,11 @@ def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
     for _ in range(attempts):
         p = port or free_port(host)
         log_file = tempfile.NamedTemporaryFile("w", prefix="cxaudit-voila-", suffix=".log", delete=False)
-        proc_env = {**os.environ, **(env or {}), ENV_VAR: str(results)}
-        proc = subprocess.Popen(voila_command(notebook_path(), host=host, port=p), stdout=log_file,
+        # pre-heated kernels ask the server for their page's query string on this address
+        app_ip = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        proc_env = {**os.environ, **(env or {}), ENV_VAR: str(results), "VOILA_APP_IP": app_ip}
+        proc = subprocess.Popen(voila_command(notebook_path(), host=host, port=p, pool_size=pool_size),
+                                stdout=log_file,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=proc_env,
                                 start_new_session=True)
         shown_host = f"[{host}]" if ":" in host else host
@@ -155,10 +170,16 @@ def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
         return server
     sys.stdout.write(f"cxaudit dashboard: {server.url}  (Ctrl-C to stop)\n")
     sys.stdout.flush()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill`, `timeout`: stop Voila too
     try:
         server.process.wait()
     except KeyboardInterrupt:
         log.info("stopping the dashboard")
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
     return server.url
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

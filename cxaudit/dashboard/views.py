@@ -11,9 +11,11 @@ import html
 import pandas as pd
 
 from . import evidence as ev
-__all__ = ["draw_tab", "gap_drill", "drill_label"]
+__all__ = ["draw_tab", "gap_drill", "drill_label", "TREND_LEVEL"]
 
 _MAX_DRILL = 60
+#: The level the waves chart shows (``cxaudit.plots.plot_trend``'s default), the only one computed.
+TREND_LEVEL = "clue_type"
 
 
 def draw_tab(app, key: str) -> None:
@@ -23,8 +25,8 @@ def draw_tab(app, key: str) -> None:
 
 
 def _clue_map(app) -> None:
-    cells = app.data.clue_cells(app.filters)
-    app.show_chart("clue_map", cells, value="n")
+    cells = app.memo(("clue_cells", app.filters), lambda: app.data.clue_cells(app.filters))
+    app.heatmap.update(cells)
     top = cells.sort_values(["n", "clue_type", "touchpoint"], ascending=[False, True, True]).head(_MAX_DRILL)
     app.set_drill_targets("clue_map", [
         (f"{r.clue_type} \u00d7 {r.touchpoint} ({r.n:,} mentions)",
@@ -48,12 +50,18 @@ def gap_drill(row) -> dict:
 
 
 def _compare(app) -> None:
-    gaps = app.data.gaps(app.filters)
     level = app.level.value
-    view = gaps[gaps["level"].astype(str) == str(level)] if len(gaps) and level else gaps.iloc[0:0]
-    app.show_chart("gaps", view)
-    app.show_chart("ipa", view)
-    app.show_chart("motif", app.data.motif(app.filters))
+    key = (app.filters, level)
+    view = app.memo(("gaps", key), lambda: app.data.gaps(app.filters, level=level) if level else None)
+    if view is None or not len(view):
+        from ..compare.tables import GAP_TABLE
+        from ..schemas import empty
+
+        view = empty(GAP_TABLE) if view is None else view
+    app.show_chart("gaps", view, cache_key=key)
+    app.show_chart("ipa", view, cache_key=key)
+    app.show_chart("motif", app.memo(("motif", app.filters), lambda: app.data.motif(app.filters)),
+                   cache_key=app.filters)
     worst = view.sort_values("gap").head(_MAX_DRILL) if len(view) else view
     app.set_drill_targets("compare", [
         (f"{r.dimension} (gap {r.gap:+.2f}, n = {int(r.n):,})" if pd.notna(r.gap) else f"{r.dimension}",
@@ -62,9 +70,9 @@ def _compare(app) -> None:
 
 
 def _drivers(app) -> None:
-    drivers = app.data.drivers(app.filters)
-    app.show_chart("drivers", drivers)
-    app.show_chart("nps", app.data.nps(app.filters))
+    drivers = app.memo(("drivers", app.filters), lambda: app.data.drivers(app.filters))
+    app.show_chart("drivers", drivers, cache_key=app.filters)
+    app.show_chart("nps", app.memo(("nps", app.filters), lambda: app.data.nps(app.filters)), cache_key=app.filters)
     top = drivers.head(_MAX_DRILL)
     app.set_drill_targets("drivers", [
         (f"{r.code} ({int(r.k_detractors):,} detractors, {int(r.k_promoters):,} promoters mention it)",
@@ -73,7 +81,10 @@ def _drivers(app) -> None:
 
 
 def _waves(app) -> None:
-    app.show_chart("trend", app.data.waves(app.filters))
+    waves = app.memo(("waves", app.filters), lambda: app.data.waves(app.filters, level=TREND_LEVEL))
+    if len(waves):  # a dimension missing from one wave has no line to draw (plot_trend fails on NA)
+        waves = waves[waves["current_from"].notna() & waves["current_to"].notna()]
+    app.show_chart("trend", waves, cache_key=app.filters)
     waves = [app.filters.wave] if app.filters.wave else app.data.options("wave")
     app.set_drill_targets("waves", [(str(w), {"wave": w}) for w in waves])
 

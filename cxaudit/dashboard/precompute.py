@@ -138,8 +138,8 @@ def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     n_tags, n_docs = _counts(con)
     con.execute("CREATE TABLE main.dash_info AS SELECT ?::INTEGER AS version, ?::BIGINT AS n_tags, "
                 "?::BIGINT AS n_documents", [VERSION, n_tags, n_docs])
-    n_cube = int(con.execute("SELECT count(*) FROM main.dash_cube").fetchone()[0])
-    return {"dash_mentions": n_tags if n_tags else 0, "dash_cube": n_cube}
+    return {name: int(con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0])
+            for name in ("dash_mentions", "dash_cube")}
 
 
 def prepare(target: duckdb.DuckDBPyConnection | str | os.PathLike) -> dict[str, int]:
@@ -163,6 +163,7 @@ def prepare(target: duckdb.DuckDBPyConnection | str | os.PathLike) -> dict[str, 
 
 
 def _transaction(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    con.execute("SET enable_progress_bar = false")  # library code prints nothing
     con.execute("BEGIN TRANSACTION")
     try:
         counts = _build(con)

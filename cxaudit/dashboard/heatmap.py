@@ -1,0 +1,152 @@
+"""The on-screen clue map: a clue type × touchpoint grid of clickable cells.
+
+Drawn with ipywidgets (a ``GridBox`` of ``Button`` cells), not as a PNG: a
+redraw only changes the cells' text, tooltip and colours (the widgets are
+created once per cell and reused), which costs milliseconds, and clicking a
+cell calls back with its (clue type, touchpoint) so the dashboard can drill
+down to that cell's quotes. Each row is shaded in its clue type's palette
+colour, darker for more mentions. Labels come from the data and are shown as
+text (button descriptions and tooltips) or escaped HTML (headers).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .palette import PALETTE, mix, text_color
+
+__all__ = ["ClueHeatmap", "cell_tooltip", "order_axes"]
+
+_CLUE_ORDER = ["functional", "mechanic", "humanic", "none"]
+_NO_TOUCHPOINT = "unspecified"
+_EMPTY_CELL = "#f5f7fa"
+
+
+def order_axes(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Row (clue type, palette order first) and column (touchpoint, alphabetical, ``unspecified`` last) labels."""
+    types = [str(t) for t in dict.fromkeys(cells["clue_type"])]
+    rows = [t for t in _CLUE_ORDER if t in types] + sorted(t for t in types if t not in _CLUE_ORDER)
+    cols = sorted({str(t) for t in cells["touchpoint"]}, key=lambda c: (c == _NO_TOUCHPOINT, c))
+    return rows, cols
+
+
+def cell_tooltip(clue_type: str, touchpoint: str, n: int, polarity, share_negative) -> str:
+    """The hover text of one cell (plain text)."""
+    parts = [f"{clue_type} \u00d7 {touchpoint}: {n:,} mentions"]
+    if polarity is not None and not pd.isna(polarity):
+        parts.append(f"mean polarity {float(polarity):+.2f}")
+    if share_negative is not None and not pd.isna(share_negative):
+        parts.append(f"{100 * float(share_negative):.0f} % negative")
+    return ", ".join(parts) + ". Click to read the quotes."
+
+
+class ClueHeatmap(widgets.VBox):
+    """Clue type × touchpoint heatmap of mention counts with clickable cells.
+
+    ``update(cells)`` takes :meth:`AuditData.clue_cells` rows (clue_type,
+    touchpoint, n, polarity, share_negative). ``on_cell(fn)`` registers
+    ``fn(clue_type, touchpoint)``, called when a cell is clicked. ``version``
+    counts redraws and is mirrored as the CSS class ``cx-v<version>`` so a
+    browser can tell when a redraw has arrived.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.add_class("cx-heatmap")
+        self.version = 0
+        self._callbacks: list[Callable[[str, str], None]] = []
+        self._cells: dict[tuple[str, str], widgets.Button] = {}
+        self._labels: dict[tuple[str, str], widgets.HTML] = {}
+        self._axes: tuple[list[str], list[str]] | None = None
+        self._corner = widgets.HTML('<div class="cx-hm-corner">clue type \\ touchpoint</div>')
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="3px", width="100%", max_width="900px"))
+        self.grid.add_class("cx-heatmap-grid")
+        self.empty = widgets.HTML('<div class="cx-empty">No mentions for this filter.</div>')
+        self.legend = widgets.HTML(
+            '<div class="cx-heatmap-legend">Each row in its clue type\u2019s colour: darker = more mentions; '
+            "hover a cell for its mean polarity and share negative.</div>")
+        self.children = [self.grid, self.legend]
+
+    def on_cell(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(clue_type, touchpoint)`` when a cell is clicked."""
+        self._callbacks.append(callback)
+
+    def click(self, clue_type: str, touchpoint: str) -> None:
+        """Click a cell programmatically (same as a user click); KeyError when it is not shown."""
+        self._cells[(clue_type, touchpoint)].click()
+
+    @property
+    def cells(self) -> dict[tuple[str, str], widgets.Button]:
+        """The cell buttons by (clue type, touchpoint), including hidden ones from earlier redraws."""
+        return dict(self._cells)
+
+    def _clicked(self, key: tuple[str, str]) -> None:
+        for callback in self._callbacks:
+            callback(*key)
+
+    def _cell(self, key: tuple[str, str]) -> widgets.Button:
+        if key not in self._cells:
+            btn = widgets.Button(layout=widgets.Layout(width="auto", height="40px", margin="0"))
+            btn.add_class("cx-cell")
+            btn.on_click(lambda _b, k=key: self._clicked(k))
+            self._cells[key] = btn
+        return self._cells[key]
+
+    def _label(self, kind: str, text: str) -> widgets.HTML:
+        key = (kind, text)
+        if key not in self._labels:
+            if kind == "row":
+                color = PALETTE.get(text, PALETTE["none"])
+                value = (f'<span class="cx-chip cx-{html.escape(text, quote=True)}" '
+                         f'style="background:{color}">{html.escape(text)}</span>')
+            else:
+                value = f'<div class="cx-hm-col" title="{html.escape(text, quote=True)}">{html.escape(text)}</div>'
+            self._labels[key] = widgets.HTML(value, layout=widgets.Layout(margin="0", align_self="center"))
+        return self._labels[key]
+
+    def _layout(self, rows: list[str], cols: list[str]) -> None:
+        """Rebuild the grid's children (only when the rows or columns changed)."""
+        if self._axes == (rows, cols):
+            return
+        children: list[widgets.Widget] = [self._corner] + [self._label("col", c) for c in cols]
+        for r in rows:
+            children.append(self._label("row", r))
+            children.extend(self._cell((r, c)) for c in cols)
+        self.grid.layout.grid_template_columns = f"110px repeat({len(cols)}, minmax(56px, 1fr))"
+        self.grid.children = children
+        self._axes = (rows, cols)
+
+    def update(self, cells: pd.DataFrame) -> None:
+        """Show ``cells`` (see class doc); an empty frame shows the empty-selection message."""
+        if cells is None or not len(cells):
+            self.children = [self.empty]
+        else:
+            rows, cols = order_axes(cells)
+            self._layout(rows, cols)
+            by_key = {(str(r.clue_type), str(r.touchpoint)): r for r in cells.itertuples(index=False)}
+            top = max(int(r.n) for r in by_key.values()) or 1
+            for r in rows:
+                for c in cols:
+                    self._paint(self._cells[(r, c)], r, c, by_key.get((r, c)), top)
+            if self.children[0] is not self.grid:
+                self.children = [self.grid, self.legend]
+        self.remove_class(f"cx-v{self.version}")
+        self.version += 1
+        self.add_class(f"cx-v{self.version}")
+
+    @staticmethod
+    def _paint(btn: widgets.Button, clue_type: str, touchpoint: str, row, top: int) -> None:
+        if row is None or not int(row.n):
+            btn.description, btn.disabled = "", True
+            btn.tooltip = f"{clue_type} \u00d7 {touchpoint}: no mentions"
+            btn.style.button_color, btn.style.text_color = _EMPTY_CELL, "#829ab1"
+            return
+        n = int(row.n)
+        background = mix(PALETTE.get(clue_type, PALETTE["none"]), 0.1 + 0.9 * n / top)
+        btn.description, btn.disabled = f"{n:,}", False
+        btn.tooltip = cell_tooltip(clue_type, touchpoint, n, row.polarity, row.share_negative)
+        btn.style.button_color, btn.style.text_color = background, text_color(background)

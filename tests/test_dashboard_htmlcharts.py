@@ -1,0 +1,119 @@
+"""The dashboard's HTML charts, heatmap widget and palette (no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxaudit.dashboard import htmlcharts, palette
+from cxaudit.dashboard.heatmap import ClueHeatmap, cell_tooltip, order_axes
+
+
+def _styles(html_text: str, cls: str) -> list[dict]:
+    out = []
+    for style in re.findall(rf'class="{cls}" style="([^"]*)"', html_text):
+        out.append({k.strip(): v.strip() for k, v in (p.split(":", 1) for p in style.split(";") if p)})
+    return out
+
+
+def test_dashboard_htmlcharts_palette_equals_plots():
+    from cxaudit import plots
+
+    assert palette.PALETTE == plots.PALETTE and palette.VALENCE_COLORS == plots.VALENCE_COLORS
+    assert "--cx-functional: #0072b2;" in palette.palette_css()
+
+
+def test_dashboard_htmlcharts_colour_helpers():
+    assert palette.mix("#000000", 0.0) == "#ffffff" and palette.mix("#000000", 1.0) == "#000000"
+    assert palette.mix("#000000", 0.5) == "#808080" and palette.mix("#000000", 7) == "#000000"
+    assert palette.text_color("#ffffff") != palette.text_color("#000000")
+    with pytest.raises(ValueError, match="#rrggbb"):
+        palette.mix("red", 0.5)
+
+
+def test_dashboard_htmlcharts_bar_geometry_known_values():
+    rows = [{"label": "a", "value": 50.0, "low": 20.0, "high": 80.0, "color": "#009E73"},
+            {"label": "b", "value": -100.0, "low": None, "high": None, "color": "#D55E00"}]
+    out = htmlcharts.interval_chart_html(rows, lo=-100, hi=100, xlabel="x", fmt="{:+.0f}")
+    bars = _styles(out, "cx-ic-bar")
+    assert bars[0]["left"] == "50.0%" and bars[0]["width"] == "25.0%"  # from zero (50 %) to 75 %
+    assert bars[1]["left"] == "0.0%" and bars[1]["width"] == "50.0%"
+    whiskers = _styles(out, "cx-ic-whisker")
+    assert len(whiskers) == 1 and whiskers[0]["left"] == "60.0%" and whiskers[0]["width"] == "30.0%"
+    assert ">+50<" in out and ">-100<" in out
+
+
+def test_dashboard_htmlcharts_escape_labels_and_empty_state():
+    rows = [{"label": "<script>window.__pwned=1</script>", "value": 0.1, "color": "#000000"}]
+    out = htmlcharts.interval_chart_html(rows, lo=-1, hi=1, xlabel="<b>x</b>")
+    assert "<script>" not in out and "&lt;script&gt;" in out and "<b>x</b>" not in out
+    assert "No data" in htmlcharts.interval_chart_html([], lo=-1, hi=1, xlabel="")
+    assert "No data" in htmlcharts.nps_html(pd.DataFrame()) and "No data" in htmlcharts.drivers_html(None)
+    with pytest.raises(ValueError, match="lo < hi"):
+        htmlcharts.interval_chart_html(rows, lo=1, hi=1, xlabel="")
+
+
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=1, max_size=8))
+def test_dashboard_htmlcharts_positions_stay_on_the_axis(values):
+    rows = [{"label": str(i), "value": v, "low": a, "high": b, "color": "#000000"} for i, (v, a, b) in enumerate(values)]
+    out = htmlcharts.interval_chart_html(rows, lo=-1, hi=1, xlabel="")
+    for cls in ("cx-ic-bar", "cx-ic-whisker"):
+        for s in _styles(out, cls):
+            left, width = float(s["left"].rstrip("%")), float(s["width"].rstrip("%"))
+            assert 0 <= left <= 100 and 0 <= width and left + width <= 100.0001
+
+
+def test_dashboard_htmlcharts_nps_drivers_rows_and_order():
+    nps = pd.DataFrame({"group_by": ["all", "segment"], "group": ["all", "retail"], "n": [10, 4],
+                        "nps": [20.0, -25.0], "ci_low": [-10.0, -70.0], "ci_high": [45.0, 30.0]})
+    out = htmlcharts.nps_html(nps)
+    assert out.index("all respondents (n=10)") < out.index("segment: retail (n=4)")
+    assert out.count('class="cx-ic-row"') == 2
+    drivers = pd.DataFrame({"code": ["a", "b", "c"], "clue_type": ["functional", "humanic", "mechanic"],
+                            "k_detractors": [5, 1, 2], "k_promoters": [1, 6, 2], "log_odds": [1.5, -2.0, 0.1],
+                            "ci_low": [0.2, -3.5, -1.0], "ci_high": [2.8, -0.5, 1.2],
+                            "significant": [True, True, False]})
+    out = htmlcharts.drivers_html(drivers, top=2)
+    labels = re.findall(r'class="cx-ic-label" title="([^"]*)"', out)
+    assert labels == ["a (5/1)", "b (1/6)"]  # the two largest |log odds|, largest log odds first
+    dots = _styles(out, "cx-ic-dot")
+    assert dots[0]["background"] == palette.PALETTE["functional"] and float(dots[0]["left"].rstrip("%")) > 50
+
+
+def test_dashboard_htmlcharts_heatmap_axes_and_tooltip():
+    cells = pd.DataFrame({"clue_type": ["humanic", "functional", "functional"], "touchpoint": ["unspecified", "web", "app"],
+                          "n": [3, 1, 2], "polarity": [0.5, -0.25, None], "share_negative": [0.0, 1.0, 0.5]})
+    assert order_axes(cells) == (["functional", "humanic"], ["app", "web", "unspecified"])
+    assert cell_tooltip("functional", "web", 1200, -0.25, 1.0).startswith(
+        "functional \u00d7 web: 1,200 mentions, mean polarity -0.25, 100 % negative")
+    hm = ClueHeatmap()
+    clicked = []
+    hm.on_cell(lambda ct, tp: clicked.append((ct, tp)))
+    hm.update(cells)
+    assert hm.version == 1 and "cx-v1" in hm._dom_classes
+    assert hm.cells[("functional", "app")].description == "2" and hm.cells[("humanic", "app")].disabled
+    darker = hm.cells[("functional", "app")].style.button_color
+    lighter = hm.cells[("functional", "web")].style.button_color
+    assert sum(int(darker[i:i + 2], 16) for i in (1, 3, 5)) < sum(int(lighter[i:i + 2], 16) for i in (1, 3, 5))
+    hm.click("humanic", "unspecified")
+    assert clicked == [("humanic", "unspecified")]
+    hm.update(cells.iloc[0:0])
+    assert hm.children[0] is hm.empty and "cx-v2" in hm._dom_classes and "cx-v1" not in hm._dom_classes
+
+
+def test_dashboard_htmlcharts_gaps_priority_order_and_marks():
+    gaps = pd.DataFrame({"dimension": ["<b>web</b>", "billing", "staff"], "clue_type": ["mechanic", "functional", "humanic"],
+                         "current": [-0.5, -0.6, 0.4], "desired": [0.5, 0.6, 0.7], "gap": [-1.0, -1.2, -0.3],
+                         "priority": [2, 1, 3], "warning": [None, "fewer than 5 participants", None]})
+    out = htmlcharts.gaps_html(gaps, top=2)
+    labels = re.findall(r'class="cx-ic-label" title="([^"]*)"', out)
+    assert labels == ["billing *", "&lt;b&gt;web&lt;/b&gt;"]  # priority order, top 2, warned marked, escaped
+    dots = _styles(out, "cx-ic-dot")
+    assert dots[0]["background"] == "#ffffff" and dots[1]["background"] == palette.PALETTE["mechanic"]
+    ticks = _styles(out, "cx-ic-target")
+    assert float(ticks[0]["left"].rstrip("%")) == pytest.approx((0.6 + 1.05) / 2.1 * 100, abs=0.01)
+    assert ">-1.20<" in out and "No data" in htmlcharts.gaps_html(gaps.iloc[0:0])
