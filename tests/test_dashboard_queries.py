@@ -40,7 +40,14 @@ def test_dashboard_queries_headline_matches_pandas(store, filters):
     assert h["participants"] == m["participant"].fillna(m["doc_id"]).nunique()
     if len(m):
         assert h["share_negative"] == pytest.approx((m["valence"] == "negative").mean())
-    scored = m.drop_duplicates("doc_id")["score"].dropna()
+    if {"touchpoint", "clue_type", "codebook"} & set(filters):
+        scored = m.drop_duplicates("doc_id")["score"].dropna()  # scored documents with such a mention
+    else:  # every scored document in scope, as the NPS chart counts them
+        docs = tables["documents"]
+        for col in ("wave", "segment", "kind"):
+            if col in filters:
+                docs = docs[docs[col] == filters[col]]
+        scored = docs["score"].dropna()
     assert h["n_scored"] == len(scored)
     if len(scored):
         expected = 100 * ((scored >= 9).sum() - (scored <= 6).sum()) / len(scored)
@@ -148,3 +155,24 @@ def test_dashboard_queries_missing_store_and_tables(tmp_path):
     write_tables(tmp_path, {"documents": make_store.__globals__["make_tables"]()["documents"]})
     with pytest.raises(ValueError, match="missing table"):
         AuditData(tmp_path)
+
+
+def test_dashboard_queries_headline_nps_counts_scored_documents_without_clues(tmp_path):
+    """The headline NPS agrees with the NPS chart: a scored comment with no clue still counts,
+    unless a clue-level filter is set."""
+    import pandas as pd
+
+    from _dashboard_helpers import make_tables
+    from cxaudit.store import write_tables
+
+    tables = make_tables()
+    extra = tables["documents"].iloc[[0]].assign(doc_id="no-clue", score=0.0)
+    tables["documents"] = pd.concat([tables["documents"], extra], ignore_index=True)
+    write_tables(tmp_path, tables)
+    with AuditData(tmp_path) as data:
+        everyone = data.headline(Filters())
+        mechanic = data.headline(Filters(clue_type="mechanic"))
+    scored = tables["documents"]["score"].dropna()
+    assert everyone["n_scored"] == len(scored)
+    assert everyone["nps"] == pytest.approx(100 * ((scored >= 9).sum() - (scored <= 6).sum()) / len(scored))
+    assert mechanic["n_scored"] < everyone["n_scored"]

@@ -161,7 +161,10 @@ class AuditData:
         """Headline figures: documents, participants, mentions, share negative, NPS, each with n.
 
         Documents and participants count those with at least one clue
-        mention in the filter; NPS is over those documents that have a score
+        mention in the filter. NPS is over every scored document matching the
+        document filters (wave, segment, kind), as in the NPS chart; with a
+        clue-level filter (touchpoint, clue type, codebook) it is over the
+        scored documents that have such a mention
         (a document's score and participant are one value each, so the
         mentions are first grouped per document, then the documents counted:
         ~3x faster than several distinct counts over the mentions).
@@ -175,10 +178,26 @@ class AuditData:
                    count(score), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
             FROM d""", params).fetchone()
         docs, people, n, neg, n_scored, promoters, detractors = row
+        if not (filters.touchpoint or filters.clue_type or filters.codebook):
+            # no clue-level filter: NPS over every scored document in scope, as in the NPS chart
+            n_scored, promoters, detractors = self._document_scores(filters)
         nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
         return {"documents": int(docs), "participants": int(people), "mentions": int(n),
                 "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
                 "nps": nps}
+
+    def _document_scores(self, filters: Filters) -> tuple[int, int, int]:
+        """(scored documents, promoters, detractors) of the documents matching the document-level filters."""
+        conds, params = ["score IS NOT NULL"], []
+        for col in ("wave", "segment", "kind"):  # fixed column names; values bound as parameters
+            value = getattr(filters, col)
+            if value is not None:
+                conds.append(f'"{col}" = ?')
+                params.append(str(value))
+        row = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6) "
+            f"FROM main.documents WHERE {' AND '.join(conds)}", params).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def clue_cells(self, filters: Filters) -> pd.DataFrame:
         """Clue type × touchpoint cells.
