@@ -144,8 +144,8 @@ def test_learn_threshold_trades_recall_for_precision(tagger):
 def test_learn_save_load_round_trip_is_identical(model_dir, tagger, tmp_path):
     meta = json.loads((model_dir / META_FILE).read_text())
     assert meta["codes"] == tagger.codes and set(meta["thresholds"]) == set(tagger.codes)
-    assert meta["format_version"] == 1 and meta["training"]["n_sentences"] == len(CODED)
-    assert (model_dir / "textcat" / "meta.json").exists()  # the spaCy component, nlp.to_disk
+    assert meta["format_version"] == 2 and meta["training"]["n_sentences"] == len(CODED)
+    assert sorted(p.name for p in model_dir.iterdir()) == [META_FILE, "features.json", "linear.npz"]  # no pickles
     moved = tmp_path / "copy"
     shutil.copytree(model_dir, moved)
     sents = _sentences(list(HELD_OUT))
@@ -161,8 +161,8 @@ def test_learn_training_is_deterministic(model_dir, tagger, tmp_path):
 
 def test_learn_without_polarity_uses_sentence_sentiment(tmp_path):
     coded = _coded_frame().assign(polarity=None)
-    report = train(coded, tmp_path / "m", spacy_weight=0.0)
-    assert not report.polarity_model and not (tmp_path / "m" / "textcat").exists()
+    report = train(coded, tmp_path / "m")
+    assert not report.polarity_model
     sents = _sentences(["The waiter was rude."]).assign(sentiment=-0.7, valence="negative")
     tags = LearnedTagger.load(tmp_path / "m").predict(sents)
     assert tags["polarity"].tolist() == [-0.7] and tags["valence"].tolist() == ["negative"]
@@ -170,7 +170,7 @@ def test_learn_without_polarity_uses_sentence_sentiment(tmp_path):
 
 def test_learn_tunes_thresholds_on_inner_dev(tmp_path):
     many = pd.DataFrame([(f"{t} ({i})", c, p) for i in range(3) for t, c, p in CODED], columns=["text", "code", "polarity"])
-    report = train(many, tmp_path / "m", spacy_weight=0.0)
+    report = train(many, tmp_path / "m")
     assert report.n_sentences == 120 and "micro_f1" in report.dev and "polarity_accuracy" in report.dev
     assert any(t != 0.5 for t in report.thresholds.values())
 
@@ -179,7 +179,7 @@ def test_learn_replaces_an_existing_model_dir(tmp_path):
     out = tmp_path / "m"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    train(_coded_frame(), out, spacy_weight=0.0)
+    train(_coded_frame(), out)
     assert not (out / "stale.txt").exists() and (out / META_FILE).exists()
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left behind
 
@@ -216,3 +216,127 @@ def test_learn_jsonl_lists_and_case(tmp_path):
 def test_learn_train_rejects_data_without_codes(tmp_path):
     with pytest.raises(ValueError, match="no coded sentences"):
         train(pd.DataFrame({"text": ["a", "b"], "code": [None, None], "polarity": [None, None]}), tmp_path / "m")
+
+
+# --------------------------------------------------------------------------- features and model internals
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from scipy import sparse  # noqa: E402
+
+from cxaudit.clues._learn_context import N_CONTEXT_FEATURES, clauses, context_features, cue_words  # noqa: E402
+from cxaudit.clues._learn_features import Vectorizer, conjoin, negation_marked, tokens  # noqa: E402
+from cxaudit.clues._learn_model import best_f1_threshold  # noqa: E402
+
+
+def test_learn_negation_marks_until_punctuation():
+    marked = negation_marked(tokens("The food was not good or fresh, but the staff didn't smile. Fine."))
+    assert marked == ["the", "food", "was", "not", "good_NEG", "or_NEG", "fresh_NEG", ",", "but", "the", "staff",
+                      "didn't", "smile_NEG", ".", "fine", "."]
+
+
+def test_learn_clauses_split_at_punctuation_and_contrast():
+    assert clauses(tokens("Kind waiter, but the bill was expensive.")) == [["kind", "waiter"], ["the", "bill", "was", "expensive"]]
+    assert clauses([]) == [[]]
+
+
+def test_learn_cue_words_are_the_code_words_not_stop_words():
+    texts = [t for t, _, _ in CODED]
+    codes = [c.split(";")[0] for _, c, _ in CODED]
+    cues = cue_words(texts, codes, k=5)
+    assert {"expensive", "prices"} <= set(cues[PRICE]) and "rude" in cues[STAFF]
+    assert not {"the", "was", "and"} & {w for ws in cues.values() for w in ws}
+    assert all(len(ws) <= 5 for ws in cues.values())
+
+
+def test_learn_context_features_follow_the_code_clause():
+    text = "The waiter was kind but the bill was expensive and outrageous."
+    cues = {PRICE: ["bill", "expensive"], STAFF: ["waiter"]}
+    rows = context_features([text, text, text], [PRICE, STAFF, WAIT], cues)
+    assert rows.shape == (3, N_CONTEXT_FEATURES)
+    context_sum = rows[:, 9]  # squashed lexicon sum over the code's context
+    assert context_sum[0] < 0 < context_sum[1]
+    assert rows[2, 14] == 0 and rows[0, 14] == 1  # cue found or not
+    np.testing.assert_allclose(rows[:, :4], rows[[0], :4].repeat(3, axis=0))  # sentence-level VADER is shared
+
+
+def test_learn_best_f1_threshold_hand_computed():
+    scores, y = np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])
+    assert best_f1_threshold(scores, y, grid=None) == (0.35, pytest.approx(0.8))
+    assert best_f1_threshold(scores, y, grid=np.array([0.5, 0.9])) == (0.5, pytest.approx(2 / 3))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdef"), max_size=6), min_size=1, max_size=8),
+       st.integers(min_value=1, max_value=4))
+def test_learn_vectorizer_and_conjoin_properties(docs, n_blocks):
+    vec = Vectorizer().fit(docs)
+    X = vec.transform(docs)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1))).ravel()
+    np.testing.assert_allclose(norms, [1.0 if d else 0.0 for d in docs], atol=1e-9)
+    assert Vectorizer(**vec.state()).transform(docs).toarray().tolist() == X.toarray().tolist()
+    block = np.arange(len(docs)) % (n_blocks + 1) - 1  # -1 = no block
+    C = conjoin(X, block, n_blocks).toarray()
+    for i, j in enumerate(block):
+        expected = np.zeros(X.shape[1] * n_blocks)
+        if j >= 0:
+            expected[j * X.shape[1]:(j + 1) * X.shape[1]] = X[i].toarray().ravel()
+        np.testing.assert_array_equal(C[i], expected)
+
+
+def test_learn_probabilities_are_well_formed(tagger):
+    texts = list(HELD_OUT) + ["", "Nothing to say."]
+    proba = tagger.predict_proba(texts).to_numpy()
+    assert ((proba > 0) & (proba < 1)).all()
+    pol = tagger.polarity_proba(texts, [STAFF] * len(texts)).to_numpy()
+    np.testing.assert_allclose(pol.sum(axis=1), 1.0)
+    assert (pol[:, 3] == 0).all()  # "conflict" was never coded, so it is never predicted
+
+
+def test_learn_cross_validation_records_choices(model_dir):
+    training = json.loads((model_dir / META_FILE).read_text())["training"]
+    assert training["code_cv"]["C"] in training["c_grid"] and training["code_cv"]["folds"] == 5
+    assert training["polarity_cv"]["C"] in training["polarity_c_grid"] and training["polarity_cv"]["temperature"] > 0
+    assert 0.5 < training["dev"]["micro_f1"] <= 1 and 0.5 < training["dev"]["polarity_accuracy"] <= 1
+
+
+def test_learn_rejects_an_old_model_folder(model_dir, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(model_dir, old)
+    meta = json.loads((old / META_FILE).read_text())
+    (old / META_FILE).write_text(json.dumps({**meta, "format_version": 1}))
+    with pytest.raises(ValueError, match="format_version 1, expected 2; retrain"):
+        LearnedTagger.load(old)
+    with pytest.raises(FileNotFoundError, match="not a cxaudit tagger folder"):
+        LearnedTagger.load(tmp_path)
+
+
+def test_learn_tiny_training_set_without_cross_validation(tmp_path):
+    report = train(_coded_frame().head(12), tmp_path / "m")  # 12 sentences: no CV, fixed calibration
+    tagger = LearnedTagger.load(tmp_path / "m")
+    assert report.dev == {} and set(report.thresholds.values()) == {0.5}
+    assert tagger.predict_proba(["The waiter was rude."]).idxmax(axis=1).tolist() == [STAFF]
+
+
+def _synthetic_coded(n: int, seed: int = 0) -> pd.DataFrame:
+    """n generated review sentences with 1–2 of 5 codes and a polarity each."""
+    rng = np.random.default_rng(seed)
+    parts = {"food": ("the {} pasta", "our {} soup", "a {} steak"), "service": ("the {} waiter", "our {} server", "the {} staff"),
+             "price": ("the {} bill", "{} prices", "a {} deal"), "ambience": ("the {} room", "{} music", "a {} terrace"),
+             "misc": ("a {} evening", "the {} visit", "{} birthday dinner")}
+    words = {"positive": ("great", "lovely", "superb", "friendly", "cheap"), "negative": ("awful", "rude", "bland", "overpriced", "noisy"),
+             "neutral": ("usual", "ordinary", "plain", "standard", "regular")}
+    rows = []
+    for i in range(n):
+        codes = rng.choice(list(parts), size=int(rng.integers(1, 3)), replace=False)
+        pols = rng.choice(list(words), size=len(codes))
+        text = " and ".join(rng.choice(parts[c]).format(rng.choice(words[p])) for c, p in zip(codes, pols))
+        rows.append((f"{text} ({i}).", ";".join(codes), ";".join(pols)))
+    return pd.DataFrame(rows, columns=["text", "code", "polarity"])
+
+
+@pytest.mark.slow
+def test_learn_trains_3000_sentences_within_two_minutes(tmp_path):
+    report = train(_synthetic_coded(3000), tmp_path / "m")
+    assert report.n_sentences == 3000 and report.polarity_model
+    assert report.seconds < 120, f"training took {report.seconds} s, expected < 120 s"
+    assert report.dev["micro_f1"] > 0.95 and report.dev["polarity_accuracy"] > 0.8
