@@ -41,8 +41,10 @@ def table_digest(results: Path) -> dict[str, str]:
     out = {}
     for name in ("documents", "turns", "sentences", "feelings", "tags", "gaps"):
         df = con.execute(f'SELECT * FROM "{name}"').df()
-        rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
-        out[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+        import pandas as pd
+
+        row_hashes = pd.util.hash_pandas_object(df.astype("string").fillna("<NA>"), index=False)
+        out[name] = hashlib.sha256(row_hashes.sort_values().to_numpy().tobytes()).hexdigest()[:16]
     con.close()
     return out
 
@@ -65,7 +67,7 @@ def main() -> None:
         digest_second = table_digest(root / "results")
         extra = root / "extra"
         make_transcripts(extra, 1, seed=999)
-        new_file = next(p for p in extra.iterdir() if p.is_file())
+        new_file = next(p for p in sorted(extra.rglob("*")) if p.is_file())
         new_file.rename(root / "interviews" / f"zz-added{new_file.suffix}")
         third = run_measured(cmd, env=env)
         for r in (first, second, third):

@@ -130,8 +130,13 @@ def _compare(config: AuditConfig, w: StoreWriter) -> None:
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
     codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
+    # a fixed row order, so the bootstrap draws the same resamples whether rows were reused or new
     tables = compare(
-        w.table("documents"), w.table("sentences"), w.table("tags"), w.table("feelings"), desired,
+        w.table("documents", order_by=("doc_id",)),
+        w.table("sentences", order_by=("sentence_id",)),
+        w.table("tags", order_by=("sentence_id", "codebook", "code", "method", "start_char", "end_char")),
+        w.table("feelings", order_by=("sentence_id", "start_char", "feeling")),
+        desired,
         codebooks=codebooks,
     )
     for name, df in tables.items():
@@ -189,7 +194,7 @@ def run_audit(
     :class:`RunResult`; the store and ``rejected.csv`` are written atomically.
     """
     from .ingest import ingest
-    from .nlp import build_pipeline
+    from .nlp import resolve_model
 
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -207,8 +212,7 @@ def run_audit(
 
     documents, turns, kept_waves = _keep_other_waves(out_dir, documents, turns, full=full)
 
-    nlp = build_pipeline(config.model)
-    base_model = str(nlp.meta.get("cxaudit", {}).get("base", config.model))
+    base_model = resolve_model(config.model)  # checks the model is installed without loading it
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
     fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
@@ -227,8 +231,9 @@ def run_audit(
         todo = turns[~turns["doc_id"].isin(reused_set)]
         total = len(analysed_turns(todo))
         done = 0
-        for tables in process(todo, spec, workers=workers, batch_size=config.batch_size,
-                              engine=engine, scheduler=scheduler):
+        batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
+                              scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
+        for tables in batches_out:
             w.append("sentences", tables.sentences)
             w.append("feelings", tables.feelings)
             w.append("tags", tables.tags)

@@ -203,10 +203,12 @@ class StoreWriter:
             return 0
         return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
 
-    def table(self, name: str) -> pd.DataFrame:
-        """Read back a table written so far (e.g. for the compare stage)."""
+    def table(self, name: str, *, order_by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Read back a table written so far (e.g. for the compare stage), in a fixed row order when
+        ``order_by`` names columns (rows copied from an earlier run and fresh rows interleave otherwise)."""
         self._ensure(name)
-        return self.con.execute(f'SELECT * FROM "{name}"').df()
+        order = (" ORDER BY " + ", ".join(f'"{c}"' for c in order_by)) if order_by else ""
+        return self.con.execute(f'SELECT * FROM "{name}"{order}').df()
 
     # -- finishing -----------------------------------------------------
     def commit(self) -> Path:
