@@ -20,7 +20,7 @@ __all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "neutralise_value", "expor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
-_INTERNAL_TABLES = {"doc_state"}  # bookkeeping of incremental runs
+_INTERNAL_TABLES = {"doc_state", "file_state"}  # bookkeeping of incremental runs
 _INTERNAL_PREFIXES = ("dash_",)    # the dashboard's precomputed tables
 
 

@@ -52,6 +52,8 @@ class RunResult:
     n_removed: int = 0
     seconds: float = 0.0
     kept_waves: list[str] = field(default_factory=list)
+    n_files_reused: int = 0
+    compare_reused: bool = False
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -147,30 +149,73 @@ def _wave_key(values: pd.Series) -> pd.Series:
     return values.astype("object").where(values.notna(), "(no wave)")
 
 
-def _keep_other_waves(out_dir: Path, documents: pd.DataFrame, turns: pd.DataFrame, *, full: bool):
+def _read_previous(out_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The previous store's tables among ``names`` (those it has)."""
+    from .store import connect, store_path
+
+    if not store_path(out_dir).is_file():
+        return {}
+    with connect(out_dir) as con:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in names if name in have}
+
+
+def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFrame], *, full: bool):
+    """Documents, turns and rejected rows of the inputs: files changed since the previous run are
+    read (and redacted); unchanged files' rows are taken from the previous store as stored."""
+    from .incremental import STATE_TABLE, plan_files
+    from .ingest import ingest
+
+    plan = plan_files(config.inputs, roles=config.roles, wave=config.wave, redact=config.redact,
+                      previous=None if full else prev.get(STATE_TABLE))
+    ing = ingest(plan.changed, roles=config.roles, wave=config.wave)
+    documents, turns = validate(ing.documents, DOCUMENTS), validate(ing.turns, TURNS)
+    rejected = validate(ing.rejected, REJECTED)
+    if config.redact and not documents.empty:
+        documents, turns = _redact(config, documents, turns, out_dir)
+        documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
+    if plan.unchanged and "documents" in prev:
+        same = set(plan.unchanged)
+        old_docs = prev["documents"][prev["documents"]["source"].isin(same)]
+        old_turns = prev["turns"][prev["turns"]["doc_id"].isin(old_docs["doc_id"])]
+        old_rejected = prev.get("rejected", pd.DataFrame(columns=REJECTED.names))
+        old_rejected = old_rejected[old_rejected["path"].isin(same)]
+        clash = documents["doc_id"].isin(old_docs["doc_id"])
+        if clash.any():  # a changed file now yields an id an unchanged file already has
+            dupes = documents[clash]
+            rejected = pd.concat([rejected, pd.DataFrame({
+                "path": dupes["source"], "line": pd.NA,
+                "reason": "duplicate doc_id " + dupes["doc_id"].astype(str) + " (already read from another file)"})])
+            turns = turns[~turns["doc_id"].isin(dupes["doc_id"])]
+            documents = documents[~clash]
+        documents = pd.concat([documents, validate(old_docs, DOCUMENTS)], ignore_index=True)
+        turns = pd.concat([turns, validate(old_turns, TURNS)], ignore_index=True)
+        rejected = pd.concat([rejected, validate(old_rejected, REJECTED)], ignore_index=True)
+    return (validate(documents, DOCUMENTS), validate(turns, TURNS), validate(rejected, REJECTED),
+            plan.state, len(plan.unchanged))
+
+
+def _wave_key(values: pd.Series) -> pd.Series:
+    return values.astype("object").where(values.notna(), "(no wave)")
+
+
+def _keep_other_waves(prev: dict[str, pd.DataFrame], documents: pd.DataFrame, turns: pd.DataFrame):
     """Add the previous store's documents of waves this run does not contain.
 
     A run owns the waves its documents carry: rerunning a wave replaces that
     wave's documents (and drops the ones that were removed), while the other
     waves already in the store stay. So a consultant can run each quarter's
     new transcripts with ``--wave 2026-Q4`` into the same results folder and
-    compare the waves. ``full`` reruns keep them too (they are re-analysed).
+    compare the waves.
     """
-    from .store import connect, store_path
-
-    if not store_path(out_dir).is_file():
+    if "documents" not in prev or "turns" not in prev:
         return documents, turns, []
-    with connect(out_dir) as con:
-        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if not {"documents", "turns"} <= names:
-            return documents, turns, []
-        prev_docs = con.execute("SELECT * FROM documents").df()
-        waves_now = set(_wave_key(documents["wave"])) if len(documents) else set()
-        keep = prev_docs[~_wave_key(prev_docs["wave"]).isin(waves_now) & ~prev_docs["doc_id"].isin(documents["doc_id"])]
-        if keep.empty:
-            return documents, turns, []
-        con.register("_keep", keep[["doc_id"]])
-        prev_turns = con.execute("SELECT t.* FROM turns t JOIN _keep k USING (doc_id)").df()
+    prev_docs = prev["documents"]
+    waves_now = set(_wave_key(documents["wave"])) if len(documents) else set()
+    keep = prev_docs[~_wave_key(prev_docs["wave"]).isin(waves_now) & ~prev_docs["doc_id"].isin(documents["doc_id"])]
+    if keep.empty:
+        return documents, turns, []
+    prev_turns = prev["turns"][prev["turns"]["doc_id"].isin(keep["doc_id"])]
     kept = sorted(set(_wave_key(keep["wave"])))
     log.info("keeping %d document(s) of wave(s) %s from the previous run", len(keep), ", ".join(kept))
     documents = validate(pd.concat([documents, validate(keep, DOCUMENTS)], ignore_index=True), DOCUMENTS)
@@ -193,7 +238,6 @@ def run_audit(
     ``progress(done_turns, total_turns)`` is called after each batch. Returns a
     :class:`RunResult`; the store and ``rejected.csv`` are written atomically.
     """
-    from .ingest import ingest
     from .nlp import resolve_model
 
     t0 = time.perf_counter()
@@ -202,15 +246,11 @@ def run_audit(
     out_dir.mkdir(parents=True, exist_ok=True)
     result = RunResult(run_id=uuid.uuid4().hex[:12], out_dir=out_dir)
 
-    ing = ingest(config.inputs, roles=config.roles, wave=config.wave)
-    documents = validate(ing.documents, DOCUMENTS)
-    turns = validate(ing.turns, TURNS)
-    rejected = validate(ing.rejected, REJECTED)
-    if config.redact and not documents.empty:
-        documents, turns = _redact(config, documents, turns, out_dir)
-        documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
+    from .incremental import STATE_TABLE
 
-    documents, turns, kept_waves = _keep_other_waves(out_dir, documents, turns, full=full)
+    prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
+    documents, turns, rejected, file_state, result.n_files_reused = _read_inputs(config, out_dir, prev, full=full)
+    documents, turns, kept_waves = _keep_other_waves(prev, documents, turns)
 
     base_model = resolve_model(config.model)  # checks the model is installed without loading it
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
@@ -251,7 +291,10 @@ def run_audit(
         w.replace("turns", turns)
         w.replace("rejected", rejected)
         w.replace("doc_state", fingerprints)
-        _compare(config, w)
+        w.replace(STATE_TABLE, file_state)
+        compare_key = _compare_key(config)
+        if full or not _reuse_compare(w, documents, result, compare_key):
+            _compare(config, w)
 
         result.n_documents = len(documents)
         result.n_turns = len(turns)
@@ -263,11 +306,47 @@ def run_audit(
         runs = w.read_previous("runs")
         row = _run_row(config, result, started, base_model, engine, workers, full)
         w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
-        w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run"],
-                                        "value": [config.name, __version__, result.run_id]}))
-        _prepare_dashboard(w)
+        w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key"],
+                                        "value": [config.name, __version__, result.run_id, compare_key]}))
+        if not result.compare_reused:
+            _prepare_dashboard(w)
     write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
     return result
+
+
+_COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
+_DASHBOARD_TABLES = ("dash_mentions", "dash_cube", "dash_info")
+
+
+def _compare_key(config: AuditConfig) -> str:
+    """Hash of what the compare stage reads besides the tables: desired.yml, codebooks, version."""
+    from .clues.codebook import load_codebook
+
+    parts = {"version": __version__, "desired": _file_digest(config.desired) if config.desired else None,
+             "codebooks": [_file_digest(load_codebook(ref).path) for ref in config.codebooks]}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, compare_key: str) -> bool:
+    """Copy the previous compare and dashboard tables when nothing they depend on changed: no document
+    analysed, added or removed, the same documents table, and the same desired file and codebooks."""
+    if result.n_analysed or result.n_removed or not set(_COMPARE_TABLES) <= w.previous_tables():
+        return False
+    meta = w.read_previous("meta")
+    if meta is None or compare_key not in set(meta.loc[meta["key"] == "compare_key", "value"]):
+        return False
+    before = w.read_previous("documents")
+    if before is None or len(before) != len(documents):
+        return False
+    cols = list(documents.columns)
+    same = validate(before, DOCUMENTS).sort_values(cols).reset_index(drop=True).equals(
+        documents.sort_values(cols).reset_index(drop=True))
+    if not same:
+        return False
+    for name in (*_COMPARE_TABLES, *_DASHBOARD_TABLES):
+        w.copy_previous_table(name)
+    result.compare_reused = True
+    return True
 
 
 def _prepare_dashboard(w: StoreWriter) -> None:
@@ -302,6 +381,8 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "n_analysed": result.n_analysed,
         "n_reused": result.n_reused,
         "n_removed": result.n_removed,
+        "n_files_reused": result.n_files_reused,
+        "compare_reused": result.compare_reused,
         "n_rejected": result.n_rejected,
         "kept_waves": json.dumps(result.kept_waves),
         "rejected": json.dumps(result.rejected[["path", "reason"]].astype(str).to_dict("records")),

@@ -198,6 +198,16 @@ class StoreWriter:
             self.con.unregister("_cx_keep")
         return after - before
 
+    def copy_previous_table(self, name: str) -> bool:
+        """Copy a whole table of the previous store unchanged; False when it has none."""
+        if name not in self.previous_tables():
+            return False
+        if name in self._created:
+            self.con.execute(f'DROP TABLE "{name}"')
+        self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM prev."{name}"')
+        self._created.add(name)
+        return True
+
     def count(self, name: str) -> int:
         if name not in self._created:
             return 0

@@ -217,3 +217,51 @@ def test_pipeline_incremental_results_equal_a_fresh_run(tiny, tmp_path):
         cols = list(a.columns)
         pd.testing.assert_frame_equal(a.sort_values(cols).reset_index(drop=True),
                                       b.sort_values(cols).reset_index(drop=True), obj=name, check_exact=True)
+
+
+def test_pipeline_rerun_skips_unchanged_files_but_keeps_their_problems(tmp_path):
+    audit = make_audit(tmp_path / "a")
+    (tmp_path / "a" / "interviews" / "empty.txt").write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_audit(load_audit(audit), out)
+    again = run_audit(load_audit(audit), out)
+    assert first.n_files_reused == 0 and again.n_files_reused == 4  # maria, tom, empty, comments.csv
+    assert again.n_rejected == first.n_rejected == 2  # still reported: the empty file and comment c3
+    assert again.exit_code == 2
+    pd.testing.assert_frame_equal(read_table(out, "rejected").sort_values(["path", "line"]).reset_index(drop=True),
+                                  pd.read_csv(out / "rejected.csv").astype({"line": "Int64", "path": "string",
+                                              "reason": "string"}).sort_values(["path", "line"]).reset_index(drop=True))
+
+
+def test_pipeline_rerun_rereads_files_whose_metadata_changed(tmp_path):
+    root = tmp_path / "a"
+    make_audit(root)
+    (root / "people.csv").write_text("file,segment\nmaria.txt,Retail\ntom.vtt,Retail\n", encoding="utf-8")
+    text = (root / "audit.yml").read_text().replace("    kind: interview\n", "    kind: interview\n    metadata: people.csv\n", 1)
+    (root / "audit.yml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    run_audit(load_audit(root / "audit.yml"), out)
+    (root / "people.csv").write_text("file,segment\nmaria.txt,Business\ntom.vtt,Retail\n", encoding="utf-8")
+    (root / "interviews" / "tom.vtt").touch()  # a new mtime, same content
+    result = run_audit(load_audit(root / "audit.yml"), out)
+    docs = read_table(out, "documents").set_index("doc_id")
+    assert docs.loc["interviews/maria", "segment"] == "Business"
+    assert result.n_files_reused == 1  # only comments.csv; the interviews were read again …
+    assert result.n_analysed == 0       # … but their text did not change, so nothing was re-analysed
+
+
+def test_pipeline_compare_reused_only_when_nothing_it_reads_changed(tmp_path):
+    root = tmp_path / "a"
+    make_audit(root, extra="desired: desired.yml\n")
+    (root / "desired.yml").write_text("motif: [valued, reassured, effortless]\ndefault_target: 0.5\n", encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_audit(load_audit(root / "audit.yml"), out)
+    gaps = read_table(out, "gaps")
+    again = run_audit(load_audit(root / "audit.yml"), out)
+    assert not first.compare_reused and again.compare_reused
+    pd.testing.assert_frame_equal(read_table(out, "gaps"), gaps)
+    assert {"dash_mentions", "dash_cube", "dash_info"} <= set(list_tables(out))
+    (root / "desired.yml").write_text("motif: [valued, reassured, effortless]\ndefault_target: 0.9\n", encoding="utf-8")
+    changed = run_audit(load_audit(root / "audit.yml"), out)
+    assert not changed.compare_reused and changed.n_analysed == 0
+    assert (read_table(out, "gaps")["desired"] == 0.9).all()
