@@ -36,6 +36,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STORE_FILE = "cxaudit.duckdb"
+MEMORY_LIMIT = os.environ.get("CXAUDIT_DUCKDB_MEMORY", "1GB")
 _SQL_TYPES = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}
 
 
@@ -113,7 +114,10 @@ class StoreWriter:
         os.close(fd)
         os.unlink(tmp)  # DuckDB must create the file itself
         self.tmp_path = Path(tmp)
-        self.con = duckdb.connect(str(self.tmp_path))
+        # DuckDB's default memory limit is 80 % of RAM: cap it so a big run stays within a laptop's
+        # memory beside the analysis workers (DuckDB spills to disk past the limit)
+        self.con = duckdb.connect(str(self.tmp_path), config={"memory_limit": MEMORY_LIMIT,
+                                                               "preserve_insertion_order": False})
         self._created: set[str] = set()
         self.has_previous = store_path(self.out_dir).is_file()
         if self.has_previous:
@@ -213,12 +217,14 @@ class StoreWriter:
             return 0
         return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
 
-    def table(self, name: str, *, order_by: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Read back a table written so far (e.g. for the compare stage), in a fixed row order when
-        ``order_by`` names columns (rows copied from an earlier run and fresh rows interleave otherwise)."""
+    def table(self, name: str, *, columns: tuple[str, ...] = (), order_by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Read back a table written so far (e.g. for the compare stage): only ``columns`` when given
+        (big text columns cost memory), in a fixed row order when ``order_by`` names columns (rows
+        copied from an earlier run and fresh rows interleave otherwise)."""
         self._ensure(name)
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
         order = (" ORDER BY " + ", ".join(f'"{c}"' for c in order_by)) if order_by else ""
-        return self.con.execute(f'SELECT * FROM "{name}"{order}').df()
+        return self.con.execute(f'SELECT {cols} FROM "{name}"{order}').df()
 
     # -- finishing -----------------------------------------------------
     def commit(self) -> Path:
