@@ -8,6 +8,12 @@ Measures, in one run on the same corpus (``benchmarks/_corpus.py``, ≥ 2 M word
   their pipeline once, return rows), with and without the worker start-up (measured
   separately on a tiny input);
 * ``analyze()`` end to end in one process (adds the DataFrames and their validation);
+* analysis + clue tagging as ``cxaudit run`` does it (``cxaudit.engine.process_batch``, codebooks
+  carbone-clues + touchpoints, tables built): 1 process, and ``--workers`` processes through
+  ``cxaudit.engine.process`` (start-up measured separately), on the generated corpus (dense in clue
+  words) and on the sample audit's comments repeated to the same size (about 1.3 tags per sentence);
+  the bare pass is also timed with cxaudit's cached lookup lemmatizer (same lemmas, cheaper), the
+  stricter reference;
 
 words/s by wall clock and by CPU time, the ratios, peak RSS of this process and of its
 children, and the load average (other engineers share the machine's cores). Writes
@@ -54,14 +60,81 @@ def timed(fn):
     return out, time.perf_counter() - w, time.process_time() - c
 
 
-def bare_pipeline():
+def bare_pipeline(*, cached: bool = False):
     import spacy
+
+    import cxaudit.nlp  # noqa: F401  (registers cx_lemmatizer)
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("cx_lemmatizer" if cached else "lemmatizer", name="lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
+
+
+def sample_corpus(n_words: int) -> list[str] | None:
+    """The sample audit's comments repeated until ``n_words`` words (None when the file is absent)."""
+    import pandas as pd
+
+    path = ROOT / "data" / "sample" / "comments.csv"
+    if not path.exists():
+        return None
+    base = pd.read_csv(path)["comment"].dropna().astype(str).tolist()
+    out, total = [], 0
+    while total < n_words:
+        for t in base:
+            out.append(t)
+            total += len(t.split())
+            if total >= n_words:
+                break
+    return out
+
+
+def tagging_figures(texts: list[str], words: int, bs: int, workers: int, label: str) -> dict:
+    """Analysis + tagging (``process_batch``) vs the bare passes on ``texts``: CPU words/s and ratios,
+    and (for workers > 1) the wall-clock speed-up of ``engine.process`` over one process."""
+    import pandas as pd
+
+    from cxaudit.engine import PipelineSpec, batches, build, process, process_batch
+
+    for cached in (False, True):
+        nlp = bare_pipeline(cached=cached)
+        for _ in nlp.pipe(texts[:500]):
+            pass
+        _, _, cpu = timed(lambda: sum(1 for _ in nlp.pipe(texts, batch_size=bs)))
+        if cached:
+            bare_cached_cpu = cpu
+        else:
+            bare_cpu = cpu
+        del nlp
+    turns = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0,
+                          "role": "participant", "text": texts})
+    spec = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"))
+    build(spec)
+    process_batch(turns.iloc[:500], spec)  # warm up
+    counts, tag_wall, tag_cpu = timed(lambda: [(len(t.sentences), len(t.tags)) for t in
+                                                (process_batch(c, spec) for c in batches(turns, bs))])
+    n_sent, n_tags = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    out = {
+        f"{label}_sentences": n_sent, f"{label}_tags": n_tags,
+        f"{label}_tags_per_sentence": round(n_tags / max(1, n_sent), 2),
+        f"{label}_bare_words_per_cpu_s": round(words / bare_cpu),
+        f"{label}_bare_cached_lemmatizer_words_per_cpu_s": round(words / bare_cached_cpu),
+        f"{label}_full_tagging_1proc_words_per_s": round(words / tag_wall),
+        f"{label}_full_tagging_1proc_words_per_cpu_s": round(words / tag_cpu),
+        f"{label}_ratio_full_tagging_to_bare_cpu": round(bare_cpu / tag_cpu, 3),
+        f"{label}_ratio_full_tagging_to_bare_cached_lemmatizer_cpu": round(bare_cached_cpu / tag_cpu, 3),
+    }
+    if workers > 1:
+        tiny = turns.iloc[:workers]
+        _, startup, _ = timed(lambda: list(process(tiny, spec, workers=workers, batch_size=1)))
+        n_par, par_wall, _ = timed(lambda: sum(len(t.tags) for t in process(turns, spec, workers=workers, batch_size=bs)))
+        assert n_par == n_tags, (n_par, n_tags)
+        out[f"{label}_full_tagging_{workers}proc_words_per_s"] = round(words / par_wall)
+        out[f"{label}_speedup_{workers}proc_vs_1proc"] = round(tag_wall / par_wall, 3)
+        out[f"{label}_speedup_{workers}proc_vs_1proc_excluding_startup"] = round(tag_wall / max(1e-9, par_wall - startup), 3)
+        out[f"{label}_worker_startup_s"] = round(startup, 2)
+    return out
 
 
 def write_json(path: Path, payload: dict) -> None:
@@ -79,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-analyze", action="store_true", help="skip the analyze() end-to-end run")
+    parser.add_argument("--skip-tagging", action="store_true", help="skip the analysis + tagging figures")
     args = parser.parse_args(argv)
 
     import pandas as pd
@@ -135,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
                               "role": "participant", "text": texts})
         _, an_wall, _ = timed(lambda: analyze(turns, nlp=full, batch_size=bs))
         result["analyze_1proc_words_per_s"] = round(words / an_wall)
+    if not args.skip_tagging:
+        result.update(tagging_figures(texts, words, bs, args.workers, "generated"))
+        real = sample_corpus(words)
+        if real is None:
+            print("sample corpus skipped: data/sample/comments.csv is absent")
+        else:
+            result.update(tagging_figures(real, word_count(real), bs, args.workers, "sample"))
     result["peak_rss_mb_parent"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["peak_rss_mb_largest_child"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     result["load_average_before"] = [round(x, 2) for x in load_before]
@@ -151,6 +232,16 @@ def main(argv: list[str] | None = None) -> int:
           f"({startup_wall:.1f} s), {result[f'speedup_{args.workers}proc_vs_1proc_excluding_startup']:.2f}x excluding it  [goal >= 1.7]")
     print(f"peak RSS: parent {result['peak_rss_mb_parent']} MB, largest child {result['peak_rss_mb_largest_child']} MB; "
           f"load average after {result['load_average_after'][0]:.2f}")
+    for label in ("generated", "sample"):
+        if f"{label}_ratio_full_tagging_to_bare_cpu" in result:
+            line = (f"analysis + tagging ({label}, {result[f'{label}_tags_per_sentence']} tags/sentence): "
+                    f"{result[f'{label}_full_tagging_1proc_words_per_cpu_s']:,} words/CPU-s; vs bare "
+                    f"{result[f'{label}_ratio_full_tagging_to_bare_cpu']:.2f}, vs bare with cached lemmatizer "
+                    f"{result[f'{label}_ratio_full_tagging_to_bare_cached_lemmatizer_cpu']:.2f}  [goal >= 0.40]")
+            if f"{label}_speedup_{args.workers}proc_vs_1proc" in result:
+                line += (f"; {args.workers} processes vs 1: {result[f'{label}_speedup_{args.workers}proc_vs_1proc']:.2f}x "
+                         f"({result[f'{label}_speedup_{args.workers}proc_vs_1proc_excluding_startup']:.2f}x excluding start-up)")
+            print(line)
     out = ROOT / "benchmarks" / "results" / "language_speed.json"
     write_json(out, result)
     print(f"wrote {out.relative_to(ROOT)}")

@@ -22,7 +22,7 @@ from .nlp.lexicon import doc_layout, ext_key
 from .nlp.sentiment import valence
 from .schemas import FEELINGS, SENTENCES, TURNS, SchemaError, validate
 
-__all__ = ["Analysis", "analyze", "sentence_rows", "ANALYSED_ROLES"]
+__all__ = ["Analysis", "analyze", "sentence_rows", "turn_tuples", "ANALYSED_ROLES"]
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,16 @@ def sentence_rows(doc: Doc, doc_id: str, turn_id: int, *, text: str | None = Non
     into the sentence text). Sentences without an alphabetic token are skipped.
     Passing the turn's ``text`` (identical to ``doc.text``) saves rebuilding it.
     """
-    sents, feels = [], []
-    for row in _iter_rows(doc, doc_id, turn_id, feels, text):
-        sents.append(dict(zip(_SENT_COLS, row)))
+    feels: list[tuple] = []
+    sents = [dict(zip(_SENT_COLS, row)) for row in _iter_rows(doc, doc_id, turn_id, feels, text)]
     return sents, [dict(zip(_FEEL_COLS, f)) for f in feels]
+
+
+def turn_tuples(doc: Doc, doc_id: str, turn_id: int, feelings: list, *, text: str | None = None) -> list[tuple]:
+    """Sentence rows of one analysed turn as tuples in SENTENCES column order (as
+    :func:`sentence_rows`); the turn's feelings rows are appended to ``feelings`` as
+    tuples in FEELINGS column order. For the batch engine: no dicts are built."""
+    return list(_iter_rows(doc, doc_id, turn_id, feelings, text))
 
 
 def _iter_rows(doc: Doc, doc_id: str, turn_id: int, feels: list, text: str | None = None) -> Iterator[tuple]:

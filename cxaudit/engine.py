@@ -12,9 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
-from .schemas import FEELINGS, SENTENCES, TAGS, conform
+from .schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
 __all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build"]
 
@@ -43,12 +44,55 @@ class Tables:
 
     @classmethod
     def from_rows(cls, sentences: list[dict], feelings: list[dict], tags: list[dict]) -> "Tables":
+        """Tables from row dicts keyed by the schemas' column names."""
         return cls(
             conform(pd.DataFrame(sentences, columns=SENTENCES.names), SENTENCES),
             conform(pd.DataFrame(feelings, columns=FEELINGS.names), FEELINGS),
             conform(pd.DataFrame(tags, columns=TAGS.names), TAGS),
             n_words=sum(int(r["n_words"]) for r in sentences),
         )
+
+    @classmethod
+    def from_tuples(cls, sentences: list[tuple], feelings: list[tuple], tags: list[tuple]) -> "Tables":
+        """Tables from row tuples in the schemas' column order (same frames as :meth:`from_rows`)."""
+        sent = frame_from_tuples(sentences, SENTENCES)
+        return cls(sent, frame_from_tuples(feelings, FEELINGS), frame_from_tuples(tags, TAGS),
+                   n_words=int(sent["n_words"].sum()) if len(sent) else 0)
+
+
+def _column(values: Sequence, dtype: str):
+    """One column as a pandas extension array of ``dtype`` ("string", "Int64", "Float64", "boolean")."""
+    if dtype == "string":
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+    if dtype == "Int64":
+        return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.zeros(len(values), dtype=bool))
+    if dtype == "Float64":
+        arr = np.asarray(values, dtype=np.float64)
+        return pd.arrays.FloatingArray(arr, np.isnan(arr))
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.zeros(len(values), dtype=bool))
+    raise ValueError(f"unsupported dtype {dtype!r}")
+
+
+def frame_from_tuples(rows: list[tuple], schema: Schema) -> pd.DataFrame:
+    """A DataFrame of ``schema`` from row tuples in its column order, columns built directly
+    with their dtypes (``conform`` of a frame of dicts costs ~5x more at millions of rows).
+
+    Falls back to :func:`cxaudit.schemas.conform` when a column does not convert directly
+    (a non-str value in a string column, a null in an integer column …), so the result is
+    always what ``conform`` gives.
+    """
+    if not rows:
+        return empty(schema)
+    columns = list(zip(*rows))
+    try:
+        data = {c.name: _column(values, c.dtype) for c, values in zip(schema.columns, columns)}
+    except (TypeError, ValueError, ArithmeticError, ImportError) as err:  # pyarrow raises subclasses of these
+        log.debug("frame_from_tuples(%s): falling back to conform (%s)", schema.name, err)
+        return conform(pd.DataFrame(rows, columns=schema.names), schema)
+    return pd.DataFrame(data, copy=False)
 
 
 _NLP_CACHE: dict[PipelineSpec, object] = {}
@@ -74,26 +118,27 @@ def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
 
 
 def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
-    """Analyse and tag one batch of turns (columns doc_id, turn_id, text).
+    """Analyse and tag one batch of turns (columns doc_id, turn_id, role, text).
 
     Returns the batch's rows of the sentences, feelings and tags tables.
     Interviewer turns in the batch are skipped.
     """
-    from .analyze import sentence_rows
-    from .clues.tagger import tag_rows
+    from .analyze import turn_tuples
+    from .clues.tagger import tag_tuples
 
     nlp = build(spec)
     turns = analysed_turns(turns)
-    sents: list[dict] = []
-    feels: list[dict] = []
-    tags: list[dict] = []
-    items = zip(turns["text"].tolist(), zip(turns["doc_id"].tolist(), turns["turn_id"].tolist()))
-    for doc, (doc_id, turn_id) in nlp.pipe(items, as_tuples=True, batch_size=256):
-        s_rows, f_rows = sentence_rows(doc, doc_id, int(turn_id))
-        sents.extend(s_rows)
-        feels.extend(f_rows)
-        tags.extend(tag_rows(doc, s_rows, doc_id))
-    tables = Tables.from_rows(sents, feels, tags)
+    sents: list[tuple] = []
+    feels: list[tuple] = []
+    tags: list[tuple] = []
+    texts = turns["text"].tolist()
+    items = zip(texts, zip(turns["doc_id"].tolist(), turns["turn_id"].tolist(), texts))
+    for doc, (doc_id, turn_id, text) in nlp.pipe(items, as_tuples=True, batch_size=256):
+        rows = turn_tuples(doc, doc_id, int(turn_id), feels, text=text)
+        sents.extend(rows)
+        if rows:
+            tags.extend(tag_tuples(doc, rows, doc_id, text=text))
+    tables = Tables.from_tuples(sents, feels, tags)
     tables.n_turns = len(turns)
     return tables
 
@@ -112,6 +157,10 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
             end += 1
         yield turns.iloc[start:end][["doc_id", "turn_id", "role", "text"]].reset_index(drop=True)
         start = end
+
+
+#: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code).
+_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.analyze")
 
 
 def _init_worker(spec: PipelineSpec) -> None:
@@ -154,4 +203,4 @@ def process(
     from .parallel import map_batches
 
     yield from map_batches(_work, ((c, spec) for c in chunks), workers=workers,
-                           initializer=_init_worker, initargs=(spec,))
+                           initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD)

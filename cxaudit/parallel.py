@@ -19,7 +19,7 @@ import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 __all__ = ["map_batches", "default_context", "WorkerError"]
 
@@ -42,6 +42,7 @@ def map_batches(
     initargs: tuple = (),
     context: str | None = None,
     max_pending: int | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[Any]:
     """Yield ``func(batch)`` for each batch, in input order.
 
@@ -49,7 +50,8 @@ def map_batches(
     once first). Otherwise a pool of ``workers`` processes is used with at most
     ``max_pending`` (default ``2 * workers``) batches in flight, so ``batches`` may
     be a lazy iterator of any length. ``func`` and ``initializer`` must be
-    importable module-level functions.
+    importable module-level functions. ``preload`` names modules the ``forkserver``
+    imports once before forking workers (each worker then skips those imports).
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"map_batches: workers must be an int >= 1; found {workers!r}")
@@ -60,6 +62,9 @@ def map_batches(
             yield func(batch)
         return
     ctx = mp.get_context(context or default_context())
+    if preload and ctx.get_start_method() == "forkserver":
+        # the fork server imports these once; every worker forked from it starts with them loaded
+        ctx.set_forkserver_preload(list(preload))
     limit = max_pending or 2 * workers
     pending: deque = deque()
     try:

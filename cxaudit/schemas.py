@@ -249,13 +249,21 @@ def conform(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     for c in schema.columns:
         if c.name in df.columns:
             s = df[c.name]
-            if c.dtype == "string":
+            if c.dtype == "string" and not _all_text(s):
                 s = s.astype("object").where(s.notna(), None)
                 s = s.map(lambda v: v if v is None or isinstance(v, str) else str(v))
             out[c.name] = s.astype(c.dtype).reset_index(drop=True)
         else:
             out[c.name] = pd.Series([pd.NA] * n, dtype=c.dtype)
     return pd.DataFrame(out)
+
+
+def _all_text(s: pd.Series) -> bool:
+    """True when every non-null value of ``s`` is already a ``str`` (one C-level pass), so
+    casting to "string" needs no per-value conversion."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return True
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
 def validate(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:

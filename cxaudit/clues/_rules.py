@@ -5,13 +5,19 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
-from cxaudit.nlp.sentiment import clause_polarity, valence
+from spacy.attrs import LOWER, ORTH
+from spacy.strings import hash_string
+
+from cxaudit.nlp.lexicon import ext_key
+from cxaudit.nlp.sentiment import ClauseScorer, clause_polarity, valence
+from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +27,10 @@ CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
 STRONG = 1.5
 _CLAUSE_WORDS = {"but", "although", "though", "however", "whereas", "yet", "while", "except"}
 _CLAUSE_PUNCT = {",", ";", ":", "—", "–", "(", ")", "!", "?", "."}
+_K_VALENCE = ext_key("valence")
+TAG_COLUMNS = tuple(TAGS.names)
+_NO_SENTIMENT = ("tag_rows: the Doc has no sentiment annotations (cx_sentiment); build the pipeline "
+                 "with cxaudit.nlp.build_pipeline() before add_codebooks()")
 
 
 @lru_cache(maxsize=1)
@@ -94,71 +104,207 @@ def confidence_of(span: Span, mode: str, sentence_text: str) -> float:
     return round(conf, 3)
 
 
-def _mentions(spans: Sequence[Span]) -> list[Span]:
-    """Distinct mentions of one code: of overlapping spans keep the longest (earliest on ties)."""
-    out: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start_char, -(s.end_char - s.start_char))):
-        if out and span.start_char < out[-1].end_char:
-            if span.end_char - span.start_char > out[-1].end_char - out[-1].start_char:
+def _mentions(spans: Sequence[tuple]) -> list[tuple]:
+    """Distinct mentions of one code, from match tuples ``(start, end, start_char, end_char, code)``:
+    of overlapping spans keep the longest (earliest on ties)."""
+    if len(spans) == 1:
+        return list(spans)
+    out: list[tuple] = []
+    for span in sorted(spans, key=lambda s: (s[2], s[2] - s[3])):
+        if out and span[2] < out[-1][3]:
+            if span[3] - span[2] > out[-1][3] - out[-1][2]:
                 out[-1] = span
             continue
         out.append(span)
     return out
 
 
-def _nearest(spans: Sequence[Span], span: Span) -> str | None:
-    """Label of the span nearest to ``span`` (0 when overlapping; earliest on ties)."""
+def _nearest(spans: Sequence[tuple], sc: int, ec: int) -> str | None:
+    """Code of the match tuple nearest to chars ``[sc, ec)`` (0 when overlapping; earliest on ties)."""
     best, best_dist = None, None
     for s in spans:
-        dist = max(0, s.start_char - span.end_char, span.start_char - s.end_char)
-        if best_dist is None or dist < best_dist or (dist == best_dist and s.start_char < best.start_char):
+        dist = max(0, s[2] - ec, sc - s[3])
+        if best_dist is None or dist < best_dist or (dist == best_dist and s[2] < best[2]):
             best, best_dist = s, dist
-    return best.label_ if best is not None else None
+    return best[4] if best is not None else None
 
 
-def _sentence_of(rows: Sequence[dict], span: Span) -> dict | None:
-    for row in rows:
-        if int(row["start_char"]) <= span.start_char and span.end_char <= int(row["end_char"]):
-            return row
-    return None
+def matches_of(doc: Doc, key: str) -> list[tuple]:
+    """The spans of ``doc.spans[key]`` as tuples ``(start, end, start_char, end_char, label)``.
+
+    Uses the tuples the codebook ruler cached beside the span group when the group is
+    still the one it wrote (same object, same length); else reads the spans.
+    """
+    group = doc.spans.get(key)
+    if group is None:
+        return []
+    cached = doc.user_data.get(("cx_matches", key))
+    if cached is not None and cached[0] is group and len(cached[1]) == len(group):
+        return cached[1]
+    return [(sp.start, sp.end, sp.start_char, sp.end_char, sp.label_) for sp in group]
+
+
+class _Clauses:
+    """Per-Doc helper: the clause around a token span (for "mixed" valence) and its polarity."""
+
+    __slots__ = ("doc", "scorer", "bounds", "hits", "can_mix")
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.scorer = ClauseScorer(doc)
+        self.hits = hits = self.scorer.hits
+        # "mixed" needs a strongly positive and a strongly negative hit somewhere in the Doc
+        self.can_mix = (len(hits) > 1 and any(v >= STRONG for _, _, v in hits)
+                        and any(v <= -STRONG for _, _, v in hits))
+        self.bounds = None
+
+    def _boundaries(self) -> list[int]:
+        if self.bounds is None:
+            arr = self.doc.to_array([ORTH, LOWER])
+            punct, words = _boundary_hashes()
+            self.bounds = [i for i, (o, lo) in enumerate(arr.tolist()) if o in punct or lo in words]
+        return self.bounds
+
+    def mixed(self, s: int, e: int, sentence: tuple[int, int]) -> bool:
+        """True when the clause around tokens ``[s, e)`` within ``sentence`` holds a strongly
+        positive and a strongly negative sentiment hit (as :func:`valence_of`)."""
+        if not self.can_mix:
+            return False
+        bounds = self._boundaries()
+        ss, se = sentence
+        k = bisect_left(bounds, s)  # boundaries before the span: bounds[:k]
+        i = bounds[k - 1] + 1 if k else ss
+        i = max(i, ss) if s > ss else s
+        k = bisect_left(bounds, e)
+        j = min(bounds[k], se) if k < len(bounds) else se
+        j = max(j, e)
+        pos = neg = False
+        for hs, he, v in self.hits:
+            if he > i and hs < j:
+                if v >= STRONG:
+                    pos = True
+                elif v <= -STRONG:
+                    neg = True
+        return pos and neg
+
+
+@lru_cache(maxsize=1)
+def _boundary_hashes() -> tuple[frozenset[int], frozenset[int]]:
+    return frozenset(hash_string(p) for p in _CLAUSE_PUNCT), frozenset(hash_string(w) for w in _CLAUSE_WORDS)
+
+
+def sentence_refs(sentence_rows: Sequence[dict], text: str) -> list[tuple]:
+    """``(sentence_id, start_char, end_char, mode, sentence text)`` of sentence row dicts."""
+    refs = []
+    for row in sentence_rows:
+        s0, s1 = int(row["start_char"]), int(row["end_char"])
+        refs.append((row["sentence_id"], s0, s1, row.get("mode") or "other", text[s0:s1]))
+    return refs
+
+
+def _locator(refs: Sequence[tuple]) -> Callable[[int, int], int | None]:
+    """A function (start_char, end_char) -> index of the first sentence ref containing it, or None."""
+    if len(refs) == 1:
+        s0, s1 = refs[0][1], refs[0][2]
+        return lambda sc, ec: 0 if s0 <= sc and ec <= s1 else None
+    starts = [r[1] for r in refs]
+    ordered = all(a[1] <= a[2] <= b[1] for a, b in zip(refs, refs[1:]))
+    if ordered:
+        def locate(sc: int, ec: int) -> int | None:
+            k = bisect_right(starts, sc) - 1
+            if k >= 0 and ec <= refs[k][2]:
+                return k
+            return None
+    else:
+        def locate(sc: int, ec: int) -> int | None:
+            for k, r in enumerate(refs):
+                if r[1] <= sc and ec <= r[2]:
+                    return k
+            return None
+    return locate
 
 
 def rows_for_doc(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, info: dict, *,
                  key_of: Callable[[str], str], touchpoints_codebook: str) -> list[dict]:
-    """TAGS rows of one turn (see :func:`cxaudit.clues.tagger.tag_rows`)."""
-    if doc._.valence is None:
-        raise ValueError("tag_rows: the Doc has no sentiment annotations (cx_sentiment); build the pipeline "
-                         "with cxaudit.nlp.build_pipeline() before add_codebooks()")
-    tp_spans = list(doc.spans.get(key_of(touchpoints_codebook), ())) if touchpoints_codebook in info else []
+    """TAGS rows (dicts) of one turn (see :func:`cxaudit.clues.tagger.tag_rows`)."""
+    if doc.user_data.get(_K_VALENCE) is None:
+        raise ValueError(_NO_SENTIMENT)
     text = doc.text  # Doc.text joins every token: build it once, not per tag
-    rows: list[dict] = []
-    for book, codes in info.items():
-        grouped: dict[tuple[str, str], list[Span]] = {}
-        for span in doc.spans.get(key_of(book), ()):
-            sent = _sentence_of(sentence_rows, span)
-            if sent is not None and span.label_ in codes:
-                grouped.setdefault((sent["sentence_id"], span.label_), []).append(span)
-        for (sentence_id, code), spans in grouped.items():
-            sent = _sentence_of(sentence_rows, spans[0])
-            s0, s1 = int(sent["start_char"]), int(sent["end_char"])
-            sent_span = doc.char_span(s0, s1, alignment_mode="expand")
-            sent_tokens = (sent_span.start, sent_span.end) if sent_span is not None else None
+    rows = tuples_for_doc(doc, sentence_refs(sentence_rows, text), doc_id, info, key_of=key_of,
+                          touchpoints_codebook=touchpoints_codebook, text=text)
+    return [dict(zip(TAG_COLUMNS, r)) for r in rows]
+
+
+def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, key_of: Callable[[str], str],
+                   touchpoints_codebook: str, text: str | None = None) -> list[tuple]:
+    """TAGS rows of one turn as tuples in TAGS column order.
+
+    ``refs`` are the turn's sentences as ``(sentence_id, start_char, end_char, mode,
+    sentence text)`` with offsets into the turn text (:func:`sentence_refs`), optionally
+    followed by the sentence's token bounds ``(start, end)`` when the caller knows them. Every
+    clue span of the Doc's codebook span groups that lies inside a sentence gives
+    one row per distinct mention (see ``docs/clues.md``); the per-Doc work (clause
+    breaks, sentence lookup) is done once, not per tag.
+    """
+    if doc.user_data.get(_K_VALENCE) is None:
+        raise ValueError(_NO_SENTIMENT)
+    found = [(book, codes, matches_of(doc, key_of(book))) for book, codes in info.items()]
+    if not refs or not any(m for _, _, m in found):
+        return []
+    if text is None:
+        text = doc.text
+    tp_spans = matches_of(doc, key_of(touchpoints_codebook)) if touchpoints_codebook in info else []
+    locate = _locator(refs)
+    clauses = _Clauses(doc)
+    per_sent: dict[int, tuple] = {}
+    rows: list[tuple] = []
+    for book, codes, matches in found:
+        grouped: dict[tuple[str, str], list[tuple]] = {}
+        where: dict[tuple[str, str], int] = {}
+        for m in matches:
+            k = locate(m[2], m[3])
+            if k is not None and m[4] in codes:
+                key = (refs[k][0], m[4])
+                if key not in grouped:
+                    grouped[key] = []
+                    where[key] = k
+                grouped[key].append(m)
+        for key, spans in grouped.items():
+            sentence_id, code = key
+            k = where[key]
+            sent = per_sent.get(k)
+            if sent is None:
+                sent = per_sent[k] = _sentence_info(doc, refs[k], tp_spans)
+            s0, sent_tokens, in_sent, mode, question = sent
             clue_type, default_tp = codes[code]
-            in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
-            mode = sent.get("mode") or "other"
-            for span in _mentions(spans):
+            for s, e, sc, ec, _ in _mentions(spans):
                 if book == touchpoints_codebook:
                     touchpoint = code
                 else:
-                    touchpoint = _nearest(in_sent, span) or _nearest(tp_spans, span) or default_tp
-                polarity = max(-1.0, min(1.0, float(clause_polarity(doc, span.start_char, span.end_char))))
-                rows.append({
-                    "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
-                    "clue_type": clue_type, "touchpoint": touchpoint,
-                    "start_char": span.start_char - s0, "end_char": span.end_char - s0,
-                    "evidence": text[span.start_char:span.end_char], "polarity": polarity,
-                    "valence": valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
-                    "mode": mode,
-                    "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1]),
-                })
+                    touchpoint = _nearest(in_sent, sc, ec) or _nearest(tp_spans, sc, ec) or default_tp
+                polarity = clauses.scorer.polarity(s, e)
+                polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
+                if sent_tokens is not None:
+                    val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
+                else:
+                    val = valence_of(doc, sc, ec, polarity)
+                conf = CONF_MULTI if e - s > 1 else CONF_SINGLE
+                if question:
+                    conf *= QUESTION_FACTOR
+                rows.append((sentence_id, doc_id, book, code, clue_type, touchpoint, sc - s0, ec - s0,
+                             text[sc:ec], polarity, val, mode, "rule", round(conf, 3)))
     return rows
+
+
+def _sentence_info(doc: Doc, ref: tuple, tp_spans: Sequence[tuple]) -> tuple:
+    """(start_char, token bounds or None, touchpoint tuples inside, mode, is_question) of a sentence
+    ref; the token bounds are the ref's sixth item when given, else looked up from its characters."""
+    s0, s1, mode, stext = ref[1], ref[2], ref[3], ref[4]
+    if len(ref) > 5:
+        tokens = ref[5]
+    else:
+        span = doc.char_span(s0, s1, alignment_mode="expand")
+        tokens = (span.start, span.end) if span is not None else None
+    in_sent = [t for t in tp_spans if s0 <= t[2] and t[3] <= s1]
+    question = mode == "question" or stext.rstrip().endswith("?")
+    return s0, tokens, in_sent, mode, question

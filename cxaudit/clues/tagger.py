@@ -1,6 +1,8 @@
-"""The rule tagger: codebooks compiled into spaCy ``span_ruler`` components, and tag rows.
+"""The rule tagger: codebooks compiled into span-ruler components, and tag rows.
 
-Each codebook becomes one ``span_ruler`` named ``cx_ruler_<codebook>`` writing the span group
+Each codebook becomes one ``cx_codebook_ruler`` component (:class:`CodebookRuler`, the same
+spans as spaCy's ``span_ruler`` at a fraction of its per-Doc cost) named ``cx_ruler_<codebook>``
+writing the span group
 ``doc.spans["cx_<codebook>"]`` (overlapping spans allowed; ``span.label_`` is the code id and
 ``span.id_`` the codebook name):
 
@@ -21,20 +23,22 @@ from typing import Any
 
 import pandas as pd
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from cxaudit.clues import _rules
 from cxaudit.clues._rules import lemma_forms
 from cxaudit.clues.codebook import Codebook, load_codebook
+from cxaudit.nlp.lexicon import doc_layout, ext_key
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
-__all__ = ["add_codebooks", "tag_rows", "tag", "ruler_name", "spans_key", "codebook_patterns", "default_nlp"]
+__all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "tag", "ruler_name", "spans_key", "codebook_patterns", "default_nlp"]
 
 INFO_PIPE = "cx_codebook_info"
+_K_CODEBOOKS = ext_key("cx_codebooks")
 
 
 def ruler_name(codebook_name: str) -> str:
-    """Name of the span_ruler component compiled from a codebook."""
+    """Name of the ruler component compiled from a codebook."""
     return f"cx_ruler_{codebook_name}"
 
 
@@ -60,6 +64,85 @@ def codebook_patterns(codebook: Codebook) -> list[dict]:
     return patterns
 
 
+RULER_FACTORY = "cx_codebook_ruler"
+
+
+@Language.factory(RULER_FACTORY, assigns=["doc.spans"],
+                  default_config={"spans_key": "cx_codes", "codebook": "", "spans_filter": None})
+def make_codebook_ruler(nlp: Language, name: str, spans_key: str, codebook: str,
+                        spans_filter: dict | None) -> "CodebookRuler":
+    """Factory of the component compiled from one codebook (see :class:`CodebookRuler`)."""
+    return CodebookRuler(nlp, name, spans_key=spans_key, codebook=codebook, spans_filter=spans_filter)
+
+
+class CodebookRuler:
+    """One codebook's patterns → the span group ``doc.spans[spans_key]``.
+
+    Same output as spaCy's ``span_ruler`` with ``phrase_matcher_attr="LOWER"`` and
+    ``overwrite=True`` (one span per distinct (start, end, code), sorted as spaCy sorts
+    spans, ``label_`` = code id, ``id_`` = codebook name), without its per-Doc Python
+    overhead: no Matcher call when the codebook has no token patterns, no warnings
+    context, match ids that are the code ids themselves. Beside the span group it
+    caches the matches as tuples for :func:`tag_rows` (measured reason: docs/clues.md).
+    """
+
+    def __init__(self, nlp: Language, name: str, *, spans_key: str, codebook: str = "",
+                 spans_filter: dict | None = None):
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = nlp
+        self.name = name
+        self.key = spans_key
+        self.codebook = codebook
+        self.spans_filter = None
+        if spans_filter is not None:
+            from spacy.util import registry
+
+            self.spans_filter = registry.resolve({"f": spans_filter})["f"]
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(nlp.vocab)
+        self.patterns: list[dict] = []
+        self._codes: dict[int, str] = {}
+        self._cache_key = ("cx_matches", spans_key)
+
+    def add_patterns(self, patterns: Sequence[dict]) -> None:
+        """Add ``{"label": code id, "pattern": str or token pattern, "id": codebook}`` patterns."""
+        phrases: dict[str, list[str]] = {}
+        for entry in patterns:
+            label, pattern = str(entry["label"]), entry["pattern"]
+            if entry.get("id", self.codebook) != self.codebook:
+                raise ValueError(f"{self.name}: pattern id {entry.get('id')!r} is not the codebook {self.codebook!r}")
+            if isinstance(pattern, str):
+                phrases.setdefault(label, []).append(pattern)
+            elif isinstance(pattern, list):
+                self.matcher.add(label, [pattern])
+            else:
+                raise ValueError(f"{self.name}: code {label!r}: expected a phrase (str) or a token pattern "
+                                 f"(list of dicts); found {type(pattern).__name__}")
+            self._codes[self.nlp.vocab.strings.add(label)] = label
+            self.patterns.append(dict(entry))
+        for label, texts in phrases.items():
+            self.phrase_matcher.add(label, list(self.nlp.tokenizer.pipe(texts)))
+        self.nlp.vocab.strings.add(self.codebook)
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = self.phrase_matcher(doc)
+        if len(self.matcher):
+            matches = list(matches) + [m for m in self.matcher(doc) if m[1] != m[2]]
+        codes = self._codes
+        book = self.nlp.vocab.strings.as_int(self.codebook)
+        unique = sorted({(s, e, m) for m, s, e in matches})
+        spans = [Span(doc, s, e, label=m, span_id=book) for s, e, m in unique]
+        if self.spans_filter is not None:
+            spans = list(self.spans_filter([], spans))
+            unique = [(sp.start, sp.end, sp.label) for sp in spans]
+        doc.spans[self.key] = spans
+        group = doc.spans[self.key]
+        doc.user_data[self._cache_key] = (group, [
+            (sp.start, sp.end, sp.start_char, sp.end_char, codes[m]) for sp, (_, _, m) in zip(spans, unique)])
+        return doc
+
+
 def _code_info(codebook: Codebook) -> dict[str, tuple[str, str | None]]:
     return {c.id: (c.clue_type, c.touchpoint) for c in codebook.codes}
 
@@ -81,7 +164,7 @@ class CodebookInfo:
             self.info[cb.name] = _code_info(cb)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.cx_codebooks = self.info
+        doc.user_data[_K_CODEBOOKS] = self.info  # == doc._.cx_codebooks = …, without building doc._
         return doc
 
 
@@ -94,10 +177,11 @@ def _ref(codebook: Codebook) -> str:
 
 
 def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_filter: dict | None = None) -> None:
-    """Compile ``codebooks`` (objects, bundled names or paths) into span_ruler components
-    appended to ``nlp``; a codebook already compiled is replaced.
+    """Compile ``codebooks`` (objects, bundled names or paths) into ruler components
+    (:class:`CodebookRuler`, one per codebook) appended to ``nlp``; a codebook already
+    compiled is replaced.
 
-    ``spans_filter`` is an optional registered-function config for SpanRuler, e.g.
+    ``spans_filter`` is an optional registered spans filter (as for spaCy's SpanRuler), e.g.
     ``{"@misc": "spacy.first_longest_spans_filter.v1"}``; the default keeps every overlapping span.
     """
     books = [load_codebook(cb) for cb in codebooks]
@@ -110,12 +194,9 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
         name = ruler_name(cb.name)
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
-        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "overwrite": True, "phrase_matcher_attr": "LOWER"}
-        if spans_filter is not None:
-            config["spans_filter"] = spans_filter
-        ruler = nlp.add_pipe("span_ruler", name=name, config=config)
-        with nlp.select_pipes(enable=[]):  # tokenise pattern texts only
-            ruler.add_patterns(codebook_patterns(cb))
+        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "codebook": cb.name, "spans_filter": spans_filter}
+        ruler = nlp.add_pipe(RULER_FACTORY, name=name, config=config)
+        ruler.add_patterns(codebook_patterns(cb))
         refs[cb.name] = _ref(cb)
     nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
 
@@ -130,12 +211,32 @@ def tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
     start_char/end_char index the sentence text. See ``docs/clues.md`` for touchpoint
     attachment, valence and confidence.
     """
-    info = doc._.cx_codebooks
+    return _rules.rows_for_doc(doc, sentence_rows, doc_id, _info(doc),
+                               key_of=spans_key, touchpoints_codebook=touchpoints_codebook)
+
+
+def tag_tuples(doc: Doc, sentences: Sequence[tuple], doc_id: str, *, text: str | None = None,
+               touchpoints_codebook: str = "touchpoints") -> list[tuple]:
+    """:func:`tag_rows` for the batch engine: ``sentences`` are the turn's rows as tuples in
+    SENTENCES column order (``cxaudit.analyze.turn_tuples``), ``text`` the turn text when
+    known; returns tuples in TAGS column order (same values as :func:`tag_rows`)."""
+    info = _info(doc)
+    bounds, n_alpha = doc_layout(doc)[:2]
+    kept = [b for b, a in zip(bounds, n_alpha) if a]  # the sentences turn_tuples made rows of
+    if len(kept) == len(sentences) and all(doc[b[0]].idx == r[4] for b, r in zip(kept, sentences)):
+        refs = [(r[0], r[4], r[5], r[8] or "other", r[3], b) for r, b in zip(sentences, kept)]
+    else:
+        refs = [(r[0], r[4], r[5], r[8] or "other", r[3]) for r in sentences]
+    return _rules.tuples_for_doc(doc, refs, doc_id, info, key_of=spans_key,
+                                 touchpoints_codebook=touchpoints_codebook, text=text)
+
+
+def _info(doc: Doc) -> dict:
+    info = doc.user_data.get(_K_CODEBOOKS)
     if info is None:
         raise ValueError("tag_rows: this Doc was not processed by a pipeline with cxaudit codebooks; "
                          "call cxaudit.clues.tagger.add_codebooks(nlp, [...]) first")
-    return _rules.rows_for_doc(doc, sentence_rows, doc_id, info,
-                                 key_of=spans_key, touchpoints_codebook=touchpoints_codebook)
+    return info
 
 
 def default_nlp() -> Language:

@@ -139,10 +139,11 @@ def _csv_rows(path: Path, spec: InputSpec, issues: list[Issue] | None) -> tuple[
     header = _header_names(records[0])
 
     def rows():
+        width = len(header)
         for number, record in enumerate(records[1:], start=2):
-            if not any(c.strip() for c in record):
+            if not "".join(record).strip():  # every cell blank (one join, not a strip per cell)
                 continue
-            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+            if len(record) > width and "".join(record[width:]).strip():
                 report_issue(issues, path, number, f"row has {len(record)} fields but the header has {len(header)} (delimiter {delimiter!r}); row skipped")
                 continue
             yield number, dict(zip(header, record))

@@ -1,5 +1,6 @@
 """cxaudit's spaCy pipeline: a trained pipeline when one is installed and asked for,
-otherwise ``spacy.blank("en")`` + sentencizer + lookup lemmatizer, and in both cases
+otherwise ``spacy.blank("en")`` + sentencizer + lookup lemmatizer (spaCy's, with a
+per-word cache: :mod:`cxaudit.nlp.lemmatizer`), and in both cases
 cxaudit's own components (:mod:`cxaudit.nlp.components`).
 
 >>> nlp = build_pipeline("blank")
@@ -17,6 +18,7 @@ import spacy
 from spacy.language import Language
 
 from . import components  # noqa: F401  (registers the factories and extensions)
+from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
 from .components import COMPONENTS
 
 __all__ = ["build_pipeline", "get_pipeline", "resolve_model", "ModelNotFoundError", "TRAINED", "COMPONENTS"]
@@ -78,7 +80,8 @@ def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Langua
     if base == "blank":
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        # spaCy's lookup lemmatizer with a per-word cache: identical lemmas, ~15x cheaper
+        nlp.add_pipe("cx_lemmatizer", name="lemmatizer", config={"mode": "lookup"})
         for name in COMPONENTS:
             nlp.add_pipe(name, config=config.get(name, {}))
         nlp.initialize()

@@ -30,6 +30,7 @@ __all__ = [
     "clause_polarity",
     "polarity_of",
     "span_polarity",
+    "ClauseScorer",
     "SentimentScorer",
 ]
 
@@ -299,27 +300,54 @@ def clause_polarity(doc: Doc, start_char: int, end_char: int, *, fallback: str =
     start_char = max(0, start_char)
     end_char = max(start_char + 1, min(end_char, n_chars))
     i0, i1 = _token_range(doc, start_char, end_char)
-    sents = sentence_bounds(doc)
-    k = max(0, bisect_right([s for s, _ in sents], i0) - 1)
-    ss, se = sents[k]
-    se = max(se, min(i1, len(doc)))
-    strong, weak = doc._.clause_breaks
-    a, b = _enclosing(strong, ss, se, i0, i1)
-    wa, wb = _enclosing(weak, a, b, i0, i1)
-    hits = doc._.valence
-    total, count = _sum_in(hits, wa, wb)
-    if count:
-        return normalize(total)
-    if (wa, wb) != (a, b):
-        limit = MIN_CLAUSE_WORDS if min_words is None else min_words
-        if limit and sum(1 for t in doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
-            return 0.0
-    total, count = _sum_in(hits, a, b)
-    if count:
-        return normalize(total)
-    if fallback == "sentence":
-        return float(doc._.sent_sentiment[k])
-    return 0.0
+    return ClauseScorer(doc).polarity(i0, i1, fallback=fallback, min_words=min_words)
+
+
+class ClauseScorer:
+    """Clause-scoped polarity of token spans of one Doc (after ``cx_sentiment``).
+
+    Reads the Doc's annotations once, so scoring many spans of a Doc (the rule
+    tagger scores every tag) does not repeat the per-Doc work;
+    :func:`clause_polarity` is ``ClauseScorer(doc).polarity(...)`` on the span's tokens.
+    """
+
+    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "hits", "scores")
+
+    def __init__(self, doc: Doc):
+        user_data = doc.user_data
+        hits = user_data.get(_K_VALENCE)
+        if hits is None:
+            raise ValueError("clause_polarity: the Doc has no cx_sentiment annotations; run it through build_pipeline()")
+        self.doc = doc
+        self.n = len(doc)
+        self.sents = sentence_bounds(doc)
+        self.starts = [s for s, _ in self.sents]
+        self.strong, self.weak = user_data[_K_BREAKS]
+        self.hits = hits
+        self.scores = user_data[_K_SCORES]
+
+    def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None) -> float:
+        """Polarity of the clause around tokens ``[i0, i1)`` (see :func:`clause_polarity`)."""
+        sents = self.sents
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        ss, se = sents[k]
+        se = max(se, min(i1, self.n))
+        a, b = _enclosing(self.strong, ss, se, i0, i1)
+        wa, wb = _enclosing(self.weak, a, b, i0, i1)
+        hits = self.hits
+        total, count = _sum_in(hits, wa, wb)
+        if count:
+            return normalize(total)
+        if (wa, wb) != (a, b):
+            limit = MIN_CLAUSE_WORDS if min_words is None else min_words
+            if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
+                return 0.0
+        total, count = _sum_in(hits, a, b)
+        if count:
+            return normalize(total)
+        if fallback == "sentence":
+            return float(self.scores[k])
+        return 0.0
 
 
 def span_polarity(doc: Doc, start: int, end: int) -> float:

@@ -1,0 +1,92 @@
+"""Reference implementations for the speed-up tests (tests/test_scale_fastpath.py).
+
+``reference_tag_rows`` is the rule tagger's row builder as it was before the batch engine's
+fast path (one ``doc.char_span`` and one clause walk per tag, spans read from the span
+groups), kept here verbatim in behaviour so that the fast path can be checked against it.
+``reference_ruler`` compiles codebooks into spaCy's own ``span_ruler`` components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc, Span
+
+from cxaudit.clues._rules import confidence_of, valence_of
+from cxaudit.clues.tagger import codebook_patterns, spans_key
+from cxaudit.nlp.sentiment import clause_polarity
+
+
+def reference_ruler(nlp, codebooks) -> None:
+    """Add one spaCy ``span_ruler`` per codebook (the component cxaudit used before)."""
+    for cb in codebooks:
+        ruler = nlp.add_pipe("span_ruler", name=f"ref_{cb.name}", config={
+            "spans_key": f"ref_{cb.name}", "overwrite": True, "phrase_matcher_attr": "LOWER"})
+        with nlp.select_pipes(enable=[]):
+            ruler.add_patterns(codebook_patterns(cb))
+
+
+def _mentions(spans: Sequence[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start_char, -(s.end_char - s.start_char))):
+        if out and span.start_char < out[-1].end_char:
+            if span.end_char - span.start_char > out[-1].end_char - out[-1].start_char:
+                out[-1] = span
+            continue
+        out.append(span)
+    return out
+
+
+def _nearest(spans: Sequence[Span], span: Span) -> str | None:
+    best, best_dist = None, None
+    for s in spans:
+        dist = max(0, s.start_char - span.end_char, span.start_char - s.end_char)
+        if best_dist is None or dist < best_dist or (dist == best_dist and s.start_char < best.start_char):
+            best, best_dist = s, dist
+    return best.label_ if best is not None else None
+
+
+def _sentence_of(rows: Sequence[dict], span: Span) -> dict | None:
+    for row in rows:
+        if int(row["start_char"]) <= span.start_char and span.end_char <= int(row["end_char"]):
+            return row
+    return None
+
+
+def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
+                       touchpoints_codebook: str = "touchpoints") -> list[dict]:
+    """TAGS rows of one turn, computed span by span as before the fast path."""
+    info = doc._.cx_codebooks
+    tp_spans = list(doc.spans.get(spans_key(touchpoints_codebook), ())) if touchpoints_codebook in info else []
+    text = doc.text
+    rows: list[dict] = []
+    for book, codes in info.items():
+        grouped: dict[tuple[str, str], list[Span]] = {}
+        for span in doc.spans.get(spans_key(book), ()):
+            sent = _sentence_of(sentence_rows, span)
+            if sent is not None and span.label_ in codes:
+                grouped.setdefault((sent["sentence_id"], span.label_), []).append(span)
+        for (sentence_id, code), spans in grouped.items():
+            sent = _sentence_of(sentence_rows, spans[0])
+            s0, s1 = int(sent["start_char"]), int(sent["end_char"])
+            sent_span = doc.char_span(s0, s1, alignment_mode="expand")
+            sent_tokens = (sent_span.start, sent_span.end) if sent_span is not None else None
+            clue_type, default_tp = codes[code]
+            in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
+            mode = sent.get("mode") or "other"
+            for span in _mentions(spans):
+                if book == touchpoints_codebook:
+                    touchpoint = code
+                else:
+                    touchpoint = _nearest(in_sent, span) or _nearest(tp_spans, span) or default_tp
+                polarity = max(-1.0, min(1.0, float(clause_polarity(doc, span.start_char, span.end_char))))
+                rows.append({
+                    "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
+                    "clue_type": clue_type, "touchpoint": touchpoint,
+                    "start_char": span.start_char - s0, "end_char": span.end_char - s0,
+                    "evidence": text[span.start_char:span.end_char], "polarity": polarity,
+                    "valence": valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
+                    "mode": mode,
+                    "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1]),
+                })
+    return rows
