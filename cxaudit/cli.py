@@ -80,7 +80,8 @@ def run(
     tagger: Optional[Path] = typer.Option(None, help="A learned tagger made by `cxaudit train`."),
     threshold: Optional[float] = typer.Option(None, help="Learned tagger probability threshold."),
     redact: Optional[bool] = typer.Option(None, "--redact/--no-redact", help="Replace PII with placeholders."),
-    workers: int = typer.Option(1, help="Worker processes for the analysis."),
+    workers: Optional[int] = typer.Option(
+        None, help="Worker processes for the analysis [default: every core for big runs, else 1]."),
     engine: str = typer.Option("local", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://HOST:PORT)."),
     full: bool = typer.Option(False, "--full", help="Re-analyse every document, ignoring the previous results."),
@@ -358,7 +359,7 @@ def demo(
     try:
         run(inputs=[], config=audit, out=out, text_column=None, id_column=None, score_column=None,
             meta_column=None, kind=None, wave=None, model=None, codebook=None, desired=None, tagger=None,
-            threshold=None, redact=None, workers=1, engine="local", scheduler=None, full=False, quiet=False)
+            threshold=None, redact=None, workers=None, engine="local", scheduler=None, full=False, quiet=False)
     except typer.Exit as exc:
         if exc.exit_code not in (0, 2):
             raise

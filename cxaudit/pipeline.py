@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import platform
 import time
 import uuid
@@ -34,6 +35,8 @@ __all__ = ["RunResult", "run_audit", "analysis_fingerprint"]
 log = logging.getLogger(__name__)
 
 _ANALYSIS_TABLES = ("sentences", "feelings", "tags")
+#: With ``workers=None``, runs with at least this many turns to analyse use every core.
+AUTO_PARALLEL_TURNS = 20_000
 
 
 @dataclass
@@ -236,13 +239,16 @@ def run_audit(
     out_dir: str | Path,
     *,
     full: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Run the whole audit described by ``config`` into ``out_dir``.
 
+    ``workers``: analysis processes; None uses every core when there are at least
+    :data:`AUTO_PARALLEL_TURNS` turns to analyse (starting workers costs a few
+    seconds, more than a small audit takes in one process), else one.
     ``progress(done_turns, total_turns)`` is called after each batch. Returns a
     :class:`RunResult`; the store and ``rejected.csv`` are written atomically.
     """
@@ -278,6 +284,10 @@ def run_audit(
         reused_set = set(reused)
         todo = turns[~turns["doc_id"].isin(reused_set)]
         total = len(analysed_turns(todo))
+        if workers is None:
+            workers = config.workers  # `workers:` in audit.yml
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= AUTO_PARALLEL_TURNS else 1
         done = 0
         batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                               scheduler=scheduler) if total else ()  # nothing new: no pipeline to build

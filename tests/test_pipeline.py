@@ -265,3 +265,20 @@ def test_pipeline_compare_reused_only_when_nothing_it_reads_changed(tmp_path):
     changed = run_audit(load_audit(root / "audit.yml"), out)
     assert not changed.compare_reused and changed.n_analysed == 0
     assert (read_table(out, "gaps")["desired"] == 0.9).all()
+
+
+def test_pipeline_workers_default_to_one_for_small_runs(tiny):
+    audit, out, result = tiny
+    assert read_table(out, "runs")["workers"].tolist() == [1]
+
+
+@pytest.mark.slow
+def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypatch):
+    import os
+
+    import cxaudit.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "AUTO_PARALLEL_TURNS", 1)
+    audit = make_audit(tmp_path / "a")
+    run_audit(load_audit(audit), tmp_path / "out")
+    assert read_table(tmp_path / "out", "runs")["workers"].tolist() == [os.cpu_count()]
