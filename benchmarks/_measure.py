@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -73,11 +74,18 @@ def machine() -> dict:
     }
 
 
-def write_results(name: str, data: dict) -> Path:
-    """Write ``benchmarks/results/<name>.json`` (atomically) and return its path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+def write_json(path: Path, payload: dict) -> Path:
+    """Write ``payload`` as JSON atomically (a temporary file in the same folder, then a rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2, default=str)
+        fh.write("\n")
     os.replace(tmp, path)
     return path
+
+
+def write_results(name: str, data: dict) -> Path:
+    """Write ``benchmarks/results/<name>.json`` (atomically) and return its path."""
+    return write_json(RESULTS / f"{name}.json", data)

@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import write_json  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 #: Cue words that locate a category in a sentence (first match wins; none → whole text).
@@ -185,13 +187,6 @@ def mode_effort(nlp, path: Path) -> dict:
     return out
 
 
-def write_json(path: Path, payload: dict) -> None:
-    """Write ``payload`` as JSON atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
 
 
 def print_table(title: str, res: dict) -> None:

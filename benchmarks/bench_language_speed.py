@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _corpus import make_comments, word_count  # noqa: E402
+from _measure import write_json  # noqa: E402
 
 
 def corpus(n_words: int, seed: int = 2026) -> list[str]:
@@ -137,13 +138,6 @@ def tagging_figures(texts: list[str], words: int, bs: int, workers: int, label: 
     return out
 
 
-def write_json(path: Path, payload: dict) -> None:
-    """Write ``payload`` as JSON atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

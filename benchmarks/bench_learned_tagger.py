@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cxaudit.clues.learn import LearnedTagger, train  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import write_json  # noqa: E402
 
 DATA = Path(os.environ.get("CXAUDIT_DATA", ROOT.parent / "shared" / "data"))
 SEMEVAL = DATA / "semeval2014-restaurants" / "Restaurants_Train_v2.xml"
@@ -104,12 +106,6 @@ def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, **options)
     return result
 
 
-def write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
 
 
 def table(results: list[dict]) -> str:

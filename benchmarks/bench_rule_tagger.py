@@ -26,6 +26,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("CXAUDIT_DATA", ROOT.parent / "shared" / "data"))
@@ -91,12 +93,6 @@ def words_per_second(nlp, texts: list[str], *, repeats: int = 2) -> float:
     return n_words / best
 
 
-def write_json_atomic(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
 
 
 def main() -> int:
@@ -129,7 +125,7 @@ def main() -> int:
     results["speed"] = {"words_per_s_without_codebooks": round(wps_plain), "words_per_s_with_four_codebooks": round(wps_books),
                         "ratio": round(wps_books / wps_plain, 3), "n_texts": len(texts),
                         "note": "one process, best of 2 runs, 2-core machine shared with other jobs"}
-    write_json_atomic(OUT, results)
+    write_json(OUT, results)
     frame = pd.DataFrame(table, columns=["dataset", "split", "type", "precision", "recall", "f1", "support"])
     print(frame.to_string(index=False))
     print(f"\nspeed: {wps_plain:,.0f} words/s without codebooks, {wps_books:,.0f} with all four "
