@@ -119,13 +119,13 @@ def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, o
     return red.documents, red.turns
 
 
-def _learned_tags(config: AuditConfig, sentences: pd.DataFrame) -> pd.DataFrame | None:
-    if not config.tagger or sentences.empty:
+def _load_tagger(config: AuditConfig):
+    """The learned tagger named by the audit (loaded once per run), or None."""
+    if not config.tagger:
         return None
     from .clues.learn import LearnedTagger
 
-    tagger = LearnedTagger.load(config.tagger)
-    return tagger.predict(sentences, threshold=config.threshold)
+    return LearnedTagger.load(config.tagger)
 
 
 _SENTENCE_COLUMNS = ("sentence_id", "doc_id", "turn_id", "sentiment", "valence", "mode", "effort")
@@ -291,13 +291,13 @@ def run_audit(
         done = 0
         batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                               scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
+        tagger = _load_tagger(config)
         for tables in batches_out:
             w.append("sentences", tables.sentences)
             w.append("feelings", tables.feelings)
             w.append("tags", tables.tags)
-            learned = _learned_tags(config, tables.sentences)
-            if learned is not None:
-                w.append("tags", learned)
+            if tagger is not None and len(tables.sentences):
+                w.append("tags", tagger.predict(tables.sentences, threshold=config.threshold))
             done += tables.n_turns
             if progress:
                 progress(done, total)
