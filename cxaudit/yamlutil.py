@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LineDict", "YamlError", "load_yaml", "line_of"]
+__all__ = ["LineDict", "LineList", "YamlError", "load_yaml", "parse_yaml", "line_of"]
 
 
 class YamlError(ValueError):
@@ -26,17 +26,41 @@ class LineDict(dict):
     __line__: int | None = None
 
 
+class LineList(list):
+    """A list that remembers the line its sequence started on (``__line__``)."""
+
+    __line__: int | None = None
+
+
 class _LineLoader(yaml.SafeLoader):
     pass
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    mapping = LineDict(loader.construct_mapping(node, deep=True))
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+    mapping = LineDict()
     mapping.__line__ = node.start_mark.line + 1
-    return mapping
+    yield mapping
+    mapping.update(loader.construct_mapping(node))
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):
+    sequence = LineList()
+    sequence.__line__ = node.start_mark.line + 1
+    yield sequence
+    sequence.extend(loader.construct_sequence(node))
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text safely, mappings and sequences remembering their lines.
+
+    Raises ``yaml.YAMLError`` (a ``MarkedYAMLError`` with its position where
+    there is one), for callers that word their own errors.
+    """
+    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -49,7 +73,7 @@ def load_yaml(path: str | Path) -> Any:
     path = Path(path)
     text = path.read_text(encoding="utf-8-sig")
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return parse_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -59,5 +83,5 @@ def load_yaml(path: str | Path) -> Any:
 
 
 def line_of(obj: Any) -> int | None:
-    """The line a mapping loaded by :func:`load_yaml` started on, else None."""
+    """The line a mapping or sequence loaded by :func:`load_yaml` started on, else None."""
     return getattr(obj, "__line__", None)

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from cxaudit.schemas import CLUE_TYPES
+from cxaudit.yamlutil import line_of, parse_yaml
 
 __all__ = [
     "Code",
@@ -117,40 +118,6 @@ class Codebook:
 # --------------------------------------------------------------------------- safe YAML with lines
 
 
-class _LineDict(dict):
-    """A dict that remembers the 1-based line of the YAML mapping it came from."""
-
-    line: int | None = None
-
-
-class _LineList(list):
-    """A list that remembers the 1-based line of the YAML sequence it came from."""
-
-    line: int | None = None
-
-
-class _LineLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that records the line of every mapping and sequence."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode):
-    data = _LineList()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.extend(loader.construct_sequence(node))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
 def _read_yaml(path: Path) -> Any:
     """Parse ``path`` safely; CodebookError with file and line on a syntax error or unsafe tag."""
     try:
@@ -158,7 +125,7 @@ def _read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise CodebookError(f"{path}: cannot read codebook file ({exc.strerror or exc})") from exc
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        return parse_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"
@@ -171,7 +138,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _line(obj: Any, default: int | None) -> int | None:
-    return getattr(obj, "line", None) or default
+    return line_of(obj) or default
 
 
 def _check_strings(value: Any, what: str, line: int | None, problems: list) -> tuple[str, ...]:
