@@ -36,8 +36,8 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING,
+def _setup_logging(quiet: bool, verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s", stream=sys.stderr)
 
 
@@ -86,9 +86,10 @@ def run(
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://HOST:PORT)."),
     full: bool = typer.Option(False, "--full", help="Re-analyse every document, ignoring the previous results."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each stage and its time."),
 ) -> None:
     """Read the inputs, analyse and tag them, compare with the desired experience, and store the results."""
-    _setup_logging(quiet)
+    _setup_logging(quiet, verbose)
     cfg = _config_from_args(
         inputs or [], config, text_column=text_column, id_column=id_column, score_column=score_column,
         meta_columns=meta_column or None, kind=kind, wave=wave, model=model,

@@ -17,11 +17,13 @@ import os
 import platform
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -58,10 +60,40 @@ class RunResult:
     n_files_reused: int = 0
     compare_reused: bool = False
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: wall seconds per stage (read, fingerprint, analyse, compare, dashboard, commit), for profiling
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
         return 2 if self.n_rejected else 0
+
+
+@contextmanager
+def _stage(result: RunResult, name: str):
+    """Add the wall time of the ``with`` block to ``result.stage_seconds[name]`` (and log it)."""
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - t0
+        result.stage_seconds[name] = round(result.stage_seconds.get(name, 0.0) + seconds, 3)
+        log.info("stage %s: %.2f s (this process: %.0f MB now, %.0f MB peak)", name, seconds, *_rss_mb())
+
+
+def _rss_mb() -> tuple[float, float]:
+    """Resident memory of this process now and at its peak, in MB (0 where unknown)."""
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except (ImportError, OSError):
+        peak = 0.0
+    try:
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        now = 0.0
+    return now, peak
 
 
 def _file_digest(path: str | Path) -> str:
@@ -92,14 +124,26 @@ def analysis_fingerprint(config: AuditConfig, base_model: str) -> str:
 
 
 def _doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
-    """One fingerprint per document from its stored turns (after redaction) and the settings."""
+    """One fingerprint per document (in first-appearance order) from its stored turns (after
+    redaction) and the settings: SHA-256 of the settings hash and the document's turns in row
+    order, each ``turn_id \x1f speaker \x1f role \x1f text``, joined by ``\x1e``."""
     if turns.empty:
         return pd.DataFrame({"doc_id": pd.Series([], dtype="string"), "fingerprint": pd.Series([], dtype="string")})
     key = (turns["turn_id"].astype(str) + "\x1f" + turns["speaker"].fillna("").astype(str) + "\x1f"
-           + turns["role"].astype(str) + "\x1f" + turns["text"].astype(str))
-    per_doc = key.groupby(turns["doc_id"], sort=False).agg("\x1e".join)
-    fp = [hashlib.sha256((settings_hash + v).encode()).hexdigest() for v in per_doc.to_numpy()]
-    return pd.DataFrame({"doc_id": per_doc.index.astype("string"), "fingerprint": pd.array(fp, dtype="string")})
+           + turns["role"].astype(str) + "\x1f" + turns["text"].astype(str)).tolist()
+    codes, uniques = pd.factorize(turns["doc_id"], sort=False)
+    prefix = settings_hash.encode()
+    sha = hashlib.sha256
+    if len(uniques) == len(codes):  # one turn per document (comment tables): no grouping needed
+        ordered = [key[i] for i in np.argsort(codes, kind="stable")]
+        fp = [sha(prefix + k.encode()).hexdigest() for k in ordered]
+    else:
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        fp = [sha(prefix + "\x1e".join([key[i] for i in part]).encode()).hexdigest()
+              for part in np.split(order, bounds)]
+    return pd.DataFrame({"doc_id": pd.array(np.asarray(uniques, dtype=object), dtype="string"),
+                         "fingerprint": pd.array(fp, dtype="string")})
 
 
 def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, out_dir: Path):
@@ -262,57 +306,36 @@ def run_audit(
 
     from .incremental import STATE_TABLE
 
-    prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
-    documents, turns, rejected, file_state, result.n_files_reused = _read_inputs(config, out_dir, prev, full=full)
-    documents, turns, kept_waves = _keep_other_waves(prev, documents, turns)
+    with _stage(result, "read"):
+        prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
+        documents, turns, rejected, file_state, result.n_files_reused = _read_inputs(config, out_dir, prev,
+                                                                                     full=full)
+        documents, turns, kept_waves = _keep_other_waves(prev, documents, turns)
 
     base_model = resolve_model(config.model)  # checks the model is installed without loading it
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
-    fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
+    with _stage(result, "fingerprint"):
+        fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
     with StoreWriter(out_dir) as w:
-        prev = None if full else w.read_previous("doc_state")
-        if prev is not None and not prev.empty:
-            merged = fingerprints.merge(prev[["doc_id", "fingerprint"]], on="doc_id", suffixes=("", "_prev"))
-            reused = merged.loc[merged["fingerprint"] == merged["fingerprint_prev"], "doc_id"].tolist()
-            result.n_removed = int((~prev["doc_id"].isin(fingerprints["doc_id"])).sum())
-        else:
-            reused = []
-        for name in _ANALYSIS_TABLES:
-            w.copy_previous(name, reused)
-        w.ensure_tables(_ANALYSIS_TABLES)
-        reused_set = set(reused)
-        todo = turns[~turns["doc_id"].isin(reused_set)]
-        total = len(analysed_turns(todo))
-        if workers is None:
-            workers = config.workers  # `workers:` in audit.yml
-        if workers is None:
-            workers = (os.cpu_count() or 1) if total >= AUTO_PARALLEL_TURNS else 1
-        done = 0
-        batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
-                              scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
-        tagger = _load_tagger(config)
-        for tables in batches_out:
-            w.append("sentences", tables.sentences)
-            w.append("feelings", tables.feelings)
-            w.append("tags", tables.tags)
-            if tagger is not None and len(tables.sentences):
-                w.append("tags", tagger.predict(tables.sentences, threshold=config.threshold))
-            done += tables.n_turns
-            if progress:
-                progress(done, total)
-        result.n_reused = len(reused_set)
+        with _stage(result, "analyse"):
+            workers = _analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
+                               engine=engine, scheduler=scheduler, progress=progress)
         result.kept_waves = kept_waves
         result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
-
-        w.replace("documents", documents)
-        w.replace("turns", turns)
-        w.replace("rejected", rejected)
-        w.replace("doc_state", fingerprints)
-        w.replace(STATE_TABLE, file_state)
+        with _stage(result, "store"):
+            w.replace("documents", documents)
+            w.replace("turns", turns)
+            w.replace("rejected", rejected)
+            w.replace("doc_state", fingerprints)
+            w.replace(STATE_TABLE, file_state)
         compare_key = _compare_key(config)
-        if full or not _reuse_compare(w, documents, result, compare_key):
-            _compare(config, w)
+        with _stage(result, "compare"):
+            if full or not _reuse_compare(w, documents, result, compare_key):
+                _compare(config, w)
+        if not result.compare_reused:
+            with _stage(result, "dashboard"):
+                _prepare_dashboard(w)
 
         result.n_documents = len(documents)
         result.n_turns = len(turns)
@@ -326,10 +349,50 @@ def run_audit(
         w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
         w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key"],
                                         "value": [config.name, __version__, result.run_id, compare_key]}))
-        if not result.compare_reused:
-            _prepare_dashboard(w)
+        t_commit = time.perf_counter()
+    result.stage_seconds["commit"] = round(time.perf_counter() - t_commit, 3)
+    log.info("stage commit: %.2f s", result.stage_seconds["commit"])
     write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
     return result
+
+
+def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerprints: pd.DataFrame,
+             result: RunResult, spec: PipelineSpec, *, full: bool, workers: int | None, engine: str,
+             scheduler: str | None, progress: Callable[[int, int], None] | None) -> int:
+    """Copy the analysis rows of unchanged documents from the previous store and analyse the others
+    batch by batch into ``w``. Returns the number of workers used."""
+    prev = None if full else w.read_previous("doc_state")
+    if prev is not None and not prev.empty:
+        merged = fingerprints.merge(prev[["doc_id", "fingerprint"]], on="doc_id", suffixes=("", "_prev"))
+        reused = merged.loc[merged["fingerprint"] == merged["fingerprint_prev"], "doc_id"].tolist()
+        result.n_removed = int((~prev["doc_id"].isin(fingerprints["doc_id"])).sum())
+    else:
+        reused = []
+    for name in _ANALYSIS_TABLES:
+        w.copy_previous(name, reused)
+    w.ensure_tables(_ANALYSIS_TABLES)
+    reused_set = set(reused)
+    result.n_reused = len(reused_set)
+    todo = turns[~turns["doc_id"].isin(reused_set)]
+    total = len(analysed_turns(todo))
+    if workers is None:
+        workers = config.workers  # `workers:` in audit.yml
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= AUTO_PARALLEL_TURNS else 1
+    done = 0
+    batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
+                          scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
+    tagger = _load_tagger(config)
+    for tables in batches_out:
+        w.append("sentences", tables.sentences)
+        w.append("feelings", tables.feelings)
+        w.append("tags", tables.tags)
+        if tagger is not None and len(tables.sentences):
+            w.append("tags", tagger.predict(tables.sentences, threshold=config.threshold))
+        done += tables.n_turns
+        if progress:
+            progress(done, total)
+    return workers
 
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
@@ -403,5 +466,6 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "compare_reused": result.compare_reused,
         "n_rejected": result.n_rejected,
         "kept_waves": json.dumps(result.kept_waves),
+        "stage_seconds": json.dumps(result.stage_seconds),
         "rejected": json.dumps(result.rejected[["path", "reason"]].astype(str).to_dict("records")),
     }])

@@ -282,3 +282,32 @@ def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypat
     audit = make_audit(tmp_path / "a")
     run_audit(load_audit(audit), tmp_path / "out")
     assert read_table(tmp_path / "out", "runs")["workers"].tolist() == [os.cpu_count()]
+
+
+def test_pipeline_doc_fingerprints_follow_the_documented_formula():
+    import hashlib
+
+    from cxaudit.pipeline import _doc_fingerprints
+    from cxaudit.schemas import TURNS, conform
+
+    turns = conform(pd.DataFrame({
+        "doc_id": ["b", "a", "b", "c"], "turn_id": [0, 0, 1, 0], "speaker": ["Ann", None, "Bo", None],
+        "role": ["participant", "participant", "interviewer", "unknown"], "text": ["hi", "x", "why?", "ok"]}), TURNS)
+    fp = _doc_fingerprints(turns, "S")
+    sha = lambda s: hashlib.sha256(s.encode()).hexdigest()  # noqa: E731
+    assert fp["doc_id"].tolist() == ["b", "a", "c"]  # first-appearance order
+    assert fp["fingerprint"].tolist() == [
+        sha("S" + "0\x1fAnn\x1fparticipant\x1fhi" + "\x1e" + "1\x1fBo\x1finterviewer\x1fwhy?"),
+        sha("S0\x1f\x1fparticipant\x1fx"), sha("S0\x1f\x1funknown\x1fok")]
+    one_turn_each = turns[turns["doc_id"] != "b"]
+    assert _doc_fingerprints(one_turn_each, "S")["fingerprint"].tolist() == fp["fingerprint"].tolist()[1:]
+
+
+def test_pipeline_records_seconds_per_stage(tiny):
+    import json
+
+    _, out, result = tiny
+    assert {"read", "fingerprint", "analyse", "store", "compare", "dashboard", "commit"} <= set(result.stage_seconds)
+    assert all(v >= 0 for v in result.stage_seconds.values())
+    stored = json.loads(read_table(out, "runs")["stage_seconds"].iloc[-1])
+    assert stored["analyse"] == result.stage_seconds["analyse"]
