@@ -107,7 +107,8 @@ def build(spec: PipelineSpec):
         from .nlp import build_pipeline
 
         nlp = build_pipeline(spec.model)
-        add_codebooks(nlp, [load_codebook(ref) for ref in spec.codebooks])
+        # the batch reads the rulers' match tuples only: no Span objects or span groups
+        add_codebooks(nlp, [load_codebook(ref) for ref in spec.codebooks], write_spans=False)
         _NLP_CACHE[spec] = nlp
     return nlp
 

@@ -252,3 +252,20 @@ def test_tagger_every_bundled_example_is_tagged_with_its_code(name):
     got = set(zip(tags.sentence_id, tags.code))
     missing = [(r["want"], r["text"]) for r in rows if (r["sentence_id"], r["want"]) not in got]
     assert not missing, textwrap.shorten(str(missing), 2000)
+
+
+def test_tagger_without_span_groups_gives_the_same_tags(mini):
+    """write_spans=False (the batch engine's setting) keeps only the match tuples: same tags, no spans."""
+    with_spans, tuples_only = blank_nlp(), blank_nlp()
+    add_codebooks(with_spans, [mini, "touchpoints"])
+    add_codebooks(tuples_only, [mini, "touchpoints"], write_spans=False)
+    text = "The staff were rude on the phone. The app crashed twice, and the branch was filthy!"
+    a, b = with_spans(text), tuples_only(text)
+    assert len(a.spans[spans_key("touchpoints")]) > 0 and len(b.spans) == 0
+    rows_a = tag_rows(a, turn_rows(a), "d")
+    rows_b = tag_rows(b, turn_rows(b), "d")
+    assert rows_a == rows_b and len(rows_a) >= 3
+    starts = {r["sentence_id"]: r["start_char"] for r in turn_rows(b)}
+    for row in rows_b:  # offsets computed from token arrays point at the evidence in the turn text
+        s0 = starts[row["sentence_id"]]
+        assert text[s0 + row["start_char"]:s0 + row["end_char"]] == row["evidence"]

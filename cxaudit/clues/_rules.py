@@ -133,12 +133,15 @@ def matches_of(doc: Doc, key: str) -> list[tuple]:
     """The spans of ``doc.spans[key]`` as tuples ``(start, end, start_char, end_char, label)``.
 
     Uses the tuples the codebook ruler cached beside the span group when the group is
-    still the one it wrote (same object, same length); else reads the spans.
+    still the one it wrote (same object, same length), or alone when the ruler wrote no
+    span group (``write_spans=False``); else reads the spans.
     """
+    cached = doc.user_data.get(("cx_matches", key))
+    if cached is not None and cached[0] is None:  # a ruler with write_spans=False: only the tuples
+        return cached[1]
     group = doc.spans.get(key)
     if group is None:
         return []
-    cached = doc.user_data.get(("cx_matches", key))
     if cached is not None and cached[0] is group and len(cached[1]) == len(group):
         return cached[1]
     return [(sp.start, sp.end, sp.start_char, sp.end_char, sp.label_) for sp in group]

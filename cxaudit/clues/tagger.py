@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -68,11 +69,13 @@ RULER_FACTORY = "cx_codebook_ruler"
 
 
 @Language.factory(RULER_FACTORY, assigns=["doc.spans"],
-                  default_config={"spans_key": "cx_codes", "codebook": "", "spans_filter": None})
+                  default_config={"spans_key": "cx_codes", "codebook": "", "spans_filter": None,
+                                  "write_spans": True})
 def make_codebook_ruler(nlp: Language, name: str, spans_key: str, codebook: str,
-                        spans_filter: dict | None) -> "CodebookRuler":
+                        spans_filter: dict | None, write_spans: bool) -> "CodebookRuler":
     """Factory of the component compiled from one codebook (see :class:`CodebookRuler`)."""
-    return CodebookRuler(nlp, name, spans_key=spans_key, codebook=codebook, spans_filter=spans_filter)
+    return CodebookRuler(nlp, name, spans_key=spans_key, codebook=codebook, spans_filter=spans_filter,
+                         write_spans=write_spans)
 
 
 class CodebookRuler:
@@ -84,10 +87,12 @@ class CodebookRuler:
     overhead: no Matcher call when the codebook has no token patterns, no warnings
     context, match ids that are the code ids themselves. Beside the span group it
     caches the matches as tuples for :func:`tag_rows` (measured reason: docs/clues.md).
+    With ``write_spans=False`` (the batch engine, which reads only the tuples) no
+    ``Span`` objects or span group are made at all: ``doc.spans`` stays empty.
     """
 
     def __init__(self, nlp: Language, name: str, *, spans_key: str, codebook: str = "",
-                 spans_filter: dict | None = None):
+                 spans_filter: dict | None = None, write_spans: bool = True):
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.nlp = nlp
@@ -95,6 +100,7 @@ class CodebookRuler:
         self.key = spans_key
         self.codebook = codebook
         self.spans_filter = None
+        self.write_spans = bool(write_spans)
         if spans_filter is not None:
             from spacy.util import registry
 
@@ -130,16 +136,25 @@ class CodebookRuler:
         if len(self.matcher):
             matches = list(matches) + [m for m in self.matcher(doc) if m[1] != m[2]]
         codes = self._codes
-        book = self.nlp.vocab.strings.as_int(self.codebook)
         unique = sorted({(s, e, m) for m, s, e in matches})
-        spans = [Span(doc, s, e, label=m, span_id=book) for s, e, m in unique]
-        if self.spans_filter is not None:
-            spans = list(self.spans_filter([], spans))
-            unique = [(sp.start, sp.end, sp.label) for sp in spans]
-        doc.spans[self.key] = spans
-        group = doc.spans[self.key]
-        doc.user_data[self._cache_key] = (group, [
-            (sp.start, sp.end, sp.start_char, sp.end_char, codes[m]) for sp, (_, _, m) in zip(spans, unique)])
+        if self.write_spans or self.spans_filter is not None:
+            book = self.nlp.vocab.strings.as_int(self.codebook)
+            spans = [Span(doc, s, e, label=m, span_id=book) for s, e, m in unique]
+            if self.spans_filter is not None:
+                spans = list(self.spans_filter([], spans))
+                unique = [(sp.start, sp.end, sp.label) for sp in spans]
+            if self.write_spans:
+                doc.spans[self.key] = spans
+                group = doc.spans[self.key]
+            else:
+                group = None
+            tuples = [(sp.start, sp.end, sp.start_char, sp.end_char, codes[m]) for sp, (_, _, m) in zip(spans, unique)]
+        else:
+            group, tuples = None, []
+            if unique:  # character offsets from one array call instead of a Span per match
+                idx, length = doc.to_array([IDX, LENGTH]).T.tolist()
+                tuples = [(s, e, idx[s], idx[e - 1] + length[e - 1], codes[m]) for s, e, m in unique]
+        doc.user_data[self._cache_key] = (group, tuples)
         return doc
 
 
@@ -176,13 +191,16 @@ def _ref(codebook: Codebook) -> str:
     return str(codebook.path) if codebook.path is not None else codebook.name
 
 
-def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_filter: dict | None = None) -> None:
+def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_filter: dict | None = None,
+                  write_spans: bool = True) -> None:
     """Compile ``codebooks`` (objects, bundled names or paths) into ruler components
     (:class:`CodebookRuler`, one per codebook) appended to ``nlp``; a codebook already
     compiled is replaced.
 
     ``spans_filter`` is an optional registered spans filter (as for spaCy's SpanRuler), e.g.
     ``{"@misc": "spacy.first_longest_spans_filter.v1"}``; the default keeps every overlapping span.
+    ``write_spans=False`` leaves ``doc.spans`` empty and keeps only the match tuples that
+    :func:`tag_rows`/:func:`tag_tuples` read (faster; for batch processing).
     """
     books = [load_codebook(cb) for cb in codebooks]
     refs: dict[str, str] = {}
@@ -194,7 +212,8 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
         name = ruler_name(cb.name)
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
-        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "codebook": cb.name, "spans_filter": spans_filter}
+        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "codebook": cb.name, "spans_filter": spans_filter,
+                                  "write_spans": write_spans}
         ruler = nlp.add_pipe(RULER_FACTORY, name=name, config=config)
         ruler.add_patterns(codebook_patterns(cb))
         refs[cb.name] = _ref(cb)
