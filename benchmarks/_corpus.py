@@ -59,6 +59,11 @@ _CHANNELS = ["phone", "web", "app", "branch", "email", "chat"]
 _WAVES = ["2026-Q1", "2026-Q2", "2026-Q3"]
 
 
+#: Sentences per comment: mostly one or two, sometimes a paragraph; about 2.3 sentences or 20 words
+#: a comment on average (issue 8 sizes its goals for comments of about 20 words).
+_SENTENCES_PER_COMMENT = [1, 1, 1, 1, 2, 2, 2, 3, 4, 6]
+
+
 def _name(rng: random.Random) -> str:
     return "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 4))).capitalize()
 
@@ -100,7 +105,7 @@ def make_comments(n: int, seed: int = 0) -> pd.DataFrame:
     rows = []
     for i in range(n):
         score = rng.randint(0, 10)
-        n_sent = rng.choice([1, 1, 1, 2, 2, 3, 4, 6, 9])
+        n_sent = rng.choice(_SENTENCES_PER_COMMENT)
         text = " ".join(_sentence(rng, score) for _ in range(n_sent))
         rows.append((f"c{seed}-{i:07d}", text, score, rng.choice(_SEGMENTS), rng.choice(_CHANNELS), rng.choice(_WAVES)))
     return pd.DataFrame(rows, columns=["comment_id", "text", "score", "segment", "channel", "wave"])
