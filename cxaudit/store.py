@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "cxaudit.duckdb"
 MEMORY_LIMIT = os.environ.get("CXAUDIT_DUCKDB_MEMORY", "1GB")
+#: Rows :meth:`StoreWriter.append` buffers per table before inserting them (about two DuckDB row groups).
+FLUSH_ROWS = 250_000
 _SQL_TYPES = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}
 
 
@@ -116,12 +118,15 @@ class StoreWriter:
         self.tmp_path = Path(tmp)
         # DuckDB's default memory limit is 80 % of RAM: cap it so a big run stays within a laptop's
         # memory beside the analysis workers (DuckDB spills to disk past the limit)
-        self.con = duckdb.connect(str(self.tmp_path), config={"memory_limit": MEMORY_LIMIT,
+        self._con = duckdb.connect(str(self.tmp_path), config={"memory_limit": MEMORY_LIMIT,
                                                                "preserve_insertion_order": False})
         self._created: set[str] = set()
+        #: rows appended but not yet inserted, per table (inserted in chunks of FLUSH_ROWS)
+        self._pending: dict[str, list[pd.DataFrame]] = {}
+        self._pending_rows: dict[str, int] = {}
         self.has_previous = store_path(self.out_dir).is_file()
         if self.has_previous:
-            self.con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
+            self._con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
 
     # -- writing -------------------------------------------------------
     def _ensure(self, name: str, df: pd.DataFrame | None = None) -> None:
@@ -129,33 +134,61 @@ class StoreWriter:
             return
         schema = schema_for(name)
         if schema is not None:
-            self.con.execute(_ddl(schema))
+            self._con.execute(_ddl(schema))
         elif df is not None:
-            self.con.register("_cx_new", df)
-            self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _cx_new LIMIT 0')
-            self.con.unregister("_cx_new")
+            self._con.register("_cx_new", df)
+            self._con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _cx_new LIMIT 0')
+            self._con.unregister("_cx_new")
         else:
             raise ValueError(f"cannot create table {name!r} without a schema or a DataFrame")
         self._created.add(name)
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The new store's connection, with every appended row inserted (for direct SQL)."""
+        self.flush()
+        return self._con
+
     def append(self, name: str, df: pd.DataFrame) -> None:
-        """Append rows (columns matched by name) to table ``name``, creating it if needed."""
+        """Append rows (columns matched by name) to table ``name``, creating it if needed.
+
+        Rows are buffered and inserted :data:`FLUSH_ROWS` at a time (DuckDB spends ~40 % less CPU
+        on a few large inserts than on many batch-sized ones); every other method, and
+        :attr:`con`, inserts what is pending first, so readers always see every appended row.
+        """
         self._ensure(name, df)
         if df is None or len(df) == 0:
             return
         schema = schema_for(name)
         if schema is not None:
             df = df[[c for c in schema.names if c in df.columns]]
-        self.con.register("_cx_new", df)
+        self._pending.setdefault(name, []).append(df)
+        self._pending_rows[name] = self._pending_rows.get(name, 0) + len(df)
+        if self._pending_rows[name] >= FLUSH_ROWS:
+            self._flush_table(name)
+
+    def flush(self) -> None:
+        """Insert every buffered row."""
+        for name in list(self._pending):
+            self._flush_table(name)
+
+    def _flush_table(self, name: str) -> None:
+        frames = self._pending.pop(name, [])
+        self._pending_rows.pop(name, None)
+        if not frames:
+            return
+        df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        self._con.register("_cx_new", df)
         try:
-            self.con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _cx_new')
+            self._con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _cx_new')
         finally:
-            self.con.unregister("_cx_new")
+            self._con.unregister("_cx_new")
 
     def replace(self, name: str, df: pd.DataFrame) -> None:
         """Create table ``name`` holding exactly ``df`` (dropping what was there)."""
+        self.flush()
         if name in self._created:
-            self.con.execute(f'DROP TABLE "{name}"')
+            self._con.execute(f'DROP TABLE "{name}"')
             self._created.discard(name)
         self.append(name, df)
 
@@ -167,7 +200,7 @@ class StoreWriter:
     def previous_tables(self) -> set[str]:
         if not self.has_previous:
             return set()
-        rows = self.con.execute(
+        rows = self._con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'prev'"
         ).fetchall()
         return {r[0] for r in rows}
@@ -176,63 +209,68 @@ class StoreWriter:
         """The previous store's table, or None."""
         if name not in self.previous_tables():
             return None
-        return self.con.execute(f'SELECT * FROM prev."{name}"').df()
+        return self._con.execute(f'SELECT * FROM prev."{name}"').df()
 
     def copy_previous(self, name: str, doc_ids: list[str]) -> int:
         """Copy the previous store's rows of ``name`` whose doc_id is in ``doc_ids``; returns the count."""
+        self.flush()
         self._ensure(name)
         if not doc_ids or name not in self.previous_tables():
             return 0
         keep = pd.DataFrame({"doc_id": pd.Series(doc_ids, dtype="string")})
-        self.con.register("_cx_keep", keep)
+        self._con.register("_cx_keep", keep)
         try:
             cols = ", ".join(f'"{c}"' for c in SCHEMAS[name].names) if name in SCHEMAS else "*"
-            prev_cols = {r[0] for r in self.con.execute(
+            prev_cols = {r[0] for r in self._con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_catalog='prev' AND table_name=?",
                 [name]).fetchall()}
             if name in SCHEMAS and not set(SCHEMAS[name].names) <= prev_cols:
                 return 0  # the old store predates a schema change: re-analyse instead
-            before = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
-            self.con.execute(
+            before = self._con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            self._con.execute(
                 f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM prev."{name}" '
                 f"WHERE doc_id IN (SELECT doc_id FROM _cx_keep)"
             )
-            after = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            after = self._con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
         finally:
-            self.con.unregister("_cx_keep")
+            self._con.unregister("_cx_keep")
         return after - before
 
     def copy_previous_table(self, name: str) -> bool:
         """Copy a whole table of the previous store unchanged; False when it has none."""
+        self.flush()
         if name not in self.previous_tables():
             return False
         if name in self._created:
-            self.con.execute(f'DROP TABLE "{name}"')
-        self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM prev."{name}"')
+            self._con.execute(f'DROP TABLE "{name}"')
+        self._con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM prev."{name}"')
         self._created.add(name)
         return True
 
     def count(self, name: str) -> int:
+        self.flush()
         if name not in self._created:
             return 0
-        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+        return self._con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
 
     def table(self, name: str, *, columns: tuple[str, ...] = (), order_by: tuple[str, ...] = ()) -> pd.DataFrame:
         """Read back a table written so far (e.g. for the compare stage): only ``columns`` when given
         (big text columns cost memory), in a fixed row order when ``order_by`` names columns (rows
         copied from an earlier run and fresh rows interleave otherwise)."""
+        self.flush()
         self._ensure(name)
         cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
         order = (" ORDER BY " + ", ".join(f'"{c}"' for c in order_by)) if order_by else ""
-        return self.con.execute(f'SELECT {cols} FROM "{name}"{order}').df()
+        return self._con.execute(f'SELECT {cols} FROM "{name}"{order}').df()
 
     # -- finishing -----------------------------------------------------
     def commit(self) -> Path:
         """Close the new database and move it over the live one."""
+        self.flush()
         if self.has_previous:
-            self.con.execute("DETACH prev")
-        self.con.execute("CHECKPOINT")
-        self.con.close()
+            self._con.execute("DETACH prev")
+        self._con.execute("CHECKPOINT")
+        self._con.close()
         final = store_path(self.out_dir)
         os.replace(self.tmp_path, final)
         _fsync_dir(self.out_dir)
@@ -241,7 +279,7 @@ class StoreWriter:
     def abort(self) -> None:
         """Drop the half-written database; the live store is untouched."""
         try:
-            self.con.close()
+            self._con.close()
         except Exception:  # noqa: BLE001 - already closed or broken: nothing to save
             pass
         for p in (self.tmp_path, Path(str(self.tmp_path) + ".wal")):

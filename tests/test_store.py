@@ -63,3 +63,26 @@ def test_store_atomic_files_get_ordinary_permissions(tmp_path):
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
     assert path.read_text() == "<p>hi</p>" and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize("flush_rows", [1, 3, 1000])
+def test_store_buffered_appends_are_seen_by_every_reader(tmp_path, monkeypatch, flush_rows):
+    """Appends are inserted in chunks, but counts, reads, SQL and the committed store see every row."""
+    import cxaudit.store as store
+
+    monkeypatch.setattr(store, "FLUSH_ROWS", flush_rows)
+    frames = [pd.DataFrame({"k": list(range(i, i + 2)), "v": [f"r{i}", None]}) for i in range(0, 10, 2)]
+    with StoreWriter(tmp_path) as w:
+        for df in frames:
+            w.append("extra", df)
+        assert w.count("extra") == 10
+        assert w.con.execute("SELECT sum(k) FROM extra").fetchall()[0][0] == sum(range(10))
+        w.append("extra", frames[0])
+        assert w.table("extra", order_by=("k",))["k"].tolist() == sorted(list(range(10)) + [0, 1])
+        w.append("extra", frames[1])
+        w.replace("other", frames[2])
+    back = read_table(tmp_path, "extra").sort_values(["k", "v"], na_position="last").reset_index(drop=True)
+    expected = pd.concat(frames + [frames[0], frames[1]]).sort_values(["k", "v"], na_position="last")
+    assert back["k"].tolist() == expected["k"].tolist()
+    assert back["v"].isna().sum() == 7
+    assert read_table(tmp_path, "other")["k"].tolist() == [4, 5]
