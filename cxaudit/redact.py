@@ -67,6 +67,21 @@ PATTERNS: dict[str, tuple[re.Pattern, str]] = {
 }
 
 
+#: Patterns that only match text holding a digit.
+_NEEDS_DIGIT = frozenset({"iban", "card", "sort_code", "account", "phone"})
+_DIGIT = re.compile(r"\d")
+
+
+def _may_match(kind: str, text: str) -> bool:
+    """False when pattern ``kind`` cannot match ``text`` (a cheap guard: most comments hold no "@",
+    no URL and no digit)."""
+    if kind == "email":
+        return "@" in text
+    if kind == "url":
+        return "http" in text or "www." in text
+    return kind not in _NEEDS_DIGIT or _DIGIT.search(text) is not None
+
+
 def luhn_ok(digits: str) -> bool:
     """True when the digits of ``digits`` (other characters ignored) pass the Luhn check."""
     nums = [int(c) for c in digits if c.isdigit()]
@@ -175,6 +190,9 @@ def _redact_text(text: str, reg: _Registry, names_re: re.Pattern | None, names: 
     if not text:
         return text
     for kind, (rx, prefix) in PATTERNS.items():
+        if not _may_match(kind, text):
+            continue
+
         def repl(m, kind=kind, prefix=prefix):
             if kind == "card" and not (luhn_ok(m.group(0)) or _CARD_GROUPED.match(m.group(0))):
                 return m.group(0)

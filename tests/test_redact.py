@@ -1,5 +1,7 @@
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxaudit.redact import luhn_ok, redact
 
@@ -112,3 +114,19 @@ def test_redact_previous_mapping_keeps_placeholders_stable():
     assert second.documents["participant"].tolist() == ["P02", "P01"]
     assert second.turns["text"].tolist() == ["Mail [EMAIL_2]", "Mail [EMAIL_1]"]
     assert set(first.mapping["placeholder"]) <= set(second.mapping["placeholder"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="ab @.w-0123456789:/htpsAcountIBAN+()", max_size=80))
+def test_redact_guards_never_change_the_result(monkeypatch, text):
+    """The cheap "can this pattern match?" guards give exactly the result of running every pattern."""
+    import cxaudit.redact as r
+
+    docs = pd.DataFrame({"doc_id": ["d"], "source": ["s"], "kind": ["comment"], "content_hash": ["h"]})
+    turns = pd.DataFrame({"doc_id": ["d"], "turn_id": [0], "role": ["participant"], "text": [text]})
+    guarded = r.redact(docs, turns)
+    with monkeypatch.context() as m:
+        m.setattr(r, "_may_match", lambda kind, text: True)
+        unguarded = r.redact(docs, turns)
+    assert guarded.turns["text"].tolist() == unguarded.turns["text"].tolist()
+    assert guarded.mapping.values.tolist() == unguarded.mapping.values.tolist()
