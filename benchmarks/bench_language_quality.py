@@ -10,8 +10,13 @@ held-out split; ``--grid`` prints the tuning grid on the tune split.
    negative or neutral; "conflict" dropped) — cxaudit's sentence score (the mean of
    the text's sentence scores) vs VADER's compound on the whole text, both ±0.05.
 2. Clause-scoped polarity: per aspect term (SemEval, with character offsets) and per
-   aspect category (SemEval and MAMS, located with the cue words below, falling back
-   to the whole text): cxaudit ``clause_polarity`` vs VADER on the whole text.
+   aspect category (SemEval and MAMS): cxaudit ``clause_polarity`` vs VADER on the whole
+   text. A category is located two ways, both reported: (a) the first of the cue words
+   below, else the whole text (``category_polarity``); (b) as the product does it, at the
+   spans the rule tagger (``carbone-clues``) finds for the clue type the category maps to
+   (service/staff → humanic, ambience/place → mechanic, food/menu/price → functional;
+   the mean of ``clause_polarity`` over those spans), else the cue word, else the whole
+   text (``category_polarity_by_clue``).
 3. Mode and effort on ``tests/data/mode_effort.csv`` (the set used while tuning) and
    ``tests/data/mode_effort_holdout.csv`` (not looked at while tuning).
 
@@ -106,6 +111,22 @@ def to_label(x: float, band: float) -> str:
     return "neutral" if abs(x) < band else ("positive" if x > 0 else "negative")
 
 
+#: Category → Carbone clue type (shared/data/README.md); anecdotes/miscellaneous has none.
+CLUE_TYPE = {"service": "humanic", "staff": "humanic", "ambience": "mechanic", "place": "mechanic",
+             "food": "functional", "menu": "functional", "price": "functional"}
+CLUE_BOOK = "carbone-clues"
+
+
+def clue_spans(category: str, doc) -> list[tuple[int, int]]:
+    """Character spans of the rule tagger's clues of the category's clue type in ``doc``."""
+    ctype = CLUE_TYPE.get(category.split("/")[0])
+    info = (doc._.cx_codebooks or {}).get(CLUE_BOOK) if doc.has_extension("cx_codebooks") else None
+    if not ctype or not info:
+        return []
+    return [(sp.start_char, sp.end_char) for sp in doc.spans.get(f"cx_{CLUE_BOOK}", [])
+            if info[sp.label_][0] == ctype]
+
+
 def locate(category: str, text: str) -> tuple[int, int] | None:
     """Character span of the first cue word of ``category`` in ``text``, if any."""
     cue = CATEGORY_CUES.get(category.split("/")[0])
@@ -125,6 +146,7 @@ def evaluate(items: list[dict], nlp, vader, *, band: float = 0.05, fallback: str
     sent_gold, sent_cx, sent_vd = [], [], []
     term_gold, term_cx, term_vd = [], [], []
     cat_gold, cat_cx, cat_vd, cat_located = [], [], [], 0
+    cat_clue, clue_located = [], 0
     for it, doc in zip(items, docs):
         vd = vader.polarity_scores(it["text"])["compound"]
         ss = [s for s in doc._.sent_sentiment]
@@ -148,6 +170,13 @@ def evaluate(items: list[dict], nlp, vader, *, band: float = 0.05, fallback: str
                 x = clause_polarity(doc, span[0], span[1], fallback=fallback, min_words=min_words)
             else:
                 x = cx_sent
+            spans = clue_spans(cat, doc)
+            if spans:
+                clue_located += 1
+                xc = sum(clause_polarity(doc, a, b, fallback=fallback, min_words=min_words) for a, b in spans) / len(spans)
+            else:
+                xc = x
+            cat_clue.append(to_label(xc, band))
             cat_gold.append(pol)
             cat_cx.append(to_label(x, band))
             cat_vd.append(to_label(vd, 0.05))
@@ -156,6 +185,8 @@ def evaluate(items: list[dict], nlp, vader, *, band: float = 0.05, fallback: str
         "aspect_term_polarity": {"cxaudit": scores(term_gold, term_cx), "vader": scores(term_gold, term_vd)},
         "category_polarity": {"cxaudit": scores(cat_gold, cat_cx), "vader": scores(cat_gold, cat_vd),
                               "share_located_by_cue": round(cat_located / max(1, len(cat_gold)), 3)},
+        "category_polarity_by_clue": {"cxaudit": scores(cat_gold, cat_clue), "vader": scores(cat_gold, cat_vd),
+                                      "share_located_by_clue": round(clue_located / max(1, len(cat_gold)), 3)},
     }
 
 
@@ -191,12 +222,12 @@ def mode_effort(nlp, path: Path) -> dict:
 
 def print_table(title: str, res: dict) -> None:
     print(f"\n{title}")
-    print(f"  {'task':<24}{'n':>6}  {'cxaudit acc':>11} {'macro-F1':>9}   {'VADER acc':>9} {'macro-F1':>9}")
+    print(f"  {'task':<27}{'n':>6}  {'cxaudit acc':>11} {'macro-F1':>9}   {'VADER acc':>9} {'macro-F1':>9}")
     for task, r in res.items():
         cx, vd = r["cxaudit"], r["vader"]
         if not cx["n"]:
             continue
-        print(f"  {task:<24}{cx['n']:>6}  {cx['accuracy']:>11.3f} {cx['macro_f1']:>9.3f}   {vd['accuracy']:>9.3f} {vd['macro_f1']:>9.3f}")
+        print(f"  {task:<27}{cx['n']:>6}  {cx['accuracy']:>11.3f} {cx['macro_f1']:>9.3f}   {vd['accuracy']:>9.3f} {vd['macro_f1']:>9.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,10 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    from cxaudit.clues.tagger import add_codebooks
     from cxaudit.nlp import build_pipeline
     from cxaudit.nlp.sentiment import NEUTRAL_BAND
 
     nlp = build_pipeline("blank")
+    add_codebooks(nlp, [CLUE_BOOK])  # only adds span rulers: the sentiment is the same
     vader = SentimentIntensityAnalyzer()
     result: dict = {"generated": time.strftime("%Y-%m-%d %H:%M:%S"), "base_model": nlp.meta["cxaudit"]["base"],
                     "neutral_band": NEUTRAL_BAND}

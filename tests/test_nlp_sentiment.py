@@ -127,3 +127,85 @@ def test_nlp_sentiment_property_bounded(nlp, text, start, length):
     doc = nlp(text)
     assert all(-1.0 <= s <= 1.0 for s in doc._.sent_sentiment)
     assert -1.0 <= clause_polarity(doc, start, start + length) <= 1.0
+
+
+# --- rules added for issue 3 (excess "too", "never so", degree words, conditionals, negated repeats) ---
+
+@pytest.mark.parametrize("text", ["The soup was too salty.", "It took too long.", "The queue was way too long.",
+                                  "There were far too many forms."])
+def test_nlp_sentiment_excess_too_is_negative(nlp, text):
+    assert score(nlp, text) < -0.05
+
+
+@pytest.mark.parametrize("text", ["The food was good too.", "Me too.", "The app too."])
+def test_nlp_sentiment_too_meaning_also_is_not_excess(nlp, text):
+    assert score(nlp, text) >= 0
+
+
+def test_nlp_sentiment_excess_before_sentiment_word_boosts(nlp):
+    assert score(nlp, "The staff were too slow.") < score(nlp, "The staff were slow.") < 0
+    assert score(nlp, "It was not too expensive.") > 0
+
+
+@pytest.mark.parametrize("text,sign", [("I have never been so disappointed.", -1), ("I have never been so happy.", 1),
+                                       ("I never felt more unwelcome.", -1), ("The staff were never rude.", 1)])
+def test_nlp_sentiment_never_so_keeps_sign(nlp, text, sign):
+    assert score(nlp, text) * sign > 0.05
+
+
+def test_nlp_sentiment_never_so_needs_adjacent_word(nlp):
+    # "this" here is a determiner, not "never this good": the negation stays on "again"
+    assert score(nlp, "I will never visit this branch again.") < -0.05
+
+
+@pytest.mark.parametrize("text", ["I will never use this bank again.", "Won't be coming back again.",
+                                  "It did not work again.", "I don't think I would go again."])
+def test_nlp_sentiment_negated_repeat_is_negative(nlp, text):
+    assert score(nlp, text) < -0.05
+
+
+def test_nlp_sentiment_plain_again_is_neutral(nlp):
+    assert score(nlp, "They called again.") == 0.0
+
+
+def test_nlp_sentiment_degree_word_boosts_instead_of_judging(nlp):
+    doc = nlp("The staff were terribly rude.")
+    assert len(doc._.valence) == 1 and doc._.valence[0][2] < -2.0
+    assert score(nlp, "The fees were ridiculously cheap.") > 0
+    assert score(nlp, "It was terribly.") < 0  # alone it keeps its own valence
+
+
+def test_nlp_sentiment_definitely_is_a_booster(nlp):
+    assert score(nlp, "I definitely wouldn't go back.") < -0.05
+    assert score(nlp, "I would definitely recommend them.") > score(nlp, "I would recommend them.") > 0
+    # a word neutralised in the lexicon keeps its booster role ("pretty" is 0.0 alone)
+    assert score(nlp, "It was pretty bad.") < score(nlp, "It was bad.") < 0
+    assert score(nlp, "It was pretty.") == 0.0
+
+
+def test_nlp_sentiment_conditional_clause_is_damped(nlp):
+    assert abs(score(nlp, "If the advisor is helpful.")) < abs(score(nlp, "The advisor is helpful."))
+    assert score(nlp, "If you want good service, go elsewhere.") < 0
+
+
+@pytest.mark.parametrize("text", ["It could have been better.", "The service was not up to par.",
+                                  "There was a long wait at the counter.", "No apology, nothing.",
+                                  "Don't waste your time.", "The branch has gone downhill.", "It was poorly organised.",
+                                  "Honestly I was dissapointed.", "The whole process was a letdown."])
+def test_nlp_sentiment_cx_judgement_phrases_negative(nlp, text):
+    assert score(nlp, text) < -0.05
+
+
+@pytest.mark.parametrize("text", ["I will definitely return.", "They went out of their way to help.",
+                                  "The service was top notch.", "The advisor was phenomenal.",
+                                  "Can't wait to go back.", "Quick and painless."])
+def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
+    assert score(nlp, text) > 0.05
+
+
+@pytest.mark.parametrize("text", ["too", "Too!", "never so", "if", "again", "never again again", "way too",
+                                  "si no es demasiado caro", "trop cher, jamais encore"])
+def test_nlp_sentiment_rule_words_alone_do_not_crash(nlp, text):
+    doc = nlp(text)
+    assert all(-1 <= s <= 1 for s in doc._.sent_sentiment)
+    assert -1 <= clause_polarity(doc, 0, len(text)) <= 1

@@ -35,7 +35,16 @@ __all__ = [
     "sentence_bounds",
     "doc_layout",
     "ext_key",
+    "sentiment_entries",
 ]
+
+# Kinds of the cx_sentiment matcher's entries (see cxaudit.nlp.sentiment): a sentiment word or
+# phrase, negator, booster, "but"-type contrast, "although"-type contrast, strong and weak clause
+# break, "!", excess "too", "never so", degree word with its own valence, conditional "if",
+# negated repeat "again".
+VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL, TOO, SO, DUAL, COND, AGAIN = range(13)
+#: Valence of a negated repeat ("I will never go there again").
+AGAIN_VALENCE = -1.5
 
 # Irregular forms the lookup table does not give under a shared first letter.
 _IRREGULAR = {
@@ -174,6 +183,89 @@ def longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
         kept.append(m)
     kept.sort(key=lambda m: m[1])
     return kept
+
+
+def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None = None,
+                     inflect: bool = False) -> tuple[list, dict]:
+    """The ``cx_sentiment`` matcher's ``(key, phrase)`` pairs and its ``key -> (kind, value)`` table.
+
+    Reads VADER's lexicon, emoji and booster/negator lists and ``cx_sentiment.yml``
+    (``overrides``, ``words``, ``phrases``, ``sarcasm``, ``rules``); ``config_words``
+    override valences, ``weak_breaks`` replaces the file's weak breaks, ``inflect`` adds
+    inflected forms of single words. Kinds are the constants :data:`VAL` … :data:`AGAIN`.
+    """
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
+
+    cx = load_lexicon("cx_sentiment.yml")
+    vader = SentimentIntensityAnalyzer()
+    lex: dict[str, float] = {}
+    for word, v in vader.lexicon.items():
+        lex[word.lower()] = float(v)
+    for emoji, description in vader.emojis.items():
+        v = sum(vader.lexicon.get(w, 0.0) for w in description.lower().split())
+        if v:
+            lex[emoji] = max(-4.0, min(4.0, v))
+    for section in ("overrides", "words", "phrases", "sarcasm"):
+        for phrase, v in (cx.get(section) or {}).items():
+            if not isinstance(phrase, str) or isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise LexiconError(f"cxaudit/lexicons/cx_sentiment.yml, {section}: expected 'phrase: valence', found "
+                                   f"{phrase!r}: {v!r} (quote yes/no/on/off keys)")
+            lex[phrase.lower()] = float(v)
+    if inflect:
+        for word, v in list(lex.items()):
+            if word.isalpha():
+                for form in inflections(word)[1:]:
+                    lex.setdefault(form, v)
+    for phrase, v in (config_words or {}).items():
+        lex[str(phrase).lower()] = float(v)
+    rules = cx.get("rules") or {}
+    table: dict[str, tuple[int, float]] = {}
+    entries: list[tuple[str, str]] = []
+
+    def add(kind: int, value: float, phrase: str) -> None:
+        key = f"cx_sent:{kind}:{value:.3f}"
+        table[key] = (kind, value)
+        entries.append((key, phrase))
+
+    boosters = {k.lower(): v for k, v in BOOSTER_DICT.items()}
+    boosters.update({str(k).lower(): float(v) for k, v in (rules.get("boosters") or {}).items()})
+    negators = {w.lower() for w in NEGATE if "'" not in w} | {str(w).lower() for w in rules.get("negators") or []}
+    negators.discard("despite")
+    structural = set()
+    for w, b in (rules.get("excess") or {}).items():
+        add(TOO, float(b), str(w).lower()), structural.add(str(w).lower())
+    for w in rules.get("conditional") or []:
+        add(COND, 0.0, str(w).lower()), structural.add(str(w).lower())
+    for w in rules.get("degree_words") or []:
+        w = str(w).lower()
+        if lex.get(w):
+            add(DUAL, round(lex[w], 3), w), structural.add(w)
+    for w in rules.get("negated_repeat") or []:
+        add(AGAIN, AGAIN_VALENCE, str(w).lower()), structural.add(str(w).lower())
+    for w in rules.get("never_so") or []:
+        w = str(w).lower()
+        add(SO, boosters.pop(w, 0.0), w), structural.add(w)
+    for w in rules.get("contrast_after") or []:
+        add(BUT, 0.0, w), structural.add(w)
+    for w in rules.get("contrast_sub") or []:
+        add(SUB, 0.0, w), structural.add(w)
+    for w in rules.get("strong_breaks") or []:
+        add(STRONG, 0.0, w), structural.add(w)
+    for w in (rules.get("weak_breaks") or []) if weak_breaks is None else weak_breaks:
+        add(WEAK, 0.0, w), structural.add(w)
+    add(EXCL, 0.0, "!")
+    for w in negators - structural:
+        if w not in lex or lex[w] == 0.0:
+            add(NEG, 1.0 if w == "never" else 0.0, w)
+    for w, b in boosters.items():
+        if w not in negators and w not in structural and lex.get(w, 0.0) == 0.0:
+            add(BOOST, b, w)
+    for w, v in lex.items():
+        if w not in structural and (v != 0.0 or " " in w or w in negators or w in boosters):
+            if v == 0.0 and (w in negators or w in boosters):
+                continue  # a word neutralised in the lexicon keeps its negator/booster role
+            add(VAL, round(v, 3), w)
+    return entries, table
 
 
 def ext_key(name: str) -> tuple:

@@ -4,7 +4,9 @@ The ``cx_sentiment`` component (see :mod:`cxaudit.nlp.components`) finds, with o
 PhraseMatcher pass, every lexicon word or phrase (VADER's lexicon, its emoji and
 cxaudit's CX lexicon ``lexicons/cx_sentiment.yml``), negator, booster, contrast marker
 and clause break. For each sentiment hit it applies VADER's rules (boosters within
-three tokens with distance decay, negation ×-0.74, ALL-CAPS emphasis) without crossing
+three tokens with distance decay, negation ×-0.74, ALL-CAPS emphasis) and cxaudit's
+(excess "too salty", "never so X", degree words with their own valence, conditional "if"
+clauses ×0.3, negated repeats "never … again"; see docs/language.md) without crossing
 a clause break, and stores on the Doc:
 
 * ``doc._.valence``: the token-level valence, ``[(start, end, valence), …]``;
@@ -22,7 +24,8 @@ from bisect import bisect_left, bisect_right
 
 from spacy.tokens import Doc
 
-from .lexicon import LexiconError, build_matcher, doc_layout, ext_key, load_lexicon, longest_first, sentence_bounds
+from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, build_matcher,
+                      doc_layout, ext_key, longest_first, sentence_bounds, sentiment_entries)
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -44,8 +47,19 @@ _DECAY = (1.0, 0.95, 0.9)
 
 _K_VALENCE, _K_BREAKS, _K_SCORES = ext_key("valence"), ext_key("clause_breaks"), ext_key("sent_sentiment")
 
-# match kinds
-VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL = range(8)
+#: "too"/"way too" + a word without valence ("too salty", "took too long"): the pair is this
+#: negative (excess); before a valenced word they are boosters (value in ``rules.excess``).
+EXCESS_VALENCE = -1.2
+#: "never so/this/more/such X" keeps X's sign and strengthens it (VADER's "never so" rule).
+NEVER_SO = 1.25
+_EXCESS_STOP = frozenset(("much", "many", "few", "often"))
+#: Weight of sentiment inside a conditional clause ("if you want good food, …"): hypothetical.
+COND_WEIGHT = 0.3
+#: How far back (tokens) the negator of a negated repeat ("never … again") may be.
+AGAIN_REACH = 5
+#: Booster increment of a degree word with its own valence ("terribly rude": a booster).
+B_INCR = 0.293
+
 
 
 def valence(x: float) -> str:
@@ -60,72 +74,6 @@ def normalize(total: float) -> float:
     if total == 0:
         return 0.0
     return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
-
-
-def _lexicon_entries(config_words: dict | None = None, weak_breaks: list | None = None,
-                     inflect: bool = False) -> tuple[list, dict]:
-    """(key, phrase) pairs for the matcher and the key -> (kind, value) table."""
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
-
-    cx = load_lexicon("cx_sentiment.yml")
-    vader = SentimentIntensityAnalyzer()
-    lex: dict[str, float] = {}
-    for word, v in vader.lexicon.items():
-        lex[word.lower()] = float(v)
-    for emoji, description in vader.emojis.items():
-        v = sum(vader.lexicon.get(w, 0.0) for w in description.lower().split())
-        if v:
-            lex[emoji] = max(-4.0, min(4.0, v))
-    for section in ("overrides", "words", "phrases", "sarcasm"):
-        for phrase, v in (cx.get(section) or {}).items():
-            if not isinstance(phrase, str) or isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise LexiconError(f"cxaudit/lexicons/cx_sentiment.yml, {section}: expected 'phrase: valence', found "
-                                   f"{phrase!r}: {v!r} (quote yes/no/on/off keys)")
-            lex[phrase.lower()] = float(v)
-    if inflect:
-        from .lexicon import inflections
-
-        for word, v in list(lex.items()):
-            if word.isalpha():
-                for form in inflections(word)[1:]:
-                    lex.setdefault(form, v)
-    for phrase, v in (config_words or {}).items():
-        lex[str(phrase).lower()] = float(v)
-    rules = cx.get("rules") or {}
-    table: dict[str, tuple[int, float]] = {}
-    entries: list[tuple[str, str]] = []
-
-    def add(kind: int, value: float, phrase: str) -> None:
-        key = f"cx_sent:{kind}:{value:.3f}"
-        table[key] = (kind, value)
-        entries.append((key, phrase))
-
-    boosters = {k.lower(): v for k, v in BOOSTER_DICT.items()}
-    boosters.update({str(k).lower(): float(v) for k, v in (rules.get("boosters") or {}).items()})
-    negators = {w.lower() for w in NEGATE if "'" not in w} | {str(w).lower() for w in rules.get("negators") or []}
-    negators.discard("despite")
-    structural = set()
-    for w in rules.get("contrast_after") or []:
-        add(BUT, 0.0, w), structural.add(w)
-    for w in rules.get("contrast_sub") or []:
-        add(SUB, 0.0, w), structural.add(w)
-    for w in rules.get("strong_breaks") or []:
-        add(STRONG, 0.0, w), structural.add(w)
-    for w in (rules.get("weak_breaks") or []) if weak_breaks is None else weak_breaks:
-        add(WEAK, 0.0, w), structural.add(w)
-    add(EXCL, 0.0, "!")
-    for w in negators - structural:
-        if w not in lex or lex[w] == 0.0:
-            add(NEG, 0.0, w)
-    for w, b in boosters.items():
-        if w not in negators and w not in structural and lex.get(w, 0.0) == 0.0:
-            add(BOOST, b, w)
-    for w, v in lex.items():
-        if w not in structural and (v != 0.0 or " " in w or w in negators or w in boosters):
-            if w in negators and v == 0.0:
-                continue
-            add(VAL, round(v, 3), w)
-    return entries, table
 
 
 class SentimentScorer:
@@ -145,7 +93,7 @@ class SentimentScorer:
 
     def initialize(self, get_examples=None, *, nlp=None) -> None:
         """Build the phrase matcher (needs the pipeline's tokenizer)."""
-        entries, table = _lexicon_entries(self.extra_words, self.weak_breaks, self.inflect)
+        entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
         self.matcher = build_matcher(nlp, entries)
         self._kinds = {nlp.vocab.strings[k]: v for k, v in table.items()}
 
@@ -170,14 +118,14 @@ class SentimentScorer:
                 continue
             # ALL-CAPS emphasis counts only when the sentence is not all in capitals (VADER)
             caps = upper if n_upper[k] and n_upper[k] < n_alpha[k] else None
-            scores.append(self._score_sentence(hits[start:h], se, caps, val_hits, strong, weak))
+            scores.append(self._score_sentence(doc, hits[start:h], se, caps, val_hits, strong, weak))
         user_data = doc.user_data
         user_data[_K_VALENCE] = val_hits
         user_data[_K_BREAKS] = (strong, weak)
         user_data[_K_SCORES] = scores
         return doc
 
-    def _score_sentence(self, hits, se, caps, val_hits, strong, weak) -> float:
+    def _score_sentence(self, doc, hits, se, caps, val_hits, strong, weak) -> float:
         """Score one sentence's hits; append its valence hits and breaks to the lists.
 
         One pass: VADER's modifiers apply to a sentiment hit within ``window`` tokens
@@ -186,10 +134,49 @@ class SentimentScorer:
         """
         mods: list[tuple[int, float, int]] = []  # (kind, value, end) of modifiers since the last break
         total = pre = sub_sum = 0.0  # all hits; hits before the first "but"; hits in the first "although" clause
-        but_seen = sub_seen = in_sub = False
+        but_seen = sub_seen = in_sub = in_cond = False
         n_vals = n_excl = 0
         window = self.window
-        for kind, value, s, e in hits:
+        last = len(hits) - 1
+        for idx, (kind, value, s, e) in enumerate(hits):
+            if kind == TOO:
+                nxt = hits[idx + 1] if idx < last else None
+                if nxt is not None and nxt[0] == VAL and nxt[2] == e and nxt[1] != 0.0:
+                    mods.append((BOOST, value, e))  # "too slow": a booster
+                    continue
+                if not _excess_target(doc, e, se):
+                    continue
+                kind, value, s, e = VAL, EXCESS_VALENCE - value, e, e + 1  # "too salty": excess
+            elif kind == SO:
+                # "never (been) so/this/more X": X keeps its sign, strengthened (VADER)
+                nxt = hits[idx + 1] if idx < last else None
+                if nxt is None or nxt[2] - e > 1 or not (nxt[0] == VAL or nxt[0] == DUAL) or not nxt[1]:
+                    if value:
+                        mods.append((BOOST, value, e))
+                    continue
+                for j in range(len(mods) - 1, -1, -1):
+                    mk, mv, me = mods[j]
+                    if mk == NEG and mv and 0 <= s - me <= 1:
+                        del mods[j]
+                        mods.append((SO, NEVER_SO, e))
+                        break
+                if value:
+                    mods.append((BOOST, value, e))
+                continue
+            elif kind == DUAL:
+                nxt = hits[idx + 1] if idx < last else None
+                if nxt is not None and nxt[2] == e and (nxt[0] == VAL or nxt[0] == DUAL) and nxt[1] != 0.0:
+                    mods.append((BOOST, B_INCR, e))  # "terribly rude": a booster
+                    continue
+                kind = VAL
+            elif kind == COND:
+                in_cond = True
+                continue
+            elif kind == AGAIN:
+                if not any(mk == NEG and 0 <= s - me <= AGAIN_REACH for mk, _, me in mods):
+                    continue
+                mods.clear()  # "never … again": the negation is the meaning, not a flip
+                kind = VAL
             if kind == VAL:
                 v = value
                 if v == 0.0:
@@ -197,18 +184,25 @@ class SentimentScorer:
                     continue
                 if mods:
                     negated = False
+                    amp = 0.0
                     for mk, mv, me in mods:
                         dist = s - me
                         if 0 <= dist < window:
                             if mk == NEG:
                                 negated = True
+                            elif mk == SO:
+                                amp = mv
                             else:
                                 v += (mv if v > 0 else -mv) * _DECAY[dist]
                     if negated:
                         v *= N_SCALAR
+                    elif amp:
+                        v *= amp
                     mods.clear()
                 if caps is not None and s in caps:
                     v += C_INCR if v > 0 else -C_INCR
+                if in_cond:
+                    v *= COND_WEIGHT
                 val_hits.append((s, e, v))
                 n_vals += 1
                 total += v
@@ -223,7 +217,7 @@ class SentimentScorer:
                 mods.clear()
             else:
                 mods.clear()
-                in_sub = False
+                in_sub = in_cond = False
                 if kind == WEAK:
                     weak.append(s)
                     continue
@@ -243,6 +237,15 @@ class SentimentScorer:
             emph = min(n_excl, 4) * EXCL_INCR
             total += emph if total > 0 else -emph
         return normalize(total)
+
+
+def _excess_target(doc: Doc, i: int, se: int) -> bool:
+    """True when token ``i`` (inside the sentence ending at ``se``) can follow an excess "too":
+    a word, not a function word ("me too, and" no; "too much", "too long" yes)."""
+    if i >= se:
+        return False
+    t = doc[i]
+    return t.is_alpha and (not t.is_stop or t.lower_ in _EXCESS_STOP)
 
 
 def _token_range(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
