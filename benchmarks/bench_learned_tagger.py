@@ -9,6 +9,10 @@ Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--quick]``
 * Measured on the held-out 20 %: category-detection micro-F1 over the five
   categories, and 4-way polarity accuracy per (sentence, gold category).
 * MAMS-ACSA: train on train.xml, test on val.xml (8 categories, 3 polarities).
+* Each is run without and with ``unlabelled=``: the unlabelled text is every
+  sentence text of the SemEval training file and of MAMS train + val, labels
+  stripped (it includes the test sentences' texts, never their labels: the
+  researcher always has the whole audit uncoded; ``--unlabelled none|all|both``).
 
 Writes ``benchmarks/results/learned_tagger.json`` (atomically) and prints a
 table. Skips with a message when ``../shared/data`` is absent. The real data is
@@ -55,6 +59,15 @@ def read_xml(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "text", "code", "polarity"])
 
 
+def unlabelled_texts() -> list[str]:
+    """Every sentence text of the SemEval training file and MAMS train/val (no labels), deduplicated."""
+    texts = []
+    for path in (SEMEVAL, MAMS / "train.xml", MAMS / "val.xml"):
+        if path.exists():
+            texts += [s.findtext("text") or "" for s in ET.parse(path).getroot().iter("sentence")]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """80/20 by crc32 of the sentence id: test when crc32 % 5 == 0."""
     test = frame["id"].map(lambda s: zlib.crc32(s.encode()) % 5 == 0)
@@ -90,10 +103,11 @@ def evaluate(tagger: LearnedTagger, test: pd.DataFrame) -> dict:
             "predict_seconds": seconds, "sentences_per_second": len(sents) / seconds}
 
 
-def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, **options) -> dict:
+def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, *, unlabelled=None, **options) -> dict:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        report = train(train_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "model", **options)
+        report = train(train_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "model",
+                       unlabelled=unlabelled, **options)
         tagger = LearnedTagger.load(Path(tmp) / "model")
         result = evaluate(tagger, test_rows)
         meta = tagger.meta["training"]
@@ -102,23 +116,23 @@ def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, **options)
                   load_average_after=[round(x, 2) for x in os.getloadavg()],
                   cross_validated=report.dev, chosen={"C_codes": meta["code_cv"].get("C"),
                                                       "C_polarity": (meta["polarity_cv"] or {}).get("C")},
-                  thresholds=report.thresholds, options=options)
+                  thresholds=report.thresholds, options=options, n_unlabelled=report.n_unlabelled)
     return result
 
 
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'dataset':<28}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
+    lines = [f"{'dataset':<40}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
     for r in results:
-        lines.append(f"{r['dataset']:<28}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
+        lines.append(f"{r['dataset']:<40}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
                      f"{100 * r['polarity_accuracy']:9.1f}{r['train_seconds']:9.1f}{r['sentences_per_second']:9.0f}"
                      f"  {r['load_average_before'][0]:.1f}")
         lines.append("    F1 by category: " + ", ".join(f"{c} {100 * v:.1f}" for c, v in r["f1_by_category"].items()))
         lines.append("    polarity recall: " + ", ".join(f"{c} {v:.2f}" for c, v in r["polarity_recall_by_class"].items()))
     lines.append("references (official SemEval-2014 test set):")
     for name, (f1, acc) in REFERENCES.items():
-        lines.append(f"  {name:<26}{f1:7.1f}{'':14}{acc:9.1f}")
+        lines.append(f"  {name:<38}{f1:7.1f}{'':14}{acc:9.1f}")
     return "\n".join(lines)
 
 
@@ -129,17 +143,28 @@ def main(argv=None) -> int:
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)
     parser.add_argument("--context-weight", type=float, default=None)
+    parser.add_argument("--clause-weight", type=float, default=None)
+    parser.add_argument("--unlabelled", choices=("none", "all", "both"), default="both",
+                        help="train without / with the unlabelled sentence texts (default: both)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     if not SEMEVAL.exists():
         print(f"SKIP: {SEMEVAL} not found; the benchmark needs the development data in ../shared/data")
         return 0
     options = {k: v for k, v in (("folds", args.folds), ("char_weight", args.char_weight),
-                                 ("n_cues", args.n_cues), ("context_weight", args.context_weight)) if v is not None}
+                                 ("n_cues", args.n_cues), ("context_weight", args.context_weight),
+                                 ("clause_weight", args.clause_weight)) if v is not None}
+    variants = {"none": [None], "all": ["all"], "both": [None, "all"]}[args.unlabelled]
+    unlab = unlabelled_texts() if "all" in variants else None
     train_rows, test_rows = split(read_xml(SEMEVAL))
-    results = [run("semeval2014-restaurants 80/20", train_rows, test_rows, **options)]
-    if not args.no_mams and (MAMS / "train.xml").exists():
-        results.append(run("mams-acsa train→val", read_xml(MAMS / "train.xml"), read_xml(MAMS / "val.xml"), **options))
+    results = []
+    for v in variants:
+        suffix = " +unlabelled" if v else ""
+        results.append(run("semeval2014-restaurants 80/20" + suffix, train_rows, test_rows,
+                           unlabelled=unlab if v else None, **options))
+        if not args.no_mams and (MAMS / "train.xml").exists():
+            results.append(run("mams-acsa train→val" + suffix, read_xml(MAMS / "train.xml"),
+                               read_xml(MAMS / "val.xml"), unlabelled=unlab if v else None, **options))
     payload = {"cpu_count": os.cpu_count(), "note": "2 shared cores; timings are contended", "results": results,
                "references_official_test": REFERENCES}
     write_json(args.out, payload)

@@ -239,13 +239,17 @@ def train(
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the trained tagger."),
     codebook: Optional[List[str]] = typer.Option(None, help="Codebook(s) the codes come from (for clue types)."),
     seed: int = typer.Option(0, help="Random seed."),
+    unlabelled: Optional[Path] = typer.Option(
+        None, "--unlabelled", help="Uncoded sentences to learn word clusters from: .txt (one per line), "
+                                   "CSV/JSONL/XLSX with a text column, or a results folder."),
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
     from .clues.learn import load_coded, train as train_tagger
 
     try:
-        report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()))
+        report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()),
+                              unlabelled=unlabelled)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     typer.echo(str(report))

@@ -161,6 +161,27 @@ def test_cli_train_then_run_with_the_learned_tagger(tmp_path):
 
 
 @pytest.mark.slow
+def test_cli_train_learns_word_clusters_from_uncoded_sentences(tmp_path):
+    import itertools
+
+    people = ["agent", "adviser", "cashier", "clerk", "banker"]
+    money = ["fee", "charge", "price", "rate", "cost"]
+    moods = ["friendly", "rude", "kind", "slow", "helpful"]
+    coded = [(f"The {p} was {m}.", "humanic.staff") for p, m in itertools.product(people[:3], moods)]
+    coded += [(f"The {w} was {m}.", "functional.fees") for w, m in itertools.product(money[:3], ["high", "fair", "low"])]
+    pd.DataFrame(coded, columns=["text", "code"]).to_csv(tmp_path / "coded.csv", index=False)
+    uncoded = [f"My {w} was {m} again today." for w, m in itertools.product(people + money, moods + ["high", "low"])]
+    (tmp_path / "uncoded.txt").write_text("\n".join(uncoded * 3) + "\n", encoding="utf-8")
+    proc = cxaudit("train", tmp_path / "coded.csv", "--out", tmp_path / "tagger", "--unlabelled",
+                   tmp_path / "uncoded.txt", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "tagger" / "cxaudit-tagger.json").is_file()
+    proc = cxaudit("train", tmp_path / "coded.csv", "--out", tmp_path / "t2", "--unlabelled",
+                   tmp_path / "missing.txt", check=False)
+    assert proc.returncode != 0 and "missing.txt" in proc.stderr
+
+
+@pytest.mark.slow
 def test_cli_qdpx_export_validates_against_refi_schema(sample_results, tmp_path):
     import zipfile
 

@@ -144,7 +144,7 @@ def test_learn_threshold_trades_recall_for_precision(tagger):
 def test_learn_save_load_round_trip_is_identical(model_dir, tagger, tmp_path):
     meta = json.loads((model_dir / META_FILE).read_text())
     assert meta["codes"] == tagger.codes and set(meta["thresholds"]) == set(tagger.codes)
-    assert meta["format_version"] == 2 and meta["training"]["n_sentences"] == len(CODED)
+    assert meta["format_version"] == 3 and meta["training"]["n_sentences"] == len(CODED)
     assert sorted(p.name for p in model_dir.iterdir()) == [META_FILE, "features.json", "linear.npz"]  # no pickles
     moved = tmp_path / "copy"
     shutil.copytree(model_dir, moved)
@@ -304,7 +304,7 @@ def test_learn_rejects_an_old_model_folder(model_dir, tmp_path):
     shutil.copytree(model_dir, old)
     meta = json.loads((old / META_FILE).read_text())
     (old / META_FILE).write_text(json.dumps({**meta, "format_version": 1}))
-    with pytest.raises(ValueError, match="format_version 1, expected 2; retrain"):
+    with pytest.raises(ValueError, match="format_version 1, expected 3; retrain"):
         LearnedTagger.load(old)
     with pytest.raises(FileNotFoundError, match="not a cxaudit tagger folder"):
         LearnedTagger.load(tmp_path)
@@ -336,7 +336,115 @@ def _synthetic_coded(n: int, seed: int = 0) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_learn_trains_3000_sentences_within_two_minutes(tmp_path):
-    report = train(_synthetic_coded(3000), tmp_path / "m")
-    assert report.n_sentences == 3000 and report.polarity_model
+    uncoded = _synthetic_coded(3000, seed=1)["text"].str.replace(r" \(\d+\)\.$", ".", regex=True).tolist()
+    report = train(_synthetic_coded(3000), tmp_path / "m", unlabelled=uncoded)
+    assert report.n_sentences == 3000 and report.polarity_model and report.n_unlabelled == 3000
     assert report.seconds < 120, f"training took {report.seconds} s, expected < 120 s"
     assert report.dev["micro_f1"] > 0.95 and report.dev["polarity_accuracy"] > 0.8
+
+
+# --------------------------------------------------------------------------- unlabelled text and clause features
+
+from cxaudit.clues._learn_clause import ClauseScorer  # noqa: E402
+from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled  # noqa: E402
+
+# uncoded sentences: "pizza"/"pasta"/"soup" and "waiter"/"waitress"/"host" share their contexts
+UNCODED = [f"the {w} was {a} {tail}" for w, tails in
+           (("pizza", ("and hot", "tonight", "again")), ("pasta", ("and hot", "tonight", "again")),
+            ("soup", ("and hot", "tonight", "again")), ("waiter", ("to us", "at the door", "with a smile")),
+            ("waitress", ("to us", "at the door", "with a smile")), ("host", ("to us", "at the door", "with a smile")))
+           for a in ("really", "quite", "so", "very") for tail in tails]
+
+
+def test_learn_word_space_groups_words_with_shared_contexts():
+    space = WordSpace.fit(UNCODED, dim=8, ks=(4, 8))
+    sims = space.vectors @ space.vectors[space.index["pizza"]]
+    ranked = [space.words[i] for i in np.argsort(-sims)]
+    assert set(ranked[:3]) == {"pizza", "pasta", "soup"}  # identical contexts, identical vectors
+    for k, ids in space.clusters.items():
+        food = {ids[space.index[w]] for w in ("pizza", "pasta", "soup")}
+        staff = {ids[space.index[w]] for w in ("waiter", "waitress", "host")}
+        assert len(food) == 1 and len(staff) == 1 and food != staff, k
+    feats = space.cluster_features(["pizza", "pasta_NEG", "unknownword"])
+    assert feats[:2] == [f"k4:{space.clusters['4'][space.index['pizza']]}", f"k8:{space.clusters['8'][space.index['pizza']]}"]
+    assert feats[2].endswith("_NEG") and len(feats) == 4
+    mean = space.mean_vectors([["pizza"], [], ["zzz"]])
+    np.testing.assert_allclose(mean[0], space.vectors[space.index["pizza"]], atol=1e-6)
+    assert not mean[1].any() and not mean[2].any()
+
+
+def test_learn_word_space_is_deterministic_and_rejects_too_little_text():
+    a, b = WordSpace.fit(UNCODED, dim=8, seed=3), WordSpace.fit(UNCODED, dim=8, seed=3)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert a.clusters == b.clusters
+    with pytest.raises(ValueError, match="only 3 distinct words"):
+        WordSpace.fit(["a b c", "a b c"])
+
+
+def test_learn_unlabelled_changes_features_and_is_deterministic(tagger, tmp_path):
+    coded = _coded_frame()
+    report = train(coded, tmp_path / "u1", codebooks=[CODEBOOK], unlabelled=UNCODED)
+    train(coded, tmp_path / "u2", codebooks=[CODEBOOK], unlabelled=UNCODED)
+    assert report.n_unlabelled == len(UNCODED)
+    one, two = LearnedTagger.load(tmp_path / "u1"), LearnedTagger.load(tmp_path / "u2")
+    assert one.meta["training"]["word_space"] and one.models.code_features.space is not None
+    texts = list(HELD_OUT) + ["The pizza was hot."]
+    p1 = one.predict_proba(texts).to_numpy()
+    np.testing.assert_array_equal(p1, two.predict_proba(texts).to_numpy())
+    assert not np.allclose(p1, tagger.predict_proba(texts).to_numpy())  # the word space adds features
+    width = one.models.code_features.transform(texts).shape[1]
+    assert width > tagger.models.code_features.transform(texts).shape[1]
+    assert sorted(p.name for p in (tmp_path / "u1").iterdir()) == [META_FILE, "features.json", "linear.npz"]
+
+
+def test_learn_unlabelled_from_files_and_results_folder(tmp_path):
+    txt = tmp_path / "uncoded.txt"
+    txt.write_text("First sentence.\n\nSecond one.\n", encoding="utf-8")
+    assert read_unlabelled(txt) == ["First sentence.", "Second one."]
+    csv = tmp_path / "uncoded.csv"
+    pd.DataFrame({"text": ["A", "B"], "other": [1, 2]}).to_csv(csv, index=False)
+    assert read_unlabelled(str(csv)) == ["A", "B"]
+    from cxaudit.schemas import SENTENCES
+    from cxaudit.store import write_tables
+
+    sents = validate(pd.DataFrame([{"sentence_id": "d#0.0", "doc_id": "d", "turn_id": 0, "text": "From the audit.",
+                                    "start_char": 0, "end_char": 15, "sentiment": 0.0, "valence": "neutral",
+                                    "mode": "current", "effort": False, "effort_phrase": None, "n_words": 3}]), SENTENCES)
+    write_tables(tmp_path / "results", {"sentences": sents})
+    assert read_unlabelled(tmp_path / "results") == ["From the audit."]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.txt", r"missing.txt: unlabelled text not found"),
+    (lambda d: (d / "no_text.csv").write_text("body\nhello\n") and d / "no_text.csv", r"no_text.csv: missing column 'text'"),
+    (lambda d: (d / "empty.txt").write_text("\n \n") and d / "empty.txt", r"empty.txt: no unlabelled text found"),
+    (lambda d: (d / "bad.tsv").write_text("x") and d / "bad.tsv", r"bad.tsv: expected a .txt, .csv"),
+    (lambda d: d, r"cannot read unlabelled text .*not found"),  # a folder without results
+])
+def test_learn_bad_unlabelled_input_names_the_file(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(UnlabelledFileError, match=message):
+        train(_coded_frame(), tmp_path / "m", unlabelled=path)
+    assert not (tmp_path / "m").exists()
+
+
+def test_learn_clause_scorer_picks_the_code_clause():
+    vec = Vectorizer().fit([["w:food", "w:cold", "w:waiter", "w:rude", "w:the"]])
+    W = np.zeros((2, len(vec.vocab) + 3))  # extra columns (char n-grams …) are ignored
+    W[0, vec.vocab["w:food"]], W[1, vec.vocab["w:waiter"]], W[1, vec.vocab["w:rude"]] = 1.0, 1.0, 0.5
+    scorer = ClauseScorer(["food", "service"], vec, W)
+    text = "The food was cold, but the waiter was rude."
+    assert scorer.best_clause(text, "food") == ["the", "food", "was", "cold"]
+    assert scorer.best_clause(text, "service") == ["the", "waiter", "was", "rude"]
+    assert scorer.best_clause(text, "price") == tokens(text.replace(",", "").replace(".", "").replace("but ", ""))
+    assert scorer.score(["waiter", "rude"], "service") == pytest.approx(1.5 * vec.idf[0])
+
+
+def test_learn_polarity_uses_clause_features_only_when_weighted(tagger, tmp_path):
+    assert tagger.models.polarity_features.vec_x is not None and tagger.meta["training"]["clause_weight"] == 0.5
+    train(_coded_frame(), tmp_path / "m0", codebooks=[CODEBOOK], clause_weight=0.0)
+    plain = LearnedTagger.load(tmp_path / "m0")
+    assert plain.models.polarity_features.vec_x is None
+    texts, codes = ["The waiter was kind but the bill was expensive."] * 2, [STAFF, PRICE]
+    assert tagger.polarity_proba(texts, codes).idxmax(axis=1).tolist() == ["positive", "negative"]
+    assert not np.allclose(plain.polarity_proba(texts, codes), tagger.polarity_proba(texts, codes))

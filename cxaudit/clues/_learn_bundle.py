@@ -3,7 +3,8 @@
 :class:`Bundle` holds what a model folder holds: the code featuriser and
 classifier, and (when polarities were coded) the polarity featuriser and
 classifier. ``features.json`` keeps vocabularies, IDF weights, codebook
-patterns and cue words; ``linear.npz`` keeps the weights. No pickles.
+patterns, cue words and the word space's vocabulary and clusters;
+``linear.npz`` keeps the weights and the word vectors. No pickles.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from cxaudit.clues._learn_clause import N_CLAUSE_DENSE, ClauseScorer, clause_features
 from cxaudit.clues._learn_context import N_CONTEXT_FEATURES, context_features, cue_words
+from cxaudit.clues._learn_embed import WordSpace
 from cxaudit.clues._learn_features import (Vectorizer, char_features, conjoin, match_patterns, negation_marked,
                                            tokens, word_features)
 from cxaudit.clues._learn_io import POLARITIES
@@ -28,61 +31,95 @@ WEIGHTS_FILE = "linear.npz"
 
 
 class CodeFeaturizer:
-    """Sentence → [TF-IDF word 1–2-grams + codebook matches, char_weight · TF-IDF char 2–5-grams]."""
+    """Sentence → [TF-IDF word 1–2-grams + codebook matches, char_weight · TF-IDF char 2–5-grams] and, with a
+    word space learned from unlabelled text, [cluster_weight · TF-IDF word-cluster ids, vector_weight · the
+    IDF-weighted mean word vector] (:mod:`cxaudit.clues._learn_embed`)."""
 
-    def __init__(self, patterns: list, vec_w: Vectorizer, vec_c: Vectorizer, char_weight: float):
+    def __init__(self, patterns: list, vec_w: Vectorizer, vec_c: Vectorizer, char_weight: float,
+                 space: WordSpace | None = None, vec_k: Vectorizer | None = None,
+                 cluster_weight: float = 0.5, vector_weight: float = 0.5):
         self.patterns = [(f, p) for f, p in patterns]
         self._compiled = [(f, re.compile(p)) for f, p in self.patterns]
         self.vec_w, self.vec_c, self.char_weight = vec_w, vec_c, float(char_weight)
+        self.space, self.vec_k = space, vec_k
+        self.cluster_weight, self.vector_weight = float(cluster_weight), float(vector_weight)
 
     @classmethod
-    def fit(cls, texts: list[str], patterns: list, *, char_weight: float) -> "CodeFeaturizer":
+    def fit(cls, texts: list[str], patterns: list, *, char_weight: float, space: WordSpace | None = None,
+            cluster_weight: float = 0.5, vector_weight: float = 0.5) -> "CodeFeaturizer":
         """Learn vocabularies on ``texts`` (features seen in ≥ 2 texts once there are ≥ 500 texts)."""
         min_df = 2 if len(texts) >= 500 else 1
-        self = cls(patterns, Vectorizer(), Vectorizer(), char_weight)
+        self = cls(patterns, Vectorizer(), Vectorizer(), char_weight, space,
+                   Vectorizer() if space is not None else None, cluster_weight, vector_weight)
         toks = [tokens(t) for t in texts]
         self.vec_w.fit([word_features(t, match_patterns(x, self._compiled)) for t, x in zip(toks, texts)], min_df=min_df)
         self.vec_c.fit([char_features(t) for t in toks], min_df=min_df)
+        if space is not None:
+            self.vec_k.fit([space.cluster_features(t) for t in toks], min_df=min_df)
         return self
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """One row per text."""
         toks = [tokens(t) for t in texts]
         words = self.vec_w.transform([word_features(t, match_patterns(x, self._compiled)) for t, x in zip(toks, texts)])
-        chars = self.vec_c.transform([char_features(t) for t in toks]) * self.char_weight
-        return sparse.hstack([words, chars]).tocsr()
+        blocks = [words, self.vec_c.transform([char_features(t) for t in toks]) * self.char_weight]
+        if self.space is not None:
+            blocks.append(self.vec_k.transform([self.space.cluster_features(t) for t in toks]) * self.cluster_weight)
+            blocks.append(sparse.csr_matrix(self.space.mean_vectors(toks) * self.vector_weight))
+        return sparse.hstack(blocks).tocsr()
 
     def state(self) -> dict:
+        """JSON part of the state (the word vectors go to the weights file: :meth:`arrays`)."""
         return {"patterns": self.patterns, "vec_w": self.vec_w.state(), "vec_c": self.vec_c.state(),
-                "char_weight": self.char_weight}
+                "char_weight": self.char_weight, "cluster_weight": self.cluster_weight,
+                "vector_weight": self.vector_weight,
+                "space": self.space.state() if self.space is not None else None,
+                "vec_k": self.vec_k.state() if self.vec_k is not None else None}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Arrays saved in the weights file: the word vectors, when there is a word space."""
+        return {"space_vectors": self.space.vectors} if self.space is not None else {}
 
     @classmethod
-    def from_state(cls, state: dict) -> "CodeFeaturizer":
-        return cls(state["patterns"], Vectorizer(**state["vec_w"]), Vectorizer(**state["vec_c"]), state["char_weight"])
+    def from_state(cls, state: dict, arrays: dict[str, np.ndarray]) -> "CodeFeaturizer":
+        space = WordSpace.from_state(state["space"], arrays["space_vectors"]) if state["space"] else None
+        return cls(state["patterns"], Vectorizer(**state["vec_w"]), Vectorizer(**state["vec_c"]), state["char_weight"],
+                   space, Vectorizer(**state["vec_k"]) if state["vec_k"] else None,
+                   state["cluster_weight"], state["vector_weight"])
 
 
 class PolarityFeaturizer:
     """(sentence, code) → [negation-marked word 1–2-grams, char 2–5-grams, the word n-grams conjoined
-    with the code, the code (one-hot), context_weight · context features of :mod:`cxaudit.clues._learn_context`].
+    with the code, the code (one-hot), context_weight · context features of :mod:`cxaudit.clues._learn_context`,
+    clause_weight · TF-IDF n-grams of the code's best clause and context_weight · its lexicon scores
+    (:mod:`cxaudit.clues._learn_clause`)].
 
     The context features are counts and scores of order 1–10; ``context_weight``
-    scales them down to the TF-IDF rows' range (faster SVM convergence)."""
+    scales them down to the TF-IDF rows' range (faster SVM convergence). The
+    clause features need :attr:`scorer` (built from the code model, set by
+    :class:`Bundle`); with ``clause_weight`` 0 there are none."""
 
     def __init__(self, codes: list[str], vec_w: Vectorizer, vec_c: Vectorizer, cues: dict[str, list[str]],
-                 context_weight: float = 1.0):
+                 context_weight: float = 1.0, vec_x: Vectorizer | None = None, clause_weight: float = 0.0):
         self.codes, self.vec_w, self.vec_c, self.cues = list(codes), vec_w, vec_c, dict(cues)
-        self.context_weight = float(context_weight)
+        self.context_weight, self.clause_weight = float(context_weight), float(clause_weight)
+        self.vec_x = vec_x
+        self.scorer: ClauseScorer | None = None
 
     @classmethod
     def fit(cls, texts: list[str], codes: list[str], all_codes: list[str], *, n_cues: int,
-            context_weight: float) -> "PolarityFeaturizer":
-        """Learn vocabularies on the pairs' texts and each code's cue words from the pairs."""
+            context_weight: float, scorer: ClauseScorer | None = None, clause_weight: float = 0.0) -> "PolarityFeaturizer":
+        """Learn vocabularies on the pairs' texts, each code's cue words and the best clauses' vocabulary."""
         distinct = list(dict.fromkeys(texts))
         min_df = 2 if len(distinct) >= 500 else 1
         toks = [tokens(t) for t in distinct]
         vec_w = Vectorizer().fit([word_features(negation_marked(t)) for t in toks], min_df=1)
         vec_c = Vectorizer().fit([char_features(t) for t in toks], min_df=min_df)
-        return cls(all_codes, vec_w, vec_c, cue_words(texts, codes, k=n_cues), context_weight)
+        self = cls(all_codes, vec_w, vec_c, cue_words(texts, codes, k=n_cues), context_weight)
+        if scorer is not None and clause_weight > 0:
+            self.scorer, self.clause_weight = scorer, float(clause_weight)
+            self.vec_x = Vectorizer().fit(clause_features(texts, codes, scorer)[0], min_df=1)
+        return self
 
     def transform(self, texts: list[str], codes: list[str]) -> sparse.csr_matrix:
         """One row per (texts[i], codes[i]) pair; codes unknown to the model get no code features."""
@@ -93,17 +130,25 @@ class PolarityFeaturizer:
         onehot = np.zeros((len(texts), len(self.codes)))
         onehot[np.flatnonzero(idx >= 0), idx[idx >= 0]] = 1.0
         dense = context_features(texts, codes, self.cues) if texts else np.zeros((0, N_CONTEXT_FEATURES))
-        return sparse.hstack([words, chars, conjoin(words, idx, len(self.codes)),
-                              sparse.csr_matrix(onehot), sparse.csr_matrix(dense * self.context_weight)]).tocsr()
+        blocks = [words, chars, conjoin(words, idx, len(self.codes)), sparse.csr_matrix(onehot),
+                  sparse.csr_matrix(dense * self.context_weight)]
+        if self.vec_x is not None:
+            if self.scorer is None:
+                raise RuntimeError("PolarityFeaturizer: clause features need the code model's scorer")
+            docs, lex = clause_features(texts, codes, self.scorer) if texts else ([], np.zeros((0, N_CLAUSE_DENSE)))
+            blocks += [self.vec_x.transform(docs) * self.clause_weight, sparse.csr_matrix(lex * self.context_weight)]
+        return sparse.hstack(blocks).tocsr()
 
     def state(self) -> dict:
         return {"codes": self.codes, "vec_w": self.vec_w.state(), "vec_c": self.vec_c.state(), "cues": self.cues,
-                "context_weight": self.context_weight}
+                "context_weight": self.context_weight, "clause_weight": self.clause_weight,
+                "vec_x": self.vec_x.state() if self.vec_x is not None else None}
 
     @classmethod
     def from_state(cls, state: dict) -> "PolarityFeaturizer":
         return cls(state["codes"], Vectorizer(**state["vec_w"]), Vectorizer(**state["vec_c"]), state["cues"],
-                   state["context_weight"])
+                   state["context_weight"], Vectorizer(**state["vec_x"]) if state["vec_x"] else None,
+                   state["clause_weight"])
 
 
 class Bundle:
@@ -113,6 +158,12 @@ class Bundle:
                  polarity_features: PolarityFeaturizer | None = None, polarity_model: PolarityClassifier | None = None):
         self.codes, self.code_features, self.code_model = list(codes), code_features, code_model
         self.polarity_features, self.polarity_model = polarity_features, polarity_model
+        if polarity_features is not None and polarity_features.vec_x is not None:
+            polarity_features.scorer = self.clause_scorer()
+
+    def clause_scorer(self) -> ClauseScorer:
+        """The code model's word-n-gram weights as a clause scorer (for the polarity clause features)."""
+        return ClauseScorer(self.codes, self.code_features.vec_w, self.code_model.W)
 
     @property
     def has_polarity(self) -> bool:
@@ -142,7 +193,7 @@ class Bundle:
                  "polarity_model": {"C": pm.C, "cv": pm.cv, "classes": pm.classes, "temperature": pm.temperature}
                  if pm else None}
         (path / FEATURES_FILE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-        arrays = {"W": cm.W, "b": cm.b, "platt": cm.platt, "thresholds": cm.thresholds}
+        arrays = {"W": cm.W, "b": cm.b, "platt": cm.platt, "thresholds": cm.thresholds, **self.code_features.arrays()}
         if pm:
             arrays.update(pW=pm.W, pb=pm.b)
         np.savez_compressed(path / WEIGHTS_FILE, **arrays)
@@ -159,4 +210,4 @@ class Bundle:
             p = state["polarity_model"]
             pm = PolarityClassifier(a["pW"], a["pb"], p["classes"], p["temperature"], p["C"], p["cv"])
             pf = PolarityFeaturizer.from_state(state["polarity_features"])
-        return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"]), cm, pf, pm)
+        return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"], a), cm, pf, pm)

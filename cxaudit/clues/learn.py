@@ -4,14 +4,17 @@
 optional ``polarity``); :func:`train` learns
 
 * which codes apply to a sentence (multi-label): one linear SVM per code on
-  TF-IDF word 1–2-grams, character 2–5-grams and codebook-match features,
-  with C, Platt scaling and per-code thresholds chosen by k-fold
-  cross-validation on the training sentences (:mod:`._learn_model`);
+  TF-IDF word 1–2-grams, character 2–5-grams and codebook-match features
+  (and, given uncoded sentences, word clusters and mean word vectors learned
+  from them, :mod:`._learn_embed`), with C, Platt scaling and per-code
+  thresholds chosen by k-fold cross-validation on the training sentences
+  (:mod:`._learn_model`);
 * when polarities are given, the polarity of each code in its sentence
   (positive/negative/neutral/conflict): a linear SVM over (sentence, code)
   pairs on negation-marked n-grams, n-grams conjoined with the code, and
   lexicon scores scoped to the code's context in the sentence
-  (:mod:`._learn_context`);
+  (:mod:`._learn_context`) and to the clause the code model finds most
+  about the code (:mod:`._learn_clause`);
 
 and saves a self-contained model folder that :class:`LearnedTagger` loads.
 The model is documented in ``docs/clues-learned.md``.
@@ -32,15 +35,16 @@ import numpy as np
 import pandas as pd
 
 from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, PolarityFeaturizer
+from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
 from cxaudit.schemas import TAGS, validate
 
-__all__ = ["CodedFileError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
+__all__ = ["CodedFileError", "UnlabelledFileError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
 
 META_FILE = "cxaudit-tagger.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
@@ -57,6 +61,7 @@ class TrainReport:
     thresholds: dict[str, float]
     dev: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    n_unlabelled: int = 0
 
 
 def train(
@@ -74,6 +79,10 @@ def train(
     char_weight: float = 1.4,
     n_cues: int = 40,
     context_weight: float = 0.25,
+    clause_weight: float = 0.5,
+    unlabelled=None,
+    cluster_weight: float = 0.5,
+    vector_weight: float = 0.5,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -86,24 +95,37 @@ def train(
     sentences, tunes one F1-best threshold per code (codes with < 3 positives
     keep ``threshold``). ``char_weight`` scales the character n-grams;
     ``n_cues`` is the number of cue words learned per code for polarity and
-    ``context_weight`` the scale of the polarity model's lexicon/context features.
+    ``context_weight`` the scale of the polarity model's lexicon/context features;
+    ``clause_weight`` scales the n-grams of the clause the code model finds
+    most about the code (0: no clause features).
+    ``unlabelled``: uncoded sentences (a list of strings, a .txt file with one
+    per line, a CSV/JSONL/XLSX with a ``text`` column, or a cxaudit results
+    folder): word vectors and clusters are learned from them plus the coded
+    texts and become code features, scaled by ``cluster_weight`` and
+    ``vector_weight``. Raises :class:`UnlabelledFileError` naming the file
+    when it cannot be read.
     Deterministic for a given ``seed``; the folder is replaced atomically.
     """
     start = time.perf_counter()
-    data = group_coded(coded if isinstance(coded, pd.DataFrame) and "polarity" in coded else load_coded(coded))
+    extra = read_unlabelled(unlabelled)
+    data = group_coded(load_coded(coded))
     if data.empty or not data["codes"].map(len).any():
         raise ValueError("train: no coded sentences with a code; expected rows with text and code")
     cbs = _load_codebooks(codebooks)
     codes = sorted({c for cs in data["codes"] for c in cs})
+    space = WordSpace.fit(list(dict.fromkeys(data["text"].tolist() + extra)), seed=seed) if extra else None
     bundle = _fit(data, codes, cbs, seed=seed, threshold=threshold, tune=tune_thresholds, folds=folds,
                   c_grid=c_grid, polarity_c_grid=polarity_c_grid, char_weight=char_weight, n_cues=n_cues,
-                  context_weight=context_weight)
+                  context_weight=context_weight, clause_weight=clause_weight, space=space,
+                  cluster_weight=cluster_weight, vector_weight=vector_weight)
     thresholds = dict(zip(codes, map(float, bundle.code_model.thresholds)))
     dev = {k: v for k, v in (("micro_f1", bundle.code_model.cv.get("micro_f1")),
                              ("polarity_accuracy", bundle.polarity_model.cv.get("accuracy") if bundle.has_polarity else None))
            if v is not None}
     options = dict(seed=seed, folds=folds, c_grid=list(c_grid), polarity_c_grid=list(polarity_c_grid),
-                   char_weight=char_weight, n_cues=n_cues, context_weight=context_weight)
+                   char_weight=char_weight, n_cues=n_cues, context_weight=context_weight, clause_weight=clause_weight,
+                   n_unlabelled=len(extra), word_space=space is not None, cluster_weight=cluster_weight,
+                   vector_weight=vector_weight)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),
@@ -118,17 +140,20 @@ def train(
     _save_atomically(bundle, meta, Path(out_dir))
     t = meta["training"]
     return TrainReport(str(out_dir), t["n_sentences"], t["n_pairs"], codes, t["label_counts"],
-                       bundle.has_polarity, thresholds, dev, t["seconds"])
+                       bundle.has_polarity, thresholds, dev, t["seconds"], len(extra))
 
 
-def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tune, folds,
-         c_grid, polarity_c_grid, char_weight, n_cues, context_weight) -> Bundle:
+def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tune, folds, c_grid,
+         polarity_c_grid, char_weight, n_cues, context_weight, clause_weight, space, cluster_weight,
+         vector_weight) -> Bundle:
     """Fit the code model and, when ≥ 2 polarity values were coded, the polarity model.
 
-    ``data``: one row per text with ``codes`` (tuple) and ``polarity`` (dict code → polarity).
+    ``data``: one row per text with ``codes`` (tuple) and ``polarity`` (dict code → polarity);
+    ``space``: a :class:`WordSpace` or None.
     """
     texts = data["text"].tolist()
-    features = CodeFeaturizer.fit(texts, codebook_patterns(cbs), char_weight=char_weight)
+    features = CodeFeaturizer.fit(texts, codebook_patterns(cbs), char_weight=char_weight, space=space,
+                                  cluster_weight=cluster_weight, vector_weight=vector_weight)
     Y = np.array([[c in cs for c in codes] for cs in data["codes"]], dtype=int).reshape(len(texts), len(codes))
     code_model = fit_codes(features.transform(texts), Y, c_grid=c_grid, folds=folds, seed=seed,
                            tune=tune, default_threshold=threshold)
@@ -137,7 +162,8 @@ def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tu
     if len({p for _, _, p in pairs}) >= 2:
         ptexts, pcodes, labels = map(list, zip(*pairs))
         bundle.polarity_features = PolarityFeaturizer.fit(ptexts, pcodes, codes, n_cues=n_cues,
-                                                             context_weight=context_weight)
+                                                             context_weight=context_weight,
+                                                             scorer=bundle.clause_scorer(), clause_weight=clause_weight)
         bundle.polarity_model = fit_polarity(bundle.polarity_features.transform(ptexts, pcodes), labels, ptexts,
                                              c_grid=polarity_c_grid, folds=folds, seed=seed)
     return bundle
