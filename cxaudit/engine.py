@@ -17,7 +17,7 @@ import pandas as pd
 
 from .schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
-__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build"]
+__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,29 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
         start = end
 
 
-#: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code).
-_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.analyze")
+#: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code), and
+#: ``cxaudit._preload``, which builds the run's pipeline there so that workers start with it built.
+_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.analyze", "cxaudit._preload")
+
+
+def _announce(spec: PipelineSpec) -> None:
+    """Name ``spec`` to the fork server (read once, when it starts): it builds that pipeline for every worker."""
+    import json
+    import os
+
+    from ._preload import ENV
+
+    os.environ[ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks)})
+
+
+def warm_workers(spec: PipelineSpec) -> bool:
+    """Start the worker pool's fork server now, building ``spec``'s pipeline in the background while
+    this process reads its inputs; a later :func:`process` with ``workers > 1`` then starts its
+    workers at once. Returns False where there is no fork server."""
+    from .parallel import start_forkserver
+
+    _announce(spec)
+    return start_forkserver(_WORKER_PRELOAD)
 
 
 def _init_worker(spec: PipelineSpec) -> None:
@@ -203,5 +224,6 @@ def process(
         return
     from .parallel import map_batches
 
+    _announce(spec)
     yield from map_batches(_work, ((c, spec) for c in chunks), workers=workers,
                            initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD)

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["map_batches", "default_context", "WorkerError"]
+__all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError"]
 
 
 class WorkerError(RuntimeError):
@@ -31,6 +31,21 @@ class WorkerError(RuntimeError):
 def default_context() -> str:
     """"forkserver" where available (Linux, macOS), else "spawn"."""
     return "forkserver" if sys.platform != "win32" and "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def start_forkserver(preload: Sequence[str] = ()) -> bool:
+    """Start the ``forkserver`` now (it imports ``preload`` in the background) so that a pool
+    created later by :func:`map_batches` finds it ready. Returns False where there is no
+    fork server (the pool then uses ``spawn``). A server already running is left as it is."""
+    if default_context() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    if preload:
+        ctx.set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+    return True
 
 
 def map_batches(

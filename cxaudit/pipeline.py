@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import __version__
 from .config import AuditConfig
-from .engine import PipelineSpec, analysed_turns, process
+from .engine import PipelineSpec, analysed_turns, process, warm_workers
 from .schemas import DOCUMENTS, REJECTED, TURNS, validate
 from .store import StoreWriter, atomic_write_text, write_csv_atomic
 
@@ -314,6 +314,8 @@ def run_audit(
 
     base_model = resolve_model(config.model)  # checks the model is installed without loading it
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
+    if engine == "local" and _likely_workers(config, turns, workers) > 1:
+        warm_workers(spec)  # the workers' pipeline is built in the background meanwhile
     with _stage(result, "fingerprint"):
         fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
@@ -356,6 +358,21 @@ def run_audit(
     return result
 
 
+def _workers_for(config: AuditConfig, n_turns: int, workers: int | None) -> int:
+    """Worker processes for ``n_turns`` turns to analyse: ``workers``, else ``workers:`` in audit.yml,
+    else every core from :data:`AUTO_PARALLEL_TURNS` turns on and one below."""
+    if workers is None:
+        workers = config.workers
+    if workers is None:
+        workers = (os.cpu_count() or 1) if n_turns >= AUTO_PARALLEL_TURNS else 1
+    return workers
+
+
+def _likely_workers(config: AuditConfig, turns: pd.DataFrame, workers: int | None) -> int:
+    """The workers a run will probably use, known before unchanged documents are counted out."""
+    return _workers_for(config, len(analysed_turns(turns)), workers)
+
+
 def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerprints: pd.DataFrame,
              result: RunResult, spec: PipelineSpec, *, full: bool, workers: int | None, engine: str,
              scheduler: str | None, progress: Callable[[int, int], None] | None) -> int:
@@ -375,10 +392,7 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
     result.n_reused = len(reused_set)
     todo = turns[~turns["doc_id"].isin(reused_set)]
     total = len(analysed_turns(todo))
-    if workers is None:
-        workers = config.workers  # `workers:` in audit.yml
-    if workers is None:
-        workers = (os.cpu_count() or 1) if total >= AUTO_PARALLEL_TURNS else 1
+    workers = _workers_for(config, total, workers)
     done = 0
     batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                           scheduler=scheduler) if total else ()  # nothing new: no pipeline to build

@@ -80,3 +80,35 @@ def test_engine_dask_local_cluster_equals_local(tmp_path):
 def test_engine_rejects_unknown_engine():
     with pytest.raises(ValueError, match="unknown engine"):
         list(process(make_turns(1), SPEC, engine="spark"))
+
+
+@pytest.mark.parametrize("env, built", [
+    ('{"model": "blank", "codebooks": ["touchpoints"]}', True),
+    ('not json', False),
+    ('{"model": "no_such_pipeline_xyz", "codebooks": []}', False),
+    ('', False),
+])
+def test_engine_fork_server_preload_builds_the_named_pipeline_or_stays_quiet(env, built):
+    """cxaudit._preload (imported by the fork server) builds the announced pipeline; a bad announcement
+    is only logged, never raised (an exception would kill the fork server)."""
+    import subprocess
+    import sys
+
+    code = ("import cxaudit._preload\nfrom cxaudit.engine import _NLP_CACHE, PipelineSpec\n"
+            "print(PipelineSpec(model='blank', codebooks=('touchpoints',)) in _NLP_CACHE)")
+    proc = subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "CXAUDIT_PRELOAD_PIPELINE": env},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(built)
+
+
+@pytest.mark.slow
+def test_engine_warmed_pool_equals_single_process():
+    from cxaudit.engine import warm_workers
+
+    turns = make_turns(12)
+    warm_workers(SPEC)
+    pooled = collect(process(turns, SPEC, batch_size=5, workers=2))
+    single = collect(process(turns, SPEC, batch_size=5))
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(single, name)), canonical(getattr(pooled, name)))
