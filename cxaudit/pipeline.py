@@ -172,30 +172,17 @@ def _load_tagger(config: AuditConfig):
     return LearnedTagger.load(config.tagger)
 
 
-_SENTENCE_COLUMNS = ("sentence_id", "doc_id", "turn_id", "sentiment", "valence", "mode", "effort")
-_TAG_COLUMNS = ("sentence_id", "doc_id", "codebook", "code", "clue_type", "touchpoint", "polarity", "valence",
-                "mode", "method", "confidence")
-_FEELING_COLUMNS = ("sentence_id", "doc_id", "feeling", "axis", "pole", "negated")
-
-
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
     from .clues.codebook import load_codebook
-    from .compare import compare
+    from .compare.store import compare_store
     from .desired import Desired, load_desired
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
     codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
-    # a fixed row order, so the bootstrap draws the same resamples whether rows were reused or new
-    # only the columns compare reads: the text columns of millions of rows would cost gigabytes
-    tables = compare(
-        w.table("documents", order_by=("doc_id",)),
-        w.table("sentences", columns=_SENTENCE_COLUMNS, order_by=("sentence_id",)),
-        w.table("tags", columns=_TAG_COLUMNS,
-                order_by=("sentence_id", "codebook", "code", "method", "start_char", "end_char")),
-        w.table("feelings", columns=_FEELING_COLUMNS, order_by=("sentence_id", "start_char", "feeling")),
-        desired,
-        codebooks=codebooks,
-    )
+    # reads the tables in a fixed row order (the bootstrap then draws the same resamples whether rows
+    # were reused or new), ids as integer codes and only the columns compare uses: at 1M comments
+    # the text and id columns would cost gigabytes
+    tables = compare_store(w.con, desired, codebooks=codebooks)
     for name, df in tables.items():
         w.replace(name, df)
 

@@ -135,3 +135,51 @@ def simulate_audit(truth: dict[str, float], *, n_participants: int = 40, rate: f
                 rows.append({"doc_id": doc, "code": code, "polarity": mu + u + rng.uniform(-noise, noise)})
     docs = documents(ids, participant=ids, wave=[wave] * len(ids) if wave else None)
     return docs, tags(rows)
+
+
+def store_audit(seed: int = 0, n_docs: int = 30):
+    """A small audit with every feature the comparison reads: waves, segments, scores, documents
+    with and without a participant (two documents share one), a tag of a document missing from
+    DOCUMENTS, touchpoint-lens tags, every sentence mode and motif feelings.
+    Returns (documents, sentences, tags, feelings) as conformed string frames."""
+    rng = np.random.default_rng(seed)
+    ids = [f"d{i:02d}" for i in range(n_docs)]
+    who = [None if i % 3 else f"p{i // 6}" for i in range(n_docs)]  # d00 and d03 are both p0
+    docs = documents(ids, participant=who, segment=[["a", "b", None][i % 3] for i in range(n_docs)],
+                     wave=[["w1", "w2", "w3"][i % 3] if i % 7 else None for i in range(n_docs)],
+                     score=[float(rng.integers(0, 11)) if i % 5 else None for i in range(n_docs)])
+    codes = ["functional.billing", "humanic.staff", "mechanic.app", "none.other"]
+    rows = []
+    for d in ids + ["ghost"]:
+        for k in range(int(rng.integers(1, 6))):
+            code = codes[int(rng.integers(0, len(codes)))]
+            sid = f"{d}#0.{k}"
+            mode = ["current", "current", "other", "desired", "question"][int(rng.integers(0, 5))]
+            p = float(np.round(rng.uniform(-1, 1), 3))
+            rows.append({"doc_id": d, "sentence_id": sid, "code": code, "polarity": p, "mode": mode,
+                         "touchpoint": [None, "billing", "branch"][int(rng.integers(0, 3))]})
+            if rng.random() < 0.4:
+                rows.append({"doc_id": d, "sentence_id": sid, "code": ["billing", "branch"][int(rng.integers(0, 2))],
+                             "codebook": "touchpoints", "clue_type": "none", "polarity": p, "mode": mode})
+    t = tags(rows)
+    sents = sentences_for(t)
+    felt = [{"sentence_id": s, "doc_id": d, "feeling": f, "pole": LEXICON.set_index("feeling").loc[f, "pole"] * (-1 if neg else 1),
+             "negated": neg}
+            for s, d in zip(sents["sentence_id"], sents["doc_id"]) if rng.random() < 0.5
+            for f, neg in [(["valued", "ignored", "reassured", "anxious", "frustrated"][int(rng.integers(0, 5))], bool(rng.random() < 0.2))]]
+    return docs, sents, t, feelings(felt)
+
+
+def integer_ids(*frames):
+    """``frames`` with doc_id, sentence_id and participant replaced by integer codes that sort and
+    compare as the strings do (one code space for doc ids and participants)."""
+    pools = {"doc": ("doc_id", "participant"), "sentence": ("sentence_id",)}
+    out = [f.copy() for f in frames]
+    for cols in pools.values():
+        values = sorted({v for f in frames for c in cols if c in f for v in f[c].dropna()})
+        code = {v: i for i, v in enumerate(values)}
+        for f in out:
+            for c in cols:
+                if c in f:
+                    f[c] = pd.array([code.get(v) if isinstance(v, str) else None for v in f[c]], dtype="Int64" if f[c].isna().any() else "int64")
+    return tuple(out)

@@ -20,8 +20,10 @@ from cxaudit.compare import (
     wave_change,
 )
 from cxaudit.compare.gaps import quadrant
+from cxaudit.compare.store import compare_store, read_compare_frames
 from cxaudit.desired import Desired, Target
-from _compare_helpers import documents, feelings, sentences_for, simulate_audit, tags
+from cxaudit.store import connect, write_tables
+from _compare_helpers import documents, feelings, integer_ids, sentences_for, simulate_audit, store_audit, tags
 
 DESIRED = Desired(lenses=("carbone-clues", "touchpoints"), default_target=0.5,
                   motif_axes={"valued": ("valued/ignored", 1), "effortless": ("effortless/frustrated", 1),
@@ -289,3 +291,79 @@ def test_compare_warns_about_desired_lenses_without_tags():
     docs, t = simulate_audit(TRUTH, n_participants=3, seed=1)
     with pytest.warns(UserWarning, match=r"lens\(es\) \['touchpoints'\] of desired.yml have no tags"):
         gap_table(t, docs, DESIRED, n_boot=10)
+
+
+# -- at scale: integer ids and compare_store ---------------------------------------------------
+
+#: The row order the pipeline has always read the store in (the bootstrap depends on it).
+PIPELINE_ORDER = {"documents": "doc_id", "sentences": "sentence_id",
+                  "tags": "sentence_id, codebook, code, method, start_char, end_char",
+                  "feelings": "sentence_id, start_char, feeling"}
+
+
+def _assert_same_tables(got, want):
+    assert list(got) == list(want)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize("group_col", [None, "segment", "wave"])
+@pytest.mark.parametrize("importance", ["share_of_mentions", "driver"])
+def test_compare_store_equals_compare_table_by_table(tmp_path, group_col, importance):
+    docs, sents, t, f = store_audit(seed=3)
+    write_tables(tmp_path, {"documents": docs, "sentences": sents, "tags": t, "feelings": f})
+    desired = Desired(lenses=DESIRED.lenses, default_target=0.5, motif_axes=DESIRED.motif_axes, importance=importance)
+    with connect(tmp_path) as con, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frames = [con.execute(f"SELECT * FROM {name} ORDER BY {order}").df() for name, order in PIPELINE_ORDER.items()]
+        want = compare(*frames, desired, n_boot=200, seed=7, group_col=group_col)
+        got = compare_store(con, desired, n_boot=200, seed=7, group_col=group_col)
+    assert len(want["waves"]) and len(want["motif"]) and want["gaps"]["ci_low"].notna().any()
+    _assert_same_tables(got, want)
+
+
+def test_compare_store_reads_integer_ids_and_categorical_labels(tmp_path):
+    docs, sents, t, f = store_audit(seed=1)
+    write_tables(tmp_path, {"documents": docs, "sentences": sents, "tags": t, "feelings": f})
+    with connect(tmp_path) as con:
+        d, s, tg, fl = read_compare_frames(con, group_col="channel")
+        left = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+    assert left == 0  # its temporary code tables are dropped
+    for frame in (d, s, tg, fl):
+        assert all(pd.api.types.is_integer_dtype(frame[c]) for c in ("doc_id", "sentence_id", "participant") if c in frame)
+    assert isinstance(tg["codebook"].dtype, pd.CategoricalDtype) and "channel" in d
+    assert set(s["mode"].dropna()) <= {"current", "other"} and len(tg) == len(t)
+    # codes sort as the ids do, and a document without participant is its own participant
+    assert d["doc_id"].is_monotonic_increasing and tg["sentence_id"].is_monotonic_increasing
+    alone = docs["participant"].isna().to_numpy()
+    assert (d["participant"].to_numpy()[alone] == d["doc_id"].to_numpy()[alone]).all()
+    assert d.loc[0, "participant"] == d.loc[3, "participant"] != d.loc[0, "doc_id"]  # d00 and d03 are p0
+
+
+def test_compare_store_unknown_group_col_is_an_error(tmp_path):
+    docs, sents, t, f = store_audit(seed=1, n_docs=6)
+    write_tables(tmp_path, {"documents": docs, "sentences": sents, "tags": t, "feelings": f})
+    with connect(tmp_path) as con, pytest.raises(KeyError, match="persona"):
+        compare_store(con, DESIRED, n_boot=10, group_col="persona")
+
+
+@pytest.mark.parametrize("group_col", [None, "wave"])
+def test_compare_accepts_integer_ids(group_col):
+    frames = store_audit(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = compare(*frames, DESIRED, n_boot=100, group_col=group_col)
+        got = compare(*integer_ids(*frames), DESIRED, n_boot=100, group_col=group_col)
+    _assert_same_tables(got, want)
+
+
+@pytest.mark.filterwarnings("ignore:lens")
+def test_compare_mixed_integer_and_string_ids_compare_as_strings():
+    docs, t = simulate_audit(TRUTH, n_participants=12, seed=2)
+    number = {d: str(i) for i, d in enumerate(docs["doc_id"])}
+    docs = docs.assign(doc_id=docs["doc_id"].map(number), participant=None)
+    t = t.assign(doc_id=t["doc_id"].map(number))
+    want = gap_table(t, docs, DESIRED, n_boot=100)
+    got = gap_table(t.assign(doc_id=t["doc_id"].astype(int)), docs, DESIRED, n_boot=100)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert (want["n_participants"] == 12).all()

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pandas as pd
+
 from cxaudit.compare.drivers import nps
 from cxaudit.compare.stats import (
     Z95,
@@ -18,6 +20,7 @@ from cxaudit.compare.stats import (
     percentile_interval,
     wilson_interval,
 )
+from cxaudit.compare.stats import _aggregate
 from _compare_helpers import documents
 
 
@@ -151,3 +154,16 @@ def test_stats_log_odds_and_lift_match_hand_values():
 def test_stats_wilson_interval_known_value():
     low, high = wilson_interval(np.array([5]), np.array([10]))
     assert low[0] == pytest.approx(0.2366, abs=1e-4) and high[0] == pytest.approx(0.7634, abs=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6), st.sampled_from([0.1, -0.7, 1e16, -1e16, 3.0, 1e-9])),
+                min_size=1, max_size=200))
+def test_stats_pair_sums_equal_pandas_groupby_bit_for_bit(rows):
+    """The sort-based (key, cluster) sums are exactly pandas' compensated groupby sums, in the same order."""
+    key, cluster, value = (np.array(c) for c in zip(*rows))
+    cluster = pd.factorize(cluster)[0]
+    agg = pd.DataFrame({"k": key, "c": cluster, "v": value}).groupby(["k", "c"], sort=True)["v"].agg(["sum", "count"])
+    pair_key, s, c = _aggregate(key, cluster, value)
+    assert np.array_equal(pair_key, agg.index.get_level_values("k").to_numpy())
+    assert np.array_equal(s, agg["sum"].to_numpy(float)) and np.array_equal(c, agg["count"].to_numpy(float))

@@ -1,7 +1,8 @@
 """Current versus desired: the gap analysis, its statistics and its supporting tables.
 
 :func:`compare` runs everything and returns a dict of tidy tables whose
-schemas are in :mod:`cxaudit.compare.tables`; each piece is also usable on its
+schemas are in :mod:`cxaudit.compare.tables` (:func:`compare_store` does the same
+straight from a results store, lean enough for a million comments); each piece is also usable on its
 own from a notebook (:func:`gap_table`, :func:`motif_alignment`,
 :func:`scorecard`, :func:`nps`, :func:`key_drivers`, :func:`wave_change`,
 :func:`clue_map_cells`). The method is documented in ``docs/compare.md``.
@@ -12,11 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from cxaudit.compare.cluemap import clue_map_cells
-from cxaudit.compare.dimensions import CURRENT_MODES, LEVELS, TOUCHPOINT_LENSES, mentions, participants
+from cxaudit.compare.dimensions import CURRENT_MODES, LEVELS, TOUCHPOINT_LENSES, distinct, mentions, participants
 from cxaudit.compare.drivers import key_drivers, nps
 from cxaudit.compare.gaps import gap_table, lenses_of
 from cxaudit.compare.motif import motif_alignment
 from cxaudit.compare.scorecard import scorecard
+from cxaudit.compare.store import compare_store
 from cxaudit.compare.tables import COMPARE_TABLES, QUADRANTS
 from cxaudit.compare.waves import wave_change
 from cxaudit.desired import Desired
@@ -24,6 +26,7 @@ from cxaudit.schemas import conform
 
 __all__ = [
     "compare",
+    "compare_store",
     "gap_table",
     "motif_alignment",
     "scorecard",
@@ -42,7 +45,7 @@ __all__ = [
 
 def _scorecards(tags, documents, *, codebooks, group_col, n_boot, seed) -> pd.DataFrame:
     """Scorecards of every tagged codebook that is not a touchpoint lens, stacked."""
-    books = [b for b in pd.unique(tags["codebook"].astype("string").dropna()) if b not in TOUCHPOINT_LENSES]
+    books = [b for b in distinct(tags["codebook"]) if b not in TOUCHPOINT_LENSES]
     frames = [
         scorecard(tags, documents, book, codebooks=codebooks, group_col=group_col, n_boot=n_boot, seed=seed)
         for book in sorted(books)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxaudit.compare.dimensions import ALL, CURRENT_MODES, MISSING
+from cxaudit.compare.dimensions import ALL, CURRENT_MODES, MISSING, harmonise_ids, id_values
 from cxaudit.compare.stats import lift, log_odds_ratio, nps_interval
 from cxaudit.compare.tables import DRIVERS, NPS
 from cxaudit.schemas import conform
@@ -98,12 +98,13 @@ def key_drivers(
     if score_col not in documents or documents[score_col].notna().sum() == 0:
         return conform(pd.DataFrame(columns=DRIVERS.names), DRIVERS)
     cls = classify_scores(documents[score_col])
-    doc_cls = pd.Series(cls.to_numpy(), index=documents["doc_id"].astype("string").to_numpy()).dropna()
+    tags, documents = harmonise_ids(tags, documents)
+    doc_cls = pd.Series(cls.to_numpy(), index=id_values(documents["doc_id"]).to_numpy()).dropna()
     n_det, n_pro = int((doc_cls == "detractor").sum()), int((doc_cls == "promoter").sum())
     t = tags[tags["mode"].isin(list(current_modes))]
     if lenses is not None:
         t = t[t["codebook"].isin(list(lenses))]
-    t = t.assign(cls=t["doc_id"].astype("string").map(doc_cls)).dropna(subset=["cls"])
+    t = t.assign(cls=id_values(t["doc_id"]).map(doc_cls)).dropna(subset=["cls"])
     if t.empty:
         return conform(pd.DataFrame(columns=DRIVERS.names), DRIVERS)
     per_doc = t.drop_duplicates(["codebook", "code", "doc_id"])

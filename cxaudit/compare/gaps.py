@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxaudit.compare.dimensions import CURRENT_MODES, TOUCHPOINT_LENSES, mentions
+from cxaudit.compare.dimensions import CURRENT_MODES, TOUCHPOINT_LENSES, distinct, harmonise_ids, id_values, mentions
 from cxaudit.compare.stats import bounded_t_interval, cluster_bootstrap, percentile_interval
 from cxaudit.compare.tables import GAP_TABLE, QUADRANTS
 from cxaudit.desired import Desired
@@ -30,7 +30,7 @@ PANEL = ["lens", "level", "group_by", "group"]  # rows compared with each other 
 
 def lenses_of(tags: pd.DataFrame, desired: Desired) -> list[str]:
     """The desired lenses present in ``tags`` (warns about absent ones); all codebooks when none is."""
-    present = list(pd.unique(tags["codebook"].astype("string").dropna()))
+    present = distinct(tags["codebook"])
     wanted = [lens for lens in desired.lenses if lens in present]
     missing = [lens for lens in desired.lenses if lens not in present]
     if missing and present:
@@ -89,15 +89,58 @@ def boot_dimensions(
     the distinct keys (rows of the result, in order). Returns (estimates with
     n, n_clusters, mean; replicates (len(keys), n_boot)).
     """
-    index = pd.MultiIndex.from_frame(keys[key_cols].astype("string"))
-    code = index.get_indexer(pd.MultiIndex.from_frame(mentions_df[key_cols].astype("string")))
+    code = key_rows(keys, mentions_df, key_cols)
     if (code < 0).any():
         raise ValueError("boot_dimensions: some mentions have a key that is not in keys")
-    who = pd.factorize(mentions_df["participant"])[0]
+    who = _cluster_codes(mentions_df["participant"])
     return cluster_bootstrap(
         code, who, mentions_df[value_col].to_numpy(float), n_keys=len(keys), n_boot=n_boot, rng=rng,
         max_exact=max_exact, weight=weight,
     )
+
+
+def _column_codes(labels: pd.Index, column: pd.Series) -> np.ndarray:
+    """1 + position in ``labels`` of each value of ``column`` (compared as strings), 0 for null, -1 when absent."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        lut = labels.get_indexer(column.cat.categories.astype(str))
+        lut = np.where(lut >= 0, lut + 1, -1)
+        codes = column.cat.codes.to_numpy()
+        return np.where(codes >= 0, lut[codes] if len(lut) else -1, 0)
+    values = column.astype("string")
+    pos = labels.get_indexer(values)
+    return np.where(values.isna().to_numpy(), 0, np.where(pos >= 0, pos + 1, -1))
+
+
+def key_rows(keys: pd.DataFrame, frame: pd.DataFrame, key_cols: list[str]) -> np.ndarray:
+    """Row number in ``keys`` (distinct rows) of every row of ``frame`` on ``key_cols``, -1 when absent.
+
+    Values are compared as strings (null matches null), computed per category for categorical
+    columns, so millions of rows cost no string work.
+    """
+    kcode = np.zeros(len(keys), dtype=np.int64)
+    fcode = np.zeros(len(frame), dtype=np.int64)
+    absent = np.zeros(len(frame), dtype=bool)
+    radix = 1
+    for c in key_cols:
+        k_codes, labels = pd.factorize(keys[c].astype("string"))
+        labels = pd.Index(np.asarray(labels, dtype=object).astype(str), dtype=object)
+        f = _column_codes(labels, frame[c])
+        absent |= f < 0
+        size = len(labels) + 1
+        radix *= size
+        if radix >= 2**62:
+            raise ValueError(f"key_rows: too many distinct keys in {key_cols}")
+        kcode = kcode * size + (k_codes + 1)
+        fcode = fcode * size + np.maximum(f, 0)
+    code = pd.Index(kcode).get_indexer(fcode)
+    code[absent] = -1
+    return code
+
+
+def _cluster_codes(participant) -> np.ndarray:
+    """Participants numbered in order of first appearance (what the bootstrap resamples), compact."""
+    codes = pd.factorize(participant)[0]
+    return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 else codes
 
 
 def quadrant(importance, performance, *, importance_cross, performance_cross) -> np.ndarray:
@@ -115,10 +158,9 @@ def quadrant(importance, performance, *, importance_cross, performance_cross) ->
 def _dimension_rows(m: pd.DataFrame, current_modes) -> tuple[pd.DataFrame, np.ndarray]:
     """Distinct keys (sorted) with clue_type, touchpoint, code, n_desired and the share negative of
     current mentions; and the key number of every mention (index into the rows)."""
-    kid = m.groupby(KEY, sort=True, observed=True).ngroup().to_numpy()
+    kid = group_numbers(m, KEY)
     n_keys = int(kid.max()) + 1 if len(kid) else 0
-    first = np.full(n_keys, len(m))
-    np.minimum.at(first, kid, np.arange(len(m)))
+    first = pd.Series(np.arange(len(m))).groupby(kid).min().to_numpy() if len(kid) else np.array([], dtype=np.int64)
     rows = m.iloc[first][KEY + ["clue_type", "touchpoint", "code"]].reset_index(drop=True)
     is_cur = m["mode"].isin(list(current_modes)).to_numpy()
     rows["n_desired"] = np.bincount(kid[(m["mode"] == "desired").to_numpy()], minlength=n_keys)
@@ -126,6 +168,25 @@ def _dimension_rows(m: pd.DataFrame, current_modes) -> tuple[pd.DataFrame, np.nd
     neg = np.bincount(kid[is_cur], weights=m["negative"].to_numpy(float)[is_cur], minlength=n_keys)
     rows["share_negative"] = np.where(n_cur > 0, neg / np.maximum(n_cur, 1), np.nan)
     return rows, kid
+
+
+def group_numbers(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """``frame.groupby(cols, sort=True, observed=True).ngroup()`` as an array, computed from the category
+    codes when every column is categorical without nulls (no multi-key groupby on millions of rows)."""
+    codes, radix = np.zeros(len(frame), dtype=np.int64), 1
+    for c in cols:
+        col = frame[c]
+        if not isinstance(col.dtype, pd.CategoricalDtype) or (col.cat.codes.to_numpy() < 0).any():
+            return frame.groupby(cols, sort=True, observed=True).ngroup().to_numpy()
+        size = max(len(col.cat.categories), 1)
+        radix *= size
+        if radix >= 2**62:
+            return frame.groupby(cols, sort=True, observed=True).ngroup().to_numpy()
+        codes = codes * size + col.cat.codes.to_numpy()
+    inverse, uniques = pd.factorize(codes)
+    rank = np.empty(len(uniques), dtype=np.int32 if len(uniques) < 2**31 else np.int64)
+    rank[np.argsort(uniques)] = np.arange(len(uniques))
+    return rank[inverse]
 
 
 def _targets(rows: pd.DataFrame, desired: Desired) -> np.ndarray:
@@ -147,7 +208,7 @@ def _driver_importance(cur: pd.DataFrame, rows: pd.DataFrame, documents: pd.Data
     not mentioned) and its score, within the row's group. None when fewer than 10 documents have a score."""
     if "score" not in documents or documents["score"].notna().sum() < 10:
         return None
-    score = pd.Series(documents["score"].astype(float).to_numpy(), index=documents["doc_id"].astype("string").to_numpy()).dropna()
+    score = pd.Series(documents["score"].astype(float).to_numpy(), index=id_values(documents["doc_id"]).to_numpy()).dropna()
     per_doc = cur[cur["doc_id"].isin(score.index)].groupby(KEY + ["doc_id"])["polarity"].mean().rename("x").reset_index()
     per_doc["y"] = per_doc["doc_id"].map(score).to_numpy(float)
     per_doc["xx"], per_doc["xy"] = per_doc["x"] ** 2, per_doc["x"] * per_doc["y"]
@@ -161,12 +222,13 @@ def _driver_importance(cur: pd.DataFrame, rows: pd.DataFrame, documents: pd.Data
     return (num.abs() / den.where(den > 0)).astype(float).fillna(0.0)
 
 
-def _importance(rows, cur, documents, desired: Desired) -> pd.Series:
-    """Importance per row by ``desired.importance``, times ``desired.weights`` of the dimension."""
+def _importance(rows, current, documents, desired: Desired) -> pd.Series:
+    """Importance per row by ``desired.importance``, times ``desired.weights`` of the dimension.
+    ``current()`` gives the current-mode mentions (built only when needed)."""
     method = desired.importance
     imp = None
     if method == "driver":
-        imp = _driver_importance(cur, rows, documents)
+        imp = _driver_importance(current(), rows, documents)
         if imp is None:
             warnings.warn("importance 'driver' needs 10+ documents with a score; using share_of_mentions", stacklevel=3)
     elif method == "share_of_desired":
@@ -234,14 +296,14 @@ def gap_table(
     mentions (see :func:`~cxaudit.compare.stats.cluster_bootstrap`).
     """
     desired = desired or Desired.default()
+    tags, documents = harmonise_ids(tags, documents)
     m = mentions(tags, documents, lenses=lenses_of(tags, desired), group_col=group_col, touchpoint_lenses=touchpoint_lenses)
     if m.empty:
         return conform(pd.DataFrame(columns=GAP_TABLE.names), GAP_TABLE)
     rows, kid = _dimension_rows(m, current_modes)
     is_cur = m["mode"].isin(list(current_modes)).to_numpy()
-    cur = m[is_cur]
     est, reps = cluster_bootstrap(
-        kid[is_cur], pd.factorize(cur["participant"])[0], cur["polarity"].to_numpy(float), n_keys=len(rows),
+        kid[is_cur], _cluster_codes(m["participant"].array[is_cur]), m["polarity"].to_numpy(float)[is_cur], n_keys=len(rows),
         n_boot=n_boot, rng=np.random.default_rng(seed), max_exact=max_exact, weight=weight,
     )
     rows["n"], rows["n_participants"] = est["n"].to_numpy(), est["n_clusters"].to_numpy()
@@ -250,7 +312,7 @@ def gap_table(
     rows["gap"] = rows["current"] - rows["desired"]
     low, high, rows["warning"] = careful_interval(est, reps, min_mentions=min_mentions, min_participants=min_participants)
     rows["ci_low"], rows["ci_high"] = low - rows["desired"], high - rows["desired"]
-    rows["importance"] = _importance(rows, cur, documents, desired).to_numpy()
+    rows["importance"] = _importance(rows, lambda: m[is_cur], documents, desired).to_numpy()
     ci, cp = _crosshairs(rows, desired)
     rows["crosshair_importance"], rows["crosshair_performance"] = ci.to_numpy(), cp.to_numpy()
     rows["quadrant"] = quadrant(rows["importance"], rows["current"], importance_cross=ci, performance_cross=cp)

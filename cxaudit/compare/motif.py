@@ -16,7 +16,15 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxaudit.compare.dimensions import CURRENT_MODES, TOUCHPOINT_LENSES, attach_documents, mentions
+from cxaudit.compare.dimensions import (
+    CURRENT_MODES,
+    LEVELS,
+    TOUCHPOINT_LENSES,
+    attach_documents,
+    group_mentions,
+    harmonise_ids,
+    id_values,
+)
 from cxaudit.compare.gaps import boot_dimensions, careful_interval, lenses_of
 from cxaudit.compare.tables import MOTIF
 from cxaudit.desired import Desired, _lexicon, resolve_motif
@@ -53,25 +61,65 @@ def _signed(feelings: pd.DataFrame, axes: dict[str, tuple[str, int]]) -> pd.Data
     for word, (axis, pole) in axes.items():
         by_axis.setdefault(axis, (word, pole))
     f = feelings[feelings["axis"].isin(list(by_axis))].copy()
-    f["motif"] = f["axis"].map(lambda a: by_axis[a][0]).astype("string")
-    want = f["axis"].map(lambda a: by_axis[a][1]).astype(int)
+    axis = f["axis"].astype("string")
+    f["motif"] = axis.map(lambda a: by_axis[a][0]).astype("string")
+    want = axis.map(lambda a: by_axis[a][1]).astype(int)
     f["value"] = np.where(f["pole"].astype(int).to_numpy() == want.to_numpy(), 1.0, -1.0)
     return f[["sentence_id", "doc_id", "motif", "value"]]
 
 
-def _scopes(tags, sentences, documents, desired, current_modes, touchpoint_lenses) -> pd.DataFrame:
-    """Current-mode sentences per scope: lens, level, dimension, clue_type, sentence_id, doc_id."""
+def _scopes(tags, sentences, documents, desired, current_modes, touchpoint_lenses, keep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Current-mode sentences per scope (overall, and each dimension where it is mentioned).
+
+    Returns (per scope: n_sentences, clue_type, indexed by lens, level, dimension in sorted order;
+    the (scope, sentence) rows whose sentence_id is in ``keep``: lens, level, dimension,
+    sentence_id, doc_id, first occurrence of each pair, overall first, then in mention order).
+    """
     cur_sent = sentences[sentences["mode"].isin(list(current_modes))]
-    overall = pd.DataFrame(
-        {"lens": "all", "level": "overall", "dimension": "overall", "clue_type": pd.NA,
-         "sentence_id": cur_sent["sentence_id"].astype("string").to_numpy(), "doc_id": cur_sent["doc_id"].astype("string").to_numpy()}
-    )
-    if tags.empty:
-        return overall
-    m = mentions(tags, documents, lenses=lenses_of(tags, desired), touchpoint_lenses=touchpoint_lenses)
-    m = m[m["mode"].isin(list(current_modes))]
-    dims = m[_SCOPE + ["clue_type", "sentence_id", "doc_id"]].drop_duplicates(_SCOPE + ["sentence_id"])
-    return pd.concat([overall, dims], ignore_index=True)
+    sid = id_values(cur_sent["sentence_id"])
+    overall = pd.DataFrame({"lens": "all", "level": "overall", "dimension": "overall", "sentence_id": sid.to_numpy(),
+                            "doc_id": id_values(cur_sent["doc_id"]).to_numpy()})
+    counts = [pd.DataFrame({"lens": ["all"], "level": "overall", "dimension": "overall", "n_sentences": sid.nunique(),
+                            "clue_type": [None]})] if len(cur_sent) else []
+    parts = [overall[sid.isin(keep).to_numpy()]]
+    if not tags.empty:
+        m = group_mentions(tags, documents, lenses=lenses_of(tags, desired), touchpoint_lenses=touchpoint_lenses, attach=False)
+        m = m[m["mode"].isin(list(current_modes))]
+        scope, first = _first_pairs(m)
+        counts.append(_scope_counts(m, scope, first))
+        parts.append(m.loc[first & m["sentence_id"].isin(keep).to_numpy(), _SCOPE + ["sentence_id", "doc_id"]])
+    n_sent = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(columns=_SCOPE + ["n_sentences", "clue_type"])
+    n_sent = n_sent.sort_values(_SCOPE).set_index(_SCOPE)
+    return n_sent, pd.concat(parts, ignore_index=True)
+
+
+def _first_pairs(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Scope number of each mention (from the category codes) and whether it is the first mention of
+    its (scope, sentence) pair."""
+    lens, level, dim = (m[c].cat for c in _SCOPE)
+    scope = (lens.codes.to_numpy().astype(np.int64) * len(LEVELS) + level.codes.to_numpy()) * (len(dim.categories) + 1) \
+        + dim.codes.to_numpy() + 1
+    sent = m["sentence_id"].cat.codes.to_numpy().astype(np.int64) + 1
+    width = int(sent.max()) + 1 if len(sent) else 1
+    first = ~pd.Series(scope * width + sent).duplicated().to_numpy()
+    return scope, first
+
+
+def _scope_counts(m: pd.DataFrame, scope: np.ndarray, first: np.ndarray) -> pd.DataFrame:
+    """Per scope of ``m``: lens, level, dimension, n_sentences (distinct non-null sentences) and
+    clue_type (first non-null among the first mentions of each sentence)."""
+    rows = pd.Series(np.arange(len(m)))
+    where = rows.groupby(scope).first()  # a row of each scope, by scope number
+    has_sent = first & (m["sentence_id"].cat.codes.to_numpy() >= 0)
+    n = pd.Series(has_sent.astype(np.int64)).groupby(scope).sum()
+    clue_ok = first & m["clue_type"].notna().to_numpy()
+    clue_at = rows[clue_ok].groupby(scope[clue_ok]).first()
+    out = m.iloc[where.to_numpy()][_SCOPE].astype(object).reset_index(drop=True)
+    out["n_sentences"] = n.reindex(where.index).to_numpy()
+    clue = m["clue_type"].astype(object).to_numpy()
+    at = clue_at.reindex(where.index)
+    out["clue_type"] = [clue[int(i)] if pd.notna(i) else None for i in at]
+    return out
 
 
 def motif_alignment(
@@ -96,11 +144,11 @@ def motif_alignment(
     of 0, a null net alignment and no interval.
     """
     desired = desired or Desired.default()
+    feelings, sentences, tags, documents = harmonise_ids(feelings, sentences, tags, documents)
     axes = motif_axes(desired, feelings, lexicon=lexicon)
-    scopes = _scopes(tags, sentences, documents, desired, current_modes, touchpoint_lenses)
-    n_sent = scopes.groupby(_SCOPE).agg(n_sentences=("sentence_id", "nunique"), clue_type=("clue_type", "first"))
     signed = _signed(feelings, axes).drop(columns="doc_id")
-    obs = scopes.drop(columns="clue_type").merge(signed, on="sentence_id")
+    n_sent, scopes = _scopes(tags, sentences, documents, desired, current_modes, touchpoint_lenses, signed["sentence_id"].unique())
+    obs = scopes.merge(signed, on="sentence_id")
     obs = pd.concat([obs, obs.assign(motif="all")], ignore_index=True)
     obs = attach_documents(obs, documents)
     words = list(axes) + ["all"]

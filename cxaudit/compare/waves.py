@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from cxaudit.compare.dimensions import CURRENT_MODES, MISSING, TOUCHPOINT_LENSES, mentions
+from cxaudit.compare.dimensions import CURRENT_MODES, MISSING, TOUCHPOINT_LENSES, group_mentions
 from cxaudit.compare.gaps import boot_dimensions
 from cxaudit.compare.stats import percentile_interval
 from cxaudit.compare.tables import WAVES
@@ -73,7 +73,7 @@ def wave_change(
     pairs = wave_pairs(documents, waves)
     if not pairs or "wave" not in documents:
         return conform(pd.DataFrame(columns=WAVES.names), WAVES)
-    m = mentions(tags, documents, lenses=lenses, group_col="wave", touchpoint_lenses=touchpoint_lenses)
+    m = group_mentions(tags, documents, lenses=lenses, group_col="wave", touchpoint_lenses=touchpoint_lenses, overall=False)
     m = m[(m["group_by"] == "wave") & (m["group"] != MISSING) & m["mode"].isin(list(current_modes))]
     keys = m.groupby(_DIM + ["group"], sort=True)["clue_type"].first().reset_index()
     est, reps = boot_dimensions(m, keys, _DIM + ["group"], n_boot=n_boot, rng=np.random.default_rng(seed))
