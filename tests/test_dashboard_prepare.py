@@ -74,6 +74,7 @@ def test_dashboard_prepare_mentions_in_evidence_order_with_integer_keys(stores):
     assert list(m["sentence_id"]) == list(expected["sentence_id"])
     assert types["doc_key"] == "INTEGER" and types["segment"].startswith("ENUM")
     assert m["doc_key"].nunique() == m["doc_id"].nunique()
+    assert m.groupby("doc_key")["doc_id"].nunique().eq(1).all()  # one document per key
     assert m.groupby("participant")["person_key"].nunique().eq(1).all()  # one key per participant
     assert m.groupby("person_key")["participant"].nunique().eq(1).all()
 

@@ -42,28 +42,36 @@ _CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", 
 _REQUIRED = ("documents", "tags")
 
 
-def _base_sql() -> str:
-    """Tags joined with their documents' filter columns (text columns, unsorted)."""
+def _base_sql(*, keys: bool = False) -> str:
+    """Tags joined with their documents' filter columns (text columns, unsorted).
+
+    ``keys``: also ``doc_key`` and ``person_key``, integers numbering the documents and the
+    participants in id order, computed on the documents table (far fewer rows than tags)."""
+    docs = "documents"
+    key_cols = ""
+    if keys:
+        docs = """(SELECT *, row_number() OVER (ORDER BY doc_id)::INTEGER AS doc_key,
+                          dense_rank() OVER (ORDER BY coalesce(participant, doc_id))::INTEGER AS person_key
+                   FROM documents)"""
+        key_cols = ", d.doc_key, d.person_key"
     return f"""
         SELECT t.sentence_id, t.doc_id, coalesce(d.participant, d.doc_id) AS participant,
                t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
                t.valence, t.mode, d.wave, d.segment, d.kind,
-               t.start_char, t.end_char, t.polarity, d.score
-        FROM tags t JOIN documents d USING (doc_id)"""
+               t.start_char, t.end_char, t.polarity, d.score{key_cols}
+        FROM tags t JOIN {docs} d USING (doc_id)"""
 
 
 def _mentions_sql(source: str, *, typed: bool) -> str:
     """SELECT of the mentions relation from ``source`` (a relation of :func:`_base_sql`'s columns).
 
-    ``typed``: ENUM filter columns and integer document/participant keys;
-    else the keys are the text ids themselves.
+    ``typed``: ENUM filter columns and the integer document/participant keys of
+    ``_base_sql(keys=True)``; else the keys are the text ids themselves.
     """
     def col(name: str) -> str:
         return f'"{name}"::dash_{name} AS "{name}"' if typed else f'"{name}"'
 
-    keys = ("dense_rank() OVER (ORDER BY doc_id)::INTEGER AS doc_key, "
-            "dense_rank() OVER (ORDER BY participant)::INTEGER AS person_key") if typed else \
-        "doc_id AS doc_key, participant AS person_key"
+    keys = "doc_key, person_key" if typed else "doc_id AS doc_key, participant AS person_key"
     return f"""
         SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char)::INTEGER AS ev_rank,
                sentence_id, doc_id, participant, {keys},
@@ -126,7 +134,7 @@ def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if missing:
         raise ValueError(f"cannot prepare the dashboard tables: the store lacks table(s) {missing}")
     _drop(con)
-    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_sql()}")
+    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_sql(keys=True)}")
     try:
         for name in FILTER_COLUMNS:
             con.execute(f'CREATE TYPE dash_{name} AS ENUM (SELECT DISTINCT "{name}" FROM _dash_base '
