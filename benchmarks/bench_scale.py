@@ -13,11 +13,16 @@ sentence) instead of the generated corpus (dense in clue words: about 1.7 tags p
 
     .venv/bin/python benchmarks/bench_scale.py --sizes 100000 1000000 --workers 2
     .venv/bin/python benchmarks/bench_scale.py --sizes 100000 --workers 2 --corpus sample
+    .venv/bin/python benchmarks/bench_scale.py --sizes 100000 --workers 2 --redact
+
+Each row also records the run's seconds per stage (``runs.stage_seconds``: read, fingerprint,
+analyse, store, compare, dashboard, commit).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -75,7 +80,7 @@ def make_corpus(n: int, corpus: str):
                          "channel": df["channel"].to_numpy(), "wave": df["wave"].to_numpy()})
 
 
-def bench_size(n: int, workers: int, engine: str, bare_sample: int, corpus: str) -> dict:
+def bench_size(n: int, workers: int, engine: str, bare_sample: int, corpus: str, redact: bool = False) -> dict:
     df = make_corpus(n, corpus)
     texts = df["text"].tolist()
     with tempfile.TemporaryDirectory(prefix="cxaudit-scale-") as tmp:
@@ -92,7 +97,7 @@ def bench_size(n: int, workers: int, engine: str, bare_sample: int, corpus: str)
         cmd = [sys.executable, "-m", "cxaudit", "run", str(csv), "--text-column", "text",
                "--id-column", "comment_id", "--score-column", "score",
                "--meta-column", "segment", "--meta-column", "channel", "--meta-column", "wave",
-               "--kind", "comment", "--model", "blank", "--no-redact", "--workers", str(workers),
+               "--kind", "comment", "--model", "blank", "--redact" if redact else "--no-redact", "--workers", str(workers),
                "--engine", engine, "--out", str(out), "--quiet"]
         env = dict(os.environ, PYTHONWARNINGS="ignore")
         load = os.getloadavg()[0]
@@ -109,6 +114,7 @@ def bench_size(n: int, workers: int, engine: str, bare_sample: int, corpus: str)
         **counts,
         "workers": workers,
         "engine": engine,
+        "redact": redact,
         "load_avg_1m_before_run": round(load, 2),
         "bare_words_per_s_1proc": round(bare_wps),
         "bare_cached_lemmatizer_words_per_s_1proc": round(cached_wps),
@@ -130,11 +136,12 @@ def _counts(out: Path) -> dict:
     try:
         n_sent = con.execute("SELECT count(*) FROM sentences").fetchone()[0]
         n_tags = con.execute("SELECT count(*) FROM tags").fetchone()[0]
-        seconds = con.execute("SELECT seconds FROM runs ORDER BY finished_at DESC LIMIT 1").fetchone()[0]
+        seconds, stages = con.execute(
+            "SELECT seconds, stage_seconds FROM runs ORDER BY finished_at DESC LIMIT 1").fetchall()[0]
     finally:
         con.close()
     return {"sentences": int(n_sent), "tags": int(n_tags), "tags_per_sentence": round(n_tags / max(1, n_sent), 2),
-            "run_seconds_inside_cxaudit": float(seconds)}
+            "run_seconds_inside_cxaudit": float(seconds), "stage_seconds": json.loads(stages) if stages else None}
 
 
 def main() -> None:
@@ -144,8 +151,9 @@ def main() -> None:
     ap.add_argument("--engine", default="local", choices=["local", "dask"])
     ap.add_argument("--bare-sample", type=int, default=100_000, help="comments timed for the bare pass")
     ap.add_argument("--corpus", default="generated", choices=["generated", "sample"])
+    ap.add_argument("--redact", action="store_true", help="run with redaction on (the default of new audits)")
     args = ap.parse_args()
-    rows = [bench_size(n, args.workers, args.engine, args.bare_sample, args.corpus) for n in args.sizes]
+    rows = [bench_size(n, args.workers, args.engine, args.bare_sample, args.corpus, args.redact) for n in args.sizes]
     header = (f"{'comments':>9} {'words':>10} {'tags/sent':>9} {'run s':>7} {'peak MB':>8} {'full w/s':>9} "
               f"{'bare w/s':>9} {'ratio/core':>10} {'vs cached':>9}")
     print(header)
@@ -153,7 +161,11 @@ def main() -> None:
         print(f"{r['comments']:>9} {r['words']:>10} {r['tags_per_sentence']:>9} {r['run_seconds']:>7} "
               f"{r['run_peak_rss_mb']:>8} {r['run_words_per_s']:>9} {r['bare_words_per_s_1proc']:>9} "
               f"{r['ratio_per_core_vs_bare']:>10} {r['ratio_per_core_vs_bare_cached_lemmatizer']:>9}")
-    name = f"scale-{args.engine}" + ("" if args.corpus == "generated" else f"-{args.corpus}")
+    for r in rows:
+        if r.get("stage_seconds"):
+            print(f"{r['comments']:>9} stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stage_seconds"].items()))
+    name = (f"scale-{args.engine}" + ("" if args.corpus == "generated" else f"-{args.corpus}")
+            + ("-redact" if args.redact else ""))
     path = write_results(name, {"machine": machine(), "rows": rows})
     print(f"written to {path}")
 
