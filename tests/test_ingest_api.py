@@ -182,3 +182,25 @@ def test_api_content_hash_changes_when_any_text_changes(texts, index, extra):
     assert doc.content_hash != other.content_hash
     spaced = Parsed("d", "s", "interview", [Turn("S", f"  {t}\n") for t in texts])
     assert doc.content_hash == spaced.content_hash
+
+
+def test_api_tables_and_transcripts_keep_reading_order_and_reject_repeated_ids(tmp_path):
+    """A comment table's documents sit between the transcripts read before and after it; a doc_id
+    read before (a transcript's, or another table's) is rejected at its row; the run wave fills gaps."""
+    _interview(tmp_path / "in", "a.txt")
+    write(tmp_path / "in", "b.csv", "id,comment,wave\nin/a,clashes with a.txt,\nc1,kept,W-row\nc2,kept too,\n")
+    _interview(tmp_path / "in", "c.txt")
+    write(tmp_path, "more.csv", "id,comment\nc2,already read\nc3,new\n")
+    specs = [InputSpec(path="in", base_dir=str(tmp_path), kind="comment", text_column="comment", id_column="id", meta_columns=["wave"]),
+             InputSpec(path="more.csv", base_dir=str(tmp_path), kind="comment", text_column="comment", id_column="id")]
+    result = ingest(specs, wave="W-run")
+    assert result.documents[["doc_id", "wave"]].values.tolist() == [
+        ["in/a", "W-run"], ["c1", "W-row"], ["c2", "W-run"], ["in/c", "W-run"], ["c3", "W-run"]]
+    assert result.turns["doc_id"].tolist() == ["in/a"] * 4 + ["c1", "c2"] + ["in/c"] * 4 + ["c3"]
+    assert result.rejected[["line", "reason"]].values.tolist() == [
+        [2, f"duplicate doc_id 'in/a' (already read from {tmp_path / 'in' / 'a.txt'}); skipped"],
+        [2, f"duplicate doc_id 'c2' (already read from {tmp_path / 'in' / 'b.csv'}); skipped"],
+    ]
+    for table, schema in [(result.documents, schemas.DOCUMENTS), (result.turns, schemas.TURNS)]:
+        assert table.dtypes.astype(str).tolist() == [c.dtype for c in schema.columns]
+        assert table.index.tolist() == list(range(len(table)))

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
 import json
 
+import unicodedata
+
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cxaudit import schemas
-from cxaudit.ingest import normalize_text
-from cxaudit.ingest.tables import parse_score, sniff_delimiter
+from cxaudit.ingest import IngestError, InputSpec, frames, ingest, normalize_text, tables
+from cxaudit.ingest.tables import parse_score, read_table, sniff_delimiter
 
-from _ingest_helpers import ingest_one, reasons, write
+from _ingest_helpers import assert_same_result, ingest_one, reasons, reference_ingest, reference_table, write
 
 OPTS = dict(kind="comment", text_column="comment", id_column="id", score_column="nps", meta_columns=["segment", "store", "date"])
 
@@ -191,3 +195,206 @@ def test_tables_csv_roundtrip_keeps_every_comment(tmp_path, comments, delimiter)
     assert list(zip(result.turns["line"], result.turns["text"])) == kept
     assert len(result.rejected) == len(comments) - len(kept)  # texts that normalise to nothing (e.g. a lone BOM)
     schemas.validate(result.documents, schemas.DOCUMENTS)
+
+
+# --- The columnar path (issue 8) gives exactly what one Parsed per row gave -----------------------------
+
+_PIECES = st.sampled_from(["great", "slow", "Café", "e\u0301", "e\ufeff\u0301", "naïve", "😀", "a,b", 'say "hi"', "x;y", "p|q",
+                           "t\tu", "line\nbreak", "cr\rend", "crlf\r\nend", "\u2028", "\x0b", "\x85", "\x1c", "\ufeff", "  ", " ",
+                           "", "\u00a0", "in/0"])
+_TEXT = st.lists(_PIECES, max_size=4).map(" ".join) | st.text(max_size=10)
+_ID = st.sampled_from(["a1", "a2", "a3", " a1 ", "", "  ", "7", "07", "in/0"])
+_SCORE = st.sampled_from(["", " ", "5", "7,5", " 10 ", "0", "abc", "11", "-1", "nan", "1e1", "inf", "٣", "1_0"])
+_META = st.sampled_from(["", " ", "gold", " Gold ", "web", "2026-03-12", "12 March 2026", "March 12, 2026", "2026/03/12",
+                         "2026-03-12T10:30", "junk", "Ké\u0301"])
+HEADER = ["id", "comment", "nps", "segment", "store", "date", "Wave", "participant"]
+
+
+@st.composite
+def _rows(draw):
+    """CSV records: full, short, with blank or non-blank extra cells, empty and all-blank."""
+    rows = []
+    for _ in range(draw(st.integers(0, 9))):
+        row = [draw(_ID), draw(_TEXT), draw(_SCORE)] + [draw(_META) for _ in range(5)]
+        shape = draw(st.sampled_from(["full"] * 5 + ["short", "extra blank", "wide", "empty", "blank"]))
+        if shape == "short":
+            row = row[:draw(st.integers(1, 7))]
+        elif shape == "extra blank":
+            row += ["", " "]
+        elif shape == "wide":
+            row += ["extra"]
+        elif shape in ("empty", "blank"):
+            row = [] if shape == "empty" else [" "] * draw(st.integers(1, 9))
+        rows.append(row)
+    return rows
+
+
+_OPTIONS = st.fixed_dictionaries({
+    "id_column": st.sampled_from([None, "id", "ID"]),
+    "score_column": st.sampled_from([None, "nps"]),
+    "meta_columns": st.lists(st.sampled_from(["segment", "store", "date", "wave", "SEGMENT", "participant"]), max_size=4),
+    "segment": st.sampled_from([None, "", "Default"]),
+    "channel": st.sampled_from([None, "Phone"]),
+    "wave": st.sampled_from([None, "W-spec"]),
+})
+
+
+def _csv_text(rows, delimiter, terminator):
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator=terminator).writerows(rows)
+    return buf.getvalue()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(tables_rows=st.lists(_rows(), min_size=1, max_size=3), options=_OPTIONS, delimiter=st.sampled_from([",", ";", "\t", "|"]),
+       terminator=st.sampled_from(["\n", "\r\n", "\r"]), leading=st.sampled_from(["", "\n", " , \n"]),
+       batch_rows=st.sampled_from([1, 2, 3, 50_000]), run_wave=st.sampled_from([None, "W-run"]), transcript=st.booleans(),
+       sniff=st.booleans())
+def test_tables_columnar_path_equals_per_row_path(tmp_path, monkeypatch, tables_rows, options, delimiter, terminator, leading,
+                                                  batch_rows, run_wave, transcript, sniff):
+    """Random CSV tables (blank rows, multi-line quoted cells, duplicate and empty ids, bad scores,
+    unicode and odd whitespace, meta columns, cross-file duplicate ids) plus transcripts, through
+    ingest(): the same three tables as the per-row path, in any batch size."""
+    monkeypatch.setattr(tables, "BATCH_ROWS", batch_rows)
+    given_delimiter = None if sniff else delimiter
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    for i, rows in enumerate(tables_rows):
+        write(folder, f"t{i}.csv", leading + _csv_text([HEADER] + rows, delimiter, terminator))
+    if transcript:
+        write(folder, "0.txt", "Interviewer: How was it?\nMaria: Slow.\n")  # doc_id in/0, also an id in the tables
+        write(tmp_path, "z.txt", "Just one comment from a7.\n")
+    specs = [InputSpec(path="in", base_dir=str(tmp_path), kind="comment", text_column="comment", delimiter=given_delimiter, **options),
+             InputSpec(path="in/t0.csv", base_dir=str(tmp_path), kind="survey", text_column="Comment", id_column="id")]
+    if transcript:
+        specs.append(InputSpec(path="z.txt", base_dir=str(tmp_path)))
+    result = ingest(specs, wave=run_wave)
+    event(f"documents kept: {min(len(result.documents), 5)}, rejected: {min(len(result.rejected), 3)}")
+    assert_same_result(result, reference_ingest(specs, wave=run_wave))
+    path = folder / "t0.csv"
+    got, want = (_outcome(read, path, specs[0]) for read in (read_table, reference_table))
+    if isinstance(want, str):
+        assert got == want
+    else:
+        assert_same_result(got, want)
+
+
+def _outcome(read, path, spec):
+    """frames() of read(path, spec) and its issues, or the IngestError message."""
+    issues = []
+    try:
+        return frames(read(path, spec, doc_stem="t0", source=str(path), issues=issues), issues)
+    except IngestError as e:
+        return e.message
+
+
+_VALUE = st.one_of(st.none(), st.integers(-3, 12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), _TEXT,
+                   st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["k", "é"]), st.integers(0, 3), max_size=2))
+
+
+@st.composite
+def _records(draw):
+    """JSON records with any value types and missing keys, and now and then something that is not an object."""
+    keys = ["id", "comment", "nps", "segment", "store", "date", "Wave"]
+    out = []
+    for _ in range(draw(st.integers(0, 8))):
+        if draw(st.integers(0, 9)) == 0:
+            out.append(draw(st.sampled_from([[1, 2], "text", 3, None])))
+        else:
+            out.append({k: draw(_VALUE) for k in keys if draw(st.integers(0, 5))})
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=_records(), options=_OPTIONS, lines=st.booleans(), batch_rows=st.sampled_from([1, 3, 50_000]))
+def test_tables_columnar_path_equals_per_row_path_json(tmp_path, monkeypatch, records, options, lines, batch_rows):
+    """JSON and JSON Lines records with numbers, booleans, NaN, objects, lists and nulls: same tables."""
+    monkeypatch.setattr(tables, "BATCH_ROWS", batch_rows)
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) if lines else json.dumps({"records": records})
+    name = "c.jsonl" if lines else "c.json"
+    write(tmp_path, name, text or "\n")
+    spec = InputSpec(path=name, base_dir=str(tmp_path), kind="review", text_column="comment", **options)
+    assert_same_result(ingest([spec], wave="W"), reference_ingest([spec], wave="W"))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(st.one_of(st.none(), st.integers(-2, 12), st.floats(-1, 11), st.booleans(), _META,
+                                        st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+                                        st.sampled_from(["Great app", "slow  queue ", "", "  "])), min_size=1, max_size=7), max_size=6),
+       options=_OPTIONS)
+def test_tables_columnar_path_equals_per_row_path_xlsx(tmp_path, rows, options):
+    """XLSX cells of every type (numbers, dates, booleans, blanks), short rows: same tables."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "comment", "nps", "segment", "store", "date", "Wave"])
+    for row in rows:
+        wb.active.append(row)
+    wb.save(tmp_path / "c.xlsx")
+    spec = InputSpec(path="c.xlsx", base_dir=str(tmp_path), kind="comment", text_column="comment", **options)
+    assert_same_result(ingest([spec]), reference_ingest([spec]))
+
+
+@given(text=st.lists(st.sampled_from(["a", "é", " ", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1e", "\x85", "\u2028",
+                                      "\u2029", '"', ","]), max_size=40).map("".join),
+       size=st.integers(1, 8))
+def test_tables_physical_lines_match_stringio(text, size):
+    """CSV lines are split on \\n, \\r\\n and \\r only, as io.StringIO(newline="") splits them, in any piece size."""
+    want = list(io.StringIO(text, newline=""))
+    assert [line for piece in tables._pieces(text, size) for line in tables._piece_lines(piece)] == want
+    assert list(tables._physical_lines(text)) == want
+
+
+@given(text=st.text(max_size=30) | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\ufeffab", max_size=12))
+def test_tables_normalize_text_fast_path_matches_definition(text):
+    """normalize_text's shortcut for clean printable ASCII gives what NFC + split/join gives."""
+    full = " ".join((text if text.isascii() else unicodedata.normalize("NFC", text).replace("\ufeff", "")).split())
+    assert normalize_text(text) == full
+
+
+def test_tables_duplicate_ids_across_batches_name_the_first_row(tmp_path, monkeypatch):
+    """Batches of 2 rows: duplicates of ids kept in earlier batches are found and name their first row."""
+    monkeypatch.setattr(tables, "BATCH_ROWS", 2)
+    rows = [["id", "comment"], ["a", "one"], ["b", "two"], ["c", "three"], ["", "no id"], ["a", "again"], ["d", ""], ["c", "dup"], ["e", "ok"]]
+    result = ingest_one(write(tmp_path, "d.csv", _csv(rows)), kind="comment", text_column="comment", id_column="id")
+    assert result.documents["doc_id"].tolist() == ["a", "b", "c", "e"]
+    assert result.rejected[["line", "reason"]].values.tolist() == [
+        [5, "empty id in column 'id'; row skipped"],
+        [6, "duplicate id 'a' in column 'id' (first on row 2); row skipped"],
+        [7, "empty text in column 'comment'; row skipped"],
+        [8, "duplicate id 'c' in column 'id' (first on row 4); row skipped"],
+    ]
+
+
+def test_tables_frames_have_schema_dtypes_and_hashes(tmp_path):
+    """Frames built column by column have the schema dtypes, and content_hash is Parsed.content_hash."""
+    rows = [["id", "comment", "nps", "segment", "store"], ["1", "Café  was\tslow", "7,5", "gold", "Quay"], ["2", "Fine", "", "", ""]]
+    result = ingest_one(write(tmp_path, "h.csv", _csv(rows)), kind="comment", text_column="comment", id_column="id",
+                        score_column="nps", meta_columns=["segment", "store"], channel="web")
+    docs = result.documents
+    assert docs.dtypes.astype(str).tolist() == [c.dtype for c in schemas.DOCUMENTS.columns]
+    assert result.turns.dtypes.astype(str).tolist() == [c.dtype for c in schemas.TURNS.columns]
+    assert docs["content_hash"].tolist() == [
+        frames([p]).documents["content_hash"][0] for p in reference_table(tmp_path / "h.csv", InputSpec(
+            path="h.csv", kind="comment", text_column="comment", id_column="id"), doc_stem="h", source="h")]
+    assert docs["content_hash"][0] == hashlib.sha256("\x1fparticipant\x1fCafé was slow\x1e".encode()).hexdigest()
+    assert docs["content_hash"][0] != docs["content_hash"][1]
+    assert docs[["score", "segment", "channel", "meta"]].astype(object).where(docs[["score", "segment", "channel", "meta"]].notna(), None).values.tolist() == [
+        [7.5, "gold", "web", '{"store": "Quay"}'], [None, None, "web", None]]
+    assert result.turns["text"].tolist() == ["Café was slow", "Fine"]
+    assert result.documents.index.tolist() == result.turns.index.tolist() == [0, 1]
+
+
+def test_tables_malformed_csv_is_rejected_even_with_a_missing_column(tmp_path):
+    """The CSV is parsed lazily, but a parse error still wins over a missing column, as before."""
+    old = csv.field_size_limit(20)
+    try:
+        text = "id,comment\n1,short\n2," + "x" * 50 + "\n"
+        missing = ingest_one(write(tmp_path, "m.csv", text), kind="comment", text_column="nope")
+        present = ingest_one(write(tmp_path, "m.csv", text), kind="comment", text_column="comment")
+    finally:
+        csv.field_size_limit(old)
+    assert reasons(missing) == reasons(present) and reasons(present)[0].startswith("malformed CSV: field larger than field limit")
+    assert present.documents.empty

@@ -1,9 +1,10 @@
 """What every reader returns: :class:`Turn`, :class:`Parsed`, and the errors.
 
-A reader turns one file into ``Parsed`` documents (one per transcript, one per
-comment row). Problems that make a whole file unreadable raise
-:class:`IngestError`; problems with one row, cue or block are appended to an
-``issues`` list as :class:`Issue` and the rest of the file is kept.
+A reader turns one file into ``Parsed`` documents (one per transcript; comment
+tables are read column by column instead, see ``columns.py``, with the values
+one ``Parsed`` per row would give). Problems that make a whole file unreadable
+raise :class:`IngestError`; problems with one row, cue or block are appended
+to an ``issues`` list as :class:`Issue` and the rest of the file is kept.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def normalize_text(text: str) -> str:
     """NFC-normalise ``text``, drop byte-order marks, collapse whitespace runs to one space, strip."""
     if not text:
         return ""
+    if text.isascii() and text.isprintable() and "  " not in text and text[0] != " " != text[-1]:
+        return text  # printable ASCII has no whitespace but " ": nothing to collapse or strip
     if not text.isascii():
         text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
     return " ".join(text.split())
