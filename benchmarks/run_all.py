@@ -17,6 +17,7 @@ ORDER = [
     "bench_ingest.py",
     "bench_language_quality.py",
     "bench_language_speed.py",
+    "bench_workers.py",
     "bench_rule_tagger.py",
     "bench_learned_tagger.py",
     "bench_incremental.py",
