@@ -23,10 +23,12 @@ def _preload() -> None:
     if not raw:
         return
     try:
-        from cxaudit.engine import PipelineSpec, build
+        from cxaudit.engine import PipelineSpec, build, learned_tagger
 
         spec = json.loads(raw)
         build(PipelineSpec(model=spec["model"], codebooks=tuple(spec["codebooks"])))
+        if spec.get("tagger"):
+            learned_tagger(spec["tagger"])
     except Exception:  # noqa: BLE001 - see the module docstring
         logging.getLogger(__name__).debug("fork server could not prebuild the pipeline", exc_info=True)
 

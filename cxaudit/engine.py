@@ -30,6 +30,10 @@ class PipelineSpec:
 
     model: str = "auto"
     codebooks: tuple[str, ...] = ("carbone-clues", "touchpoints")
+    #: a learned tagger's folder (``cxaudit train``): its tags are added in the batch, like the rules'
+    tagger: str | None = None
+    #: the learned tagger's probability threshold (None: its tuned per-code thresholds)
+    threshold: float | None = None
 
 
 @dataclass
@@ -99,7 +103,8 @@ _NLP_CACHE: dict[PipelineSpec, object] = {}
 
 
 def build(spec: PipelineSpec):
-    """Build (once per process) the spaCy pipeline described by ``spec``."""
+    """Build (once per process) the spaCy pipeline described by ``spec`` (its model and codebooks)."""
+    spec = PipelineSpec(model=spec.model, codebooks=spec.codebooks)  # the tagger is not part of the pipeline
     nlp = _NLP_CACHE.get(spec)
     if nlp is None:
         from .clues.codebook import load_codebook
@@ -113,6 +118,19 @@ def build(spec: PipelineSpec):
     return nlp
 
 
+_TAGGER_CACHE: dict[str, object] = {}
+
+
+def learned_tagger(path: str):
+    """The learned tagger in folder ``path``, loaded once per process."""
+    tagger = _TAGGER_CACHE.get(path)
+    if tagger is None:
+        from .clues.learn import LearnedTagger
+
+        tagger = _TAGGER_CACHE[path] = LearnedTagger.load(path)
+    return tagger
+
+
 def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
     """The turns that are analysed as customer experience (participant and unknown roles)."""
     return turns[turns["role"].isin(_ANALYSED_ROLES)]
@@ -121,7 +139,8 @@ def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
 def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     """Analyse and tag one batch of turns (columns doc_id, turn_id, role, text).
 
-    Returns the batch's rows of the sentences, feelings and tags tables.
+    Returns the batch's rows of the sentences, feelings and tags tables: the rule
+    tags of the codebooks, then (with ``spec.tagger``) the learned tagger's.
     Interviewer turns in the batch are skipped.
     """
     from .analyze import turn_tuples
@@ -140,6 +159,10 @@ def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
         if rows:
             tags.extend(tag_tuples(doc, rows, doc_id, text=text))
     tables = Tables.from_tuples(sents, feels, tags)
+    if spec.tagger is not None and len(tables.sentences):
+        model_tags = learned_tagger(spec.tagger).predict(tables.sentences, threshold=spec.threshold)
+        if len(model_tags):
+            tables.tags = pd.concat([tables.tags, conform(model_tags, TAGS)], ignore_index=True)
     tables.n_turns = len(turns)
     return tables
 
@@ -172,7 +195,7 @@ def _announce(spec: PipelineSpec) -> None:
 
     from ._preload import ENV
 
-    os.environ[ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks)})
+    os.environ[ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks), "tagger": spec.tagger})
 
 
 def warm_workers(spec: PipelineSpec) -> bool:
@@ -210,6 +233,8 @@ def process(
     to a Dask cluster (a 2-worker LocalCluster on 127.0.0.1, or ``scheduler``).
     """
     build(spec)  # validate in the parent before any worker starts
+    if spec.tagger is not None:
+        learned_tagger(spec.tagger)
     chunks = batches(turns, batch_size)
     if engine == "dask":
         from .dask_engine import process_dask

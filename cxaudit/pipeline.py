@@ -163,15 +163,6 @@ def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, o
     return red.documents, red.turns
 
 
-def _load_tagger(config: AuditConfig):
-    """The learned tagger named by the audit (loaded once per run), or None."""
-    if not config.tagger:
-        return None
-    from .clues.learn import LearnedTagger
-
-    return LearnedTagger.load(config.tagger)
-
-
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
     from .clues.codebook import load_codebook
     from .compare.store import compare_store
@@ -300,7 +291,8 @@ def run_audit(
         documents, turns, kept_waves = _keep_other_waves(prev, documents, turns)
 
     base_model = resolve_model(config.model)  # checks the model is installed without loading it
-    spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks))
+    spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks), tagger=config.tagger,
+                        threshold=config.threshold)
     if engine == "local" and _likely_workers(config, turns, workers) > 1:
         warm_workers(spec)  # the workers' pipeline is built in the background meanwhile
     with _stage(result, "fingerprint"):
@@ -383,13 +375,10 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
     done = 0
     batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                           scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
-    tagger = _load_tagger(config)
     for tables in batches_out:
         w.append("sentences", tables.sentences)
         w.append("feelings", tables.feelings)
         w.append("tags", tables.tags)
-        if tagger is not None and len(tables.sentences):
-            w.append("tags", tagger.predict(tables.sentences, threshold=config.threshold))
         done += tables.n_turns
         if progress:
             progress(done, total)

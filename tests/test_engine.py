@@ -112,3 +112,29 @@ def test_engine_warmed_pool_equals_single_process():
     single = collect(process(turns, SPEC, batch_size=5))
     for name in ("sentences", "feelings", "tags"):
         pd.testing.assert_frame_equal(canonical(getattr(single, name)), canonical(getattr(pooled, name)))
+
+
+@pytest.mark.slow
+def test_engine_learned_tagger_runs_in_the_batch_and_equals_predict(tmp_path):
+    """With spec.tagger the batch adds the learned tagger's tags after the rules' ones: the same rows as
+    LearnedTagger.predict on the batch's sentences, in one process and in a worker pool."""
+    from cxaudit.clues.learn import LearnedTagger, train
+
+    coded = pd.DataFrame({
+        "text": [t for t in TEXTS for _ in range(3)],
+        "code": ["fx.staff;fx.queue", "fx.wait", "fx.billing", "fx.app", "fx.staff", "fx.billing"] * 3})
+    train(coded, tmp_path / "tagger", seed=0)
+    spec = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"), tagger=str(tmp_path / "tagger"),
+                        threshold=0.3)
+    turns = make_turns(12)
+    single = collect(process(turns, spec, batch_size=5))
+    pooled = collect(process(turns, spec, batch_size=5, workers=2))
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(single, name)), canonical(getattr(pooled, name)))
+    model = single.tags[single.tags["method"] == "model"].reset_index(drop=True)
+    expected = LearnedTagger.load(tmp_path / "tagger").predict(single.sentences, threshold=0.3)
+    assert len(model) > 0 and set(model["code"]) <= {"fx.staff", "fx.queue", "fx.wait", "fx.billing", "fx.app"}
+    pd.testing.assert_frame_equal(canonical(model), canonical(expected.astype(model.dtypes.to_dict())))
+    rules = collect(process(turns, PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints")),
+                            batch_size=5))
+    pd.testing.assert_frame_equal(canonical(single.tags[single.tags["method"] == "rule"]), canonical(rules.tags))
