@@ -20,7 +20,7 @@ from . import parallel
 from .nlp import build_pipeline, get_pipeline, resolve_model
 from .nlp.lexicon import doc_layout, ext_key
 from .nlp.sentiment import valence
-from .schemas import FEELINGS, SENTENCES, TURNS, SchemaError, validate
+from .schemas import FEELINGS, SENTENCES, SchemaError, validate
 
 __all__ = ["Analysis", "analyze", "sentence_rows", "turn_tuples", "ANALYSED_ROLES"]
 

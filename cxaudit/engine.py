@@ -9,7 +9,7 @@ a Dask cluster (:func:`process`). Workers build their pipeline once from a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import numpy as np

@@ -7,7 +7,6 @@ lookup lemmatizer of :func:`cxaudit.nlp.get_pipeline` (or the ``nlp`` you pass).
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np

@@ -80,7 +80,7 @@ class Schema:
 
     def to_markdown(self) -> str:
         """The schema as a Markdown table (used by the docs)."""
-        lines = [f"| column | type | description |", "|---|---|---|"]
+        lines = ["| column | type | description |", "|---|---|---|"]
         for c in self.columns:
             allowed = f" One of: {', '.join(c.allowed)}." if c.allowed else ""
             lines.append(f"| {c.name} | {c.dtype} | {c.description}{allowed} |")

@@ -16,7 +16,7 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 
 from cxaudit.nlp.lexicon import ext_key
-from cxaudit.nlp.sentiment import ClauseScorer, clause_polarity, valence
+from cxaudit.nlp.sentiment import ClauseScorer, valence
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)

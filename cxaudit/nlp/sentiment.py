@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 
 from spacy.tokens import Doc
 
-from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, build_matcher,
+from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, SUB, TOO, VAL, WEAK, build_matcher,
                       doc_layout, ext_key, longest_first, sentence_bounds, sentiment_entries)
 
 __all__ = [
