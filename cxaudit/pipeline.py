@@ -178,10 +178,6 @@ def _compare(config: AuditConfig, w: StoreWriter) -> None:
         w.replace(name, df)
 
 
-def _wave_key(values: pd.Series) -> pd.Series:
-    return values.astype("object").where(values.notna(), "(no wave)")
-
-
 def _read_previous(out_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """The previous store's tables among ``names`` (those it has)."""
     from .store import connect, store_path
