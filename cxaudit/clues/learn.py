@@ -34,14 +34,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, PolarityFeaturizer
+from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
+from cxaudit.nlp.encoder import EncoderError
 from cxaudit.schemas import TAGS, validate
 
-__all__ = ["CodedFileError", "UnlabelledFileError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
+__all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
 
 META_FILE = "cxaudit-tagger.json"
 FORMAT_VERSION = 3
@@ -83,6 +84,9 @@ def train(
     unlabelled=None,
     cluster_weight: float = 0.5,
     vector_weight: float = 0.5,
+    encoder: str | Path | None = None,
+    encoder_weight: float = 1.0,
+    polarity_encoder_weight: float = 0.5,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -104,10 +108,18 @@ def train(
     texts and become code features, scaled by ``cluster_weight`` and
     ``vector_weight``. Raises :class:`UnlabelledFileError` naming the file
     when it cannot be read.
+    ``encoder``: a pretrained sentence encoder (``"minilm"`` or a
+    sentence-transformers folder/zip, :mod:`cxaudit.nlp.encoder`) whose
+    sentence vectors become code features (× ``encoder_weight``) and polarity
+    features (× ``polarity_encoder_weight``; 0 turns them off). The model
+    folder records the encoder by reference and SHA-256, so the same encoder
+    must be installed where the tagger is used. Raises :class:`EncoderError`
+    when it cannot be loaded.
     Deterministic for a given ``seed``; the folder is replaced atomically.
     """
     start = time.perf_counter()
     extra = read_unlabelled(unlabelled)
+    embedder = Embedder.load(str(encoder)) if encoder is not None else None
     data = group_coded(load_coded(coded))
     if data.empty or not data["codes"].map(len).any():
         raise ValueError("train: no coded sentences with a code; expected rows with text and code")
@@ -117,7 +129,8 @@ def train(
     bundle = _fit(data, codes, cbs, seed=seed, threshold=threshold, tune=tune_thresholds, folds=folds,
                   c_grid=c_grid, polarity_c_grid=polarity_c_grid, char_weight=char_weight, n_cues=n_cues,
                   context_weight=context_weight, clause_weight=clause_weight, space=space,
-                  cluster_weight=cluster_weight, vector_weight=vector_weight)
+                  cluster_weight=cluster_weight, vector_weight=vector_weight, embedder=embedder,
+                  encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight)
     thresholds = dict(zip(codes, map(float, bundle.code_model.thresholds)))
     dev = {k: v for k, v in (("micro_f1", bundle.code_model.cv.get("micro_f1")),
                              ("polarity_accuracy", bundle.polarity_model.cv.get("accuracy") if bundle.has_polarity else None))
@@ -125,7 +138,8 @@ def train(
     options = dict(seed=seed, folds=folds, c_grid=list(c_grid), polarity_c_grid=list(polarity_c_grid),
                    char_weight=char_weight, n_cues=n_cues, context_weight=context_weight, clause_weight=clause_weight,
                    n_unlabelled=len(extra), word_space=space is not None, cluster_weight=cluster_weight,
-                   vector_weight=vector_weight)
+                   vector_weight=vector_weight, encoder=embedder.state() if embedder else None,
+                   encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),
@@ -145,15 +159,16 @@ def train(
 
 def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tune, folds, c_grid,
          polarity_c_grid, char_weight, n_cues, context_weight, clause_weight, space, cluster_weight,
-         vector_weight) -> Bundle:
+         vector_weight, embedder=None, encoder_weight=1.0, polarity_encoder_weight=0.5) -> Bundle:
     """Fit the code model and, when ≥ 2 polarity values were coded, the polarity model.
 
     ``data``: one row per text with ``codes`` (tuple) and ``polarity`` (dict code → polarity);
-    ``space``: a :class:`WordSpace` or None.
+    ``space``: a :class:`WordSpace` or None; ``embedder``: an :class:`Embedder` or None.
     """
     texts = data["text"].tolist()
     features = CodeFeaturizer.fit(texts, codebook_patterns(cbs), char_weight=char_weight, space=space,
-                                  cluster_weight=cluster_weight, vector_weight=vector_weight)
+                                  cluster_weight=cluster_weight, vector_weight=vector_weight,
+                                  embedder=embedder, encoder_weight=encoder_weight)
     Y = np.array([[c in cs for c in codes] for cs in data["codes"]], dtype=int).reshape(len(texts), len(codes))
     code_model = fit_codes(features.transform(texts), Y, c_grid=c_grid, folds=folds, seed=seed,
                            tune=tune, default_threshold=threshold)
@@ -163,7 +178,8 @@ def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tu
         ptexts, pcodes, labels = map(list, zip(*pairs))
         bundle.polarity_features = PolarityFeaturizer.fit(ptexts, pcodes, codes, n_cues=n_cues,
                                                              context_weight=context_weight,
-                                                             scorer=bundle.clause_scorer(), clause_weight=clause_weight)
+                                                             scorer=bundle.clause_scorer(), clause_weight=clause_weight,
+                                                             embedder=embedder, encoder_weight=polarity_encoder_weight)
         bundle.polarity_model = fit_polarity(bundle.polarity_features.transform(ptexts, pcodes), labels, ptexts,
                                              c_grid=polarity_c_grid, folds=folds, seed=seed)
     return bundle
