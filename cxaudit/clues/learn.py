@@ -37,12 +37,13 @@ import pandas as pd
 from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
+from cxaudit.clues._learn_finetune import FineTuneError, fine_tune as _fine_tune
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
 from cxaudit.nlp.encoder import EncoderError
 from cxaudit.schemas import TAGS, validate
 
-__all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
+__all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "FineTuneError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
 
 META_FILE = "cxaudit-tagger.json"
 FORMAT_VERSION = 3
@@ -87,6 +88,9 @@ def train(
     encoder: str | Path | None = None,
     encoder_weight: float = 1.0,
     polarity_encoder_weight: float = 0.5,
+    fine_tune: bool = False,
+    epochs: int = 4,
+    blend: float = 0.5,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -115,11 +119,25 @@ def train(
     folder records the encoder by reference and SHA-256, so the same encoder
     must be installed where the tagger is used. Raises :class:`EncoderError`
     when it cannot be loaded.
+    ``fine_tune``: instead of using the encoder's vectors as features, fine-tune
+    the encoder (``encoder``, default ``"minilm"``) on the coded sentences for
+    ``epochs`` epochs with a code head and a per-code polarity head
+    (:mod:`._learn_finetune`, needs JAX); its probabilities are averaged with
+    the SVMs' (weight ``blend``). The tuned encoder is saved in the model
+    folder (``encoder/``, ~90 MB for MiniLM). Raises :class:`FineTuneError`
+    when JAX is missing.
     Deterministic for a given ``seed``; the folder is replaced atomically.
     """
     start = time.perf_counter()
     extra = read_unlabelled(unlabelled)
+    if fine_tune and encoder is None:
+        encoder = "minilm"
     embedder = Embedder.load(str(encoder)) if encoder is not None else None
+    if fine_tune:
+        try:
+            import jax  # noqa: F401
+        except ImportError:
+            raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
     data = group_coded(load_coded(coded))
     if data.empty or not data["codes"].map(len).any():
         raise ValueError("train: no coded sentences with a code; expected rows with text and code")
@@ -129,8 +147,17 @@ def train(
     bundle = _fit(data, codes, cbs, seed=seed, threshold=threshold, tune=tune_thresholds, folds=folds,
                   c_grid=c_grid, polarity_c_grid=polarity_c_grid, char_weight=char_weight, n_cues=n_cues,
                   context_weight=context_weight, clause_weight=clause_weight, space=space,
-                  cluster_weight=cluster_weight, vector_weight=vector_weight, embedder=embedder,
+                  cluster_weight=cluster_weight, vector_weight=vector_weight,
+                  embedder=None if fine_tune else embedder,
                   encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight)
+    if fine_tune:
+        Y = np.array([[c in cs for c in codes] for cs in data["codes"]], dtype=np.float32).reshape(len(data), len(codes))
+        P = np.array([[POLARITIES.index(pols[c]) if c in pols else -1 for c in codes] for pols in data["polarity"]],
+                     dtype=np.int32).reshape(len(data), len(codes))
+        bundle.tuned = _fine_tune(embedder.encoder, data["text"].tolist(), Y, P, epochs=epochs, seed=seed)
+        bundle.blend = float(blend)
+        # the SVMs' tuned thresholds, averaged with 0.5 for the fine-tuned model's probabilities
+        bundle.code_model.thresholds = blend * 0.5 + (1.0 - blend) * bundle.code_model.thresholds
     thresholds = dict(zip(codes, map(float, bundle.code_model.thresholds)))
     dev = {k: v for k, v in (("micro_f1", bundle.code_model.cv.get("micro_f1")),
                              ("polarity_accuracy", bundle.polarity_model.cv.get("accuracy") if bundle.has_polarity else None))
@@ -139,7 +166,8 @@ def train(
                    char_weight=char_weight, n_cues=n_cues, context_weight=context_weight, clause_weight=clause_weight,
                    n_unlabelled=len(extra), word_space=space is not None, cluster_weight=cluster_weight,
                    vector_weight=vector_weight, encoder=embedder.state() if embedder else None,
-                   encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight)
+                   encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight,
+                   fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),

@@ -93,6 +93,23 @@ def read_safetensors(data: bytes, *, where: str = "model.safetensors") -> dict[s
     return out
 
 
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    """Write float32/int64 arrays in the safetensors format (the inverse of :func:`read_safetensors`)."""
+    header, blobs, offset = {}, [], 0
+    for name, arr in tensors.items():
+        arr = np.ascontiguousarray(arr)
+        code = {np.dtype(np.float32): "F32", np.dtype(np.int64): "I64"}.get(arr.dtype)
+        if code is None:
+            raise ValueError(f"write_safetensors: {name!r} has dtype {arr.dtype}; expected float32 or int64")
+        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": code, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps({"__metadata__": {"format": "pt"}, **header}).encode()
+    head += b" " * (-len(head) % 8)
+    Path(path).write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+
+
 # --------------------------------------------------------------------------- tokenizer
 
 
@@ -272,7 +289,8 @@ class SentenceEncoder:
         if self.word.shape[0] < len(vocab):
             raise EncoderError(f"{name}: {len(vocab)} tokens in the vocabulary but {self.word.shape[0]} embeddings")
         self.pos = get("embeddings.position_embeddings.weight")
-        self.type0 = get("embeddings.token_type_embeddings.weight")[0]
+        self.types = get("embeddings.token_type_embeddings.weight")
+        self.type0 = self.types[0]
         self.emb_g, self.emb_b = get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias")
         self.layers = []
         for i in range(int(config["num_hidden_layers"])):
@@ -341,6 +359,43 @@ class SentenceEncoder:
 
     # ------------------------------------------------------------------ encoding
 
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The weights under their BERT names (what :meth:`save` writes)."""
+        t = {"embeddings.word_embeddings.weight": self.word, "embeddings.position_embeddings.weight": self.pos,
+             "embeddings.token_type_embeddings.weight": self.types,
+             "embeddings.LayerNorm.weight": self.emb_g, "embeddings.LayerNorm.bias": self.emb_b}
+        h = self.hidden
+        for i, L in enumerate(self.layers):
+            p = f"encoder.layer.{i}."
+            for j, n in enumerate(("query", "key", "value")):
+                t[p + f"attention.self.{n}.weight"] = L.qkv_w[:, j * h:(j + 1) * h].T
+                t[p + f"attention.self.{n}.bias"] = L.qkv_b[j * h:(j + 1) * h]
+            t.update({p + "attention.output.dense.weight": L.out_w.T, p + "attention.output.dense.bias": L.out_b,
+                      p + "attention.output.LayerNorm.weight": L.ln1_g, p + "attention.output.LayerNorm.bias": L.ln1_b,
+                      p + "intermediate.dense.weight": L.up_w.T, p + "intermediate.dense.bias": L.up_b,
+                      p + "output.dense.weight": L.down_w.T, p + "output.dense.bias": L.down_b,
+                      p + "output.LayerNorm.weight": L.ln2_g, p + "output.LayerNorm.bias": L.ln2_b})
+        return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in t.items()}
+
+    def with_weights(self, tensors: dict[str, np.ndarray]) -> "SentenceEncoder":
+        """A copy of this encoder (same tokenizer and configuration) with other weights, e.g. fine-tuned ones."""
+        return type(self)(config=self.config, tensors=tensors, vocab=self.tokenizer.vocab, name=self.name,
+                          sha256="", max_length=self.max_length, lowercase=self.tokenizer.lowercase)
+
+    def save(self, folder: Path) -> str:
+        """Write a folder that :meth:`load` reads (config, safetensors weights, vocab); returns the weights' SHA-256."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.config, indent=1, sort_keys=True), encoding="utf-8")
+        write_safetensors(folder / "model.safetensors", self.tensors())
+        vocab = sorted(self.tokenizer.vocab.items(), key=lambda kv: kv[1])
+        (folder / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in vocab), encoding="utf-8")
+        (folder / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": self.tokenizer.lowercase}),
+                                                      encoding="utf-8")
+        (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": self.max_length}),
+                                                          encoding="utf-8")
+        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
     def token_ids(self, texts: Iterable[str]) -> list[list[int]]:
         return [self.tokenizer.encode(t if isinstance(t, str) else "", self.max_length) for t in texts]
 
@@ -366,14 +421,13 @@ class SentenceEncoder:
             x = _layer_norm(u @ L.down_w + L.down_b + x, L.ln2_g, L.ln2_b, self.eps)
         return x
 
-    def encode(self, texts: Iterable[str], *, batch_tokens: int = 4096, normalize: bool = True) -> np.ndarray:
-        """One vector per text, (len(texts), dim) float32: mean of token vectors, L2-normalised."""
+    def token_states(self, texts: Iterable[str], *, batch_tokens: int = 4096):
+        """Yield (indices into ``texts``, last hidden states (batch, length, dim), 0/1 mask (batch, length)),
+        batches of texts of similar length with at most ``batch_tokens`` padded tokens each."""
         all_ids = self.token_ids(texts)
-        out = np.zeros((len(all_ids), self.hidden), dtype=np.float32)
         order = sorted(range(len(all_ids)), key=lambda i: len(all_ids[i]))
         i = 0
         while i < len(order):
-            longest = len(all_ids[order[min(i + 1, len(order)) - 1]])
             j = i
             while j < len(order) and (j - i + 1) * len(all_ids[order[j]]) <= max(batch_tokens, len(all_ids[order[j]])):
                 j += 1
@@ -385,10 +439,15 @@ class SentenceEncoder:
                 seq = all_ids[k]
                 ids[r, : len(seq)] = seq
                 mask[r, : len(seq)] = 1.0
-            hidden = self._forward(ids, mask)
-            pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
-            out[batch] = pooled
+            yield np.array(batch, dtype=np.int64), self._forward(ids, mask), mask
             i = j
+
+    def encode(self, texts: Iterable[str], *, batch_tokens: int = 4096, normalize: bool = True) -> np.ndarray:
+        """One vector per text, (len(texts), dim) float32: mean of token vectors, L2-normalised."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        for batch, hidden, mask in self.token_states(texts, batch_tokens=batch_tokens):
+            out[batch] = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         if normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.maximum(norms, 1e-12)

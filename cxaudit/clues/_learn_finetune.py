@@ -1,0 +1,240 @@
+"""Fine-tuning the sentence encoder on the coded sentences (JAX), and the tuned model's heads (NumPy).
+
+``train(..., encoder=..., fine_tune=True)`` updates every weight of the
+pretrained encoder together with two small heads, on the researcher's coded
+sentences:
+
+* codes: the mean of the last layer's token vectors → one logit per code
+  (sigmoid, binary cross-entropy, multi-label);
+* polarity of each code in its sentence: per code, a learned query attends
+  over the sentence's token vectors (the words that matter for that code);
+  [that attention-pooled vector, the mean vector] → 4 logits
+  (positive/negative/neutral/conflict), cross-entropy on the coded
+  (sentence, code) pairs only.
+
+Loss = 5 · code BCE + polarity CE. AdamW (decoupled weight decay 0.01),
+learning rate ``lr`` for the encoder and ``head_lr`` for the heads, 10 %
+linear warm-up then linear decay, dropout 0.1 after attention and
+feed-forward blocks, batches of 16 sentences of similar length (padded to a
+multiple of 8 tokens, at most :data:`MAX_TOKENS`). Deterministic for a seed.
+
+JAX is needed only here, to train (``pip install "cxaudit[finetune]"``;
+``make`` installs it). The tuned encoder is saved as an ordinary encoder
+folder and the heads as arrays, and prediction runs in NumPy
+(:class:`Tuned`), so a tagger trained this way runs wherever cxaudit runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from cxaudit.clues._learn_io import POLARITIES
+from cxaudit.nlp.encoder import SentenceEncoder
+
+__all__ = ["FineTuneError", "Tuned", "fine_tune", "MAX_TOKENS", "HEAD_ARRAYS"]
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 128
+HEAD_ARRAYS = ("ft_cat_w", "ft_cat_b", "ft_q", "ft_pol_w", "ft_pol_b")
+_BATCH = 16
+
+
+class FineTuneError(ValueError):
+    """Fine-tuning cannot run (JAX missing, or nothing to learn from)."""
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code logits (batch, codes), polarity logits (batch, codes, 4)) from last hidden states and a 0/1 mask."""
+    m = mask[:, :, None]
+    mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
+    cat = mean @ heads["ft_cat_w"] + heads["ft_cat_b"]
+    att = np.einsum("bnd,kd->bkn", hidden, heads["ft_q"]) + (1.0 - mask[:, None, :]) * np.float32(-1e9)
+    pooled = np.einsum("bkn,bnd->bkd", _softmax(att), hidden)
+    feat = np.concatenate([pooled, np.broadcast_to(mean[:, None, :], pooled.shape)], axis=-1)
+    pol = np.einsum("bkd,kdc->bkc", feat, heads["ft_pol_w"]) + heads["ft_pol_b"]
+    return cat, pol
+
+
+class Tuned:
+    """A fine-tuned encoder with its heads: code probabilities and per-code polarity probabilities."""
+
+    _MEMO = 20_000
+
+    def __init__(self, encoder: SentenceEncoder, heads: dict[str, np.ndarray]):
+        self.encoder = encoder
+        self.heads = {k: np.asarray(heads[k], dtype=np.float32) for k in HEAD_ARRAYS}
+        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _outputs(self, texts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if not todo:
+            return
+        if len(self._memo) + len(todo) > self._MEMO:
+            self._memo.clear()
+        for batch, hidden, mask in self.encoder.token_states(todo):
+            cat, pol = head_outputs(self.heads, hidden, mask)
+            prob, pprob = 1.0 / (1.0 + np.exp(-cat)), _softmax(pol)
+            for r, i in enumerate(batch):
+                self._memo[todo[i]] = (prob[r], pprob[r])
+
+    def code_proba(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), codes) probabilities."""
+        self._outputs(texts)
+        k = self.heads["ft_cat_b"].shape[0]
+        return np.stack([self._memo[t][0] for t in texts]) if texts else np.zeros((0, k))
+
+    def polarity_proba(self, texts: list[str], code_index: np.ndarray) -> np.ndarray:
+        """(len(texts), 4) probabilities in :data:`POLARITIES` order of code ``code_index[i]`` in ``texts[i]``."""
+        self._outputs(texts)
+        if not texts:
+            return np.zeros((0, len(POLARITIES)))
+        return np.stack([self._memo[t][1][j] for t, j in zip(texts, code_index)])
+
+
+def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.ndarray, *, epochs: int = 4,
+              lr: float = 8e-5, head_lr: float = 1e-3, seed: int = 0, dropout: float = 0.1) -> Tuned:
+    """Fine-tune ``encoder`` and train the heads on ``texts``.
+
+    ``Y``: (texts, codes) 0/1; ``P``: (texts, codes) index into
+    :data:`POLARITIES` of the coded polarity, −1 where none (no polarity loss
+    there). Returns the tuned encoder (a new object) with its heads.
+    """
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
+    if len(texts) < 2 or not Y.any():
+        raise FineTuneError("fine-tuning needs at least 2 coded sentences with a code")
+    jax.config.update("jax_default_matmul_precision", "highest")
+    start = time.perf_counter()
+    k, d = Y.shape[1], encoder.hidden
+    heads_n, dh = encoder.heads, encoder.hidden // encoder.heads
+    eps = encoder.eps
+    rng = np.random.default_rng(seed)
+    params = {
+        "enc": {"word": encoder.word, "pos": encoder.pos[:MAX_TOKENS], "type0": encoder.type0,
+                "emb_g": encoder.emb_g, "emb_b": encoder.emb_b,
+                "layers": [{f: getattr(L, f) for f in L.__dataclass_fields__} for L in encoder.layers]},
+        "heads": {"ft_cat_w": (rng.standard_normal((d, k)) * 0.02).astype(np.float32),
+                  "ft_cat_b": np.zeros(k, np.float32),
+                  "ft_q": (rng.standard_normal((k, d)) * 0.02).astype(np.float32),
+                  "ft_pol_w": (rng.standard_normal((k, 2 * d, len(POLARITIES))) * 0.02).astype(np.float32),
+                  "ft_pol_b": np.zeros((k, len(POLARITIES)), np.float32)},
+    }
+    params = jax.tree_util.tree_map(jnp.asarray, params)
+
+    def ln(x, g, b):
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / jnp.sqrt(var + eps) * g + b
+
+    def drop(x, key):
+        keep = jax.random.bernoulli(key, 1.0 - dropout, x.shape)
+        return jnp.where(keep, x / (1.0 - dropout), 0.0)
+
+    def forward(p, ids, mask, key):
+        b, n = ids.shape
+        x = ln(p["word"][ids] + p["pos"][:n] + p["type0"], p["emb_g"], p["emb_b"])
+        bias = (1.0 - mask[:, None, None, :]) * -1e9
+        for L in p["layers"]:
+            qkv = (x @ L["qkv_w"] + L["qkv_b"]).reshape(b, n, 3, heads_n, dh).transpose(2, 0, 3, 1, 4)
+            s = jax.nn.softmax(qkv[0] @ qkv[1].transpose(0, 1, 3, 2) / np.sqrt(dh) + bias, axis=-1)
+            a = (s @ qkv[2]).transpose(0, 2, 1, 3).reshape(b, n, d) @ L["out_w"] + L["out_b"]
+            key, k1, k2 = jax.random.split(key, 3)
+            x = ln(drop(a, k1) + x, L["ln1_g"], L["ln1_b"])
+            u = jax.nn.gelu(x @ L["up_w"] + L["up_b"], approximate=False) @ L["down_w"] + L["down_b"]
+            x = ln(drop(u, k2) + x, L["ln2_g"], L["ln2_b"])
+        return x
+
+    def loss_fn(p, ids, mask, y, pol, key):
+        h = forward(p["enc"], ids, mask, key)
+        hd = p["heads"]
+        m = mask[:, :, None]
+        mean = (h * m).sum(1) / m.sum(1)
+        cat = mean @ hd["ft_cat_w"] + hd["ft_cat_b"]
+        att = jax.nn.softmax(jnp.einsum("bnd,kd->bkn", h, hd["ft_q"]) + (1.0 - mask[:, None, :]) * -1e9, axis=-1)
+        pooled = jnp.einsum("bkn,bnd->bkd", att, h)
+        feat = jnp.concatenate([pooled, jnp.broadcast_to(mean[:, None, :], pooled.shape)], -1)
+        logits = jnp.einsum("bkd,kdc->bkc", feat, hd["ft_pol_w"]) + hd["ft_pol_b"]
+        rows = mask[:, 1:].sum(1) > 0  # padding rows have only their first position set
+        bce = (jnp.maximum(cat, 0) - cat * y + jnp.log1p(jnp.exp(-jnp.abs(cat)))).mean(1)
+        bce = (bce * rows).sum() / jnp.maximum(rows.sum(), 1)
+        valid = pol >= 0
+        ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[..., None], -1)[..., 0]
+        ce = (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
+        return 5.0 * bce + ce
+
+    grad_fn = jax.jit(jax.value_and_grad(loss_fn))
+    rates = jax.tree_util.tree_map(lambda _: lr, params)
+    rates["heads"] = jax.tree_util.tree_map(lambda _: head_lr, params["heads"])
+
+    @jax.jit
+    def adam(p, g, m, v, t, scale):
+        m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
+        v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+        p = jax.tree_util.tree_map(
+            lambda p, m, v, r: p - r * scale * ((m / (1 - 0.9 ** t)) / (jnp.sqrt(v / (1 - 0.999 ** t)) + 1e-8) + 0.01 * p),
+            p, m, v, rates)
+        return p, m, v
+
+    ids = [s[:MAX_TOKENS - 1] + [s[-1]] if len(s) > MAX_TOKENS else s
+           for s in encoder.token_ids(texts)]
+    order = np.argsort([len(s) for s in ids], kind="stable")
+    chunks = [order[i:i + _BATCH] for i in range(0, len(order), _BATCH)]
+    steps = max(1, epochs * len(chunks))
+    warm = max(1, steps // 10)  # linear warm-up over 10 % of the steps, then linear decay to 0
+    m = jax.tree_util.tree_map(jnp.zeros_like, params)
+    v = jax.tree_util.tree_map(jnp.zeros_like, params)
+    key = jax.random.PRNGKey(seed)
+    t = 0
+    for epoch in range(epochs):
+        total = 0.0
+        for c in np.random.default_rng(seed + epoch).permutation(len(chunks)):
+            chunk = chunks[c]
+            n = int(np.ceil(max(len(ids[i]) for i in chunk) / 8) * 8)
+            I = np.zeros((_BATCH, n), np.int32)
+            M = np.zeros((_BATCH, n), np.float32)
+            M[len(chunk):, 0] = 1.0  # padding rows: one visible position keeps the softmax finite
+            for r, i in enumerate(chunk):
+                I[r, :len(ids[i])] = ids[i]
+                M[r, :len(ids[i])] = 1.0
+            y = np.zeros((_BATCH, k), np.float32)
+            pol = np.full((_BATCH, k), -1, np.int32)
+            y[:len(chunk)], pol[:len(chunk)] = Y[chunk], P[chunk]
+            key, sub = jax.random.split(key)
+            loss, g = grad_fn(params, I, M, y, pol, sub)
+            t += 1
+            scale = t / warm if t <= warm else max(0.0, (steps - t) / max(steps - warm, 1))
+            params, m, v = adam(params, g, m, v, t, scale)
+            total += float(loss)
+        log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, total / len(chunks),
+                 time.perf_counter() - start)
+    p = jax.tree_util.tree_map(np.asarray, params)
+    tensors = encoder.tensors()
+    tensors["embeddings.word_embeddings.weight"] = p["enc"]["word"]
+    tensors["embeddings.position_embeddings.weight"] = np.concatenate([p["enc"]["pos"], encoder.pos[MAX_TOKENS:]])
+    tensors["embeddings.token_type_embeddings.weight"] = np.stack([p["enc"]["type0"], *encoder.types[1:]])
+    tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"] = p["enc"]["emb_g"], p["enc"]["emb_b"]
+    for i, L in enumerate(p["enc"]["layers"]):
+        pre = f"encoder.layer.{i}."
+        for j, name in enumerate(("query", "key", "value")):
+            tensors[pre + f"attention.self.{name}.weight"] = L["qkv_w"][:, j * d:(j + 1) * d].T
+            tensors[pre + f"attention.self.{name}.bias"] = L["qkv_b"][j * d:(j + 1) * d]
+        tensors.update({pre + "attention.output.dense.weight": L["out_w"].T, pre + "attention.output.dense.bias": L["out_b"],
+                        pre + "attention.output.LayerNorm.weight": L["ln1_g"], pre + "attention.output.LayerNorm.bias": L["ln1_b"],
+                        pre + "intermediate.dense.weight": L["up_w"].T, pre + "intermediate.dense.bias": L["up_b"],
+                        pre + "output.dense.weight": L["down_w"].T, pre + "output.dense.bias": L["down_b"],
+                        pre + "output.LayerNorm.weight": L["ln2_g"], pre + "output.LayerNorm.bias": L["ln2_b"]})
+    tuned = encoder.with_weights({k2: np.ascontiguousarray(a, dtype=np.float32) for k2, a in tensors.items()})
+    tuned.max_length = min(tuned.max_length, MAX_TOKENS)
+    return Tuned(tuned, p["heads"])
