@@ -123,38 +123,55 @@ def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, *, unlabel
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'dataset':<40}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
+    lines = [f"{'dataset':<52}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
     for r in results:
-        lines.append(f"{r['dataset']:<40}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
+        lines.append(f"{r['dataset']:<52}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
                      f"{100 * r['polarity_accuracy']:9.1f}{r['train_seconds']:9.1f}{r['sentences_per_second']:9.0f}"
                      f"  {r['load_average_before'][0]:.1f}")
         lines.append("    F1 by category: " + ", ".join(f"{c} {100 * v:.1f}" for c, v in r["f1_by_category"].items()))
         lines.append("    polarity recall: " + ", ".join(f"{c} {v:.2f}" for c, v in r["polarity_recall_by_class"].items()))
     lines.append("references (official SemEval-2014 test set):")
     for name, (f1, acc) in REFERENCES.items():
-        lines.append(f"  {name:<38}{f1:7.1f}{'':14}{acc:9.1f}")
+        lines.append(f"  {name:<50}{f1:7.1f}{'':14}{acc:9.1f}")
     return "\n".join(lines)
+
+
+MODELS = {"plain": {}, "encoder": {"encoder": "minilm"}, "fine-tune": {"fine_tune": True}}
+
+
+def rule_tagger_by_type(test_rows: pd.DataFrame) -> dict:
+    """The zero-training rule tagger (carbone-clues) on the same held-out sentences, categories mapped to
+    clue types as in ``bench_rule_tagger.py``: per-type precision, recall, F1 and micro."""
+    from bench_rule_tagger import MAPPING, predicted_types, scores
+    from cxaudit.clues.tagger import tag
+
+    sents = test_rows.groupby("id", sort=False).agg(text=("text", "first"), codes=("code", set)).reset_index()
+    sents["sentence_id"] = sents["id"].map(lambda i: f"s{i}#0")
+    sents["doc_id"] = sents["sentence_id"].str.split("#").str[0]
+    gold = sents["codes"].map(lambda cs: frozenset(MAPPING[c] for c in cs if c in MAPPING))
+    tags = tag(sents[["sentence_id", "doc_id", "text"]], ["carbone-clues"])
+    return scores(gold, predicted_types(sents, tags))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-mams", action="store_true", help="skip the MAMS-ACSA measurement")
+    parser.add_argument("--models", default="plain,encoder,fine-tune",
+                        help="comma-separated: plain (n-gram SVMs), encoder (`train --encoder minilm`), "
+                             "fine-tune (`train --fine-tune`); default: all three")
     parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside train()")
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)
     parser.add_argument("--context-weight", type=float, default=None)
     parser.add_argument("--clause-weight", type=float, default=None)
     parser.add_argument("--unlabelled", choices=("none", "all", "both"), default="both",
-                        help="train without / with the unlabelled sentence texts (default: both)")
+                        help="train the plain model without / with the unlabelled sentence texts (default: both)")
     parser.add_argument("--codebook", action="append", default=None,
                         help="codebook whose pattern matches become features (repeatable), as `cxaudit train "
                              "--codebook`; default: none")
     parser.add_argument("--encoder", default=None,
-                        help="pretrained sentence encoder for the tagger, as `cxaudit train --encoder` "
-                             "('minilm' or a folder); default: none")
+                        help="the sentence encoder of the encoder/fine-tune models ('minilm' or a folder)")
     parser.add_argument("--encoder-weight", type=float, default=None)
-    parser.add_argument("--fine-tune", action="store_true",
-                        help="fine-tune the encoder (default minilm) on the training split, as `cxaudit train --fine-tune`")
     parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 4)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
@@ -163,31 +180,42 @@ def main(argv=None) -> int:
         return 0
     options = {k: v for k, v in (("folds", args.folds), ("char_weight", args.char_weight),
                                  ("n_cues", args.n_cues), ("context_weight", args.context_weight),
-                                 ("clause_weight", args.clause_weight), ("encoder_weight", args.encoder_weight))
-               if v is not None}
+                                 ("clause_weight", args.clause_weight)) if v is not None}
     if args.codebook:
         options["codebooks"] = tuple(args.codebook)
-    if args.encoder:
-        options["encoder"] = args.encoder
-    if args.fine_tune:
-        options["fine_tune"] = True
-        if args.epochs:
-            options["epochs"] = args.epochs
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = set(models) - set(MODELS)
+    if unknown:
+        parser.error(f"unknown --models {sorted(unknown)}; expected some of {list(MODELS)}")
     variants = {"none": [None], "all": ["all"], "both": [None, "all"]}[args.unlabelled]
     unlab = unlabelled_texts() if "all" in variants else None
     train_rows, test_rows = split(read_xml(SEMEVAL))
+    datasets = [("semeval2014-restaurants 80/20", train_rows, test_rows)]
+    if not args.no_mams and (MAMS / "train.xml").exists():
+        datasets.append(("mams-acsa train→val", read_xml(MAMS / "train.xml"), read_xml(MAMS / "val.xml")))
     results = []
-    for v in variants:
-        suffix = " +unlabelled" if v else ""
-        results.append(run("semeval2014-restaurants 80/20" + suffix, train_rows, test_rows,
-                           unlabelled=unlab if v else None, **options))
-        if not args.no_mams and (MAMS / "train.xml").exists():
-            results.append(run("mams-acsa train→val" + suffix, read_xml(MAMS / "train.xml"),
-                               read_xml(MAMS / "val.xml"), unlabelled=unlab if v else None, **options))
+    for model in models:
+        extra = dict(MODELS[model])
+        if model != "plain":
+            if args.encoder:
+                extra["encoder"] = args.encoder
+            if args.encoder_weight is not None and model == "encoder":
+                extra["encoder_weight"] = args.encoder_weight
+            if args.epochs and model == "fine-tune":
+                extra["epochs"] = args.epochs
+        for v in (variants if model == "plain" else [None]):
+            label = {"plain": "", "encoder": " --encoder", "fine-tune": " --fine-tune"}[model] + (" +unlabelled" if v else "")
+            for name, tr, te in datasets:
+                results.append(run(name + label, tr, te, unlabelled=unlab if v else None, **options, **extra))
+    rule = rule_tagger_by_type(test_rows)
     payload = {"cpu_count": os.cpu_count(), "note": "2 shared cores; timings are contended", "results": results,
-               "references_official_test": REFERENCES}
+               "rule_tagger_on_the_same_heldout": rule, "references_official_test": REFERENCES}
     write_json(args.out, payload)
     print(table(results))
+    print("zero-training rule tagger (carbone-clues), same SemEval held-out sentences, categories → clue types:")
+    for key, v in rule.items():
+        print(f"  {key:<12} P {100 * v['precision']:5.1f}  R {100 * v['recall']:5.1f}  F1 {100 * v['f1']:5.1f}"
+              f"  (support {v['support']})")
     return 0
 
 
