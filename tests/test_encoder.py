@@ -193,3 +193,14 @@ def test_minilm_vectors_put_similar_meanings_close():
     np.testing.assert_array_equal(v, enc.encode(["The food was delicious.", "What a tasty meal!",
                                                  "The waiter was rude to us.", "Staff were unfriendly and slow.",
                                                  "The room was noisy and cramped."]))
+
+
+def test_save_then_load_gives_the_same_vectors(tmp_path, tiny):
+    enc, _ = tiny
+    sha = enc.save(tmp_path / "copy")
+    again = SentenceEncoder.load(tmp_path / "copy")
+    assert again.sha256 == sha and (tmp_path / "copy" / "vocab.txt").is_file()
+    texts = ["the food was great", "unaffable staff , not good !"]
+    np.testing.assert_array_equal(again.encode(texts), enc.encode(texts))
+    np.testing.assert_array_equal(again.tensors()["embeddings.token_type_embeddings.weight"],
+                                  enc.tensors()["embeddings.token_type_embeddings.weight"])

@@ -26,13 +26,14 @@ folder and the heads as arrays, and prediction runs in NumPy
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 
 import numpy as np
 
 from cxaudit.clues._learn_io import POLARITIES
-from cxaudit.nlp.encoder import SentenceEncoder
+from cxaudit.nlp.encoder import SentenceEncoder, _Layer
 
 __all__ = ["FineTuneError", "Tuned", "fine_tune", "MAX_TOKENS", "HEAD_ARRAYS"]
 
@@ -219,22 +220,13 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
             total += float(loss)
         log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, total / len(chunks),
                  time.perf_counter() - start)
-    p = jax.tree_util.tree_map(np.asarray, params)
-    tensors = encoder.tensors()
-    tensors["embeddings.word_embeddings.weight"] = p["enc"]["word"]
-    tensors["embeddings.position_embeddings.weight"] = np.concatenate([p["enc"]["pos"], encoder.pos[MAX_TOKENS:]])
-    tensors["embeddings.token_type_embeddings.weight"] = np.stack([p["enc"]["type0"], *encoder.types[1:]])
-    tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"] = p["enc"]["emb_g"], p["enc"]["emb_b"]
-    for i, L in enumerate(p["enc"]["layers"]):
-        pre = f"encoder.layer.{i}."
-        for j, name in enumerate(("query", "key", "value")):
-            tensors[pre + f"attention.self.{name}.weight"] = L["qkv_w"][:, j * d:(j + 1) * d].T
-            tensors[pre + f"attention.self.{name}.bias"] = L["qkv_b"][j * d:(j + 1) * d]
-        tensors.update({pre + "attention.output.dense.weight": L["out_w"].T, pre + "attention.output.dense.bias": L["out_b"],
-                        pre + "attention.output.LayerNorm.weight": L["ln1_g"], pre + "attention.output.LayerNorm.bias": L["ln1_b"],
-                        pre + "intermediate.dense.weight": L["up_w"].T, pre + "intermediate.dense.bias": L["up_b"],
-                        pre + "output.dense.weight": L["down_w"].T, pre + "output.dense.bias": L["down_b"],
-                        pre + "output.LayerNorm.weight": L["ln2_g"], pre + "output.LayerNorm.bias": L["ln2_b"]})
-    tuned = encoder.with_weights({k2: np.ascontiguousarray(a, dtype=np.float32) for k2, a in tensors.items()})
-    tuned.max_length = min(tuned.max_length, MAX_TOKENS)
+    p = jax.tree_util.tree_map(lambda a: np.ascontiguousarray(a, dtype=np.float32), params)
+    tuned = copy.copy(encoder)
+    tuned.sha256 = ""
+    tuned.word, tuned.emb_g, tuned.emb_b = p["enc"]["word"], p["enc"]["emb_g"], p["enc"]["emb_b"]
+    tuned.pos = np.concatenate([p["enc"]["pos"], encoder.pos[MAX_TOKENS:]])
+    tuned.types = np.concatenate([p["enc"]["type0"][None, :], encoder.types[1:]])
+    tuned.type0 = tuned.types[0]
+    tuned.layers = [_Layer(**L) for L in p["enc"]["layers"]]
+    tuned.max_length = min(encoder.max_length, MAX_TOKENS)
     return Tuned(tuned, p["heads"])

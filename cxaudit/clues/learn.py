@@ -132,6 +132,8 @@ def train(
     extra = read_unlabelled(unlabelled)
     if fine_tune and encoder is None:
         encoder = "minilm"
+    if encoder is not None and str(encoder) != "minilm":
+        encoder = Path(encoder).resolve()  # the model folder refers to it: make the reference cwd-independent
     embedder = Embedder.load(str(encoder)) if encoder is not None else None
     if fine_tune:
         try:

@@ -377,11 +377,6 @@ class SentenceEncoder:
                       p + "output.LayerNorm.weight": L.ln2_g, p + "output.LayerNorm.bias": L.ln2_b})
         return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in t.items()}
 
-    def with_weights(self, tensors: dict[str, np.ndarray]) -> "SentenceEncoder":
-        """A copy of this encoder (same tokenizer and configuration) with other weights, e.g. fine-tuned ones."""
-        return type(self)(config=self.config, tensors=tensors, vocab=self.tokenizer.vocab, name=self.name,
-                          sha256="", max_length=self.max_length, lowercase=self.tokenizer.lowercase)
-
     def save(self, folder: Path) -> str:
         """Write a folder that :meth:`load` reads (config, safetensors weights, vocab); returns the weights' SHA-256."""
         folder = Path(folder)
