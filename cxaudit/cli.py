@@ -261,7 +261,7 @@ def train(
                               unlabelled=unlabelled, encoder=encoder, fine_tune=fine_tune, epochs=epochs)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
-    typer.echo(str(report))
+    typer.echo(report.summary())
     typer.echo(f"tagger saved to {out}; use it with `cxaudit run … --tagger {out}`")
 
 

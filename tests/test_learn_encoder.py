@@ -227,3 +227,15 @@ def test_fine_tuning_without_jax_says_what_to_install(tmp_path, tiny_encoder, mo
     with pytest.raises(FineTuneError, match=r"cxaudit\[finetune\]"):
         train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
     assert not (tmp_path / "m").exists()
+
+
+def test_train_report_summary_reads_like_a_report(tmp_path, tiny_encoder):
+    plain = train(CODED, tmp_path / "p").summary()
+    assert plain.startswith("trained n-gram SVMs on 8 sentences (8 sentence–code pairs)")
+    assert "too few sentences to cross-validate" in plain     # 8 distinct sentences < 20
+    for code in (STAFF, FOOD):
+        assert any(line.split()[0] == code for line in plain.splitlines()[2:4])
+    big = pd.DataFrame({"text": [f"{t} number {i}" for i in range(4) for t in TEXTS],
+                        "code": CODED["code"], "polarity": CODED["polarity"]})
+    enc = train(big, tmp_path / "e", encoder=str(tiny_encoder)).summary()
+    assert "encoder vectors on 32 sentences" in enc and "cross-validated on the training sentences: code micro-F1" in enc

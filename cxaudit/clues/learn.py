@@ -64,6 +64,26 @@ class TrainReport:
     dev: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     n_unlabelled: int = 0
+    model: str = "n-gram SVMs"
+
+    def summary(self) -> str:
+        """A readable account of the training, for the command line."""
+        width = max((len(c) for c in self.codes), default=4)
+        lines = [f"trained {self.model} on {self.n_sentences:,} sentences ({self.n_pairs:,} sentence–code pairs"
+                 + (f", {self.n_unlabelled:,} uncoded sentences" if self.n_unlabelled else "") + f") in {self.seconds:.1f} s",
+                 f"  {'code':<{width}}  sentences  threshold"]
+        lines += [f"  {c:<{width}}  {self.label_counts.get(c, 0):>9,}  {self.thresholds.get(c, float('nan')):>9.3f}"
+                  for c in self.codes]
+        if self.dev:
+            cv = [f"code micro-F1 {self.dev['micro_f1']:.3f}" if "micro_f1" in self.dev else "",
+                  f"polarity accuracy {self.dev['polarity_accuracy']:.3f}" if "polarity_accuracy" in self.dev else ""]
+            note = " (of the SVMs; the fine-tuned part is not cross-validated)" if "fine-tuned" in self.model else ""
+            lines.append("  cross-validated on the training sentences: " + ", ".join(x for x in cv if x) + note)
+        else:
+            lines.append("  too few sentences to cross-validate (20 needed): thresholds are the default")
+        if not self.polarity_model:
+            lines.append("  no polarity model (fewer than 2 polarity values coded): tags take the sentence's sentiment")
+        return "\n".join(lines)
 
 
 def train(
@@ -183,8 +203,10 @@ def train(
     }
     _save_atomically(bundle, meta, Path(out_dir))
     t = meta["training"]
+    kind = (f"a fine-tuned {embedder.source} encoder + n-gram SVMs" if fine_tune
+            else f"n-gram SVMs + {embedder.source} encoder vectors" if embedder is not None else "n-gram SVMs")
     return TrainReport(str(out_dir), t["n_sentences"], t["n_pairs"], codes, t["label_counts"],
-                       bundle.has_polarity, thresholds, dev, t["seconds"], len(extra))
+                       bundle.has_polarity, thresholds, dev, t["seconds"], len(extra), kind)
 
 
 def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tune, folds, c_grid,
