@@ -204,3 +204,14 @@ def test_save_then_load_gives_the_same_vectors(tmp_path, tiny):
     np.testing.assert_array_equal(again.encode(texts), enc.encode(texts))
     np.testing.assert_array_equal(again.tensors()["embeddings.token_type_embeddings.weight"],
                                   enc.tensors()["embeddings.token_type_embeddings.weight"])
+
+
+def test_encoder_available(tmp_path, monkeypatch):
+    from cxaudit.nlp.encoder import encoder_available
+
+    assert not encoder_available(tmp_path / "nope")
+    write_model(tmp_path / "m")
+    assert encoder_available(tmp_path / "m")
+    assert encoder_available("minilm") == HAS_MINILM
+    monkeypatch.setattr(encoder_module, "MINILM_PACKAGE", "no_such_package_cxaudit")
+    assert not encoder_available("minilm")

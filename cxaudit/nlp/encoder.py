@@ -42,6 +42,16 @@ class EncoderError(ValueError):
     """A sentence encoder that cannot be loaded; the message says which file and why."""
 
 
+def encoder_available(source: str | Path) -> bool:
+    """Whether :meth:`SentenceEncoder.load` can find ``source`` (without loading it): for ``"minilm"``, whether
+    its package is installed; otherwise whether the folder or zip exists."""
+    if str(source) == "minilm":
+        import importlib.util
+
+        return importlib.util.find_spec(MINILM_PACKAGE) is not None
+    return Path(source).exists()
+
+
 # --------------------------------------------------------------------------- files
 
 
