@@ -215,3 +215,14 @@ def test_encoder_available(tmp_path, monkeypatch):
     assert encoder_available("minilm") == HAS_MINILM
     monkeypatch.setattr(encoder_module, "MINILM_PACKAGE", "no_such_package_cxaudit")
     assert not encoder_available("minilm")
+
+
+def test_erf32_matches_float64_erf():
+    import math
+
+    from cxaudit.nlp.encoder import erf32
+
+    x = np.concatenate([np.linspace(-12, 12, 200_001), [0.0, -0.0, 1e-8, -1e-8, 3.999, 4.001]]).astype(np.float32)
+    want = np.array([math.erf(float(v)) for v in x])
+    assert np.abs(erf32(x).astype(np.float64) - want).max() < 1e-6
+    assert erf32(x).dtype == np.float32
