@@ -149,46 +149,29 @@ class WordPiece:
         self._cache: dict[str, list[int]] = {}
 
     def words(self, text: str) -> list[str]:
-        out = []
-        buf = []
+        """BERT's basic tokenisation, in its order: drop control characters, put CJK characters apart,
+        split at white space, lower-case and strip accents, then split off punctuation."""
+        kept = []
         for ch in text:
             cp = ord(ch)
             if cp == 0 or cp == 0xFFFD or (unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"):
                 continue
-            if ch.isspace():
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-            elif _is_cjk(cp) or _is_punct(ch):
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-                out.append(ch)
-            else:
-                buf.append(ch)
-        if buf:
-            out.append("".join(buf))
-        if self.lowercase:
-            words = []
-            for w in out:
-                w = unicodedata.normalize("NFD", w.lower())
-                w = "".join(c for c in w if unicodedata.category(c) != "Mn")
-                # stripping accents can expose punctuation that was not split before (rare); split again
-                if len(w) > 1 and any(_is_punct(c) for c in w):
-                    part = []
-                    for c in w:
-                        if _is_punct(c):
-                            if part:
-                                words.append("".join(part))
-                                part = []
-                            words.append(c)
-                        else:
-                            part.append(c)
+            kept.append(f" {ch} " if _is_cjk(cp) else ch)
+        out = []
+        for word in "".join(kept).split():
+            if self.lowercase:
+                word = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
+            part: list[str] = []
+            for c in word:
+                if _is_punct(c):
                     if part:
-                        words.append("".join(part))
-                elif w:
-                    words.append(w)
-            out = words
+                        out.append("".join(part))
+                        part = []
+                    out.append(c)
+                else:
+                    part.append(c)
+            if part:
+                out.append("".join(part))
         return out
 
     def word_ids(self, word: str) -> list[int]:
