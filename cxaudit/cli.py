@@ -254,6 +254,8 @@ def train(
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
+    if fine_tune:  # minutes of work: show each epoch as it ends
+        logging.getLogger("cxaudit.clues._learn_finetune").setLevel(logging.INFO)
     from .clues.learn import load_coded, train as train_tagger
 
     try:

@@ -239,3 +239,14 @@ def test_train_report_summary_reads_like_a_report(tmp_path, tiny_encoder):
                         "code": CODED["code"], "polarity": CODED["polarity"]})
     enc = train(big, tmp_path / "e", encoder=str(tiny_encoder)).summary()
     assert "encoder vectors on 32 sentences" in enc and "cross-validated on the training sentences: code micro-F1" in enc
+
+
+@needs_jax
+def test_cli_fine_tune_shows_each_epoch_and_the_report(tmp_path, tiny_encoder):
+    CODED.to_csv(tmp_path / "coded.csv", index=False)
+    proc = subprocess.run([sys.executable, "-m", "cxaudit.cli", "train", str(tmp_path / "coded.csv"), "--out",
+                           str(tmp_path / "m"), "--encoder", str(tiny_encoder), "--fine-tune", "--epochs", "2"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "fine-tune epoch 1/2" in proc.stderr and "fine-tune epoch 2/2" in proc.stderr
+    assert "trained a fine-tuned" in proc.stdout and (tmp_path / "m" / "encoder").is_dir()
