@@ -102,12 +102,14 @@ class Tuned:
 
 
 def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.ndarray, *, epochs: int = 4,
-              lr: float = 8e-5, head_lr: float = 1e-3, seed: int = 0, dropout: float = 0.1) -> Tuned:
+              lr: float = 8e-5, head_lr: float = 1e-3, seed: int = 0, dropout: float = 0.1,
+              code_weight: float = 5.0) -> Tuned:
     """Fine-tune ``encoder`` and train the heads on ``texts``.
 
     ``Y``: (texts, codes) 0/1; ``P``: (texts, codes) index into
     :data:`POLARITIES` of the coded polarity, −1 where none (no polarity loss
-    there). Returns the tuned encoder (a new object) with its heads.
+    there). ``code_weight`` weighs the code loss against the polarity loss.
+    Returns the tuned encoder (a new object) with its heads.
     """
     try:
         import jax
@@ -173,7 +175,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         valid = pol >= 0
         ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[..., None], -1)[..., 0]
         ce = (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
-        return 5.0 * bce + ce
+        return code_weight * bce + ce
 
     grad_fn = jax.jit(jax.value_and_grad(loss_fn))
     rates = jax.tree_util.tree_map(lambda _: lr, params)
