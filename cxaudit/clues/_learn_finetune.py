@@ -35,7 +35,7 @@ import numpy as np
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer
 
-__all__ = ["FineTuneError", "Tuned", "fine_tune", "MAX_TOKENS", "HEAD_ARRAYS"]
+__all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "MAX_TOKENS", "HEAD_ARRAYS"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,32 @@ _BATCH = 16
 
 class FineTuneError(ValueError):
     """Fine-tuning cannot run (JAX missing, or nothing to learn from)."""
+
+
+def require_jax():
+    """The ``jax`` module, or :class:`FineTuneError` saying how to install it."""
+    try:
+        import jax
+    except ImportError:
+        raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
+    return jax
+
+
+class TextMemo:
+    """Per-text results of the last texts seen (at most ``limit``; emptied when full), so the polarity
+    model does not run the encoder again on the sentences the code model just read."""
+
+    def __init__(self, limit: int = 20_000):
+        self.limit, self.values = limit, {}
+
+    def fill(self, texts: list[str], compute) -> dict:
+        """Compute the texts not seen yet with ``compute(todo) -> values in todo's order``; returns the memo."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self.values))
+        if todo:
+            if len(self.values) + len(todo) > self.limit:
+                self.values.clear()
+            self.values.update(zip(todo, compute(todo)))
+        return self.values
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -68,37 +94,33 @@ def head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndar
 class Tuned:
     """A fine-tuned encoder with its heads: code probabilities and per-code polarity probabilities."""
 
-    _MEMO = 20_000
-
     def __init__(self, encoder: SentenceEncoder, heads: dict[str, np.ndarray]):
         self.encoder = encoder
         self.heads = {k: np.asarray(heads[k], dtype=np.float32) for k in HEAD_ARRAYS}
-        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._memo = TextMemo()
 
-    def _outputs(self, texts: list[str]) -> None:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if not todo:
-            return
-        if len(self._memo) + len(todo) > self._MEMO:
-            self._memo.clear()
-        for batch, hidden, mask in self.encoder.token_states(todo):
+    def _compute(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(code probabilities, per-code polarity probabilities) of each text, in order."""
+        out: list = [None] * len(texts)
+        for batch, hidden, mask in self.encoder.token_states(texts):
             cat, pol = head_outputs(self.heads, hidden, mask)
             prob, pprob = 1.0 / (1.0 + np.exp(-cat)), _softmax(pol)
             for r, i in enumerate(batch):
-                self._memo[todo[i]] = (prob[r], pprob[r])
+                out[i] = (prob[r], pprob[r])
+        return out
 
     def code_proba(self, texts: list[str]) -> np.ndarray:
         """(len(texts), codes) probabilities."""
-        self._outputs(texts)
+        memo = self._memo.fill(texts, self._compute)
         k = self.heads["ft_cat_b"].shape[0]
-        return np.stack([self._memo[t][0] for t in texts]) if texts else np.zeros((0, k))
+        return np.stack([memo[t][0] for t in texts]) if texts else np.zeros((0, k))
 
     def polarity_proba(self, texts: list[str], code_index: np.ndarray) -> np.ndarray:
         """(len(texts), 4) probabilities in :data:`POLARITIES` order of code ``code_index[i]`` in ``texts[i]``."""
-        self._outputs(texts)
+        memo = self._memo.fill(texts, self._compute)
         if not texts:
             return np.zeros((0, len(POLARITIES)))
-        return np.stack([self._memo[t][1][j] for t, j in zip(texts, code_index)])
+        return np.stack([memo[t][1][j] for t, j in zip(texts, code_index)])
 
 
 def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.ndarray, *, epochs: int = 4,
@@ -111,11 +133,8 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     there). ``code_weight`` weighs the code loss against the polarity loss.
     Returns the tuned encoder (a new object) with its heads.
     """
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
+    jax = require_jax()
+    import jax.numpy as jnp
     if len(texts) < 2 or not Y.any():
         raise FineTuneError("fine-tuning needs at least 2 coded sentences with a code")
     jax.config.update("jax_default_matmul_precision", "highest")

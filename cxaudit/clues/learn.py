@@ -37,7 +37,7 @@ import pandas as pd
 from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
-from cxaudit.clues._learn_finetune import FineTuneError, fine_tune as _fine_tune
+from cxaudit.clues._learn_finetune import FineTuneError, fine_tune as _fine_tune, require_jax
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
 from cxaudit.nlp.encoder import EncoderError
@@ -156,10 +156,7 @@ def train(
         encoder = Path(encoder).resolve()  # the model folder refers to it: make the reference cwd-independent
     embedder = Embedder.load(str(encoder)) if encoder is not None else None
     if fine_tune:
-        try:
-            import jax  # noqa: F401
-        except ImportError:
-            raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
+        require_jax()  # before minutes of other training
     data = group_coded(load_coded(coded))
     if data.empty or not data["codes"].map(len).any():
         raise ValueError("train: no coded sentences with a code; expected rows with text and code")
