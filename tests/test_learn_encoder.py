@@ -16,7 +16,7 @@ from _tiny_bert import write_model
 from cxaudit.clues.learn import EncoderError, LearnedTagger, train
 from cxaudit.nlp import encoder as encoder_module
 
-HAS_MINILM = importlib.util.find_spec(encoder_module.MINILM_PACKAGE) is not None
+HAS_MINILM = encoder_module.encoder_available("minilm")
 STAFF, FOOD = "humanic.staff", "functional.food"
 TEXTS = ["the staff was rude", "the staff was great", "the food was great", "the food was bad",
          "service was slow", "the staff is not good", "the food is very good", "food was noisy , bad"]
@@ -30,6 +30,14 @@ CODED = pd.DataFrame({"text": TEXTS * 4,
 def tiny_encoder(tmp_path):
     folder = tmp_path / "encoder"
     write_model(folder)
+    return folder
+
+
+@pytest.fixture(params=["bert", "mpnet"])
+def tiny_any(tmp_path, request):
+    """A tiny random encoder of each architecture."""
+    folder = tmp_path / f"encoder-{request.param}"
+    write_model(folder, kind=request.param)
     return folder
 
 
@@ -150,7 +158,7 @@ needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed (make i
 
 
 @needs_jax
-def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_encoder):
+def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_any):
     """A tiny random encoder knows nothing; after fine-tuning, the tuned model (inference in NumPy) must
     separate the training sentences and their polarities, which it can only do if the NumPy forward pass
     and heads compute what the JAX training optimised."""
@@ -164,7 +172,7 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_encoder):
     P = np.full((8, 2), -1, dtype=np.int32)
     for i, (g, p) in enumerate(zip(gold, pols)):
         P[i, codes.index(g)] = ["positive", "negative", "neutral", "conflict"].index(p)
-    encoder = SentenceEncoder.load(tiny_encoder)
+    encoder = SentenceEncoder.load(tiny_any)
     before = encoder.encode(TEXTS)
     tuned = fine_tune(encoder, TEXTS, Y, P, epochs=150, lr=5e-3, head_lr=3e-2, seed=0, dropout=0.0)
     np.testing.assert_array_equal(encoder.encode(TEXTS), before)   # the pretrained encoder is left as it was
@@ -175,10 +183,10 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_encoder):
 
 
 @needs_jax
-def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=2)
+def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_any):
+    train(CODED, tmp_path / "m", encoder=str(tiny_any), fine_tune=True, epochs=2)
     first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
-    shutil.rmtree(tiny_encoder)  # the tuned encoder was copied into the model folder
+    shutil.rmtree(tiny_any)  # the tuned encoder was copied into the model folder
     assert (tmp_path / "m" / "encoder" / "model.safetensors").is_file()
     pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS), first)
     meta = json.loads((tmp_path / "m" / "cxaudit-tagger.json").read_text())["training"]
@@ -198,6 +206,43 @@ def test_fine_tuning_is_deterministic_and_blends_with_the_svms(tmp_path, tiny_en
     # thresholds: the SVMs' averaged with 0.5
     for code in a.codes:
         assert a.meta["thresholds"][code] == pytest.approx(0.5 * 0.5 + 0.5 * svm.meta["thresholds"][code])
+
+
+@needs_jax
+def test_code_and_polarity_blends_are_separate_and_saved(tmp_path, tiny_encoder):
+    train(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, blend=0.8,
+          polarity_blend=0.3)
+    train(CODED, tmp_path / "svm", seed=1)
+    a, svm = LearnedTagger.load(tmp_path / "a"), LearnedTagger.load(tmp_path / "svm")
+    assert (a.models.blend, a.models.polarity_blend) == (0.8, 0.3)
+    meta = a.meta["training"]
+    assert (meta["blend"], meta["polarity_blend"]) == (0.8, 0.3)
+    np.testing.assert_allclose(a.predict_proba(TEXTS).to_numpy(),
+                               0.2 * svm.predict_proba(TEXTS).to_numpy() + 0.8 * a.models.tuned.code_proba(TEXTS),
+                               atol=1e-6)
+    codes = [STAFF] * 4 + [FOOD] * 4
+    tuned = a.models.tuned.polarity_proba(TEXTS, np.array([a.codes.index(c) for c in codes]))
+    np.testing.assert_allclose(a.polarity_proba(TEXTS, codes).to_numpy(),
+                               0.7 * svm.polarity_proba(TEXTS, codes).to_numpy() + 0.3 * tuned, atol=1e-6)
+    for code in a.codes:
+        assert a.meta["thresholds"][code] == pytest.approx(0.8 * 0.5 + 0.2 * svm.meta["thresholds"][code])
+    # a folder written before polarity_blend existed uses its one blend for both
+    features = tmp_path / "a" / "features.json"
+    state = json.loads(features.read_text())
+    del state["tuned"]["polarity_blend"]
+    features.write_text(json.dumps(state))
+    old = LearnedTagger.load(tmp_path / "a")
+    assert (old.models.blend, old.models.polarity_blend) == (0.8, 0.8)
+
+
+def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
+    from cxaudit.clues.learn import BLENDS
+
+    assert set(BLENDS) <= set(encoder_module.PACKAGED)
+    assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, polarity_blend=1.5)
+    assert not (tmp_path / "m").exists()
 
 
 @needs_jax
@@ -245,8 +290,12 @@ def test_train_report_summary_reads_like_a_report(tmp_path, tiny_encoder):
 def test_cli_fine_tune_shows_each_epoch_and_the_report(tmp_path, tiny_encoder):
     CODED.to_csv(tmp_path / "coded.csv", index=False)
     proc = subprocess.run([sys.executable, "-m", "cxaudit.cli", "train", str(tmp_path / "coded.csv"), "--out",
-                           str(tmp_path / "m"), "--encoder", str(tiny_encoder), "--fine-tune", "--epochs", "2"],
+                           str(tmp_path / "m"), "--encoder", str(tiny_encoder), "--fine-tune", "--epochs", "2",
+                           "--blend", "0.7", "--polarity-blend", "0.2"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "fine-tune epoch 1/2" in proc.stderr and "fine-tune epoch 2/2" in proc.stderr
     assert "trained a fine-tuned" in proc.stdout and (tmp_path / "m" / "encoder").is_dir()
+    assert "weight: 0.7 for codes, 0.2 for polarity" in proc.stdout
+    meta = json.loads((tmp_path / "m" / "cxaudit-tagger.json").read_text())["training"]
+    assert (meta["blend"], meta["polarity_blend"]) == (0.7, 0.2)

@@ -37,7 +37,7 @@ class Embedder:
     """A pretrained sentence encoder as a feature source, remembered in the model folder by reference.
 
     ``source`` is what :meth:`cxaudit.nlp.encoder.SentenceEncoder.load` takes
-    (``"minilm"`` or a folder/zip path); ``sha256`` is the digest of the
+    (``"minilm"``, ``"mpnet"`` or a folder/zip path); ``sha256`` is the digest of the
     weights the model was trained with: loading refuses other weights, since
     the classifiers' weights only make sense for these vectors. Vectors of the
     last texts seen are kept (the polarity model asks again for the sentences
@@ -214,10 +214,12 @@ class Bundle:
 
     def __init__(self, codes: list[str], code_features: CodeFeaturizer, code_model: CodeClassifier,
                  polarity_features: PolarityFeaturizer | None = None, polarity_model: PolarityClassifier | None = None,
-                 tuned: Tuned | None = None, blend: float = 0.5):
+                 tuned: Tuned | None = None, blend: float = 0.5, polarity_blend: float | None = None):
         self.codes, self.code_features, self.code_model = list(codes), code_features, code_model
         self.polarity_features, self.polarity_model = polarity_features, polarity_model
-        self.tuned, self.blend = tuned, float(blend)  # fine-tuned encoder + heads, averaged in with weight blend
+        # fine-tuned encoder + heads, averaged in with weight blend (codes) and polarity_blend (polarity)
+        self.tuned, self.blend = tuned, float(blend)
+        self.polarity_blend = self.blend if polarity_blend is None else float(polarity_blend)
         if polarity_features is not None and polarity_features.vec_x is not None:
             polarity_features.scorer = self.clause_scorer()
         if polarity_features is not None and polarity_features.encoder_weight > 0:
@@ -252,7 +254,7 @@ class Bundle:
                 known = np.flatnonzero(idx >= 0)
                 if len(known):
                     tuned = self.tuned.polarity_proba([texts[i] for i in known], idx[known])
-                    out[known] = (1.0 - self.blend) * out[known] + self.blend * tuned
+                    out[known] = (1.0 - self.polarity_blend) * out[known] + self.polarity_blend * tuned
         return out
 
     def to_disk(self, path: Path) -> None:
@@ -269,7 +271,8 @@ class Bundle:
             arrays.update(pW=pm.W, pb=pm.b)
         if self.tuned is not None:
             sha = self.tuned.encoder.save(path / TUNED_DIR)
-            state["tuned"] = {"blend": self.blend, "dir": TUNED_DIR, "sha256": sha}
+            state["tuned"] = {"blend": self.blend, "polarity_blend": self.polarity_blend, "dir": TUNED_DIR,
+                              "sha256": sha}
             arrays.update(self.tuned.heads)
         (path / FEATURES_FILE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         np.savez_compressed(path / WEIGHTS_FILE, **arrays)
@@ -288,7 +291,7 @@ class Bundle:
             p = state["polarity_model"]
             pm = PolarityClassifier(a["pW"], a["pb"], p["classes"], p["temperature"], p["C"], p["cv"])
             pf = PolarityFeaturizer.from_state(state["polarity_features"])
-        tuned = None
+        tuned, blends = None, (0.5, None)
         if state.get("tuned"):
             t = state["tuned"]
             encoder = SentenceEncoder.load(path / t["dir"])
@@ -296,5 +299,6 @@ class Bundle:
                 raise EncoderError(f"{path / t['dir']}: the fine-tuned weights changed since training "
                                    f"(SHA-256 {encoder.sha256[:12]}…, expected {t['sha256'][:12]}…); retrain the tagger")
             tuned = Tuned(encoder, {k: a[k] for k in HEAD_ARRAYS})
+            blends = (t["blend"], t.get("polarity_blend"))  # folders before polarity_blend: one blend for both
         return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"], a, embedder), cm, pf, pm,
-                   tuned, state["tuned"]["blend"] if tuned is not None else 0.5)
+                   tuned, *blends)

@@ -40,13 +40,17 @@ from cxaudit.clues._learn_features import codebook_patterns
 from cxaudit.clues._learn_finetune import FineTuneError, fine_tune as _fine_tune, require_jax
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
-from cxaudit.nlp.encoder import EncoderError
+from cxaudit.nlp.encoder import PACKAGED, EncoderError
 from cxaudit.schemas import TAGS, validate
 
 __all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "FineTuneError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
 
 META_FILE = "cxaudit-tagger.json"
 FORMAT_VERSION = 3
+# Default weights of a fine-tuned packaged encoder against the SVMs: (codes, polarity). Each is the best
+# of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the benchmark's training sentences
+# (benchmarks/select_blend.py; the benchmark's held-out sentences were not used).
+BLENDS = {"minilm": (0.8, 0.25), "mpnet": (1.0, 0.65)}
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
@@ -110,7 +114,8 @@ def train(
     polarity_encoder_weight: float = 0.5,
     fine_tune: bool = False,
     epochs: int = 4,
-    blend: float = 0.5,
+    blend: float | None = None,
+    polarity_blend: float | None = None,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -132,7 +137,7 @@ def train(
     texts and become code features, scaled by ``cluster_weight`` and
     ``vector_weight``. Raises :class:`UnlabelledFileError` naming the file
     when it cannot be read.
-    ``encoder``: a pretrained sentence encoder (``"minilm"`` or a
+    ``encoder``: a pretrained sentence encoder (``"minilm"``, ``"mpnet"`` or a
     sentence-transformers folder/zip, :mod:`cxaudit.nlp.encoder`) whose
     sentence vectors become code features (× ``encoder_weight``) and polarity
     features (× ``polarity_encoder_weight``; 0 turns them off). The model
@@ -143,8 +148,11 @@ def train(
     the encoder (``encoder``, default ``"minilm"``) on the coded sentences for
     ``epochs`` epochs with a code head and a per-code polarity head
     (:mod:`._learn_finetune`, needs JAX); its probabilities are averaged with
-    the SVMs' (weight ``blend``). The tuned encoder is saved in the model
-    folder (``encoder/``, ~90 MB for MiniLM). Raises :class:`FineTuneError`
+    the SVMs' (weight ``blend`` for codes, ``polarity_blend`` for polarity;
+    by default those of :data:`BLENDS` for a packaged encoder, chosen on an
+    inner validation split by ``benchmarks/select_blend.py``, else 0.5 and
+    0.5). The tuned encoder is saved in the model
+    folder (``encoder/``, ~90 MB for MiniLM, ~440 MB for MPNet). Raises :class:`FineTuneError`
     when JAX is missing.
     Deterministic for a given ``seed``; the folder is replaced atomically.
     """
@@ -152,7 +160,12 @@ def train(
     extra = read_unlabelled(unlabelled)
     if fine_tune and encoder is None:
         encoder = "minilm"
-    if encoder is not None and str(encoder) != "minilm":
+    default = BLENDS.get(str(encoder), (0.5, 0.5))
+    blend = default[0] if blend is None else float(blend)
+    polarity_blend = default[1] if polarity_blend is None else float(polarity_blend)
+    if not (0.0 <= blend <= 1.0 and 0.0 <= polarity_blend <= 1.0):
+        raise ValueError(f"train: blend {blend} and polarity_blend {polarity_blend} must be between 0 and 1")
+    if encoder is not None and str(encoder) not in PACKAGED:
         encoder = Path(encoder).resolve()  # the model folder refers to it: make the reference cwd-independent
     embedder = Embedder.load(str(encoder)) if encoder is not None else None
     if fine_tune:
@@ -174,7 +187,7 @@ def train(
         P = np.array([[POLARITIES.index(pols[c]) if c in pols else -1 for c in codes] for pols in data["polarity"]],
                      dtype=np.int32).reshape(len(data), len(codes))
         bundle.tuned = _fine_tune(embedder.encoder, data["text"].tolist(), Y, P, epochs=epochs, seed=seed)
-        bundle.blend = float(blend)
+        bundle.blend, bundle.polarity_blend = blend, polarity_blend
         # the SVMs' tuned thresholds, averaged with 0.5 for the fine-tuned model's probabilities
         bundle.code_model.thresholds = blend * 0.5 + (1.0 - blend) * bundle.code_model.thresholds
     thresholds = dict(zip(codes, map(float, bundle.code_model.thresholds)))
@@ -186,7 +199,8 @@ def train(
                    n_unlabelled=len(extra), word_space=space is not None, cluster_weight=cluster_weight,
                    vector_weight=vector_weight, encoder=embedder.state() if embedder else None,
                    encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight,
-                   fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None)
+                   fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None,
+                   polarity_blend=polarity_blend if fine_tune else None)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),
@@ -200,7 +214,8 @@ def train(
     }
     _save_atomically(bundle, meta, Path(out_dir))
     t = meta["training"]
-    kind = (f"a fine-tuned {embedder.source} encoder + n-gram SVMs" if fine_tune
+    kind = (f"a fine-tuned {embedder.source} encoder + n-gram SVMs (fine-tuned model's weight: {blend:g} for codes, "
+            f"{polarity_blend:g} for polarity)" if fine_tune
             else f"n-gram SVMs + {embedder.source} encoder vectors" if embedder is not None else "n-gram SVMs")
     return TrainReport(str(out_dir), t["n_sentences"], t["n_pairs"], codes, t["label_counts"],
                        bundle.has_polarity, thresholds, dev, t["seconds"], len(extra), kind)
