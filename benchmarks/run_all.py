@@ -19,6 +19,7 @@ ORDER = [
     "bench_language_speed.py",
     "bench_workers.py",
     "bench_rule_tagger.py",
+    "bench_encoder.py",
     "bench_learned_tagger.py",
     "bench_incremental.py",
     "bench_scale.py",
