@@ -54,6 +54,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", default="mpnet")
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--code-weight", type=float, default=5.0, help="fine-tuning's code-loss weight")
     args = parser.parse_args(argv)
     if not SEMEVAL.exists():
         print(f"SKIP: {SEMEVAL} not found; this needs the development data in ../shared/data")
@@ -63,20 +64,24 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         train(fit_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "m", encoder=args.encoder,
-              fine_tune=True, epochs=args.epochs, blend=0.0, polarity_blend=0.0)
+              fine_tune=True, epochs=args.epochs, blend=0.0, polarity_blend=0.0,
+              code_weight=args.code_weight)
         tagger = LearnedTagger.load(Path(tmp) / "m")
     seconds = time.perf_counter() - t0
     svm_thresholds = dict(tagger.meta["thresholds"])
     rows = [scores(tagger, val_rows, svm_thresholds, w) for w in WEIGHTS]
     print(f"inner split: {fit_rows['id'].nunique()} training / {val_rows['id'].nunique()} validation sentences "
-          f"({len(val_rows)} pairs), encoder {args.encoder}, {args.epochs} epochs, {seconds:.0f} s")
+          f"({len(val_rows)} pairs), encoder {args.encoder}, {args.epochs} epochs, code weight {args.code_weight:g}, "
+          f"{seconds:.0f} s")
     print(f"{'blend':>6}{'F1':>8}{'pol.acc':>9}")
     for r in rows:
         print(f"{r['blend']:6.2f}{100 * r['micro_f1']:8.1f}{100 * r['polarity_accuracy']:9.1f}")
     best = (max(rows, key=lambda r: r["micro_f1"])["blend"], max(rows, key=lambda r: r["polarity_accuracy"])["blend"])
     print(f"best: codes {best[0]}, polarity {best[1]} (cxaudit.clues.learn.BLENDS[{args.encoder!r}] = "
           f"{BLENDS.get(args.encoder)})")
-    write_results(f"blend_selection_{args.encoder}", {"best_blend_codes_polarity": best,"machine": machine(), "encoder": args.encoder, "epochs": args.epochs,
+    suffix = "" if args.code_weight == 5.0 else f"_cw{args.code_weight:g}"
+    write_results(f"blend_selection_{args.encoder}{suffix}", {"best_blend_codes_polarity": best,
+                                                              "code_weight": args.code_weight,"machine": machine(), "encoder": args.encoder, "epochs": args.epochs,
                                       "n_fit_sentences": int(fit_rows["id"].nunique()),
                                       "n_validation_sentences": int(val_rows["id"].nunique()),
                                       "n_validation_pairs": int(len(val_rows)), "train_seconds": round(seconds, 1),

@@ -116,6 +116,7 @@ def train(
     epochs: int = 4,
     blend: float | None = None,
     polarity_blend: float | None = None,
+    code_weight: float = 5.0,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -151,7 +152,8 @@ def train(
     the SVMs' (weight ``blend`` for codes, ``polarity_blend`` for polarity;
     by default those of :data:`BLENDS` for a packaged encoder, chosen on an
     inner validation split by ``benchmarks/select_blend.py``, else 0.5 and
-    0.5). The tuned encoder is saved in the model
+    0.5); ``code_weight`` weighs the code loss against the polarity loss in
+    fine-tuning. The tuned encoder is saved in the model
     folder (``encoder/``, ~90 MB for MiniLM, ~440 MB for MPNet). Raises :class:`FineTuneError`
     when JAX is missing.
     Deterministic for a given ``seed``; the folder is replaced atomically.
@@ -186,7 +188,8 @@ def train(
         Y = np.array([[c in cs for c in codes] for cs in data["codes"]], dtype=np.float32).reshape(len(data), len(codes))
         P = np.array([[POLARITIES.index(pols[c]) if c in pols else -1 for c in codes] for pols in data["polarity"]],
                      dtype=np.int32).reshape(len(data), len(codes))
-        bundle.tuned = _fine_tune(embedder.encoder, data["text"].tolist(), Y, P, epochs=epochs, seed=seed)
+        bundle.tuned = _fine_tune(embedder.encoder, data["text"].tolist(), Y, P, epochs=epochs, seed=seed,
+                                  code_weight=code_weight)
         bundle.blend, bundle.polarity_blend = blend, polarity_blend
         # the SVMs' tuned thresholds, averaged with 0.5 for the fine-tuned model's probabilities
         bundle.code_model.thresholds = blend * 0.5 + (1.0 - blend) * bundle.code_model.thresholds
@@ -200,7 +203,8 @@ def train(
                    vector_weight=vector_weight, encoder=embedder.state() if embedder else None,
                    encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight,
                    fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None,
-                   polarity_blend=polarity_blend if fine_tune else None)
+                   polarity_blend=polarity_blend if fine_tune else None,
+                   code_weight=code_weight if fine_tune else None)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),
