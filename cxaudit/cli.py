@@ -244,8 +244,8 @@ def train(
                                    "CSV/JSONL/XLSX with a text column, or a results folder."),
     encoder: Optional[str] = typer.Option(
         None, "--encoder", help="Pretrained sentence encoder: 'minilm' (all-MiniLM-L6-v2, 22 M parameters, "
-                                "~190 sentences/s per core), 'mpnet' (all-mpnet-base-v2, 110 M parameters, "
-                                "more accurate, ~20 sentences/s per core) or a BERT/MPNet "
+                                "~115 sentences/s per core), 'mpnet' (all-mpnet-base-v2, 110 M parameters, "
+                                "more accurate, ~16 sentences/s per core) or a BERT/MPNet "
                                 "sentence-transformers folder/zip. Its vectors become features, or with "
                                 "--fine-tune it is fine-tuned."),
     fine_tune: bool = typer.Option(
