@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+from bisect import bisect_right
+from itertools import accumulate
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -77,9 +79,8 @@ class _Joined(io.RawIOBase):
 
     def __init__(self, paths: list[Path]):
         super().__init__()
+        self._starts = list(accumulate((p.stat().st_size for p in paths), initial=0))  # piece offsets, then the end
         self._files = [open(p, "rb") for p in paths]
-        self._sizes = [p.stat().st_size for p in paths]
-        self._starts = np.concatenate([[0], np.cumsum(self._sizes)]).tolist()
         self._pos = 0
 
     def readable(self) -> bool:
@@ -100,7 +101,7 @@ class _Joined(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         done = 0
         while done < len(view) and self._pos < self._starts[-1]:
-            i = int(np.searchsorted(self._starts, self._pos, side="right")) - 1
+            i = bisect_right(self._starts, self._pos) - 1
             f = self._files[i]
             f.seek(self._pos - self._starts[i])
             chunk = f.readinto(view[done: done + min(len(view) - done, self._starts[i + 1] - self._pos)])
