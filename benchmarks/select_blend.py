@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learned_tagger import SEMEVAL, read_xml, split  # noqa: E402
 from _measure import machine, write_results  # noqa: E402
-from cxaudit.clues.learn import BLENDS, LearnedTagger, train  # noqa: E402
+from cxaudit.clues.learn import BLENDS, HEADS, LearnedTagger, train  # noqa: E402
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.65, 0.8, 1.0)
 
@@ -36,8 +36,9 @@ def inner_split(frame):
     return frame[~test], frame[test]
 
 
-def scores(tagger: LearnedTagger, rows, svm_thresholds: dict, w: float) -> dict:
+def scores(tagger: LearnedTagger, rows, svm_thresholds: dict, w: float, head: str = "attention") -> dict:
     tagger.models.blend = tagger.models.polarity_blend = w
+    tagger.models.tuned.set_polarity_head(head)
     tagger.meta["thresholds"] = {c: w * 0.5 + (1 - w) * t for c, t in svm_thresholds.items()}
     sents = rows.groupby("id", sort=False).agg(text=("text", "first"), codes=("code", set)).reset_index()
     chosen = tagger.decide(tagger.predict_proba(sents["text"].tolist()))
@@ -46,7 +47,7 @@ def scores(tagger: LearnedTagger, rows, svm_thresholds: dict, w: float) -> dict:
         pred = {tagger.codes[j] for j in np.flatnonzero(row)}
         tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
     pol = tagger.polarity_proba(rows["text"].tolist(), rows["code"].tolist()).idxmax(axis=1).to_numpy()
-    return {"blend": w, "micro_f1": 2 * tp / (2 * tp + fp + fn),
+    return {"blend": w, "polarity_head": head, "micro_f1": 2 * tp / (2 * tp + fp + fn),
             "polarity_accuracy": float((pol == rows["polarity"].to_numpy()).mean())}
 
 
@@ -55,6 +56,8 @@ def main(argv=None) -> int:
     parser.add_argument("--encoder", default="mpnet")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--code-weight", type=float, default=5.0, help="fine-tuning's code-loss weight")
+    parser.add_argument("--pairs", action="store_true",
+                        help="fine-tune with the sentence-pair polarity head too, and compare the polarity heads")
     args = parser.parse_args(argv)
     if not SEMEVAL.exists():
         print(f"SKIP: {SEMEVAL} not found; this needs the development data in ../shared/data")
@@ -65,22 +68,27 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         train(fit_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "m", encoder=args.encoder,
               fine_tune=True, epochs=args.epochs, blend=0.0, polarity_blend=0.0,
-              code_weight=args.code_weight)
+              code_weight=args.code_weight, polarity_head="both" if args.pairs else "attention")
         tagger = LearnedTagger.load(Path(tmp) / "m")
     seconds = time.perf_counter() - t0
     svm_thresholds = dict(tagger.meta["thresholds"])
-    rows = [scores(tagger, val_rows, svm_thresholds, w) for w in WEIGHTS]
+    heads = ("attention", "pair", "both") if args.pairs else ("attention",)
+    rows = [scores(tagger, val_rows, svm_thresholds, w, h) for h in heads for w in WEIGHTS]
     print(f"inner split: {fit_rows['id'].nunique()} training / {val_rows['id'].nunique()} validation sentences "
           f"({len(val_rows)} pairs), encoder {args.encoder}, {args.epochs} epochs, code weight {args.code_weight:g}, "
           f"{seconds:.0f} s")
-    print(f"{'blend':>6}{'F1':>8}{'pol.acc':>9}")
+    print(f"{'head':>10}{'blend':>6}{'F1':>8}{'pol.acc':>9}")
     for r in rows:
-        print(f"{r['blend']:6.2f}{100 * r['micro_f1']:8.1f}{100 * r['polarity_accuracy']:9.1f}")
-    best = (max(rows, key=lambda r: r["micro_f1"])["blend"], max(rows, key=lambda r: r["polarity_accuracy"])["blend"])
-    print(f"best: codes {best[0]}, polarity {best[1]} (cxaudit.clues.learn.BLENDS[{args.encoder!r}] = "
-          f"{BLENDS.get(args.encoder)})")
-    suffix = "" if args.code_weight == 5.0 else f"_cw{args.code_weight:g}"
+        print(f"{r['polarity_head']:>10}{r['blend']:6.2f}{100 * r['micro_f1']:8.1f}{100 * r['polarity_accuracy']:9.1f}")
+    # ties: the first in the table, so the simpler head and the smaller weight
+    best_pol = max(rows, key=lambda r: r["polarity_accuracy"])
+    best = (max(rows, key=lambda r: r["micro_f1"])["blend"], best_pol["blend"])
+    print(f"best: codes {best[0]}, polarity {best[1]} with the {best_pol['polarity_head']} head "
+          f"(cxaudit.clues.learn.BLENDS[{args.encoder!r}] = {BLENDS.get(args.encoder)}, "
+          f"HEADS[{args.encoder!r}] = {HEADS.get(args.encoder)!r})")
+    suffix = ("" if args.code_weight == 5.0 else f"_cw{args.code_weight:g}") + ("_pairs" if args.pairs else "")
     write_results(f"blend_selection_{args.encoder}{suffix}", {"best_blend_codes_polarity": best,
+                                                              "best_polarity_head": best_pol["polarity_head"],
                                                               "code_weight": args.code_weight,"machine": machine(), "encoder": args.encoder, "epochs": args.epochs,
                                       "n_fit_sentences": int(fit_rows["id"].nunique()),
                                       "n_validation_sentences": int(val_rows["id"].nunique()),

@@ -361,3 +361,37 @@ def test_erf32_matches_float64_erf():
     want = np.array([math.erf(float(v)) for v in x])
     assert np.abs(erf32(x).astype(np.float64) - want).max() < 1e-6
     assert erf32(x).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- text pairs
+
+
+@pytest.mark.parametrize("kind", ["bert", "mpnet"])
+def test_pair_ids_join_as_the_model_family_does(tmp_path, kind):
+    write_model(tmp_path / kind, kind=kind)
+    enc = SentenceEncoder.load(tmp_path / kind)
+    v = enc.tokenizer.vocab
+    cls, sep = ("<s>", "</s>") if kind == "mpnet" else ("[CLS]", "[SEP]")
+    middle = [v[sep], v[sep]] if kind == "mpnet" else [v[sep]]  # RoBERTa-style </s></s>; BERT one [SEP]
+    assert enc.pair_ids(["the food was great"], ["service"]) == [
+        [v[cls], v["the"], v["food"], v["was"], v["great"]] + middle + [v["service"], v[sep]]]
+    # too long: the first text is cut, keeping its separator; the second stays whole
+    (ids,) = enc.pair_ids(["the food " * 20], ["staff service"], max_length=10)
+    assert len(ids) == 10 and ids[0] == v[cls] and ids[-3:] == [v["staff"], v["service"], v[sep]]
+    assert ids[-3 - len(middle):-3] == middle
+    # hidden states from the ids equal those of the same tokens given as text
+    a = next(enc.token_states(["the food was great"]))
+    b = next(enc.token_states(ids=enc.token_ids(["the food was great"])))
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@given(first=st.text(max_size=60), second=st.text(max_size=30), limit=st.integers(4, 24))
+@settings(max_examples=60, deadline=None)
+def test_pair_ids_never_pass_the_limit_and_end_with_a_separator(tmp_path_factory, first, second, limit):
+    folder = tmp_path_factory.getbasetemp() / "pair-bert"
+    if not folder.exists():
+        write_model(folder)
+    enc = SentenceEncoder.load(folder)
+    (ids,) = enc.pair_ids([first], [second], max_length=limit)
+    assert len(ids) <= limit and ids[0] == enc.tokenizer.cls_id and ids[-1] == enc.tokenizer.sep_id
+    assert ids.count(enc.tokenizer.sep_id) == 2

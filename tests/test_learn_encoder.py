@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import shutil
@@ -183,6 +184,73 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_any):
 
 
 @needs_jax
+def test_pair_head_learns_the_polarity_of_each_code_in_a_mixed_sentence(tiny_any):
+    """One sentence, two codes, opposite polarities: the sentence-pair head reads the code's name with the
+    sentence, so after fine-tuning (JAX) its NumPy inference must tell the codes apart in the same sentence."""
+    from cxaudit.clues._learn_finetune import fine_tune
+    from cxaudit.nlp.encoder import SentenceEncoder
+
+    texts = ["the staff was great , the food was bad", "the food was great , the staff was rude",
+             "the staff was rude", "the food is very good"]
+    codes = [FOOD, STAFF]
+    Y = np.array([[1, 1], [1, 1], [0, 1], [1, 0]], dtype=np.float32)
+    pos, neg = 0, 1
+    P = np.array([[neg, pos], [pos, neg], [-1, neg], [pos, -1]], dtype=np.int32)
+    tuned = fine_tune(SentenceEncoder.load(tiny_any), texts, Y, P, epochs=120, lr=5e-3, head_lr=3e-2, seed=0,
+                      dropout=0.0, codes=codes, pairs=True)
+    assert tuned.has_pair_head and tuned.polarity_head == "pair"
+    rows, cols = np.nonzero(P >= 0)
+    pol = tuned.polarity_proba([texts[i] for i in rows], cols)
+    assert pol.argmax(axis=1).tolist() == P[rows, cols].tolist()
+    tuned.set_polarity_head("both")  # the mean of the two heads' probabilities
+    attention = copy.copy(tuned)
+    attention.set_polarity_head("attention")
+    tuned.set_polarity_head("pair")
+    pair = tuned.polarity_proba([texts[i] for i in rows], cols)
+    tuned.set_polarity_head("both")
+    np.testing.assert_allclose(tuned.polarity_proba([texts[i] for i in rows], cols),
+                               0.5 * (pair + attention.polarity_proba([texts[i] for i in rows], cols)), atol=1e-6)
+    with pytest.raises(ValueError, match="expected one of"):
+        tuned.set_polarity_head("cls")
+
+
+@needs_jax
+def test_polarity_head_is_saved_and_a_folder_without_one_reads_as_attention(tmp_path, tiny_encoder):
+    train(CODED, tmp_path / "pair", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, polarity_head="pair")
+    m = LearnedTagger.load(tmp_path / "pair")
+    assert m.models.tuned.polarity_head == "pair" and m.meta["training"]["polarity_head"] == "pair"
+    codes = [STAFF] * 4 + [FOOD] * 4
+    first = m.polarity_proba(TEXTS, codes)
+    pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "pair").polarity_proba(TEXTS, codes), first)
+    with np.load(tmp_path / "pair" / "linear.npz") as arrays:
+        assert {"ft_pair_w", "ft_pair_b"} <= set(arrays.files)
+    # without pairs: no pair head, and asking for one is refused
+    train(CODED, tmp_path / "att", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    att = LearnedTagger.load(tmp_path / "att")
+    assert att.models.tuned.polarity_head == "attention" and not att.models.tuned.has_pair_head
+    with pytest.raises(ValueError, match="fine-tuned with sentence pairs"):
+        att.models.tuned.set_polarity_head("pair")
+    # a folder written before polarity heads existed
+    features = tmp_path / "att" / "features.json"
+    state = json.loads(features.read_text())
+    del state["tuned"]["polarity_head"]
+    features.write_text(json.dumps(state))
+    assert LearnedTagger.load(tmp_path / "att").models.tuned.polarity_head == "attention"
+    with pytest.raises(ValueError, match="polarity_head 'mean'"):
+        train(CODED, tmp_path / "bad", encoder=str(tiny_encoder), fine_tune=True, polarity_head="mean")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_pair_text_names_the_code_in_words():
+    from cxaudit.clues._learn_finetune import pair_text
+
+    assert pair_text("anecdotes/miscellaneous") == "anecdotes miscellaneous"
+    assert pair_text("humanic.courtesy") == "humanic courtesy"
+    assert pair_text("wait_time") == "wait time"
+    assert pair_text("---") == "---"
+
+
+@needs_jax
 def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_any):
     train(CODED, tmp_path / "m", encoder=str(tiny_any), fine_tune=True, epochs=2)
     first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
@@ -240,6 +308,9 @@ def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
 
     assert set(BLENDS) <= set(encoder_module.PACKAGED)
     assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
+    from cxaudit.clues.learn import HEADS, POLARITY_HEADS
+
+    assert set(HEADS) <= set(encoder_module.PACKAGED) and set(HEADS.values()) <= set(POLARITY_HEADS)
     with pytest.raises(ValueError, match="between 0 and 1"):
         train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, polarity_blend=1.5)
     assert not (tmp_path / "m").exists()

@@ -23,7 +23,7 @@ from cxaudit.clues._learn_features import (Vectorizer, char_features, conjoin, m
                                            tokens, word_features)
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.clues._learn_model import CodeClassifier, PolarityClassifier
-from cxaudit.clues._learn_finetune import HEAD_ARRAYS, TextMemo, Tuned
+from cxaudit.clues._learn_finetune import HEAD_ARRAYS, PAIR_ARRAYS, TextMemo, Tuned
 from cxaudit.nlp.encoder import EncoderError, SentenceEncoder
 
 __all__ = ["CodeFeaturizer", "PolarityFeaturizer", "Bundle", "Embedder", "FEATURES_FILE", "WEIGHTS_FILE"]
@@ -272,7 +272,7 @@ class Bundle:
         if self.tuned is not None:
             sha = self.tuned.encoder.save(path / TUNED_DIR)
             state["tuned"] = {"blend": self.blend, "polarity_blend": self.polarity_blend, "dir": TUNED_DIR,
-                              "sha256": sha}
+                              "sha256": sha, "polarity_head": self.tuned.polarity_head}
             arrays.update(self.tuned.heads)
         (path / FEATURES_FILE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         np.savez_compressed(path / WEIGHTS_FILE, **arrays)
@@ -298,7 +298,8 @@ class Bundle:
             if encoder.sha256 != t["sha256"]:
                 raise EncoderError(f"{path / t['dir']}: the fine-tuned weights changed since training "
                                    f"(SHA-256 {encoder.sha256[:12]}…, expected {t['sha256'][:12]}…); retrain the tagger")
-            tuned = Tuned(encoder, {k: a[k] for k in HEAD_ARRAYS})
+            tuned = Tuned(encoder, {k: a[k] for k in HEAD_ARRAYS + PAIR_ARRAYS if k in a}, state["codes"],
+                          t.get("polarity_head", "attention"))
             blends = (t["blend"], t.get("polarity_blend"))  # folders before polarity_blend: one blend for both
         return cls(state["codes"], CodeFeaturizer.from_state(state["code_features"], a, embedder), cm, pf, pm,
                    tuned, *blends)

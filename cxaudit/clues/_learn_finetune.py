@@ -10,9 +10,15 @@ sentences:
   over the sentence's token vectors (the words that matter for that code);
   [that attention-pooled vector, the mean vector] → 4 logits
   (positive/negative/neutral/conflict), cross-entropy on the coded
-  (sentence, code) pairs only.
+  (sentence, code) pairs only;
+* with ``pairs=True``, also a sentence-pair polarity head: each coded
+  (sentence, code) pair is read as the text pair (sentence, the code's name,
+  :func:`pair_text`), so every layer can attend to the code, as in Sun et
+  al.'s "auxiliary sentence" BERT-pair (NAACL 2019); [first token vector,
+  mean vector] → 4 logits (+ a per-code bias), cross-entropy. Pair batches
+  and sentence batches alternate in random order in each epoch.
 
-Loss = 5 · code BCE + polarity CE. AdamW (decoupled weight decay 0.01),
+Loss = 5 · code BCE + polarity CE on sentence batches, polarity CE on pair batches. AdamW (decoupled weight decay 0.01),
 learning rate ``lr`` for the encoder and ``head_lr`` for the heads, 10 %
 linear warm-up then linear decay, dropout 0.1 after attention and
 feed-forward blocks, batches of 16 sentences of similar length (padded to a
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
 
 import numpy as np
@@ -35,12 +42,17 @@ import numpy as np
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer, relative_buckets
 
-__all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "MAX_TOKENS", "HEAD_ARRAYS"]
+__all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "MAX_TOKENS", "HEAD_ARRAYS",
+           "PAIR_ARRAYS", "POLARITY_HEADS"]
 
 log = logging.getLogger(__name__)
 
 MAX_TOKENS = 128
 HEAD_ARRAYS = ("ft_cat_w", "ft_cat_b", "ft_q", "ft_pol_w", "ft_pol_b")
+PAIR_ARRAYS = ("ft_pair_w", "ft_pair_b")
+# Which head gives a code's polarity: the per-code attention over the sentence, the sentence-pair head, or
+# the mean of their probabilities.
+POLARITY_HEADS = ("attention", "pair", "both")
 _BATCH = 16
 
 
@@ -91,13 +103,49 @@ def head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndar
     return cat, pol
 
 
-class Tuned:
-    """A fine-tuned encoder with its heads: code probabilities and per-code polarity probabilities."""
+def pair_text(code: str) -> str:
+    """The second text of a code's sentence pair: the code id with its separators as spaces
+    (``"anecdotes/miscellaneous"`` → ``"anecdotes miscellaneous"``, ``"humanic.courtesy"`` → ``"humanic courtesy"``)."""
+    return " ".join(re.split(r"[\s/._:#|-]+", str(code))).strip() or str(code)
 
-    def __init__(self, encoder: SentenceEncoder, heads: dict[str, np.ndarray]):
+
+def pair_head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndarray,
+                      code_index: np.ndarray) -> np.ndarray:
+    """Polarity logits (batch, 4) of the sentence-pair head, for pairs whose code is ``code_index``."""
+    m = mask[:, :, None]
+    mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
+    return np.concatenate([hidden[:, 0], mean], -1) @ heads["ft_pair_w"] + heads["ft_pair_b"][code_index]
+
+
+class Tuned:
+    """A fine-tuned encoder with its heads: code probabilities and per-code polarity probabilities.
+
+    ``codes``: the code ids in head order (needed for the sentence-pair head, whose second text is
+    :func:`pair_text` of the code); ``polarity_head``: one of :data:`POLARITY_HEADS` (``"pair"`` and
+    ``"both"`` need the pair head's arrays)."""
+
+    def __init__(self, encoder: SentenceEncoder, heads: dict[str, np.ndarray], codes: list[str] | None = None,
+                 polarity_head: str = "attention"):
         self.encoder = encoder
-        self.heads = {k: np.asarray(heads[k], dtype=np.float32) for k in HEAD_ARRAYS}
+        names = HEAD_ARRAYS + (PAIR_ARRAYS if all(k in heads for k in PAIR_ARRAYS) else ())
+        self.heads = {k: np.asarray(heads[k], dtype=np.float32) for k in names}
+        self.codes = list(codes) if codes is not None else None
+        self.polarity_head = "attention"
+        self.set_polarity_head(polarity_head)
         self._memo = TextMemo()
+        self._pair_memo = TextMemo()
+
+    @property
+    def has_pair_head(self) -> bool:
+        return "ft_pair_w" in self.heads
+
+    def set_polarity_head(self, name: str) -> None:
+        """Choose the polarity head (:data:`POLARITY_HEADS`)."""
+        if name not in POLARITY_HEADS:
+            raise ValueError(f"polarity head {name!r}: expected one of {', '.join(POLARITY_HEADS)}")
+        if name != "attention" and not (self.has_pair_head and self.codes is not None):
+            raise ValueError(f"polarity head {name!r} needs a model fine-tuned with sentence pairs")
+        self.polarity_head = name
 
     def _compute(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(code probabilities, per-code polarity probabilities) of each text, in order."""
@@ -109,6 +157,18 @@ class Tuned:
                 out[i] = (prob[r], pprob[r])
         return out
 
+    def _compute_pairs(self, keys: list[tuple[str, int]]) -> list[np.ndarray]:
+        """Sentence-pair polarity probabilities of each (text, code index), in order."""
+        ids = self.encoder.pair_ids([t for t, _ in keys], [pair_text(self.codes[j]) for _, j in keys],
+                                    max_length=min(self.encoder.max_length, MAX_TOKENS))
+        code_index = np.array([j for _, j in keys], dtype=np.int64)
+        out: list = [None] * len(keys)
+        for batch, hidden, mask in self.encoder.token_states(ids=ids):
+            prob = _softmax(pair_head_outputs(self.heads, hidden, mask, code_index[batch]))
+            for r, i in enumerate(batch):
+                out[i] = prob[r]
+        return out
+
     def code_proba(self, texts: list[str]) -> np.ndarray:
         """(len(texts), codes) probabilities."""
         memo = self._memo.fill(texts, self._compute)
@@ -117,26 +177,41 @@ class Tuned:
 
     def polarity_proba(self, texts: list[str], code_index: np.ndarray) -> np.ndarray:
         """(len(texts), 4) probabilities in :data:`POLARITIES` order of code ``code_index[i]`` in ``texts[i]``."""
-        memo = self._memo.fill(texts, self._compute)
-        if not texts:
+        if not len(texts):
             return np.zeros((0, len(POLARITIES)))
-        return np.stack([memo[t][1][j] for t, j in zip(texts, code_index)])
+        out = 0.0
+        if self.polarity_head != "pair":
+            memo = self._memo.fill(texts, self._compute)
+            out = np.stack([memo[t][1][j] for t, j in zip(texts, code_index)])
+        if self.polarity_head != "attention":
+            keys = [(t, int(j)) for t, j in zip(texts, code_index)]
+            memo = self._pair_memo.fill(keys, self._compute_pairs)
+            pair = np.stack([memo[key] for key in keys])
+            out = pair if self.polarity_head == "pair" else 0.5 * (out + pair)
+        return out
 
 
 def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.ndarray, *, epochs: int = 4,
               lr: float = 8e-5, head_lr: float = 1e-3, seed: int = 0, dropout: float = 0.1,
-              code_weight: float = 5.0) -> Tuned:
+              code_weight: float = 5.0, codes: list[str] | None = None, pairs: bool = False) -> Tuned:
     """Fine-tune ``encoder`` and train the heads on ``texts``.
 
     ``Y``: (texts, codes) 0/1; ``P``: (texts, codes) index into
     :data:`POLARITIES` of the coded polarity, −1 where none (no polarity loss
     there). ``code_weight`` weighs the code loss against the polarity loss.
-    Returns the tuned encoder (a new object) with its heads.
+    ``pairs``: also train the sentence-pair polarity head on every coded
+    (sentence, code) pair (needs ``codes``, the code ids in column order;
+    about doubles the training time on single-code sentences).
+    Returns the tuned encoder (a new object) with its heads; its polarity head
+    is ``"pair"`` when trained with pairs, else ``"attention"``.
     """
     jax = require_jax()
     import jax.numpy as jnp
     if len(texts) < 2 or not Y.any():
         raise FineTuneError("fine-tuning needs at least 2 coded sentences with a code")
+    if pairs and (codes is None or len(codes) != Y.shape[1]):
+        raise ValueError(f"fine_tune(pairs=True) needs the {Y.shape[1]} code ids in column order, got {codes!r}")
+    pairs = bool(pairs) and bool((P >= 0).any())
     jax.config.update("jax_default_matmul_precision", "highest")
     start = time.perf_counter()
     k, d = Y.shape[1], encoder.hidden
@@ -158,6 +233,9 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
                   "ft_pol_w": (rng.standard_normal((k, 2 * d, len(POLARITIES))) * 0.02).astype(np.float32),
                   "ft_pol_b": np.zeros((k, len(POLARITIES)), np.float32)},
     }
+    if pairs:
+        params["heads"].update(ft_pair_w=(rng.standard_normal((2 * d, len(POLARITIES))) * 0.02).astype(np.float32),
+                               ft_pair_b=np.zeros((k, len(POLARITIES)), np.float32))
     params = jax.tree_util.tree_map(jnp.asarray, params)
 
     def ln(x, g, b):
@@ -204,7 +282,18 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         ce = (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
         return code_weight * bce + ce
 
+    def pair_loss_fn(p, ids, mask, code, pol, key):
+        h = forward(p["enc"], ids, mask, key)
+        hd = p["heads"]
+        m = mask[:, :, None]
+        mean = (h * m).sum(1) / m.sum(1)
+        logits = jnp.concatenate([h[:, 0], mean], -1) @ hd["ft_pair_w"] + hd["ft_pair_b"][code]
+        valid = pol >= 0
+        ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[:, None], -1)[:, 0]
+        return (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
+
     grad_fn = jax.jit(jax.value_and_grad(loss_fn))
+    pair_grad_fn = jax.jit(jax.value_and_grad(pair_loss_fn))
     rates = jax.tree_util.tree_map(lambda _: lr, params)
     rates["heads"] = jax.tree_util.tree_map(lambda _: head_lr, params["heads"])
 
@@ -220,8 +309,13 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     ids = [s[:MAX_TOKENS - 1] + [s[-1]] if len(s) > MAX_TOKENS else s
            for s in encoder.token_ids(texts)]
     order = np.argsort([len(s) for s in ids], kind="stable")
-    chunks = [order[i:i + _BATCH] for i in range(0, len(order), _BATCH)]
-    steps = max(1, epochs * len(chunks))
+    batches = [("sentences", order[i:i + _BATCH]) for i in range(0, len(order), _BATCH)]
+    if pairs:  # one sequence per coded (sentence, code) pair: the sentence, then the code's name
+        pr, pc = np.nonzero(P >= 0)
+        pair_ids = encoder.pair_ids([texts[i] for i in pr], [pair_text(codes[j]) for j in pc], max_length=MAX_TOKENS)
+        porder = np.argsort([len(s) for s in pair_ids], kind="stable")
+        batches += [("pairs", porder[i:i + _BATCH]) for i in range(0, len(porder), _BATCH)]
+    steps = max(1, epochs * len(batches))
     warm = max(1, steps // 10)  # linear warm-up over 10 % of the steps, then linear decay to 0
     m = jax.tree_util.tree_map(jnp.zeros_like, params)
     v = jax.tree_util.tree_map(jnp.zeros_like, params)
@@ -229,25 +323,33 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     t = 0
     for epoch in range(epochs):
         total = 0.0
-        for c in np.random.default_rng(seed + epoch).permutation(len(chunks)):
-            chunk = chunks[c]
-            n = int(np.ceil(max(len(ids[i]) for i in chunk) / 8) * 8)
+        for c in np.random.default_rng(seed + epoch).permutation(len(batches)):
+            kind, chunk = batches[c]
+            seqs = ids if kind == "sentences" else pair_ids
+            n = int(np.ceil(max(len(seqs[i]) for i in chunk) / 8) * 8)
             I = np.zeros((_BATCH, n), np.int32)
             M = np.zeros((_BATCH, n), np.float32)
             M[len(chunk):, 0] = 1.0  # padding rows: one visible position keeps the softmax finite
             for r, i in enumerate(chunk):
-                I[r, :len(ids[i])] = ids[i]
-                M[r, :len(ids[i])] = 1.0
-            y = np.zeros((_BATCH, k), np.float32)
-            pol = np.full((_BATCH, k), -1, np.int32)
-            y[:len(chunk)], pol[:len(chunk)] = Y[chunk], P[chunk]
+                I[r, :len(seqs[i])] = seqs[i]
+                M[r, :len(seqs[i])] = 1.0
             key, sub = jax.random.split(key)
-            loss, g = grad_fn(params, I, M, y, pol, sub)
+            if kind == "sentences":
+                y = np.zeros((_BATCH, k), np.float32)
+                pol = np.full((_BATCH, k), -1, np.int32)
+                y[:len(chunk)], pol[:len(chunk)] = Y[chunk], P[chunk]
+                loss, g = grad_fn(params, I, M, y, pol, sub)
+            else:
+                code = np.zeros(_BATCH, np.int32)
+                pol = np.full(_BATCH, -1, np.int32)
+                code[:len(chunk)] = pc[chunk]
+                pol[:len(chunk)] = P[pr[chunk], pc[chunk]]
+                loss, g = pair_grad_fn(params, I, M, code, pol, sub)
             t += 1
             scale = t / warm if t <= warm else max(0.0, (steps - t) / max(steps - warm, 1))
             params, m, v = adam(params, g, m, v, t, scale)
             total += float(loss)
-        log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, total / len(chunks),
+        log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, total / len(batches),
                  time.perf_counter() - start)
     p = jax.tree_util.tree_map(lambda a: np.ascontiguousarray(a, dtype=np.float32), params)
     tuned = copy.copy(encoder)
@@ -261,4 +363,4 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         tuned.rel = p["enc"]["rel"]
     tuned.layers = [_Layer(**L) for L in p["enc"]["layers"]]
     tuned.max_length = min(encoder.max_length, MAX_TOKENS)
-    return Tuned(tuned, p["heads"])
+    return Tuned(tuned, p["heads"], codes, "pair" if pairs else "attention")

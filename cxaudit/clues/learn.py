@@ -37,7 +37,7 @@ import pandas as pd
 from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
-from cxaudit.clues._learn_finetune import FineTuneError, fine_tune as _fine_tune, require_jax
+from cxaudit.clues._learn_finetune import POLARITY_HEADS, FineTuneError, fine_tune as _fine_tune, require_jax
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
 from cxaudit.nlp.encoder import PACKAGED, EncoderError
@@ -51,6 +51,9 @@ FORMAT_VERSION = 3
 # of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the benchmark's training sentences
 # (benchmarks/select_blend.py; the benchmark's held-out sentences were not used).
 BLENDS = {"minilm": (0.8, 0.25), "mpnet": (1.0, 0.65)}
+# Default polarity head of a fine-tuned packaged encoder (cxaudit.clues._learn_finetune.POLARITY_HEADS),
+# chosen on the same inner split; others: "attention".
+HEADS = {"minilm": "attention", "mpnet": "attention"}
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
@@ -117,6 +120,7 @@ def train(
     blend: float | None = None,
     polarity_blend: float | None = None,
     code_weight: float = 5.0,
+    polarity_head: str | None = None,
 ) -> TrainReport:
     """Learn codes (and polarity) from coded sentences and save the model to ``out_dir``.
 
@@ -163,6 +167,9 @@ def train(
     if fine_tune and encoder is None:
         encoder = "minilm"
     default = BLENDS.get(str(encoder), (0.5, 0.5))
+    polarity_head = HEADS.get(str(encoder), "attention") if polarity_head is None else polarity_head
+    if polarity_head not in POLARITY_HEADS:
+        raise ValueError(f"train: polarity_head {polarity_head!r}: expected one of {', '.join(POLARITY_HEADS)}")
     blend = default[0] if blend is None else float(blend)
     polarity_blend = default[1] if polarity_blend is None else float(polarity_blend)
     if not (0.0 <= blend <= 1.0 and 0.0 <= polarity_blend <= 1.0):
@@ -189,7 +196,9 @@ def train(
         P = np.array([[POLARITIES.index(pols[c]) if c in pols else -1 for c in codes] for pols in data["polarity"]],
                      dtype=np.int32).reshape(len(data), len(codes))
         bundle.tuned = _fine_tune(embedder.encoder, data["text"].tolist(), Y, P, epochs=epochs, seed=seed,
-                                  code_weight=code_weight)
+                                  code_weight=code_weight, codes=codes, pairs=polarity_head != "attention")
+        if bundle.tuned.has_pair_head:
+            bundle.tuned.set_polarity_head(polarity_head)
         bundle.blend, bundle.polarity_blend = blend, polarity_blend
         # the SVMs' tuned thresholds, averaged with 0.5 for the fine-tuned model's probabilities
         bundle.code_model.thresholds = blend * 0.5 + (1.0 - blend) * bundle.code_model.thresholds
@@ -204,7 +213,8 @@ def train(
                    encoder_weight=encoder_weight, polarity_encoder_weight=polarity_encoder_weight,
                    fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None,
                    polarity_blend=polarity_blend if fine_tune else None,
-                   code_weight=code_weight if fine_tune else None)
+                   code_weight=code_weight if fine_tune else None,
+                   polarity_head=bundle.tuned.polarity_head if fine_tune else None)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),

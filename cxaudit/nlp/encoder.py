@@ -398,6 +398,20 @@ class SentenceEncoder:
     def token_ids(self, texts: Iterable[str]) -> list[list[int]]:
         return [self.tokenizer.encode(t if isinstance(t, str) else "", self.max_length) for t in texts]
 
+    def pair_ids(self, firsts: Iterable[str], seconds: Iterable[str], *, max_length: int | None = None) -> list[list[int]]:
+        """Token ids of text pairs, as the model family joins them: BERT ``[CLS] a [SEP] b [SEP]``, MPNet
+        (RoBERTa-style) ``<s> a </s></s> b </s>``. At most ``max_length`` (default :attr:`max_length`) ids:
+        the first text is cut (keeping its separator) so that the second one stays whole."""
+        limit = self.max_length if max_length is None else int(max_length)
+        out = []
+        for a, b in zip(self.token_ids(firsts), self.token_ids(seconds)):
+            tail = ([a[-1]] if self.kind == "mpnet" else []) + b[1:]
+            if len(tail) > limit - 2:  # a second text too long for the limit: cut it too, keeping its separator
+                tail = tail[:max(limit - 3, 0)] + [tail[-1]]
+            keep = limit - len(tail)
+            out.append(a[:keep - 1] + [a[-1]] + tail if len(a) > keep else a + tail)
+        return out
+
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Last hidden states (batch, length, hidden) for padded ids and a 0/1 mask."""
         b, n = ids.shape
@@ -424,10 +438,11 @@ class SentenceEncoder:
             x = _layer_norm(u @ L.down_w + L.down_b + x, L.ln2_g, L.ln2_b, self.eps)
         return x.reshape(b, n, self.hidden)
 
-    def token_states(self, texts: Iterable[str], *, batch_tokens: int = 4096):
+    def token_states(self, texts: Iterable[str] = (), *, batch_tokens: int = 4096, ids: list[list[int]] | None = None):
         """Yield (indices into ``texts``, last hidden states (batch, length, dim), 0/1 mask (batch, length)),
-        batches of texts of similar length with at most ``batch_tokens`` padded tokens each."""
-        all_ids = self.token_ids(texts)
+        batches of texts of similar length with at most ``batch_tokens`` padded tokens each. ``ids``: token
+        ids given instead of texts (e.g. :meth:`pair_ids`); indices are then into ``ids``."""
+        all_ids = self.token_ids(texts) if ids is None else ids
         order = sorted(range(len(all_ids)), key=lambda i: len(all_ids[i]))
         i = 0
         while i < len(order):
