@@ -258,6 +258,12 @@ def train(
                                                 "(default: chosen per encoder, see docs/clues-learned.md)."),
     polarity_blend: Optional[float] = typer.Option(
         None, "--polarity-blend", min=0.0, max=1.0, help="The same weight for polarity."),
+    polarity_head: Optional[str] = typer.Option(
+        None, "--polarity-head", help="With --fine-tune, where a code's polarity comes from: 'attention' (the "
+                                      "sentence read once, attention per code), 'pair' (the sentence read "
+                                      "again with the code's name: more accurate, about twice the time) or "
+                                      "'both' (their mean). Default: chosen per encoder (mpnet: pair, "
+                                      "minilm: attention), see docs/clues-learned.md."),
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
@@ -268,7 +274,7 @@ def train(
     try:
         report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()),
                               unlabelled=unlabelled, encoder=encoder, fine_tune=fine_tune, epochs=epochs,
-                              blend=blend, polarity_blend=polarity_blend)
+                              blend=blend, polarity_blend=polarity_blend, polarity_head=polarity_head)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     typer.echo(report.summary())

@@ -370,3 +370,23 @@ def test_cli_fine_tune_shows_each_epoch_and_the_report(tmp_path, tiny_encoder):
     assert "weight: 0.7 for codes, 0.2 for polarity" in proc.stdout
     meta = json.loads((tmp_path / "m" / "cxaudit-tagger.json").read_text())["training"]
     assert (meta["blend"], meta["polarity_blend"]) == (0.7, 0.2)
+
+
+def test_fine_tuning_options_without_fine_tuning_are_refused(tmp_path, tiny_encoder):
+    for option in ({"blend": 0.5}, {"polarity_blend": 0.2}, {"polarity_head": "pair"}):
+        with pytest.raises(ValueError, match="options of fine-tuning"):
+            train(CODED, tmp_path / "m", encoder=str(tiny_encoder), **option)
+    assert not (tmp_path / "m").exists()
+
+
+@needs_jax
+def test_cli_polarity_head_option(tmp_path, tiny_encoder):
+    CODED.to_csv(tmp_path / "coded.csv", index=False)
+    base = [sys.executable, "-m", "cxaudit.cli", "train", str(tmp_path / "coded.csv"), "--encoder", str(tiny_encoder),
+            "--fine-tune", "--epochs", "1"]
+    proc = subprocess.run(base + ["--out", str(tmp_path / "m"), "--polarity-head", "both"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert LearnedTagger.load(tmp_path / "m").models.tuned.polarity_head == "both"
+    bad = subprocess.run(base + ["--out", str(tmp_path / "bad"), "--polarity-head", "cls"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "expected one of attention, pair, both" in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()

@@ -50,10 +50,11 @@ FORMAT_VERSION = 3
 # Default weights of a fine-tuned packaged encoder against the SVMs: (codes, polarity). Each is the best
 # of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the benchmark's training sentences
 # (benchmarks/select_blend.py; the benchmark's held-out sentences were not used).
-BLENDS = {"minilm": (0.8, 0.25), "mpnet": (1.0, 0.65)}
+BLENDS = {"minilm": (0.8, 0.25), "mpnet": (0.65, 0.5)}
 # Default polarity head of a fine-tuned packaged encoder (cxaudit.clues._learn_finetune.POLARITY_HEADS),
-# chosen on the same inner split; others: "attention".
-HEADS = {"minilm": "attention", "mpnet": "attention"}
+# chosen on the same inner split (select_blend.py --pairs); others: "attention". MPNet's weights above
+# are the best with its pair head.
+HEADS = {"minilm": "attention", "mpnet": "pair"}
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
@@ -157,7 +158,14 @@ def train(
     by default those of :data:`BLENDS` for a packaged encoder, chosen on an
     inner validation split by ``benchmarks/select_blend.py``, else 0.5 and
     0.5); ``code_weight`` weighs the code loss against the polarity loss in
-    fine-tuning. The tuned encoder is saved in the model
+    fine-tuning. ``polarity_head``: where the fine-tuned model's polarity of a
+    code comes from (:data:`POLARITY_HEADS`): ``"attention"`` (a per-code
+    attention over the sentence, read once), ``"pair"`` (the sentence read
+    again as a text pair with the code's name: about twice the training and
+    prediction time) or ``"both"`` (their mean); by default :data:`HEADS` for
+    a packaged encoder (chosen on the same inner split), else ``"attention"``.
+    The blends and the head are fine-tuning options: given without
+    ``fine_tune`` they raise ``ValueError``. The tuned encoder is saved in the model
     folder (``encoder/``, ~90 MB for MiniLM, ~440 MB for MPNet). Raises :class:`FineTuneError`
     when JAX is missing.
     Deterministic for a given ``seed``; the folder is replaced atomically.
@@ -166,6 +174,9 @@ def train(
     extra = read_unlabelled(unlabelled)
     if fine_tune and encoder is None:
         encoder = "minilm"
+    if not fine_tune and (blend, polarity_blend, polarity_head) != (None, None, None):
+        raise ValueError("train: blend, polarity_blend and polarity_head are options of fine-tuning "
+                         "(fine_tune=True, `--fine-tune`)")
     default = BLENDS.get(str(encoder), (0.5, 0.5))
     polarity_head = HEADS.get(str(encoder), "attention") if polarity_head is None else polarity_head
     if polarity_head not in POLARITY_HEADS:
