@@ -224,6 +224,11 @@ def test_polarity_head_is_saved_and_a_folder_without_one_reads_as_attention(tmp_
     pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "pair").polarity_proba(TEXTS, codes), first)
     with np.load(tmp_path / "pair" / "linear.npz") as arrays:
         assert {"ft_pair_w", "ft_pair_b"} <= set(arrays.files)
+    # tagging: each tag's polarity is P(positive) − P(negative) of its (sentence, code) pair
+    tags = m.predict(pd.DataFrame({"sentence_id": [f"d{i}#0" for i in range(len(TEXTS))], "text": TEXTS}))
+    assert len(tags) >= len(TEXTS)
+    pol = m.polarity_proba(tags["evidence"].tolist(), tags["code"].tolist())
+    np.testing.assert_allclose(tags["polarity"].astype(float), (pol["positive"] - pol["negative"]).round(4), atol=1e-9)
     # without pairs: no pair head, and asking for one is refused
     train(CODED, tmp_path / "att", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
     att = LearnedTagger.load(tmp_path / "att")
