@@ -181,6 +181,7 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_any):
     assert [codes[j] for j in proba.argmax(axis=1)] == gold
     pol = tuned.polarity_proba(TEXTS, np.array([codes.index(g) for g in gold]))
     assert [["positive", "negative", "neutral", "conflict"][j] for j in pol.argmax(axis=1)] == pols
+    assert len(tuned.epoch_losses) == 150 and tuned.epoch_losses[-1] < 0.1 * tuned.epoch_losses[0]
 
 
 @needs_jax
@@ -395,3 +396,32 @@ def test_cli_polarity_head_option(tmp_path, tiny_encoder):
     bad = subprocess.run(base + ["--out", str(tmp_path / "bad"), "--polarity-head", "cls"], capture_output=True, text=True)
     assert bad.returncode != 0 and "expected one of attention, pair, both" in bad.stderr + bad.stdout
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_converged_compares_the_last_epoch_with_the_first():
+    from cxaudit.clues._learn_finetune import converged
+
+    assert converged([]) is None and converged([1.2]) is None
+    assert converged([1.574, 0.704, 0.345, 0.171]) is True      # SemEval, MPNet
+    assert converged([1.739, 1.744]) is False                   # a run that did not learn
+    assert converged([1.0, 0.8]) is False and converged([1.0, 0.79]) is True
+
+
+@needs_jax
+def test_a_fine_tuning_that_does_not_learn_is_reported(tmp_path, tiny_encoder, monkeypatch):
+    """With learning rates of 0 the loss cannot fall: the report, the CLI summary and the model folder say so."""
+    import cxaudit.clues.learn as learn_module
+
+    real = learn_module._fine_tune
+    monkeypatch.setattr(learn_module, "_fine_tune", lambda *a, **k: real(*a, **k, lr=0.0, head_lr=0.0))
+    report = train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=3)
+    assert len(report.warnings) == 1 and "did not learn" in report.warnings[0] and "--seed" in report.warnings[0]
+    assert "--epochs" in report.warnings[0]
+    assert "WARNING: the fine-tuning did not learn" in report.summary()
+    meta = json.loads((tmp_path / "m" / "cxaudit-tagger.json").read_text())["training"]
+    assert meta["fine_tune_converged"] is False and len(meta["fine_tune_losses"]) == 3
+    # the tiny random encoder learns at the learning rates of the test above
+    monkeypatch.setattr(learn_module, "_fine_tune", lambda *a, **k: real(*a, **k, lr=5e-3, head_lr=3e-2))
+    healthy = train(CODED, tmp_path / "ok", encoder=str(tiny_encoder), fine_tune=True, epochs=80)
+    assert healthy.warnings == [] and "WARNING" not in healthy.summary()
+    assert json.loads((tmp_path / "ok" / "cxaudit-tagger.json").read_text())["training"]["fine_tune_converged"] is True

@@ -42,7 +42,7 @@ import numpy as np
 from cxaudit.clues._learn_io import POLARITIES
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer, relative_buckets
 
-__all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "MAX_TOKENS", "HEAD_ARRAYS",
+__all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "converged", "MAX_TOKENS", "HEAD_ARRAYS",
            "PAIR_ARRAYS", "POLARITY_HEADS"]
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ PAIR_ARRAYS = ("ft_pair_w", "ft_pair_b")
 # the mean of their probabilities.
 POLARITY_HEADS = ("attention", "pair", "both")
 _BATCH = 16
+# A fine-tuning run whose last epoch's mean loss is not below this fraction of its first epoch's did not
+# learn (healthy runs on the benchmarks end at 0.1–0.3 of it).
+CONVERGED_RATIO = 0.8
 
 
 class FineTuneError(ValueError):
@@ -67,6 +70,16 @@ def require_jax():
     except ImportError:
         raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
     return jax
+
+
+def converged(epoch_losses: list[float]) -> bool | None:
+    """Whether a fine-tuning run learned: its last epoch's mean loss is below :data:`CONVERGED_RATIO` × its
+    first's. None with fewer than 2 epochs (nothing to compare). A run that does not learn is a known
+    failure of fine-tuning transformers on small data sets (the model collapses to the label priors);
+    another seed usually recovers."""
+    if len(epoch_losses) < 2:
+        return None
+    return bool(epoch_losses[-1] < CONVERGED_RATIO * epoch_losses[0])
 
 
 class TextMemo:
@@ -134,6 +147,7 @@ class Tuned:
         self.set_polarity_head(polarity_head)
         self._memo = TextMemo()
         self._pair_memo = TextMemo()
+        self.epoch_losses: list[float] = []  # mean training loss per epoch (set by fine_tune; not saved here)
 
     @property
     def has_pair_head(self) -> bool:
@@ -321,6 +335,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     v = jax.tree_util.tree_map(jnp.zeros_like, params)
     key = jax.random.PRNGKey(seed)
     t = 0
+    losses = []
     for epoch in range(epochs):
         total = 0.0
         for c in np.random.default_rng(seed + epoch).permutation(len(batches)):
@@ -349,8 +364,12 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
             scale = t / warm if t <= warm else max(0.0, (steps - t) / max(steps - warm, 1))
             params, m, v = adam(params, g, m, v, t, scale)
             total += float(loss)
-        log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, total / len(batches),
+        losses.append(total / len(batches))
+        log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, losses[-1],
                  time.perf_counter() - start)
+    if converged(losses) is False:
+        log.warning("fine-tuning did not learn: mean loss %.3f in the last epoch against %.3f in the first; "
+                    "retrain with more epochs or another seed", losses[-1], losses[0])
     p = jax.tree_util.tree_map(lambda a: np.ascontiguousarray(a, dtype=np.float32), params)
     tuned = copy.copy(encoder)
     tuned.sha256 = ""
@@ -363,4 +382,6 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         tuned.rel = p["enc"]["rel"]
     tuned.layers = [_Layer(**L) for L in p["enc"]["layers"]]
     tuned.max_length = min(encoder.max_length, MAX_TOKENS)
-    return Tuned(tuned, p["heads"], codes, "pair" if pairs else "attention")
+    out = Tuned(tuned, p["heads"], codes, "pair" if pairs else "attention")
+    out.epoch_losses = losses
+    return out

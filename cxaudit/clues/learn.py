@@ -37,7 +37,7 @@ import pandas as pd
 from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
 from cxaudit.clues._learn_features import codebook_patterns
-from cxaudit.clues._learn_finetune import POLARITY_HEADS, FineTuneError, fine_tune as _fine_tune, require_jax
+from cxaudit.clues._learn_finetune import POLARITY_HEADS, FineTuneError, converged, fine_tune as _fine_tune, require_jax
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
 from cxaudit.nlp.encoder import PACKAGED, EncoderError
@@ -73,6 +73,7 @@ class TrainReport:
     seconds: float = 0.0
     n_unlabelled: int = 0
     model: str = "n-gram SVMs"
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """A readable account of the training, for the command line."""
@@ -91,6 +92,7 @@ class TrainReport:
             lines.append("  too few sentences to cross-validate (20 needed): thresholds are the default")
         if not self.polarity_model:
             lines.append("  no polarity model (fewer than 2 polarity values coded): tags take the sentence's sentiment")
+        lines += [f"  WARNING: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -225,7 +227,9 @@ def train(
                    fine_tune=bool(fine_tune), epochs=epochs if fine_tune else None, blend=blend if fine_tune else None,
                    polarity_blend=polarity_blend if fine_tune else None,
                    code_weight=code_weight if fine_tune else None,
-                   polarity_head=bundle.tuned.polarity_head if fine_tune else None)
+                   polarity_head=bundle.tuned.polarity_head if fine_tune else None,
+                   fine_tune_losses=[round(x, 4) for x in bundle.tuned.epoch_losses] if fine_tune else None,
+                   fine_tune_converged=converged(bundle.tuned.epoch_losses) if fine_tune else None)
     meta = {
         "format_version": FORMAT_VERSION, "kind": "cxaudit-learned-tagger", "codebook": codebook_name,
         "codes": codes, "thresholds": thresholds, "default_threshold": float(threshold),
@@ -242,8 +246,14 @@ def train(
     kind = (f"a fine-tuned {embedder.source} encoder + n-gram SVMs (fine-tuned model's weight: {blend:g} for codes, "
             f"{polarity_blend:g} for polarity)" if fine_tune
             else f"n-gram SVMs + {embedder.source} encoder vectors" if embedder is not None else "n-gram SVMs")
+    warnings = []
+    if t["fine_tune_converged"] is False:
+        losses = t["fine_tune_losses"]
+        warnings.append(f"the fine-tuning did not learn (mean loss {losses[0]:.3f} in the first epoch, "
+                        f"{losses[-1]:.3f} in the last): too few sentences or epochs to learn from, or a run "
+                        "that collapsed to the label frequencies; retrain with more --epochs or another --seed")
     return TrainReport(str(out_dir), t["n_sentences"], t["n_pairs"], codes, t["label_counts"],
-                       bundle.has_polarity, thresholds, dev, t["seconds"], len(extra), kind)
+                       bundle.has_polarity, thresholds, dev, t["seconds"], len(extra), kind, warnings)
 
 
 def _fit(data: pd.DataFrame, codes: list[str], cbs: list, *, seed, threshold, tune, folds, c_grid,
