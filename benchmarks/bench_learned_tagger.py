@@ -9,11 +9,12 @@ Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--models ...] [--no-
 * Measured on the held-out 20 %: category-detection micro-F1 over the five
   categories, and 4-way polarity accuracy per (sentence, gold category).
 * MAMS-ACSA: train on train.xml, test on val.xml (8 categories, 3 polarities).
-* Five models (``--models``): the n-gram SVMs (``plain``), with MiniLM or MPNet
+* Six models (``--models``): the n-gram SVMs (``plain``), with MiniLM or MPNet
   sentence vectors as features (``encoder``, ``encoder-mpnet``), and with MiniLM or
-  MPNet fine-tuned (``fine-tune``, ``fine-tune-mpnet``; blend weights are the
-  defaults of ``cxaudit.clues.learn.BLENDS``, chosen by ``select_blend.py`` on an
-  inner split of the 80 %, never on the held-out 20 %).
+  MPNet fine-tuned (``fine-tune``, ``fine-tune-mpnet``, and MPNet with the sentence-pair
+  polarity head, ``fine-tune-mpnet-pair``; blend weights are the defaults of
+  ``cxaudit.clues.learn.BLENDS``, chosen by ``select_blend.py`` on an inner split of
+  the 80 %, never on the held-out 20 %).
 * The plain model is run without and with ``unlabelled=``: the unlabelled text is every
   sentence text of the SemEval training file and of MAMS train + val, labels
   stripped (it includes the test sentences' texts, never their labels: the
@@ -148,9 +149,11 @@ def table(results: list[dict]) -> str:
 
 
 MODELS = {"plain": {}, "encoder": {"encoder": "minilm"}, "fine-tune": {"fine_tune": True},
-          "encoder-mpnet": {"encoder": "mpnet"}, "fine-tune-mpnet": {"fine_tune": True, "encoder": "mpnet"}}
+          "encoder-mpnet": {"encoder": "mpnet"}, "fine-tune-mpnet": {"fine_tune": True, "encoder": "mpnet"},
+          "fine-tune-mpnet-pair": {"fine_tune": True, "encoder": "mpnet", "polarity_head": "pair"}}
 LABELS = {"plain": "", "encoder": " --encoder minilm", "fine-tune": " --fine-tune", "encoder-mpnet": " --encoder mpnet",
-          "fine-tune-mpnet": " --fine-tune --encoder mpnet"}
+          "fine-tune-mpnet": " --fine-tune --encoder mpnet",
+          "fine-tune-mpnet-pair": " --fine-tune --encoder mpnet --polarity-head pair"}
 
 
 def rule_tagger_by_type(test_rows: pd.DataFrame) -> dict:
@@ -175,8 +178,9 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=",".join(MODELS),
                         help="comma-separated: plain (n-gram SVMs), encoder (`train --encoder minilm`), "
                              "fine-tune (`train --fine-tune`, MiniLM), encoder-mpnet, fine-tune-mpnet "
-                             "(the same with `--encoder mpnet`); default: all five (an MPNet one is skipped "
-                             "with a message when its packages are not installed)")
+                             "(the same with `--encoder mpnet`), fine-tune-mpnet-pair (`--polarity-head pair`); "
+                             "default: all six (an MPNet one is skipped with a message when its packages are "
+                             "not installed)")
     parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside train()")
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)

@@ -84,7 +84,8 @@ def main(argv=None) -> int:
     best_pol = max(rows, key=lambda r: r["polarity_accuracy"])
     best = (max(rows, key=lambda r: r["micro_f1"])["blend"], best_pol["blend"])
     print(f"best: codes {best[0]}, polarity {best[1]} with the {best_pol['polarity_head']} head "
-          f"(cxaudit.clues.learn.BLENDS[{args.encoder!r}] = {BLENDS.get(args.encoder)}, "
+          f"(cxaudit.clues.learn.BLENDS[({args.encoder!r}, {best_pol['polarity_head']!r})] = "
+          f"{BLENDS.get((args.encoder, best_pol['polarity_head']))}, "
           f"HEADS[{args.encoder!r}] = {HEADS.get(args.encoder)!r})")
     suffix = ("" if args.code_weight == 5.0 else f"_cw{args.code_weight:g}") + ("_pairs" if args.pairs else "")
     write_results(f"blend_selection_{args.encoder}{suffix}", {"best_blend_codes_polarity": best,

@@ -262,8 +262,8 @@ def train(
         None, "--polarity-head", help="With --fine-tune, where a code's polarity comes from: 'attention' (the "
                                       "sentence read once, attention per code), 'pair' (the sentence read "
                                       "again with the code's name: more accurate, about twice the time) or "
-                                      "'both' (their mean). Default: chosen per encoder (mpnet: pair, "
-                                      "minilm: attention), see docs/clues-learned.md."),
+                                      "'both' (their mean). Default: attention. With --encoder mpnet, 'pair' "
+                                      "is the most accurate (see docs/clues-learned.md)."),
 ) -> None:
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)

@@ -312,7 +312,9 @@ def test_code_and_polarity_blends_are_separate_and_saved(tmp_path, tiny_encoder)
 def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
     from cxaudit.clues.learn import BLENDS
 
-    assert set(BLENDS) <= set(encoder_module.PACKAGED)
+    from cxaudit.clues._learn_finetune import POLARITY_HEADS as HEAD_NAMES
+
+    assert {e for e, _ in BLENDS} <= set(encoder_module.PACKAGED) and {h for _, h in BLENDS} <= set(HEAD_NAMES)
     assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
     from cxaudit.clues.learn import HEADS, POLARITY_HEADS
 

@@ -47,14 +47,15 @@ __all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "FineTuneErr
 
 META_FILE = "cxaudit-tagger.json"
 FORMAT_VERSION = 3
-# Default weights of a fine-tuned packaged encoder against the SVMs: (codes, polarity). Each is the best
-# of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the benchmark's training sentences
-# (benchmarks/select_blend.py; the benchmark's held-out sentences were not used).
-BLENDS = {"minilm": (0.8, 0.25), "mpnet": (0.65, 0.5)}
-# Default polarity head of a fine-tuned packaged encoder (cxaudit.clues._learn_finetune.POLARITY_HEADS),
-# chosen on the same inner split (select_blend.py --pairs); others: "attention". MPNet's weights above
-# are the best with its pair head.
-HEADS = {"minilm": "attention", "mpnet": "pair"}
+# Default weights of a fine-tuned packaged encoder against the SVMs, per (encoder, polarity head):
+# (codes, polarity). Each is the best of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the
+# benchmark's training sentences (benchmarks/select_blend.py [--pairs]; the benchmark's held-out sentences
+# were not used). Other heads take their encoder's attention weights.
+BLENDS = {("minilm", "attention"): (0.8, 0.25), ("mpnet", "attention"): (1.0, 0.65), ("mpnet", "pair"): (0.65, 0.5)}
+# Default polarity head (cxaudit.clues._learn_finetune.POLARITY_HEADS). MPNet's pair head was the most
+# accurate on SemEval (inner split and held-out) but one of its three runs, on MAMS, did not learn,
+# against none of four with the attention head: it is opt-in (docs/clues-learned.md).
+HEADS = {"minilm": "attention", "mpnet": "attention"}
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
@@ -157,15 +158,15 @@ def train(
     ``epochs`` epochs with a code head and a per-code polarity head
     (:mod:`._learn_finetune`, needs JAX); its probabilities are averaged with
     the SVMs' (weight ``blend`` for codes, ``polarity_blend`` for polarity;
-    by default those of :data:`BLENDS` for a packaged encoder, chosen on an
+    by default those of :data:`BLENDS` for a packaged encoder and head, chosen on an
     inner validation split by ``benchmarks/select_blend.py``, else 0.5 and
     0.5); ``code_weight`` weighs the code loss against the polarity loss in
     fine-tuning. ``polarity_head``: where the fine-tuned model's polarity of a
     code comes from (:data:`POLARITY_HEADS`): ``"attention"`` (a per-code
     attention over the sentence, read once), ``"pair"`` (the sentence read
     again as a text pair with the code's name: about twice the training and
-    prediction time) or ``"both"`` (their mean); by default :data:`HEADS` for
-    a packaged encoder (chosen on the same inner split), else ``"attention"``.
+    prediction time; with MPNet the most accurate) or ``"both"`` (their
+    mean); by default :data:`HEADS` for a packaged encoder, else ``"attention"``.
     The blends and the head are fine-tuning options: given without
     ``fine_tune`` they raise ``ValueError``. The tuned encoder is saved in the model
     folder (``encoder/``, ~90 MB for MiniLM, ~440 MB for MPNet). Raises :class:`FineTuneError`
@@ -179,10 +180,10 @@ def train(
     if not fine_tune and (blend, polarity_blend, polarity_head) != (None, None, None):
         raise ValueError("train: blend, polarity_blend and polarity_head are options of fine-tuning "
                          "(fine_tune=True, `--fine-tune`)")
-    default = BLENDS.get(str(encoder), (0.5, 0.5))
     polarity_head = HEADS.get(str(encoder), "attention") if polarity_head is None else polarity_head
     if polarity_head not in POLARITY_HEADS:
         raise ValueError(f"train: polarity_head {polarity_head!r}: expected one of {', '.join(POLARITY_HEADS)}")
+    default = BLENDS.get((str(encoder), polarity_head), BLENDS.get((str(encoder), "attention"), (0.5, 0.5)))
     blend = default[0] if blend is None else float(blend)
     polarity_blend = default[1] if polarity_blend is None else float(polarity_blend)
     if not (0.0 <= blend <= 1.0 and 0.0 <= polarity_blend <= 1.0):
