@@ -104,10 +104,15 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
+def _masked_mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(batch, dim) mean of the token vectors where the 0/1 mask is set."""
+    m = mask[:, :, None]
+    return (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
+
+
 def head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code logits (batch, codes), polarity logits (batch, codes, 4)) from last hidden states and a 0/1 mask."""
-    m = mask[:, :, None]
-    mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
+    mean = _masked_mean(hidden, mask)
     cat = mean @ heads["ft_cat_w"] + heads["ft_cat_b"]
     att = np.einsum("bnd,kd->bkn", hidden, heads["ft_q"]) + (1.0 - mask[:, None, :]) * np.float32(-1e9)
     pooled = np.einsum("bkn,bnd->bkd", _softmax(att), hidden)
@@ -125,9 +130,7 @@ def pair_text(code: str) -> str:
 def pair_head_outputs(heads: dict[str, np.ndarray], hidden: np.ndarray, mask: np.ndarray,
                       code_index: np.ndarray) -> np.ndarray:
     """Polarity logits (batch, 4) of the sentence-pair head, for pairs whose code is ``code_index``."""
-    m = mask[:, :, None]
-    mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
-    return np.concatenate([hidden[:, 0], mean], -1) @ heads["ft_pair_w"] + heads["ft_pair_b"][code_index]
+    return np.concatenate([hidden[:, 0], _masked_mean(hidden, mask)], -1) @ heads["ft_pair_w"] + heads["ft_pair_b"][code_index]
 
 
 class Tuned:
@@ -278,6 +281,12 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
             x = ln(drop(u, k2) + x, L["ln2_g"], L["ln2_b"])
         return x
 
+    def masked_ce(logits, pol):
+        """Mean cross-entropy of the logits (…, 4) against polarity indices ``pol``, over pol ≥ 0 only."""
+        valid = pol >= 0
+        ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[..., None], -1)[..., 0]
+        return (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
+
     def loss_fn(p, ids, mask, y, pol, key):
         h = forward(p["enc"], ids, mask, key)
         hd = p["heads"]
@@ -291,10 +300,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         rows = mask[:, 1:].sum(1) > 0  # padding rows have only their first position set
         bce = (jnp.maximum(cat, 0) - cat * y + jnp.log1p(jnp.exp(-jnp.abs(cat)))).mean(1)
         bce = (bce * rows).sum() / jnp.maximum(rows.sum(), 1)
-        valid = pol >= 0
-        ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[..., None], -1)[..., 0]
-        ce = (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
-        return code_weight * bce + ce
+        return code_weight * bce + masked_ce(logits, pol)
 
     def pair_loss_fn(p, ids, mask, code, pol, key):
         h = forward(p["enc"], ids, mask, key)
@@ -302,9 +308,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         m = mask[:, :, None]
         mean = (h * m).sum(1) / m.sum(1)
         logits = jnp.concatenate([h[:, 0], mean], -1) @ hd["ft_pair_w"] + hd["ft_pair_b"][code]
-        valid = pol >= 0
-        ce = -jnp.take_along_axis(jax.nn.log_softmax(logits, -1), jnp.maximum(pol, 0)[:, None], -1)[:, 0]
-        return (ce * valid).sum() / jnp.maximum(valid.sum(), 1)
+        return masked_ce(logits, pol)
 
     grad_fn = jax.jit(jax.value_and_grad(loss_fn))
     pair_grad_fn = jax.jit(jax.value_and_grad(pair_loss_fn))
