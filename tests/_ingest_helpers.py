@@ -205,10 +205,7 @@ def _reference_row(number, record, path, spec, text_col, id_col, score_col, meta
     from cxaudit.ingest.base import report_issue
     from cxaudit.ingest.tables import DOC_FIELDS, cell_text, iso_date, parse_score
 
-    text = normalize_text(cell_text(record.get(text_col)) or "")
-    if not text:
-        report_issue(issues, path, number, f"empty text in column {text_col!r}; row skipped")
-        return None
+    text = normalize_text(cell_text(record.get(text_col)) or "")  # "" is an answer without a comment: kept
     if id_col is not None:
         doc_id = (cell_text(record.get(id_col)) or "").strip()
         if not doc_id:

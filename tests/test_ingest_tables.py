@@ -73,15 +73,16 @@ def test_tables_csv_row_problems_are_rejected_rows(tmp_path):
     ]
     result = ingest_one(write(tmp_path, "p.csv", _csv(rows)), kind="comment", text_column="comment", id_column="id", score_column="nps")
     assert result.documents[["doc_id", "score"]].astype(object).where(result.documents[["doc_id", "score"]].notna(), None).values.tolist() == [
-        ["1", 10.0], ["3", None], ["4", None], ["5", 0.0], ["6", 7.5],
+        ["1", 10.0], ["2", 5.0], ["3", None], ["4", None], ["5", 0.0], ["6", 7.5],
     ]
+    # row 3 is an answer without a comment: a document whose turn has no text, its score kept
+    assert result.turns.loc[result.turns["doc_id"] == "2", "text"].tolist() == [""]
     rejected = result.rejected[["line", "reason"]].values.tolist()
-    assert [line for line, _ in rejected] == [3, 4, 5, 6, 7]
-    assert "empty text in column 'comment'" in rejected[0][1]
-    assert "duplicate id '1'" in rejected[1][1] and "first on row 2" in rejected[1][1]
-    assert "score 'abc' is not a number" in rejected[2][1] and "comment kept" in rejected[2][1]
-    assert "outside 0–10" in rejected[3][1]
-    assert "empty id" in rejected[4][1]
+    assert [line for line, _ in rejected] == [4, 5, 6, 7]
+    assert "duplicate id '1'" in rejected[0][1] and "first on row 2" in rejected[0][1]
+    assert "score 'abc' is not a number" in rejected[1][1] and "comment kept" in rejected[1][1]
+    assert "outside 0–10" in rejected[2][1]
+    assert "empty id" in rejected[3][1]
     assert result.turns.loc[result.turns["doc_id"] == "6", "line"].tolist() == [9]
 
 
@@ -121,9 +122,10 @@ def test_tables_xlsx_first_sheet_and_named_sheet(tmp_path):
     first = ingest_one(path, kind="comment", text_column="comment", id_column="id")
     assert first.turns["text"].tolist() == ["wrong sheet"]
     named = ingest_one(path, kind="comment", text_column="comment", id_column="id", score_column="nps", meta_columns=["date"], sheet="Survey")
-    assert named.documents["doc_id"].tolist() == ["101", "103"]
+    assert named.documents["doc_id"].tolist() == ["101", "102", "103"]  # 102: an answer without a comment
+    assert named.documents["score"].tolist()[1] == 5.0
     assert named.documents["date"].tolist()[0] == "2026-03-12"
-    assert named.rejected["line"].tolist() == [3, 4]
+    assert named.rejected["line"].tolist() == [4]
     missing = ingest_one(path, kind="comment", text_column="comment", sheet="Nope")
     assert "no sheet named 'Nope'; sheets are: Other, Survey" in reasons(missing)[0]
 
@@ -359,11 +361,10 @@ def test_tables_duplicate_ids_across_batches_name_the_first_row(tmp_path, monkey
     monkeypatch.setattr(tables, "BATCH_ROWS", 2)
     rows = [["id", "comment"], ["a", "one"], ["b", "two"], ["c", "three"], ["", "no id"], ["a", "again"], ["d", ""], ["c", "dup"], ["e", "ok"]]
     result = ingest_one(write(tmp_path, "d.csv", _csv(rows)), kind="comment", text_column="comment", id_column="id")
-    assert result.documents["doc_id"].tolist() == ["a", "b", "c", "e"]
+    assert result.documents["doc_id"].tolist() == ["a", "b", "c", "d", "e"]
     assert result.rejected[["line", "reason"]].values.tolist() == [
         [5, "empty id in column 'id'; row skipped"],
         [6, "duplicate id 'a' in column 'id' (first on row 2); row skipped"],
-        [7, "empty text in column 'comment'; row skipped"],
         [8, "duplicate id 'c' in column 'id' (first on row 4); row skipped"],
     ]
 

@@ -8,7 +8,7 @@ warning, and everything readable is kept. See docs/ingest.md.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schemas
-from .base import IngestError, Issue, Parsed, Turn, normalize_text
-from .files import document_stem, iter_files, load_metadata, resolve
+from .base import CONFIG, UNREADABLE, IngestError, Issue, Parsed, Turn, normalize_text
+from .files import _is_glob, document_stem, iter_files, load_metadata, resolve
 from .read import SUPPORTED_EXTENSIONS, TABLE_EXTENSIONS, read_path
 from .spec import InputSpec, RoleConfig
 from .tables import read_comment_frames
@@ -32,11 +32,23 @@ Frames = tuple[pd.DataFrame, pd.DataFrame]  # the documents and turns of one com
 
 @dataclass
 class IngestResult:
-    """The three tables ``ingest`` returns (schemas.DOCUMENTS, TURNS and REJECTED)."""
+    """The three tables ``ingest`` returns (schemas.DOCUMENTS, TURNS and REJECTED), and the problems
+    behind ``rejected`` with their kind (``issues``, one per row of ``rejected``, in the same order)."""
 
     documents: pd.DataFrame
     turns: pd.DataFrame
     rejected: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def config_errors(self) -> list[Issue]:
+        """Problems with the input options (a path that does not exist, a missing column): kind CONFIG."""
+        return [i for i in self.issues if i.kind == CONFIG]
+
+    @property
+    def unreadable(self) -> list[Issue]:
+        """Files and folders that exist but could not be read (permissions, I/O errors): kind UNREADABLE."""
+        return [i for i in self.issues if i.kind == UNREADABLE]
 
 
 def _frame(rows: list[dict], schema: schemas.Schema) -> pd.DataFrame:
@@ -66,7 +78,9 @@ def _read_one(path, spec, roles, issues) -> list[Parsed] | Frames:
             return read_comment_frames(path, spec, doc_stem=document_stem(path, spec), source=str(path), issues=issues)
         return read_path(path, spec, roles=roles, issues=issues)
     except IngestError as e:
-        issues.append(Issue(e.path, e.line, e.reason))
+        issues.append(Issue(e.path, e.line, e.reason, e.kind))
+    except OSError as e:  # permission denied, I/O error: the file exists but cannot be read now
+        issues.append(Issue(str(path), None, f"cannot read file: {e.strerror or e}", UNREADABLE))
     except Exception as e:  # a reader bug must not lose the other files
         log.debug("unexpected error reading %s", path, exc_info=True)
         issues.append(Issue(str(path), None, f"unexpected error while reading: {type(e).__name__}: {e}"))
@@ -131,18 +145,18 @@ def _ingest_spec(spec, roles, wave, progress, parts, issues, seen) -> None:
     """Read every file of one input, appending its documents (a list of Parsed, or a comment
     table's frames) to ``parts`` and its problems to ``issues``."""
     try:
-        files = iter_files(spec)
+        files = iter_files(spec, unreadable=issues)
     except IngestError as e:
-        issues.append(Issue(e.path, e.line, e.reason))
+        issues.append(Issue(e.path, e.line, e.reason, e.kind))
         return
-    except OSError as e:  # e.g. a folder without read permission
-        issues.append(Issue(str(resolve(spec, spec.path)), None, f"cannot list files: {e.strerror or e}"))
+    except OSError as e:  # e.g. a folder that vanished while it was listed
+        issues.append(Issue(str(resolve(spec, spec.path)), None, f"cannot list files: {e.strerror or e}", UNREADABLE))
         return
     if spec.metadata:
         try:
             load_metadata(spec)
         except IngestError as e:
-            issues.append(Issue(e.path, e.line, f"{e.reason}; transcripts read without metadata"))
+            issues.append(Issue(e.path, e.line, f"{e.reason}; transcripts read without metadata", e.kind))
             spec = replace(spec, metadata=None)
     if progress:
         from tqdm.auto import tqdm
@@ -159,7 +173,7 @@ def _ingest_spec(spec, roles, wave, progress, parts, issues, seen) -> None:
             n_read += len(got)
         parts.append(got)
     root = resolve(spec, spec.path)
-    if not n_read and (root.is_dir() or any(c in spec.path for c in "*?[")):
+    if not n_read and (root.is_dir() or _is_glob(spec)):
         n = len(files)
         reason = f"no readable files ({n} file(s) found, none could be read)" if n else "no readable files (the folder is empty once hidden files are skipped)"
         issues.append(Issue(str(root), None, reason))
@@ -214,7 +228,7 @@ def ingest(specs: Sequence[InputSpec], *, roles: RoleConfig | None = None, wave:
         for issue in issues[start:]:
             log.warning("%s", issue.message)
     documents, turns = _tables(parts)
-    return IngestResult(documents=documents, turns=turns, rejected=_issue_frame(issues))
+    return IngestResult(documents=documents, turns=turns, rejected=_issue_frame(issues), issues=issues)
 
 
 def _make_module_callable() -> None:

@@ -16,23 +16,32 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Turn", "Parsed", "Issue", "IngestError", "normalize_text", "report_issue"]
+__all__ = ["Turn", "Parsed", "Issue", "IngestError", "normalize_text", "report_issue", "INPUT", "CONFIG",
+           "UNREADABLE"]
 
 log = logging.getLogger("cxaudit.ingest")
 
+#: Kinds of problem (``IngestError.kind``, ``Issue.kind``). ``INPUT``: the file, row, cue or block is
+#: wrong (reported, the rest is read). ``CONFIG``: the input options are wrong (a path that does not
+#: exist, a glob that matches nothing, a missing or unset column): ``cxaudit run`` stops before
+#: writing anything. ``UNREADABLE``: the file or folder exists but cannot be read (permissions, I/O
+#: error): its documents from the previous run are kept, marked stale, never deleted.
+INPUT, CONFIG, UNREADABLE = "input", "config", "unreadable"
 
 
 class IngestError(ValueError):
     """A file (or an input) cannot be read.
 
     ``path`` names the file, ``line`` the 1-based line, row or paragraph when
-    the problem has one (else None), ``reason`` says what is wrong.
+    the problem has one (else None), ``reason`` says what is wrong, ``kind`` is
+    :data:`INPUT`, :data:`CONFIG` or :data:`UNREADABLE`.
     """
 
-    def __init__(self, path: str | Path, line: int | None, reason: str):
+    def __init__(self, path: str | Path, line: int | None, reason: str, *, kind: str = INPUT):
         self.path = str(path)
         self.line = line
         self.reason = reason
+        self.kind = kind
         super().__init__(self.message)
 
     @property
@@ -48,6 +57,8 @@ class Issue:
     path: str
     line: int | None
     reason: str
+    #: INPUT, CONFIG or UNREADABLE (see :class:`IngestError`)
+    kind: str = INPUT
 
     @property
     def message(self) -> str:

@@ -198,27 +198,24 @@ def _drop_wide_rows(numbers: list[int], records: list, width: int, delimiter: st
     return list(compress(numbers, keep)), list(compress(records, keep))
 
 
-def _kept_rows(numbers: list[int], texts: list[str], ids: list[str] | None, layout: Layout, seen: _Seen,
+def _kept_rows(numbers: list[int], ids: list[str] | None, layout: Layout, seen: _Seen,
                pending: list) -> list[int] | None:
-    """Positions of the rows with a text and (when the table has ids) a new, non-empty id; None when all are."""
-    if all(texts) and (ids is None or seen.add_new(ids, numbers)):
+    """Positions of the rows kept: (when the table has ids) those with a new, non-empty id; None when all
+    are. A row with an empty text is kept: it is a survey answer without a comment, whose score counts."""
+    if ids is None or seen.add_new(ids, numbers):
         return None
-    rows = seen.first_rows() if ids is not None else {}
+    rows = seen.first_rows()
     keep = []
-    for i, (number, text) in enumerate(zip(numbers, texts)):
-        if not text:
-            pending.append((number, f"empty text in column {layout.text!r}; row skipped"))
+    for i, number in enumerate(numbers):
+        doc_id = ids[i]
+        if not doc_id:
+            pending.append((number, f"empty id in column {layout.id!r}; row skipped"))
             continue
-        if ids is not None:
-            doc_id = ids[i]
-            if not doc_id:
-                pending.append((number, f"empty id in column {layout.id!r}; row skipped"))
-                continue
-            first = rows.setdefault(doc_id, number)
-            if first != number:
-                pending.append((number, f"duplicate id {doc_id!r} in column {layout.id!r} (first on row {first}); row skipped"))
-                continue
-            seen.ids.add(doc_id)
+        first = rows.setdefault(doc_id, number)
+        if first != number:
+            pending.append((number, f"duplicate id {doc_id!r} in column {layout.id!r} (first on row {first}); row skipped"))
+            continue
+        seen.ids.add(doc_id)
         keep.append(i)
     return keep
 
@@ -228,8 +225,9 @@ def column_batches(batches: Iterable[tuple[list[int], list]], layout: Layout, sp
     """The columns (see :func:`_batch_columns`) of each batch of (row numbers, records) of one table.
 
     Rows are rejected (with (line, reason) appended to ``pending``) as one
-    ``Parsed`` per row would: an empty text, an empty id, an id already kept,
-    a CSV row wider than the header; a bad score is reported and left empty.
+    ``Parsed`` per row would: an empty id, an id already kept, a CSV row wider
+    than the header; a bad score is reported and left empty. A row with an
+    empty text is kept (an answer without a comment; its turn's text is "").
     doc_ids are the id column's values, else ``f"{doc_stem}:{row}"``.
     """
     out: list[dict[str, Any]] = []
@@ -252,7 +250,7 @@ def _batch_columns(numbers: list[int], records: list, layout: Layout, spec: Inpu
     as_text = (lambda values: values) if layout.delimiter is not None else _texts  # CSV cells are str already
     texts = list(map(normalize_text, as_text(cells[layout.text])))
     ids = [(t or "").strip() for t in as_text(cells[layout.id])] if layout.id is not None else None
-    keep = _kept_rows(numbers, texts, ids, layout, seen, pending)
+    keep = _kept_rows(numbers, ids, layout, seen, pending)
     if keep is not None:
         numbers, texts = [numbers[i] for i in keep], [texts[i] for i in keep]
         ids = [ids[i] for i in keep] if ids is not None else None

@@ -153,7 +153,7 @@ def read_text(path: str | Path, *, encoding: str | None = None) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        raise IngestError(path, None, f"cannot read file: {e.strerror or e}") from None
+        raise IngestError(path, None, f"cannot read file: {e.strerror or e}", kind=UNREADABLE) from None
     if not data:
         raise IngestError(path, None, "file is empty (0 bytes)")
     text, _ = decode_bytes(data, path, encoding=encoding)

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from .base import IngestError
+from .base import CONFIG, UNREADABLE, IngestError, Issue
 from .decode import read_text
 from .spec import InputSpec
 from .tables import DOC_FIELDS, cell_text, iso_date, parse_score, sniff_delimiter
@@ -28,17 +28,20 @@ def resolve(spec: InputSpec, path: str) -> Path:
     return Path(os.path.normpath(Path(spec.base_dir) / path))
 
 
-def _is_glob(path: str) -> bool:
-    return any(ch in _GLOB_CHARS for ch in path)
+def _is_glob(spec: InputSpec, path: str | None = None) -> bool:
+    """True when the input's path is a glob pattern: it has ``*``, ``?`` or ``[`` and names no existing
+    file or folder (``Interview [p01].txt`` that exists is read as it is written)."""
+    path = spec.path if path is None else path
+    return any(ch in _GLOB_CHARS for ch in path) and not resolve(spec, path).exists()
 
 
 def input_root(spec: InputSpec) -> Path:
     """The folder an input's files are found under: the folder itself, a glob's fixed prefix, or a file's parent."""
     root = resolve(spec, spec.path)
-    if _is_glob(spec.path):
+    if _is_glob(spec):
         parts = []
         for part in root.parts:
-            if _is_glob(part):
+            if any(ch in _GLOB_CHARS for ch in part):
                 break
             parts.append(part)
         return Path(*parts) if parts else Path(".")
@@ -50,27 +53,51 @@ def _skipped(rel: Path) -> bool:
     return any(p.startswith(".") for p in rel.parts) or rel.name.startswith("~$") or rel.name.casefold() in _JUNK
 
 
-def iter_files(spec: InputSpec) -> list[Path]:
+def _walk(root: Path, unreadable: list[Issue] | None) -> list[Path]:
+    """The files under folder ``root``, recursively (symbolic links to folders are not followed),
+    hidden ones skipped. A sub-folder that cannot be listed is appended to ``unreadable`` (logged as a
+    warning when it is None); ``root`` itself raises IngestError (kind UNREADABLE)."""
+    failed: list[OSError] = []
+    files = []
+    for folder, dirs, names in os.walk(root, onerror=failed.append):
+        rel = Path(folder).relative_to(root)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files.extend(Path(folder) / n for n in names if not _skipped(rel / n))
+    for err in failed:
+        where = Path(err.filename) if err.filename else root
+        reason = f"cannot read folder: {err.strerror or err}; the files in it were not read"
+        if where == root:
+            raise IngestError(root, None, reason, kind=UNREADABLE)
+        issue = Issue(str(where), None, reason, UNREADABLE)
+        if unreadable is None:
+            log.warning("%s", issue.message)
+        else:
+            unreadable.append(issue)
+    return [p for p in files if p.is_file()]
+
+
+def iter_files(spec: InputSpec, *, unreadable: list[Issue] | None = None) -> list[Path]:
     """The files of an input, sorted: the file itself, a folder's files (recursively) or a glob's matches.
 
-    Hidden files and folders, Office lock files and the input's own metadata
-    CSV are skipped. Raises IngestError when the path does not exist or a glob
-    matches nothing.
+    A path that exists is read as written, even with glob characters in its name. Hidden files and
+    folders, Office lock files and the input's own metadata CSV are skipped. Raises IngestError when
+    the path does not exist or a glob matches nothing (kind CONFIG), or when the input folder cannot be
+    listed (kind UNREADABLE); sub-folders that cannot be listed are appended to ``unreadable``.
     """
     root = resolve(spec, spec.path)
     skip = {os.path.abspath(resolve(spec, spec.metadata))} if spec.metadata else set()
-    if _is_glob(spec.path):
+    if _is_glob(spec):
         base = input_root(spec)
         found = [Path(p) for p in glob.glob(str(root), recursive=True)]
         files = [p for p in found if p.is_file() and not _skipped(p.relative_to(base))]
         if not found:
-            raise IngestError(root, None, "the glob matched no files")
+            raise IngestError(root, None, "the glob matched no files", kind=CONFIG)
     elif root.is_dir():
-        files = [p for p in root.rglob("*") if p.is_file() and not _skipped(p.relative_to(root))]
+        files = _walk(root, unreadable)
     elif root.is_file():
         return [root]
     else:
-        raise IngestError(root, None, f"no such file or folder (resolved to {os.path.abspath(root)})")
+        raise IngestError(root, None, f"no such file or folder (resolved to {os.path.abspath(root)})", kind=CONFIG)
     return sorted((p for p in files if os.path.abspath(p) not in skip), key=lambda p: p.as_posix())
 
 
@@ -118,7 +145,7 @@ def load_metadata(spec: InputSpec) -> dict[str, dict]:
     try:
         st = path.stat()
     except OSError:
-        raise IngestError(path, None, "metadata CSV not found") from None
+        raise IngestError(path, None, "metadata CSV not found", kind=CONFIG) from None
     return _load_metadata_cached(str(path), st.st_mtime_ns, st.st_size, spec.encoding)
 
 

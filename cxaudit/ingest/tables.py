@@ -6,9 +6,12 @@ first data row is 2 (a quoted value spanning several lines is still one
 row); in JSONL it is the line number; in JSON it is the record's position in
 the list (1 = first record).
 
-Row problems do not stop the file: an empty text, an empty or duplicate id
-reject the row; a score that is not a number from 0 to 10 is reported but
-the comment is kept with a null score.
+Row problems do not stop the file: an empty or duplicate id rejects the row;
+a score that is not a number from 0 to 10 is reported but the comment is
+kept with a null score. An empty text is a survey answer without a comment:
+the row is kept as a document whose turn has no text (its score counts). An
+XLSX text cell holding a formula without a saved value rejects its row with
+that reason.
 
 The readers here give batches of rows; ``columns.py`` turns them into the
 ``documents``/``turns`` columns (no ``Parsed`` per row: 1M comments read in
@@ -30,7 +33,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from .base import IngestError, Issue, Parsed, Turn, report_issue
+from .base import CONFIG, UNREADABLE, IngestError, Issue, Parsed, Turn, report_issue
 from .columns import DOC_FIELDS, Layout, cell_text, column_batches, comment_frames, iso_date, parse_score
 from .decode import read_text
 from .spec import InputSpec
@@ -162,24 +165,56 @@ def _csv_rows(path: Path, spec: InputSpec, issues: list[Issue] | None) -> Table:
 
 def _xlsx_rows(path: Path, spec: InputSpec, issues: list[Issue] | None) -> Table:
     """Header and batches of (Excel row numbers, row lists) of one XLSX sheet."""
+    values, title = _xlsx_values(path, spec, data_only=True)
+    blank = [not any(cell_text(v) and cell_text(v).strip() for v in r) for _, r in values]
+    first = blank.index(False) if False in blank else None
+    if first is None:
+        raise IngestError(path, None, f"sheet {title!r} is empty")
+    header = _header_names(values[first][1])
+    formulas = _unsaved_formulas(path, spec, values[first + 1:], header)
+    for number in sorted(formulas):
+        report_issue(issues, path, number, f"formula without a saved value in column {spec.text_column!r}: open and "
+                                           "save the file in Excel, or export the sheet as CSV; row skipped")
+    rows = [(i, r) for (i, r), b in zip(values[first + 1:], blank[first + 1:]) if not b and i not in formulas]
+    return Table(header, _batched(rows), by_position=True)
+
+
+def _xlsx_values(path: Path, spec: InputSpec, *, data_only: bool) -> tuple[list[tuple[int, list]], str]:
+    """(Excel row number, cell values) of every row of the input's sheet, and the sheet's title.
+    ``data_only``: formulas give their saved value (None when the file has none), else their text."""
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except OSError as e:
+        raise IngestError(path, None, f"cannot read file: {e.strerror or e}", kind=UNREADABLE) from None
     except Exception as e:  # BadZipFile, InvalidFileException, KeyError …
         raise IngestError(path, None, f"not a readable .xlsx file: {type(e).__name__}: {e}") from None
     try:
         if spec.sheet is not None and spec.sheet not in wb.sheetnames:
             raise IngestError(path, None, f"no sheet named {spec.sheet!r}; sheets are: {', '.join(wb.sheetnames)}")
         ws = wb[spec.sheet] if spec.sheet is not None else wb.worksheets[0]
-        values = [(i, list(r)) for i, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)], ws.title
     finally:
         wb.close()
-    values = [(i, r) for i, r in values if any(cell_text(v) and cell_text(v).strip() for v in r)]
-    if not values:
-        raise IngestError(path, None, f"sheet {ws.title!r} is empty")
-    header = _header_names(values[0][1])
-    return Table(header, _batched(values[1:]), by_position=True)
+
+
+def _unsaved_formulas(path: Path, spec: InputSpec, rows: list[tuple[int, list]], header: list[str]) -> set[int]:
+    """Row numbers whose text cell is a formula without a saved value (a file written by a program,
+    never opened and saved in Excel): openpyxl gives None for them, which would read as an empty answer.
+    The sheet is read a second time, formulas as text, only when some text cell is empty."""
+    try:
+        k = header.index(_column(spec.text_column, header, "text", path)) if spec.text_column else None
+    except IngestError:
+        return set()  # reported by read_comment_frames
+    if k is None:
+        return set()
+    empty = {i for i, r in rows if k >= len(r) or not (cell_text(r[k]) or "").strip()}
+    if not empty:
+        return set()
+    raw = dict(_xlsx_values(path, spec, data_only=False)[0])
+    return {i for i in empty if i in raw and k < len(raw[i]) and isinstance(raw[i][k], str)
+            and raw[i][k].startswith("=")}
 
 
 def _json_rows(path: Path, spec: InputSpec, issues: list[Issue] | None) -> Table:
@@ -241,7 +276,8 @@ def _column(name: str | None, columns: list[str], what: str, path: Path) -> str 
     folded = {c.strip().casefold(): c for c in columns}
     if name.strip().casefold() in folded:
         return folded[name.strip().casefold()]
-    raise IngestError(path, 1, f"missing {what} column {name!r}; columns are: {', '.join(columns) or '(none)'}")
+    raise IngestError(path, 1, f"missing {what} column {name!r}; columns are: {', '.join(columns) or '(none)'}",
+                      kind=CONFIG)
 
 
 def read_comment_frames(path: str | Path, spec: InputSpec, *, doc_stem: str, source: str,
@@ -261,7 +297,8 @@ def read_comment_frames(path: str | Path, spec: InputSpec, *, doc_stem: str, sou
     table = reader(path, spec, issues)
     try:
         if spec.text_column is None:
-            raise IngestError(path, None, f"no text_column set for this table input; set `text_column` to one of: {', '.join(table.columns)}")
+            raise IngestError(path, None, f"no text_column set for this table input; set `text_column` to one of: "
+                                          f"{', '.join(table.columns)}", kind=CONFIG)
         layout = Layout(_column(spec.text_column, table.columns, "text", path), _column(spec.id_column, table.columns, "id", path),
                         _column(spec.score_column, table.columns, "score", path),
                         [_column(m, table.columns, "meta", path) for m in spec.meta_columns],
