@@ -1,0 +1,224 @@
+"""Precision of the rule tagger's ``carbone-clues`` tags, judged by hand: is the code a right
+reading of the evidence in its sentence, and is the feeling attached to it the customer's
+feeling toward that clue?
+
+Population (default path: the blank English pipeline with cxaudit's components):
+
+* ``sample``: the carbone-clues tags of the bundled sample audit (``cxaudit run
+  data/sample/audit.yml`` into a temporary folder); key = the sample's ``sentence_id``;
+* ``semeval-heldout``: the carbone-clues tags of the held-out 20 % of the SemEval-2014
+  restaurant training file as ``bench_language_quality.held_out()`` defines it
+  (``sha1("semeval:<sentence id>") % 5 == 0``), each sentence analysed as a one-turn comment;
+  key = the sentence's ``id`` attribute, offsets index the sentence's text in the XML file.
+
+Sample: per source, the ``K`` tags with the smallest ``sha1(SEED|source|key|start|end|code)``
+("bottom-k"): a uniform random sample without replacement that is reproducible and stable —
+a tag that survives a codebook change keeps its rank, so the before- and after-samples share
+every tag that did not change and only the new or re-coded tags need judging.
+
+Judgements: ``benchmarks/judgements/tag_precision.csv`` (source, sentence_key, start_char,
+end_char, code, code_ok, gold_feeling, added_after, evidence, note). Only our own sample's
+evidence is stored; SemEval text never is (ids and character offsets only). A tag is
+*right* when ``code_ok == 1`` and the system's ``valence`` equals ``gold_feeling``
+(``mixed`` is right only when the gold feeling is mixed).
+
+Run: ``.venv/bin/python benchmarks/tag_precision.py --label before`` (or ``after``) →
+prints the figures with 95 % Wilson intervals and writes them under ``measurements.<label>``
+of ``benchmarks/results/tag_precision.json``; sampled tags without a judgement are listed
+(``--show-unjudged`` prints their sentences to judge them) and left out of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import write_json  # noqa: E402
+from bench_language_quality import data_dir, held_out  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+JUDGEMENTS = ROOT / "benchmarks" / "judgements" / "tag_precision.csv"
+OUT = ROOT / "benchmarks" / "results" / "tag_precision.json"
+BOOK = "carbone-clues"
+SEED = "cxaudit-tag-precision-2026-12"
+K = 60  # tags per source
+FEELINGS = ("negative", "neutral", "positive", "mixed")
+KEY = ["source", "sentence_key", "start_char", "end_char", "code"]
+COLUMNS = KEY + ["code_ok", "gold_feeling", "added_after", "evidence", "note"]
+
+
+def sample_tags(tmp: Path) -> pd.DataFrame:
+    """carbone-clues tags of the bundled sample audit, run with the CLI into ``tmp``."""
+    import duckdb
+
+    out = tmp / "sample-run"
+    cmd = [sys.executable, "-m", "cxaudit", "run", str(ROOT / "data" / "sample" / "audit.yml"), "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if not (out / "cxaudit.duckdb").exists():  # exit code 2 only means some input rows were rejected
+        raise SystemExit(f"sample audit run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    con = duckdb.connect(str(out / "cxaudit.duckdb"), read_only=True)
+    try:
+        frame = con.sql(
+            "select t.sentence_id as sentence_key, t.start_char, t.end_char, t.code, t.evidence, t.valence, "
+            "s.text as text from tags t join sentences s using (sentence_id) where t.codebook = ?",
+            params=[BOOK]).df()
+    finally:
+        con.close()
+    frame.insert(0, "source", "sample")
+    return frame
+
+
+def semeval_tags(data: Path) -> pd.DataFrame:
+    """carbone-clues tags of the held-out SemEval-2014 sentences (offsets into the XML text)."""
+    from cxaudit.analyze import analyze
+    from cxaudit.clues.tagger import add_codebooks, tag
+    from cxaudit.nlp import build_pipeline
+
+    root = ET.parse(data / "semeval2014-restaurants" / "Restaurants_Train_v2.xml").getroot()
+    turns = []
+    for s in root.iter("sentence"):
+        sid = s.get("id")
+        if sid and held_out(f"semeval:{sid}"):
+            turns.append({"doc_id": sid, "turn_id": 0, "speaker": None, "role": "participant",
+                          "text": s.findtext("text") or ""})
+    turns = pd.DataFrame(turns)
+    nlp = build_pipeline("blank")
+    sentences = analyze(turns, nlp=nlp).sentences
+    add_codebooks(nlp, [BOOK, "touchpoints"])
+    tags = tag(sentences, [BOOK], nlp=nlp)
+    s0 = sentences.set_index("sentence_id")["start_char"]
+    doc_of = sentences.set_index("sentence_id")["doc_id"]
+    text_of = turns.set_index("doc_id")["text"]
+    frame = pd.DataFrame({
+        "source": "semeval-heldout",
+        "sentence_key": tags["sentence_id"].map(doc_of).astype(str),
+        "start_char": (tags["start_char"] + tags["sentence_id"].map(s0)).astype(int),
+        "end_char": (tags["end_char"] + tags["sentence_id"].map(s0)).astype(int),
+        "code": tags["code"], "evidence": tags["evidence"], "valence": tags["valence"],
+    })
+    frame["text"] = frame["sentence_key"].map(text_of)
+    ok = [t[a:b] == e for t, a, b, e in zip(frame["text"], frame["start_char"], frame["end_char"], frame["evidence"])]
+    assert all(ok), "SemEval offsets do not index the sentence text"
+    return frame
+
+
+def rank(row) -> str:
+    return hashlib.sha1(f"{SEED}|{row.source}|{row.sentence_key}|{row.start_char}|{row.end_char}|{row.code}"
+                        .encode("utf-8")).hexdigest()
+
+
+def draw(tags: pd.DataFrame, k: int = K) -> pd.DataFrame:
+    """Per source, the ``k`` tags of smallest rank (see the module docstring)."""
+    tags = tags.copy()
+    tags["rank"] = [rank(r) for r in tags.itertuples()]
+    return (tags.sort_values("rank").groupby("source", sort=True, group_keys=False).head(k)
+            .sort_values(["source", "rank"]).reset_index(drop=True))
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (round(mid - half, 4), round(mid + half, 4))
+
+
+def share(k: int, n: int) -> dict:
+    return {"k": int(k), "n": int(n), "value": round(k / n, 4) if n else None, "ci95_wilson": wilson(int(k), int(n))}
+
+
+def read_judgements() -> pd.DataFrame:
+    if not JUDGEMENTS.exists():
+        return pd.DataFrame(columns=COLUMNS)
+    frame = pd.read_csv(JUDGEMENTS, dtype={"sentence_key": str, "note": str, "evidence": str}, keep_default_na=False)
+    bad = sorted(set(frame["gold_feeling"]) - set(FEELINGS))
+    if bad:
+        raise SystemExit(f"{JUDGEMENTS}: unknown gold_feeling value(s) {bad}")
+    dup = frame.duplicated(KEY)
+    if dup.any():
+        raise SystemExit(f"{JUDGEMENTS}: duplicate judgement(s) for {frame[dup][KEY].values.tolist()}")
+    return frame
+
+
+def figures(judged: pd.DataFrame) -> dict:
+    code_ok = judged["code_ok"].astype(int) == 1
+    feel_ok = judged["valence"] == judged["gold_feeling"]
+    both = code_ok & feel_ok
+    return {
+        "n": int(len(judged)),
+        "precision_code_and_feeling": share(both.sum(), len(judged)),
+        "precision_code": share(code_ok.sum(), len(judged)),
+        "feeling_accuracy_on_code_ok": share((feel_ok & code_ok).sum(), code_ok.sum()),
+        "feeling_accuracy_all": share(feel_ok.sum(), len(judged)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--label", default="current", help="name of this measurement in the result file (before/after)")
+    parser.add_argument("--show-unjudged", action="store_true", help="print the sentences of unjudged sampled tags")
+    parser.add_argument("--dump", type=Path, help="write the drawn sample (with text) to this CSV, outside the repo")
+    args = parser.parse_args()
+    data = data_dir()
+    if data is None:
+        print("SKIP: ../shared/data (or $CXAUDIT_DATA) with semeval2014-restaurants/ is absent")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        population = pd.concat([sample_tags(Path(tmp)), semeval_tags(data)], ignore_index=True)
+    drawn = draw(population)
+    if args.dump:
+        drawn.to_csv(args.dump, index=False)
+    judgements = read_judgements()
+    merged = drawn.merge(judgements.drop(columns=["evidence"]), on=KEY, how="left", indicator=True)
+    unjudged = merged[merged["_merge"] == "left_only"]
+    judged = merged[merged["_merge"] == "both"]
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    result = {
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "commit": commit,
+        "codebook": BOOK, "pipeline": "blank", "seed": SEED, "k_per_source": K,
+        "population": {s: int(n) for s, n in population["source"].value_counts().sort_index().items()},
+        "n_sampled": int(len(drawn)), "n_unjudged": int(len(unjudged)),
+        "n_judged_after_change": int((judged["added_after"].astype(str) == "1").sum()),
+        "all": figures(judged),
+        "by_source": {s: figures(g) for s, g in judged.groupby("source")},
+        "wrong_codes": sorted(judged.loc[judged["code_ok"].astype(int) == 0, "code"].value_counts().items()),
+    }
+    previous = json.loads(OUT.read_text()) if OUT.exists() else {}
+    measurements = previous.get("measurements", {})
+    measurements[args.label] = result
+    write_json(OUT, {"description": "hand-judged precision of carbone-clues tags (benchmarks/tag_precision.py)",
+                     "measurements": measurements})
+    print(f"population: {result['population']}; sampled {len(drawn)}, judged {len(judged)}, unjudged {len(unjudged)}")
+    for name, block in [("all", result["all"]), *result["by_source"].items()]:
+        print(f"\n{name} (n={block['n']})")
+        for key in ("precision_code_and_feeling", "precision_code", "feeling_accuracy_on_code_ok", "feeling_accuracy_all"):
+            v = block[key]
+            print(f"  {key:<30} {v['value']}  ({v['k']}/{v['n']}, 95% CI {v['ci95_wilson'][0]}–{v['ci95_wilson'][1]})")
+    if len(unjudged):
+        print(f"\n{len(unjudged)} sampled tag(s) have no judgement in {JUDGEMENTS.relative_to(ROOT)}:")
+        for r in unjudged.itertuples():
+            line = f"  {r.source},{r.sentence_key},{r.start_char},{r.end_char},{r.code}  valence={r.valence}"
+            if args.show_unjudged:
+                line += f"\n      [{r.evidence}] {r.text}"
+            print(line)
+    print(f"\nwrote {OUT.relative_to(ROOT)} (measurements.{args.label})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
