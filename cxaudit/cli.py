@@ -1,7 +1,10 @@
 """The ``cxaudit`` command line (Typer). Each command parses arguments and calls the package.
 
-Exit status: 0 success; 1 usage or configuration error (the message says what
-to fix); 2 the run finished but some input was rejected (see rejected.csv).
+Exit status (``docs/workflow.md`` has the table): 0 success; 1 usage or configuration error
+(the message says what to fix; nothing written); 2 the run finished but some input was
+rejected or unreadable (see rejected.csv); 3 the results folder is in use by another run;
+4 the results could not be written (disk full …; the previous results are intact);
+130 interrupted by Ctrl-C or SIGTERM (the previous results are intact).
 """
 
 from __future__ import annotations
@@ -9,22 +12,61 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
+
+EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_BUSY, EXIT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+class _Commands(TyperGroup):
+    """The top-level command group: usage errors (unknown option, missing argument) exit 1, as
+    documented, not click's 2 (which cxaudit keeps for "some input rejected")."""
+
+    def main(self, args=None, *rest, **kwargs):
+        self._raw_args = list(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **kwargs)
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise self._usage(exc) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise self._usage(exc) from None
+
+    def _usage(self, exc: click.UsageError) -> click.UsageError:
+        exc.exit_code = EXIT_USAGE
+        dashed = [a for a in getattr(self, "_raw_args", []) if a.startswith("-") and len(a) > 2 and Path(a).exists()]
+        if isinstance(exc, click.NoSuchOption) and dashed:
+            exc.message += (f"\n'{dashed[0]}' is a file whose name starts with '-': write it as ./{dashed[0]}, "
+                            f"or put -- before the file names")
+        return exc
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="cxaudit",
     help="Experience audits and clue scanning of customer interviews and comments.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain text: "[default: …]" and "cxaudit[finetune]" stay as written
 )
-codebook_app = typer.Typer(help="List, show, check and export codebooks.", no_args_is_help=True)
+codebook_app = typer.Typer(help="List, show, check and export codebooks.", no_args_is_help=True,
+                           rich_markup_mode=None)
 coding_app = typer.Typer(help="Manual coding round trip: export sentences for correction, import them back.",
-                         no_args_is_help=True)
+                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(coding_app, name="coding")
 
@@ -34,6 +76,30 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def _require_extra(extra: str, what: str) -> None:
+    """Stop with one line naming the install command when the optional ``extra`` is missing."""
+    from ._extras import MissingExtraError, require
+
+    try:
+        require(extra, what)
+    except MissingExtraError as exc:
+        _fail(str(exc))
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"cxaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Show cxaudit's version and exit.")) -> None:
+    """Experience audits and clue scanning of customer interviews and comments."""
 
 
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
@@ -85,10 +151,18 @@ def run(
     engine: str = typer.Option("local", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://HOST:PORT)."),
     full: bool = typer.Option(False, "--full", help="Re-analyse every document, ignoring the previous results."),
+    wait: float = typer.Option(0, "--wait", min=0, help="Seconds to wait for another run writing to the same "
+                                                        "results folder [default: 0, exit 3 at once]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; errors only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each stage and its time."),
 ) -> None:
-    """Read the inputs, analyse and tag them, compare with the desired experience, and store the results."""
+    """Read the inputs, analyse and tag them, compare with the desired experience, and store the results.
+
+    Exit status: 0 every input read; 1 usage or configuration error (nothing written); 2 some input
+    rejected or unreadable (the rest stored, see rejected.csv); 3 the results folder is in use by
+    another run; 4 the results could not be written (disk full …); 130 interrupted (Ctrl-C, SIGTERM).
+    In every failure the previous results are kept as they were.
+    """
     _setup_logging(quiet, verbose)
     cfg = _config_from_args(
         inputs or [], config, text_column=text_column, id_column=id_column, score_column=score_column,
@@ -102,7 +176,9 @@ def run(
         out = cfg.base_dir / "results"
     if engine not in ("local", "dask"):
         _fail(f"--engine must be local or dask, not {engine!r}")
-    from .pipeline import run_audit
+    from .config import ConfigError
+    from .pipeline import private_dir, run_audit
+    from .store import ResultsBusy, WriteFailed
 
     bar = None
     if not quiet:
@@ -117,8 +193,19 @@ def run(
             bar.refresh()
 
     try:
-        result = run_audit(cfg, out, full=full, workers=workers, engine=engine, scheduler=scheduler,
-                           progress=progress)
+        with _sigterm_as_interrupt():
+            result = run_audit(cfg, out, full=full, workers=workers, engine=engine, scheduler=scheduler,
+                               progress=progress, wait=wait)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        _fail(f"interrupted; nothing was changed: the previous results in {out} are kept", EXIT_INTERRUPTED)
+    except ConfigError as exc:
+        _fail(f"{exc}\nThe previous results in {out} are untouched." if Path(out).is_dir() else str(exc))
+    except ResultsBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except WriteFailed as exc:
+        _fail(str(exc), EXIT_WRITE)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     finally:
@@ -127,17 +214,43 @@ def run(
     if not quiet:
         typer.echo(
             f"{result.n_documents} documents, {result.n_turns} turns, {result.n_sentences} sentences, "
-            f"{result.n_tags} tags ({result.n_analysed} analysed, {result.n_reused} unchanged) "
-            f"in {result.seconds:.1f} s"
+            f"{result.n_tags} tags ({result.n_analysed} analysed, {result.n_reused} unchanged, "
+            f"{result.n_removed} removed) in {result.seconds:.1f} s"
         )
+        if result.n_empty:
+            typer.echo(f"{result.n_empty} empty answer{'s' if result.n_empty != 1 else ''} "
+                       "(a score or metadata without a comment): stored, their scores count")
         typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
+        if cfg.redact:
+            typer.echo(f"redaction map (keep it private, do not share): {private_dir(out) / 'redaction-map.csv'}")
+    if result.n_stale:
+        typer.secho(f"{result.n_stale} document(s) kept from the previous run because their file or folder "
+                    "could not be read (stale)", fg=typer.colors.YELLOW, err=True)
     if result.n_rejected:
         typer.secho(f"{result.n_rejected} input problem(s); see {Path(out) / 'rejected.csv'}:",
                     fg=typer.colors.YELLOW, err=True)
         for row in result.rejected.head(20).itertuples():
             where = f"{row.path}:{row.line}" if row.line is not None and str(row.line) != "<NA>" else row.path
             typer.echo(f"  {where}: {row.reason}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_REJECTED)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """Within the block, SIGTERM (sent by ``timeout``, systemd, ``docker stop``) raises
+    KeyboardInterrupt like Ctrl-C, so the run cleans up the same way; the handler is restored after."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -340,6 +453,7 @@ def dashboard(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (127.0.0.1 keeps it on this machine)."),
 ) -> None:
     """Serve the Voila dashboard over a results folder and print its URL."""
+    _require_extra("dashboard", "`cxaudit dashboard`")
     from .dashboard import serve
 
     if not (results / "cxaudit.duckdb").is_file():
@@ -386,10 +500,14 @@ def demo(
     audit = SAMPLE_DIR / "audit.yml"
     if not audit.is_file():
         _fail(f"sample audit not found at {audit} (run from a source checkout)")
+    serve_dashboard = serve_dashboard and os.environ.get("CXAUDIT_NO_SERVE") != "1"
+    if serve_dashboard:
+        _require_extra("dashboard", "`cxaudit demo` (serving the dashboard; --no-serve needs no extra)")
     try:
         run(inputs=[], config=audit, out=out, text_column=None, id_column=None, score_column=None,
             meta_column=None, kind=None, wave=None, model=None, codebook=None, desired=None, tagger=None,
-            threshold=None, redact=None, workers=None, engine="local", scheduler=None, full=False, quiet=False)
+            threshold=None, redact=None, workers=None, engine="local", scheduler=None, full=False, wait=0,
+            quiet=False, verbose=False)
     except typer.Exit as exc:
         if exc.exit_code not in (0, 2):
             raise
@@ -398,7 +516,7 @@ def demo(
 
     write_report(out, report_path)
     typer.echo(f"report: {report_path.resolve()}")
-    if serve_dashboard and os.environ.get("CXAUDIT_NO_SERVE") != "1":
+    if serve_dashboard:
         dashboard(results=out, port=port, host="127.0.0.1")
 
 

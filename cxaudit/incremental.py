@@ -20,23 +20,29 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .ingest.base import IngestError
+from .ingest.base import UNREADABLE, IngestError, Issue
 from .ingest.files import input_root, iter_files, resolve
 from .ingest.spec import InputSpec, RoleConfig
 
 __all__ = ["STATE_TABLE", "FilePlan", "plan_files", "reading_key"]
 
 STATE_TABLE = "file_state"
+#: Bumped when the readers' output changes for the same file (2: empty survey answers are kept),
+#: so that files recorded by an older reader are read again.
+READER_VERSION = 2
 
 
 @dataclass
 class FilePlan:
     """``changed``: specs to read (one per changed file, plus inputs that could not be listed,
     so that ingest reports them); ``unchanged``: source paths whose stored rows are reused;
-    ``state``: this run's file_state rows (path, size, mtime_ns, key)."""
+    ``unreadable``: folders (and files) that exist but could not be listed (permissions, I/O errors):
+    the documents read from them before are kept; ``state``: this run's file_state rows (path,
+    size, mtime_ns, key)."""
 
     changed: list[InputSpec] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    unreadable: list[Issue] = field(default_factory=list)
     state: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["path", "size", "mtime_ns", "key"]))
 
 
@@ -51,7 +57,7 @@ def reading_key(spec: InputSpec, roles: RoleConfig, wave: str | None, redact: bo
     if spec.metadata:
         options["metadata_digest"] = _digest(Path(resolve(spec, spec.metadata)))
     payload = {"spec": options, "roles": dataclasses.asdict(roles), "wave": wave, "redact": redact,
-               "version": __version__}
+               "version": __version__, "reader": READER_VERSION}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -78,13 +84,20 @@ def plan_files(specs: list[InputSpec], *, roles: RoleConfig, wave: str | None, r
     rows = []
     for spec in specs:
         try:
-            files = iter_files(spec)
-        except IngestError:
-            plan.changed.append(spec)  # ingest reports the problem with its usual message
+            files = iter_files(spec, unreadable=plan.unreadable)
+        except IngestError as e:
+            if e.kind == UNREADABLE:
+                plan.unreadable.append(Issue(e.path, e.line, e.reason, e.kind))
+            else:
+                plan.changed.append(spec)  # ingest reports the problem with its usual message
             continue
         key = reading_key(spec, roles, wave, redact)
         for path in files:
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except OSError as e:  # listed, but its folder cannot be searched
+                plan.unreadable.append(Issue(str(path), None, f"cannot read file: {e.strerror or e}", UNREADABLE))
+                continue
             row = (str(path), int(stat.st_size), int(stat.st_mtime_ns), key)
             rows.append(row)
             if row in known:

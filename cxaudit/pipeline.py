@@ -5,7 +5,11 @@ setting changed (cxaudit version, model, codebooks, learned tagger); the rows
 of unchanged documents are copied from the previous store. The compare stage
 always runs on the complete tables (it is cheap and depends on every
 document). Everything is written into a new store that replaces the old one
-atomically at the end, so an interrupted run loses nothing.
+atomically at the end, so an interrupted run loses nothing. One run at a time
+writes to a results folder (:class:`cxaudit.store.ResultsLock`); mistakes in
+the settings or the inputs' options stop the run before anything is written
+(:class:`cxaudit.config.ConfigError`); a full disk or another write error
+raises :class:`cxaudit.store.WriteFailed` with the previous results intact.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import time
 import uuid
 from contextlib import contextmanager
@@ -27,12 +32,13 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .config import AuditConfig
+from .config import AuditConfig, ConfigError
 from .engine import PipelineSpec, analysed_turns, process, warm_workers
 from .schemas import DOCUMENTS, REJECTED, TURNS, validate
-from .store import StoreWriter, atomic_write_text, write_csv_atomic
+from .store import (LOCK_FILE, ResultsLock, StoreWriter, WriteFailed, atomic_write_text, is_disk_full,
+                    remove_debris, write_csv_atomic)
 
-__all__ = ["RunResult", "run_audit", "analysis_fingerprint"]
+__all__ = ["RunResult", "run_audit", "analysis_fingerprint", "private_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,11 @@ class RunResult:
     n_analysed: int = 0
     n_reused: int = 0
     n_removed: int = 0
+    #: survey answers without a comment (documents whose turns have no text; their scores count)
+    n_empty: int = 0
+    #: documents kept from the previous run because their file or folder could not be read this time
+    n_stale: int = 0
+    stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
     kept_waves: list[str] = field(default_factory=list)
     n_files_reused: int = 0
@@ -146,21 +157,47 @@ def _doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
                          "fingerprint": pd.array(fp, dtype="string")})
 
 
+def private_dir(out_dir: str | Path) -> Path:
+    """The folder of a results folder's private files (the redaction map): ``NAME-private`` beside
+    ``NAME``, never inside it, so the results folder can be shared as it is."""
+    out = Path(os.path.abspath(out_dir))
+    return out.parent / f"{out.name}-private"
+
+
+_MAP_FILE = "redaction-map.csv"
+_PRIVATE_README = (
+    "This folder maps redaction placeholders back to real names, e-mail addresses and numbers of the\n"
+    "results folder beside it. Keep it private: share the results folder, never this one.\n")
+
+
+def _previous_mapping(out_dir: Path) -> pd.DataFrame | None:
+    """The redaction map of earlier runs: beside the results folder, or inside it (before 0.x: ``private/``)."""
+    for path in (private_dir(out_dir) / _MAP_FILE, out_dir / "private" / _MAP_FILE):
+        if path.is_file():
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return None
+
+
 def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, out_dir: Path):
+    """Redacted documents and turns, and the whole placeholder map (earlier runs' entries included)."""
     from .redact import redact
 
-    private = out_dir / "private"
-    map_path = private / "redaction-map.csv"
-    previous = pd.read_csv(map_path, dtype=str, keep_default_na=False) if map_path.is_file() else None
-    red = redact(documents, turns, previous=previous)
+    red = redact(documents, turns, previous=_previous_mapping(out_dir))
+    return red.documents, red.turns, red.mapping
+
+
+def _write_private(out_dir: Path, mapping: pd.DataFrame) -> None:
+    """Write the redaction map beside the results folder and remove the copy older versions kept inside it."""
+    private = private_dir(out_dir)
     private.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(map_path, red.mapping)
-    atomic_write_text(
-        private / "README.txt",
-        "This folder maps redaction placeholders back to real names, e-mail addresses and numbers.\n"
-        "Keep it private: do not share it with the dashboard or the report.\n",
-    )
-    return red.documents, red.turns
+    remove_debris(private)
+    write_csv_atomic(private / _MAP_FILE, mapping)
+    atomic_write_text(private / "README.txt", _PRIVATE_README)
+    legacy = out_dir / "private"
+    for name in (_MAP_FILE, "README.txt"):
+        (legacy / name).unlink(missing_ok=True)
+    if legacy.is_dir() and not any(legacy.iterdir()):
+        legacy.rmdir()
 
 
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
@@ -189,26 +226,83 @@ def _read_previous(out_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFr
         return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in names if name in have}
 
 
-def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFrame], *, full: bool):
+@dataclass
+class _Inputs:
+    """What the read stage gives the rest of the run."""
+
+    documents: pd.DataFrame
+    turns: pd.DataFrame
+    rejected: pd.DataFrame
+    state: pd.DataFrame
+    n_files_reused: int
+    mapping: pd.DataFrame | None = None
+    stale: list[str] = field(default_factory=list)
+
+
+def _config_problems(issues) -> None:
+    """Raise ConfigError when inputs' options are wrong (a path that does not exist, a missing column)."""
+    if issues:
+        raise ConfigError("the inputs cannot be read as configured:\n"
+                          + "\n".join(f"  {issue.message}" for issue in issues)
+                          + "\nNothing was written; fix the input options (paths, columns) and run again.")
+
+
+def _stale_sources(prev_docs: pd.DataFrame | None, unreadable) -> tuple[set[str], list]:
+    """The previous documents' sources that lie in a file or folder that could not be read now, and the
+    unreadable issues with the number of documents kept from each added to their reason."""
+    from .ingest.base import Issue
+
+    sources: set[str] = set()
+    issues = []
+    src = prev_docs["source"].astype(str) if prev_docs is not None and len(prev_docs) else None
+    for issue in unreadable:
+        reason = issue.reason
+        if src is not None:
+            hit = (src == issue.path) | src.str.startswith(issue.path.rstrip(os.sep) + os.sep)
+            if hit.any():
+                sources |= set(src[hit])
+                reason += f"; {int(hit.sum())} document(s) read from it before are kept (stale)"
+        issues.append(Issue(issue.path, issue.line, reason, issue.kind))
+    return sources, issues
+
+
+def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFrame], *, full: bool) -> _Inputs:
     """Documents, turns and rejected rows of the inputs: files changed since the previous run are
-    read (and redacted); unchanged files' rows are taken from the previous store as stored."""
+    read (and redacted); unchanged files' rows are taken from the previous store as stored, and so
+    are the rows of files that could not be read now (kept, stale: never deleted for that). Raises
+    ConfigError, before anything is written, when the inputs' options are wrong."""
     from .incremental import STATE_TABLE, plan_files
     from .ingest import ingest
 
     plan = plan_files(config.inputs, roles=config.roles, wave=config.wave, redact=config.redact,
                       previous=None if full else prev.get(STATE_TABLE))
     ing = ingest(plan.changed, roles=config.roles, wave=config.wave)
+    _config_problems(ing.config_errors)
+    for issue in plan.unreadable:
+        log.warning("%s", issue.message)
+    stale, unreadable = _stale_sources(prev.get("documents"), [*plan.unreadable, *ing.unreadable])
+    by_key = {(i.path, i.line, i.kind): i for i in unreadable}
+    issues = [by_key.get((i.path, i.line, i.kind), i) for i in ing.issues]
+    issues += unreadable[:len(plan.unreadable)]
+    rejected = validate(pd.DataFrame({"path": pd.array([i.path for i in issues], dtype="string"),
+                                      "line": pd.array([i.line for i in issues], dtype="Int64"),
+                                      "reason": pd.array([i.reason for i in issues], dtype="string")}), REJECTED)
     documents, turns = validate(ing.documents, DOCUMENTS), validate(ing.turns, TURNS)
-    rejected = validate(ing.rejected, REJECTED)
+    mapping = None
     if config.redact and not documents.empty:
-        documents, turns = _redact(config, documents, turns, out_dir)
+        documents, turns, mapping = _redact(config, documents, turns, out_dir)
         documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
-    if plan.unchanged and "documents" in prev:
-        same = set(plan.unchanged)
-        old_docs = prev["documents"][prev["documents"]["source"].isin(same)]
+    state = plan.state
+    if stale:  # keep the file_state of what was read before, so the file is read again once it can be
+        state = state[~state["path"].isin(stale)]
+        if STATE_TABLE in prev:
+            state = pd.concat([state, prev[STATE_TABLE][prev[STATE_TABLE]["path"].isin(stale)]], ignore_index=True)
+    keep = set(plan.unchanged) | stale
+    if keep and "documents" in prev:
+        old_docs = prev["documents"][prev["documents"]["source"].isin(keep)]
         old_turns = prev["turns"][prev["turns"]["doc_id"].isin(old_docs["doc_id"])]
         old_rejected = prev.get("rejected", pd.DataFrame(columns=REJECTED.names))
-        old_rejected = old_rejected[old_rejected["path"].isin(same)]
+        old_rejected = old_rejected[old_rejected["path"].isin(set(plan.unchanged))]
         clash = documents["doc_id"].isin(old_docs["doc_id"])
         if clash.any():  # a changed file now yields an id an unchanged file already has
             dupes = documents[clash]
@@ -220,8 +314,11 @@ def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFram
         documents = pd.concat([documents, validate(old_docs, DOCUMENTS)], ignore_index=True)
         turns = pd.concat([turns, validate(old_turns, TURNS)], ignore_index=True)
         rejected = pd.concat([rejected, validate(old_rejected, REJECTED)], ignore_index=True)
-    return (validate(documents, DOCUMENTS), validate(turns, TURNS), validate(rejected, REJECTED),
-            plan.state, len(plan.unchanged))
+        stale_ids = old_docs.loc[old_docs["source"].isin(stale), "doc_id"].astype(str).tolist()
+    else:
+        stale_ids = []
+    return _Inputs(validate(documents, DOCUMENTS), validate(turns, TURNS), validate(rejected, REJECTED), state,
+                   len(plan.unchanged), mapping, stale_ids)
 
 
 def _wave_key(values: pd.Series) -> pd.Series:
@@ -261,30 +358,123 @@ def run_audit(
     engine: str = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    wait: float = 0,
 ) -> RunResult:
     """Run the whole audit described by ``config`` into ``out_dir``.
 
     ``workers``: analysis processes; None uses every core when there are at least
     :data:`AUTO_PARALLEL_TURNS` turns to analyse (starting workers costs a few
     seconds, more than a small audit takes in one process), else one.
-    ``progress(done_turns, total_turns)`` is called after each batch. Returns a
-    :class:`RunResult`; the store and ``rejected.csv`` are written atomically.
+    ``progress(done_turns, total_turns)`` is called after each batch. ``wait``: seconds to wait
+    for another run that holds ``out_dir`` (0: fail at once). Returns a :class:`RunResult`; the
+    store and ``rejected.csv`` are written atomically, the redaction map beside ``out_dir``
+    (:func:`private_dir`).
+
+    Raises :class:`~cxaudit.config.ConfigError` for wrong settings or input options (nothing is
+    written), :class:`~cxaudit.store.ResultsBusy` when another run holds ``out_dir``, and
+    :class:`~cxaudit.store.WriteFailed` when the results cannot be written (disk full …). In every
+    failure, and on KeyboardInterrupt, the previous results stay as they were.
     """
+    out_dir = Path(out_dir)
+    _check_settings(config)
+    created = not out_dir.exists()
+    private_created = not private_dir(out_dir).exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_failed(out_dir, exc, None) from exc
+    try:
+        with ResultsLock(out_dir, wait=wait):
+            return _run_locked(config, out_dir, full=full, workers=workers, engine=engine, scheduler=scheduler,
+                               progress=progress)
+    except BaseException:
+        _remove_unused(out_dir, created, private_created)
+        raise
+
+
+def _check_settings(config: AuditConfig) -> None:
+    """Raise ConfigError, before anything is written, when the model, a codebook, the desired file or
+    the learned tagger named by ``config`` cannot be used."""
+    from .clues.codebook import load_codebook
+    from .desired import load_desired
+    from .nlp import resolve_model
+
+    problems = []
+    checks = [(resolve_model, config.model)] + [(load_codebook, ref) for ref in config.codebooks]
+    if config.desired:
+        checks.append((load_desired, config.desired))
+    for check, value in checks:
+        try:
+            check(value)
+        except (ValueError, OSError) as exc:
+            problems.append(str(exc))
+    if config.tagger and not Path(config.tagger).is_dir():
+        problems.append(f"tagger: no such folder {config.tagger} (make one with `cxaudit train`)")
+    if problems:
+        raise ConfigError("\n".join(problems) + "\nNothing was written.")
+
+
+def _remove_unused(out_dir: Path, created: bool, private_created: bool) -> None:
+    """After a failed run: remove the results folder (and its private folder) when this run created
+    them and they hold nothing but the lock, so a failure leaves nothing behind."""
+    if private_created and private_dir(out_dir).is_dir():
+        shutil.rmtree(private_dir(out_dir), ignore_errors=True)
+    if not created or not out_dir.is_dir():
+        return
+    left = {p.name for p in out_dir.iterdir()}
+    if left <= {LOCK_FILE, LOCK_FILE + ".json"}:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _write_failed(out_dir: Path, exc: BaseException, writer: StoreWriter | None) -> WriteFailed:
+    """A WriteFailed naming the folder, what went wrong and (disk full) the space needed."""
+    try:
+        free = shutil.disk_usage(out_dir if out_dir.exists() else out_dir.parent).free
+    except OSError:
+        free = None
+    free_text = f"{_mb(free)} free now" if free is not None else "free space unknown"
+    if is_disk_full(exc):
+        reached = getattr(writer, "reached_bytes", 0) if writer is not None else 0
+        from .store import store_path
+
+        previous = store_path(out_dir).stat().st_size if store_path(out_dir).is_file() else 0
+        need = max(reached, previous)
+        needed = (f"this run needs more than {_mb(need)} there (the new results had reached {_mb(reached)} "
+                  "when the disk filled)" if need else "this run needs more space there")
+        message = (f"the disk holding {out_dir} is full: {needed}; {free_text}. Free some space, or give "
+                   "another --out folder, and run again. The previous results are unchanged; the "
+                   "half-written files were removed.")
+    else:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        message = (f"cannot write the results to {out_dir}: {reason} ({free_text}). The previous results "
+                   "are unchanged; the half-written files were removed.")
+    return WriteFailed(message)
+
+
+def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int | None, engine: str,
+                scheduler: str | None, progress: Callable[[int, int], None] | None) -> RunResult:
+    """:func:`run_audit` once the results folder is locked."""
+    import duckdb
+
+    from .incremental import STATE_TABLE
     from .nlp import resolve_model
 
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     result = RunResult(run_id=uuid.uuid4().hex[:12], out_dir=out_dir)
-
-    from .incremental import STATE_TABLE
 
     with _stage(result, "read"):
         prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
-        documents, turns, rejected, file_state, result.n_files_reused = _read_inputs(config, out_dir, prev,
-                                                                                     full=full)
-        documents, turns, kept_waves = _keep_other_waves(prev, documents, turns)
+        inputs = _read_inputs(config, out_dir, prev, full=full)
+        documents, turns, kept_waves = _keep_other_waves(prev, inputs.documents, inputs.turns)
+        rejected, file_state, result.n_files_reused = inputs.rejected, inputs.state, inputs.n_files_reused
+        result.stale, result.n_stale = inputs.stale, len(inputs.stale)
+        with_text = turns.loc[turns["text"].str.len() > 0, "doc_id"]
+        result.n_empty = int((~documents["doc_id"].isin(with_text)).sum())
 
     base_model = resolve_model(config.model)  # checks the model is installed without loading it
     spec = PipelineSpec(model=config.model, codebooks=tuple(config.codebooks), tagger=config.tagger,
@@ -294,42 +484,53 @@ def run_audit(
     with _stage(result, "fingerprint"):
         fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
-    with StoreWriter(out_dir) as w:
-        with _stage(result, "analyse"):
-            workers = _analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
-                               engine=engine, scheduler=scheduler, progress=progress)
-        result.kept_waves = kept_waves
-        result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
-        with _stage(result, "store"):
-            w.replace("documents", documents)
-            w.replace("turns", turns)
-            w.replace("rejected", rejected)
-            w.replace("doc_state", fingerprints)
-            w.replace(STATE_TABLE, file_state)
-        compare_key = _compare_key(config)
-        with _stage(result, "compare"):
-            if full or not _reuse_compare(w, documents, result, compare_key):
-                _compare(config, w)
-        if not result.compare_reused:
-            with _stage(result, "dashboard"):
-                _prepare_dashboard(w)
+    writer = None
+    try:
+        writer = StoreWriter(out_dir)
+        with writer as w:
+            with _stage(result, "analyse"):
+                workers = _analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
+                                   engine=engine, scheduler=scheduler, progress=progress)
+            result.kept_waves = kept_waves
+            result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
+            with _stage(result, "store"):
+                w.replace("documents", documents)
+                w.replace("turns", turns)
+                w.replace("rejected", rejected)
+                w.replace("doc_state", fingerprints)
+                w.replace(STATE_TABLE, file_state)
+            compare_key = _compare_key(config)
+            with _stage(result, "compare"):
+                if full or not _reuse_compare(w, documents, result, compare_key):
+                    _compare(config, w)
+            if not result.compare_reused:
+                with _stage(result, "dashboard"):
+                    _prepare_dashboard(w)
 
-        result.n_documents = len(documents)
-        result.n_turns = len(turns)
-        result.n_sentences = w.count("sentences")
-        result.n_tags = w.count("tags")
-        result.n_rejected = len(rejected)
-        result.rejected = rejected
-        result.seconds = time.perf_counter() - t0
-        runs = w.read_previous("runs")
-        row = _run_row(config, result, started, base_model, engine, workers, full)
-        w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
-        w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key"],
-                                        "value": [config.name, __version__, result.run_id, compare_key]}))
-        t_commit = time.perf_counter()
-    result.stage_seconds["commit"] = round(time.perf_counter() - t_commit, 3)
-    log.info("stage commit: %.2f s", result.stage_seconds["commit"])
-    write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
+            result.n_documents = len(documents)
+            result.n_turns = len(turns)
+            result.n_sentences = w.count("sentences")
+            result.n_tags = w.count("tags")
+            result.n_rejected = len(rejected)
+            result.rejected = rejected
+            result.seconds = time.perf_counter() - t0
+            runs = w.read_previous("runs")
+            row = _run_row(config, result, started, base_model, engine, workers, full)
+            w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
+            w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key"],
+                                            "value": [config.name, __version__, result.run_id, compare_key]}))
+            if inputs.mapping is not None:  # written last: a run that fails earlier changes nothing
+                _write_private(out_dir, inputs.mapping)
+            t_commit = time.perf_counter()
+        result.stage_seconds["commit"] = round(time.perf_counter() - t_commit, 3)
+        log.info("stage commit: %.2f s", result.stage_seconds["commit"])
+        write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
+    except (OSError, duckdb.IOException) as exc:
+        raise _write_failed(out_dir, exc, writer) from exc
+    except duckdb.Error as exc:
+        if is_disk_full(exc):
+            raise _write_failed(out_dir, exc, writer) from exc
+        raise
     return result
 
 
@@ -451,6 +652,9 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "n_files_reused": result.n_files_reused,
         "compare_reused": result.compare_reused,
         "n_rejected": result.n_rejected,
+        "n_empty": result.n_empty,
+        "n_stale": result.n_stale,
+        "stale": json.dumps(result.stale),
         "kept_waves": json.dumps(result.kept_waves),
         "stage_seconds": json.dumps(result.stage_seconds),
         "rejected": json.dumps(result.rejected[["path", "reason"]].astype(str).to_dict("records")),

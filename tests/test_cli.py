@@ -37,12 +37,17 @@ def test_cli_help_on_every_command():
 @pytest.mark.slow
 def test_cli_runs_the_sample_audit(tmp_path):
     out = tmp_path / "res"
-    proc = cxaudit("run", "--config", SAMPLE / "audit.yml", "--out", out, "--quiet", check=False)
-    # the sample deliberately holds one empty comment (R0073): reported, the rest analysed, exit 2
-    assert proc.returncode == 2, proc.stderr
-    rejected = pd.read_csv(out / "rejected.csv")
-    assert len(rejected) == 1 and rejected.loc[0, "line"] == 74 and "empty text" in rejected.loc[0, "reason"]
+    proc = cxaudit("run", "--config", SAMPLE / "audit.yml", "--out", out, check=False)
+    # the sample deliberately holds one empty comment (R0073): an answer without a comment, stored with
+    # its score (it counts in NPS), summarised, not rejected: exit 0
+    assert proc.returncode == 0, proc.stderr
+    assert "1 empty answer " in proc.stdout
+    assert pd.read_csv(out / "rejected.csv").empty
     docs = read_table(out, "documents")
+    r0073 = docs[docs["doc_id"] == "R0073"]
+    assert len(r0073) == 1 and r0073["score"].notna().all()
+    assert read_table(out, "turns").set_index("doc_id").loc["R0073", "text"] == ""
+    assert not (out / "private").exists() and (tmp_path / "res-private" / "redaction-map.csv").is_file()
     interviews = docs[docs["kind"] == "interview"]
     assert len(interviews) >= 12 and (docs["kind"] == "comment").sum() >= 300
     turns = read_table(out, "turns")

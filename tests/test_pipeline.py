@@ -78,7 +78,9 @@ def test_pipeline_fills_every_table(tiny):
     audit, out, result = tiny
     assert {"documents", "turns", "sentences", "feelings", "tags", "gaps", "rejected", "runs"} <= set(list_tables(out))
     t = tables(out)
-    assert set(t["documents"]["doc_id"]) == {"interviews/maria", "interviews/tom", "c1", "c2", "c4"}
+    # c3 has a score but no comment: a document without text, counted as an empty answer, not rejected
+    assert set(t["documents"]["doc_id"]) == {"interviews/maria", "interviews/tom", "c1", "c2", "c3", "c4"}
+    assert t["turns"].set_index("doc_id").loc["c3", "text"] == "" and "c3" not in set(t["sentences"]["doc_id"])
     roles = t["turns"].groupby("speaker")["role"].first().to_dict()
     assert roles["Interviewer"] == "interviewer" and roles["Maria"] == "participant" and roles["Tom"] == "participant"
     # interviewer turns are kept as context but never analysed
@@ -90,10 +92,12 @@ def test_pipeline_fills_every_table(tiny):
     merged = t["tags"].dropna(subset=["start_char"]).merge(t["sentences"][["sentence_id", "text"]], on="sentence_id")
     for row in merged.itertuples():
         assert row.text[row.start_char:row.end_char] == row.evidence
-    assert result.n_rejected == 1 and result.exit_code == 2  # the empty comment c3
-    rejected = pd.read_csv(out / "rejected.csv")
-    assert rejected["path"].str.endswith("comments.csv").all()
-    assert len(read_table(out, "runs")) == 1
+    assert result.n_rejected == 0 and result.exit_code == 0 and result.n_empty == 1
+    assert pd.read_csv(out / "rejected.csv").empty
+    runs = read_table(out, "runs")
+    assert len(runs) == 1 and runs["n_empty"].tolist() == [1]
+    nps = read_table(out, "nps")
+    assert (nps["n"] == 4).any(), nps  # c3's score counts: four respondents
     assert {"dash_mentions", "dash_cube", "dash_info"} <= set(list_tables(out))  # the dashboard opens fast
 
 
@@ -157,7 +161,8 @@ def test_pipeline_redaction_keeps_map_private(tmp_path):
     joined = " ".join(turns["text"])
     assert "maria.lopez@example.com" not in joined and "07700 900123" not in joined
     assert "Maria" not in set(turns["speaker"].dropna())
-    mapping = pd.read_csv(out / "private" / "redaction-map.csv")
+    assert not (out / "private").exists()  # the shareable results folder holds no real names
+    mapping = pd.read_csv(tmp_path / "out-private" / "redaction-map.csv")
     assert "maria.lopez@example.com" in set(mapping["value"])
 
 
@@ -226,7 +231,7 @@ def test_pipeline_rerun_skips_unchanged_files_but_keeps_their_problems(tmp_path)
     first = run_audit(load_audit(audit), out)
     again = run_audit(load_audit(audit), out)
     assert first.n_files_reused == 0 and again.n_files_reused == 4  # maria, tom, empty, comments.csv
-    assert again.n_rejected == first.n_rejected == 2  # still reported: the empty file and comment c3
+    assert again.n_rejected == first.n_rejected == 1  # still reported: the empty file
     assert again.exit_code == 2
     pd.testing.assert_frame_equal(read_table(out, "rejected").sort_values(["path", "line"]).reset_index(drop=True),
                                   pd.read_csv(out / "rejected.csv").astype({"line": "Int64", "path": "string",
