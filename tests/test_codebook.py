@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from cxaudit.clues.codebook import (
     CodebookError,
+    bundled_names,
     check_codebook,
     codebook_report,
     list_codebooks,
@@ -61,6 +62,12 @@ GOOD_ROOT = """\
          "        - fast\n", 13, "token pattern 1 must be a non-empty list of token dicts"),
         (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      regex: [a]\n", 12,
          "unknown patterns key 'regex'"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      exclude: []\n", 12,
+         "exclude must be a non-empty list"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      exclude: [ok, no]\n", 12,
+         "quote words YAML reads as booleans"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      exclude:\n"
+         "        - [{LOWER: one}, {DEP: nsubj}]\n", 13, "exclude token pattern 1 uses DEP"),
     ],
 )
 def test_codebook_validation_error_names_file_and_line(tmp_path, body, line, fragment):
@@ -220,3 +227,19 @@ def test_codebook_property_tree_roundtrip_inherits_root_type(tmp_path_factory, c
         while "parent" in root:
             root = by_id[root["parent"]]
         assert code.clue_type == root["clue_type"]
+
+
+def test_codebook_exclude_holds_phrases_and_token_patterns(tmp_path):
+    """``exclude`` (word-sense guards) accepts phrases and token patterns; they are not patterns."""
+    path = write(tmp_path, GOOD_ROOT + (
+        "  - id: functional.clean\n    label: Clean\n    parent: functional\n    patterns:\n"
+        "      phrases: [flies]\n      exclude: ['time flies', [{lower: {IN: [one, he]}}, {LOWER: flies}]]\n"))
+    code = load_codebook(path).code("functional.clean")
+    assert code.exclude == ("time flies", ({"LOWER": {"IN": ["one", "he"]}}, {"LOWER": "flies"}))
+    assert code.n_patterns == 1
+
+
+def test_codebook_bundled_guards_are_valid_and_belong_to_codes_with_patterns():
+    for name in bundled_names():
+        for code in load_codebook(name).codes:
+            assert not code.exclude or code.n_patterns, (name, code.id)

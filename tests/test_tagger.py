@@ -269,3 +269,45 @@ def test_tagger_without_span_groups_gives_the_same_tags(mini):
     for row in rows_b:  # offsets computed from token arrays point at the evidence in the turn text
         s0 = starts[row["sentence_id"]]
         assert text[s0 + row["start_char"]:s0 + row["end_char"]] == row["evidence"]
+
+
+GUARDED = """\
+name: guarded
+version: "1"
+description: word-sense guards
+codes:
+  - id: clean
+    label: Cleanliness
+    clue_type: mechanic
+    patterns:
+      phrases: [flies, dirty]
+      exclude: ["time flies", [{LOWER: {IN: [one, he, she]}}, {LOWER: flies}]]
+    examples: [There were flies everywhere.]
+  - id: other
+    label: Also flies
+    clue_type: mechanic
+    patterns:
+      phrases: [flies]
+    examples: [Flies.]
+"""
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    path = tmp_path_factory.mktemp("books") / "guarded.yml"
+    path.write_text(GUARDED, encoding="utf-8")
+    return load_codebook(path)
+
+
+@pytest.mark.parametrize("write_spans", [True, False])
+def test_tagger_exclude_drops_overlapping_matches_of_its_code_only(guarded, write_spans):
+    nlp = blank_nlp()
+    add_codebooks(nlp, [guarded], write_spans=write_spans)
+    text = "Time flies when one flies Emirates, but flies everywhere and a dirty floor."
+    doc = nlp(text)
+    rows = tag_rows(doc, turn_rows(doc), "d")
+    got = sorted((r["code"], r["start_char"]) for r in rows)
+    flies = [i for i in range(len(text)) if text.startswith("flies", i)]
+    # clean: the first two "flies" are guarded (a phrase and a token pattern); the third is kept
+    assert got == sorted([("clean", flies[2]), ("clean", text.index("dirty")),
+                          ("other", flies[0]), ("other", flies[1]), ("other", flies[2])])

@@ -15,7 +15,8 @@ def _pattern_summary(code, *, max_items: int = 8) -> str:
     items = [*code.phrases, *(f"~{lm}" for lm in code.lemmas)]
     shown = ", ".join(items[:max_items]) + (f", … (+{len(items) - max_items})" if len(items) > max_items else "")
     tokens = f"; {len(code.tokens)} token pattern(s)" if code.tokens else ""
-    return shown + tokens
+    guards = f"; {len(code.exclude)} word-sense guard(s)" if code.exclude else ""
+    return shown + tokens + guards
 
 
 def codebook_report(codebook: Codebook, *, max_items: int = 8) -> str:

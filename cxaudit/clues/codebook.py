@@ -43,7 +43,7 @@ TRAINED_ONLY_ATTRS = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_I
 _ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOP_KEYS = {"name", "version", "description", "codes"}
 _CODE_KEYS = {"id", "label", "description", "clue_type", "parent", "touchpoint", "patterns", "examples"}
-_PATTERN_KEYS = {"phrases", "lemmas", "tokens"}
+_PATTERN_KEYS = {"phrases", "lemmas", "tokens", "exclude"}
 
 
 class CodebookError(ValueError):
@@ -65,6 +65,9 @@ class Code:
     tokens: tuple[tuple[dict, ...], ...] = ()
     examples: tuple[str, ...] = ()
     line: int | None = None
+    #: word-sense guards: phrases (str) or token patterns (tuples of dicts); a match of this
+    #: code that shares a token with a match of one of them is dropped
+    exclude: tuple = ()
 
     @property
     def n_patterns(self) -> int:
@@ -208,7 +211,27 @@ def _check_patterns(raw: Any, cid: str, line: int | None, problems: list) -> dic
             checked = [_check_token_pattern(p, f"code {cid!r}: token pattern {i + 1}", _line(pats, line), problems)
                        for i, p in enumerate(pats)]
             out["tokens"] = tuple(p for p in checked if p)
+    if "exclude" in raw:
+        out["exclude"] = _check_exclude(raw["exclude"], cid, _line(raw, line), problems)
     return out
+
+
+def _check_exclude(value: Any, cid: str, line: int | None, problems: list) -> tuple:
+    """Exclusions of one code: phrases (strings) or token patterns (lists of dicts), validated."""
+    what = f"code {cid!r}: exclude"
+    line = _line(value, line)
+    if not isinstance(value, list) or not value:
+        problems.append((line, f"{what} must be a non-empty list of phrases or token patterns"))
+        return ()
+    out: list = []
+    for i, item in enumerate(value):
+        if isinstance(item, list):
+            pattern = _check_token_pattern(item, f"{what} token pattern {i + 1}", line, problems)
+            if pattern:
+                out.append(pattern)
+        else:
+            out.extend(_check_strings([item], what, line, problems))
+    return tuple(out)
 
 
 def _parse_code(raw: Any, index: int, line: int | None, problems: list) -> dict | None:
@@ -237,7 +260,7 @@ def _parse_code(raw: Any, index: int, line: int | None, problems: list) -> dict 
         "parent": None if raw.get("parent") is None else str(raw["parent"]),
         "touchpoint": None if raw.get("touchpoint") is None else str(raw["touchpoint"]),
         "phrases": pats.get("phrases", ()), "lemmas": pats.get("lemmas", ()), "tokens": pats.get("tokens", ()),
-        "examples": examples, "line": line,
+        "examples": examples, "line": line, "exclude": pats.get("exclude", ()),
     }
 
 

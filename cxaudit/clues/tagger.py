@@ -32,7 +32,8 @@ from cxaudit.clues.codebook import Codebook, load_codebook
 from cxaudit.nlp.lexicon import doc_layout, ext_key
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
-__all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "tag", "ruler_name", "spans_key", "codebook_patterns", "default_nlp"]
+__all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "tag", "ruler_name", "spans_key", "codebook_patterns",
+           "codebook_excludes", "default_nlp"]
 
 INFO_PIPE = "cx_codebook_info"
 _K_CODEBOOKS = ext_key("cx_codebooks")
@@ -63,6 +64,17 @@ def codebook_patterns(codebook: Codebook) -> list[dict]:
         patterns.extend({"label": code.id, "pattern": [dict(t) for t in tok], "id": codebook.name}
                         for tok in code.tokens)
     return patterns
+
+
+def codebook_excludes(codebook: Codebook) -> list[dict]:
+    """Word-sense guards of a codebook, ``{"label": code id, "pattern": phrase or token pattern,
+    "id": codebook name}``: a match of the code sharing a token with one of them is dropped."""
+    out: list[dict] = []
+    for code in codebook.codes:
+        for pattern in code.exclude:
+            pat = pattern.lower() if isinstance(pattern, str) else [dict(t) for t in pattern]
+            out.append({"label": code.id, "pattern": pat, "id": codebook.name})
+    return out
 
 
 RULER_FACTORY = "cx_codebook_ruler"
@@ -109,6 +121,9 @@ class CodebookRuler:
         self.matcher = Matcher(nlp.vocab)
         self.patterns: list[dict] = []
         self._codes: dict[int, str] = {}
+        self.excludes: list[dict] = []
+        self._exclude_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._exclude_tokens = Matcher(nlp.vocab)
         self._cache_key = ("cx_matches", spans_key)
 
     def add_patterns(self, patterns: Sequence[dict]) -> None:
@@ -131,12 +146,41 @@ class CodebookRuler:
             self.phrase_matcher.add(label, list(self.nlp.tokenizer.pipe(texts)))
         self.nlp.vocab.strings.add(self.codebook)
 
+    def add_excludes(self, patterns: Sequence[dict]) -> None:
+        """Add word-sense guards ``{"label": code id, "pattern": phrase or token pattern, …}``:
+        a match of the code that shares a token with a match of a guard is dropped."""
+        phrases: dict[str, list[str]] = {}
+        for entry in patterns:
+            label, pattern = str(entry["label"]), entry["pattern"]
+            if isinstance(pattern, str):
+                phrases.setdefault(label, []).append(pattern.lower())
+            else:
+                self._exclude_tokens.add(label, [pattern])
+            self.nlp.vocab.strings.add(label)
+            self.excludes.append(dict(entry))
+        for label, texts in phrases.items():
+            self._exclude_phrases.add(label, list(self.nlp.tokenizer.pipe(texts)))
+
+    def _guarded(self, doc: Doc, unique: list[tuple]) -> list[tuple]:
+        """``unique`` (start, end, code hash) without the matches a guard of their code overlaps."""
+        found = list(self._exclude_phrases(doc)) if len(self._exclude_phrases) else []
+        if len(self._exclude_tokens):
+            found += [m for m in self._exclude_tokens(doc) if m[1] != m[2]]
+        if not found:
+            return unique
+        guards: dict[int, list[tuple[int, int]]] = {}
+        for m, s, e in found:
+            guards.setdefault(m, []).append((s, e))
+        return [u for u in unique if not any(gs < u[1] and u[0] < ge for gs, ge in guards.get(u[2], ()))]
+
     def __call__(self, doc: Doc) -> Doc:
         matches = self.phrase_matcher(doc)
         if len(self.matcher):
             matches = list(matches) + [m for m in self.matcher(doc) if m[1] != m[2]]
         codes = self._codes
         unique = sorted({(s, e, m) for m, s, e in matches})
+        if self.excludes and unique:
+            unique = self._guarded(doc, unique)
         if self.write_spans or self.spans_filter is not None:
             book = self.nlp.vocab.strings.as_int(self.codebook)
             spans = [Span(doc, s, e, label=m, span_id=book) for s, e, m in unique]
@@ -216,6 +260,9 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
                                   "write_spans": write_spans}
         ruler = nlp.add_pipe(RULER_FACTORY, name=name, config=config)
         ruler.add_patterns(codebook_patterns(cb))
+        excludes = codebook_excludes(cb)
+        if excludes:
+            ruler.add_excludes(excludes)
         refs[cb.name] = _ref(cb)
     nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
 
