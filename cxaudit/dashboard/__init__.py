@@ -6,8 +6,9 @@ runs Voila on that notebook (see :mod:`cxaudit.dashboard.server`);
 ``prepare(store)`` precomputes the tables the dashboard reads (called at
 ``cxaudit run`` time, see :mod:`cxaudit.dashboard.precompute`).
 
-Importing this package does not import matplotlib, seaborn or spaCy: the
-plotting stack loads when the first PNG is drawn.
+Importing this package does not import matplotlib, seaborn, spaCy or ipywidgets
+(``cxaudit run`` and the report use :mod:`.precompute` and the queries without the
+``dashboard`` extra); the plotting stack loads when the first PNG is drawn.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import logging
 import os
 from pathlib import Path
 from urllib.parse import parse_qs
-
-import ipywidgets as widgets
 
 from .precompute import prepare
 
@@ -46,20 +45,32 @@ def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
                      f"or set ${ENV_VAR}")
 
 
-def build_app(results_dir: str | os.PathLike, *, page_size: int = 20) -> widgets.Widget:
+def _widgets():
+    """The ipywidgets module, or a one-line error naming the ``dashboard`` extra."""
+    from .._extras import require
+
+    require("dashboard", "the dashboard")
+    import ipywidgets
+
+    return ipywidgets
+
+
+def build_app(results_dir: str | os.PathLike, *, page_size: int = 20) -> "widgets.Widget":
     """The dashboard widget over ``results_dir`` (a folder holding ``cxaudit.duckdb``).
 
     Opens one read-only DuckDB connection for the app's life. Raises
     ``FileNotFoundError``/``ValueError`` when the folder holds no complete store.
     """
+    _widgets()
     from .app import DashboardApp
     from .queries import AuditData
 
     return DashboardApp(AuditData(results_dir), page_size=page_size)
 
 
-def _app_or_error(results_dir: str | os.PathLike | None) -> widgets.Widget:
+def _app_or_error(results_dir: str | os.PathLike | None) -> "widgets.Widget":
     """The app for ``results_dir``, or an escaped "No audit to show" message when it cannot be opened."""
+    widgets = _widgets()
     try:
         return build_app(resolve_results_dir(results_dir))
     except (OSError, ValueError) as exc:
@@ -72,7 +83,7 @@ def _preheated() -> bool:
     return os.environ.get("VOILA_PREHEAT", "False") == "True"
 
 
-def show(results_dir: str | os.PathLike | None = None) -> widgets.Widget:
+def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     """Build the app (see :func:`resolve_results_dir`) and display it once.
 
     A folder that cannot be opened is reported as a readable message on the
@@ -81,6 +92,7 @@ def show(results_dir: str | os.PathLike | None = None) -> widgets.Widget:
     cell then waits for the request, and only when the page's ``?results=``
     names another folder is the app rebuilt for it.
     """
+    widgets = _widgets()
     from IPython.display import display
 
     root = widgets.VBox([_app_or_error(results_dir)])
