@@ -176,6 +176,8 @@ def run(
         out = cfg.base_dir / "results"
     if engine not in ("local", "dask"):
         _fail(f"--engine must be local or dask, not {engine!r}")
+    if engine == "dask":
+        _require_extra("dask", "`cxaudit run --engine dask`")
     from .config import ConfigError
     from .pipeline import private_dir, run_audit
     from .store import ResultsBusy, WriteFailed
@@ -356,11 +358,14 @@ def train(
         None, "--unlabelled", help="Uncoded sentences to learn word clusters from: .txt (one per line), "
                                    "CSV/JSONL/XLSX with a text column, or a results folder."),
     encoder: Optional[str] = typer.Option(
-        None, "--encoder", help="Pretrained sentence encoder: 'minilm' (all-MiniLM-L6-v2, 22 M parameters, "
-                                "~115 sentences/s per core), 'mpnet' (all-mpnet-base-v2, 110 M parameters, "
-                                "more accurate, ~16 sentences/s per core) or a BERT/MPNet "
-                                "sentence-transformers folder/zip. Its vectors become features, or with "
-                                "--fine-tune it is fine-tuned."),
+        None, "--encoder", help="Pretrained sentence encoder (needs pip install 'cxaudit[encoder]'): a folder "
+                                "in the Hugging Face layout (config.json, tokenizer.json or vocab.txt, "
+                                "model.safetensors), a hub model pinned to a commit, ORG/NAME@COMMIT, read "
+                                "from the Hugging Face cache (never downloaded at run time), or 'minilm' "
+                                "(all-MiniLM-L6-v2, 22 M parameters, ~115 sentences/s per core) or 'mpnet' "
+                                "(all-mpnet-base-v2, 110 M parameters, more accurate, ~16 sentences/s per "
+                                "core), the official releases at pinned commits. Its vectors become "
+                                "features, or with --fine-tune it is fine-tuned."),
     fine_tune: bool = typer.Option(
         False, "--fine-tune", help="Fine-tune the encoder (default minilm) on your coding instead of using its "
                                    "vectors as they are: the most accurate tagger, a few minutes to train, "

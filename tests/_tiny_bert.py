@@ -1,9 +1,11 @@
 """Tiny random BERT and MPNet sentence encoders written to disk, and a slow reference forward pass.
 
-Used by the encoder tests: the reference computes every token, head and
-layer with explicit loops in float64 (and MPNet's relative-position buckets
-from their definition, in float64 scalar arithmetic), so it shares no code
-with :mod:`cxaudit.nlp.encoder` beyond the file format.
+Used by the encoder tests. The models are written in the standard Hugging Face layout (``config.json``,
+``tokenizer.json`` made by Hugging Face ``tokenizers`` or a ``vocab.txt``, ``model.safetensors`` written by
+``safetensors``, sentence-transformers' ``1_Pooling/config.json``), so they load through the same code as a
+real model. The reference computes every token, head and layer with explicit loops in float64 (and
+MPNet's relative-position buckets from their definition, in float64 scalar arithmetic), so it shares no
+code with :mod:`cxaudit.nlp.encoder` beyond the file format.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from cxaudit.nlp.encoder import write_safetensors
+from safetensors.numpy import save_file
+from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+from tokenizers.models import WordPiece
+
+
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    save_file(tensors, str(path), metadata={"format": "pt"})
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "food", "was", "great", "service", "slow", "staff",
          "rude", "room", "clean", "un", "##aff", "##able", "aff", "##s", ",", ".", "!", "'", "t", "cafe", "a", "b",
@@ -79,22 +87,40 @@ def config(kind: str = "bert") -> dict:
 
 
 def write_model(folder: Path, *, seed: int = 0, tokenizer: str = "json", kind: str = "bert") -> dict[str, np.ndarray]:
-    """Write a sentence-transformers-style folder of a BERT or an MPNet model; returns the weights."""
+    """Write a BERT or an MPNet model in the Hugging Face layout (sentence-transformers' pooling config
+    included); ``tokenizer``: ``"json"`` (tokenizer.json) or ``"txt"`` (vocab.txt). Returns the weights."""
     folder.mkdir(parents=True, exist_ok=True)
     weights = random_weights(seed, kind)
     words = vocab(kind)
     (folder / "config.json").write_text(json.dumps(config(kind)))
     write_safetensors(folder / "model.safetensors", weights)
     if tokenizer == "json":
-        (folder / "tokenizer.json").write_text(json.dumps(
-            {"model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
-                       "vocab": {w: i for i, w in enumerate(words)}}}))
+        hf_tokenizer(kind).save(str(folder / "tokenizer.json"))
     else:
         (folder / "vocab.txt").write_text("\n".join(words) + "\n")
     (folder / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": True}))
     (folder / "1_Pooling").mkdir(exist_ok=True)
     (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
     return weights
+
+
+def hf_tokenizer(kind: str = "bert") -> Tokenizer:
+    """The tokenizer of a tiny model, as Hugging Face builds BERT's and MPNet's: WordPiece, BERT's
+    normalisation and pre-tokenisation, [CLS] … [SEP] (BERT) or <s> … </s></s> … </s> (MPNet)."""
+    words = vocab(kind)
+    ids = {w: i for i, w in enumerate(words)}
+    tok = Tokenizer(WordPiece(ids, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    if kind == "mpnet":
+        tok.post_processor = processors.RobertaProcessing(("</s>", ids["</s>"]), ("<s>", ids["<s>"]),
+                                                          trim_offsets=False, add_prefix_space=False)
+        special = ["<s>", "<pad>", "</s>", "<unk>", "[UNK]"]
+    else:
+        tok.post_processor = processors.BertProcessing(("[SEP]", ids["[SEP]"]), ("[CLS]", ids["[CLS]"]))
+        special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok.add_special_tokens(special)
+    return tok
 
 
 def reference_bucket(query: int, key: int) -> int:
@@ -153,3 +179,11 @@ def reference_encode(weights: dict[str, np.ndarray], ids: list[int], kind: str =
         xs = new
     mean = sum(xs) / len(xs)
     return mean / np.linalg.norm(mean)
+
+
+def write_hub_cache(cache: Path, repo: str, revision: str, *, kind: str = "bert", seed: int = 0) -> Path:
+    """A tiny model as huggingface_hub's cache holds a downloaded commit
+    (``models--ORG--NAME/snapshots/COMMIT/``); returns the snapshot folder."""
+    snapshot = cache / ("models--" + repo.replace("/", "--")) / "snapshots" / revision
+    write_model(snapshot, kind=kind, seed=seed)
+    return snapshot

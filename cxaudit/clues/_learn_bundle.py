@@ -36,8 +36,8 @@ TUNED_DIR = "encoder"
 class Embedder:
     """A pretrained sentence encoder as a feature source, remembered in the model folder by reference.
 
-    ``source`` is what :meth:`cxaudit.nlp.encoder.SentenceEncoder.load` takes
-    (``"minilm"``, ``"mpnet"`` or a folder/zip path); ``sha256`` is the digest of the
+    ``source`` is what :meth:`cxaudit.nlp.encoder.SentenceEncoder.load` takes (a folder,
+    ``ORG/NAME@COMMIT``, ``"minilm"`` or ``"mpnet"``); ``sha256`` is the digest of the
     weights the model was trained with: loading refuses other weights, since
     the classifiers' weights only make sense for these vectors. Vectors of the
     last texts seen are kept (the polarity model asks again for the sentences

@@ -24,8 +24,8 @@ linear warm-up then linear decay, dropout 0.1 after attention and
 feed-forward blocks, batches of 16 sentences of similar length (padded to a
 multiple of 8 tokens, at most :data:`MAX_TOKENS`). Deterministic for a seed.
 
-JAX is needed only here, to train (``pip install "cxaudit[finetune]"``;
-``make`` installs it). The tuned encoder is saved as an ordinary encoder
+JAX is needed only here, to train (``pip install 'cxaudit[finetune]'``;
+``make test`` installs it). The tuned encoder is saved as an ordinary encoder
 folder and the heads as arrays, and prediction runs in NumPy
 (:class:`Tuned`), so a tagger trained this way runs wherever cxaudit runs.
 """
@@ -65,10 +65,16 @@ class FineTuneError(ValueError):
 
 def require_jax():
     """The ``jax`` module, or :class:`FineTuneError` saying how to install it."""
+    from cxaudit._extras import MissingExtraError, require
+
     try:
+        require("finetune", "fine-tuning (--fine-tune)")
         import jax
-    except ImportError:
-        raise FineTuneError("fine-tuning needs JAX: pip install 'cxaudit[finetune]' (or `make` installs it)") from None
+    except MissingExtraError as exc:
+        raise FineTuneError(str(exc)) from None
+    except ImportError as exc:
+        raise FineTuneError(f"fine-tuning (--fine-tune) could not import JAX ({exc}): "
+                            "pip install 'cxaudit[finetune]'") from None
     return jax
 
 

@@ -40,14 +40,14 @@ from cxaudit.clues._learn_features import codebook_patterns
 from cxaudit.clues._learn_finetune import POLARITY_HEADS, FineTuneError, converged, fine_tune as _fine_tune, require_jax
 from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
 from cxaudit.clues._learn_model import fit_codes, fit_polarity
-from cxaudit.nlp.encoder import PACKAGED, EncoderError
+from cxaudit.nlp.encoder import EncoderError, parse_hub_id
 from cxaudit.schemas import TAGS, validate
 
 __all__ = ["CodedFileError", "UnlabelledFileError", "EncoderError", "FineTuneError", "TrainReport", "LearnedTagger", "load_coded", "train", "POLARITIES", "META_FILE"]
 
 META_FILE = "cxaudit-tagger.json"
 FORMAT_VERSION = 3
-# Default weights of a fine-tuned packaged encoder against the SVMs, per (encoder, polarity head):
+# Default weights of a fine-tuned pinned encoder (cxaudit.nlp.encoder.PINNED) against the SVMs, per (encoder, polarity head):
 # (codes, polarity). Each is the best of 0 / 0.25 / 0.5 / 0.65 / 0.8 / 1 on an inner 80/20 split of the
 # benchmark's training sentences (benchmarks/select_blend.py [--pairs]; the benchmark's held-out sentences
 # were not used). Other heads take their encoder's attention weights.
@@ -146,8 +146,9 @@ def train(
     texts and become code features, scaled by ``cluster_weight`` and
     ``vector_weight``. Raises :class:`UnlabelledFileError` naming the file
     when it cannot be read.
-    ``encoder``: a pretrained sentence encoder (``"minilm"``, ``"mpnet"`` or a
-    sentence-transformers folder/zip, :mod:`cxaudit.nlp.encoder`) whose
+    ``encoder``: a pretrained sentence encoder (a folder in the Hugging Face layout, a hub id pinned to a
+    commit ``ORG/NAME@COMMIT`` read from the hub's cache, or ``"minilm"``/``"mpnet"``, the official
+    releases at pinned commits; :mod:`cxaudit.nlp.encoder`, needs the ``encoder`` extra) whose
     sentence vectors become code features (× ``encoder_weight``) and polarity
     features (× ``polarity_encoder_weight``; 0 turns them off). The model
     folder records the encoder by reference and SHA-256, so the same encoder
@@ -156,9 +157,9 @@ def train(
     ``fine_tune``: instead of using the encoder's vectors as features, fine-tune
     the encoder (``encoder``, default ``"minilm"``) on the coded sentences for
     ``epochs`` epochs with a code head and a per-code polarity head
-    (:mod:`._learn_finetune`, needs JAX); its probabilities are averaged with
+    (:mod:`._learn_finetune`, needs the ``finetune`` extra: JAX); its probabilities are averaged with
     the SVMs' (weight ``blend`` for codes, ``polarity_blend`` for polarity;
-    by default those of :data:`BLENDS` for a packaged encoder and head, chosen on an
+    by default those of :data:`BLENDS` for a pinned encoder and head, chosen on an
     inner validation split by ``benchmarks/select_blend.py``, else 0.5 and
     0.5); ``code_weight`` weighs the code loss against the polarity loss in
     fine-tuning. ``polarity_head``: where the fine-tuned model's polarity of a
@@ -166,7 +167,7 @@ def train(
     attention over the sentence, read once), ``"pair"`` (the sentence read
     again as a text pair with the code's name: about twice the training and
     prediction time; with MPNet the most accurate) or ``"both"`` (their
-    mean); by default :data:`HEADS` for a packaged encoder, else ``"attention"``.
+    mean); by default :data:`HEADS` for a pinned encoder, else ``"attention"``.
     The blends and the head are fine-tuning options: given without
     ``fine_tune`` they raise ``ValueError``. The tuned encoder is saved in the model
     folder (``encoder/``, ~90 MB for MiniLM, ~440 MB for MPNet). Raises :class:`FineTuneError`
@@ -188,11 +189,11 @@ def train(
     polarity_blend = default[1] if polarity_blend is None else float(polarity_blend)
     if not (0.0 <= blend <= 1.0 and 0.0 <= polarity_blend <= 1.0):
         raise ValueError(f"train: blend {blend} and polarity_blend {polarity_blend} must be between 0 and 1")
-    if encoder is not None and str(encoder) not in PACKAGED:
+    if encoder is not None and parse_hub_id(str(encoder)) is None:
         encoder = Path(encoder).resolve()  # the model folder refers to it: make the reference cwd-independent
-    embedder = Embedder.load(str(encoder)) if encoder is not None else None
     if fine_tune:
-        require_jax()  # before minutes of other training
+        require_jax()  # before loading the encoder and minutes of other training
+    embedder = Embedder.load(str(encoder)) if encoder is not None else None
     data = group_coded(load_coded(coded))
     if data.empty or not data["codes"].map(len).any():
         raise ValueError("train: no coded sentences with a code; expected rows with text and code")

