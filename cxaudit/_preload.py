@@ -7,6 +7,9 @@ pipeline already built (copy-on-write), so a worker starts in a fraction of a se
 of spending 2–3 s building its own. Anything that goes wrong here is only logged: the worker
 then builds the pipeline itself and reports a real error the usual way (an exception other
 than ImportError would kill the fork server and the pool with an obscure message).
+
+It also asks the kernel to kill the fork server when the run that started it dies
+(:func:`cxaudit.parallel.die_with_parent`): its workers, which ask the same of it, then die too.
 """
 
 from __future__ import annotations
@@ -16,6 +19,15 @@ import logging
 import os
 
 ENV = "CXAUDIT_PRELOAD_PIPELINE"
+
+
+def _die_with_the_run() -> None:
+    """In the fork server started by a run (its parent is the PID in ``PARENT_ENV``): ask to be killed
+    when the run dies, even by SIGKILL, so that neither it nor the workers it forks outlive the run."""
+    from cxaudit.parallel import PARENT_ENV, die_with_parent
+
+    if os.environ.get(PARENT_ENV) == str(os.getppid()):
+        die_with_parent(os.getppid())
 
 
 def _preload() -> None:
@@ -33,4 +45,5 @@ def _preload() -> None:
         logging.getLogger(__name__).debug("fork server could not prebuild the pipeline", exc_info=True)
 
 
+_die_with_the_run()
 _preload()

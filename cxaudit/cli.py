@@ -201,7 +201,11 @@ def run(
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        _fail(f"interrupted; nothing was changed: the previous results in {out} are kept", EXIT_INTERRUPTED)
+        from .store import store_path
+
+        kept = (f"the previous results in {out} are kept" if store_path(out).is_file()
+                else f"nothing was written to {out}")
+        _fail(f"interrupted; {kept}", EXIT_INTERRUPTED)
     except ConfigError as exc:
         _fail(f"{exc}\nThe previous results in {out} are untouched." if Path(out).is_dir() else str(exc))
     except ResultsBusy as exc:

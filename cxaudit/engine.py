@@ -17,11 +17,16 @@ import pandas as pd
 
 from .schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
-__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers"]
+__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers", "text_pieces",
+           "PIECE_CHARS"]
 
 log = logging.getLogger(__name__)
 
 _ANALYSED_ROLES = ("participant", "unknown")
+#: A turn longer than the pipeline's ``max_length`` (spaCy's limit, 1,000,000 characters) is analysed
+#: in pieces of at most this many characters, cut at sentence ends (else at a space).
+PIECE_CHARS = 100_000
+_SENTENCE_ENDS = (". ", "! ", "? ", "… ", '." ', '!" ', '?" ')
 
 
 @dataclass(frozen=True)
@@ -136,12 +141,52 @@ def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
     return turns[turns["role"].isin(_ANALYSED_ROLES)]
 
 
+def text_pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` as (offset, piece) pairs of at most ``limit`` characters whose concatenation is ``text``:
+    one piece when it fits, else cut after the last sentence end (". ", "! ", "? " …) in the second
+    half of each window, else after its last space, else at ``limit`` exactly."""
+    if len(text) <= limit:
+        return [(0, text)]
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = max(window.rfind(end, limit // 2) + len(end) for end in _SENTENCE_ENDS)
+        if cut < limit // 2:
+            cut = window.rfind(" ", limit // 2) + 1 or limit
+        pieces.append((start, window[:cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+_SID = SENTENCES.names.index("sentence_id")
+_START, _END = SENTENCES.names.index("start_char"), SENTENCES.names.index("end_char")
+_FEELING_SID = FEELINGS.names.index("sentence_id")
+_TAG_SID = TAGS.names.index("sentence_id")
+
+
+def _shifted(rows: list[tuple], feels: list[tuple], tags: list[tuple], prefix: str, first: int, offset: int):
+    """A piece's sentence, feeling and tag rows with sentence numbers from ``first`` on and sentence
+    offsets moved by ``offset``, so that they index the whole turn's text."""
+    ids = {r[_SID]: f"{prefix}{first + n}" for n, r in enumerate(rows)}
+
+    def renamed(row: tuple, k: int) -> tuple:
+        return row[:k] + (ids[row[k]],) + row[k + 1:]
+
+    sents = [tuple(ids[v] if k == _SID else v + offset if k in (_START, _END) else v for k, v in enumerate(r))
+             for r in rows]
+    return sents, [renamed(f, _FEELING_SID) for f in feels], [renamed(t, _TAG_SID) for t in tags]
+
+
 def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     """Analyse and tag one batch of turns (columns doc_id, turn_id, role, text).
 
     Returns the batch's rows of the sentences, feelings and tags tables: the rule
     tags of the codebooks, then (with ``spec.tagger``) the learned tagger's.
-    Interviewer turns in the batch are skipped.
+    Interviewer turns in the batch are skipped. A turn longer than the pipeline's
+    ``max_length`` is analysed in pieces (:func:`text_pieces`); its rows are the
+    pieces' rows with sentence numbers and offsets into the whole turn's text.
     """
     from .analyze import turn_tuples
     from .clues.tagger import tag_tuples
@@ -152,12 +197,35 @@ def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     feels: list[tuple] = []
     tags: list[tuple] = []
     texts = turns["text"].tolist()
-    items = zip(texts, zip(turns["doc_id"].tolist(), turns["turn_id"].tolist(), texts))
-    for doc, (doc_id, turn_id, text) in nlp.pipe(items, as_tuples=True, batch_size=256):
-        rows = turn_tuples(doc, doc_id, int(turn_id), feels, text=text)
+    limit = nlp.max_length
+
+    def items():
+        for doc_id, turn_id, text in zip(turns["doc_id"].tolist(), turns["turn_id"].tolist(), texts):
+            if len(text) <= limit:
+                yield text, (doc_id, turn_id, text, None)
+                continue
+            log.info("turn %s#%s has %d characters, more than the pipeline's limit of %d: analysed in pieces",
+                     doc_id, turn_id, len(text), limit)
+            for offset, piece in text_pieces(text, min(limit, PIECE_CHARS)):
+                yield piece, (doc_id, turn_id, piece, offset)
+
+    done: dict[tuple, int] = {}  # sentences so far of a turn analysed in pieces
+    for doc, (doc_id, turn_id, text, offset) in nlp.pipe(items(), as_tuples=True, batch_size=256):
+        if offset is None:
+            rows = turn_tuples(doc, doc_id, int(turn_id), feels, text=text)
+            sents.extend(rows)
+            if rows:
+                tags.extend(tag_tuples(doc, rows, doc_id, text=text))
+            continue
+        piece_feels: list[tuple] = []
+        rows = turn_tuples(doc, doc_id, int(turn_id), piece_feels, text=text)
+        piece_tags = tag_tuples(doc, rows, doc_id, text=text) if rows else []
+        first = done.get((doc_id, turn_id), 0)
+        done[(doc_id, turn_id)] = first + len(rows)
+        rows, piece_feels, piece_tags = _shifted(rows, piece_feels, piece_tags, f"{doc_id}#{int(turn_id)}.", first, offset)
         sents.extend(rows)
-        if rows:
-            tags.extend(tag_tuples(doc, rows, doc_id, text=text))
+        feels.extend(piece_feels)
+        tags.extend(piece_tags)
     tables = Tables.from_tuples(sents, feels, tags)
     if spec.tagger is not None and len(tables.sentences):
         model_tags = learned_tagger(spec.tagger).predict(tables.sentences, threshold=spec.threshold)

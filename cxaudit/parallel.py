@@ -9,19 +9,56 @@ should return compact rows (lists of tuples or small DataFrames), never Docs.
 Validate whatever the initializer depends on in the parent first: a worker whose
 initializer raises breaks the pool (:class:`concurrent.futures.process.BrokenProcessPool`,
 re-raised here as :class:`WorkerError`) instead of failing clearly.
+
+Workers die with the run: on Linux each worker, and the fork server, asks the kernel
+for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), so killing the run with
+SIGKILL leaves no process behind; workers ignore SIGINT (Ctrl-C reaches the whole
+process group) and the parent stops them at once when it is interrupted.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing as mp
 import os
+import signal
 import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError"]
+__all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError", "die_with_parent", "PARENT_ENV"]
+
+#: The run's PID, set in the environment the fork server inherits: the fork server (``cxaudit._preload``)
+#: asks to die with that process only, not with whatever else imports the module.
+PARENT_ENV = "CXAUDIT_RUN_PID"
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``);
+    exit at once if ``parent`` (the expected parent PID) is already gone. False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if parent is not None and os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    return True
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """Every pool worker's initializer: die with its parent, leave Ctrl-C to the run, then ``initializer``."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 class WorkerError(RuntimeError):
@@ -44,6 +81,7 @@ def start_forkserver(preload: Sequence[str] = ()) -> bool:
     ctx = mp.get_context("forkserver")
     if preload:
         ctx.set_forkserver_preload(list(preload))
+    os.environ[PARENT_ENV] = str(os.getpid())
     forkserver.ensure_running()
     return True
 
@@ -82,17 +120,37 @@ def map_batches(
         ctx.set_forkserver_preload(list(preload))
     limit = max_pending or 2 * workers
     pending: deque = deque()
+    os.environ[PARENT_ENV] = str(os.getpid())  # read by a fork server this pool starts
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_worker,
+                               initargs=(_pool_parent(ctx), initializer, initargs))
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                 initializer=initializer, initargs=initargs) as pool:
-            for batch in batches:
-                pending.append(pool.submit(func, batch))
-                if len(pending) >= limit:
-                    yield pending.popleft().result()
-            while pending:
+        for batch in batches:
+            pending.append(pool.submit(func, batch))
+            if len(pending) >= limit:
                 yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     except BrokenProcessPool as err:
         raise WorkerError(f"a worker process died or its initializer failed (pid {os.getpid()} is the parent): {err}") from err
+    except BaseException:  # Ctrl-C, SIGTERM (see cxaudit.cli), an error, or the consumer closing the generator
+        _stop_workers(pool)
+        raise
     finally:
         for fut in pending:
             fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool_parent(ctx) -> int | None:
+    """The PID a pool's workers see as their parent: the fork server's (unknown until it runs: None)
+    or this process's (spawn)."""
+    return os.getpid() if ctx.get_start_method() != "forkserver" else None
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers now, without waiting for the batches they are analysing."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, ValueError):  # already gone
+            pass

@@ -205,9 +205,14 @@ def _redact_text(text: str, reg: _Registry, names_re: re.Pattern | None, names: 
     if names_re is not None:
         text = names_re.sub(lambda m: names[m.group(0)], text)
     if nlp is not None and "ner" in nlp.pipe_names:
-        doc = nlp(text)
-        for ent in reversed([e for e in doc.ents if e.label_ == "PERSON"]):
-            text = text[: ent.start_char] + reg.participant(ent.text) + text[ent.end_char:]
+        from .engine import PIECE_CHARS, text_pieces
+
+        # a text longer than the pipeline's max_length is read in pieces (offsets into the whole text)
+        limit = nlp.max_length if len(text) <= nlp.max_length else min(nlp.max_length, PIECE_CHARS)
+        persons = [(offset + e.start_char, offset + e.end_char, e.text)
+                   for offset, piece in text_pieces(text, limit) for e in nlp(piece).ents if e.label_ == "PERSON"]
+        for start, end, name in reversed(persons):
+            text = text[:start] + reg.participant(name) + text[end:]
     return text
 
 
