@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
+
+#: The command-line parser's usage error (typer bundles its own copy of click: take the class it raises).
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_BUSY, EXIT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -36,19 +38,20 @@ class _Commands(TyperGroup):
     def make_context(self, *args, **kwargs):
         try:
             return super().make_context(*args, **kwargs)
-        except click.UsageError as exc:
+        except _UsageError as exc:
             raise self._usage(exc) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:
+        except _UsageError as exc:
             raise self._usage(exc) from None
 
-    def _usage(self, exc: click.UsageError) -> click.UsageError:
+    def _usage(self, exc):
+        """``exc`` with exit status 1 and, for a file name read as an option, how to write it."""
         exc.exit_code = EXIT_USAGE
         dashed = [a for a in getattr(self, "_raw_args", []) if a.startswith("-") and len(a) > 2 and Path(a).exists()]
-        if isinstance(exc, click.NoSuchOption) and dashed:
+        if type(exc).__name__ == "NoSuchOption" and dashed:
             exc.message += (f"\n'{dashed[0]}' is a file whose name starts with '-': write it as ./{dashed[0]}, "
                             f"or put -- before the file names")
         return exc
