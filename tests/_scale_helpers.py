@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span
 
-from cxaudit.clues._rules import confidence_of, valence_of
+from cxaudit.clues._rules import clue_feeling, confidence_of, valence_of
+from cxaudit.nlp.sentiment import ClauseScorer
 from cxaudit.clues.tagger import codebook_patterns, spans_key
-from cxaudit.nlp.sentiment import clause_polarity
 
 
 def reference_ruler(nlp, codebooks) -> None:
@@ -66,6 +66,11 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
             sent = _sentence_of(sentence_rows, span)
             if sent is not None and span.label_ in codes:
                 grouped.setdefault((sent["sentence_id"], span.label_), []).append(span)
+        mentions = {key: _mentions(spans) for key, spans in grouped.items()}
+        in_sentence: dict[str, list[tuple[int, int]]] = {}
+        for (sentence_id, _), ms in mentions.items():
+            in_sentence.setdefault(sentence_id, []).extend((m.start, m.end) for m in ms)
+        scorer = ClauseScorer(doc)
         for (sentence_id, code), spans in grouped.items():
             sent = _sentence_of(sentence_rows, spans[0])
             s0, s1 = int(sent["start_char"]), int(sent["end_char"])
@@ -74,12 +79,13 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
             clue_type, default_tp = codes[code]
             in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
             mode = sent.get("mode") or "other"
-            for span in _mentions(spans):
+            others = in_sentence[sentence_id]
+            for span in mentions[(sentence_id, code)]:
                 if book == touchpoints_codebook:
                     touchpoint = code
                 else:
                     touchpoint = _nearest(in_sent, span) or _nearest(tp_spans, span) or default_tp
-                polarity = max(-1.0, min(1.0, float(clause_polarity(doc, span.start_char, span.end_char))))
+                polarity, scope = clue_feeling(scorer, span.start, span.end, others if len(others) > 1 else (), mode)
                 rows.append({
                     "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
                     "clue_type": clue_type, "touchpoint": touchpoint,
@@ -87,6 +93,6 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                     "evidence": text[span.start_char:span.end_char], "polarity": polarity,
                     "valence": valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
                     "mode": mode,
-                    "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1]),
+                    "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1], scope),
                 })
     return rows

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 #: Confidence of a match of two or more tokens, of a single token, and the factor in a question.
 CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
+#: How sure a tag's feeling is, by where it came from (see ``ClauseScorer.feeling``): the clue's own
+#: clause, its strong clause, no sentiment for it ("none": neutral), the sentence, across a contrast.
+SCOPE_CONFIDENCE = {"clause": 1.0, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7}
+#: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself.
+DESIRED_POSITIVE = -0.3
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
 STRONG = 1.5
 _CLAUSE_WORDS = {"but", "although", "though", "however", "whereas", "yet", "while", "except"}
@@ -85,20 +90,42 @@ def clause_bounds(doc: Doc, start_char: int, end_char: int, *,
 
 def valence_of(doc: Doc, start_char: int, end_char: int, polarity: float, *,
                sentence: tuple[int, int] | None = None) -> str:
-    """"mixed" when the clause around the span holds a strongly positive and a strongly
-    negative sentiment hit (``doc._.valence`` values >= STRONG and <= -STRONG, VADER's scale,
+    """"mixed" when the clause around the span holds, outside the span, a strongly positive and a
+    strongly negative sentiment hit (``doc._.valence`` values >= STRONG and <= -STRONG, VADER's scale,
     after negation and boosters); else negative/neutral/positive from ``polarity``."""
     lo, hi = clause_bounds(doc, start_char, end_char, sentence=sentence)
     span = doc.char_span(lo, hi, alignment_mode="expand")
-    hits = [v for s, e, v in (doc._.valence or ()) if span is not None and e > span.start and s < span.end]
+    clue = doc.char_span(start_char, end_char, alignment_mode="expand")
+    c0, c1 = (clue.start, clue.end) if clue is not None else (0, 0)
+    hits = [v for s, e, v in (doc._.valence or ()) if span is not None and e > span.start and s < span.end
+            and (s < c0 or e > c1)]  # the clue's own words name it, they don't judge it
     if any(v >= STRONG for v in hits) and any(v <= -STRONG for v in hits):
         return "mixed"
     return valence(polarity)
 
 
-def confidence_of(span: Span, mode: str, sentence_text: str) -> float:
-    """0.9 for a match of several tokens, 0.7 for one token; times 0.7 inside a question."""
-    conf = CONF_MULTI if len(span) > 1 else CONF_SINGLE
+def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]], mode: str
+                 ) -> tuple[float, str]:
+    """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
+    <cxaudit.nlp.sentiment.ClauseScorer.feeling>` (``others``: the token spans of the same
+    codebook's other clues in the sentence), then the statement mode: in a wish or a
+    suggestion (``desired``) praise describes the wanted state, not the current one ("it
+    would be great if the timetable were up to date"), so positive polarity is turned into
+    :data:`DESIRED_POSITIVE` times itself; in a question it does not count (×0)."""
+    polarity, scope = scorer.feeling(s, e, others=others)
+    if polarity > 0:
+        if mode == "desired":
+            polarity *= DESIRED_POSITIVE
+        elif mode == "question":
+            polarity = 0.0
+    polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
+    return round(polarity, 4), scope
+
+
+def confidence_of(span: Span, mode: str, sentence_text: str, scope: str = "clause") -> float:
+    """0.9 for a match of several tokens, 0.7 for one token; times how sure the feeling is
+    (:data:`SCOPE_CONFIDENCE` of the scope it came from); times 0.7 inside a question."""
+    conf = (CONF_MULTI if len(span) > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]
     if mode == "question" or sentence_text.rstrip().endswith("?"):
         conf *= QUESTION_FACTOR
     return round(conf, 3)
@@ -183,7 +210,7 @@ class _Clauses:
         j = max(j, e)
         pos = neg = False
         for hs, he, v in self.hits:
-            if he > i and hs < j:
+            if he > i and hs < j and (hs < s or he > e):  # the clue's own words name it, they don't judge it
                 if v >= STRONG:
                     pos = True
                 elif v <= -STRONG:
@@ -272,7 +299,11 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                     grouped[key] = []
                     where[key] = k
                 grouped[key].append(m)
-        for key, spans in grouped.items():
+        mentions = {key: _mentions(spans) for key, spans in grouped.items()}
+        in_sentence: dict[int, list[tuple[int, int]]] = {}
+        for key, ms in mentions.items():
+            in_sentence.setdefault(where[key], []).extend((m[0], m[1]) for m in ms)
+        for key, ms in mentions.items():
             sentence_id, code = key
             k = where[key]
             sent = per_sent.get(k)
@@ -280,18 +311,18 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 sent = per_sent[k] = _sentence_info(doc, refs[k], tp_spans)
             s0, sent_tokens, in_sent, mode, question = sent
             clue_type, default_tp = codes[code]
-            for s, e, sc, ec, _ in _mentions(spans):
+            others = in_sentence[k]
+            for s, e, sc, ec, _ in ms:
                 if book == touchpoints_codebook:
                     touchpoint = code
                 else:
                     touchpoint = _nearest(in_sent, sc, ec) or _nearest(tp_spans, sc, ec) or default_tp
-                polarity = clauses.scorer.polarity(s, e)
-                polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
+                polarity, scope = clue_feeling(clauses.scorer, s, e, others if len(others) > 1 else (), mode)
                 if sent_tokens is not None:
                     val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
                 else:
                     val = valence_of(doc, sc, ec, polarity)
-                conf = CONF_MULTI if e - s > 1 else CONF_SINGLE
+                conf = (CONF_MULTI if e - s > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]
                 if question:
                     conf *= QUESTION_FACTOR
                 rows.append((sentence_id, doc_id, book, code, clue_type, touchpoint, sc - s0, ec - s0,

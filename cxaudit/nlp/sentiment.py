@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
@@ -118,7 +119,8 @@ class SentimentScorer:
                 continue
             # ALL-CAPS emphasis counts only when the sentence is not all in capitals (VADER)
             caps = upper if n_upper[k] and n_upper[k] < n_alpha[k] else None
-            scores.append(self._score_sentence(doc, hits[start:h], se, caps, val_hits, strong, weak))
+            sent_hits = _unmask_sarcasm(doc, hits[start:h], ss, se)
+            scores.append(self._score_sentence(doc, sent_hits, se, caps, val_hits, strong, weak))
         user_data = doc.user_data
         user_data[_K_VALENCE] = val_hits
         user_data[_K_BREAKS] = (strong, weak)
@@ -239,6 +241,52 @@ class SentimentScorer:
         return normalize(total)
 
 
+#: Praise openers that sarcasm uses before a bad situation ("Fantastic, the 7:42 cancelled again").
+_OPENERS_PUNCT = frozenset((",", "!", ".", "...", "…", "-", "—", ":"))
+#: "love/loving/enjoying + gerund" ("love spending my Saturday on hold").
+_LOVE = frozenset(("love", "loving", "loved", "enjoy", "enjoying", "adore", "adoring"))
+_THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
+
+
+def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int) -> list:
+    """The sentence's hits with sarcastic praise turned negative.
+
+    Sarcasm in complaints is praise followed by a bad situation (Riloff et al. 2013). Three
+    shapes are recognised, each only when a negative hit follows in the same sentence:
+    a praise word opening the sentence and followed by punctuation ("Great, another
+    delay"; "Oh brilliant! The app is down again"), "love/enjoy + a gerund" ("love spending
+    my Saturday on hold"), and "thanks for + a negative gerund" ("thanks for losing my bag").
+    """
+    if len(hits) < 2:
+        return hits
+    neg_after = [False] * len(hits)
+    seen = False
+    for j in range(len(hits) - 1, -1, -1):
+        neg_after[j] = seen
+        kind, value = hits[j][0], hits[j][1]
+        if (kind == VAL or kind == DUAL) and value < 0:
+            seen = True
+    if not any(neg_after):
+        return hits
+    out = list(hits)
+    for j, (kind, value, s, e) in enumerate(hits):
+        if kind != VAL or value <= 0 or not neg_after[j]:
+            continue
+        first = doc[s].lower_
+        opener = s == ss or (s == ss + 1 and doc[ss].lower_ in ("oh", "wow", "well", "just", "so"))
+        if opener and e < se and doc[e].text in _OPENERS_PUNCT:
+            out[j] = (kind, -value, s, e)
+        elif first in _LOVE and e < se and doc[e].lower_.endswith("ing") and len(doc[e]) > 4:
+            out[j] = (kind, -value, s, e)
+        elif first in _THANKS:
+            k = e + (1 if e < se and doc[e].lower_ == "you" else 0)
+            if k + 1 < se and doc[k].lower_ == "for" and doc[k + 1].lower_.endswith("ing"):
+                nxt = next((h for h in hits[j + 1:] if h[2] == k + 1), None)
+                if nxt is not None and nxt[1] < 0:
+                    out[j] = (kind, -value, s, e)
+    return out
+
+
 def _excess_target(doc: Doc, i: int, se: int) -> bool:
     """True when token ``i`` (inside the sentence ending at ``se``) can follow an excess "too":
     a word, not a function word ("me too, and" no; "too much", "too long" yes)."""
@@ -329,8 +377,31 @@ class ClauseScorer:
         self.hits = hits
         self.scores = user_data[_K_SCORES]
 
-    def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None) -> float:
-        """Polarity of the clause around tokens ``[i0, i1)`` (see :func:`clause_polarity`)."""
+    def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None,
+                 others: Sequence[tuple[int, int]] = ()) -> float:
+        """Polarity of the clue at tokens ``[i0, i1)`` (see :meth:`feeling`)."""
+        return self.feeling(i0, i1, others=others, fallback=fallback, min_words=min_words)[0]
+
+    def feeling(self, i0: int, i1: int, *, others: Sequence[tuple[int, int]] = (), fallback: str = "sentence",
+                min_words: int | None = None) -> tuple[float, str]:
+        """``(polarity, scope)`` of the clue at tokens ``[i0, i1)``; ``others`` are the token spans
+        of the other clues of the same sentence.
+
+        The narrowest scope with sentiment that belongs to the clue wins (``scope`` says which):
+
+        1. ``"clause"``: the sentiment in the clue's weak clause (without the clue's own words
+           when the clause has other sentiment: "the fraud team was amazing" is positive);
+        2. ``"strong"``: in its strong clause (between contrast markers, ";" and sentence ends),
+           counting only hits nearer to this clue than to any other clue (a clue joined to this
+           one by "and"/"," only — "the seats and the food were awful" — shares its hits);
+        3. ``"contrast"``: no sentiment of its own, and a contrast marker separates it from the
+           sentiment of the sentence — the clue takes the opposite orientation, weakened
+           (:data:`CONTRAST_FLIP`; Ding, Liu & Yu 2008): "the app is great but the branch staff
+           had no idea" is negative for the staff;
+        4. ``"sentence"``: the sentence's score, when the sentence's sentiment is not another
+           clue's (``fallback="none"``: 0.0);
+        5. ``"none"``: no sentiment, or only other clues' sentiment: 0.0 (neutral).
+        """
         sents = self.sents
         k = max(0, bisect_right(self.starts, i0) - 1)
         ss, se = sents[k]
@@ -338,19 +409,90 @@ class ClauseScorer:
         a, b = _enclosing(self.strong, ss, se, i0, i1)
         wa, wb = _enclosing(self.weak, a, b, i0, i1)
         hits = self.hits
-        total, count = _sum_in(hits, wa, wb)
-        if count:
-            return normalize(total)
+        in_weak = [h for h in hits if h[1] > wa and h[0] < wb]
+        if in_weak:
+            # the clue's own words name the topic when the clause also judges it ("the fraud team
+            # was amazing"); alone they are the judgement ("keeps crashing")
+            outside = [h for h in in_weak if h[0] < i0 or h[1] > i1]
+            return normalize(sum(h[2] for h in (outside or in_weak))), "clause"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
-                return 0.0
-        total, count = _sum_in(hits, a, b)
-        if count:
-            return normalize(total)
+                return 0.0, "none"
+        others = [o for o in others if o[0] < se and o[1] > ss and not (o[0] < i1 and o[1] > i0)]
+        in_strong = [h for h in hits if h[1] > a and h[0] < b]
+        if in_strong:
+            mine = self._owned(in_strong, i0, i1, others, (wa, wb))
+            return (normalize(sum(h[2] for h in mine)), "strong") if mine else (0.0, "none")
+        in_sent = [h for h in hits if h[1] > ss and h[0] < se]
+        if not in_sent:
+            return 0.0, "none"
+        across = self._across_contrast(in_sent, a, b, ss, se)
+        if across:
+            return -CONTRAST_FLIP * normalize(sum(h[2] for h in across)), "contrast"
+        if others:
+            mine = self._owned(in_sent, i0, i1, others, (wa, wb))
+            return (normalize(sum(h[2] for h in mine)), "sentence") if mine else (0.0, "none")
         if fallback == "sentence":
-            return float(self.scores[k])
-        return 0.0
+            return float(self.scores[k]), "sentence"
+        return 0.0, "none"
+
+    def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
+        """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
+        clue's; so do a coordinated clue's: "the seats and the food were awful", when the clue's
+        weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
+        cold" does not share)."""
+        if not others:
+            return list(hits)
+        bare = all(self.doc[j].lower_ in _COORD for j in range(weak[0], weak[1]) if not i0 <= j < i1)
+        linked = [bare and self._coordinated(o, i0, i1) for o in others]
+        out = []
+        for h in hits:
+            d = _distance(h, i0, i1)
+            if all(lk or d <= _distance(h, o[0], o[1]) for o, lk in zip(others, linked)):
+                out.append(h)
+        return out
+
+    def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
+        """True when only coordination and determiners stand between the two clues."""
+        lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
+        if hi - lo > 6:
+            return False
+        return all(self.doc[j].lower_ in _COORD for j in range(lo, hi))
+
+    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int) -> list:
+        """Hits of the clause next to ``[a, b)`` across a contrast marker (before or after)."""
+        doc = self.doc
+        strong = self.strong
+        if b < se and doc[b].lower_ in _CONTRAST_FIRST:  # "X but [Y]": the clause after
+            nb = next((s for s in strong if s > b), se)
+            after = [h for h in hits if h[0] >= b and h[0] < nb]
+            if after:
+                return after
+        if a > ss and doc[a].lower_ in _CONTRAST_FIRST:  # "[X] but Y": the clause before
+            pa = max((s for s in strong if s < a), default=ss)
+            before = [h for h in hits if h[0] >= pa and h[0] < a]
+            if before:
+                return before
+        return []
+
+
+def _distance(hit: tuple, i0: int, i1: int) -> int:
+    s, e = hit[0], hit[1]
+    if e > i0 and s < i1:
+        return 0
+    return s - i1 + 1 if s >= i1 else i0 - e + 1
+
+
+#: A clue with no sentiment of its own across a contrast marker from the sentence's sentiment
+#: takes this share of the opposite orientation ("great app but the staff had no idea").
+CONTRAST_FLIP = 0.5
+#: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
+_CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "although", "though",
+                             "even", "despite", "in", "whereas", "while", "whilst"))
+#: Tokens that may stand between two coordinated clues ("the seats and the food").
+_COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
+                    "plus", "as", "well", "also", "all", "of"))
 
 
 def span_polarity(doc: Doc, start: int, end: int) -> float:
