@@ -186,16 +186,18 @@ def run(
     from .store import ResultsBusy, WriteFailed
 
     bar = None
-    if not quiet:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=0, unit="turn", desc="analysing", leave=False)
 
     def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:  # made at the first batch, so that messages before the analysis print cleanly
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total, unit="turn", desc="analysing", leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
 
     try:
         with _sigterm_as_interrupt():

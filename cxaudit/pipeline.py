@@ -382,7 +382,7 @@ def run_audit(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _write_failed(out_dir, exc, None) from exc
+        raise _write_failed(out_dir, exc) from exc
     try:
         with ResultsLock(out_dir, wait=wait):
             return _run_locked(config, out_dir, full=full, workers=workers, engine=engine, scheduler=scheduler,
@@ -430,7 +430,7 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
 
 
-def _write_failed(out_dir: Path, exc: BaseException, writer: StoreWriter | None) -> WriteFailed:
+def _write_failed(out_dir: Path, exc: BaseException) -> WriteFailed:
     """A WriteFailed naming the folder, what went wrong and (disk full) the space needed."""
     try:
         free = shutil.disk_usage(out_dir if out_dir.exists() else out_dir.parent).free
@@ -438,16 +438,17 @@ def _write_failed(out_dir: Path, exc: BaseException, writer: StoreWriter | None)
         free = None
     free_text = f"{_mb(free)} free now" if free is not None else "free space unknown"
     if is_disk_full(exc):
-        reached = getattr(writer, "reached_bytes", 0) if writer is not None else 0
+        # the run filled the disk, and removing its half-written files gave the space back: it needs
+        # more than what is free now
         from .store import store_path
 
         previous = store_path(out_dir).stat().st_size if store_path(out_dir).is_file() else 0
-        need = max(reached, previous)
-        needed = (f"this run needs more than {_mb(need)} there (the new results had reached {_mb(reached)} "
-                  "when the disk filled)" if need else "this run needs more space there")
-        message = (f"the disk holding {out_dir} is full: {needed}; {free_text}. Free some space, or give "
-                   "another --out folder, and run again. The previous results are unchanged; the "
-                   "half-written files were removed.")
+        needed = f"this run needs more than the {_mb(free)} free there" if free is not None else free_text
+        if previous:
+            needed += f" (the previous results take {_mb(previous)})"
+        message = (f"the disk holding {out_dir} is full: {needed}. Free some space, or give another --out "
+                   "folder, and run again. The previous results are unchanged; the half-written files were "
+                   "removed.")
     else:
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
         message = (f"cannot write the results to {out_dir}: {reason} ({free_text}). The previous results "
@@ -484,10 +485,8 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     with _stage(result, "fingerprint"):
         fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
-    writer = None
     try:
-        writer = StoreWriter(out_dir)
-        with writer as w:
+        with StoreWriter(out_dir) as w:
             with _stage(result, "analyse"):
                 workers = _analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
                                    engine=engine, scheduler=scheduler, progress=progress)
@@ -526,10 +525,10 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
         log.info("stage commit: %.2f s", result.stage_seconds["commit"])
         write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
     except (OSError, duckdb.IOException) as exc:
-        raise _write_failed(out_dir, exc, writer) from exc
+        raise _write_failed(out_dir, exc) from exc
     except duckdb.Error as exc:
         if is_disk_full(exc):
-            raise _write_failed(out_dir, exc, writer) from exc
+            raise _write_failed(out_dir, exc) from exc
         raise
     return result
 

@@ -288,15 +288,12 @@ class StoreWriter:
         return final
 
     def abort(self) -> None:
-        """Drop the half-written database (and DuckDB's spill folder); the live store is untouched.
-        ``reached_bytes`` records how big it had grown (to say how much space a run needs)."""
+        """Drop the half-written database (and DuckDB's spill folder); the live store is untouched."""
         try:
             self._con.close()
         except Exception:  # noqa: BLE001 - already closed or broken: nothing to save
             pass
-        parts = (self.tmp_path, Path(str(self.tmp_path) + ".wal"))
-        self.reached_bytes = sum(p.stat().st_size for p in parts if p.is_file())
-        for p in parts:
+        for p in (self.tmp_path, Path(str(self.tmp_path) + ".wal")):
             p.unlink(missing_ok=True)
         shutil.rmtree(str(self.tmp_path) + ".tmp", ignore_errors=True)  # DuckDB's temp_directory
 

@@ -76,6 +76,17 @@ def _walk(root: Path, unreadable: list[Issue] | None) -> list[Path]:
     return [p for p in files if p.is_file()]
 
 
+def _literal_prefix(pattern: Path) -> str:
+    """``pattern`` with the glob characters of its leading folders escaped where those folders exist
+    as written (``in [x]/*.txt`` finds the files of the folder ``in [x]``)."""
+    parts = pattern.parts
+    for k in range(len(parts) - 1, 0, -1):
+        prefix = Path(*parts[:k])
+        if prefix.is_dir():
+            return os.path.join(glob.escape(str(prefix)), *parts[k:])
+    return str(pattern)
+
+
 def iter_files(spec: InputSpec, *, unreadable: list[Issue] | None = None) -> list[Path]:
     """The files of an input, sorted: the file itself, a folder's files (recursively) or a glob's matches.
 
@@ -88,7 +99,7 @@ def iter_files(spec: InputSpec, *, unreadable: list[Issue] | None = None) -> lis
     skip = {os.path.abspath(resolve(spec, spec.metadata))} if spec.metadata else set()
     if _is_glob(spec):
         base = input_root(spec)
-        found = [Path(p) for p in glob.glob(str(root), recursive=True)]
+        found = [Path(p) for p in glob.glob(_literal_prefix(root), recursive=True)]
         files = [p for p in found if p.is_file() and not _skipped(p.relative_to(base))]
         if not found:
             raise IngestError(root, None, "the glob matched no files", kind=CONFIG)
