@@ -172,3 +172,34 @@ def test_clue_feelings_hand_labelled_set_floor():
     assert three["cxaudit"]["accuracy"] >= 0.60
     assert three["cxaudit"]["accuracy"] >= three["vader_sentence"]["accuracy"] + 0.15
     assert res["opposite_feelings"]["cxaudit"]["share_right"] >= 0.50
+
+
+#: Sentences of the bundled sample judged by hand (2026-12-03, reading each in its comment or
+#: interview) as negative about the clue that was tagged in them.
+SAMPLE_JUDGED_NEGATIVE = {
+    "R0137#0.0",            # "…the whole mortgage process was stressful enough without the bank making it worse."
+    "R0245#0.1",            # "Let down by the overdraft fee nonsense."
+    "R0195#0.0",            # "Waited 40 minutes on hold only to be told I'd rung the wrong department and transferred."
+    "R0071#0.2",            # "But the June update has made it worse, not better: …"
+    "R0302#0.1",            # "Every hour on hold to Harbour is an hour I'm not working."
+    "R0168#0.0",            # "Love the app, hate the fees." (the fees)
+    "interviews/p03#19.5",  # "It's just the journey to get there was horrible."
+    "interviews/p05#5.3",   # "It said the photo didn't match, or the lighting was bad."
+    "interviews/p01#13.1",  # "The complaints form is a nightmare, by the way."
+}
+
+
+@pytest.mark.slow
+def test_clue_feelings_sample_most_negative_first_opens_with_complaints(sample_results):
+    """The sample's evidence sorted "most negative first" (default lens, current experience,
+    one row per sentence, by its most negative tag) opens with five sentences judged negative,
+    and the praising comment R0096 ("…took ownership… rang me back the next day as promised…
+    thank you", score 9) is not negative."""
+    from cxaudit.store import read_table
+
+    tags = read_table(sample_results, "tags")
+    lens = tags[(tags["codebook"] == "carbone-clues") & (tags["mode"] == "current")]
+    first = lens.groupby("sentence_id")["polarity"].min().sort_values(kind="stable").head(5)
+    assert set(first.index) <= SAMPLE_JUDGED_NEGATIVE, first
+    praise = tags[tags["sentence_id"].str.startswith("R0096#")]
+    assert len(praise) and (praise["valence"] != "negative").all(), praise[["evidence", "polarity", "valence"]]
