@@ -13,7 +13,7 @@ import logging
 import re
 from pathlib import Path
 
-from .base import IngestError
+from .base import UNREADABLE, IngestError
 
 __all__ = ["read_text", "decode_bytes", "sniff_binary"]
 
