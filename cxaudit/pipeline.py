@@ -292,9 +292,10 @@ def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFram
     if config.redact and not documents.empty:
         documents, turns, mapping = _redact(config, documents, turns, out_dir)
         documents, turns = validate(documents, DOCUMENTS), validate(turns, TURNS)
-    state = plan.state
-    if stale:  # keep the file_state of what was read before, so the file is read again once it can be
-        state = state[~state["path"].isin(stale)]
+    # a file that could not be read is not recorded as read (restoring its permissions changes neither
+    # its size nor its time); for stale documents the state of what was read before is kept
+    state = plan.state[~plan.state["path"].isin({i.path for i in unreadable} | stale)]
+    if stale:
         if STATE_TABLE in prev:
             state = pd.concat([state, prev[STATE_TABLE][prev[STATE_TABLE]["path"].isin(stale)]], ignore_index=True)
     keep = set(plan.unchanged) | stale
