@@ -311,3 +311,124 @@ def test_tagger_exclude_drops_overlapping_matches_of_its_code_only(guarded, writ
     # clean: the first two "flies" are guarded (a phrase and a token pattern); the third is kept
     assert got == sorted([("clean", flies[2]), ("clean", text.index("dirty")),
                           ("other", flies[0]), ("other", flies[1]), ("other", flies[2])])
+
+
+# --------------------------------------------------------------------------- carbone-clues coverage and guards
+# Hand-made sentences with known answers (issue 15, items 4 and 5): (text, code, evidence, expected).
+# ``expected`` True: a tag of that code whose evidence contains that text (any case); False: no such tag.
+COVERAGE = [
+    ("The seatback screen froze and the film selection was poor.", "mechanic.entertainment", "seatback screen", True),
+    ("The TV in the room only had four channels.", "mechanic.entertainment", "TV in the room", True),
+    ("The waiting room screens just play adverts on a loop.", "mechanic.app", "screens", False),
+    ("No power socket by the bed and the USB port was broken.", "mechanic.power", "power socket", True),
+    ("No power socket by the bed and the USB port was broken.", "mechanic.power", "USB port", True),
+    ("Plenty of plug sockets in the waiting area to charge my phone.", "mechanic.power", "plug sockets", True),
+    ("The EV chargers in the car park were all out of order.", "mechanic.power", "EV chargers", True),
+    ("The EV chargers in the car park were all out of order.", "mechanic.access", "car park", True),
+    ("The seat barely reclines and the legroom is tiny.", "mechanic.comfort", "reclines", True),
+    ("Narrow seats and no armrest to myself.", "mechanic.comfort", "armrest", True),
+    ("I paid extra for seat selection.", "mechanic.comfort", "seat", False),
+    ("The business lounge had hot food and showers.", "mechanic.facilities", "business lounge", True),
+    ("The lounge was quiet and the showers were clean.", "mechanic.facilities", "lounge", True),
+    ("They lost my suitcase and it took four days to come back.", "functional.baggage", "suitcase", True),
+    ("Our bags were first off the carousel.", "functional.baggage", "the carousel", True),
+    ("The porter kept our bags until the room was ready.", "functional.baggage", "kept our bags", True),
+    ("Boarding was chaotic, nobody called the groups.", "mechanic.check-in", "Boarding", True),
+    ("Check-in took forty minutes because only two desks were open.", "mechanic.check-in", "Check-in", True),
+    ("We checked in at the hotel at noon.", "mechanic.check-in", "checked in", True),
+    ("The clinic's registration desk was unstaffed.", "mechanic.check-in", "registration desk", True),
+    ("The security queue took an hour.", "mechanic.queues", "security queue", True),
+    ("The security queue took an hour.", "mechanic.check-in", "security queue", True),
+    ("The multi-storey car park was full.", "mechanic.access", "multi-storey", True),
+    ("The waiting room at the surgery was freezing.", "mechanic.queues", "waiting room", True),
+]
+
+GUARDS = [
+    # lounges are amenities, not queues or waiting areas
+    ("We relaxed in the lounge before the flight.", "mechanic.queues", "lounge", False),
+    ("We relaxed in the lounge before the flight.", "mechanic.facilities", "lounge", True),
+    ("The departure lounge was packed.", "mechanic.facilities", "lounge", False),
+    ("The departure lounge was packed.", "mechanic.queues", "departure lounge", True),
+    # "flies" the verb is not insects
+    ("When one flies Emirates, the crew are lovely.", "mechanic.cleanliness", "flies", False),
+    ("There were flies everywhere in the kitchen.", "mechanic.cleanliness", "flies", True),
+    # parked aircraft are not car parking
+    ("We watched the parked aircraft from the window.", "mechanic.access", "parked", False),
+    ("The planes were parked at a remote stand.", "mechanic.access", "parked", False),
+    ("I parked the car right outside.", "mechanic.access", "parked the car", True),
+    ("Your app is buggy and keeps crashing.", "mechanic.access", "buggy", False),
+    # discourse markers and verbs read as clues
+    ("To be honest, the branch is fine.", "humanic.honesty", "honest", False),
+    ("They were honest about the fees.", "humanic.honesty", "honest", True),
+    ("I have never experienced such poor service.", "humanic.knowledge", "experienced", False),
+    ("Very experienced staff.", "humanic.knowledge", "experienced", True),
+    ("To my surprise the bill was correct.", "humanic.personalisation", "surprise", False),
+    ("My patience ran out after the third call.", "humanic.empathy", "patience", False),
+    ("Please help me, my card is blocked.", "humanic.ownership", "help me", False),
+    ("We had a quiet conversation despite the full room.", "humanic.communication", "conversation", False),
+    ("I had a long conversation with the manager.", "humanic.communication", "conversation", True),
+    ("A lightly dressed salad with mint.", "humanic.appearance", "dressed", False),
+    # speed words that are not about time taken
+    ("Best meal I've had in a long time.", "functional.speed", "long time", False),
+    ("The wait staff were lovely.", "functional.speed", "wait", False),
+    ("I can't wait to go back.", "functional.speed", "wait", False),
+    ("The nearest branch is an hour away.", "functional.speed", "an hour", False),
+    ("It is an alternative to fast food.", "functional.speed", "fast", False),
+    ("We waited an hour for the engineer.", "functional.speed", "an hour", True),
+    # travel senses
+    ("After paying for first class you pay for drinks?", "functional.quality", "first class", False),
+    ("I missed my connection in Dubai.", "functional.connectivity", "connection", False),
+    ("The wifi connection kept dropping.", "functional.connectivity", "connection", True),
+    ("We flew Air China to Beijing.", "mechanic.presentation", "China", False),
+    ("The airport terminal was packed.", "mechanic.equipment", "terminal", False),
+    ("The card terminal was broken.", "mechanic.equipment", "card terminal", True),
+    # banking, telecoms and hospitality senses
+    ("They put my account on hold for a week.", "mechanic.phone-system", "on hold", False),
+    ("I was on hold for an hour.", "mechanic.phone-system", "hold", True),
+    ("Setting up the online account took ten minutes.", "mechanic.atmosphere", "Setting", False),
+    ("I opened an account with the building society.", "mechanic.atmosphere", "building", False),
+    ("I can view my statements online.", "mechanic.atmosphere", "view", False),
+    ("The view from the terrace is stunning.", "mechanic.atmosphere", "view", True),
+    ("The signature dish was superb.", "mechanic.forms", "signature", False),
+    ("The coffee machine in reception was broken.", "functional.quality", "coffee", False),
+    ("The coffee machine in reception was broken.", "mechanic.equipment", "coffee machine", True),
+    ("There is a service charge of 12 percent.", "humanic.staff", "service", False),
+    ("There is a service charge of 12 percent.", "functional.fees", "service charge", True),
+    ("The app shows a breakdown of my spending.", "functional.reliability", "breakdown", False),
+    ("The car had a breakdown on the motorway.", "functional.reliability", "breakdown", True),
+    ("The steep stairs down to the toilets are dangerous.", "functional.price", "steep", False),
+    ("The nurse checked in on me every hour.", "mechanic.check-in", "checked in", False),
+    ("He went to boarding school with the manager.", "mechanic.check-in", "boarding", False),
+    ("The fees are in excess of what was quoted.", "functional.fees", "excess", False),
+    ("There were signs of wear on every chair.", "mechanic.layout", "signs", False),
+]
+
+
+@pytest.fixture(scope="module")
+def carbone_nlp():
+    nlp = blank_nlp()
+    add_codebooks(nlp, ["carbone-clues"])
+    return nlp
+
+
+@pytest.mark.parametrize("text, code, evidence, expected", COVERAGE + GUARDS)
+def test_tagger_carbone_coverage_and_word_sense_guards(carbone_nlp, text, code, evidence, expected):
+    _, tags = tags_of(carbone_nlp, text)
+    found = sorted(zip(tags.code, tags.evidence))
+    hit = any(c == code and evidence.lower() in e.lower() for c, e in found)
+    assert hit == expected, found
+
+
+@pytest.mark.parametrize("text, code, expected", [
+    ("Boarding was quick and the gate staff were lovely.", "onboard", True),
+    ("We checked in at the hotel at noon.", "onboard", True),
+    ("The nurse checked in on me every hour.", "onboard", False),
+    ("He went to boarding school with the manager.", "onboard", False),
+    ("The waiting room at the surgery was freezing.", "in-person", True),
+    ("We relaxed in the lounge before the flight.", "in-person", True),
+])
+def test_tagger_touchpoints_for_travel_and_waiting_places(text, code, expected):
+    nlp = blank_nlp()
+    add_codebooks(nlp, ["touchpoints"])
+    _, tags = tags_of(nlp, text)
+    assert (code in set(tags.code)) == expected, sorted(zip(tags.code, tags.evidence))

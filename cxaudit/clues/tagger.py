@@ -124,6 +124,7 @@ class CodebookRuler:
         self.excludes: list[dict] = []
         self._exclude_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._exclude_tokens = Matcher(nlp.vocab)
+        self._guarded_codes: set[int] = set()  # codes with a guard: the guard matchers run only when one matched
         self._cache_key = ("cx_matches", spans_key)
 
     def add_patterns(self, patterns: Sequence[dict]) -> None:
@@ -156,7 +157,7 @@ class CodebookRuler:
                 phrases.setdefault(label, []).append(pattern.lower())
             else:
                 self._exclude_tokens.add(label, [pattern])
-            self.nlp.vocab.strings.add(label)
+            self._guarded_codes.add(self.nlp.vocab.strings.add(label))
             self.excludes.append(dict(entry))
         for label, texts in phrases.items():
             self._exclude_phrases.add(label, list(self.nlp.tokenizer.pipe(texts)))
@@ -179,7 +180,7 @@ class CodebookRuler:
             matches = list(matches) + [m for m in self.matcher(doc) if m[1] != m[2]]
         codes = self._codes
         unique = sorted({(s, e, m) for m, s, e in matches})
-        if self.excludes and unique:
+        if self._guarded_codes and any(u[2] in self._guarded_codes for u in unique):
             unique = self._guarded(doc, unique)
         if self.write_spans or self.spans_filter is not None:
             book = self.nlp.vocab.strings.as_int(self.codebook)
