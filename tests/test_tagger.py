@@ -432,3 +432,15 @@ def test_tagger_touchpoints_for_travel_and_waiting_places(text, code, expected):
     add_codebooks(nlp, ["touchpoints"])
     _, tags = tags_of(nlp, text)
     assert (code in set(tags.code)) == expected, sorted(zip(tags.code, tags.evidence))
+
+
+@pytest.mark.parametrize("text, code, evidence, expected", [
+    ("I contacted them through all channels and nobody replied.", "mechanic.entertainment", "channels", False),
+    ("The hotel TV had no sports channels.", "mechanic.entertainment", "sports channels", True),
+    ("The carousel on the home screen hides my balance.", "functional.baggage", "carousel", False),
+    ("We waited an hour at the luggage carousel.", "functional.baggage", "luggage carousel", True),
+])
+def test_tagger_carbone_new_codes_hold_across_domains(carbone_nlp, text, code, evidence, expected):
+    _, tags = tags_of(carbone_nlp, text)
+    found = sorted(zip(tags.code, tags.evidence))
+    assert any(c == code and evidence.lower() in e.lower() for c, e in found) == expected, found
