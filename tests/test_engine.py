@@ -138,3 +138,47 @@ def test_engine_learned_tagger_runs_in_the_batch_and_equals_predict(tmp_path):
     rules = collect(process(turns, PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints")),
                             batch_size=5))
     pd.testing.assert_frame_equal(canonical(single.tags[single.tags["method"] == "rule"]), canonical(rules.tags))
+
+
+@pytest.mark.parametrize("text, limit", [
+    ("One. Two is here. Three! " * 40, 60),           # cut at sentence ends
+    ("word " * 300, 64),                                # no sentence end: cut at a space
+    ("x" * 500, 70),                                    # no space at all: cut at the limit
+    ("Short enough.", 100),
+])
+def test_engine_text_pieces_cover_the_text_within_the_limit(text, limit):
+    from cxaudit.engine import text_pieces
+
+    pieces = text_pieces(text, limit)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(len(piece) <= limit for _, piece in pieces)
+    assert [offset for offset, _ in pieces] == [sum(len(p) for _, p in pieces[:k]) for k in range(len(pieces))]
+    if "!" in text:
+        assert all(piece.endswith((". ", "! ")) for _, piece in pieces[:-1])
+
+
+def test_engine_turn_over_max_length_equals_the_same_text_in_one_piece(monkeypatch):
+    """A turn longer than the pipeline's max_length is analysed in pieces; its rows are those of the
+    whole text read at once: same sentence ids, offsets into the turn, feelings and tags."""
+    from cxaudit import engine
+
+    text = " ".join(["The staff were rude and the queue was long.", "The app keeps crashing when I pay a bill!",
+                     "I love the new branch, it is clean."] * 12)
+    turns = pd.DataFrame({"doc_id": ["d"], "turn_id": [0], "role": ["participant"], "text": [text]})
+    spec = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"))
+    whole = engine.process_batch(turns, spec)
+    nlp = engine.build(spec)
+    monkeypatch.setattr(nlp, "max_length", 300)
+    monkeypatch.setattr(engine, "PIECE_CHARS", 300)
+    pieces = engine.process_batch(turns, spec)
+    assert len(engine.text_pieces(text, 300)) > 4
+    for name in ("sentences", "feelings", "tags"):  # tags come per piece: the same rows, in another order
+        a, b = getattr(pieces, name), getattr(whole, name)
+        # a touchpoint inferred from earlier sentences of the turn is looked for within the piece only
+        cols = [c for c in a.columns if c != "touchpoint"]
+        a, b = (f.sort_values(cols).reset_index(drop=True) for f in (a, b))
+        pd.testing.assert_frame_equal(a[cols], b[cols], obj=name)
+        if name == "tags":
+            assert (a["touchpoint"].fillna("") == b["touchpoint"].fillna("")).mean() > 0.9
+    for row in pieces.sentences.itertuples():
+        assert text[row.start_char:row.end_char] == row.text

@@ -46,6 +46,8 @@ log = logging.getLogger("cxaudit.ingest")
 DELIMITERS = (",", ";", "\t", "|")
 JSON_LIST_KEYS = ("records", "data", "comments")
 
+#: Longest CSV cell read (characters): a whole transcript pasted into one cell is a comment like any other.
+_FIELD_LIMIT = 2**31 - 1
 BATCH_ROWS = 50_000  # rows turned into columns at a time: bounds the Python objects alive at once
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
@@ -138,6 +140,8 @@ def _csv_rows(path: Path, spec: InputSpec, issues: list[Issue] | None) -> Table:
     if delimiter == "\\t":
         delimiter = "\t"
     log.debug("%s: CSV delimiter %r", path, delimiter)
+    if csv.field_size_limit() < _FIELD_LIMIT:  # the csv module's default (131,072) rejects long comments
+        csv.field_size_limit(_FIELD_LIMIT)
     records = csv.reader(_physical_lines(text), delimiter=delimiter)
     try:
         first = next((r for r in records if any(c.strip() for c in r)), None)
