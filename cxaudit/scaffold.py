@@ -72,7 +72,8 @@ A cxaudit audit project.
 4. Run `cxaudit run audit.yml` (results go to `results/`; reruns only re-analyse what changed).
 5. Look: `cxaudit dashboard results` or `cxaudit report results --out report.html`.
 
-`results/private/redaction-map.csv` maps placeholders back to real names: keep it private.
+`results-private/redaction-map.csv` (beside `results/`, never inside it) maps placeholders back to real
+names: keep it private; `results/` can be shared.
 """
 
 
