@@ -385,9 +385,16 @@ def run_audit(
     except OSError as exc:
         raise _write_failed(out_dir, exc) from exc
     try:
-        with ResultsLock(out_dir, wait=wait):
+        lock = ResultsLock(out_dir, wait=wait)
+        try:
+            lock.__enter__()
+        except OSError as exc:  # e.g. no space left even for the lock's holder file
+            raise _write_failed(out_dir, exc) from exc
+        try:
             return _run_locked(config, out_dir, full=full, workers=workers, engine=engine, scheduler=scheduler,
                                progress=progress)
+        finally:
+            lock.__exit__(None, None, None)
     except BaseException:
         _remove_unused(out_dir, created, private_created)
         raise
