@@ -125,6 +125,7 @@ class CodebookRuler:
         self._exclude_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._exclude_tokens = Matcher(nlp.vocab)
         self._guarded_codes: set[int] = set()  # codes with a guard: the guard matchers run only when one matched
+        self._token_guarded: set[int] = set()  # codes with a token-pattern guard (the costly Matcher)
         self._cache_key = ("cx_matches", spans_key)
 
     def add_patterns(self, patterns: Sequence[dict]) -> None:
@@ -153,11 +154,13 @@ class CodebookRuler:
         phrases: dict[str, list[str]] = {}
         for entry in patterns:
             label, pattern = str(entry["label"]), entry["pattern"]
+            key = self.nlp.vocab.strings.add(label)
             if isinstance(pattern, str):
                 phrases.setdefault(label, []).append(pattern.lower())
             else:
                 self._exclude_tokens.add(label, [pattern])
-            self._guarded_codes.add(self.nlp.vocab.strings.add(label))
+                self._token_guarded.add(key)
+            self._guarded_codes.add(key)
             self.excludes.append(dict(entry))
         for label, texts in phrases.items():
             self._exclude_phrases.add(label, list(self.nlp.tokenizer.pipe(texts)))
@@ -165,7 +168,7 @@ class CodebookRuler:
     def _guarded(self, doc: Doc, unique: list[tuple]) -> list[tuple]:
         """``unique`` (start, end, code hash) without the matches a guard of their code overlaps."""
         found = list(self._exclude_phrases(doc)) if len(self._exclude_phrases) else []
-        if len(self._exclude_tokens):
+        if self._token_guarded and any(u[2] in self._token_guarded for u in unique):
             found += [m for m in self._exclude_tokens(doc) if m[1] != m[2]]
         if not found:
             return unique
