@@ -20,7 +20,7 @@ __all__ = ["AuditConfig", "ConfigError", "load_audit", "DEFAULT_CODEBOOKS"]
 DEFAULT_CODEBOOKS = ("carbone-clues", "touchpoints")
 _TOP_KEYS = {
     "name", "wave", "model", "redact", "codebooks", "desired", "roles", "inputs",
-    "tagger", "threshold", "workers", "batch_size", "description",
+    "tagger", "threshold", "workers", "batch_size", "description", "min_participants",
 }
 _INPUT_KEYS = {f.name for f in dataclasses.fields(InputSpec)} - {"base_dir"}
 
@@ -45,6 +45,8 @@ class AuditConfig:
     threshold: float | None = None
     workers: int | None = None
     batch_size: int = 2000
+    #: dashboards and reports: dimensions voiced by fewer participants are "small sample" (never ranked first)
+    min_participants: int = 5
     path: str | None = None
 
     @property
@@ -181,6 +183,12 @@ def load_audit(path: str | Path, **overrides: Any) -> AuditConfig:
             problems.append(f"{where}: desired file {cfg.desired} does not exist")
     if raw.get("tagger"):
         cfg.tagger = _resolve(base, str(raw["tagger"]))
+    if raw.get("min_participants") is not None:
+        value = raw["min_participants"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"{where}: 'min_participants' must be a whole number of at least 1, found {value!r}")
+        else:
+            cfg.min_participants = value
     for key, kind in (("threshold", float), ("workers", int), ("batch_size", int)):
         if raw.get(key) is not None:
             try:

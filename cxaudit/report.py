@@ -1,8 +1,11 @@
 """The static HTML report: one self-contained file that opens from an e-mail attachment.
 
-``write_report(results_dir, out_path)`` renders the dashboard's headline
-figures, its charts (PNG embedded as base64 ``data:`` URIs) and the top
-quotes behind the largest gaps into ``cxaudit/templates/report.html``
+``write_report(results_dir, out_path)`` renders the dashboard's Summary
+(headline, top priorities and strengths with their quotes: the same
+:func:`cxaudit.dashboard.summary.build_summary` and
+:func:`~cxaudit.dashboard.summary.summary_html` as the dashboard's first tab),
+then the charts of the same lens (PNG embedded as base64 ``data:`` URIs), into
+``cxaudit/templates/report.html``
 (a :class:`string.Template`). There is no code cell, no script and no
 external request; every value from the data is escaped. The file is
 written atomically.
@@ -21,19 +24,15 @@ from string import Template
 
 import pandas as pd
 
-from .dashboard import evidence as ev
-from .dashboard.headline import headline_html
 from .dashboard.charts import CHART_HELP, chart_png, palette_css
 from .dashboard.queries import AuditData, Filters
-from .dashboard.views import gap_drill
+from .dashboard.summary import DEFAULT_MIN_PARTICIPANTS, build_summary, rank_rows, summary_html
 from .store import atomic_write_text
 
 __all__ = ["write_report", "render_report"]
 
 log = logging.getLogger(__name__)
 
-_TOP_GAPS = 5
-_QUOTES_PER_GAP = 3
 _REPORT_CHARTS = ("clue_map", "gaps", "ipa", "motif", "drivers", "nps", "trend")
 
 
@@ -41,74 +40,65 @@ def _template(name: str) -> Template:
     return Template(resources.files("cxaudit").joinpath(f"templates/{name}").read_text(encoding="utf-8"))
 
 
-def _chart_frames(data: AuditData, filters: Filters, level: str | None) -> dict[str, pd.DataFrame]:
-    """Chart key -> the frame it is drawn from."""
-    gaps = data.gaps(filters)
-    view = gaps[gaps["level"].astype(str) == level] if level and len(gaps) else gaps
-    return {"clue_map": data.clue_cells(filters), "gaps": view, "ipa": view, "motif": data.motif(filters),
-            "drivers": data.drivers(filters), "nps": data.nps(filters), "trend": data.waves(filters)}
+def _chart_frames(data: AuditData, filters: Filters, level: str | None, min_participants: int):
+    """Chart key -> (frame, keyword arguments of :func:`chart_png`): the lens's rows, labelled."""
+    labels, lens = data.labels, filters.codebook
+    view = data.gaps(filters, level=level) if level else data.gaps(filters)
+    view = rank_rows(view, min_participants) if len(view) else view
+    if len(view):
+        view["priority"] = view["rank"]
+    dims = {str(r.dimension): labels.dimension(lens, r.level, r.dimension) for r in view.itertuples(index=False)}
+    cells = data.clue_cells(filters)
+    if len(cells):
+        cells = cells.assign(touchpoint=[labels.touchpoint(t) for t in cells["touchpoint"]])
+    drivers = data.drivers(filters)
+    codes = {str(c): labels.code(lens, c) for c in drivers["code"]} if len(drivers) else {}
+    small = {"min_participants": min_participants}
+    return {"clue_map": (cells, {}), "gaps": (view, {"names": dims, **small}), "ipa": (view, {"names": dims, **small}),
+            "motif": (data.motif(filters), small), "drivers": (drivers, {"names": codes, **small}),
+            "nps": (data.nps(filters), {}), "trend": (data.waves(filters, level="clue_type"), {})}
 
 
-def _figure(key: str, frame: pd.DataFrame) -> str:
+def _figure(key: str, frame: pd.DataFrame, kw: dict) -> str:
     title, help_text = CHART_HELP[key]
-    png = base64.b64encode(chart_png(key, frame)).decode("ascii")
+    png = base64.b64encode(chart_png(key, frame, **kw)).decode("ascii")
     return (f'<figure class="cx-figure"><h3 class="cx-chart-title">{html.escape(title)}</h3>'
             f'<div class="cx-help">{html.escape(help_text)}</div>'
             f'<img alt="{html.escape(title, quote=True)}" src="data:image/png;base64,{png}"></figure>')
 
 
-def _top_gaps_html(data: AuditData, filters: Filters, gaps: pd.DataFrame) -> str:
-    """Sections of the worst gaps, each with its most negative quotes (escaped)."""
-    if not len(gaps) or gaps["gap"].isna().all():
-        return '<div class="cx-empty">No gaps to report: no current-mode clue mentions.</div>'
-    worst = gaps[gaps["gap"].astype(float) < 0].sort_values(["priority", "gap"]).head(_TOP_GAPS)
-    if not len(worst):
-        return '<div class="cx-empty">No dimension falls short of its desired level.</div>'
-    parts = []
-    for r in worst.itertuples(index=False):
-        quotes = data.evidence(filters, gap_drill(r), limit=_QUOTES_PER_GAP)
-        parts.append(
-            f'<section class="cx-gap"><h3>{html.escape(str(r.dimension))} '
-            f'<small>({html.escape(str(r.lens))}, {html.escape(str(r.level))})</small></h3>'
-            f"<p>Current {float(r.current):+.2f} versus desired {float(r.desired):+.2f}: "
-            f"gap {float(r.gap):+.2f} over {int(r.n):,} mentions.</p>"
-            f"{ev.evidence_html(quotes, total=data.evidence_count(filters, gap_drill(r)))}</section>")
-    return "".join(parts)
+def render_report(results_dir: str | os.PathLike, *, filters: Filters | None = None,
+                  min_participants: int | None = None) -> str:
+    """The report's HTML for ``results_dir`` (see module doc).
 
-
-def _level(gaps: pd.DataFrame) -> str | None:
-    levels = list(dict.fromkeys(gaps["level"].astype(str))) if len(gaps) else []
-    for preferred in ("code", "clue_type", "touchpoint"):
-        if preferred in levels:
-            return preferred
-    return levels[0] if levels else None
-
-
-def render_report(results_dir: str | os.PathLike, *, filters: Filters | None = None) -> str:
-    """The report's HTML for ``results_dir`` (see module doc)."""
-    filters = filters or Filters()
+    ``filters.codebook`` is the lens (default: the dashboard's default lens);
+    ``min_participants`` defaults to the audit.yml setting, else 5.
+    """
     with AuditData(results_dir) as data:
-        gaps = data.gaps(filters)
-        level = _level(gaps)
-        frames = _chart_frames(data, filters, level)
-        figures = "".join(_figure(key, frames[key]) for key in _REPORT_CHARTS)
-        level_gaps = frames["gaps"]
+        lenses = data.lenses()
+        filters = filters or Filters()
+        if not filters.codebook and lenses:
+            filters = filters.set(codebook=lenses[0])
+        min_p = int(min_participants or data.min_participants or DEFAULT_MIN_PARTICIPANTS)
+        summary = build_summary(data, filters, min_participants=min_p)
+        frames = _chart_frames(data, filters, summary.level, min_p)
+        figures = "".join(_figure(key, *frames[key]) for key in _REPORT_CHARTS)
         body = {
             "title": html.escape(data.title),
             "css": _template("dashboard.css").template + palette_css(),
             "generated": html.escape(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-            "headline": headline_html(data.headline(filters)),
+            "summary": summary_html(summary),
+            "lens": html.escape(summary.lens_label),
             "figures": figures,
-            "level": html.escape(level or "-"),
-            "top_gaps": _top_gaps_html(data, filters, level_gaps),
         }
     return _template("report.html").substitute(body)
 
 
-def write_report(results_dir: str | os.PathLike, out_path: str | os.PathLike) -> Path:
+def write_report(results_dir: str | os.PathLike, out_path: str | os.PathLike, *,
+                 min_participants: int | None = None) -> Path:
     """Write the self-contained HTML report of ``results_dir`` to ``out_path`` (atomically); returns the path."""
     out = Path(out_path)
-    text = render_report(results_dir)
+    text = render_report(results_dir, min_participants=min_participants)
     atomic_write_text(out, text)
     log.info("report written to %s", out)
     return out

@@ -117,3 +117,76 @@ def expected_mentions(tables: dict[str, pd.DataFrame], **filters) -> pd.DataFram
     for col, value in filters.items():
         m = m[m[col] == value]
     return m
+
+
+# -- a store big enough for the summary's rules: 12 interview participants ------------------------------
+# per participant, one sentence per clue row; polarities chosen so the answers are known:
+#   functional.billing: every participant, clearly negative (-0.7 … -0.4)     -> priority 1
+#   mechanic.queues:    every participant, mildly negative (-0.3 … 0.0)       -> priority 2 (smaller shortfall)
+#   mechanic.app:       every participant, clearly positive (0.5 … 0.8)        -> a strength
+#   humanic.staff:      3 participants only, very negative (-0.9)             -> small sample: never ranked
+# Participant P01's billing sentence also names the app (two tags in one sentence).
+SUMMARY_PEOPLE = [f"P{i:02d}" for i in range(1, 13)]
+
+
+def make_summary_tables() -> dict[str, pd.DataFrame]:
+    """Tables of the summary store (see above), with compare tables computed by cxaudit.compare."""
+    docs, turns, sents, tags = [], [], [], []
+    for i, person in enumerate(SUMMARY_PEOPLE):
+        doc_id = f"int/{person}"
+        rows = [("The bill was wrong and the charges made no sense to me at all.",
+                 [("functional.billing", "functional", "pay", "bill", -0.4 - 0.3 * (i % 4) / 3)]),
+                ("The queue in the branch was a bit slow this time around.",
+                 [("mechanic.queues", "mechanic", "in-person", "queue", -0.3 + 0.1 * (i % 4))]),
+                ("The app is quick and easy to use for everything I need.",
+                 [("mechanic.app", "mechanic", "app", "app", 0.5 + 0.1 * (i % 4))])]
+        if i == 0:
+            rows[0] = ("The bill in the app was wrong and the charges made no sense.",
+                       [("functional.billing", "functional", "pay", "bill", -0.55),
+                        ("mechanic.app", "mechanic", "app", "app", -0.2)])
+        if i < 3:
+            rows.append(("The staff member was rude and dismissive to me on the day.",
+                         [("humanic.staff", "humanic", "in-person", "staff", -0.9)]))
+        text = " ".join(r[0] for r in rows)
+        docs.append(dict(doc_id=doc_id, source=f"{doc_id}.txt", kind="interview", participant=person,
+                         segment="retail", wave="2026-Q3", date=f"2026-07-{i + 1:02d}", score=float(i % 11),
+                         content_hash=doc_id))
+        turns.append(dict(doc_id=doc_id, turn_id=0, speaker=person, role="participant", start_s=10.0 * i,
+                          end_s=None, line=1, text=text))
+        pos = 0
+        for n, (sentence, clues) in enumerate(rows):
+            sid = f"{doc_id}#0.{n}"
+            at = text.index(sentence, pos)
+            pos = at + len(sentence)
+            mean = sum(c[4] for c in clues) / len(clues)
+            valence = "negative" if mean < -0.05 else "positive" if mean > 0.05 else "neutral"
+            sents.append(dict(sentence_id=sid, doc_id=doc_id, turn_id=0, text=sentence, start_char=at, end_char=pos,
+                              sentiment=mean, valence=valence, mode="current", effort=False,
+                              n_words=len(sentence.split())))
+            for code, clue_type, touchpoint, evidence, polarity in clues:
+                start = sentence.index(evidence)
+                tags.append(dict(sentence_id=sid, doc_id=doc_id, codebook="carbone-clues", code=code,
+                                 clue_type=clue_type, touchpoint=touchpoint, start_char=start,
+                                 end_char=start + len(evidence), evidence=evidence, polarity=polarity,
+                                 valence="negative" if polarity < 0 else "positive", mode="current",
+                                 method="rule", confidence=1.0))
+    tables = {
+        "documents": conform(pd.DataFrame(docs), DOCUMENTS),
+        "turns": conform(pd.DataFrame(turns), TURNS),
+        "sentences": conform(pd.DataFrame(sents), SENTENCES),
+        "tags": conform(pd.DataFrame(tags), TAGS),
+        "feelings": conform(pd.DataFrame(columns=FEELINGS.names), FEELINGS),
+        "meta": pd.DataFrame({"key": ["name"], "value": ["Summary audit"]}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables.update(compare(tables["documents"], tables["sentences"], tables["tags"], tables["feelings"],
+                              n_boot=200))
+    return tables
+
+
+def make_summary_store(out_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Write the summary store into ``out_dir``; returns the tables written."""
+    tables = make_summary_tables()
+    write_tables(out_dir, tables)
+    return tables

@@ -76,9 +76,14 @@ def test_dashboard_app_clue_map_png_only_on_request(results):
     assert app.clue_map.link.value == ""  # a download of the old selection is withdrawn
 
 
+def _open(app, key: str) -> None:
+    app.tabs.selected_index = list(TABS).index(key)
+
+
 def test_dashboard_app_heatmap_cells_match_store(results):
     out, tables = results
     app = dashboard.build_app(out)
+    _open(app, "clue_map")
     m = expected_mentions(tables)
     expected = m.groupby(["clue_type", "touchpoint"]).size()
     shown = {k: int(b.description.replace(",", "")) for k, b in app.heatmap.cells.items() if not b.disabled}
@@ -99,6 +104,7 @@ def test_dashboard_app_heatmap_cells_match_store(results):
 def test_dashboard_app_heatmap_click_drills_down(results):
     out, tables = results
     app = dashboard.build_app(out)
+    _open(app, "clue_map")
     app.heatmap.click("functional", "pay")
     assert app.current_tab == "evidence"
     assert app.drill == {"clue_type": "functional", "touchpoint": "pay"}
@@ -112,15 +118,15 @@ def test_dashboard_app_heatmap_click_drills_down(results):
 def test_dashboard_app_stale_tabs_redraw_on_switch(results):
     out, _ = results
     app = dashboard.build_app(out)
-    assert app.draw_counts == {"clue_map": 1}
+    assert app.draw_counts == {"summary": 1}  # the Summary opens first
     _select(app.filter_widgets["segment"], "retail")
-    assert app.draw_counts == {"clue_map": 2}  # only the visible tab was redrawn
-    assert app.stale_tabs == set(TABS) - {"clue_map"}
+    assert app.draw_counts == {"summary": 2}  # only the visible tab was redrawn
+    assert app.stale_tabs == set(TABS) - {"summary"}
     app.tabs.selected_index = list(TABS).index("drivers")
     assert app.draw_counts["drivers"] == 1 and "drivers" not in app.stale_tabs
     before = app.lazy["nps"].body.value
     app.tabs.selected_index = 0
-    assert app.draw_counts["clue_map"] == 2  # not stale: not redrawn
+    assert app.draw_counts["summary"] == 2  # not stale: not redrawn
     _select(app.filter_widgets["segment"], "business")
     app.tabs.selected_index = list(TABS).index("drivers")
     assert app.draw_counts["drivers"] == 2 and app.lazy["nps"].body.value != before
@@ -129,15 +135,15 @@ def test_dashboard_app_stale_tabs_redraw_on_switch(results):
 def test_dashboard_app_cache_gives_same_views(results):
     out, _ = results
     app = dashboard.build_app(out)
-    app.tabs.selected_index = list(TABS).index("compare")
-    first = app.charts["ipa"].image.value
+    app.tabs.selected_index = list(TABS).index("waves")
+    first = app.charts["trend"].image.value
     _select(app.filter_widgets["wave"], "2026-Q2")
     _select(app.filter_widgets["wave"], "All")
-    assert app.charts["ipa"].image.value == first  # served from the cache
+    assert app.charts["trend"].image.value == first  # served from the cache
     fresh = dashboard.build_app(out)
     fresh.cache_enabled = False
-    fresh.tabs.selected_index = list(TABS).index("compare")
-    assert fresh.charts["ipa"].image.value == first
+    fresh.tabs.selected_index = list(TABS).index("waves")
+    assert fresh.charts["trend"].image.value == first
     assert len(app._cache) > 0
     app.clear_cache()
     assert len(app._cache) == 0
@@ -146,8 +152,9 @@ def test_dashboard_app_cache_gives_same_views(results):
 def test_dashboard_app_drill_down_switches_to_evidence(results):
     out, tables = results
     app = dashboard.build_app(out)
+    _open(app, "clue_map")
     options = dict(app.drills["clue_map"].options)
-    label = next(lbl for lbl in options if lbl.startswith("functional \u00d7 pay"))
+    label = next(lbl for lbl in options if lbl.startswith("Functional \u00d7 Pay or bill"))
     app.drills["clue_map"].value = options[label]
     assert app.current_tab == "evidence"
     assert app.drill == {"clue_type": "functional", "touchpoint": "pay"}
@@ -193,7 +200,7 @@ def test_dashboard_app_empty_filter_state(results):
     _select(app.filter_widgets["clue_type"], "mechanic")
     assert "No mentions for this filter." in app.headline.value
     app.tabs.selected_index = list(TABS).index("evidence")
-    assert "No mentions for this filter." in app.table.value
+    assert "No quotes for this selection." in app.table.value
 
 
 def test_dashboard_app_resolve_results_dir(monkeypatch, tmp_path):

@@ -49,9 +49,9 @@ def test_dashboard_evidence_format_timestamp(seconds, expected):
 
 
 def _page(**over):
-    row = dict(code="c<1>", clue_type="humanic", touchpoint="<tp>", codebook="cb", valence="negative",
-               polarity=-0.5, sentence="Staff <img src=x onerror=alert(1)> rude", start_char=0, end_char=5,
-               speaker="<b>Ann</b>", participant="P&1", doc_id="d\"1", source="s'1", start_s=61.0,
+    row = dict(codes="c<1>; c2", chips=[("Staff <i>", "humanic", "c<1>"), ("Tone", "humanic", "c2")],
+               valence="negative", polarity=-0.5, sentence="Staff <img src=x onerror=alert(1)> rude",
+               spans=[(0, 5)], speaker="<b>Ann</b>", participant="P&1", doc_id="d\"1", source="s'1", start_s=61.0,
                wave="w", segment="s", kind="k", sentence_id="d1#0.0")
     row.update(over)
     return pd.DataFrame([row])
@@ -61,12 +61,36 @@ def test_dashboard_evidence_table_escapes_everything():
     out = ev.evidence_html(_page(), total=1)
     assert "<img" not in out and "<b>Ann" not in out and "<tp>" not in out
     assert "&lt;img src=x onerror=alert(1)&gt;" in out and "<mark>Staff</mark>" in out
-    assert "01:01" in out and "Quotes 1\u20131 of 1" in out
+    assert "01:01" in out and "Quote 1\u20131 of 1" in out
     assert 'title="negative"' in out
+    assert "Staff &lt;i&gt;" in out and 'title="c&lt;1&gt;"' in out and ">Tone<" in out  # one chip per code
+
+
+def test_dashboard_evidence_one_row_per_sentence_with_every_code():
+    page = pd.concat([_page(), _page(sentence_id="d1#0.1", sentence="Fine.", spans=[], chips=[])])
+    out = ev.evidence_html(page, total=2, sort="most negative")
+    assert out.count('<tr class="cx-quote') == 2 and "Quotes 1\u20132 of 2" in out and "most negative first" in out
+    assert out.count('class="cx-chip ') == 2
+
+
+@pytest.mark.parametrize("spans,expected", [
+    ([(0, 3), (9, 12)], "<mark>The</mark> bill <mark>was</mark> late."),
+    ([(0, 8), (4, 12)], "<mark>The bill was</mark> late."),  # overlaps merged
+    ([(5, 2), (0, 99), (None, 3)], "The bill was late."),  # bad offsets ignored
+    ([], "The bill was late."),
+])
+def test_dashboard_evidence_highlight_spans(spans, expected):
+    assert ev.highlight_spans("The bill was late.", spans) == expected
+
+
+@given(st.text(max_size=40), st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=4))
+def test_dashboard_evidence_highlight_spans_property(text, spans):
+    plain = ev.highlight_spans(text, spans).replace("<mark>", "").replace("</mark>", "")
+    assert html.unescape(plain) == text and "<" not in plain
 
 
 def test_dashboard_evidence_empty_state():
-    assert "No mentions for this filter." in ev.evidence_html(_page().iloc[0:0])
+    assert "No quotes for this selection." in ev.evidence_html(_page().iloc[0:0])
 
 
 @pytest.mark.parametrize("value", ["=SUM(A1)", "+1", "-2+3", "@cmd", "\tx", "\r=1"])
@@ -78,7 +102,7 @@ def test_dashboard_evidence_formula_safe(value):
 def test_dashboard_evidence_csv_and_xlsx_are_formula_safe():
     from openpyxl import load_workbook
 
-    table = ev.evidence_export(_page(sentence="=HYPERLINK(\"http://x\")", start_char=1, end_char=10))
+    table = ev.evidence_export(_page(sentence="=HYPERLINK(\"http://x\")", spans=[(1, 10)]))
     csv = ev.to_csv_bytes(table).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(csv))
     assert back["quote"].iloc[0].startswith("'=")

@@ -73,13 +73,19 @@ def test_dashboard_htmlcharts_nps_drivers_rows_and_order():
     out = htmlcharts.nps_html(nps)
     assert out.index("all respondents (n=10)") < out.index("segment: retail (n=4)")
     assert out.count('class="cx-ic-row"') == 2
-    drivers = pd.DataFrame({"code": ["a", "b", "c"], "clue_type": ["functional", "humanic", "mechanic"],
-                            "k_detractors": [5, 1, 2], "k_promoters": [1, 6, 2], "log_odds": [1.5, -2.0, 0.1],
-                            "ci_low": [0.2, -3.5, -1.0], "ci_high": [2.8, -0.5, 1.2],
-                            "significant": [True, True, False]})
-    out = htmlcharts.drivers_html(drivers, top=2)
+    drivers = pd.DataFrame({"code": ["a", "b", "c", "d", "e"], "clue_type": ["functional", "humanic", "mechanic",
+                                                                            "mechanic", "humanic"],
+                            "n_detractors": 20, "n_promoters": 30,
+                            "k_detractors": [5, 1, 2, 3, 0], "k_promoters": [1, 6, 2, 0, 0],
+                            "log_odds": [1.5, -2.0, 0.1, 3.0, 0.0],
+                            "ci_low": [0.2, -3.5, -1.0, 0.5, -4.0], "ci_high": [2.8, -0.5, 1.2, 5.0, 4.0],
+                            "significant": [True, True, False, True, False]})
+    out = htmlcharts.drivers_html(drivers, top=3, names={"a": "Alpha <x>"}, min_participants=5)
     labels = re.findall(r'class="cx-ic-label" title="([^"]*)"', out)
-    assert labels == ["a (5/1)", "b (1/6)"]  # the two largest |log odds|, largest log odds first
+    # adequate rows (5+ documents) by log odds, then the small one (d: 3 documents, largest effect) greyed; the
+    # 0/0 row (e) is never shown
+    assert labels == ["Alpha &lt;x&gt;", "b", "d \u00b7 small sample"]
+    assert "5 of 20 detractors \u00b7 1 of 30 promoters" in out and 'class="cx-ic-row cx-small"' in out
     dots = _styles(out, "cx-ic-dot")
     assert dots[0]["background"] == palette.PALETTE["functional"] and float(dots[0]["left"].rstrip("%")) > 50
 
@@ -109,11 +115,37 @@ def test_dashboard_htmlcharts_gaps_priority_order_and_marks():
     gaps = pd.DataFrame({"dimension": ["<b>web</b>", "billing", "staff"], "clue_type": ["mechanic", "functional", "humanic"],
                          "current": [-0.5, -0.6, 0.4], "desired": [0.5, 0.6, 0.7], "gap": [-1.0, -1.2, -0.3],
                          "priority": [2, 1, 3], "warning": [None, "fewer than 5 participants", None]})
-    out = htmlcharts.gaps_html(gaps, top=2)
+    out = htmlcharts.gaps_html(gaps, top=2, names={"billing": "Billing"})
     labels = re.findall(r'class="cx-ic-label" title="([^"]*)"', out)
-    assert labels == ["billing *", "&lt;b&gt;web&lt;/b&gt;"]  # priority order, top 2, warned marked, escaped
+    # priority order, top 2, small sample greyed and marked, labels used, escaped
+    assert labels == ["Billing \u00b7 small sample", "&lt;b&gt;web&lt;/b&gt;"]
     dots = _styles(out, "cx-ic-dot")
     assert dots[0]["background"] == "#ffffff" and dots[1]["background"] == palette.PALETTE["mechanic"]
     ticks = _styles(out, "cx-ic-target")
     assert float(ticks[0]["left"].rstrip("%")) == pytest.approx((0.6 + 1.05) / 2.1 * 100, abs=0.01)
     assert ">-1.20<" in out and "No data" in htmlcharts.gaps_html(gaps.iloc[0:0])
+
+
+def test_dashboard_htmlcharts_ipa_quadrant_in_the_page():
+    gaps = pd.DataFrame({"dimension": ["a", "b", "c"], "clue_type": ["functional", "mechanic", "humanic"],
+                         "importance": [0.5, 0.3, 0.2], "current": [-0.5, 0.5, 0.0], "priority": [1, 2, 3],
+                         "n_participants": [10, 8, 2], "small": [False, False, True],
+                         "crosshair_importance": 1 / 3, "crosshair_performance": 0.0})
+    out = htmlcharts.ipa_html(gaps, names={"a": "Alpha"})
+    pts = _styles(out, "cx-ipa-pt")
+    assert len(pts) == 2 and out.count('class="cx-ipa-pt cx-small"') == 1
+    # x = importance on 0 .. 1.1 * max; y = feeling today (top = better)
+    assert float(pts[0]["left"].rstrip("%")) == pytest.approx(0.5 / 0.55 * 100, abs=0.01)
+    assert float(pts[0]["top"].rstrip("%")) > float(pts[1]["top"].rstrip("%"))  # a feels worse than b: lower
+    assert ">Alpha<" in out and out.count('class="cx-ipa-label"') == 2  # the small sample has no label
+    for quadrant in ("concentrate here", "keep up the good work", "low priority", "possible overkill"):
+        assert quadrant in out
+    assert "No data" in htmlcharts.ipa_html(gaps.iloc[0:0])
+
+
+def test_dashboard_htmlcharts_motif_small_sample_and_counts():
+    motif = pd.DataFrame({"level": "overall", "motif": ["effortless", "valued"], "net_alignment": [0.7, -0.2],
+                          "n_motif": [43, 1], "n_opposite": [7, 1], "n_sentences": 1495, "n_participants": [41, 2],
+                          "ci_low": [0.4, -1.0], "ci_high": [0.9, 1.0]})
+    out = htmlcharts.motif_html(motif, min_participants=5)
+    assert "voiced in 50 of 1,495 sentences" in out and "valued \u00b7 small sample" in out

@@ -76,15 +76,42 @@ def test_dashboard_queries_clue_cells_match_pandas(store, filters):
 
 def test_dashboard_queries_evidence_order_and_paging(store):
     data, tables = store
-    rows = data.evidence(Filters(), limit=None)
+    rows = data.evidence(Filters(), limit=None, sort="negative")
     assert list(rows["polarity"]) == sorted(rows["polarity"])
     assert len(rows) == data.evidence_count(Filters()) == 8
-    page1 = data.evidence(Filters(), limit=3)
-    page2 = data.evidence(Filters(), offset=3, limit=3)
+    page1 = data.evidence(Filters(), limit=3, sort="negative")
+    page2 = data.evidence(Filters(), offset=3, limit=3, sort="negative")
     assert list(page1["sentence_id"]) + list(page2["sentence_id"]) == list(rows["sentence_id"][:6])
     for r in rows.itertuples():
         tag = tables["tags"][(tables["tags"]["sentence_id"] == r.sentence_id)].iloc[0]
-        assert r.sentence[r.start_char:r.end_char] == tag["evidence"]
+        assert [r.sentence[a:b] for a, b in r.spans] == [tag["evidence"]]
+    typical = data.evidence(Filters(), limit=None)  # closest to the median polarity first
+    med = float(pd.Series(rows["polarity"]).median())
+    dist = [abs(p - med) for p in typical["polarity"]]
+    assert dist == sorted(dist)
+    recent = data.evidence(Filters(), limit=None, sort="recent")
+    assert set(recent["sentence_id"]) == set(rows["sentence_id"])
+    with pytest.raises(ValueError, match="unknown sort"):
+        data.evidence(Filters(), sort="loudest")
+
+
+def test_dashboard_queries_evidence_one_row_per_sentence(tmp_path):
+    from _dashboard_helpers import make_summary_store
+
+    tables = make_summary_store(tmp_path)
+    with AuditData(tmp_path) as data:
+        lens = Filters(codebook="carbone-clues")
+        every = data.evidence(lens, limit=None)
+        assert every["sentence_id"].is_unique and len(every) == tables["sentences"].shape[0]
+        both = every[every["sentence_id"] == "int/P01#0.0"].iloc[0]
+        assert [c[2] for c in both["chips"]] == ["functional.billing", "mechanic.app"]
+        # drilled to one code: each sentence once, still with all its codes
+        app_rows = data.evidence(lens, {"codebook": "carbone-clues", "code": "mechanic.app"}, limit=None)
+        assert len(app_rows) == data.evidence_count(lens, {"code": "mechanic.app"}) == 13  # 12 + P01's billing one
+        row = app_rows[app_rows["sentence_id"] == "int/P01#0.0"].iloc[0]
+        assert len(row["chips"]) == 2 and [row["sentence"][a:b] for a, b in row["spans"]] == ["app"]
+        recent = data.evidence(lens, limit=3, sort="recent")
+        assert set(recent["doc_id"]) == {"int/P12"}  # 2026-07-12, the latest date
 
 
 def test_dashboard_queries_drill_narrows_evidence(store):
@@ -130,7 +157,7 @@ def test_dashboard_queries_filtered_gaps(store):
     target = stored[(stored["level"] == "clue_type") & (stored["dimension"] == "functional")]["desired"].iloc[0]
     assert float(row["desired"]) == pytest.approx(float(target))
     assert float(row["gap"]) == pytest.approx(m["polarity"].mean() - float(target))
-    assert pd.isna(row["ci_low"])
+    assert float(row["ci_low"]) < float(row["gap"]) < float(row["ci_high"])  # two participants: an interval
     assert set(gaps["level"]) <= {"clue_type", "code", "touchpoint", "clue_type x touchpoint"}
     assert not (gaps["dimension"] == "unspecified").any()
 

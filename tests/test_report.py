@@ -9,7 +9,7 @@ import pytest
 
 from cxaudit.report import write_report
 
-from _dashboard_helpers import expected_mentions, make_store
+from _dashboard_helpers import make_store
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,12 @@ def test_report_is_self_contained(report):
 
 def test_report_headline_figures(report):
     _, text, tables = report
-    m = expected_mentions(tables)
-    assert re.search(rf'data-key="mentions"><div class="cx-value">{len(m)}<', text)
-    assert re.search(rf'data-key="documents"><div class="cx-value">{m["doc_id"].nunique()}<', text)
+    docs = tables["documents"]
+    assert re.search(rf'data-key="documents"><div class="cx-value">{len(docs)}<', text)
+    people = docs["participant"].fillna(docs["doc_id"]).nunique()
+    assert re.search(rf'data-key="participants"><div class="cx-value">{people}<', text)
     assert re.search(r'data-key="nps"><div class="cx-value">\+0<', text)
+    assert "95 % interval" in text.split('data-key="nps"><div')[1][:300]
 
 
 def test_report_escapes_data(report):
@@ -45,11 +47,23 @@ def test_report_escapes_data(report):
     assert "window.__pwned" not in text.replace("&lt;script&gt;window.__pwned=1&lt;/script&gt;", "")
 
 
-def test_report_top_gaps_have_quotes(report):
+def test_report_opens_with_the_summary_and_no_interactive_wording(report):
     _, text, _ = report
-    sections = re.findall(r'<section class="cx-gap">(.*?)</section>', text, re.S)
-    assert sections and all("<mark>" in s for s in sections)
-    assert "functional.billing" in sections[0] or "functional" in sections[0]
+    assert text.index("<h2>Summary</h2>") < text.index('class="cx-summary"') < text.index("<figure")
+    body = re.sub(r"<style>.*?</style>", "", text, flags=re.S).lower()
+    assert "click" not in body and "drill" not in body
+    # every dimension of this tiny store has fewer than 5 participants: nothing is ranked, and it says so
+    assert "No dimension is surely short" in text and "small sample" in text
+
+
+def test_report_priorities_have_quotes(tmp_path):
+    from _dashboard_helpers import make_summary_store
+
+    make_summary_store(tmp_path)
+    text = write_report(tmp_path, tmp_path / "r.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section class="cx-finding cx-priority" data-rank="\d">(.*?)</section>', text, re.S)
+    assert len(sections) == 2 and all(s.count('<li class="cx-quote-row">') == 3 for s in sections)
+    assert "Billing and charges" in sections[0] and "<mark>bill</mark>" in sections[0]
 
 
 def test_report_missing_store(tmp_path):
@@ -58,9 +72,9 @@ def test_report_missing_store(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_report_lists_only_shortfalls(report):
-    _, text, tables = report
-    gaps = tables["gaps"]
-    level = gaps[(gaps["level"] == "code") & (gaps["group_by"] == "all")]
-    shown = re.findall(r'<section class="cx-gap"><h3>([^ <]+) ', text)
-    assert shown and set(shown) == set(level[level["gap"] < 0]["dimension"])
+def test_report_min_participants_option(tmp_path):
+    from _dashboard_helpers import make_summary_store
+
+    make_summary_store(tmp_path)
+    text = write_report(tmp_path, tmp_path / "r.html", min_participants=50).read_text(encoding="utf-8")
+    assert "No dimension is surely short" in text and "4 dimensions of 4 had fewer than 50 participants" in text

@@ -101,6 +101,9 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
         built_for = os.environ.get("QUERY_STRING", "")
         from voila.utils import wait_for_request
 
+        from .charts import _pyplot
+
+        _pyplot()  # the plotting stack (waves chart, PNG downloads) loads while no page waits for it
         wait_for_request()  # returns once a page has claimed this kernel; sets QUERY_STRING
         if os.environ.get("QUERY_STRING", "") != built_for and parse_qs(os.environ.get("QUERY_STRING", "")).get(
                 "results", [""])[0]:
@@ -113,8 +116,8 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
 
 
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
-          open_browser: bool = False, block: bool = True):
+          open_browser: bool = False, block: bool = True, token: str | None = None):
     """Serve the dashboard with Voila: see :func:`cxaudit.dashboard.server.serve`."""
     from .server import serve as _serve
 
-    return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block)
+    return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block, token=token)

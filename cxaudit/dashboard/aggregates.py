@@ -11,10 +11,13 @@ and no bootstrap, so bootstrap intervals are null; closed-form intervals
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..schemas import conform, empty
 from .queries import NO_TOUCHPOINT, Filters, where_clause
+
+DEFAULT_MIN_PARTICIPANTS = 5
 
 __all__ = ["filtered_gaps", "filtered_motif", "filtered_nps", "filtered_drivers", "filtered_waves",
            "LEVEL_SQL", "DEFAULT_TARGET"]
@@ -38,44 +41,78 @@ def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | No
     """Current-mode mentions per (lens, level, dimension), following cxaudit.compare's levels.
 
     Out: lens, level, dimension, clue_type, touchpoint, n, n_participants,
-    current, share_negative, n_desired (and ``by``, a mentions column named
-    in this module, when given). ``level`` computes one level only (each
-    level is a separate panel, so its rows do not depend on the others).
+    current, share_negative, n_desired, current_low, current_high (and
+    ``by``, a mentions column named in this module, when given). The
+    interval of ``current`` is cluster-robust (participants are the
+    clusters): the ratio-mean variance ``k/(k-1) * sum_i (S_i - mean N_i)^2 / N^2``
+    with a t quantile on k-1 degrees of freedom, clipped to -1…1; none
+    below two participants. ``level`` computes one level only (each level is
+    a separate panel, so its rows do not depend on the others).
     """
     if level is not None and level not in LEVEL_SQL:
         raise ValueError(f"unknown level {level!r}; expected one of {list(LEVEL_SQL)}")
-    extra, group = (f", {by}::VARCHAR AS {by}", f", {by}") if by else ("", "")
+    extra = f", {by}::VARCHAR AS {by}" if by else ""
+    group = f", {by}" if by else ""
     where, params = where_clause(filters)
     tp_lenses = ", ".join("'" + lens.replace("'", "''") + "'" for lens in TOUCHPOINT_LENSES)
     clue, has_tp = "clue_type <> 'none'", f"touchpoint <> '{NO_TOUCHPOINT}'"
     specs = [
-        ("clue_type", f"codebook NOT IN ({tp_lenses}) AND {clue}", "clue_type::VARCHAR", "NULL"),
-        ("code", f"codebook NOT IN ({tp_lenses})", "clue_type::VARCHAR", "NULL"),
-        ("touchpoint", f"codebook NOT IN ({tp_lenses}) AND {has_tp}", "NULL", "touchpoint::VARCHAR"),
-        ("clue_type x touchpoint", f"codebook NOT IN ({tp_lenses}) AND {clue} AND {has_tp}", "clue_type::VARCHAR",
+        ("clue_type", f"codebook NOT IN ({tp_lenses}) AND {clue}", LEVEL_SQL["clue_type"], "clue_type::VARCHAR", "NULL"),
+        ("code", f"codebook NOT IN ({tp_lenses})", LEVEL_SQL["code"], "clue_type::VARCHAR", "NULL"),
+        ("touchpoint", f"codebook NOT IN ({tp_lenses}) AND {has_tp}", LEVEL_SQL["touchpoint"], "NULL",
          "touchpoint::VARCHAR"),
+        ("clue_type x touchpoint", f"codebook NOT IN ({tp_lenses}) AND {clue} AND {has_tp}",
+         LEVEL_SQL["clue_type x touchpoint"], "clue_type::VARCHAR", "touchpoint::VARCHAR"),
+        ("touchpoint", f"codebook IN ({tp_lenses})", "code::VARCHAR", "NULL", "code::VARCHAR"),
     ]
     parts = [
-        f"SELECT codebook::VARCHAR AS lens, '{lvl}' AS level, {LEVEL_SQL[lvl]} AS dimension, "
-        f"any_value({ctype}) AS clue_type, any_value({tp}) AS touchpoint, "
-        f"count(*) FILTER (WHERE {_CURRENT}) AS n, "
-        f"count(DISTINCT person_key) FILTER (WHERE {_CURRENT}) AS n_participants, "
-        f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
-        f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
-        f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
-        f"{extra} FROM m WHERE {cond} GROUP BY 1, 2, 3{group}"
-        for lvl, cond, ctype, tp in specs if level in (None, lvl)
+        f"SELECT codebook::VARCHAR AS lens, '{lvl}' AS level, {dim} AS dimension, {ctype} AS clue_type, "
+        f"{tp} AS touchpoint, person_key, polarity, mode, valence{extra} FROM m WHERE {cond}"
+        for lvl, cond, dim, ctype, tp in specs if level in (None, lvl)
     ]
-    parts += [] if level not in (None, "touchpoint") else [
-        "SELECT codebook::VARCHAR AS lens, 'touchpoint' AS level, code::VARCHAR AS dimension, NULL AS clue_type, "
-        f"any_value(code::VARCHAR) AS touchpoint, count(*) FILTER (WHERE {_CURRENT}) AS n, "
-        f"count(DISTINCT person_key) FILTER (WHERE {_CURRENT}) AS n_participants, "
-        f"avg(polarity) FILTER (WHERE {_CURRENT}) AS current, "
-        f"avg(CASE WHEN valence = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE {_CURRENT}) AS share_negative, "
-        f"count(*) FILTER (WHERE mode = 'desired') AS n_desired "
-        f"{extra} FROM m WHERE codebook IN ({tp_lenses}) GROUP BY 1, 2, 3{group}"]
-    sql = f"WITH m AS (SELECT * FROM {data.m}{where}) " + " UNION ALL ".join(parts)
-    return data.df(sql, params)
+    sql = f"""
+        WITH m AS (SELECT * FROM {data.m}{where}),
+        x AS ({" UNION ALL ".join(parts)}),
+        p AS (SELECT lens, level, dimension{group}, any_value(clue_type) AS clue_type,
+                     any_value(touchpoint) AS touchpoint,
+                     count(*) FILTER (WHERE {_CURRENT}) AS n,
+                     count(polarity) FILTER (WHERE {_CURRENT}) AS n_pol,
+                     coalesce(sum(polarity) FILTER (WHERE {_CURRENT}), 0) AS s,
+                     count(*) FILTER (WHERE {_CURRENT} AND valence = 'negative') AS n_neg,
+                     count(*) FILTER (WHERE mode = 'desired') AS n_desired
+              FROM x GROUP BY lens, level, dimension{group}, person_key)
+        SELECT lens, level, dimension{group}, any_value(clue_type) AS clue_type, any_value(touchpoint) AS touchpoint,
+               sum(n)::BIGINT AS n, count(*) FILTER (WHERE n > 0) AS n_participants,
+               sum(s) / nullif(sum(n_pol), 0) AS current, sum(n_neg) / nullif(sum(n), 0) AS share_negative,
+               sum(n_desired)::BIGINT AS n_desired, sum(s * s) AS ss, sum(s * n_pol) AS sn,
+               sum(n_pol::DOUBLE * n_pol) AS nn, sum(n_pol) AS npol
+        FROM p GROUP BY lens, level, dimension{group}"""
+    out = data.df(sql, params)
+    lo, hi = cluster_interval(out)
+    out["current_low"], out["current_high"] = lo, hi
+    return out.drop(columns=["ss", "sn", "nn", "npol"])
+
+
+def cluster_interval(agg: pd.DataFrame, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """95 % cluster-robust interval of each row's mean (``current``) from per-cluster sums.
+
+    ``agg``: current, n_participants (k), ss = sum S_i^2, sn = sum S_i N_i,
+    nn = sum N_i^2, npol = sum N_i. NaN where k < 2.
+    """
+    from scipy import stats as st
+
+    k = agg["n_participants"].to_numpy(float)
+    mean = agg["current"].to_numpy(float)
+    big_n = agg["npol"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = agg["ss"].to_numpy(float) - 2 * mean * agg["sn"].to_numpy(float) + mean**2 * agg["nn"].to_numpy(float)
+        var = k / (k - 1) * np.maximum(resid, 0.0) / big_n**2
+        t = st.t.ppf(1 - (1 - level) / 2, np.maximum(k - 1, 1))
+        half = t * np.sqrt(var)
+    low, high = np.clip(mean - half, -1, 1), np.clip(mean + half, -1, 1)
+    bad = (k < 2) | np.isnan(mean)
+    low[bad], high[bad] = np.nan, np.nan
+    return low, high
 
 
 def _desired(agg: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
@@ -89,17 +126,21 @@ def _desired(agg: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
     return pd.Series(merged["desired"].fillna(fallback).to_numpy(), index=agg.index, dtype="Float64")
 
 
-def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | None = None) -> pd.DataFrame:
+def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | None = None,
+                  min_participants: int = DEFAULT_MIN_PARTICIPANTS) -> pd.DataFrame:
     """Gap table (GAP_TABLE columns of cxaudit.compare) for the filtered mentions.
 
     In: ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`), filters and
     the stored ``gaps`` table (for targets). Importance = share of the
-    panel's current-mode mentions; crosshairs = the panel's means; priority
-    1 = most negative gap × importance; no intervals (ci_low/ci_high null).
+    panel's current-mode mentions; crosshairs = the panel's means; intervals
+    cluster-robust (:func:`cluster_interval`, no bootstrap on a click);
+    priority = :func:`cxaudit.dashboard.summary.rank_rows` order (small
+    samples last, marked in ``warning``).
     ``level``: compute only that level's rows.
     """
     from ..compare.gaps import quadrant
     from ..compare.tables import GAP_TABLE
+    from .summary import SMALL_SAMPLE, rank_rows
 
     agg = _aggregate(data, filters, level=level)
     agg = agg[agg["n"] > 0].reset_index(drop=True)
@@ -108,16 +149,22 @@ def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | 
     agg["group_by"], agg["group"] = "all", "all"
     agg["desired"] = _desired(agg, stored)
     agg["gap"] = agg["current"] - agg["desired"]
+    agg["ci_low"] = agg["current_low"] - agg["desired"]
+    agg["ci_high"] = agg["current_high"] - agg["desired"]
     agg["importance"] = agg["n"] / agg.groupby(_PANEL)["n"].transform("sum")
     agg["crosshair_importance"] = agg.groupby(_PANEL)["importance"].transform("mean")
     agg["crosshair_performance"] = agg.groupby(_PANEL)["current"].transform("mean")
     agg["quadrant"] = quadrant(agg["importance"], agg["current"], importance_cross=agg["crosshair_importance"],
                                performance_cross=agg["crosshair_performance"])
-    agg["_score"] = agg["gap"].astype(float) * agg["importance"].astype(float)
-    agg = agg.sort_values(_PANEL + ["_score", "dimension"], kind="stable")
-    agg["priority"] = agg.groupby(_PANEL).cumcount() + 1
-    agg["warning"] = [("fewer than 5 participants" if p < 5 else None) for p in agg["n_participants"]]
-    return conform(agg.drop(columns="_score").reset_index(drop=True), GAP_TABLE)
+    agg["warning"] = [None if p >= 2 else f"only {p} participant: no interval" for p in agg["n_participants"]]
+    frames = []
+    for _, panel in agg.groupby(_PANEL, sort=True):
+        ranked = rank_rows(panel, min_participants)
+        ranked["priority"] = ranked["rank"]
+        ranked["warning"] = [f"{SMALL_SAMPLE}: fewer than {min_participants} participants" if small and pd.isna(w)
+                             else w for small, w in zip(ranked["small"], ranked["warning"])]
+        frames.append(ranked.drop(columns=["rank", "small"]))
+    return conform(pd.concat(frames, ignore_index=True), GAP_TABLE)
 
 
 def _overall(**cols) -> dict:

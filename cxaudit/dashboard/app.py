@@ -24,11 +24,12 @@ from typing import Callable, Hashable
 import ipywidgets as widgets
 
 from . import evidence as ev
-from .charts import CHART_HELP
+from .charts import CHART_HELP, DASHBOARD_HINTS
 from .headline import headline_html
 from .heatmap import ClueHeatmap
 from .palette import palette_css
-from .queries import FILTER_LABELS, AuditData, Filters
+from .queries import EVIDENCE_SORTS, FILTER_LABELS, AuditData, Filters
+from .summary import DEFAULT_MIN_PARTICIPANTS
 
 __all__ = ["DashboardApp", "TABS"]
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 #: Tab key -> (title, charts in it).
 TABS = {
+    "summary": ("Summary", ()),
     "clue_map": ("Clue map", ("clue_map",)),
     "compare": ("Current vs desired", ("gaps", "ipa", "motif")),
     "drivers": ("Drivers", ("drivers", "nps")),
@@ -55,6 +57,7 @@ def _css() -> str:
 
 def _chart_header(key: str) -> widgets.HTML:
     title, help_text = CHART_HELP[key]
+    help_text = f"{help_text} {DASHBOARD_HINTS[key]}" if key in DASHBOARD_HINTS else help_text
     return widgets.HTML(f'<h3 class="cx-chart-title">{html.escape(title)}</h3>'
                         f'<div class="cx-help">{html.escape(help_text)}</div>')
 
@@ -80,7 +83,7 @@ class _LazyPngChart:
 
     def __init__(self, key: str, body: widgets.Widget):
         self.key, self.body = key, body
-        self.png_btn = widgets.Button(description="Chart as PNG", icon="download", layout=widgets.Layout(width="auto"))
+        self.png_btn = widgets.Button(description="Chart as PNG", layout=widgets.Layout(width="auto"))
         self.png_btn.add_class(f"cx-png-{key}")
         self.link = widgets.HTML()
         self.box = widgets.VBox([_chart_header(key), body, widgets.HBox([self.png_btn, self.link])],
@@ -88,7 +91,7 @@ class _LazyPngChart:
 
 
 #: Charts drawn as HTML on screen by :mod:`cxaudit.dashboard.htmlcharts` (``<key>_html``).
-HTML_CHARTS = ("gaps", "nps", "drivers", "motif")
+HTML_CHARTS = ("gaps", "ipa", "nps", "drivers", "motif")
 
 
 class DashboardApp(widgets.VBox):
@@ -99,10 +102,12 @@ class DashboardApp(widgets.VBox):
     ``draw_counts`` (tab key -> number of redraws), ``cache_enabled``.
     """
 
-    def __init__(self, data: AuditData, *, page_size: int = 20):
+    def __init__(self, data: AuditData, *, page_size: int = 20, min_participants: int | None = None):
         super().__init__()
         self.data, self.page_size = data, page_size
-        self.filters, self.drill, self.offset = Filters(), {}, 0
+        self.min_participants = int(min_participants or data.min_participants or DEFAULT_MIN_PARTICIPANTS)
+        lenses = data.lenses()
+        self.filters, self.drill, self.offset = Filters(codebook=lenses[0] if lenses else None), {}, 0
         self.last_redraw_s = 0.0
         self.draw_counts: Counter = Counter()
         self.cache_enabled = True
@@ -112,8 +117,20 @@ class DashboardApp(widgets.VBox):
         self._busy = False
         self.add_class("cx-app")
         title = widgets.HTML(f'<style>{_css()}</style><h1 class="cx-title">{html.escape(data.title)}</h1>')
+        self.lens = widgets.Dropdown(options=[(data.labels.lens(b), b) for b in lenses],
+                                     value=self.filters.codebook, description="Lens",
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="auto", margin="0 18px 6px 0"))
+        self.lens.add_class("cx-lens")
+        self.lens.observe(lambda change: self._on_lens(change["new"]), names="value")
+        self.min_box = widgets.BoundedIntText(value=self.min_participants, min=1, max=1000, step=1,
+                                              description="Min. participants", style={"description_width": "initial"},
+                                              layout=widgets.Layout(width="190px", margin="0 12px 6px 0"))
+        self.min_box.add_class("cx-min-participants")
+        self.min_box.observe(lambda change: self._on_min(change["new"]), names="value")
         self.filter_widgets = {name: self._filter_dropdown(name) for name in FILTER_LABELS}
-        filters = widgets.HBox(list(self.filter_widgets.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        filters = widgets.HBox([self.lens] + list(self.filter_widgets.values()) + [self.min_box],
+                               layout=widgets.Layout(flex_flow="row wrap"))
         filters.add_class("cx-filters")
         self.headline = widgets.HTML()
         self.headline.add_class("cx-headline")
@@ -130,9 +147,11 @@ class DashboardApp(widgets.VBox):
         self.clue_map = self.lazy["clue_map"]
         self._frames: dict[str, tuple] = {}
         self.charts = {key: _Chart(key) for key in CHART_HELP if key not in self.lazy}
-        self.drills = {key: self._drill_dropdown(key) for key in TABS if key != "evidence"}
+        self.drills = {key: self._drill_dropdown(key) for key in TABS if key not in ("evidence", "summary")}
+        self.summary_box = widgets.HTML()
+        self.summary_box.add_class("cx-summary-box")
         self.level = widgets.Dropdown(description="Level", options=self._levels())
-        self.level.observe(lambda _c: self._redraw_tab("compare"), names="value")
+        self.level.observe(lambda _c: None if self._busy else self._redraw_tab("compare"), names="value")
         self.tabs = widgets.Tab(children=[self._tab_box(key) for key in TABS],
                                 titles=tuple(t for t, _ in TABS.values()))
         self.tabs.observe(self._on_tab, names="selected_index")
@@ -156,16 +175,19 @@ class DashboardApp(widgets.VBox):
         return dd
 
     def _levels(self) -> list[tuple[str, str]]:
-        names = {"clue_type": "Clue type", "touchpoint": "Touchpoint", "code": "Code",
-                 "clue_type x touchpoint": "Clue type \u00d7 touchpoint"}
-        stored = self.data.precomputed("gaps")
-        levels = list(dict.fromkeys(stored["level"].astype(str))) if len(stored) else []
-        levels = [lv for lv in names if lv in levels or not levels] + [lv for lv in levels if lv not in names]
-        return [(names.get(lv, lv), lv) for lv in levels]
+        """The levels of the lens: touchpoints only for a touchpoint lens; codes first otherwise."""
+        from .aggregates import TOUCHPOINT_LENSES
+
+        if self.filters.codebook in TOUCHPOINT_LENSES:
+            return [("Touchpoint", "touchpoint")]
+        return [("Code", "code"), ("Clue type", "clue_type"), ("Touchpoint", "touchpoint"),
+                ("Clue type \u00d7 touchpoint", "clue_type x touchpoint")]
 
     def _tab_box(self, key: str) -> widgets.Widget:
         if key == "evidence":
             return self._evidence_box()
+        if key == "summary":
+            return widgets.VBox([self.summary_box])
         parts = [self.level] if key == "compare" else []
         parts += [widgets.HBox([widgets.HTML("<b>Drill down:</b>&nbsp;"), self.drills[key]])]
         parts += [self.lazy[c].box if c in self.lazy else self.charts[c].box for c in TABS[key][1]]
@@ -173,24 +195,27 @@ class DashboardApp(widgets.VBox):
 
     def _evidence_box(self) -> widgets.Widget:
         self.drill_label = widgets.HTML()
-        self.clear_drill = widgets.Button(description="Show all quotes", icon="times",
-                                          layout=widgets.Layout(width="auto"))
+        self.clear_drill = widgets.Button(description="Show all quotes", layout=widgets.Layout(width="auto"))
+        self.sort = widgets.Dropdown(options=[(label.capitalize(), key) for key, label in EVIDENCE_SORTS.items()],
+                                     value="typical", description="Sort", layout=widgets.Layout(width="230px"))
+        self.sort.add_class("cx-sort")
+        self.sort.observe(lambda _c: self._set_offset(0), names="value")
         self.clear_drill.on_click(lambda _b: self._set_drill({}))
         self.table = widgets.HTML()
         self.table.add_class("cx-evidence-box")
-        self.prev_btn = widgets.Button(description="Previous", icon="chevron-left")
-        self.next_btn = widgets.Button(description="Next", icon="chevron-right")
+        self.prev_btn = widgets.Button(description="\u2039 Previous")
+        self.next_btn = widgets.Button(description="Next \u203a")
         self.prev_btn.on_click(lambda _b: self._page(-1))
         self.next_btn.on_click(lambda _b: self._page(+1))
-        self.csv_btn = widgets.Button(description="Evidence as CSV", icon="download")
-        self.xlsx_btn = widgets.Button(description="Evidence as XLSX", icon="download")
+        self.csv_btn = widgets.Button(description="Evidence as CSV")
+        self.xlsx_btn = widgets.Button(description="Evidence as XLSX")
         self.csv_btn.add_class("cx-csv")
         self.xlsx_btn.add_class("cx-xlsx")
         self.csv_btn.on_click(lambda _b: self._export("csv"))
         self.xlsx_btn.on_click(lambda _b: self._export("xlsx"))
         self.export_link = widgets.HTML()
         return widgets.VBox([
-            widgets.HBox([self.drill_label, self.clear_drill]), self.table,
+            widgets.HBox([self.drill_label, self.clear_drill, self.sort]), self.table,
             widgets.HBox([self.prev_btn, self.next_btn, self.csv_btn, self.xlsx_btn, self.export_link]),
         ])
 
@@ -200,6 +225,27 @@ class DashboardApp(widgets.VBox):
         self.filters = self.filters.set(**{name: value})
         self.drill, self.offset = {}, 0
         self.refresh()
+
+    def _on_lens(self, lens: str) -> None:
+        self.filters = self.filters.set(codebook=lens)
+        self.drill, self.offset = {}, 0
+        levels = self._levels()
+        self._busy = True
+        try:
+            keep = self.level.value if self.level.value in [v for _, v in levels] else levels[0][1]
+            self.level.options = levels
+            self.level.value = keep
+        finally:
+            self._busy = False
+        self.refresh()
+
+    def _on_min(self, value: int) -> None:
+        self.min_participants = max(int(value or 1), 1)
+        self.refresh()
+
+    def _set_offset(self, offset: int) -> None:
+        self.offset = offset
+        self._redraw_tab("evidence")
 
     def _on_tab(self, _change) -> None:
         key = self.current_tab
@@ -241,8 +287,10 @@ class DashboardApp(widgets.VBox):
     def refresh(self) -> None:
         """Recompute the headline and redraw the visible tab; other tabs redraw when opened."""
         t0 = time.perf_counter()
-        self.headline.value = headline_html(self.memo(("headline", self.filters),
-                                                      lambda: self.data.headline(self.filters)))
+        self.headline.value = headline_html(
+            self.memo(("headline", self.filters), lambda: self.data.headline(self.filters)),
+            self.memo(("audit_headline", self.filters), lambda: self.data.audit_headline(self.filters)),
+            self.data.labels.lens(self.filters.codebook) if self.filters.codebook else "")
         self._stale = set(TABS)
         for chart in self.lazy.values():
             chart.link.value = ""
@@ -300,7 +348,7 @@ class DashboardApp(widgets.VBox):
 
             self._frames[key] = (frame, cache_key, kw)
             self.lazy[key].link.value = ""
-            self.lazy[key].body.value = getattr(htmlcharts, f"{key}_html")(frame)
+            self.lazy[key].body.value = getattr(htmlcharts, f"{key}_html")(frame, **kw)
             return
 
         def draw():

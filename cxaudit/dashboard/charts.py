@@ -18,32 +18,39 @@ import pandas as pd
 
 from .palette import palette_css
 
-__all__ = ["CHARTS", "CHART_HELP", "chart_png", "mathtext_safe", "palette_css"]
+__all__ = ["CHARTS", "CHART_HELP", "DASHBOARD_HINTS", "chart_png", "mathtext_safe", "palette_css", "relabel"]
 
 log = logging.getLogger(__name__)
 
 #: chart key -> (title, how to read it).
 CHART_HELP = {
+    "summary": ("Summary", "The audit at a glance: what to fix first and what to keep, each with typical quotes."),
     "clue_map": ("Where clues are noticed",
-                 "Mentions per clue type and touchpoint; darker cells are mentioned more often. "
-                 "Click a cell (or pick it in the drill-down list) to read its quotes."),
+                 "Mentions of the lens's clues per clue type and touchpoint; darker cells are mentioned more often."),
     "gaps": ("Current versus desired",
-             "Each row is a dimension: the dot is how customers feel today (-1 to 1), the tick the desired "
-             "level; the longer the grey line, the bigger the gap. * marks small samples."),
+             "Each row is a dimension of the lens, fix-first order: the dot is how customers feel today (-1 to 1) "
+             "with its 95 % interval, the tick the desired level; the longer the grey line, the bigger the gap. "
+             "Greyed rows have a small sample (too few participants) and are ranked last."),
     "ipa": ("Importance versus performance",
-            "Each point is a dimension: important but performing below the crosshair is where to "
-            "concentrate; important and performing well, keep up the good work."),
+            "Each point is a dimension: right = mentioned more often, up = felt better today. Important and "
+            "felt poorly (bottom right) is where to concentrate. Small samples are grey rings without a name."),
     "motif": ("Experience motif alignment",
-              "Right of zero: customers voice the feelings the organisation wants them to have more often "
-              "than their opposites; left of zero: the opposite dominates."),
+              "The feelings the organisation wants customers to have, as voiced in their words: right of zero, "
+              "the feeling is voiced more often than its opposite. Only the sentences that voice a feeling count "
+              "(see the right column), so read it beside the gaps, which score every mention."),
     "drivers": ("What drives detractors",
                 "Codes right of zero are mentioned more by detractors (scores 0-6) than by promoters (9-10); "
-                "whiskers that cross zero are not conclusive."),
+                "open dots have intervals that cross zero (not conclusive). Right column: how many detractor and "
+                "promoter documents mention the code."),
     "nps": ("Net Promoter Score",
             "% promoters (9-10) minus % detractors (0-6), overall and per segment, with 95 % intervals."),
     "trend": ("Waves",
               "How the feeling about each clue type moved between consecutive waves; bold changes are "
               "beyond noise."),
+}
+#: Extra how-to-read text shown only in the dashboard (the report is not interactive).
+DASHBOARD_HINTS = {
+    "clue_map": "Click a cell, or pick it in the drill-down list, to read its quotes.",
 }
 CHARTS = tuple(CHART_HELP)
 _SIZE = (8.0, 4.4)
@@ -92,8 +99,30 @@ def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
         raise ValueError(f"unknown chart {key!r}; expected one of {list(CHARTS)}")
 
 
-def chart_png(key: str, frame: pd.DataFrame, *, dpi: int = 100, size=_SIZE, **kw) -> bytes:
-    """PNG bytes of chart ``key`` drawn from ``frame`` (see :data:`CHART_HELP`)."""
+def relabel(key: str, frame: pd.DataFrame, names: dict | None, *, min_participants: int | None = None):
+    """``frame`` with ids replaced by labels (``names``: id -> label) for a PNG, and small samples marked
+    (``warning``) so the matplotlib charts star them as the HTML charts grey them."""
+    if frame is None or not len(frame):
+        return frame
+    out = frame.copy()
+    if names:
+        col = "code" if key == "drivers" else "dimension" if "dimension" in out else None
+        if col:
+            out[col] = [names.get(str(v), str(v)) for v in out[col]]
+    if min_participants and key in ("gaps", "ipa") and "small" in out:
+        out["warning"] = [("small sample" if s else w) for s, w in zip(out["small"], out["warning"])]
+    if min_participants and key == "drivers":
+        small = (out["k_detractors"].astype(int) + out["k_promoters"].astype(int)) < int(min_participants)
+        out = out[~small]
+    if min_participants and key == "motif" and "n_participants" in out:
+        out = out[out["n_participants"].astype(float) >= int(min_participants)]
+    return out
+
+
+def chart_png(key: str, frame: pd.DataFrame, *, dpi: int = 100, size=_SIZE, names: dict | None = None,
+              min_participants: int | None = None, **kw) -> bytes:
+    """PNG bytes of chart ``key`` drawn from ``frame`` (see :data:`CHART_HELP`), ids shown as ``names``."""
+    frame = relabel(key, frame, names, min_participants=min_participants)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=size, dpi=dpi)
     try:

@@ -22,6 +22,8 @@ from .palette import VALENCE_COLORS
 
 __all__ = [
     "highlight",
+    "highlight_spans",
+    "chips_html",
     "format_timestamp",
     "valence_badge",
     "evidence_html",
@@ -42,9 +44,8 @@ VALENCE_FACES = {
     "mixed": ("\u2194", "mixed"),
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_EXPORT_COLUMNS = ["quote", "clue", "code", "clue_type", "touchpoint", "codebook", "valence", "polarity",
-                   "speaker", "participant", "doc_id", "source", "timestamp", "wave", "segment", "kind",
-                   "sentence_id"]
+_EXPORT_COLUMNS = ["quote", "clues", "codes", "valence", "polarity", "speaker", "participant", "doc_id", "source",
+                   "timestamp", "wave", "segment", "kind", "sentence_id"]
 
 
 def _is_missing(value) -> bool:
@@ -64,6 +65,33 @@ def highlight(sentence: str, start, end) -> str:
         return html.escape(text)
     return (html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
             + html.escape(text[end:]))
+
+
+def highlight_spans(sentence, spans) -> str:
+    """HTML of ``sentence`` with every (start, end) of ``spans`` in ``<mark>`` (overlaps merged), every part escaped."""
+    text = "" if _is_missing(sentence) else str(sentence)
+    good = sorted((int(a), int(b)) for a, b in (spans or ())
+                  if not (_is_missing(a) or _is_missing(b)) and 0 <= int(a) < int(b) <= len(text))
+    merged: list[list[int]] = []
+    for a, b in good:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(html.escape(text[pos:a]) + "<mark>" + html.escape(text[a:b]) + "</mark>")
+        pos = b
+    return "".join(out) + html.escape(text[pos:])
+
+
+def chips_html(chips) -> str:
+    """One chip per code: its label in its clue type's colour, the code id as tooltip (escaped)."""
+    out = []
+    for label, clue_type, code in chips or ():
+        out.append(f'<span class="cx-chip cx-{html.escape(str(clue_type), quote=True)}" '
+                   f'title="{html.escape(str(code), quote=True)}">{html.escape(str(label))}</span>')
+    return " ".join(out)
 
 
 def format_timestamp(seconds) -> str:
@@ -89,42 +117,43 @@ def _cell(value) -> str:
     return "" if _is_missing(value) else html.escape(str(value))
 
 
-def evidence_html(page: pd.DataFrame, *, offset: int = 0, total: int | None = None,
-                  empty: str = "No mentions for this filter.") -> str:
-    """The quote table of one page (HTML string, all data escaped).
+def evidence_html(page: pd.DataFrame, *, offset: int = 0, total: int | None = None, sort: str = "most typical",
+                  empty: str = "No quotes for this selection.") -> str:
+    """The quote table of one page (HTML string, all data escaped): one row per sentence.
 
-    In: rows of :meth:`AuditData.evidence`. The clue is highlighted in its
-    sentence; each row shows emotion, clue, speaker, participant, document
-    and timestamp.
+    In: rows of :meth:`AuditData.evidence`. Each row shows emotion, the
+    sentence with its clues highlighted, all its codes of the lens as chips,
+    speaker, participant, document and timestamp.
     """
     if page is None or not len(page):
         return f'<div class="cx-empty">{html.escape(empty)}</div>'
     total = len(page) if total is None else total
     rows = []
-    for r in page.itertuples(index=False):
+    for r in page.to_dict("records"):
         rows.append(
-            f'<tr class="cx-quote cx-{_cell(r.valence)}">'
-            f"<td>{valence_badge(r.valence)}</td>"
-            f'<td class="cx-sentence">{highlight(r.sentence, r.start_char, r.end_char)}</td>'
-            f'<td><span class="cx-chip cx-{_cell(r.clue_type)}">{_cell(r.clue_type)}</span> '
-            f"{_cell(r.code)}<br><small>{_cell(r.touchpoint)}</small></td>"
-            f"<td>{_cell(r.speaker)}</td><td>{_cell(r.participant)}</td>"
-            f'<td title="{_cell(r.source)}">{_cell(r.doc_id)}</td>'
-            f"<td>{html.escape(format_timestamp(r.start_s))}</td></tr>"
+            f'<tr class="cx-quote cx-{_cell(r.get("valence"))}">'
+            f'<td>{valence_badge(r.get("valence"))}</td>'
+            f'<td class="cx-sentence">{highlight_spans(r.get("sentence"), r.get("spans"))}</td>'
+            f'<td class="cx-chips">{chips_html(r.get("chips"))}</td>'
+            f'<td>{_cell(r.get("speaker"))}</td><td>{_cell(r.get("participant"))}</td>'
+            f'<td title="{_cell(r.get("source"))}">{_cell(r.get("doc_id"))}</td>'
+            f'<td>{html.escape(format_timestamp(r.get("start_s")))}</td></tr>'
         )
-    head = ("<tr><th></th><th>Quote (clue highlighted)</th><th>Clue</th><th>Speaker</th>"
+    head = ("<tr><th></th><th>Quote (clues highlighted)</th><th>Codes</th><th>Speaker</th>"
             "<th>Participant</th><th>Document</th><th>Time</th></tr>")
-    caption = f"Quotes {offset + 1:,}\u2013{offset + len(page):,} of {total:,}, most negative first"
+    word = "quote" if total == 1 else "quotes"
+    caption = (f"{word.capitalize()} {offset + 1:,}\u2013{offset + len(page):,} of {total:,} ({word}: one row per "
+               f"sentence, with all its codes), {html.escape(sort)} first")
     return (f'<table class="cx-evidence"><caption>{caption}</caption><thead>{head}</thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def evidence_export(rows: pd.DataFrame) -> pd.DataFrame:
-    """Evidence rows as a download table (quote, clue, … timestamp as mm:ss)."""
+    """Evidence rows (one per sentence) as a download table (quote, clues, codes, … timestamp as mm:ss)."""
     out = pd.DataFrame({
         "quote": rows["sentence"],
-        "clue": [("" if _is_missing(s) or _is_missing(a) or _is_missing(b) else str(s)[int(a):int(b)])
-                 for s, a, b in zip(rows["sentence"], rows["start_char"], rows["end_char"])],
+        "clues": ["; ".join(str(s)[int(a):int(b)] for a, b in (sp or ()) if not _is_missing(s))
+                  for s, sp in zip(rows["sentence"], rows["spans"])],
     })
     for col in _EXPORT_COLUMNS[2:]:
         if col == "timestamp":

@@ -3,6 +3,8 @@ and ``cxaudit run`` work without the ``dashboard`` extra."""
 
 from __future__ import annotations
 
+import html
+
 __all__ = ["headline_html"]
 
 
@@ -10,19 +12,21 @@ def _fmt_share(x) -> str:
     return "\u2013" if x is None else f"{100 * x:.0f} %"
 
 
-def headline_html(h: dict) -> str:
-    """Headline cards (HTML) from :meth:`AuditData.headline`; numbers only, nothing unescaped."""
+def headline_html(h: dict, audit: dict | None = None, lens_label: str = "") -> str:
+    """Headline cards (HTML, numbers only): the audit's documents, participants and NPS with its interval
+    (``audit``, from :meth:`AuditData.audit_headline`, when given) and the lens's mentions and share
+    negative (``h``, from :meth:`AuditData.headline`)."""
+    from .summary import audit_cards, plural
+
+    lens = f" ({html.escape(lens_label)})" if lens_label else ""
     cards = [
-        ("documents", f"{h['documents']:,}", "Documents", "with a clue mention"),
-        ("participants", f"{h['participants']:,}", "Participants", "distinct people"),
-        ("mentions", f"{h['mentions']:,}", "Clue mentions", "functional, mechanic, humanic"),
-        ("negative", _fmt_share(h["share_negative"]), "Share negative", f"n = {h['mentions']:,} mentions"),
+        ("mentions", f"{h['mentions']:,}", "Clue mentions", f"in this lens{lens}; one clue in one sentence"),
+        ("negative", _fmt_share(h["share_negative"]), "Share negative", f"of {plural(h['mentions'], 'mention')}"),
     ]
-    if h["n_scored"]:
-        cards.append(("nps", f"{h['nps']:+.0f}", "NPS", f"n = {h['n_scored']:,} scores"))
     body = "".join(
         f'<div class="cx-card" data-key="{key}"><div class="cx-value">{value}</div>'
         f'<div class="cx-label">{label}</div><div class="cx-n">{note}</div></div>'
         for key, value, label, note in cards)
+    top = audit_cards(audit) if audit is not None else ""
     empty = ('<div class="cx-empty">No mentions for this filter.</div>' if not h["mentions"] else "")
-    return f'<div class="cx-cards">{body}</div>{empty}'
+    return f'<div class="cx-cards">{top}{body}</div>{empty}'

@@ -24,6 +24,9 @@ __all__ = ["ClueHeatmap", "cell_tooltip", "order_axes"]
 _CLUE_ORDER = ["functional", "mechanic", "humanic", "none"]
 _NO_TOUCHPOINT = "unspecified"
 _EMPTY_CELL = "#f5f7fa"
+_NO_MENTIONS = '<div class="cx-empty">No mentions for this filter.</div>'
+#: Narrowest column (px): below it the grid scrolls sideways (with a visible scrollbar) instead of clipping.
+MIN_COLUMN_PX = 76
 
 
 def order_axes(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -36,7 +39,7 @@ def order_axes(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 def cell_tooltip(clue_type: str, touchpoint: str, n: int, polarity, share_negative) -> str:
     """The hover text of one cell (plain text)."""
-    parts = [f"{clue_type} \u00d7 {touchpoint}: {n:,} mentions"]
+    parts = [f"{clue_type} \u00d7 {touchpoint}: {n:,} mention{'' if n == 1 else 's'}"]
     if polarity is not None and not pd.isna(polarity):
         parts.append(f"mean polarity {float(polarity):+.2f}")
     if share_negative is not None and not pd.isna(share_negative):
@@ -63,13 +66,16 @@ class ClueHeatmap(widgets.VBox):
         self._labels: dict[tuple[str, str], widgets.HTML] = {}
         self._axes: tuple[list[str], list[str]] | None = None
         self._corner = widgets.HTML('<div class="cx-hm-corner">clue type \\ touchpoint</div>')
-        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="3px", width="100%", max_width="900px"))
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="3px", width="100%"))
         self.grid.add_class("cx-heatmap-grid")
-        self.empty = widgets.HTML('<div class="cx-empty">No mentions for this filter.</div>')
+        self._tp_labels: dict[str, str] = {}
+        self.empty = widgets.HTML(_NO_MENTIONS)
         self.legend = widgets.HTML(
             '<div class="cx-heatmap-legend">Each row in its clue type\u2019s colour: darker = more mentions; '
             "hover a cell for its mean polarity and share negative.</div>")
-        self.children = [self.grid, self.legend]
+        self.scroller = widgets.Box([self.grid], layout=widgets.Layout(width="100%", overflow_x="auto"))
+        self.scroller.add_class("cx-heatmap-scroll")
+        self.children = [self.scroller, self.legend]
 
     def on_cell(self, callback: Callable[[str, str], None]) -> None:
         """Call ``callback(clue_type, touchpoint)`` when a cell is clicked."""
@@ -104,8 +110,10 @@ class ClueHeatmap(widgets.VBox):
                 value = (f'<span class="cx-chip cx-{html.escape(text, quote=True)}" '
                          f'style="background:{color}">{html.escape(text)}</span>')
             else:
-                value = f'<div class="cx-hm-col" title="{html.escape(text, quote=True)}">{html.escape(text)}</div>'
-            self._labels[key] = widgets.HTML(value, layout=widgets.Layout(margin="0", align_self="center"))
+                shown = self._tp_labels.get(text, text)
+                value = (f'<div class="cx-hm-col" title="{html.escape(shown, quote=True)}">'
+                         f'{html.escape(shown)}</div>')
+            self._labels[key] = widgets.HTML(value, layout=widgets.Layout(margin="0", align_self="flex-end"))
         return self._labels[key]
 
     def _layout(self, rows: list[str], cols: list[str]) -> None:
@@ -116,13 +124,22 @@ class ClueHeatmap(widgets.VBox):
         for r in rows:
             children.append(self._label("row", r))
             children.extend(self._cell((r, c)) for c in cols)
-        self.grid.layout.grid_template_columns = f"110px repeat({len(cols)}, minmax(56px, 1fr))"
+        self.grid.layout.grid_template_columns = f"110px repeat({len(cols)}, minmax({MIN_COLUMN_PX}px, 1fr))"
+        self.grid.layout.min_width = f"{110 + len(cols) * (MIN_COLUMN_PX + 3)}px"
         self.grid.children = children
         self._axes = (rows, cols)
 
-    def update(self, cells: pd.DataFrame) -> None:
-        """Show ``cells`` (see class doc); an empty frame shows the empty-selection message."""
+    def update(self, cells: pd.DataFrame, *, touchpoint_labels: dict | None = None, empty: str | None = None) -> None:
+        """Show ``cells`` (see class doc); columns titled by ``touchpoint_labels`` (id -> label).
+        An empty frame shows ``empty`` (default: the empty-selection message)."""
+        if touchpoint_labels:
+            for tp, label in touchpoint_labels.items():
+                if self._tp_labels.get(tp) != label:
+                    self._tp_labels[tp] = label
+                    self._labels.pop(("col", tp), None)
+                    self._axes = None
         if cells is None or not len(cells):
+            self.empty.value = (f'<div class="cx-empty">{html.escape(empty)}</div>' if empty else _NO_MENTIONS)
             self.children = [self.empty]
         else:
             rows, cols = order_axes(cells)
@@ -132,8 +149,8 @@ class ClueHeatmap(widgets.VBox):
             for r in rows:
                 for c in cols:
                     self._paint(self._cells[(r, c)], r, c, by_key.get((r, c)), top)
-            if self.children[0] is not self.grid:
-                self.children = [self.grid, self.legend]
+            if self.children[0] is not self.scroller:
+                self.children = [self.scroller, self.legend]
         self.remove_class(f"cx-v{self.version}")
         self.version += 1
         self.add_class(f"cx-v{self.version}")

@@ -18,9 +18,11 @@ import pandas as pd
 
 from .palette import PALETTE, VALENCE_COLORS
 
-__all__ = ["interval_chart_html", "nps_html", "drivers_html", "motif_html", "gaps_html", "NO_DATA"]
+__all__ = ["interval_chart_html", "nps_html", "drivers_html", "motif_html", "gaps_html", "ipa_html", "NO_DATA"]
 
 NO_DATA = "No data for this selection."
+SMALL_LABEL = "small sample"
+_SMALL_COLOR = "#bcccdc"
 
 
 def _num(x) -> float:
@@ -41,8 +43,9 @@ def interval_chart_html(rows: list[dict], *, lo: float, hi: float, xlabel: str, 
     """HTML of horizontal ``mark`` s ("bar" from zero, or "dot") with 95 % whiskers, one row each.
 
     ``rows``: dicts with label, value, low, high (NaN: no whisker), color
-    (#rrggbb) and optional hollow (small sample: open dot). Axis ``lo``…``hi``
-    with a zero line. Empty rows give the no-data message.
+    (#rrggbb), optional hollow (open dot), small (greyed, "small sample") and
+    note (a count shown after the value). Axis ``lo``…``hi`` with a zero line.
+    Empty rows give the no-data message.
     """
     if not rows:
         return f'<div class="cx-empty">{NO_DATA}</div>'
@@ -52,7 +55,7 @@ def interval_chart_html(rows: list[dict], *, lo: float, hi: float, xlabel: str, 
     out = []
     for r in rows:
         v, a, b = _num(r["value"]), _num(r.get("low")), _num(r.get("high"))
-        color = html.escape(str(r["color"]), quote=True)
+        color = html.escape(str(_SMALL_COLOR if r.get("small") else r["color"]), quote=True)
         parts = [f'<span class="cx-ic-zero" style="left:{zero}%"></span>']
         if not (math.isnan(a) or math.isnan(b)):
             left, right = _pct(min(a, b), lo, hi), _pct(max(a, b), lo, hi)
@@ -68,9 +71,12 @@ def interval_chart_html(rows: list[dict], *, lo: float, hi: float, xlabel: str, 
                 parts.append(f'<span class="cx-ic-dot" style="left:{x}%;background:{fill};border-color:{color}">'
                              "</span>")
         value = "\u2013" if math.isnan(v) else fmt.format(v)
-        out.append(f'<div class="cx-ic-row"><div class="cx-ic-label" title="{html.escape(str(r["label"]), quote=True)}">'
-                   f'{html.escape(str(r["label"]))}</div><div class="cx-ic-track">{"".join(parts)}</div>'
-                   f'<div class="cx-ic-value">{html.escape(value)}</div></div>')
+        small = " cx-small" if r.get("small") else ""
+        label = f'{r["label"]} \u00b7 {SMALL_LABEL}' if r.get("small") else str(r["label"])
+        note = f'<div class="cx-ic-note">{html.escape(str(r["note"]))}</div>' if r.get("note") else ""
+        out.append(f'<div class="cx-ic-row{small}"><div class="cx-ic-label" title="{html.escape(label, quote=True)}">'
+                   f'{html.escape(label)}</div><div class="cx-ic-track">{"".join(parts)}</div>'
+                   f'<div class="cx-ic-value">{html.escape(value)}</div>{note}</div>')
     axis = (f'<div class="cx-ic-axis"><span>{html.escape(fmt.format(lo))}</span>'
             f'<span>{html.escape(xlabel)}</span><span>{html.escape(fmt.format(hi))}</span></div>')
     return f'<div class="cx-ic">{"".join(out)}{axis}</div>'
@@ -90,70 +96,159 @@ def nps_html(nps: pd.DataFrame) -> str:
                                xlabel="NPS = % promoters (9\u201310) \u2212 % detractors (0\u20136)")
 
 
-def drivers_html(drivers: pd.DataFrame, *, top: int = 15) -> str:
-    """Log odds (detractors vs promoters) per code with intervals, the ``top`` by size, largest first."""
+def drivers_html(drivers: pd.DataFrame, *, top: int = 15, names: dict | None = None,
+                 min_participants: int = 5) -> str:
+    """Log odds (detractors vs promoters) per code with intervals, the ``top`` by size, largest first.
+
+    Each row says how many detractor and promoter documents mention the code
+    ("31 of 150 detractors · 0 of 108 promoters"). Codes mentioned by fewer
+    than ``min_participants`` scored documents are greyed, marked small
+    sample and listed after the others; codes no detractor or promoter
+    mentions are not shown.
+    """
     if drivers is None or not len(drivers):
         return interval_chart_html([], lo=-1, hi=1, xlabel="")
-    d = drivers.reindex(drivers["log_odds"].abs().sort_values(ascending=False).index).head(top)
-    d = d.sort_values("log_odds", ascending=False)
-    rows = [{"label": f"{r.code} ({r.k_detractors}/{r.k_promoters})", "value": r.log_odds, "low": r.ci_low,
+    d = drivers[(drivers["k_detractors"].astype(int) + drivers["k_promoters"].astype(int)) > 0]
+    if not len(d):
+        return interval_chart_html([], lo=-1, hi=1, xlabel="")
+    small = (d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) < int(min_participants)
+    d = d.assign(is_small=small.to_numpy(), _abs=d["log_odds"].abs())
+    d = d.sort_values(["is_small", "_abs"], ascending=[True, False]).head(top)
+    d = pd.concat([d[~d["is_small"]].sort_values("log_odds", ascending=False),
+                   d[d["is_small"]].sort_values("log_odds", ascending=False)])
+    names = names or {}
+    rows = [{"label": names.get(str(r.code), str(r.code)), "value": r.log_odds, "low": r.ci_low,
              "high": r.ci_high, "color": PALETTE.get(str(r.clue_type), PALETTE["none"]),
-             "hollow": not bool(r.significant) if "significant" in d else False}
+             "hollow": not bool(r.significant) if "significant" in d else False, "small": bool(r.is_small),
+             "note": f"{int(r.k_detractors):,} of {int(getattr(r, 'n_detractors', 0)):,} detractors \u00b7 "
+                     f"{int(r.k_promoters):,} of {int(getattr(r, 'n_promoters', 0)):,} promoters"}
             for r in d.itertuples(index=False)]
     ends = [abs(_num(x)) for x in pd.concat([d["ci_low"], d["ci_high"], d["log_odds"]]) if math.isfinite(_num(x))]
     span = max(ends + [1.0]) * 1.05
     return interval_chart_html(rows, lo=-span, hi=span, mark="dot",
-                               xlabel="log odds ratio (\u2190 more among promoters | more among detractors \u2192)")
+                               xlabel="log odds ratio (\u2190 more among promoters | more among detractors \u2192); "
+                                      "right column: documents mentioning the code")
 
 
-def motif_html(motif: pd.DataFrame) -> str:
-    """Net alignment with the motif per motif word plus the whole motif (overall rows), on −1…1."""
+def motif_html(motif: pd.DataFrame, *, min_participants: int = 5) -> str:
+    """Net alignment with the motif per motif word plus the whole motif (overall rows), on −1…1.
+
+    Each row says in how many of the current-mode sentences the feeling (or
+    its opposite) is voiced; rows voiced by fewer than ``min_participants``
+    participants are greyed and marked small sample.
+    """
     d = motif[(motif["level"].astype(str) == "overall") & motif["net_alignment"].notna()] \
         if motif is not None and len(motif) else pd.DataFrame()
     rows = []
     for r in d.itertuples(index=False):
         label = "whole motif" if str(r.motif) == "all" else str(r.motif)
         value = _num(r.net_alignment)
-        rows.append({"label": f"{label} (n={r.n_motif + r.n_opposite})", "value": value, "low": r.ci_low,
-                     "high": r.ci_high, "color": VALENCE_COLORS["positive" if value > 0 else "negative"]})
+        voiced = int(r.n_motif) + int(r.n_opposite)
+        rows.append({"label": label, "value": value, "low": r.ci_low, "high": r.ci_high,
+                     "color": VALENCE_COLORS["positive" if value > 0 else "negative"],
+                     "small": int(_num(getattr(r, "n_participants", 0)) or 0) < int(min_participants),
+                     "note": f"voiced in {voiced:,} of {int(r.n_sentences):,} sentences"})
     return interval_chart_html(rows, lo=-1.05, hi=1.05,
                                xlabel="net alignment: (motif \u2212 opposite) / (motif + opposite)")
 
 
-def gaps_html(gaps: pd.DataFrame, *, top: int = 15) -> str:
+def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -> str:
     """Current (dot) versus desired (black tick) per dimension on −1…1, the ``top`` by priority.
 
-    ``gaps``: one level of the gaps table (overall rows). The grey span is the
-    gap; small samples (a warning) are drawn hollow and marked ``*``; the
-    value shown is the gap (current − desired).
+    ``gaps``: one level of the gaps table, ranked (``priority``; ``small``
+    from :func:`cxaudit.dashboard.summary.rank_rows` when present, else a
+    warning). The grey span is the gap, the whisker the 95 % interval of the
+    feeling today; small samples are greyed and marked; the value shown is
+    the gap, then the participants behind it. ``names``: dimension -> label.
     """
     d = gaps[gaps["current"].notna()] if gaps is not None and len(gaps) else pd.DataFrame()
     if d.empty:
         return f'<div class="cx-empty">{NO_DATA}</div>'
     d = d.sort_values(["priority", "gap"]).head(top)
+    names = names or {}
     lo, hi = -1.05, 1.05
     zero = _pct(0.0, lo, hi)
     out = []
     for r in d.itertuples(index=False):
         cur, want = _num(r.current), _num(r.desired)
-        warned = "warning" in d.columns and isinstance(r.warning, str) and bool(r.warning)
+        if "small" in d.columns:
+            small = bool(r.small)
+        else:
+            small = "warning" in d.columns and isinstance(r.warning, str) and bool(r.warning)
         clue_type = getattr(r, "clue_type", None)
         if (clue_type is None or pd.isna(clue_type)) and str(getattr(r, "level", "")) == "clue_type":
             clue_type = r.dimension  # the clue-type level names the clue type in the dimension
-        color = PALETTE.get(str(clue_type), PALETTE["none"])
+        color = _SMALL_COLOR if small else PALETTE.get(str(clue_type), PALETTE["none"])
         x, t = _pct(cur, lo, hi), _pct(want, lo, hi) if not math.isnan(want) else None
         parts = [f'<span class="cx-ic-zero" style="left:{zero}%"></span>']
+        a, b = _num(getattr(r, "ci_low", None)) + want, _num(getattr(r, "ci_high", None)) + want
+        if not (math.isnan(a) or math.isnan(b)):
+            left, right = _pct(min(a, b), lo, hi), _pct(max(a, b), lo, hi)
+            parts.append(f'<span class="cx-ic-whisker" style="left:{left}%;width:{round(right - left, 2)}%"></span>')
         if t is not None:
             parts.append(f'<span class="cx-ic-span" style="left:{min(x, t)}%;width:{round(abs(x - t), 2)}%"></span>')
             parts.append(f'<span class="cx-ic-target" style="left:{t}%"></span>')
-        fill = "#ffffff" if warned else color
+        fill = "#ffffff" if small else color
         parts.append(f'<span class="cx-ic-dot" style="left:{x}%;background:{fill};border-color:{color}"></span>')
-        label = f"{r.dimension} *" if warned else str(r.dimension)
+        name = names.get(r.dimension, str(r.dimension))
+        label = f"{name} \u00b7 {SMALL_LABEL}" if small else name
         gap = _num(r.gap)
         value = "\u2013" if math.isnan(gap) else f"{gap:+.2f}"
-        out.append(f'<div class="cx-ic-row"><div class="cx-ic-label" title="{html.escape(label, quote=True)}">'
-                   f'{html.escape(label)}</div><div class="cx-ic-track">{"".join(parts)}</div>'
-                   f'<div class="cx-ic-value">{value}</div></div>')
-    axis = ('<div class="cx-ic-axis"><span>-1</span><span>feeling today (dot) versus desired (tick); '
-            "value = gap</span><span>+1</span></div>")
+        k = _num(getattr(r, "n_participants", None))
+        k = 0 if math.isnan(k) else int(k)
+        out.append(f'<div class="cx-ic-row{" cx-small" if small else ""}"><div class="cx-ic-label" '
+                   f'title="{html.escape(label, quote=True)}">{html.escape(label)}</div>'
+                   f'<div class="cx-ic-track">{"".join(parts)}</div><div class="cx-ic-value">{value}</div>'
+                   f'<div class="cx-ic-note">{k:,} participant{"" if k == 1 else "s"}</div></div>')
+    axis = ('<div class="cx-ic-axis"><span>-1</span><span>feeling today (dot, with its 95 % interval) versus desired '
+            "(tick); value = gap</span><span>+1</span></div>")
     return f'<div class="cx-ic">{"".join(out)}{axis}</div>'
+
+
+def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 12) -> str:
+    """Importance–performance quadrant drawn in the page: x = importance (share of mentions), y = feeling
+    today, crosshairs at the panel's means, the four quadrants named.
+
+    Small samples are drawn as small grey rings without a label; the
+    ``label_top`` first rows (fix-first order) are labelled, every point has
+    its label as a tooltip.
+    """
+    d = gaps[gaps["current"].notna() & gaps["importance"].notna()] if gaps is not None and len(gaps) else pd.DataFrame()
+    if d.empty:
+        return f'<div class="cx-empty">{NO_DATA}</div>'
+    names = names or {}
+    imp, cur = d["importance"].astype(float), d["current"].astype(float)
+    x_hi = max(float(imp.max()) * 1.1, 1e-9)
+    y_lo, y_hi = min(-0.2, float(cur.min()) - 0.1), max(0.2, float(cur.max()) + 0.1)
+    ci = _num(d["crosshair_importance"].iloc[0]) if "crosshair_importance" in d else float(imp.mean())
+    cp = _num(d["crosshair_performance"].iloc[0]) if "crosshair_performance" in d else float(cur.mean())
+    ci = float(imp.mean()) if math.isnan(ci) else ci
+    cp = float(cur.mean()) if math.isnan(cp) else cp
+    px, py = _pct(ci, 0.0, x_hi), 100 - _pct(cp, y_lo, y_hi)
+    small_col = d["small"] if "small" in d else pd.Series(False, index=d.index)
+    order = d.assign(is_small=small_col.to_numpy()).sort_values(["is_small", "priority"] if "priority" in d else ["is_small"])
+    dots = []
+    for i, r in enumerate(order.itertuples(index=False)):
+        x, y = _pct(float(r.importance), 0.0, x_hi), 100 - _pct(float(r.current), y_lo, y_hi)
+        name = names.get(r.dimension, str(r.dimension))
+        small = bool(r.is_small)
+        clue_type = getattr(r, "clue_type", None)
+        if (clue_type is None or pd.isna(clue_type)) and str(getattr(r, "level", "")) == "clue_type":
+            clue_type = r.dimension
+        color = _SMALL_COLOR if small else PALETTE.get(str(clue_type), PALETTE["none"])
+        tip = (f"{name}: importance {float(r.importance):.1%}, feeling today {float(r.current):+.2f}, "
+               f"{int(_num(getattr(r, 'n_participants', 0)) or 0)} participants"
+               + (f" ({SMALL_LABEL})" if small else ""))
+        text = "" if small or i >= label_top else f'<span class="cx-ipa-label">{html.escape(name)}</span>'
+        dots.append(f'<div class="cx-ipa-pt{" cx-small" if small else ""}" style="left:{x}%;top:{y}%" '
+                    f'title="{html.escape(tip, quote=True)}"><span class="cx-ipa-dot" '
+                    f'style="background:{"#fff" if small else color};border-color:{color}"></span>{text}</div>')
+    corner = (f'<span class="cx-ipa-q" style="right:6px;bottom:6px">concentrate here</span>'
+              f'<span class="cx-ipa-q" style="right:6px;top:6px">keep up the good work</span>'
+              f'<span class="cx-ipa-q" style="left:6px;bottom:6px">low priority</span>'
+              f'<span class="cx-ipa-q" style="left:6px;top:6px">possible overkill</span>')
+    return (f'<div class="cx-ipa"><div class="cx-ipa-y">feeling today \u2192</div><div class="cx-ipa-plot">'
+            f'<span class="cx-ipa-v" style="left:{px}%"></span><span class="cx-ipa-h" style="top:{py}%"></span>'
+            f'{corner}{"".join(dots)}</div>'
+            f'<div class="cx-ipa-x"><span>0 %</span><span>importance: share of mentions \u2192</span>'
+            f'<span>{x_hi:.0%}</span></div></div>')

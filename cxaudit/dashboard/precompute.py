@@ -33,7 +33,7 @@ __all__ = ["prepare", "create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOU
 log = logging.getLogger(__name__)
 
 #: Bumped when the prepared tables change shape; older preparations are ignored.
-VERSION = 1
+VERSION = 2
 #: Label used for mentions without a touchpoint.
 NO_TOUCHPOINT = "unspecified"
 #: Columns stored as ENUMs in the prepared table (the filters, the code, the valence and the mode).
@@ -42,23 +42,25 @@ _CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", 
 _REQUIRED = ("documents", "tags")
 
 
-def _base_sql(*, keys: bool = False) -> str:
+def _base_sql(*, keys: bool = False, date: bool = True) -> str:
     """Tags joined with their documents' filter columns (text columns, unsorted).
 
     ``keys``: also ``doc_key`` and ``person_key``, integers numbering the documents and the
-    participants in id order, computed on the documents table (far fewer rows than tags)."""
+    participants in id order, computed on the documents table (far fewer rows than tags), and
+    ``sentence_key`` numbering the sentences. ``date``: the documents table has a ``date`` column
+    (else it is null)."""
     docs = "documents"
     key_cols = ""
     if keys:
         docs = """(SELECT *, row_number() OVER (ORDER BY doc_id)::INTEGER AS doc_key,
                           dense_rank() OVER (ORDER BY coalesce(participant, doc_id))::INTEGER AS person_key
                    FROM documents)"""
-        key_cols = ", d.doc_key, d.person_key"
+        key_cols = ", d.doc_key, d.person_key, dense_rank() OVER (ORDER BY t.sentence_id)::INTEGER AS sentence_key"
     return f"""
         SELECT t.sentence_id, t.doc_id, coalesce(d.participant, d.doc_id) AS participant,
                t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
                t.valence, t.mode, d.wave, d.segment, d.kind,
-               t.start_char, t.end_char, t.polarity, d.score{key_cols}
+               t.start_char, t.end_char, t.polarity, d.score, {"d.date" if date else "NULL::VARCHAR AS date"}{key_cols}
         FROM tags t JOIN {docs} d USING (doc_id)"""
 
 
@@ -71,12 +73,13 @@ def _mentions_sql(source: str, *, typed: bool) -> str:
     def col(name: str) -> str:
         return f'"{name}"::dash_{name} AS "{name}"' if typed else f'"{name}"'
 
-    keys = "doc_key, person_key" if typed else "doc_id AS doc_key, participant AS person_key"
+    keys = ("doc_key, person_key, sentence_key" if typed
+            else "doc_id AS doc_key, participant AS person_key, sentence_id AS sentence_key")
     return f"""
         SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char)::INTEGER AS ev_rank,
                sentence_id, doc_id, participant, {keys},
                {", ".join(col(c) for c in FILTER_COLUMNS)},
-               start_char, end_char, polarity, score
+               start_char, end_char, polarity, score, date
         FROM {source}"""
 
 
@@ -98,6 +101,11 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return tuple(int(con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0]) for t in ("tags", "documents"))
 
 
+def _has_date(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+                            "AND table_name = 'documents' AND column_name = 'date'").fetchone()[0])
+
+
 def prepared_names(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """``("dash_mentions", "dash_cube")`` when the store holds an up-to-date preparation, else None."""
     if not {"dash_mentions", "dash_cube", "dash_info", *_REQUIRED} <= _tables(con):
@@ -115,7 +123,7 @@ def create_temp(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     Same rows and columns as the prepared tables, with text instead of ENUM
     columns and text document/participant keys. Returns their names.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_sql()})', typed=False)} "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_sql(date=_has_date(con))})', typed=False)} "
                 "ORDER BY ev_rank")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_cube AS {_cube_sql('_dash_mentions')}")
     return "temp._dash_mentions", "temp._dash_cube"
@@ -134,7 +142,7 @@ def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if missing:
         raise ValueError(f"cannot prepare the dashboard tables: the store lacks table(s) {missing}")
     _drop(con)
-    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_sql(keys=True)}")
+    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_sql(keys=True, date=_has_date(con))}")
     try:
         for name in FILTER_COLUMNS:
             con.execute(f'CREATE TYPE dash_{name} AS ENUM (SELECT DISTINCT "{name}" FROM _dash_base '

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Mapping
 
 import duckdb
@@ -42,12 +43,16 @@ FILTER_LABELS = {
     "kind": "Source kind",
     "touchpoint": "Touchpoint",
     "clue_type": "Clue type",
-    "codebook": "Codebook",
 }
-#: Columns a drill-down may pin (filters plus the code).
-DRILL_COLUMNS = (*FILTER_LABELS, "code")
+#: Columns a drill-down may pin (filters plus the lens (codebook) and the code).
+DRILL_COLUMNS = (*FILTER_LABELS, "codebook", "code")
+#: Lens shown first when the store has it (the issue's default); else the first codebook.
+DEFAULT_LENS = "carbone-clues"
+#: Sorts of the evidence list: key -> label.
+EVIDENCE_SORTS = {"typical": "most typical", "negative": "most negative", "recent": "most recent"}
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 _CLUE = "clue_type <> 'none'"
+_CURRENT = "mode IN ('current', 'other')"
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,17 @@ class Filters:
     kind: str | None = None
     touchpoint: str | None = None
     clue_type: str | None = None
-    codebook: str | None = None
+    codebook: str | None = None  # the lens: one codebook at a time
 
     @property
     def active(self) -> bool:
-        """True when any filter is set."""
+        """True when any filter is set (the lens included)."""
         return any(getattr(self, f.name) is not None for f in fields(self))
+
+    @property
+    def narrowed(self) -> bool:
+        """True when a filter other than the lens is set (the stored tables no longer apply)."""
+        return any(getattr(self, f.name) is not None for f in fields(self) if f.name != "codebook")
 
     def items(self) -> list[tuple[str, str]]:
         """The set filters as (column, value) pairs."""
@@ -114,6 +124,7 @@ class AuditData:
         self.m, self.cube = prepared or create_temp(self.con)
         self._options: dict[str, list[str]] = {}
         self._precomputed: dict[str, pd.DataFrame] = {}
+        self._labels = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -140,14 +151,49 @@ class AuditData:
         return f"Experience audit: {self.results_dir.resolve().name}"
 
     def options(self, name: str) -> list[str]:
-        """Sorted distinct values of a filter column (cached for the app's life)."""
-        if name not in FILTER_LABELS:
-            raise ValueError(f"unknown filter {name!r}; expected one of {list(FILTER_LABELS)}")
+        """Sorted distinct values of a filter column or of ``codebook`` (cached for the app's life).
+
+        ``clue_type`` never lists ``none`` (a touchpoint mention is not a clue type)."""
+        if name not in DRILL_COLUMNS[:-1]:
+            raise ValueError(f"unknown filter {name!r}; expected one of {list(DRILL_COLUMNS[:-1])}")
         if name not in self._options:
             rows = self.con.execute(f'SELECT DISTINCT "{name}"::VARCHAR FROM {self.cube} '
                                     f'WHERE "{name}" IS NOT NULL ORDER BY 1').fetchall()
-            self._options[name] = [str(r[0]) for r in rows]
+            values = [str(r[0]) for r in rows]
+            self._options[name] = [v for v in values if v != "none"] if name == "clue_type" else values
         return self._options[name]
+
+    def lenses(self) -> list[str]:
+        """The codebooks tagged in the store, :data:`DEFAULT_LENS` first, then those with stored gaps."""
+        books = self.options("codebook")
+        stored = self.precomputed("gaps")
+        with_gaps = set(stored["lens"].astype(str)) if len(stored) else set()
+        return sorted(books, key=lambda b: (b != DEFAULT_LENS, b not in with_gaps, b))
+
+    @property
+    def min_participants(self) -> int | None:
+        """``min_participants`` of the audit.yml the store's last run read (None when unknown)."""
+        if "runs" not in self.tables:
+            return None
+        try:
+            row = self.con.execute("SELECT config FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+            if not row or not row[0] or not Path(row[0]).is_file():
+                return None
+            from ..config import ConfigError, load_audit
+
+            return int(getattr(load_audit(row[0]), "min_participants", 0)) or None
+        except (duckdb.Error, OSError, ValueError, ConfigError) as exc:  # the audit file moved or changed
+            log.info("min_participants not read from the audit file: %s", exc)
+            return None
+
+    @property
+    def labels(self):
+        """Human labels of codes, touchpoints and clue types (:class:`~cxaudit.dashboard.labels.Labels`)."""
+        if self._labels is None:
+            from .labels import Labels
+
+            self._labels = Labels.from_store(self.con) if "runs" in self.tables else Labels()
+        return self._labels
 
     def precomputed(self, name: str) -> pd.DataFrame:
         """A compare table as ``cxaudit run`` stored it (empty frame when absent; cached)."""
@@ -157,19 +203,22 @@ class AuditData:
         return self._precomputed[name]
 
     # -- aggregations ------------------------------------------------------
-    def headline(self, filters: Filters) -> dict:
-        """Headline figures: documents, participants, mentions, share negative, NPS, each with n.
+    def _mention_where(self, filters: Filters, drill: Mapping[str, str] | None = None,
+                       extra: tuple[str, ...] = ()) -> tuple[str, list]:
+        """WHERE clause over the mentions: without a lens, touchpoint mentions (clue type none) are left out."""
+        cond = extra if filters.codebook else (_CLUE, *extra)
+        return where_clause(filters, drill, extra=cond)
 
-        Documents and participants count those with at least one clue
-        mention in the filter. NPS is over every scored document matching the
-        document filters (wave, segment, kind), as in the NPS chart; with a
-        clue-level filter (touchpoint, clue type, codebook) it is over the
-        scored documents that have such a mention
-        (a document's score and participant are one value each, so the
-        mentions are first grouped per document, then the documents counted:
-        ~3x faster than several distinct counts over the mentions).
+    def headline(self, filters: Filters) -> dict:
+        """Mentions of the lens in the selection: documents and participants with one, mentions, share negative, NPS.
+
+        NPS is over every scored document matching the document filters
+        (wave, segment, kind), as in the NPS chart; with a mention-level
+        filter (touchpoint, clue type) over the scored documents that have
+        such a mention (mentions are grouped per document first, then the
+        documents counted: ~3x faster than several distinct counts).
         """
-        where, params = where_clause(filters, extra=(_CLUE,))
+        where, params = self._mention_where(filters)
         row = self.con.execute(f"""
             WITH d AS (SELECT doc_key, any_value(person_key) AS person_key, any_value(score) AS score,
                               count(*) AS n, count(*) FILTER (WHERE valence = 'negative') AS n_negative
@@ -178,29 +227,68 @@ class AuditData:
                    count(score), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
             FROM d""", params).fetchone()
         docs, people, n, neg, n_scored, promoters, detractors = row
-        if not (filters.touchpoint or filters.clue_type or filters.codebook):
-            # no clue-level filter: NPS over every scored document in scope, as in the NPS chart
-            n_scored, promoters, detractors = self._document_scores(filters)
+        if not (filters.touchpoint or filters.clue_type):
+            n_scored, promoters, detractors = self._document_scores(filters)[:3]
         nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
         return {"documents": int(docs), "participants": int(people), "mentions": int(n),
                 "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
                 "nps": nps}
 
-    def _document_scores(self, filters: Filters) -> tuple[int, int, int]:
-        """(scored documents, promoters, detractors) of the documents matching the document-level filters."""
-        conds, params = ["score IS NOT NULL"], []
+    def audit_headline(self, filters: Filters) -> dict:
+        """The audit in the selection: documents, interviews, other documents, participants, NPS with its
+        95 % interval (adjusted Wald), promoters and detractors.
+
+        Document filters (wave, segment, kind) select documents; with a
+        mention-level filter (touchpoint, clue type) only documents with such
+        a mention of the lens count. Documents without text (empty survey
+        answers) count, and so do their scores.
+        """
+        from ..compare.stats import nps_interval
+
+        if filters.touchpoint or filters.clue_type:
+            where, params = self._mention_where(filters)
+            docs = f"(SELECT DISTINCT doc_id FROM {self.m}{where})"
+            row = self.con.execute(f"""
+                SELECT count(*), count(*) FILTER (WHERE d.kind = 'interview'),
+                       count(DISTINCT coalesce(d.participant, d.doc_id)), count(d.score),
+                       count(*) FILTER (WHERE d.score >= 9), count(*) FILTER (WHERE d.score <= 6)
+                FROM main.documents d JOIN {docs} x USING (doc_id)""", params).fetchone()
+        else:
+            conds, params = self._document_conds(filters)
+            row = self.con.execute(f"""
+                SELECT count(*), count(*) FILTER (WHERE kind = 'interview'),
+                       count(DISTINCT coalesce(participant, doc_id)), count(score),
+                       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
+                FROM main.documents WHERE {conds}""", params).fetchone()
+        n_docs, n_int, people, n_scored, pro, det = (int(x or 0) for x in row)
+        out = {"documents": n_docs, "interviews": n_int, "comments": n_docs - n_int, "participants": people,
+               "n_scored": n_scored, "promoters": pro, "detractors": det, "nps": None, "nps_low": None,
+               "nps_high": None}
+        if n_scored:
+            lo, hi = nps_interval([pro], [n_scored - pro - det], [det])
+            out.update(nps=100.0 * (pro - det) / n_scored, nps_low=float(lo[0]), nps_high=float(hi[0]))
+        return out
+
+    @staticmethod
+    def _document_conds(filters: Filters) -> tuple[str, list]:
+        conds, params = ["TRUE"], []
         for col in ("wave", "segment", "kind"):  # fixed column names; values bound as parameters
             value = getattr(filters, col)
             if value is not None:
                 conds.append(f'"{col}" = ?')
                 params.append(str(value))
+        return " AND ".join(conds), params
+
+    def _document_scores(self, filters: Filters) -> tuple[int, int, int]:
+        """(scored documents, promoters, detractors) of the documents matching the document-level filters."""
+        conds, params = self._document_conds(filters)
         row = self.con.execute(
             "SELECT count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6) "
-            f"FROM main.documents WHERE {' AND '.join(conds)}", params).fetchone()
+            f"FROM main.documents WHERE score IS NOT NULL AND {conds}", params).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
     def clue_cells(self, filters: Filters) -> pd.DataFrame:
-        """Clue type × touchpoint cells.
+        """Clue type × touchpoint cells of the lens (never clue type ``none``).
 
         Out: clue_type, touchpoint, n, polarity (mean), share_negative. Read
         from the pre-aggregated cube (a few thousand rows, not one per tag).
@@ -213,22 +301,25 @@ class AuditData:
             FROM {self.cube}{where} GROUP BY 1, 2 ORDER BY 1, 2""", params)
 
     def _stored_or(self, name: str, filters: Filters, recompute, *, level: str | None = None):
-        """The stored compare table when unfiltered (overall rows, of ``level`` when given),
-        else ``recompute(self, filters)``."""
+        """The stored compare table when no filter but the lens is set and it holds rows of the lens
+        (overall rows, of ``level`` when given), else ``recompute(self, filters)``."""
         stored = self.precomputed(name)
-        if filters.active or not len(stored):
-            return recompute(self, filters)
-        if "group_by" in stored.columns and name != "nps":
+        if len(stored) and "group_by" in stored.columns and name != "nps":
             stored = stored[stored["group_by"].astype(str) == "all"]
+        if len(stored) and filters.codebook and "lens" in stored.columns:
+            stored = stored[stored["lens"].astype(str) == filters.codebook]
+        if filters.narrowed or not len(stored):
+            return recompute(self, filters)
         if level is not None and "level" in stored.columns:
             stored = stored[stored["level"].astype(str) == level]
         return stored.reset_index(drop=True)
 
     def gaps(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
-        """Current-versus-desired gaps (cxaudit.compare GAP_TABLE columns, overall rows).
+        """Current-versus-desired gaps of the lens (cxaudit.compare GAP_TABLE columns, overall rows).
 
         Without filters: the stored ``gaps`` table (with bootstrap intervals).
-        With filters: :func:`cxaudit.dashboard.aggregates.filtered_gaps`.
+        With filters, or for a lens ``cxaudit run`` did not compare:
+        :func:`cxaudit.dashboard.aggregates.filtered_gaps` (cluster-robust intervals).
         ``level`` keeps one level (and computes only that one).
         """
         from .aggregates import filtered_gaps
@@ -240,19 +331,24 @@ class AuditData:
         """Motif alignment (MOTIF columns); recomputed overall rows under filters."""
         from .aggregates import filtered_motif
 
-        return self._stored_or("motif", filters, lambda d, f: filtered_motif(d, f, self.precomputed("motif")))
+        return self._stored_or("motif", filters.set(codebook=None),
+                               lambda d, f: filtered_motif(d, f, self.precomputed("motif")))
 
     def nps(self, filters: Filters) -> pd.DataFrame:
-        """NPS overall and per group (NPS columns)."""
+        """NPS overall and per group (NPS columns); the lens does not change it."""
         from .aggregates import filtered_nps
 
-        return self._stored_or("nps", filters, filtered_nps)
+        return self._stored_or("nps", filters.set(codebook=None), filtered_nps)
 
     def drivers(self, filters: Filters) -> pd.DataFrame:
-        """Detractor versus promoter drivers (DRIVERS columns)."""
+        """Detractor versus promoter drivers of the lens (DRIVERS columns); codes no detractor or
+        promoter mentions are left out."""
         from .aggregates import filtered_drivers
 
-        return self._stored_or("drivers", filters, filtered_drivers)
+        d = self._stored_or("drivers", filters, filtered_drivers)
+        if len(d):
+            d = d[(d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) > 0].reset_index(drop=True)
+        return d
 
     def waves(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
         """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
@@ -260,31 +356,108 @@ class AuditData:
 
         return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
 
-    # -- evidence ------------------------------------------------------------
+    # -- evidence: one row per sentence ----------------------------------------------
+    def _sentences_sql(self, filters: Filters, drill: Mapping[str, str] | None) -> tuple[str, list]:
+        """The sentences with at least one mention matching filters and drill, one row each: sentence_key,
+        polarity (mean over those mentions), min polarity, document."""
+        where, params = self._mention_where(filters, drill)
+        return (f"SELECT sentence_key, any_value(sentence_id) AS sentence_id, any_value(doc_id) AS doc_id, "
+                f"avg(polarity) AS polarity, min(polarity) AS min_polarity, any_value(wave::VARCHAR) AS wave, "
+                f"any_value(date) AS date FROM {self.m}{where} GROUP BY sentence_key"), params
+
     def evidence_count(self, filters: Filters, drill: Mapping[str, str] | None = None) -> int:
-        """Number of clue mentions matching the filters and the drill-down."""
-        where, params = where_clause(filters, drill, extra=(_CLUE,))
-        return int(self.con.execute(f"SELECT count(*) FROM {self.m}{where}", params).fetchone()[0])
+        """Number of sentences (quotes) with a mention matching the filters and the drill-down."""
+        where, params = self._mention_where(filters, drill)
+        return int(self.con.execute(f"SELECT count(DISTINCT sentence_key) FROM {self.m}{where}",
+                                    params).fetchone()[0])
 
     def evidence(self, filters: Filters, drill: Mapping[str, str] | None = None, *,
-                 offset: int = 0, limit: int | None = 20) -> pd.DataFrame:
-        """One page of quotes, most negative first (``ev_rank`` order: polarity, sentence, code, offset).
+                 offset: int = 0, limit: int | None = 20, sort: str = "typical") -> pd.DataFrame:
+        """One page of quotes, one row per sentence, in ``sort`` order (:data:`EVIDENCE_SORTS`).
 
-        Out: code, clue_type, touchpoint, codebook, valence, polarity,
-        sentence, start_char, end_char, speaker, participant, doc_id,
-        source, start_s, wave, segment, kind, sentence_id.
+        "typical": closest to the median polarity of the selected sentences
+        first; "negative": lowest polarity first; "recent": latest document
+        date (then wave) first. Out: sentence_id, sentence, polarity, valence,
+        participant, doc_id, source, speaker, start_s, wave, segment, kind,
+        chips (list of (label, clue_type, code)), spans (list of (start, end)),
+        codes ("; "-joined code ids of the lens).
         """
-        where, params = where_clause(filters, drill, extra=(_CLUE,))
+        if sort not in EVIDENCE_SORTS:
+            raise ValueError(f"unknown sort {sort!r}; expected one of {list(EVIDENCE_SORTS)}")
+        sel, params = self._sentences_sql(filters, drill)
+        order = {"typical": "abs(polarity - (SELECT median(polarity) FROM s)), sentence_id",
+                 "negative": "min_polarity, sentence_id",
+                 "recent": "date DESC NULLS LAST, wave DESC NULLS LAST, sentence_id"}[sort]
         page = "" if limit is None else " LIMIT ? OFFSET ?"
         page_params = [] if limit is None else [int(limit), int(offset)]
-        return self.df(f"""
-            WITH p AS (SELECT * FROM {self.m}{where} ORDER BY ev_rank{page})
-            SELECT p.code::VARCHAR AS code, p.clue_type::VARCHAR AS clue_type,
-                   p.touchpoint::VARCHAR AS touchpoint, p.codebook::VARCHAR AS codebook,
-                   p.valence::VARCHAR AS valence, p.polarity, s.text AS sentence, p.start_char, p.end_char,
-                   tr.speaker, p.participant, p.doc_id, d.source, tr.start_s, p.wave::VARCHAR AS wave,
-                   p.segment::VARCHAR AS segment, p.kind::VARCHAR AS kind, p.sentence_id
-            FROM p JOIN sentences s ON s.sentence_id = p.sentence_id
+        rows = self.df(f"WITH s AS ({sel}) SELECT sentence_id, polarity FROM s ORDER BY {order}{page}",
+                       params + page_params)
+        focus = {k: v for k, v in {**dict(filters.items()), **dict(drill or {})}.items()
+                 if k in ("code", "clue_type", "touchpoint")}
+        return self.with_chips(filters, rows, focus=focus or None)
+
+    def with_chips(self, filters: Filters, rows: pd.DataFrame, *, focus: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """``rows`` (with ``sentence_id``, in the order wanted) plus the sentence, who said it and where,
+        and the lens's codes of each sentence (chips) and the spans to highlight: the mentions matching
+        ``focus`` (tag column -> value: code, clue_type or touchpoint) when given, else all of the lens's."""
+        cols = ["sentence_id", "sentence", "polarity", "valence", "participant", "doc_id", "source", "speaker",
+                "start_s", "wave", "segment", "kind", "chips", "spans", "codes"]
+        if rows is None or not len(rows):
+            return pd.DataFrame(columns=cols)
+        ids = [str(x) for x in rows["sentence_id"]]
+        lens_cond = "" if not filters.codebook else " AND t.codebook = ?"
+        lens_params = [filters.codebook] if filters.codebook else []
+        info = self.df(f"""
+            SELECT s.sentence_id, s.text AS sentence, coalesce(d.participant, s.doc_id) AS participant, s.doc_id,
+                   d.source, tr.speaker, tr.start_s, d.wave, d.segment, d.kind
+            FROM sentences s LEFT JOIN documents d ON d.doc_id = s.doc_id
             LEFT JOIN turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id
-            LEFT JOIN documents d ON d.doc_id = p.doc_id
-            ORDER BY p.ev_rank""", params + page_params)
+            WHERE s.sentence_id IN (SELECT unnest(?::VARCHAR[]))""", [ids])
+        tags = self.df(f"""
+            SELECT t.sentence_id, t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, 'unspecified') AS touchpoint,
+                   t.start_char, t.end_char, t.polarity, t.valence
+            FROM tags t WHERE t.sentence_id IN (SELECT unnest(?::VARCHAR[])){lens_cond}
+            ORDER BY t.sentence_id, t.start_char, t.code""", [ids] + lens_params)
+        out = rows[["sentence_id"] + (["polarity"] if "polarity" in rows else [])].copy()
+        out["sentence_id"] = out["sentence_id"].astype(str)
+        extra = [c for c in rows.columns if c not in ("sentence_id", "polarity") and c not in cols]
+        out = out.join(rows[extra].reset_index(drop=True)) if extra else out
+        out = out.merge(info, on="sentence_id", how="left")
+        chips, spans, codes, valence = [], [], [], []
+        by_sentence = {k: g for k, g in tags.groupby("sentence_id", sort=False)} if len(tags) else {}
+        labels = self.labels
+        for sid, pol in zip(out["sentence_id"], out.get("polarity", pd.Series([None] * len(out)))):
+            g = by_sentence.get(sid)
+            if g is None:
+                chips.append([]), spans.append([]), codes.append("")
+                valence.append(None)
+                continue
+            seen = list(dict.fromkeys(zip(g["codebook"].astype(str), g["code"].astype(str), g["clue_type"].astype(str))))
+            chips.append([(labels.code(b, c), t, c) for b, c, t in seen])
+            hit = g
+            for col, value in (focus or {}).items():
+                if col in ("code", "clue_type", "touchpoint"):
+                    hit = hit[hit[col].astype(str) == str(value)]
+            spans.append(list(zip(hit["start_char"], hit["end_char"])))
+            codes.append("; ".join(c for _, c, _ in seen))
+            p = float(pol) if pol is not None and not pd.isna(pol) else float(g["polarity"].mean())
+            valence.append("negative" if p < -0.05 else "positive" if p > 0.05 else "neutral")
+        out["chips"], out["spans"], out["codes"], out["valence"] = chips, spans, codes, valence
+        if "polarity" not in out:
+            out["polarity"] = None
+        return out[cols + [c for c in extra if c not in cols]]
+
+    def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
+        """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity
+        (mean over the dimension's mentions in the sentence), n_words (for :func:`~.summary.pick_quotes`)."""
+        from .views import gap_drill
+
+        drill = gap_drill(SimpleNamespace(level=level, dimension=dimension, lens=lens))
+        drill = {k: v for k, v in drill.items() if k != "codebook"}
+        where, params = where_clause(filters.set(codebook=lens), drill, extra=(_CURRENT,))
+        return self.df(f"""
+            WITH f AS (SELECT sentence_key, any_value(sentence_id) AS sentence_id,
+                              any_value(participant) AS participant, avg(polarity) AS polarity
+                       FROM {self.m}{where} GROUP BY sentence_key)
+            SELECT f.sentence_id, f.participant, f.polarity, s.n_words
+            FROM f JOIN sentences s ON s.sentence_id = f.sentence_id ORDER BY f.sentence_id""", params)

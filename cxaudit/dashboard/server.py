@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,11 +34,21 @@ __all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command"
 
 log = logging.getLogger(__name__)
 
-#: Seconds an idle (disconnected) kernel lives before Voila culls it, and how often it checks.
-CULL_IDLE_TIMEOUT = 600
-CULL_INTERVAL = 60
+#: Seconds an idle kernel without a connected page lives before it is culled, and how often the server
+#: checks: a closed page frees its kernel within CULL_IDLE_TIMEOUT + CULL_INTERVAL (40 s). A page still
+#: open keeps its kernel however long it idles (``cull_connected`` stays False).
+CULL_IDLE_TIMEOUT = 30
+CULL_INTERVAL = 10
 #: Pre-heated kernels kept waiting for the next page (each holds one app: ~180 MB plus the store's cache).
+#: The pool is per notebook and this server serves one notebook, so at most POOL_SIZE kernels wait.
 POOL_SIZE = 1
+#: JupyterLab front-end extensions installed in the environment that the page does not need (only the
+#: widgets are needed): not loaded, so they neither cost a request nor warn in the console.
+UNUSED_EXTENSIONS = ("@voila-dashboards/jupyterlab-preview", "jupyterlab_pygments")
+#: Voila template the server writes at start: Voila's ``lab`` template without its links to a public
+#: CDN (Font Awesome); the dashboard uses no icon font, so the page requests nothing off this server.
+TEMPLATE = "cxaudit-offline"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def notebook_path() -> Path:
@@ -52,21 +63,60 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this machine."""
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
+                  token: bool = False, template: str | None = None) -> list[str]:
     """The ``voila`` command line (see ``voila --help-all`` of voila 0.5).
 
     ``pool_size`` > 0 turns on kernel pre-heating (``--preheat_kernel``) with
     that many waiting kernels; 0 starts a kernel per page request.
+    ``token``: require Jupyter server's token (read from ``$JUPYTER_TOKEN``,
+    never put on the command line, where other users could read it).
+    ``template``: a Voila template name (see :func:`write_offline_template`).
     """
     preheat = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     return [
         sys.executable, "-m", "voila", "--no-browser",
         f"--port={port}", f"--Voila.ip={host}", "--Voila.port_retries=0",
         "--strip_sources=True", "--show_tracebacks=False", *preheat,
+        *(["--Voila.auto_token=True"] if token else []),
+        *([f"--template={template}"] if template else []),
+        *(f"--VoilaConfiguration.extension_denylist={e}" for e in UNUSED_EXTENSIONS),
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         str(notebook),
     ]
+
+
+def write_offline_template(root: Path) -> Path | None:
+    """Write Voila's ``lab`` template, minus its links to public CDNs, as :data:`TEMPLATE` under
+    ``root/voila/templates`` (``root`` goes first on ``$JUPYTER_PATH``). Returns the folder, or None
+    (with a warning) when the ``lab`` template is not found."""
+    import json
+    import re
+
+    from jupyter_core.paths import jupyter_path
+
+    for base in jupyter_path("voila", "templates", "lab"):
+        index = Path(base) / "index.html.j2"
+        if index.is_file():
+            break
+    else:
+        log.warning("Voila's lab template not found: the page will load Voila's default template")
+        return None
+    text = re.sub(r'\s*<link[^>]+href="https?://[^"]+"[^>]*>', "", index.read_text(encoding="utf-8"))
+    out = root / "voila" / "templates" / TEMPLATE
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html.j2").write_text(text, encoding="utf-8")
+    (out / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
+    for name in ("page.html", "error.html", "browser-open.html", "tree.html", "tree-lab.html"):
+        if (Path(base) / name).is_file():
+            (out / name).write_text((Path(base) / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return out
 
 
 @dataclass
@@ -77,6 +127,7 @@ class DashboardServer:
     url: str
     log_path: Path
     _log_file: object = field(repr=False, default=None)
+    _scratch: object = field(repr=False, default=None)
 
     def log_text(self) -> str:
         """What Voila wrote so far (stdout and stderr)."""
@@ -98,6 +149,9 @@ class DashboardServer:
             self._log_file.close()
             self._log_file = None
             self.log_path.unlink(missing_ok=True)
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def __enter__(self) -> "DashboardServer":
         return self
@@ -121,10 +175,14 @@ def _wait_ready(proc: subprocess.Popen, host: str, port: int, timeout: float) ->
 
 
 def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
-          timeout: float = 60.0, env: dict | None = None, pool_size: int = POOL_SIZE) -> DashboardServer:
+          timeout: float = 60.0, env: dict | None = None, pool_size: int = POOL_SIZE,
+          token: str | None = None) -> DashboardServer:
     """Start Voila on the dashboard for ``results_dir``; returns once it answers.
 
     ``pool_size``: pre-heated kernels (0: none, each page starts its own).
+    ``token``: require this Jupyter server token (``?token=…`` in the URL);
+    on a ``host`` other than loopback one is generated when none is given,
+    and a warning is logged: every quote is served to whoever can reach it.
 
     Raises ``FileNotFoundError`` when the folder holds no store and
     ``RuntimeError`` (with Voila's log) when the server does not come up.
@@ -132,20 +190,33 @@ def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
     results = Path(results_dir).resolve()
     if not store.store_path(results).is_file():
         raise FileNotFoundError(f"{store.store_path(results)} not found: run `cxaudit run … --out {results}` first")
+    if not is_loopback(host) and not token:
+        token = secrets.token_urlsafe(24)
+    if not is_loopback(host):
+        log.warning("the dashboard listens on %s: anyone who can reach this machine and has the link "
+                    "(with its token) can read every quote of the audit", host)
     attempts = 1 if port else 3
     last_log = ""
     for _ in range(attempts):
         p = port or free_port(host)
         log_file = tempfile.NamedTemporaryFile("w", prefix="cxaudit-voila-", suffix=".log", delete=False)
+        scratch = tempfile.TemporaryDirectory(prefix="cxaudit-voila-")
+        template = write_offline_template(Path(scratch.name))
         # pre-heated kernels ask the server for their page's query string on this address
         app_ip = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        proc_env = {**os.environ, **(env or {}), ENV_VAR: str(results), "VOILA_APP_IP": app_ip}
-        proc = subprocess.Popen(voila_command(notebook_path(), host=host, port=p, pool_size=pool_size),
-                                stdout=log_file,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=proc_env,
-                                start_new_session=True)
+        jupyter_path = os.pathsep.join(x for x in (scratch.name, os.environ.get("JUPYTER_PATH", "")) if x)
+        proc_env = {**os.environ, **(env or {}), ENV_VAR: str(results), "VOILA_APP_IP": app_ip,
+                    "JUPYTER_PATH": jupyter_path}
+        proc_env.pop("JUPYTER_TOKEN", None)
+        if token:
+            proc_env["JUPYTER_TOKEN"] = token
+        cmd = voila_command(notebook_path(), host=host, port=p, pool_size=pool_size, token=bool(token),
+                            template=TEMPLATE if template else None)
+        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=proc_env, start_new_session=True)
         shown_host = f"[{host}]" if ":" in host else host
-        server = DashboardServer(proc, f"http://{shown_host}:{p}/", Path(log_file.name), log_file)
+        query = f"?token={token}" if token else ""
+        server = DashboardServer(proc, f"http://{shown_host}:{p}/{query}", Path(log_file.name), log_file, scratch)
         if _wait_ready(proc, host, p, timeout):
             log.info("dashboard for %s at %s", results, server.url)
             return server
@@ -155,7 +226,7 @@ def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
 
 
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
-          open_browser: bool = False, block: bool = True) -> DashboardServer | str:
+          open_browser: bool = False, block: bool = True, token: str | None = None) -> DashboardServer | str:
     """Serve the dashboard of ``results_dir`` (the work of ``cxaudit dashboard``).
 
     Prints the URL to stdout (this is the command's interactive entry
@@ -163,7 +234,12 @@ def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
     the server cleanly; returns the URL. With ``block=False`` returns the
     running :class:`DashboardServer` instead (the caller stops it).
     """
-    server = start(results_dir, host=host, port=port)
+    server = start(results_dir, host=host, port=port, token=token)
+    if not is_loopback(host):
+        sys.stderr.write(f"cxaudit dashboard: WARNING: listening on {host}, not only on this machine: anyone "
+                         "who can reach it and has the link below (with its token) can read every quote of "
+                         "the audit. Share the link only with people allowed to read them.\n")
+        sys.stderr.flush()
     if open_browser:
         webbrowser.open(server.url)
     if not block:

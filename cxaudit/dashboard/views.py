@@ -11,25 +11,42 @@ import html
 import pandas as pd
 
 from . import evidence as ev
-__all__ = ["draw_tab", "gap_drill", "drill_label", "TREND_LEVEL"]
+from .aggregates import TOUCHPOINT_LENSES
+from .queries import EVIDENCE_SORTS
+from .summary import plural
+
+__all__ = ["draw_tab", "gap_drill", "drill_label", "ranked_gaps", "TREND_LEVEL"]
 
 _MAX_DRILL = 60
+_SMALL = " \u2013 small sample"
 #: The level the waves chart shows (``cxaudit.plots.plot_trend``'s default), the only one computed.
 TREND_LEVEL = "clue_type"
 
 
 def draw_tab(app, key: str) -> None:
     """Redraw tab ``key`` of ``app`` (a :class:`~cxaudit.dashboard.app.DashboardApp`)."""
-    {"clue_map": _clue_map, "compare": _compare, "drivers": _drivers,
+    {"summary": _summary, "clue_map": _clue_map, "compare": _compare, "drivers": _drivers,
      "waves": _waves, "evidence": _evidence}[key](app)
+
+
+def _summary(app) -> None:
+    from .summary import build_summary, summary_html
+
+    s = app.memo(("summary", app.filters, app.min_participants),
+                 lambda: build_summary(app.data, app.filters, min_participants=app.min_participants))
+    app.summary_box.value = summary_html(s, headline=False)
 
 
 def _clue_map(app) -> None:
     cells = app.memo(("clue_cells", app.filters), lambda: app.data.clue_cells(app.filters))
-    app.heatmap.update(cells)
+    labels = app.data.labels
+    app.heatmap.update(cells, touchpoint_labels={t: labels.touchpoint(t) for t in cells["touchpoint"].astype(str)}
+                       if len(cells) else None,
+                       empty="This lens has no clue types (its codes are touchpoints): see Current vs desired."
+                       if not len(cells) and not app.filters.narrowed else None)
     top = cells.sort_values(["n", "clue_type", "touchpoint"], ascending=[False, True, True]).head(_MAX_DRILL)
     app.set_drill_targets("clue_map", [
-        (f"{r.clue_type} \u00d7 {r.touchpoint} ({r.n:,} mentions)",
+        (f"{labels.clue_type(r.clue_type)} \u00d7 {labels.touchpoint(r.touchpoint)} ({plural(r.n, 'mention')})",
          {"clue_type": r.clue_type, "touchpoint": r.touchpoint})
         for r in top.itertuples(index=False)])
 
@@ -38,46 +55,67 @@ def gap_drill(row) -> dict:
     """Evidence drill-down for one gaps row (lens, level, dimension)."""
     level, dim, lens = str(row.level), str(row.dimension), str(row.lens)
     if level == "clue_type":
-        return {"clue_type": dim}
+        return {"codebook": lens, "clue_type": dim}
     if level == "touchpoint":
-        return {"touchpoint": dim}
+        return {"codebook": lens, "code": dim} if lens in TOUCHPOINT_LENSES else {"codebook": lens, "touchpoint": dim}
     if level == "code":
         return {"codebook": lens, "code": dim}
     if level == "clue_type x touchpoint" and " x " in dim:
         clue_type, touchpoint = dim.split(" x ", 1)
-        return {"clue_type": clue_type, "touchpoint": touchpoint}
+        return {"codebook": lens, "clue_type": clue_type, "touchpoint": touchpoint}
     return {"codebook": lens}
+
+
+def ranked_gaps(app, level: str):
+    """The gaps of the lens at ``level`` in fix-first order under the app's minimum sample."""
+    from .summary import rank_rows
+
+    def compute():
+        view = app.data.gaps(app.filters, level=level) if level else None
+        if view is None or not len(view):
+            from ..compare.tables import GAP_TABLE
+            from ..schemas import empty
+
+            return empty(GAP_TABLE).assign(small=pd.Series(dtype=bool), rank=pd.Series(dtype="Int64"))
+        ranked = rank_rows(view, app.min_participants)
+        ranked["priority"] = ranked["rank"]
+        return ranked
+
+    return app.memo(("gaps", app.filters, level, app.min_participants), compute)
 
 
 def _compare(app) -> None:
     level = app.level.value
-    key = (app.filters, level)
-    view = app.memo(("gaps", key), lambda: app.data.gaps(app.filters, level=level) if level else None)
-    if view is None or not len(view):
-        from ..compare.tables import GAP_TABLE
-        from ..schemas import empty
-
-        view = empty(GAP_TABLE) if view is None else view
-    app.show_chart("gaps", view, cache_key=key)
-    app.show_chart("ipa", view, cache_key=key)
-    app.show_chart("motif", app.memo(("motif", app.filters), lambda: app.data.motif(app.filters)),
-                   cache_key=app.filters)
-    worst = view.sort_values("gap").head(_MAX_DRILL) if len(view) else view
+    view = ranked_gaps(app, level)
+    labels, lens = app.data.labels, app.filters.codebook
+    names = {r.dimension: labels.dimension(lens, r.level, r.dimension) for r in view.itertuples(index=False)}
+    app.show_chart("gaps", view, cache_key=(app.filters, level, app.min_participants), names=names)
+    app.show_chart("ipa", view, cache_key=(app.filters, level, app.min_participants), names=names)
+    motif = app.memo(("motif", app.filters), lambda: app.data.motif(app.filters))
+    app.show_chart("motif", motif, cache_key=(app.filters, app.min_participants),
+                   min_participants=app.min_participants)
     app.set_drill_targets("compare", [
-        (f"{r.dimension} (gap {r.gap:+.2f}, n = {int(r.n):,})" if pd.notna(r.gap) else f"{r.dimension}",
-         gap_drill(r))
-        for r in worst.itertuples(index=False)])
+        (f"{names[r.dimension]} (gap {r.gap:+.2f}, {plural(r.n_participants, 'participant')}, "
+         f"{plural(r.n, 'mention')}){_SMALL if r.small else ''}" if pd.notna(r.gap)
+         else names[r.dimension], gap_drill(r))
+        for r in view.head(_MAX_DRILL).itertuples(index=False)])
 
 
 def _drivers(app) -> None:
     drivers = app.memo(("drivers", app.filters), lambda: app.data.drivers(app.filters))
-    app.show_chart("drivers", drivers, cache_key=app.filters)
+    labels, lens = app.data.labels, app.filters.codebook
+    names = {str(c): labels.code(lens, c) for c in drivers["code"]} if len(drivers) else {}
+    app.show_chart("drivers", drivers, cache_key=(app.filters, app.min_participants), names=names,
+                   min_participants=app.min_participants)
     app.show_chart("nps", app.memo(("nps", app.filters), lambda: app.data.nps(app.filters)), cache_key=app.filters)
-    top = drivers.head(_MAX_DRILL)
+    if len(drivers):
+        small = (drivers["k_detractors"].astype(int) + drivers["k_promoters"].astype(int)) < app.min_participants
+        drivers = pd.concat([drivers[~small], drivers[small]])
     app.set_drill_targets("drivers", [
-        (f"{r.code} ({int(r.k_detractors):,} detractors, {int(r.k_promoters):,} promoters mention it)",
+        (f"{names[str(r.code)]} (mentioned by {int(r.k_detractors):,} of {plural(r.n_detractors, 'detractor')} "
+         f"and {int(r.k_promoters):,} of {plural(r.n_promoters, 'promoter')})",
          {"codebook": r.lens, "code": r.code})
-        for r in top.itertuples(index=False)])
+        for r in drivers.head(_MAX_DRILL).itertuples(index=False)])
 
 
 def _waves(app) -> None:
@@ -89,12 +127,20 @@ def _waves(app) -> None:
     app.set_drill_targets("waves", [(str(w), {"wave": w}) for w in waves])
 
 
-def drill_label(drill: dict) -> str:
-    """HTML saying what the evidence is drilled down to (values escaped)."""
-    if not drill:
+def drill_label(drill: dict, labels=None) -> str:
+    """HTML saying what the evidence is drilled down to (values escaped; codes by their labels)."""
+    shown = {k: v for k, v in drill.items() if k != "codebook"}
+    if not shown:
         return '<span class="cx-drill-label">All quotes for the current filters</span>'
-    parts = [f"{html.escape(k.replace('_', ' '))}: <b>{html.escape(str(v))}</b>"
-             for k, v in drill.items()]
+    lens = drill.get("codebook")
+
+    def name(k, v):
+        if labels is None:
+            return str(v)
+        return {"code": lambda: labels.code(lens, v), "touchpoint": lambda: labels.touchpoint(v),
+                "clue_type": lambda: labels.clue_type(v)}.get(k, lambda: str(v))()
+
+    parts = [f"{html.escape(k.replace('_', ' '))}: <b>{html.escape(name(k, v))}</b>" for k, v in shown.items()]
     return '<span class="cx-drill-label">Showing ' + " \u00b7 ".join(parts) + "</span>"
 
 
@@ -102,9 +148,10 @@ def _evidence(app) -> None:
     total = app.data.evidence_count(app.filters, app.drill)
     if app.offset >= max(total, 1):
         app.offset = 0
-    page = app.data.evidence(app.filters, app.drill, offset=app.offset, limit=app.page_size)
-    app.table.value = ev.evidence_html(page, offset=app.offset, total=total)
-    app.drill_label.value = drill_label(app.drill)
+    sort = app.sort.value
+    page = app.data.evidence(app.filters, app.drill, offset=app.offset, limit=app.page_size, sort=sort)
+    app.table.value = ev.evidence_html(page, offset=app.offset, total=total, sort=EVIDENCE_SORTS[sort])
+    app.drill_label.value = drill_label(app.drill, app.data.labels)
     app.clear_drill.layout.display = None if app.drill else "none"
     app.prev_btn.disabled = app.offset == 0
     app.next_btn.disabled = app.offset + app.page_size >= total

@@ -1,0 +1,309 @@
+"""The Summary: what a stakeholder reads first, in the dashboard and at the top of the static report.
+
+One function builds it (:func:`build_summary`), one renders it
+(:func:`summary_html`); the dashboard's Summary tab and
+:func:`cxaudit.report.render_report` call both, so the two never disagree.
+
+The rules (reasons in ``docs/dashboard.md``):
+
+* **Minimum sample** (:func:`mark_small`): a dimension voiced by fewer than
+  ``min_participants`` participants is "small sample": greyed, ranked after
+  every other dimension, never a priority or a strength.
+* **Priorities** (:func:`rank_priorities`): dimensions whose whole 95 %
+  interval of the gap lies below zero (surely short of the desired level),
+  ranked by ``ci_high × importance`` — the shortfall we are 97.5 % sure of,
+  weighted by its share of mentions — most negative first.
+* **Strengths** (:func:`rank_strengths`): dimensions whose current feeling is
+  surely positive (lower bound of ``current`` > 0), ranked by that lower
+  bound; a dimension listed as a priority is not also a strength.
+* **Quotes** (:func:`pick_quotes`): per finding, sentences on the finding's
+  side (negative for a priority, positive for a strength); the typical one is
+  the closest to the median polarity of those sentences (not the most
+  extreme); one sentence per participant; sentences of 5–40 words preferred.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import evidence as ev
+
+__all__ = ["DEFAULT_MIN_PARTICIPANTS", "SMALL_SAMPLE", "mark_small", "rank_rows", "rank_priorities",
+           "rank_strengths", "pick_quotes", "summary_level", "Finding", "Summary", "build_summary",
+           "summary_html", "plural"]
+
+DEFAULT_MIN_PARTICIPANTS = 5
+SMALL_SAMPLE = "small sample"
+N_PRIORITIES, N_STRENGTHS, N_QUOTES = 5, 3, 3
+_GOOD_WORDS = (5, 40)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``"1 mention"``, ``"2 mentions"``, ``"1,204 participants"``."""
+    n = int(n)
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _num(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def mark_small(gaps: pd.DataFrame, min_participants: int) -> pd.DataFrame:
+    """Copy of ``gaps`` with a boolean ``small`` column: fewer than ``min_participants`` participants
+    (or no interval)."""
+    out = gaps.copy()
+    k = pd.to_numeric(out["n_participants"], errors="coerce").fillna(0)
+    no_ci = out["ci_low"].isna() | out["ci_high"].isna() if "ci_low" in out else False
+    out["small"] = ((k < int(min_participants)) | no_ci).astype(bool)
+    return out
+
+
+def rank_rows(gaps: pd.DataFrame, min_participants: int) -> pd.DataFrame:
+    """Rows of one panel in fix-first order: sure shortfalls by ``ci_high × importance``, then the other
+    adequate rows by gap × importance, then small samples (by gap). Adds ``small`` and ``rank`` (1 = first)."""
+    if gaps is None or not len(gaps):
+        out = gaps.copy() if gaps is not None else pd.DataFrame()
+        out["small"], out["rank"] = pd.Series(dtype=bool), pd.Series(dtype="Int64")
+        return out
+    d = mark_small(gaps, min_participants)
+    hi = pd.to_numeric(d["ci_high"], errors="coerce")
+    imp = pd.to_numeric(d["importance"], errors="coerce").fillna(0.0)
+    gap = pd.to_numeric(d["gap"], errors="coerce")
+    sure = (~d["small"]) & (hi < 0)
+    tier = pd.Series(2, index=d.index).where(d["small"], pd.Series(1, index=d.index).where(~sure, 0))
+    score = (hi * imp).where(sure, gap * imp)
+    d["_tier"], d["_score"] = tier, score.fillna(math.inf)
+    d = d.sort_values(["_tier", "_score", "dimension"], kind="stable").drop(columns=["_tier", "_score"])
+    d["rank"] = range(1, len(d) + 1)
+    return d.reset_index(drop=True)
+
+
+def rank_priorities(gaps: pd.DataFrame, min_participants: int, *, top: int = N_PRIORITIES) -> pd.DataFrame:
+    """The ``top`` dimensions to fix first (see module doc): adequate sample, gap interval below zero,
+    ranked by ``ci_high × importance`` (most negative first)."""
+    d = rank_rows(gaps, min_participants)
+    if not len(d):
+        return d
+    hi = pd.to_numeric(d["ci_high"], errors="coerce")
+    return d[(~d["small"]) & (hi < 0)].head(top).reset_index(drop=True)
+
+
+def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_STRENGTHS,
+                   exclude: set[str] = frozenset()) -> pd.DataFrame:
+    """The ``top`` strengths: adequate sample, lower bound of current (``ci_low + desired``) above zero,
+    highest first; dimensions in ``exclude`` (the priorities) left out. Adds ``current_low``."""
+    if gaps is None or not len(gaps):
+        return pd.DataFrame(columns=list(gaps.columns) if gaps is not None else [])
+    d = mark_small(gaps, min_participants)
+    d["current_low"] = pd.to_numeric(d["ci_low"], errors="coerce") + pd.to_numeric(d["desired"], errors="coerce")
+    d = d[(~d["small"]) & (d["current_low"] > 0) & ~d["dimension"].astype(str).isin(exclude)]
+    return d.sort_values(["current_low", "dimension"], ascending=[False, True]).head(top).reset_index(drop=True)
+
+
+def pick_quotes(sentences: pd.DataFrame, *, side: str, k: int = N_QUOTES) -> pd.DataFrame:
+    """Up to ``k`` typical sentences of one finding, each from a different participant.
+
+    ``sentences``: one row per sentence with ``sentence_id``, ``participant``,
+    ``polarity`` (the finding's clue polarity in that sentence) and
+    ``n_words``. ``side``: "negative" (polarity < 0) or "positive" (> 0).
+    Typical = closest to the median polarity of the sentences on that side;
+    sentences of 5–40 words come before others; ties by sentence id.
+    """
+    if sentences is None or not len(sentences):
+        return pd.DataFrame(columns=list(sentences.columns) if sentences is not None else [])
+    pol = pd.to_numeric(sentences["polarity"], errors="coerce")
+    d = sentences[(pol < 0) if side == "negative" else (pol > 0)].copy()
+    if not len(d):
+        return d
+    target = float(pd.to_numeric(d["polarity"]).median())
+    d["_dist"] = (pd.to_numeric(d["polarity"]) - target).abs()
+    words = pd.to_numeric(d["n_words"], errors="coerce").fillna(0)
+    d["_odd"] = ~words.between(*_GOOD_WORDS)
+    d = d.sort_values(["_odd", "_dist", "sentence_id"], kind="stable")
+    d = d.drop_duplicates("participant", keep="first").head(k)
+    return d.drop(columns=["_dist", "_odd"]).reset_index(drop=True)
+
+
+def summary_level(lens: str, levels: list[str]) -> str | None:
+    """The level the summary ranks: codes for a clue lens, touchpoints for a touchpoint lens."""
+    for preferred in ("code", "touchpoint", "clue_type"):
+        if preferred in levels:
+            return preferred
+    return levels[0] if levels else None
+
+
+def finding_focus(row: dict) -> dict:
+    """The tag columns that identify a gaps row's mentions (for highlighting only those in a quote)."""
+    level, dim = str(row["level"]), str(row["dimension"])
+    if level == "clue_type":
+        return {"clue_type": dim}
+    if level == "touchpoint":
+        return {"code": dim} if str(row["lens"]) == "touchpoints" else {"touchpoint": dim}
+    if level == "clue_type x touchpoint" and " x " in dim:
+        ct, tp = dim.split(" x ", 1)
+        return {"clue_type": ct, "touchpoint": tp}
+    return {"code": dim}
+
+
+@dataclass
+class Finding:
+    """One priority or strength: its gaps row, its label and its quotes (rows of sentences, chips joined)."""
+
+    label: str
+    row: dict
+    quotes: pd.DataFrame
+    n_side: int = 0  # sentences on the finding's side the quotes were chosen from
+
+
+@dataclass
+class Summary:
+    """What :func:`summary_html` renders."""
+
+    title: str
+    lens: str
+    lens_label: str
+    level: str | None
+    min_participants: int
+    headline: dict
+    priorities: list[Finding] = field(default_factory=list)
+    strengths: list[Finding] = field(default_factory=list)
+    n_small: int = 0
+    n_dimensions: int = 0
+    filters_text: str = ""
+
+
+def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIPANTS) -> Summary:
+    """The summary of ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`) under ``filters``
+    (``filters.codebook`` is the lens)."""
+    lens = filters.codebook
+    headline = data.audit_headline(filters)
+    gaps = data.gaps(filters)
+    levels = list(dict.fromkeys(gaps["level"].astype(str))) if len(gaps) else []
+    level = summary_level(lens, levels)
+    view = gaps[gaps["level"].astype(str) == level].reset_index(drop=True) if level else gaps
+    out = Summary(title=data.title, lens=lens, lens_label=data.labels.lens(lens), level=level,
+                  min_participants=int(min_participants), headline=headline,
+                  filters_text=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items()
+                                         if k != "codebook"))
+    if not len(view):
+        return out
+    marked = mark_small(view, min_participants)
+    out.n_small, out.n_dimensions = int(marked["small"].sum()), len(marked)
+    prio = rank_priorities(view, min_participants)
+    strong = rank_strengths(view, min_participants, exclude=set(prio["dimension"].astype(str)))
+    for frame, side, target in ((prio, "negative", out.priorities), (strong, "positive", out.strengths)):
+        for r in frame.to_dict("records"):
+            cands = data.finding_sentences(filters, lens, str(r["level"]), str(r["dimension"]))
+            quotes = pick_quotes(cands, side=side)
+            quotes = data.with_chips(filters, quotes, focus=finding_focus(r))
+            n_side = int((pd.to_numeric(cands["polarity"]) < 0).sum() if side == "negative"
+                         else (pd.to_numeric(cands["polarity"]) > 0).sum()) if len(cands) else 0
+            target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes, n_side))
+    return out
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+def _interval(r: dict, key_low="ci_low", key_high="ci_high") -> str:
+    a, b = _num(r.get(key_low)), _num(r.get(key_high))
+    return "" if math.isnan(a) or math.isnan(b) else f" (95 % interval {a:+.2f} to {b:+.2f})"
+
+
+def _nps_text(h: dict) -> str:
+    if not h.get("n_scored"):
+        return '<div class="cx-card" data-key="nps"><div class="cx-value">\u2013</div>' \
+               '<div class="cx-label">NPS</div><div class="cx-n">no scores in this selection</div></div>'
+    lo, hi = _num(h.get("nps_low")), _num(h.get("nps_high"))
+    ci = "" if math.isnan(lo) else f"95 % interval {lo:+.0f} to {hi:+.0f}<br>"
+    return (f'<div class="cx-card" data-key="nps"><div class="cx-value">{h["nps"]:+.0f}</div>'
+            f'<div class="cx-label">NPS</div><div class="cx-n">{ci}{plural(h["n_scored"], "score")}: '
+            f'{plural(h["promoters"], "promoter")}, {plural(h["detractors"], "detractor")}</div></div>')
+
+
+def headline_cards(h: dict) -> str:
+    """The summary's headline: documents, participants, NPS with its interval (HTML, numbers only)."""
+    return f'<div class="cx-cards">{audit_cards(h)}</div>'
+
+
+def audit_cards(h: dict) -> str:
+    """The cards of :func:`headline_cards` without their container."""
+    docs = (f'<div class="cx-card" data-key="documents"><div class="cx-value">{h["documents"]:,}</div>'
+            f'<div class="cx-label">{"Document" if h["documents"] == 1 else "Documents"}</div>'
+            f'<div class="cx-n">{plural(h["interviews"], "interview")}, {plural(h["comments"], "other document")}'
+            f"</div></div>")
+    people = (f'<div class="cx-card" data-key="participants"><div class="cx-value">{h["participants"]:,}</div>'
+              f'<div class="cx-label">{"Participant" if h["participants"] == 1 else "Participants"}</div>'
+              f'<div class="cx-n">distinct people; an unnamed comment counts as one</div></div>')
+    return f"{docs}{people}{_nps_text(h)}"
+
+
+def quote_rows_html(quotes: pd.DataFrame) -> str:
+    """Quotes as one row per sentence: the sentence (clues marked), its codes as chips, who and where."""
+    if quotes is None or not len(quotes):
+        return '<div class="cx-empty">No sentence on this side of the finding to quote.</div>'
+    rows = []
+    for r in quotes.to_dict("records"):
+        names = [str(x) for x in (r.get("participant"), r.get("doc_id"))
+                 if x is not None and not (isinstance(x, float) and math.isnan(x))]
+        who = " \u00b7 ".join(html.escape(x) for x in dict.fromkeys(names))
+        ts = ev.format_timestamp(r.get("start_s"))
+        rows.append(f'<li class="cx-quote-row">{ev.valence_badge(r.get("valence"))} '
+                    f'<span class="cx-sentence">\u201c{ev.highlight_spans(r.get("sentence"), r.get("spans"))}\u201d</span>'
+                    f'<div class="cx-quote-meta">{ev.chips_html(r.get("chips"))} '
+                    f'<span class="cx-who">{who}{" at " + ts if ts else ""}</span></div></li>')
+    return f'<ul class="cx-quotes">{"".join(rows)}</ul>'
+
+
+def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
+    r = f.row
+    n_part, n = int(_num(r.get("n_participants")) or 0), int(_num(r.get("n")) or 0)
+    if kind == "priority":
+        figure = (f'gap <b>{_num(r["gap"]):+.2f}</b>{_interval(r)}: feeling today {_num(r["current"]):+.2f} '
+                  f'versus desired {_num(r["desired"]):+.2f}')
+    else:
+        figure = (f'feeling today <b>{_num(r["current"]):+.2f}</b> (95 % interval '
+                  f'{_num(r["current_low"]):+.2f} to {_num(r["ci_high"]) + _num(r["desired"]):+.2f})')
+    quad = html.escape(str(r.get("quadrant") or "")) if kind == "priority" else ""
+    side = "negative" if kind == "priority" else "positive"
+    return (f'<section class="cx-finding cx-{kind}" data-rank="{i}"><h4><span class="cx-rank">{i}</span> '
+            f'{html.escape(f.label)}</h4>'
+            f'<div class="cx-finding-figures">{figure}; {plural(n_part, "participant")}, '
+            f'{plural(n, "mention")}{"; quadrant: " + quad if quad else ""}.</div>'
+            f'<div class="cx-finding-quotes-note">Typical {side} quotes ({plural(f.n_side, "sentence")} '
+            f'on this side), one per participant:</div>{quote_rows_html(f.quotes)}</section>')
+
+
+def summary_html(s: Summary, *, headline: bool = True) -> str:
+    """The summary as HTML (every value from the data escaped): headline (unless ``headline=False``: the
+    dashboard shows it above its tabs), priorities, strengths, the rules."""
+    scope = f" Selection: {html.escape(s.filters_text)}." if s.filters_text else ""
+    level = {"code": "codes", "touchpoint": "touchpoints", "clue_type": "clue types"}.get(s.level or "", s.level or "")
+    parts = [f'<div class="cx-summary">{headline_cards(s.headline) if headline else ""}',
+             f'<p class="cx-help">Lens: <b>{html.escape(s.lens_label)}</b>, ranked by {html.escape(level)}.{scope}</p>',
+             '<h3 class="cx-chart-title">Fix first: top priorities</h3>']
+    if s.priorities:
+        parts += [_finding_html(i, f, "priority", s.lens) for i, f in enumerate(s.priorities, 1)]
+    else:
+        parts.append('<div class="cx-empty">No dimension is surely short of its desired level '
+                     '(every interval reaches zero, or the samples are small).</div>')
+    parts.append('<h3 class="cx-chart-title">Strengths: keep them</h3>')
+    if s.strengths:
+        parts += [_finding_html(i, f, "strength", s.lens) for i, f in enumerate(s.strengths, 1)]
+    else:
+        parts.append('<div class="cx-empty">No dimension is surely felt positively in this selection.</div>')
+    parts.append(
+        f'<p class="cx-footnote">How this is ranked: a priority is a dimension voiced by at least '
+        f'{plural(s.min_participants, "participant")} whose whole 95 % interval of the gap (feeling today minus '
+        f"desired) is below zero, ranked by the interval's upper end times the dimension's share of mentions. "
+        f"A strength is a dimension whose feeling today is surely positive (its interval's lower end above zero). "
+        f"{plural(s.n_small, 'dimension')} of {s.n_dimensions:,} had fewer than "
+        f"{plural(s.min_participants, 'participant')} (small sample) and are not ranked. A mention is one clue "
+        f"found in one sentence; a quote is one sentence, which can carry several clues.</p></div>")
+    return "".join(parts)
