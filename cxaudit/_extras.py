@@ -18,7 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "notebooks": ("jupyterlab", "papermill"),
     "dask": ("dask", "distributed"),
     "encoder": ("tokenizers", "safetensors", "huggingface_hub"),
-    "finetune": ("jax",),
+    "finetune": ("jax", "optax"),
 }
 
 

@@ -18,14 +18,16 @@ sentences:
   mean vector] → 4 logits (+ a per-code bias), cross-entropy. Pair batches
   and sentence batches alternate in random order in each epoch.
 
-Loss = 5 · code BCE + polarity CE on sentence batches, polarity CE on pair batches. AdamW (decoupled weight decay 0.01),
+The encoder's forward pass is :func:`cxaudit.nlp.encoder.forward`, the one prediction runs in NumPy,
+here in jax.numpy with dropout. Loss = 5 · code BCE + polarity CE on sentence batches, polarity CE on
+pair batches. AdamW from ``optax`` (decoupled weight decay 0.01),
 learning rate ``lr`` for the encoder and ``head_lr`` for the heads, 10 %
 linear warm-up then linear decay, dropout 0.1 after attention and
 feed-forward blocks, batches of 16 sentences of similar length (padded to a
 multiple of 8 tokens, at most :data:`MAX_TOKENS`). Deterministic for a seed.
 
-JAX is needed only here, to train (``pip install 'cxaudit[finetune]'``;
-``make test`` installs it). The tuned encoder is saved as an ordinary encoder
+JAX and optax are needed only here, to train (``pip install 'cxaudit[finetune]'``;
+``make test`` installs them). The tuned encoder is saved as an ordinary encoder
 folder and the heads as arrays, and prediction runs in NumPy
 (:class:`Tuned`), so a tagger trained this way runs wherever cxaudit runs.
 """
@@ -33,6 +35,7 @@ folder and the heads as arrays, and prediction runs in NumPy
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 import time
@@ -40,7 +43,7 @@ import time
 import numpy as np
 
 from cxaudit.clues._learn_io import POLARITIES
-from cxaudit.nlp.encoder import SentenceEncoder, _Layer, relative_buckets
+from cxaudit.nlp.encoder import SentenceEncoder, _Layer, forward as encoder_forward
 
 __all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "converged", "MAX_TOKENS", "HEAD_ARRAYS",
            "PAIR_ARRAYS", "POLARITY_HEADS"]
@@ -86,6 +89,18 @@ def converged(epoch_losses: list[float]) -> bool | None:
     if len(epoch_losses) < 2:
         return None
     return bool(epoch_losses[-1] < CONVERGED_RATIO * epoch_losses[0])
+
+
+def _warmup_then_decay(peak: float, warm: int, steps: int):
+    """Learning rate per optimiser step (optax counts from 0): rising linearly to ``peak`` over the first
+    ``warm`` steps, then falling linearly to 0 at ``steps``."""
+    import jax.numpy as jnp
+
+    def rate(count):
+        t = count + 1
+        return peak * jnp.where(t <= warm, t / warm, jnp.maximum(0.0, (steps - t) / max(steps - warm, 1)))
+
+    return rate
 
 
 class TextMemo:
@@ -237,17 +252,13 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     pairs = bool(pairs) and bool((P >= 0).any())
     jax.config.update("jax_default_matmul_precision", "highest")
     start = time.perf_counter()
+    import optax
+
     k, d = Y.shape[1], encoder.hidden
-    heads_n, dh = encoder.heads, encoder.hidden // encoder.heads
-    eps = encoder.eps
     rng = np.random.default_rng(seed)
     off = encoder.pos_offset
-    enc = {"word": encoder.word, "pos": encoder.pos[:MAX_TOKENS + off], "emb_g": encoder.emb_g, "emb_b": encoder.emb_b,
-           "layers": [{f: getattr(L, f) for f in L.__dataclass_fields__} for L in encoder.layers]}
-    if encoder.rel is None:
-        enc["type0"] = encoder.type0  # BERT: the segment-A embedding
-    else:
-        enc["rel"] = encoder.rel  # MPNet: the relative-position bias table
+    enc = encoder.params()
+    enc["pos"] = encoder.pos[:MAX_TOKENS + off]  # longer positions are never seen: kept out of training
     params = {
         "enc": enc,
         "heads": {"ft_cat_w": (rng.standard_normal((d, k)) * 0.02).astype(np.float32),
@@ -260,32 +271,16 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         params["heads"].update(ft_pair_w=(rng.standard_normal((2 * d, len(POLARITIES))) * 0.02).astype(np.float32),
                                ft_pair_b=np.zeros((k, len(POLARITIES)), np.float32))
     params = jax.tree_util.tree_map(jnp.asarray, params)
-
-    def ln(x, g, b):
-        mu = x.mean(-1, keepdims=True)
-        var = ((x - mu) ** 2).mean(-1, keepdims=True)
-        return (x - mu) / jnp.sqrt(var + eps) * g + b
-
-    def drop(x, key):
-        keep = jax.random.bernoulli(key, 1.0 - dropout, x.shape)
-        return jnp.where(keep, x / (1.0 - dropout), 0.0)
+    gelu = functools.partial(jax.nn.gelu, approximate=False)
 
     def forward(p, ids, mask, key):
-        b, n = ids.shape
-        x = p["word"][ids] + p["pos"][off:off + n]
-        x = ln(x + p["type0"] if "type0" in p else x, p["emb_g"], p["emb_b"])
-        bias = (1.0 - mask[:, None, None, :]) * -1e9
-        if "rel" in p:
-            bias = bias + p["rel"][relative_buckets(n, encoder.rel.shape[0])].transpose(2, 0, 1)[None]
-        for L in p["layers"]:
-            qkv = (x @ L["qkv_w"] + L["qkv_b"]).reshape(b, n, 3, heads_n, dh).transpose(2, 0, 3, 1, 4)
-            s = jax.nn.softmax(qkv[0] @ qkv[1].transpose(0, 1, 3, 2) / np.sqrt(dh) + bias, axis=-1)
-            a = (s @ qkv[2]).transpose(0, 2, 1, 3).reshape(b, n, d) @ L["out_w"] + L["out_b"]
-            key, k1, k2 = jax.random.split(key, 3)
-            x = ln(drop(a, k1) + x, L["ln1_g"], L["ln1_b"])
-            u = jax.nn.gelu(x @ L["up_w"] + L["up_b"], approximate=False) @ L["down_w"] + L["down_b"]
-            x = ln(drop(u, k2) + x, L["ln2_g"], L["ln2_b"])
-        return x
+        """The encoder's forward pass (cxaudit.nlp.encoder.forward, the one prediction runs), with dropout."""
+        def drop(x, i):
+            keep = jax.random.bernoulli(jax.random.fold_in(key, i), 1.0 - dropout, x.shape)
+            return jnp.where(keep, x / (1.0 - dropout), 0.0)
+
+        return encoder_forward(jnp, p, ids, mask, heads=encoder.heads, eps=encoder.eps, pos_offset=off, gelu=gelu,
+                               dropout=drop if dropout > 0 else None)
 
     def masked_ce(logits, pol):
         """Mean cross-entropy of the logits (…, 4) against polarity indices ``pol``, over pol ≥ 0 only."""
@@ -318,18 +313,6 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
 
     grad_fn = jax.jit(jax.value_and_grad(loss_fn))
     pair_grad_fn = jax.jit(jax.value_and_grad(pair_loss_fn))
-    rates = jax.tree_util.tree_map(lambda _: lr, params)
-    rates["heads"] = jax.tree_util.tree_map(lambda _: head_lr, params["heads"])
-
-    @jax.jit
-    def adam(p, g, m, v, t, scale):
-        m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
-        v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
-        p = jax.tree_util.tree_map(
-            lambda p, m, v, r: p - r * scale * ((m / (1 - 0.9 ** t)) / (jnp.sqrt(v / (1 - 0.999 ** t)) + 1e-8) + 0.01 * p),
-            p, m, v, rates)
-        return p, m, v
-
     ids = [s[:MAX_TOKENS - 1] + [s[-1]] if len(s) > MAX_TOKENS else s
            for s in encoder.token_ids(texts)]
     order = np.argsort([len(s) for s in ids], kind="stable")
@@ -341,10 +324,21 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
         batches += [("pairs", porder[i:i + _BATCH]) for i in range(0, len(porder), _BATCH)]
     steps = max(1, epochs * len(batches))
     warm = max(1, steps // 10)  # linear warm-up over 10 % of the steps, then linear decay to 0
-    m = jax.tree_util.tree_map(jnp.zeros_like, params)
-    v = jax.tree_util.tree_map(jnp.zeros_like, params)
+    # AdamW (decoupled weight decay 0.01), one learning rate for the encoder and one for the heads, each
+    # with a linear warm-up over the first steps and a linear decay to 0
+    labels = {part: jax.tree_util.tree_map(lambda _, part=part: part, params[part]) for part in params}
+    optimiser = optax.multi_transform(
+        {"enc": optax.adamw(_warmup_then_decay(lr, warm, steps), b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.01),
+         "heads": optax.adamw(_warmup_then_decay(head_lr, warm, steps), b1=0.9, b2=0.999, eps=1e-8,
+                              weight_decay=0.01)}, labels)
+
+    @jax.jit
+    def update(p, g, state):
+        updates, state = optimiser.update(g, state, p)
+        return optax.apply_updates(p, updates), state
+
+    state = optimiser.init(params)
     key = jax.random.PRNGKey(seed)
-    t = 0
     losses = []
     for epoch in range(epochs):
         total = 0.0
@@ -370,9 +364,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
                 code[:len(chunk)] = pc[chunk]
                 pol[:len(chunk)] = P[pr[chunk], pc[chunk]]
                 loss, g = pair_grad_fn(params, I, M, code, pol, sub)
-            t += 1
-            scale = t / warm if t <= warm else max(0.0, (steps - t) / max(steps - warm, 1))
-            params, m, v = adam(params, g, m, v, t, scale)
+            params, state = update(params, g, state)
             total += float(loss)
         losses.append(total / len(batches))
         log.info("fine-tune epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, epochs, losses[-1],
