@@ -188,8 +188,14 @@ def main() -> int:
     judged = merged[merged["_merge"] == "both"]
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
+    feel_paths = ["cxaudit/nlp", "cxaudit/lexicons", "cxaudit/clues/_rules.py", "cxaudit/clues/tagger.py"]
+    feel_commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %ad", "--date=iso", "--", *feel_paths],
+                                 capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--short", "--", *feel_paths, "cxaudit/codebooks"],
+                           capture_output=True, text=True).stdout.split("\n")
     result = {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "commit": commit,
+        "polarity_code_commit": feel_commit, "uncommitted_in_tagging_paths": [d.strip() for d in dirty if d.strip()],
         "codebook": BOOK, "pipeline": "blank", "seed": SEED, "k_per_source": K,
         "population": {s: int(n) for s, n in population["source"].value_counts().sort_index().items()},
         "n_sampled": int(len(drawn)), "n_unjudged": int(len(unjudged)),
