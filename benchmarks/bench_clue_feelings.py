@@ -94,8 +94,8 @@ def feelings_at(doc, targets: list[tuple[int, int] | None]) -> list[str]:
         k = next((i for i, (a, b) in enumerate(bounds) if a <= sp[0] < b), 0)
         mode = modes[k] if k < len(modes) else "other"
         others = [o for o in located if bounds[k][0] <= o[0] < bounds[k][1]]
-        pol, _ = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (), mode)
-        mixed = clauses.mixed(sp[0], sp[1], bounds[k])
+        pol, scope = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (), mode)
+        mixed = scope == "mixed" or clauses.mixed(sp[0], sp[1], bounds[k])
         out.append("mixed" if mixed else valence(pol))
     return out
 

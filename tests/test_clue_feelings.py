@@ -112,6 +112,19 @@ CASES = [
      {"the agent": "positive"}),
     # done as promised
     ("implicit", "The agent took ownership of my problem and rang me back as promised.", {"the agent": "positive"}),
+    # one clue, two feelings: the clause after the contrast goes on about it (no new subject)
+    ("mixed", "The food was tasty but massively overpriced.", {"the food": "mixed"}),
+    ("mixed", "The room was spacious, although it smelled of damp.", {"the room": "mixed"}),
+    ("mixed", "The app is quick but the portal is hopeless.", {"the app": "positive", "the portal": "negative"}),
+    # a wish for the future is no judgement; a wish against the facts says the present lacks it
+    ("wish", "It would be good to get the app in Welsh.", {"the app": "neutral"}),
+    ("wish", "I'd really like the website to be easy to use.", {"the website": "neutral"}),
+    # irony markers and courtesy before a contrast
+    ("sarcasm", "loving the app today \U0001F643", {"the app": "negative"}),
+    ("politeness", "Many thanks for the refund, but it was the wrong amount.", {"the refund": "negative"}),
+    # late service said with a number, and what used to work
+    ("implicit", "It took six weeks to get the refund.", {"the refund": "negative"}),
+    ("implicit", "I used to be able to pay with the app in two taps.", {"the app": "negative"}),
 ]
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
 #: How sure a tag's feeling is, by where it came from (see ``ClauseScorer.feeling``): the clue's own
 #: clause, its strong clause, no sentiment for it ("none": neutral), the sentence, across a contrast.
-SCOPE_CONFIDENCE = {"clause": 1.0, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7}
+SCOPE_CONFIDENCE = {"clause": 1.0, "mixed": 0.9, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7}
 #: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself.
 DESIRED_POSITIVE = -0.3
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
@@ -109,13 +109,15 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
     <cxaudit.nlp.sentiment.ClauseScorer.feeling>` (``others``: the token spans of the same
     codebook's other clues in the sentence), then the statement mode: in a wish or a
-    suggestion (``desired``) praise describes the wanted state, not the current one ("it
-    would be great if the timetable were up to date"), so positive polarity is turned into
-    :data:`DESIRED_POSITIVE` times itself; in a question it does not count (×0)."""
+    suggestion (``desired``) praise describes the wanted state, not the current one: it
+    counts 0 ("it would be good to get a text reminder"), and when the wish is against the
+    facts ("I wish the staff were as cheerful as last year", "if the timetable were actually
+    up to date") it says the present lacks it: :data:`DESIRED_POSITIVE` times itself. In a
+    question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
     if polarity > 0:
         if mode == "desired":
-            polarity *= DESIRED_POSITIVE
+            polarity = polarity * DESIRED_POSITIVE if scorer.counterfactual(s) else 0.0
         elif mode == "question":
             polarity = 0.0
     polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
@@ -318,7 +320,9 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 else:
                     touchpoint = _nearest(in_sent, sc, ec) or _nearest(tp_spans, sc, ec) or default_tp
                 polarity, scope = clue_feeling(clauses.scorer, s, e, others if len(others) > 1 else (), mode)
-                if sent_tokens is not None:
+                if scope == "mixed":
+                    val = "mixed"
+                elif sent_tokens is not None:
                     val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
                 else:
                     val = valence_of(doc, sc, ec, polarity)

@@ -185,6 +185,30 @@ def longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
     return kept
 
 
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def duration_phrases(spec: dict | None) -> dict[str, float]:
+    """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
+    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1)."""
+    if not spec:
+        return {}
+    value = float(spec.get("valence", -1.2))
+    out: dict[str, float] = {}
+    for unit, least in (spec.get("units") or {}).items():
+        numbers = [str(n) for n in range(int(least), 121)]
+        numbers += [w for i, w in enumerate(_NUMBER_WORDS, 1) if i >= int(least)]
+        if int(least) <= 1:
+            numbers += ["a", "an"]
+        forms = {str(unit), str(unit).rstrip("s")}
+        for verb in spec.get("verbs") or []:
+            for n in numbers:
+                for form in forms:
+                    out[f"{str(verb).lower()} {n} {form}"] = value
+            out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
+    return out
+
+
 def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None = None,
                      inflect: bool = False) -> tuple[list, dict]:
     """The ``cx_sentiment`` matcher's ``(key, phrase)`` pairs and its ``key -> (kind, value)`` table.
@@ -245,6 +269,8 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
     for w in rules.get("never_so") or []:
         w = str(w).lower()
         add(SO, boosters.pop(w, 0.0), w), structural.add(w)
+    for phrase, v in duration_phrases(rules.get("durations")).items():
+        lex.setdefault(phrase, v)
     for w in rules.get("contrast_after") or []:
         add(BUT, 0.0, w), structural.add(w)
     for w in rules.get("contrast_sub") or []:

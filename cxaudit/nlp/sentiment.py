@@ -248,40 +248,69 @@ _LOVE = frozenset(("love", "loving", "loved", "enjoy", "enjoying", "adore", "ado
 _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 
 
+#: Markers that make a whole sentence ironic: upside-down face, rolling eyes, unamused face, "/s".
+IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
+#: Thanks and praise that are courtesy when a contrast follows ("Many thanks for your reply, but…").
+_COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "grateful", "cheers"))
+
+
 def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int) -> list:
-    """The sentence's hits with sarcastic praise turned negative.
+    """The sentence's hits with sarcastic praise turned negative and courtesy before a contrast dropped.
 
     Sarcasm in complaints is praise followed by a bad situation (Riloff et al. 2013). Three
     shapes are recognised, each only when a negative hit follows in the same sentence:
     a praise word opening the sentence and followed by punctuation ("Great, another
     delay"; "Oh brilliant! The app is down again"), "love/enjoy + a gerund" ("love spending
-    my Saturday on hold"), and "thanks for + a negative gerund" ("thanks for losing my bag").
+    my Saturday on hold") — in these two every praise word after the opener is ironic too
+    ("Fantastic, cancelled yet again, what a reliable service") — and "thanks for + a negative
+    gerund" ("thanks for losing my bag"). An irony marker (🙃 🙄 😒 "/s") makes all the
+    sentence's praise ironic. Thanks before a contrast marker are courtesy, not praise
+    ("Many thanks for your reply, but it doesn't answer my question").
     """
-    if len(hits) < 2:
+    if not hits:
         return hits
-    neg_after = [False] * len(hits)
+    out = hits
+    if len(hits) > 1:
+        contrast_at = next((h[2] for h in hits if h[0] == BUT or h[0] == SUB), None)
+        if contrast_at is not None:
+            out = [(k, 0.0, a, b) if k == VAL and v > 0 and b <= contrast_at and doc[a].lower_ in _COURTESY else (k, v, a, b)
+                   for k, v, a, b in out]
+    text = doc.text
+    if any(m in text for m in IRONY_MARKERS) and any(m in doc[ss:se].text for m in IRONY_MARKERS):
+        return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
+    if len(out) < 2:
+        return out
+    neg_after = [False] * len(out)
     seen = False
-    for j in range(len(hits) - 1, -1, -1):
+    for j in range(len(out) - 1, -1, -1):
         neg_after[j] = seen
-        kind, value = hits[j][0], hits[j][1]
+        kind, value = out[j][0], out[j][1]
         if (kind == VAL or kind == DUAL) and value < 0:
             seen = True
     if not any(neg_after):
-        return hits
-    out = list(hits)
-    for j, (kind, value, s, e) in enumerate(hits):
-        if kind != VAL or value <= 0 or not neg_after[j]:
+        return out
+    out = list(out)
+    ironic = False
+    for j, (kind, value, s, e) in enumerate(out):
+        if kind != VAL or value <= 0:
+            continue
+        if ironic:
+            out[j] = (kind, -value, s, e)
+            continue
+        if not neg_after[j]:
             continue
         first = doc[s].lower_
         opener = s == ss or (s == ss + 1 and doc[ss].lower_ in ("oh", "wow", "well", "just", "so"))
         if opener and e < se and doc[e].text in _OPENERS_PUNCT:
             out[j] = (kind, -value, s, e)
+            ironic = True
         elif first in _LOVE and e < se and doc[e].lower_.endswith("ing") and len(doc[e]) > 4:
             out[j] = (kind, -value, s, e)
+            ironic = True
         elif first in _THANKS:
             k = e + (1 if e < se and doc[e].lower_ == "you" else 0)
             if k + 1 < se and doc[k].lower_ == "for" and doc[k + 1].lower_.endswith("ing"):
-                nxt = next((h for h in hits[j + 1:] if h[2] == k + 1), None)
+                nxt = next((h for h in out[j + 1:] if h[2] == k + 1), None)
                 if nxt is not None and nxt[1] < 0:
                     out[j] = (kind, -value, s, e)
     return out
@@ -394,8 +423,13 @@ class ClauseScorer:
         2. ``"strong"``: in its strong clause (between contrast markers, ";" and sentence ends),
            counting only hits nearer to this clue than to any other clue (a clue joined to this
            one by "and"/"," only — "the seats and the food were awful" — shares its hits);
+           ``"mixed"``: the clause also has a judgement and the clause across a contrast marker,
+           with no other clue in it, the opposite one ("the food was tasty but massively
+           overpriced"): VADER's contrast weighting of the two;
         3. ``"contrast"``: no sentiment of its own, and a contrast marker separates it from the
-           sentiment of the sentence — the clue takes the opposite orientation, weakened
+           sentiment of the sentence: when the clause after the marker goes on about the same
+           clue ("thanks for the refund, but it was the wrong amount") its sentiment is the
+           clue's (scope ``"strong"``); else the clue takes the opposite orientation, weakened
            (:data:`CONTRAST_FLIP`; Ding, Liu & Yu 2008): "the app is great but the branch staff
            had no idea" is negative for the staff;
         4. ``"sentence"``: the sentence's score, when the sentence's sentiment is not another
@@ -414,7 +448,17 @@ class ClauseScorer:
             # the clue's own words name the topic when the clause also judges it ("the fraud team
             # was amazing"); alone they are the judgement ("keeps crashing")
             outside = [h for h in in_weak if h[0] < i0 or h[1] > i1]
-            return normalize(sum(h[2] for h in (outside or in_weak))), "clause"
+            own = sum(h[2] for h in (outside or in_weak))
+            if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
+                # the clause across a contrast, when no other clue is there, judges this clue too:
+                # "the food was tasty but massively overpriced" is mixed
+                across = self._across_contrast([h for h in hits if h[1] > ss and h[0] < se], a, b, ss, se,
+                                               free_of=others)
+                other = sum(h[2] for h in across)
+                if across and abs(other) >= MIXED_MIN and abs(own) >= MIXED_MIN and (other > 0) != (own > 0):
+                    before, after = (own, other) if across[0][0] >= b else (other, own)
+                    return normalize(0.5 * before + 1.5 * after), "mixed"
+            return normalize(own), "clause"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -427,6 +471,9 @@ class ClauseScorer:
         in_sent = [h for h in hits if h[1] > ss and h[0] < se]
         if not in_sent:
             return 0.0, "none"
+        same = self._across_contrast(in_sent, a, b, ss, se, free_of=others)
+        if same:  # "many thanks for the refund, but it was the wrong amount": the same clue goes on
+            return normalize(sum(h[2] for h in same)), "strong"
         across = self._across_contrast(in_sent, a, b, ss, se)
         if across:
             return -CONTRAST_FLIP * normalize(sum(h[2] for h in across)), "contrast"
@@ -460,21 +507,49 @@ class ClauseScorer:
             return False
         return all(self.doc[j].lower_ in _COORD for j in range(lo, hi))
 
-    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int) -> list:
-        """Hits of the clause next to ``[a, b)`` across a contrast marker (before or after)."""
+    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None) -> list:
+        """Hits of the clause next to ``[a, b)`` across a contrast marker (after, else before).
+
+        With ``free_of`` (clue spans) the question is whether that clause judges the same clue:
+        only the clause after the clue's, when none of the clues stands in it and it starts no
+        new subject (:meth:`_new_subject`)."""
         doc = self.doc
         strong = self.strong
+        same = free_of is not None  # asking whether the other clause is about the same clue
         if b < se and doc[b].lower_ in _CONTRAST_FIRST:  # "X but [Y]": the clause after
             nb = next((s for s in strong if s > b), se)
             after = [h for h in hits if h[0] >= b and h[0] < nb]
-            if after:
+            if after and not (same and (any(o0 < nb and o1 > b for o0, o1 in free_of)
+                                        or self._new_subject(b, nb))):
                 return after
         if a > ss and doc[a].lower_ in _CONTRAST_FIRST:  # "[X] but Y": the clause before
             pa = max((s for s in strong if s < a), default=ss)
             before = [h for h in hits if h[0] >= pa and h[0] < a]
-            if before:
+            if before and not same:  # the clause before is about the same clue only when it has no subject of its own
                 return before
         return []
+
+    def _new_subject(self, b: int, nb: int) -> bool:
+        """True unless the clause ``[b, nb)`` after a contrast marker goes on about the same thing:
+        its first word after the marker (and any degree adverb) is a pronoun that refers back
+        ("although it rattled") or no noun phrase starts ("but massively overpriced", "but smells")."""
+        doc = self.doc
+        j = b + 1
+        while j < nb and (doc[j].lower_ in _CONTRAST_REST or doc[j].is_punct):
+            j += 1
+        if j >= nb:
+            return True
+        word = doc[j].lower_
+        if word in _BACK_REFERENCE:
+            return False
+        return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
+
+    def counterfactual(self, i0: int) -> bool:
+        """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff
+        were…", "if the timetable was actually…", "had been"): its praise implies the present lacks it."""
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        ss, se = self.sents[k]
+        return any(t.lower_ in _COUNTERFACTUAL for t in self.doc[ss:se])
 
 
 def _distance(hit: tuple, i0: int, i1: int) -> int:
@@ -490,6 +565,20 @@ CONTRAST_FLIP = 0.5
 #: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
 _CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "although", "though",
                              "even", "despite", "in", "whereas", "while", "whilst"))
+#: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
+MIXED_MIN = 1.0
+#: Second words of multi-word contrast markers and degree adverbs skipped after a marker.
+_CONTRAST_REST = frozenset(("though", "for", "from", "than", "spite", "of", "also", "still", "then", "quite",
+                            "rather", "very", "so", "too", "a", "bit", "little", "now", "sometimes", "just"))
+#: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
+_BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
+#: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
+_NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
+                          "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
+                          "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
+                          "others", "each", "every", "any", "one"))
+#: Words that make a wish counterfactual (the present lacks what is wished for).
+_COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))
