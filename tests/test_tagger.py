@@ -444,3 +444,22 @@ def test_tagger_carbone_new_codes_hold_across_domains(carbone_nlp, text, code, e
     _, tags = tags_of(carbone_nlp, text)
     found = sorted(zip(tags.code, tags.evidence))
     assert any(c == code and evidence.lower() in e.lower() for c, e in found) == expected, found
+
+
+@pytest.mark.parametrize("book, text, code, expected", [
+    ("disloyalty-basics", "My late husband had an account there.", "late", False),
+    ("disloyalty-basics", "We asked for a late check-out.", "late", False),
+    ("disloyalty-basics", "The engineer was late again.", "late", True),
+    ("disloyalty-basics", "I lost my husband last year and they kept writing to him.", "failure-to-execute", False),
+    ("disloyalty-basics", "They lost my paperwork twice.", "failure-to-execute", True),
+    ("points-of-connection", "To be honest, the staff were fine.", "honesty", False),
+    ("points-of-connection", "He was honest about the exit fee.", "honesty", True),
+    ("points-of-connection", "Authentic Italian food and a lovely view.", "authenticity", False),
+    ("points-of-connection", "She seemed genuinely interested, not reading from a script.", "authenticity", True),
+    ("points-of-connection", "Priority boarding was a mess.", "importance", False),
+])
+def test_tagger_guards_in_the_other_bundled_codebooks(book, text, code, expected):
+    nlp = blank_nlp()
+    add_codebooks(nlp, [book])
+    _, tags = tags_of(nlp, text)
+    assert (code in set(tags.code)) == expected, sorted(zip(tags.code, tags.evidence))
