@@ -78,3 +78,36 @@ def test_dashboard_cli_sigterm_stops_voila_too(tmp_path):
         time.sleep(0.5)
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "Voila still listening after SIGTERM"
+
+
+@pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),
+                                           ("127.0.1.1", True), ("0.0.0.0", False), ("192.168.1.20", False),
+                                           ("::", False)])
+def test_dashboard_server_token_only_off_loopback(host, loopback):
+    assert serve.is_loopback(host) is loopback
+    token = serve.token_for(host)
+    assert (token is None) is loopback
+    if not loopback:
+        assert len(token) >= 30 and serve.token_for(host) != token  # random each time
+        assert "every quote" in serve.host_warning(host) and host in serve.host_warning(host)
+    assert serve.token_for(host, "given") == "given"
+
+
+def test_dashboard_server_command_token_never_on_the_command_line(tmp_path):
+    cmd = serve.voila_command(tmp_path / "nb.ipynb", host="0.0.0.0", port=8123, token=True,
+                              template=serve.TEMPLATE)
+    assert "--Voila.auto_token=True" in cmd and not any("token=" in a.lower() and "auto" not in a.lower()
+                                                        for a in cmd)
+    assert f"--template={serve.TEMPLATE}" in cmd
+    timeout = int(next(a for a in cmd if "cull_idle_timeout" in a).split("=")[1])
+    interval = int(next(a for a in cmd if "cull_interval" in a).split("=")[1])
+    assert timeout + interval <= 60  # a closed page frees its kernel within a minute
+
+
+def test_dashboard_server_offline_template_has_no_external_links(tmp_path):
+    folder = serve.write_offline_template(tmp_path)
+    assert folder is not None and (folder / "conf.json").is_file()
+    text = (folder / "index.html.j2").read_text(encoding="utf-8")
+    import re
+
+    assert "cdn." not in text and not re.search(r"""(href|src)=["']?(https?:)?//""", text)

@@ -73,18 +73,33 @@ def test_dashboard_summary_rules_on_empty_tables():
 
 def test_dashboard_summary_quotes_typical_one_per_participant():
     s = pd.DataFrame({
-        "sentence_id": [f"s{i}" for i in range(7)],
-        "participant": ["A", "A", "B", "C", "D", "E", "F"],
-        "polarity": [-0.5, -0.55, -0.95, -0.45, -0.2, 0.6, -0.5],
-        "n_words": [12, 12, 12, 12, 12, 12, 2],
+        "sentence_id": [f"s{i}" for i in range(8)],
+        "participant": ["A", "A", "B", "C", "D", "E", "F", "G"],
+        "polarity": [-0.5, -0.55, -0.95, -0.45, -0.2, 0.6, -0.5, 0.0],
+        "n_words": [12, 12, 12, 12, 12, 12, 2, 12],
     })
-    # negative side: -0.5, -0.55, -0.95, -0.45, -0.2, -0.5 -> median -0.5
-    quotes = sm.pick_quotes(s, side="negative")
-    assert quotes["participant"].is_unique and len(quotes) == 3
+    # 6 negative sentences (median -0.5), 1 positive, 1 neutral: 3 quotes -> round(3 * 6/7) = 3 negative, 0 positive
+    quotes = sm.pick_quotes(s)
     assert list(quotes["sentence_id"]) == ["s0", "s3", "s4"]  # A's typical one, then C (0.05 away), then D;
     # B's -0.95 (the most extreme) is not chosen, F's 2-word sentence comes after every 5-40-word one
-    assert list(sm.pick_quotes(s, side="positive")["sentence_id"]) == ["s5"]
-    assert sm.pick_quotes(s.iloc[0:0], side="negative").empty
+    assert quotes["participant"].is_unique and set(quotes["side"]) == {"negative"}
+    assert sm.pick_quotes(s.iloc[0:0]).empty
+    assert list(sm.pick_quotes(s[s["polarity"] == 0])["sentence_id"]) == ["s7"]  # only neutral: neutral
+
+
+@pytest.mark.parametrize("neg,pos,expected", [(34, 10, (2, 1)), (13, 60, (1, 2)), (6, 1, (3, 0)), (1, 1, (1, 1)),
+                                              (0, 5, (0, 3)), (0, 0, (0, 0)), (1, 0, (1, 0)), (3, 3, (2, 1))])
+def test_dashboard_summary_quote_allocation_in_proportion(neg, pos, expected):
+    assert sm.quote_allocation(neg, pos) == expected
+
+
+def test_dashboard_summary_quotes_mostly_positive_finding_shows_mostly_praise():
+    s = pd.DataFrame({"sentence_id": [f"s{i}" for i in range(8)], "participant": list("ABCDEFGH"),
+                      "polarity": [-0.4, 0.5, 0.6, 0.4, 0.5, 0.7, 0.3, 0.5], "n_words": 10})
+    quotes = sm.pick_quotes(s, lead="negative")
+    assert list(quotes["side"]) == ["positive", "positive", "positive"]  # 1 of 8 negative: round(3/8) = 0
+    quotes = sm.pick_quotes(s.iloc[:4], lead="negative")  # 1 negative of 4: round(0.75) = 1
+    assert list(quotes["side"]) == ["negative", "positive", "positive"]
 
 
 @pytest.mark.parametrize("n,word,expected", [(1, "mention", "1 mention"), (2, "mention", "2 mentions"),
@@ -110,7 +125,8 @@ def test_dashboard_summary_from_store(summary_store):
         assert f.quotes["participant"].is_unique and len(f.quotes) == 3
         assert f.quotes["sentence_id"].is_unique
     billing = s.priorities[0]
-    assert (billing.quotes["polarity"] < 0).all()
+    assert (billing.quotes["polarity"] < 0).all() and billing.n_negative == 12 and billing.n_positive == 0
+    assert (s.strengths[0].quotes["polarity"] > 0).all()
     h = s.headline
     scores = tables["documents"]["score"]
     assert (h["documents"], h["participants"], h["n_scored"]) == (12, 12, 12)

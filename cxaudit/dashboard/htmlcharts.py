@@ -126,8 +126,7 @@ def drivers_html(drivers: pd.DataFrame, *, top: int = 15, names: dict | None = N
     ends = [abs(_num(x)) for x in pd.concat([d["ci_low"], d["ci_high"], d["log_odds"]]) if math.isfinite(_num(x))]
     span = max(ends + [1.0]) * 1.05
     return interval_chart_html(rows, lo=-span, hi=span, mark="dot",
-                               xlabel="log odds ratio (\u2190 more among promoters | more among detractors \u2192); "
-                                      "right column: documents mentioning the code")
+                               xlabel="log odds ratio (\u2190 promoters | detractors \u2192)")
 
 
 def motif_html(motif: pd.DataFrame, *, min_participants: int = 5) -> str:
@@ -202,16 +201,20 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -
                    f'<div class="cx-ic-note">{k:,} participant{"" if k == 1 else "s"}</div></div>')
     axis = ('<div class="cx-ic-axis"><span>-1</span><span>feeling today (dot, with its 95 % interval) versus desired '
             "(tick); value = gap</span><span>+1</span></div>")
-    return f'<div class="cx-ic">{"".join(out)}{axis}</div>'
+    total = int(gaps["current"].notna().sum())
+    n_small = int(gaps["small"].sum()) if "small" in gaps.columns else 0
+    more = (f'<div class="cx-help">The first {len(d)} of {total} dimensions; the others are in the drill-down list'
+            f'{f" ({n_small} of them with a small sample)" if n_small else ""}.</div>') if total > len(d) else ""
+    return f'<div class="cx-ic">{"".join(out)}{axis}</div>{more}'
 
 
-def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 12) -> str:
+def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 10) -> str:
     """Importance–performance quadrant drawn in the page: x = importance (share of mentions), y = feeling
     today, crosshairs at the panel's means, the four quadrants named.
 
     Small samples are drawn as small grey rings without a label; the
-    ``label_top`` first rows (fix-first order) are labelled, every point has
-    its label as a tooltip.
+    ``label_top`` first rows (fix-first order) are labelled unless the label
+    would overlap one already placed; every point has its label as a tooltip.
     """
     d = gaps[gaps["current"].notna() & gaps["importance"].notna()] if gaps is not None and len(gaps) else pd.DataFrame()
     if d.empty:
@@ -227,7 +230,7 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
     px, py = _pct(ci, 0.0, x_hi), 100 - _pct(cp, y_lo, y_hi)
     small_col = d["small"] if "small" in d else pd.Series(False, index=d.index)
     order = d.assign(is_small=small_col.to_numpy()).sort_values(["is_small", "priority"] if "priority" in d else ["is_small"])
-    dots = []
+    dots, placed = [], []
     for i, r in enumerate(order.itertuples(index=False)):
         x, y = _pct(float(r.importance), 0.0, x_hi), 100 - _pct(float(r.current), y_lo, y_hi)
         name = names.get(r.dimension, str(r.dimension))
@@ -239,7 +242,12 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
         tip = (f"{name}: importance {float(r.importance):.1%}, feeling today {float(r.current):+.2f}, "
                f"{int(_num(getattr(r, 'n_participants', 0)) or 0)} participants"
                + (f" ({SMALL_LABEL})" if small else ""))
-        text = "" if small or i >= label_top else f'<span class="cx-ipa-label">{html.escape(name)}</span>'
+        free = all(abs(y - py_) > 4.5 or not (-1 < x - px_ < 0.9 * len(name) + 2 or -1 < px_ - x < 0.9 * len(pn) + 2)
+                   for px_, py_, pn in placed)
+        text = ""
+        if not small and i < label_top and free:
+            placed.append((x, y, name))
+            text = f'<span class="cx-ipa-label">{html.escape(name)}</span>'
         dots.append(f'<div class="cx-ipa-pt{" cx-small" if small else ""}" style="left:{x}%;top:{y}%" '
                     f'title="{html.escape(tip, quote=True)}"><span class="cx-ipa-dot" '
                     f'style="background:{"#fff" if small else color};border-color:{color}"></span>{text}</div>')

@@ -30,7 +30,8 @@ from pathlib import Path
 from .. import store
 from . import ENV_VAR
 
-__all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port"]
+__all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
+           "host_warning", "is_loopback", "write_offline_template", "kernel_pids"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,21 @@ def free_port(host: str = "127.0.0.1") -> int:
 def is_loopback(host: str) -> bool:
     """True when ``host`` only accepts connections from this machine."""
     return host in _LOOPBACK or host.startswith("127.")
+
+
+def token_for(host: str, token: str | None = None) -> str | None:
+    """The token the server requires: ``token`` when given, a new random one (``secrets.token_urlsafe``)
+    for a host other than loopback, else None (loopback: no token)."""
+    if token:
+        return token
+    return None if is_loopback(host) else secrets.token_urlsafe(24)
+
+
+def host_warning(host: str) -> str:
+    """What ``cxaudit dashboard --host HOST`` prints when HOST is not loopback."""
+    return (f"listening on {host}, not only on this machine: anyone who can reach it and has the link "
+            "(with its token) can read every quote of the audit. Share the link only with people allowed "
+            "to read them; stop the server with Ctrl-C when they are done.")
 
 
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
@@ -160,6 +176,22 @@ class DashboardServer:
         self.stop()
 
 
+def kernel_pids(server: "DashboardServer") -> list[int]:
+    """Process ids of the kernels the server runs now (its ``ipykernel`` child processes; Linux /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == server.process.pid and b"ipykernel" in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return sorted(pids)
+
+
 def _wait_ready(proc: subprocess.Popen, host: str, port: int, timeout: float) -> bool:
     """True once ``host:port`` accepts a connection; False when the process died or time ran out."""
     deadline = time.monotonic() + timeout
@@ -190,11 +222,9 @@ def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
     results = Path(results_dir).resolve()
     if not store.store_path(results).is_file():
         raise FileNotFoundError(f"{store.store_path(results)} not found: run `cxaudit run … --out {results}` first")
-    if not is_loopback(host) and not token:
-        token = secrets.token_urlsafe(24)
+    token = token_for(host, token)
     if not is_loopback(host):
-        log.warning("the dashboard listens on %s: anyone who can reach this machine and has the link "
-                    "(with its token) can read every quote of the audit", host)
+        log.warning("%s", host_warning(host))
     attempts = 1 if port else 3
     last_log = ""
     for _ in range(attempts):
@@ -236,9 +266,7 @@ def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
     """
     server = start(results_dir, host=host, port=port, token=token)
     if not is_loopback(host):
-        sys.stderr.write(f"cxaudit dashboard: WARNING: listening on {host}, not only on this machine: anyone "
-                         "who can reach it and has the link below (with its token) can read every quote of "
-                         "the audit. Share the link only with people allowed to read them.\n")
+        sys.stderr.write(f"cxaudit dashboard: WARNING: {host_warning(host)}\n")
         sys.stderr.flush()
     if open_browser:
         webbrowser.open(server.url)

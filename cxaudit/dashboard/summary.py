@@ -16,10 +16,11 @@ The rules (reasons in ``docs/dashboard.md``):
 * **Strengths** (:func:`rank_strengths`): dimensions whose current feeling is
   surely positive (lower bound of ``current`` > 0), ranked by that lower
   bound; a dimension listed as a priority is not also a strength.
-* **Quotes** (:func:`pick_quotes`): per finding, sentences on the finding's
-  side (negative for a priority, positive for a strength); the typical one is
-  the closest to the median polarity of those sentences (not the most
-  extreme); one sentence per participant; sentences of 5–40 words preferred.
+* **Quotes** (:func:`pick_quotes`): per finding, three sentences split between
+  its negative and positive sentences in proportion to their numbers (so a
+  priority customers mostly like shows mostly praise); on each side the typical
+  one is the closest to that side's median polarity (not the most extreme);
+  one sentence per participant; sentences of 5–40 words preferred.
 """
 
 from __future__ import annotations
@@ -107,28 +108,65 @@ def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_ST
     return d.sort_values(["current_low", "dimension"], ascending=[False, True]).head(top).reset_index(drop=True)
 
 
-def pick_quotes(sentences: pd.DataFrame, *, side: str, k: int = N_QUOTES) -> pd.DataFrame:
-    """Up to ``k`` typical sentences of one finding, each from a different participant.
+def _typical(side: pd.DataFrame) -> pd.DataFrame:
+    """``side`` ordered most typical first: closest to its median polarity, 5-40-word sentences first,
+    ties by sentence id."""
+    d = side.copy()
+    pol = pd.to_numeric(d["polarity"], errors="coerce")
+    d["_dist"] = (pol - float(pol.median())).abs()
+    words = pd.to_numeric(d["n_words"], errors="coerce").fillna(0)
+    d["_odd"] = ~words.between(*_GOOD_WORDS)
+    return d.sort_values(["_odd", "_dist", "sentence_id"], kind="stable").drop(columns=["_dist", "_odd"])
+
+
+def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
+    """How many of ``k`` quotes come from the negative and the positive side: in proportion to the
+    sentences on each side (largest remainder; a tie goes to the negative side)."""
+    total = n_negative + n_positive
+    if total == 0:
+        return 0, 0
+    k = min(k, total)
+    exact = k * n_negative / total
+    neg = int(exact) + (1 if exact - int(exact) >= 0.5 else 0)
+    neg = min(max(neg, 0), n_negative, k)
+    pos = min(k - neg, n_positive)
+    return k - pos if neg + pos < k else neg, pos
+
+
+def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "negative") -> pd.DataFrame:
+    """Up to ``k`` sentences that represent one finding, each from a different participant.
 
     ``sentences``: one row per sentence with ``sentence_id``, ``participant``,
     ``polarity`` (the finding's clue polarity in that sentence) and
-    ``n_words``. ``side``: "negative" (polarity < 0) or "positive" (> 0).
-    Typical = closest to the median polarity of the sentences on that side;
-    sentences of 5–40 words come before others; ties by sentence id.
+    ``n_words``. The quotes are split between the negative (< 0) and the
+    positive (> 0) sentences in proportion to their numbers
+    (:func:`quote_allocation`; neutral sentences only when there is nothing
+    else); on each side the typical ones come first (:func:`_typical`: closest
+    to the side's median, not the most extreme). ``lead``: the side listed
+    first. Adds ``side``.
     """
     if sentences is None or not len(sentences):
-        return pd.DataFrame(columns=list(sentences.columns) if sentences is not None else [])
+        return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
     pol = pd.to_numeric(sentences["polarity"], errors="coerce")
-    d = sentences[(pol < 0) if side == "negative" else (pol > 0)].copy()
-    if not len(d):
-        return d
-    target = float(pd.to_numeric(d["polarity"]).median())
-    d["_dist"] = (pd.to_numeric(d["polarity"]) - target).abs()
-    words = pd.to_numeric(d["n_words"], errors="coerce").fillna(0)
-    d["_odd"] = ~words.between(*_GOOD_WORDS)
-    d = d.sort_values(["_odd", "_dist", "sentence_id"], kind="stable")
-    d = d.drop_duplicates("participant", keep="first").head(k)
-    return d.drop(columns=["_dist", "_odd"]).reset_index(drop=True)
+    sides = {"negative": sentences[pol < 0], "positive": sentences[pol > 0]}
+    k_neg, k_pos = quote_allocation(len(sides["negative"]), len(sides["positive"]), k)
+    if k_neg + k_pos == 0:
+        sides, want = {"neutral": sentences[pol == 0]}, {"neutral": k}
+    else:
+        want = {"negative": k_neg, "positive": k_pos}
+    order = [lead] + [s for s in sides if s != lead]
+    taken, used = [], set()
+    for side in [s for s in order if s in sides]:
+        n = 0
+        for r in _typical(sides[side]).to_dict("records"):
+            if n >= want[side]:
+                break
+            if r["participant"] in used:
+                continue
+            used.add(r["participant"])
+            taken.append({**r, "side": side})
+            n += 1
+    return pd.DataFrame(taken, columns=list(sentences.columns) + ["side"]).reset_index(drop=True)
 
 
 def summary_level(lens: str, levels: list[str]) -> str | None:
@@ -159,7 +197,8 @@ class Finding:
     label: str
     row: dict
     quotes: pd.DataFrame
-    n_side: int = 0  # sentences on the finding's side the quotes were chosen from
+    n_negative: int = 0  # current-mode sentences of the finding with a negative clue feeling
+    n_positive: int = 0  # … with a positive one
 
 
 @dataclass
@@ -198,14 +237,13 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     out.n_small, out.n_dimensions = int(marked["small"].sum()), len(marked)
     prio = rank_priorities(view, min_participants)
     strong = rank_strengths(view, min_participants, exclude=set(prio["dimension"].astype(str)))
-    for frame, side, target in ((prio, "negative", out.priorities), (strong, "positive", out.strengths)):
+    for frame, lead, target in ((prio, "negative", out.priorities), (strong, "positive", out.strengths)):
         for r in frame.to_dict("records"):
             cands = data.finding_sentences(filters, lens, str(r["level"]), str(r["dimension"]))
-            quotes = pick_quotes(cands, side=side)
-            quotes = data.with_chips(filters, quotes, focus=finding_focus(r))
-            n_side = int((pd.to_numeric(cands["polarity"]) < 0).sum() if side == "negative"
-                         else (pd.to_numeric(cands["polarity"]) > 0).sum()) if len(cands) else 0
-            target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes, n_side))
+            quotes = data.with_chips(filters, pick_quotes(cands, lead=lead), focus=finding_focus(r))
+            pol = pd.to_numeric(cands["polarity"]) if len(cands) else pd.Series(dtype=float)
+            target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes,
+                                  int((pol < 0).sum()), int((pol > 0).sum())))
     return out
 
 
@@ -271,13 +309,13 @@ def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
         figure = (f'feeling today <b>{_num(r["current"]):+.2f}</b> (95 % interval '
                   f'{_num(r["current_low"]):+.2f} to {_num(r["ci_high"]) + _num(r["desired"]):+.2f})')
     quad = html.escape(str(r.get("quadrant") or "")) if kind == "priority" else ""
-    side = "negative" if kind == "priority" else "positive"
     return (f'<section class="cx-finding cx-{kind}" data-rank="{i}"><h4><span class="cx-rank">{i}</span> '
             f'{html.escape(f.label)}</h4>'
             f'<div class="cx-finding-figures">{figure}; {plural(n_part, "participant")}, '
             f'{plural(n, "mention")}{"; quadrant: " + quad if quad else ""}.</div>'
-            f'<div class="cx-finding-quotes-note">Typical {side} quotes ({plural(f.n_side, "sentence")} '
-            f'on this side), one per participant:</div>{quote_rows_html(f.quotes)}</section>')
+            f'<div class="cx-finding-quotes-note">Typical quotes, one per participant, in proportion to its '
+            f'{plural(f.n_negative, "negative sentence")} and {plural(f.n_positive, "positive sentence")}:</div>'
+            f'{quote_rows_html(f.quotes)}</section>')
 
 
 def summary_html(s: Summary, *, headline: bool = True) -> str:
