@@ -479,12 +479,15 @@ def dashboard(
 def report(
     results: Path = typer.Argument(..., help="Results folder written by `cxaudit run`."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    min_participants: Optional[int] = typer.Option(
+        None, "--min-participants", min=1,
+        help="Dimensions voiced by fewer participants are 'small sample', never ranked [default: audit.yml, else 5]."),
 ) -> None:
     """Write a self-contained HTML report (opens from an e-mail attachment)."""
     from .report import write_report
 
     try:
-        path = write_report(results, out)
+        path = write_report(results, out, min_participants=min_participants)
     except FileNotFoundError as exc:
         _fail(str(exc))
     typer.echo(f"wrote {path}")

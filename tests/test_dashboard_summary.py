@@ -199,3 +199,34 @@ def test_dashboard_summary_filtered_intervals_are_cluster_robust(summary_store):
     assert float(row["ci_high"]) == pytest.approx(x.mean() + half - float(row["desired"]))
     staff = gaps[gaps["dimension"] == "humanic.staff"].iloc[0]
     assert "small sample" in staff["warning"] and int(staff["priority"]) == len(gaps)
+
+
+def test_dashboard_summary_min_participants_from_audit_yml(tmp_path):
+    """`min_participants` in audit.yml (the file the last run read, from the runs table) sets the default."""
+    import json
+
+    from cxaudit.config import ConfigError, load_audit
+    from cxaudit.store import write_tables
+
+    from _dashboard_helpers import make_summary_tables
+
+    audit = tmp_path / "audit.yml"
+    audit.write_text("name: Summary audit\nmin_participants: 8\ninputs: []\n", encoding="utf-8")
+    assert load_audit(audit).min_participants == 8
+    tables = make_summary_tables()
+    tables["runs"] = pd.DataFrame({"run_id": ["r1"], "finished_at": ["2026-12-03T10:00:00+00:00"],
+                                   "config": [str(audit)],
+                                   "settings": [json.dumps({"codebooks": ["carbone-clues", "touchpoints"]})]})
+    write_tables(tmp_path / "results", tables)
+    with AuditData(tmp_path / "results") as data:
+        assert data.min_participants == 8
+    app = dashboard.build_app(tmp_path / "results")
+    assert app.min_participants == 8 and app.min_box.value == 8
+    assert "had fewer than 8 participants" in app.summary_box.value
+    for bad in ("0", "two", "true", "2.5"):
+        audit.write_text(f"name: x\nmin_participants: {bad}\ninputs: []\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="min_participants"):
+            load_audit(audit)
+    audit.unlink()  # the audit file moved away: the default applies
+    with AuditData(tmp_path / "results") as data:
+        assert data.min_participants is None

@@ -109,6 +109,7 @@ class DashboardApp(widgets.VBox):
         lenses = data.lenses()
         self.filters, self.drill, self.offset = Filters(codebook=lenses[0] if lenses else None), {}, 0
         self.last_redraw_s = 0.0
+        self.redraws = 0
         self.draw_counts: Counter = Counter()
         self.cache_enabled = True
         self._cache: OrderedDict = OrderedDict()
@@ -303,6 +304,11 @@ class DashboardApp(widgets.VBox):
         draw_tab(self, key)
         self.draw_counts[key] += 1
         self._stale.discard(key)
+        # the root's class cx-r<N> changes after every redraw (sent after the redraw's own updates), so a
+        # browser can tell when a view has been redrawn
+        self.remove_class(f"cx-r{self.redraws}")
+        self.redraws += 1
+        self.add_class(f"cx-r{self.redraws}")
 
     @property
     def stale_tabs(self) -> set[str]:
