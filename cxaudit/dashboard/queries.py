@@ -401,7 +401,7 @@ class AuditData:
         and the lens's codes of each sentence (chips) and the spans to highlight: the mentions matching
         ``focus`` (tag column -> value: code, clue_type or touchpoint) when given, else all of the lens's."""
         cols = ["sentence_id", "sentence", "polarity", "valence", "participant", "doc_id", "source", "speaker",
-                "start_s", "wave", "segment", "kind", "chips", "spans", "codes"]
+                "start_s", "wave", "segment", "kind", "chips", "spans", "codes", "tag_spans"]
         if rows is None or not len(rows):
             return pd.DataFrame(columns=cols)
         ids = [str(x) for x in rows["sentence_id"]]
@@ -423,15 +423,16 @@ class AuditData:
         extra = [c for c in rows.columns if c not in ("sentence_id", "polarity") and c not in cols]
         out = out.join(rows[extra].reset_index(drop=True)) if extra else out
         out = out.merge(info, on="sentence_id", how="left")
-        chips, spans, codes, valence = [], [], [], []
+        chips, spans, codes, valence, tag_spans = [], [], [], [], []
         by_sentence = {k: g for k, g in tags.groupby("sentence_id", sort=False)} if len(tags) else {}
         labels = self.labels
         for sid, pol in zip(out["sentence_id"], out.get("polarity", pd.Series([None] * len(out)))):
             g = by_sentence.get(sid)
             if g is None:
-                chips.append([]), spans.append([]), codes.append("")
+                chips.append([]), spans.append([]), codes.append(""), tag_spans.append([])
                 valence.append(None)
                 continue
+            tag_spans.append(list(zip(g["code"].astype(str), g["start_char"], g["end_char"])))
             seen = list(dict.fromkeys(zip(g["codebook"].astype(str), g["code"].astype(str), g["clue_type"].astype(str))))
             chips.append([(labels.code(b, c), t, c) for b, c, t in seen])
             hit = g
@@ -443,9 +444,26 @@ class AuditData:
             p = float(pol) if pol is not None and not pd.isna(pol) else float(g["polarity"].mean())
             valence.append("negative" if p < -0.05 else "positive" if p > 0.05 else "neutral")
         out["chips"], out["spans"], out["codes"], out["valence"] = chips, spans, codes, valence
+        out["tag_spans"] = tag_spans
         if "polarity" not in out:
             out["polarity"] = None
         return out[cols + [c for c in extra if c not in cols]]
+
+    def code_sentences(self, filters: Filters, lens: str, codes: list[str]) -> pd.DataFrame:
+        """Current-mode sentences of several codes of ``lens`` at once, one row per (code, sentence):
+        code, sentence_id, participant, polarity (mean over the code's mentions in the sentence), n_words."""
+        if not codes:
+            return pd.DataFrame(columns=["code", "sentence_id", "participant", "polarity", "n_words"])
+        where, params = where_clause(filters.set(codebook=lens), extra=(_CURRENT,))
+        marks = ", ".join("?" for _ in codes)
+        where = f"{where} AND code IN ({marks})" if where else f" WHERE code IN ({marks})"
+        return self.df(f"""
+            WITH f AS (SELECT code::VARCHAR AS code, sentence_key, any_value(sentence_id) AS sentence_id,
+                              any_value(participant) AS participant, avg(polarity) AS polarity
+                       FROM {self.m}{where} GROUP BY code, sentence_key)
+            SELECT f.code, f.sentence_id, f.participant, f.polarity, s.n_words
+            FROM f JOIN sentences s ON s.sentence_id = f.sentence_id ORDER BY f.code, f.sentence_id""",
+                       params + [str(c) for c in codes])
 
     def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
         """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity

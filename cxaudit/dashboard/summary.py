@@ -108,15 +108,21 @@ def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_ST
     return d.sort_values(["current_low", "dimension"], ascending=[False, True]).head(top).reset_index(drop=True)
 
 
-def _typical(side: pd.DataFrame) -> pd.DataFrame:
-    """``side`` ordered most typical first: closest to its median polarity, 5-40-word sentences first,
-    ties by sentence id."""
-    d = side.copy()
-    pol = pd.to_numeric(d["polarity"], errors="coerce")
-    d["_dist"] = (pol - float(pol.median())).abs()
-    words = pd.to_numeric(d["n_words"], errors="coerce").fillna(0)
-    d["_odd"] = ~words.between(*_GOOD_WORDS)
-    return d.sort_values(["_odd", "_dist", "sentence_id"], kind="stable").drop(columns=["_dist", "_odd"])
+def _typical(side: list[dict]) -> list[dict]:
+    """``side`` (sentence records) ordered most typical first: closest to its median polarity, 5-40-word
+    sentences first, ties by sentence id."""
+    if not side:
+        return []
+    pols = sorted(float(r["polarity"]) for r in side)
+    mid = len(pols) // 2
+    median = pols[mid] if len(pols) % 2 else (pols[mid - 1] + pols[mid]) / 2
+
+    def key(r):
+        words = r.get("n_words")
+        odd = not (words is not None and not pd.isna(words) and _GOOD_WORDS[0] <= words <= _GOOD_WORDS[1])
+        return (odd, abs(float(r["polarity"]) - median), str(r["sentence_id"]))
+
+    return sorted(side, key=key)
 
 
 def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
@@ -147,18 +153,19 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
-    pol = pd.to_numeric(sentences["polarity"], errors="coerce")
-    sides = {"negative": sentences[pol < 0], "positive": sentences[pol > 0]}
+    records = [r for r in sentences.to_dict("records") if not pd.isna(r["polarity"])]
+    sides = {"negative": [r for r in records if r["polarity"] < 0],
+             "positive": [r for r in records if r["polarity"] > 0]}
     k_neg, k_pos = quote_allocation(len(sides["negative"]), len(sides["positive"]), k)
     if k_neg + k_pos == 0:
-        sides, want = {"neutral": sentences[pol == 0]}, {"neutral": k}
+        sides, want = {"neutral": [r for r in records if r["polarity"] == 0]}, {"neutral": k}
     else:
         want = {"negative": k_neg, "positive": k_pos}
     order = [lead] + [s for s in sides if s != lead]
     taken, used = [], set()
     for side in [s for s in order if s in sides]:
         n = 0
-        for r in _typical(sides[side]).to_dict("records"):
+        for r in _typical(sides[side]):
             if n >= want[side]:
                 break
             if r["participant"] in used:
@@ -223,10 +230,10 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     (``filters.codebook`` is the lens)."""
     lens = filters.codebook
     headline = data.audit_headline(filters)
-    gaps = data.gaps(filters)
-    levels = list(dict.fromkeys(gaps["level"].astype(str))) if len(gaps) else []
-    level = summary_level(lens, levels)
-    view = gaps[gaps["level"].astype(str) == level].reset_index(drop=True) if level else gaps
+    from .aggregates import TOUCHPOINT_LENSES
+
+    level = "touchpoint" if lens in TOUCHPOINT_LENSES else "code"  # only this level is computed
+    view = data.gaps(filters, level=level).reset_index(drop=True)
     out = Summary(title=data.title, lens=lens, lens_label=data.labels.lens(lens), level=level,
                   min_participants=int(min_participants), headline=headline,
                   filters_text=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items()
@@ -237,13 +244,30 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     out.n_small, out.n_dimensions = int(marked["small"].sum()), len(marked)
     prio = rank_priorities(view, min_participants)
     strong = rank_strengths(view, min_participants, exclude=set(prio["dimension"].astype(str)))
-    for frame, lead, target in ((prio, "negative", out.priorities), (strong, "positive", out.strengths)):
-        for r in frame.to_dict("records"):
-            cands = data.finding_sentences(filters, lens, str(r["level"]), str(r["dimension"]))
-            quotes = data.with_chips(filters, pick_quotes(cands, lead=lead), focus=finding_focus(r))
-            pol = pd.to_numeric(cands["polarity"]) if len(cands) else pd.Series(dtype=float)
-            target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes,
-                                  int((pol < 0).sum()), int((pol > 0).sum())))
+    # the summary level's dimension is a code of the lens (codes, or touchpoint codes of a touchpoint lens):
+    # one query for every finding's sentences, one for every quote's chips
+    findings = [(r, lead, target) for frame, lead, target in ((prio, "negative", out.priorities),
+                                                               (strong, "positive", out.strengths))
+                for r in frame.to_dict("records")]
+    cands = data.code_sentences(filters, lens, [str(r["dimension"]) for r, _, _ in findings])
+    by_code = {str(k): g for k, g in cands.groupby("code", sort=False)} if len(cands) else {}
+    chosen = [(r, lead, target, by_code.get(str(r["dimension"]), cands.iloc[0:0])) for r, lead, target in findings]
+    picks = [pick_quotes(c.drop(columns="code"), lead=lead) for _, lead, _, c in chosen]
+    ids = list(dict.fromkeys(sid for p in picks for sid in p["sentence_id"]))
+    chips = data.with_chips(filters, pd.DataFrame({"sentence_id": ids})).set_index("sentence_id") \
+        if ids else None
+    for (r, _, target, c), pick in zip(chosen, picks):
+        quotes = pick.copy()
+        if chips is not None and len(pick):
+            info = chips.loc[list(pick["sentence_id"])].reset_index().drop(columns=["polarity"])
+            quotes = pick[["sentence_id", "polarity", "side"]].merge(info, on="sentence_id", how="left")
+            code = str(r["dimension"])
+            quotes["spans"] = [[(a, b) for cd, a, b in ts if cd == code] for ts in quotes["tag_spans"]]
+            quotes["valence"] = ["negative" if p < 0 else "positive" if p > 0 else "neutral"
+                                 for p in quotes["polarity"]]
+        pol = pd.to_numeric(c["polarity"]) if len(c) else pd.Series(dtype=float)
+        target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes,
+                              int((pol < 0).sum()), int((pol > 0).sum())))
     return out
 
 
