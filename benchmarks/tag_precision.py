@@ -58,12 +58,23 @@ KEY = ["source", "sentence_key", "start_char", "end_char", "code"]
 COLUMNS = KEY + ["code_ok", "gold_feeling", "added_after", "evidence", "note"]
 
 
-def sample_tags(tmp: Path) -> pd.DataFrame:
-    """carbone-clues tags of the bundled sample audit, run with the CLI into ``tmp``."""
+def sample_tags(tmp: Path, codebook: str = BOOK) -> pd.DataFrame:
+    """carbone-clues tags of the bundled sample audit, run with the CLI into ``tmp``; with another
+    ``codebook`` file (named carbone-clues) the audit is copied and pointed at it."""
+    import shutil
+
     import duckdb
 
-    out = tmp / "sample-run"
-    cmd = [sys.executable, "-m", "cxaudit", "run", str(ROOT / "data" / "sample" / "audit.yml"), "--out", str(out)]
+    audit = ROOT / "data" / "sample" / "audit.yml"
+    if codebook != BOOK:
+        copy = tmp / "sample-copy"
+        shutil.copytree(ROOT / "data" / "sample", copy)
+        text = (copy / "audit.yml").read_text(encoding="utf-8")
+        (copy / "audit.yml").write_text(text.replace(f"codebooks: [{BOOK},", f"codebooks: [{Path(codebook).resolve()},"),
+                                        encoding="utf-8")
+        audit = copy / "audit.yml"
+    out = tmp / f"sample-run-{hashlib.sha1(str(codebook).encode()).hexdigest()[:8]}"
+    cmd = [sys.executable, "-m", "cxaudit", "run", str(audit), "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if not (out / "cxaudit.duckdb").exists():  # exit code 2 only means some input rows were rejected
         raise SystemExit(f"sample audit run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -79,7 +90,7 @@ def sample_tags(tmp: Path) -> pd.DataFrame:
     return frame
 
 
-def semeval_tags(data: Path) -> pd.DataFrame:
+def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
     """carbone-clues tags of the held-out SemEval-2014 sentences (offsets into the XML text)."""
     from cxaudit.analyze import analyze
     from cxaudit.clues.tagger import add_codebooks, tag
@@ -95,8 +106,8 @@ def semeval_tags(data: Path) -> pd.DataFrame:
     turns = pd.DataFrame(turns)
     nlp = build_pipeline("blank")
     sentences = analyze(turns, nlp=nlp).sentences
-    add_codebooks(nlp, [BOOK, "touchpoints"])
-    tags = tag(sentences, [BOOK], nlp=nlp)
+    add_codebooks(nlp, [codebook, "touchpoints"])
+    tags = tag(sentences, [codebook], nlp=nlp)
     s0 = sentences.set_index("sentence_id")["start_char"]
     doc_of = sentences.set_index("sentence_id")["doc_id"]
     text_of = turns.set_index("doc_id")["text"]
@@ -167,11 +178,45 @@ def figures(judged: pd.DataFrame) -> dict:
     }
 
 
+def change_report(reference: pd.DataFrame, current: pd.DataFrame, judgements: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """The exact change between two codebooks' populations: the tags only one of them gives,
+    judged one by one, and the earlier population's sampled code precision projected onto the
+    current one (unchanged tags keep their precision; removed and added tags count as judged)."""
+    keys_ref = reference.set_index(KEY).index
+    keys_cur = current.set_index(KEY).index
+    removed = reference[~keys_ref.isin(keys_cur)]
+    added = current[~keys_cur.isin(keys_ref)]
+    changed = pd.concat([removed.assign(change="removed"), added.assign(change="added")], ignore_index=True)
+    merged = changed.merge(judgements.drop(columns=["evidence"]), on=KEY, how="left", indicator=True)
+    unjudged = merged[merged["_merge"] == "left_only"]
+    ok = merged["code_ok"].astype(str) == "1"
+    n_ok_removed = int((ok & (merged["change"] == "removed")).sum())
+    n_ok_added = int((ok & (merged["change"] == "added")).sum())
+    ref_sample = draw(reference).merge(judgements.drop(columns=["evidence"]), on=KEY, how="inner")
+    ref_ok = int((ref_sample["code_ok"].astype(str) == "1").sum())
+    ref_p = ref_ok / len(ref_sample) if len(ref_sample) else float("nan")
+    projected = (ref_p * len(reference) - n_ok_removed + n_ok_added) / len(current)
+    report = {
+        "n_reference": int(len(reference)), "n_current": int(len(current)),
+        "n_removed": int(len(removed)), "n_added": int(len(added)), "n_changed_unjudged": int(len(unjudged)),
+        "removed_code_ok": n_ok_removed, "added_code_ok": n_ok_added,
+        "removed_by_code": {k: int(v) for k, v in removed["code"].value_counts().items()},
+        "added_by_code": {k: int(v) for k, v in added["code"].value_counts().items()},
+        "reference_sample": share(ref_ok, len(ref_sample)),
+        "projected_code_precision": round(projected, 4) if not unjudged.size else None,
+        "note": "projected = (earlier sampled precision x earlier tags - right removed + right added) / current tags",
+    }
+    return report, unjudged.drop(columns=["_merge", "change"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="current", help="name of this measurement in the result file (before/after)")
     parser.add_argument("--show-unjudged", action="store_true", help="print the sentences of unjudged sampled tags")
     parser.add_argument("--dump", type=Path, help="write the drawn sample (with text) to this CSV, outside the repo")
+    parser.add_argument("--diff", metavar="CODEBOOK.yml",
+                        help="an earlier carbone-clues file: also tag with it and judge the change exactly — every tag "
+                             "it gives that the current codebook does not (removed) and the other way round (added)")
     args = parser.parse_args()
     data = data_dir()
     if data is None:
@@ -179,6 +224,8 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         population = pd.concat([sample_tags(Path(tmp)), semeval_tags(data)], ignore_index=True)
+        reference = (pd.concat([sample_tags(Path(tmp), args.diff), semeval_tags(data, args.diff)], ignore_index=True)
+                     if args.diff else None)
     drawn = draw(population)
     if args.dump:
         drawn.to_csv(args.dump, index=False)
@@ -204,6 +251,10 @@ def main() -> int:
         "by_source": {s: figures(g) for s, g in judged.groupby("source")},
         "wrong_codes": sorted(judged.loc[judged["code_ok"].astype(int) == 0, "code"].value_counts().items()),
     }
+    if reference is not None:
+        result["change"], changed_unjudged = change_report(reference, population, judgements)
+        unjudged = pd.concat([unjudged, changed_unjudged], ignore_index=True).drop_duplicates(KEY)
+        result["n_unjudged"] = int(len(unjudged))
     previous = json.loads(OUT.read_text()) if OUT.exists() else {}
     measurements = previous.get("measurements", {})
     measurements[args.label] = result
@@ -215,6 +266,13 @@ def main() -> int:
         for key in ("precision_code_and_feeling", "precision_code", "feeling_accuracy_on_code_ok", "feeling_accuracy_all"):
             v = block[key]
             print(f"  {key:<30} {v['value']}  ({v['k']}/{v['n']}, 95% CI {v['ci95_wilson'][0]}–{v['ci95_wilson'][1]})")
+    if "change" in result:
+        c = result["change"]
+        print(f"\nchange against {args.diff}: {c['n_removed']} tags removed ({c['removed_code_ok']} of them right), "
+              f"{c['n_added']} added ({c['added_code_ok']} right), {c['n_changed_unjudged']} unjudged")
+        print(f"  code precision of the earlier population (its own sample of {c['reference_sample']['n']}): "
+              f"{c['reference_sample']['value']}; projected onto the current population: "
+              f"{c['projected_code_precision']}")
     if len(unjudged):
         print(f"\n{len(unjudged)} sampled tag(s) have no judgement in {JUDGEMENTS.relative_to(ROOT)}:")
         for r in unjudged.itertuples():

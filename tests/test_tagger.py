@@ -401,6 +401,8 @@ GUARDS = [
     ("He went to boarding school with the manager.", "mechanic.check-in", "boarding", False),
     ("The fees are in excess of what was quoted.", "functional.fees", "excess", False),
     ("There were signs of wear on every chair.", "mechanic.layout", "signs", False),
+    ("They could not process my application for a month.", "functional.policies", "process", False),
+    ("The process that the bank uses for probate is slow.", "functional.policies", "process", True),
 ]
 
 
