@@ -227,7 +227,7 @@ def test_browser_heatmap_cell_click_drills_down(page, server, tmp_path):
     _, tables = server
     expected = expected_mentions(tables, clue_type="functional", touchpoint="pay")
     _clue_map(page)
-    cell = page.locator(".cx-heatmap button.cx-cell[title^='functional \u00d7 pay:']")
+    cell = page.locator(".cx-heatmap button.cx-cell[title^='Functional \u00d7 Pay or bill:']")
     assert cell.inner_text().strip() == str(len(expected))
     cell.click()
     page.wait_for_selector(".cx-drill-label:has-text('Functional')", state="visible")

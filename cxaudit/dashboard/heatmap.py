@@ -17,6 +17,7 @@ from typing import Callable
 import ipywidgets as widgets
 import pandas as pd
 
+from .labels import CLUE_TYPE_LABELS
 from .palette import PALETTE, mix, text_color
 
 __all__ = ["ClueHeatmap", "cell_tooltip", "order_axes"]
@@ -108,7 +109,7 @@ class ClueHeatmap(widgets.VBox):
             if kind == "row":
                 color = PALETTE.get(text, PALETTE["none"])
                 value = (f'<span class="cx-chip cx-{html.escape(text, quote=True)}" '
-                         f'style="background:{color}">{html.escape(text)}</span>')
+                         f'style="background:{color}">{html.escape(CLUE_TYPE_LABELS.get(text, text))}</span>')
             else:
                 shown = self._tp_labels.get(text, text)
                 value = (f'<div class="cx-hm-col" title="{html.escape(shown, quote=True)}">'
@@ -148,7 +149,8 @@ class ClueHeatmap(widgets.VBox):
             top = max(int(r.n) for r in by_key.values()) or 1
             for r in rows:
                 for c in cols:
-                    self._paint(self._cells[(r, c)], r, c, by_key.get((r, c)), top)
+                    self._paint(self._cells[(r, c)], CLUE_TYPE_LABELS.get(r, r), self._tp_labels.get(c, c),
+                                by_key.get((r, c)), top, clue_type=r)
             if self.children[0] is not self.scroller:
                 self.children = [self.scroller, self.legend]
         self.remove_class(f"cx-v{self.version}")
@@ -156,14 +158,14 @@ class ClueHeatmap(widgets.VBox):
         self.add_class(f"cx-v{self.version}")
 
     @staticmethod
-    def _paint(btn: widgets.Button, clue_type: str, touchpoint: str, row, top: int) -> None:
+    def _paint(btn: widgets.Button, clue_label: str, touchpoint: str, row, top: int, *, clue_type: str) -> None:
         if row is None or not int(row.n):
             btn.description, btn.disabled = "", True
-            btn.tooltip = f"{clue_type} \u00d7 {touchpoint}: no mentions"
+            btn.tooltip = f"{clue_label} \u00d7 {touchpoint}: no mentions"
             btn.style.button_color, btn.style.text_color = _EMPTY_CELL, "#829ab1"
             return
         n = int(row.n)
         background = mix(PALETTE.get(clue_type, PALETTE["none"]), 0.1 + 0.9 * n / top)
         btn.description, btn.disabled = f"{n:,}", False
-        btn.tooltip = cell_tooltip(clue_type, touchpoint, n, row.polarity, row.share_negative)
+        btn.tooltip = cell_tooltip(clue_label, touchpoint, n, row.polarity, row.share_negative)
         btn.style.button_color, btn.style.text_color = background, text_color(background)
