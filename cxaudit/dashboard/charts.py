@@ -30,18 +30,19 @@ CHART_HELP = {
     "gaps": ("Current versus desired",
              "Each row is a dimension of the lens, fix-first order: the dot is how customers feel today (-1 to 1) "
              "with its 95 % interval, the tick the desired level; the longer the grey line, the bigger the gap. "
-             "Greyed rows have a small sample (too few participants) and are ranked last."),
+             "Small samples (too few participants) are marked (greyed, or * on the image) and ranked last."),
     "ipa": ("Importance versus performance",
-            "Each point is a dimension: right = mentioned more often, up = felt better today. Important and "
-            "felt poorly (bottom right) is where to concentrate. Small samples are grey rings without a name."),
+            "Each point is a dimension: how often it is mentioned (importance) against how customers feel about "
+            "it today; the crosshairs are the averages. Important and felt poorly is where to concentrate "
+            "(the quadrants are named on the chart)."),
     "motif": ("Experience motif alignment",
               "The feelings the organisation wants customers to have, as voiced in their words: right of zero, "
               "the feeling is voiced more often than its opposite. Only the sentences that voice a feeling count "
-              "(see the right column), so read it beside the gaps, which score every mention."),
+              "(their number is shown with each row), so read it beside the gaps, which score every mention."),
     "drivers": ("What drives detractors",
                 "Codes right of zero are mentioned more by detractors (scores 0-6) than by promoters (9-10); "
                 "open dots have intervals that cross zero (not conclusive). Right column: how many detractor and "
-                "promoter documents mention the code."),
+                "promoter documents mention the code (on the image: detractors/promoters after the name)."),
     "nps": ("Net Promoter Score",
             "% promoters (9-10) minus % detractors (0-6), overall and per segment, with 95 % intervals."),
     "trend": ("Waves",
