@@ -85,10 +85,12 @@ def test_dashboard_queries_evidence_order_and_paging(store):
     for r in rows.itertuples():
         tag = tables["tags"][(tables["tags"]["sentence_id"] == r.sentence_id)].iloc[0]
         assert [r.sentence[a:b] for a, b in r.spans] == [tag["evidence"]]
-    typical = data.evidence(Filters(), limit=None)  # closest to the median polarity first
-    med = float(pd.Series(rows["polarity"]).median())
-    dist = [abs(p - med) for p in typical["polarity"]]
-    assert dist == sorted(dist)
+    typical = data.evidence(Filters(), limit=None)
+    assert sorted(typical["sentence_id"]) == sorted(rows["sentence_id"])
+    for side in (-1, 1):  # within each side: closest to the side's median first
+        pol = [p for p in typical["polarity"] if (p > 0) - (p < 0) == side]
+        med = float(pd.Series(pol).median())
+        assert [abs(p - med) for p in pol] == sorted(abs(p - med) for p in pol)
     recent = data.evidence(Filters(), limit=None, sort="recent")
     assert set(recent["sentence_id"]) == set(rows["sentence_id"])
     with pytest.raises(ValueError, match="unknown sort"):
@@ -110,6 +112,13 @@ def test_dashboard_queries_evidence_one_row_per_sentence(tmp_path):
         assert len(app_rows) == data.evidence_count(lens, {"code": "mechanic.app"}) == 13  # 12 + P01's billing one
         row = app_rows[app_rows["sentence_id"] == "int/P01#0.0"].iloc[0]
         assert len(row["chips"]) == 2 and [row["sentence"][a:b] for a, b in row["spans"]] == ["app"]
+        # most typical: negative, neutral and positive sentences interleaved in proportion
+        typical = data.evidence(lens, limit=None)
+        signs = [(p > 0) - (p < 0) for p in typical["polarity"]]
+        first = signs[:6]
+        share = {s_: signs.count(s_) / len(signs) for s_ in set(signs)}
+        for s_, frac in share.items():  # the first rows already hold each side in about its share
+            assert abs(first.count(s_) / 6 - frac) <= 1 / 6 + 1e-9
         recent = data.evidence(lens, limit=3, sort="recent")
         assert set(recent["doc_id"]) == {"int/P12"}  # 2026-07-12, the latest date
 

@@ -375,8 +375,10 @@ class AuditData:
                  offset: int = 0, limit: int | None = 20, sort: str = "typical") -> pd.DataFrame:
         """One page of quotes, one row per sentence, in ``sort`` order (:data:`EVIDENCE_SORTS`).
 
-        "typical": closest to the median polarity of the selected sentences
-        first; "negative": lowest polarity first; "recent": latest document
+        "typical": negative, neutral and positive sentences interleaved in
+        proportion to their numbers, each side closest to its own median
+        first (a page is a fair sample of the selection, not its extremes);
+        "negative": lowest polarity first; "recent": latest document
         date (then wave) first. Out: sentence_id, sentence, polarity, valence,
         participant, doc_id, source, speaker, start_s, wave, segment, kind,
         chips (list of (label, clue_type, code)), spans (list of (start, end)),
@@ -385,13 +387,24 @@ class AuditData:
         if sort not in EVIDENCE_SORTS:
             raise ValueError(f"unknown sort {sort!r}; expected one of {list(EVIDENCE_SORTS)}")
         sel, params = self._sentences_sql(filters, drill)
-        order = {"typical": "abs(polarity - (SELECT median(polarity) FROM s)), sentence_id",
-                 "negative": "min_polarity, sentence_id",
-                 "recent": "date DESC NULLS LAST, wave DESC NULLS LAST, sentence_id"}[sort]
         page = "" if limit is None else " LIMIT ? OFFSET ?"
         page_params = [] if limit is None else [int(limit), int(offset)]
-        rows = self.df(f"WITH s AS ({sel}) SELECT sentence_id, polarity FROM s ORDER BY {order}{page}",
-                       params + page_params)
+        if sort == "typical":
+            # negative, neutral and positive sentences interleaved in proportion to their numbers, each side
+            # in order of closeness to its own median (the Summary's quote rule, for a whole list)
+            sql = f"""
+                WITH s AS ({sel}),
+                t AS (SELECT *, sign(polarity) AS side FROM s),
+                m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
+                r AS (SELECT t.sentence_id, t.polarity, t.side, m.cnt, row_number() OVER (
+                          PARTITION BY t.side ORDER BY abs(t.polarity - m.med), t.sentence_id) AS rn
+                      FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side)
+                SELECT sentence_id, polarity FROM r ORDER BY (rn - 0.5) / cnt, side, sentence_id{page}"""
+        else:
+            order = {"negative": "min_polarity, sentence_id",
+                     "recent": "date DESC NULLS LAST, wave DESC NULLS LAST, sentence_id"}[sort]
+            sql = f"WITH s AS ({sel}) SELECT sentence_id, polarity FROM s ORDER BY {order}{page}"
+        rows = self.df(sql, params + page_params)
         focus = {k: v for k, v in {**dict(filters.items()), **dict(drill or {})}.items()
                  if k in ("code", "clue_type", "touchpoint")}
         return self.with_chips(filters, rows, focus=focus or None)
