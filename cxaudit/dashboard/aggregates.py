@@ -65,9 +65,15 @@ def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | No
          LEVEL_SQL["clue_type x touchpoint"], "clue_type::VARCHAR", "touchpoint::VARCHAR"),
         ("touchpoint", f"codebook IN ({tp_lenses})", "code::VARCHAR", "NULL", "code::VARCHAR"),
     ]
+    def raw(expr: str) -> str:
+        # one level: group on the ENUM codes themselves (text only after aggregation: ~2x faster at 1M tags);
+        # several levels are stacked with UNION ALL, which needs one type per column: text
+        return expr.replace("::VARCHAR", "") if level is not None and " || " not in expr else expr
+
     parts = [
-        f"SELECT codebook::VARCHAR AS lens, '{lvl}' AS level, {dim} AS dimension, {ctype} AS clue_type, "
-        f"{tp} AS touchpoint, person_key, polarity, mode, valence{extra} FROM m WHERE {cond}"
+        f"SELECT {raw('codebook::VARCHAR')} AS lens, '{lvl}' AS level, {raw(dim)} AS dimension, "
+        f"{raw(ctype)} AS clue_type, {raw(tp)} AS touchpoint, person_key, polarity, mode, valence{extra} "
+        f"FROM m WHERE {cond}"
         for lvl, cond, dim, ctype, tp in specs if level in (None, lvl)
     ]
     sql = f"""
@@ -81,7 +87,8 @@ def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | No
                      count(*) FILTER (WHERE {_CURRENT} AND valence = 'negative') AS n_neg,
                      count(*) FILTER (WHERE mode = 'desired') AS n_desired
               FROM x GROUP BY lens, level, dimension{group}, person_key)
-        SELECT lens, level, dimension{group}, any_value(clue_type) AS clue_type, any_value(touchpoint) AS touchpoint,
+        SELECT lens::VARCHAR AS lens, level, dimension::VARCHAR AS dimension{group},
+               any_value(clue_type)::VARCHAR AS clue_type, any_value(touchpoint)::VARCHAR AS touchpoint,
                sum(n)::BIGINT AS n, count(*) FILTER (WHERE n > 0) AS n_participants,
                sum(s) / nullif(sum(n_pol), 0) AS current, sum(n_neg) / nullif(sum(n), 0) AS share_negative,
                sum(n_desired)::BIGINT AS n_desired, sum(s * s) AS ss, sum(s * n_pol) AS sn,

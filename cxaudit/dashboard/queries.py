@@ -462,21 +462,35 @@ class AuditData:
             out["polarity"] = None
         return out[cols + [c for c in extra if c not in cols]]
 
-    def code_sentences(self, filters: Filters, lens: str, codes: list[str]) -> pd.DataFrame:
-        """Current-mode sentences of several codes of ``lens`` at once, one row per (code, sentence):
-        code, sentence_id, participant, polarity (mean over the code's mentions in the sentence), n_words."""
+    def code_sentences(self, filters: Filters, lens: str, codes: list[str], *, per_side: int = 200) -> pd.DataFrame:
+        """Quote candidates of several codes of ``lens`` at once (current-mode sentences), computed in DuckDB.
+
+        Per (code, sentence): polarity = mean of the code's mentions in the sentence. Per code and side
+        (sign of the polarity): the ``per_side`` sentences closest to the side's median (``min_by``, a
+        top-n aggregate: no sort of every sentence). Out: code, sentence_id, participant, polarity,
+        dist (to the side's median), n_words, side (-1, 0, 1), n_side (sentences on that side).
+        """
+        cols = ["code", "sentence_id", "participant", "polarity", "dist", "n_words", "side", "n_side"]
         if not codes:
-            return pd.DataFrame(columns=["code", "sentence_id", "participant", "polarity", "n_words"])
+            return pd.DataFrame(columns=cols)
         where, params = where_clause(filters.set(codebook=lens), extra=(_CURRENT,))
         marks = ", ".join("?" for _ in codes)
         where = f"{where} AND code IN ({marks})" if where else f" WHERE code IN ({marks})"
-        return self.df(f"""
+        out = self.df(f"""
             WITH f AS (SELECT code::VARCHAR AS code, sentence_key, any_value(sentence_id) AS sentence_id,
                               any_value(participant) AS participant, avg(polarity) AS polarity
-                       FROM {self.m}{where} GROUP BY code, sentence_key)
-            SELECT f.code, f.sentence_id, f.participant, f.polarity, s.n_words
-            FROM f JOIN sentences s ON s.sentence_id = f.sentence_id ORDER BY f.code, f.sentence_id""",
-                       params + [str(c) for c in codes])
+                       FROM {self.m}{where} GROUP BY code, sentence_key),
+            g AS (SELECT f.*, sign(f.polarity)::INTEGER AS side FROM f WHERE f.polarity IS NOT NULL),
+            med AS (SELECT code, side, median(polarity) AS med, count(*) AS n_side FROM g GROUP BY code, side),
+            t AS (SELECT g.code, g.side, any_value(med.n_side) AS n_side,
+                         min_by({{'sentence_id': g.sentence_id, 'participant': g.participant, 'polarity': g.polarity,
+                                  'dist': abs(g.polarity - med.med)}}, abs(g.polarity - med.med), ?) AS xs
+                  FROM g JOIN med ON g.code = med.code AND g.side = med.side GROUP BY g.code, g.side),
+            u AS (SELECT code, side, n_side, unnest(xs, recursive := true) FROM t)
+            SELECT u.code, u.sentence_id, u.participant, u.polarity, u.dist, s.n_words, u.side, u.n_side
+            FROM u JOIN sentences s ON s.sentence_id = u.sentence_id ORDER BY u.code, u.side, u.dist, u.sentence_id""",
+                      params + [str(c) for c in codes] + [int(per_side)])
+        return out[cols]
 
     def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
         """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity

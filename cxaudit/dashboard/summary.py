@@ -120,7 +120,9 @@ def _typical(side: list[dict]) -> list[dict]:
     def key(r):
         words = r.get("n_words")
         odd = not (words is not None and not pd.isna(words) and _GOOD_WORDS[0] <= words <= _GOOD_WORDS[1])
-        return (odd, abs(float(r["polarity"]) - median), str(r["sentence_id"]))
+        dist = r.get("dist")  # computed against the whole side when the records are only its candidates
+        dist = abs(float(r["polarity"]) - median) if dist is None or pd.isna(dist) else float(dist)
+        return (odd, dist, str(r["sentence_id"]))
 
     return sorted(side, key=key)
 
@@ -139,7 +141,8 @@ def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tup
     return k - pos if neg + pos < k else neg, pos
 
 
-def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "negative") -> pd.DataFrame:
+def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "negative",
+                n_negative: int | None = None, n_positive: int | None = None) -> pd.DataFrame:
     """Up to ``k`` sentences that represent one finding, each from a different participant.
 
     ``sentences``: one row per sentence with ``sentence_id``, ``participant``,
@@ -149,14 +152,17 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     (:func:`quote_allocation`; neutral sentences only when there is nothing
     else); on each side the typical ones come first (:func:`_typical`: closest
     to the side's median, not the most extreme). ``lead``: the side listed
-    first. Adds ``side``.
+    first. ``n_negative``/``n_positive``: the numbers of sentences on each
+    side when ``sentences`` holds only candidates (default: counted in
+    ``sentences``). Adds ``side``.
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
     records = [r for r in sentences.to_dict("records") if not pd.isna(r["polarity"])]
     sides = {"negative": [r for r in records if r["polarity"] < 0],
              "positive": [r for r in records if r["polarity"] > 0]}
-    k_neg, k_pos = quote_allocation(len(sides["negative"]), len(sides["positive"]), k)
+    k_neg, k_pos = quote_allocation(len(sides["negative"]) if n_negative is None else n_negative,
+                                    len(sides["positive"]) if n_positive is None else n_positive, k)
     if k_neg + k_pos == 0:
         sides, want = {"neutral": [r for r in records if r["polarity"] == 0]}, {"neutral": k}
     else:
@@ -252,11 +258,19 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     cands = data.code_sentences(filters, lens, [str(r["dimension"]) for r, _, _ in findings])
     by_code = {str(k): g for k, g in cands.groupby("code", sort=False)} if len(cands) else {}
     chosen = [(r, lead, target, by_code.get(str(r["dimension"]), cands.iloc[0:0])) for r, lead, target in findings]
-    picks = [pick_quotes(c.drop(columns="code"), lead=lead) for _, lead, _, c in chosen]
+
+    def n_of(c, side: int) -> int:
+        hit = c[c["side"] == side]
+        return int(hit["n_side"].iloc[0]) if len(hit) else 0
+
+    counts = [(n_of(c, -1), n_of(c, 1)) for _, _, _, c in chosen]
+    picks = [pick_quotes(c.drop(columns=["code", "side", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
+             .drop(columns=["dist"], errors="ignore")
+             for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
     ids = list(dict.fromkeys(sid for p in picks for sid in p["sentence_id"]))
     chips = data.with_chips(filters, pd.DataFrame({"sentence_id": ids})).set_index("sentence_id") \
         if ids else None
-    for (r, _, target, c), pick in zip(chosen, picks):
+    for (r, _, target, c), pick, (neg, pos) in zip(chosen, picks, counts):
         quotes = pick.copy()
         if chips is not None and len(pick):
             info = chips.loc[list(pick["sentence_id"])].reset_index().drop(columns=["polarity"])
@@ -265,9 +279,7 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
             quotes["spans"] = [[(a, b) for cd, a, b in ts if cd == code] for ts in quotes["tag_spans"]]
             quotes["valence"] = ["negative" if p < 0 else "positive" if p > 0 else "neutral"
                                  for p in quotes["polarity"]]
-        pol = pd.to_numeric(c["polarity"]) if len(c) else pd.Series(dtype=float)
-        target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes,
-                              int((pol < 0).sum()), int((pol > 0).sum())))
+        target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes, neg, pos))
     return out
 
 
