@@ -9,6 +9,9 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # uv (from PyPI, into .venv) installs the ~150 packages several times faster than pip: parallel downloads,
 # bytecode compiled on first import rather than up front. pip does it where uv cannot be installed.
 INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); else $(PIP) $(1); fi
+# the extras each target installs (pyproject.toml); in variables, since `call` splits its arguments at commas
+DEMO_EXTRAS := dashboard
+TEST_EXTRAS := test,dashboard,notebooks,dask,encoder,finetune
 
 .PHONY: setup demo test test-fast bench bench-models clean
 
@@ -18,11 +21,11 @@ $(BIN)/python:
 
 # one stamp per set of extras, redone when pyproject.toml changes
 $(VENV)/.stamp-demo: pyproject.toml | $(BIN)/python
-	$(call INSTALL,-e ".[dashboard]")
+	$(call INSTALL,-e ".[$(DEMO_EXTRAS)]")
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(call INSTALL,-e ".[test,dashboard,notebooks,dask,encoder,finetune]")
+	$(call INSTALL,-e ".[$(TEST_EXTRAS)]")
 	touch $@
 
 setup: $(VENV)/.stamp-demo
