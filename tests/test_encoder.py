@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _tiny_bert import (VOCAB, random_weights, reference_bucket, reference_encode, write_hub_cache, write_model,
+from _tiny_bert import (random_weights, reference_bucket, reference_encode, write_hub_cache, write_model,
                         write_safetensors)
 from cxaudit.nlp import _encoder_io
 from cxaudit.nlp.encoder import (PINNED, EncoderError, Pinned, SentenceEncoder, encoder_available, read_weights,

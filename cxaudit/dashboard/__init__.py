@@ -19,7 +19,12 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from typing import TYPE_CHECKING
+
 from .precompute import prepare
+
+if TYPE_CHECKING:  # the widgets come with the dashboard extra, imported when a widget is built
+    import ipywidgets as widgets
 
 __all__ = ["build_app", "show", "serve", "prepare", "resolve_results_dir", "ENV_VAR"]
 
