@@ -112,6 +112,7 @@ class AuditData:
     def __init__(self, results_dir: str | Path):
         self.results_dir = Path(results_dir)
         self.con: duckdb.DuckDBPyConnection = store.connect(self.results_dir, read_only=True)
+        self.con.execute("SET enable_progress_bar = false")  # a library prints nothing
         self.tables = {r[0] for r in self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         missing = [t for t in _REQUIRED if t not in self.tables]
@@ -405,9 +406,13 @@ class AuditData:
                      "recent": "date DESC NULLS LAST, wave DESC NULLS LAST, sentence_id"}[sort]
             sql = f"WITH s AS ({sel}) SELECT sentence_id, polarity FROM s ORDER BY {order}{page}"
         rows = self.df(sql, params + page_params)
+        return self.with_chips(filters, rows, focus=self._focus(filters, drill))
+
+    @staticmethod
+    def _focus(filters: Filters, drill: Mapping[str, str] | None) -> dict | None:
         focus = {k: v for k, v in {**dict(filters.items()), **dict(drill or {})}.items()
                  if k in ("code", "clue_type", "touchpoint")}
-        return self.with_chips(filters, rows, focus=focus or None)
+        return focus or None
 
     def with_chips(self, filters: Filters, rows: pd.DataFrame, *, focus: Mapping[str, str] | None = None) -> pd.DataFrame:
         """``rows`` (with ``sentence_id``, in the order wanted) plus the sentence, who said it and where,
