@@ -242,7 +242,7 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
         tip = (f"{name}: importance {float(r.importance):.1%}, feeling today {float(r.current):+.2f}, "
                f"{int(_num(getattr(r, 'n_participants', 0)) or 0)} participants"
                + (f" ({SMALL_LABEL})" if small else ""))
-        free = all(abs(y - py_) > 4.5 or not (-1 < x - px_ < 0.9 * len(name) + 2 or -1 < px_ - x < 0.9 * len(pn) + 2)
+        free = all(abs(y - py_) > 4.5 or not (-1 < x - px_ < 0.6 * len(pn) + 2 or -1 < px_ - x < 0.6 * len(name) + 2)
                    for px_, py_, pn in placed)
         text = ""
         if not small and i < label_top and free:
@@ -257,6 +257,8 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
               f'<span class="cx-ipa-q" style="left:6px;top:6px">possible overkill</span>')
     return (f'<div class="cx-ipa"><div class="cx-ipa-y">feeling today \u2192</div><div class="cx-ipa-plot">'
             f'<span class="cx-ipa-v" style="left:{px}%"></span><span class="cx-ipa-h" style="top:{py}%"></span>'
-            f'{corner}{"".join(dots)}</div>'
+            f'{corner}{"".join(dots)}<span class="cx-ipa-tick" style="top:0">{y_hi:+.2f}</span>'
+            f'<span class="cx-ipa-tick" style="top:{py}%">{cp:+.2f}</span>'
+            f'<span class="cx-ipa-tick" style="bottom:0">{y_lo:+.2f}</span></div>'
             f'<div class="cx-ipa-x"><span>0 %</span><span>importance: share of mentions \u2192</span>'
             f'<span>{x_hi:.0%}</span></div></div>')
