@@ -170,6 +170,8 @@ def test_browser_drill_down_from_chart_to_evidence(page, server):
     _, tables = server
     _clue_map(page)
     dd = page.locator(".cx-drill-clue_map select")
+    page.wait_for_function("() => [...document.querySelectorAll('.cx-drill-clue_map option')]"
+                           ".some(o => o.textContent.startsWith('Functional'))")
     dd.select_option(index=next(i for i, t in enumerate(_option_texts(dd)) if t.startswith("Functional \u00d7 Pay or bill")))
     page.wait_for_selector(".cx-drill-label:has-text('Functional')", state="visible")
     expected = expected_mentions(tables, clue_type="functional", touchpoint="pay")
