@@ -74,7 +74,7 @@ class ClueHeatmap(widgets.VBox):
         self.legend = widgets.HTML(
             '<div class="cx-heatmap-legend">Each row in its clue type\u2019s colour: darker = more mentions; '
             "hover a cell for its mean polarity and share negative.</div>")
-        self.scroller = widgets.Box([self.grid], layout=widgets.Layout(width="100%", overflow_x="auto"))
+        self.scroller = widgets.Box([self.grid], layout=widgets.Layout(width="100%", overflow="auto hidden"))
         self.scroller.add_class("cx-heatmap-scroll")
         self.children = [self.scroller, self.legend]
 
