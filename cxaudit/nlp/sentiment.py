@@ -110,6 +110,7 @@ class SentimentScorer:
         bounds, n_alpha, _, n_upper, upper = doc_layout(doc)
         h = 0
         n = len(hits)
+        ironic_doc = bool(hits) and any(m in doc.text for m in IRONY_MARKERS)  # Doc.text joins every token: once
         for k, (ss, se) in enumerate(bounds):
             start = h
             while h < n and hits[h][2] < se:
@@ -119,7 +120,7 @@ class SentimentScorer:
                 continue
             # ALL-CAPS emphasis counts only when the sentence is not all in capitals (VADER)
             caps = upper if n_upper[k] and n_upper[k] < n_alpha[k] else None
-            sent_hits = _unmask_sarcasm(doc, hits[start:h], ss, se)
+            sent_hits = _unmask_sarcasm(doc, hits[start:h], ss, se, ironic_doc)
             scores.append(self._score_sentence(doc, sent_hits, se, caps, val_hits, strong, weak))
         user_data = doc.user_data
         user_data[_K_VALENCE] = val_hits
@@ -254,7 +255,7 @@ IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
 _COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "grateful", "cheers"))
 
 
-def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int) -> list:
+def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = True) -> list:
     """The sentence's hits with sarcastic praise turned negative and courtesy before a contrast dropped.
 
     Sarcasm in complaints is praise followed by a bad situation (Riloff et al. 2013). Three
@@ -275,8 +276,7 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int) -> list:
         if contrast_at is not None:
             out = [(k, 0.0, a, b) if k == VAL and v > 0 and b <= contrast_at and doc[a].lower_ in _COURTESY else (k, v, a, b)
                    for k, v, a, b in out]
-    text = doc.text
-    if any(m in text for m in IRONY_MARKERS) and any(m in doc[ss:se].text for m in IRONY_MARKERS):
+    if ironic_doc and any(m in doc[ss:se].text for m in IRONY_MARKERS):
         return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
     if len(out) < 2:
         return out
