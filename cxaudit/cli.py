@@ -167,6 +167,18 @@ def run(
     In every failure the previous results are kept as they were.
     """
     _setup_logging(quiet, verbose)
+    rerun_key = None
+    out_dir = out if out is not None else _default_out(inputs or [], config)
+    if out_dir is not None:
+        from .rerun import run_key
+
+        rerun_key = run_key({
+            "inputs": list(inputs or []), "config": config, "out": out_dir, "text_column": text_column,
+            "id_column": id_column, "score_column": score_column, "meta_column": meta_column, "kind": kind,
+            "wave": wave, "model": model, "codebook": codebook, "desired": desired, "tagger": tagger,
+            "threshold": threshold, "redact": redact})
+        if not full:
+            _exit_if_unchanged(out_dir, rerun_key, quiet=quiet, wait=wait)
     cfg = _config_from_args(
         inputs or [], config, text_column=text_column, id_column=id_column, score_column=score_column,
         meta_columns=meta_column or None, kind=kind, wave=wave, model=model,
@@ -202,7 +214,7 @@ def run(
     try:
         with _sigterm_as_interrupt():
             result = run_audit(cfg, out, full=full, workers=workers, engine=engine, scheduler=scheduler,
-                               progress=progress, wait=wait)
+                               progress=progress, wait=wait, rerun_key=rerun_key)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -244,6 +256,59 @@ def run(
             where = f"{row.path}:{row.line}" if row.line is not None and str(row.line) != "<NA>" else row.path
             typer.echo(f"  {where}: {row.reason}", err=True)
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _default_out(inputs: list[str], config: Optional[Path]) -> Optional[Path]:
+    """The results folder ``run`` writes to without --out: ``results/`` beside the audit file (None
+    without one: the run then stops with the usual message)."""
+    if config is None:
+        if len(inputs) != 1 or not inputs[0].endswith((".yml", ".yaml")):
+            return None
+        config = Path(inputs[0])
+    elif inputs:
+        return None  # both: the usual run says what is wrong
+    return config.parent / "results"
+
+
+def _exit_if_unchanged(out: Path, key: str, *, quiet: bool, wait: float) -> None:
+    """Stop here, before spaCy, pandas or DuckDB are imported and without opening the store, when the
+    last run into ``out`` had the same options and nothing it depended on changed since
+    (:mod:`cxaudit.rerun`): say so, repeat what that run reported, and exit with its status."""
+    from .rerun import MANIFEST, unchanged
+
+    if not (Path(out) / MANIFEST).is_file():
+        return
+    from .store import ResultsBusy, ResultsLock
+
+    try:
+        with ResultsLock(out, wait=wait):  # a run writing there now decides what the results are
+            summary = unchanged(out, key)
+    except ResultsBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except OSError:  # the usual run reports what is wrong with the folder
+        return
+    if summary is None:
+        return
+    if not quiet:
+        typer.echo(f"nothing changed since the last run ({summary['finished']}): no input, setting or result "
+                   f"file is different, so nothing was read, analysed or written (--full analyses everything "
+                   f"again)")
+        typer.echo(f"{summary['n_documents']} documents, {summary['n_turns']} turns, {summary['n_sentences']} "
+                   f"sentences, {summary['n_tags']} tags (0 analysed, {summary['n_documents']} unchanged, 0 removed)")
+        if summary["n_empty"]:
+            typer.echo(f"{summary['n_empty']} empty answer{'s' if summary['n_empty'] != 1 else ''} "
+                       "(a score or metadata without a comment): stored, their scores count")
+        typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
+        if summary["redact"]:
+            from .store import private_dir
+
+            typer.echo(f"redaction map (keep it private, do not share): {private_dir(out) / 'redaction-map.csv'}")
+    if summary["n_rejected"]:
+        typer.secho(f"{summary['n_rejected']} input problem(s); see {Path(out) / 'rejected.csv'}:",
+                    fg=typer.colors.YELLOW, err=True)
+        for path, line, reason in summary["rejected"]:
+            typer.echo(f"  {path}:{line}: {reason}" if line is not None else f"  {path}: {reason}", err=True)
+    raise typer.Exit(summary["exit_code"])
 
 
 @contextmanager

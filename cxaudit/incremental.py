@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .ingest.base import UNREADABLE, IngestError, Issue
-from .ingest.files import input_root, iter_files, resolve
+from .ingest.files import _is_glob, input_root, iter_files, resolve
 from .ingest.spec import InputSpec, RoleConfig
 
 __all__ = ["STATE_TABLE", "FilePlan", "plan_files", "reading_key"]
@@ -106,3 +106,39 @@ def plan_files(specs: list[InputSpec], *, roles: RoleConfig, wave: str | None, r
                 plan.changed.append(_file_spec(spec, path))
     plan.state = pd.DataFrame(rows, columns=["path", "size", "mtime_ns", "key"])
     return plan
+
+
+def dependencies(config, base_model: str) -> tuple[list[str], list[str]]:
+    """What a run of ``config`` depends on besides its options, for the rerun manifest
+    (:mod:`cxaudit.rerun`): the files it reads (and the folders packages are installed in), and the
+    folders whose every sub-folder's listing matters (the inputs' folders, a learned tagger, a model
+    given as a path).
+
+    Raises :class:`~cxaudit.ingest.base.IngestError` or OSError when an input cannot be listed: a run
+    that meets an unreadable input writes no manifest."""
+    from .clues.codebook import load_codebook
+    from .rerun import package_dirs
+
+    files: list[str] = [config.path] if config.path else []
+    trees: list[str] = []
+    for spec in config.inputs:
+        issues: list[Issue] = []
+        files += [str(p) for p in iter_files(spec, unreadable=issues)]
+        if issues:
+            raise IngestError(issues[0].path, issues[0].line, issues[0].reason, kind=issues[0].kind)
+        if resolve(spec, spec.path).is_dir() or _is_glob(spec):
+            trees.append(str(input_root(spec)))
+        if spec.metadata:
+            files.append(str(resolve(spec, spec.metadata)))
+    for ref in config.codebooks:
+        files += [str(Path(ref).resolve()), str(load_codebook(ref).path)]  # a file named like a bundled one
+    if config.desired:
+        files.append(config.desired)
+    if config.tagger:
+        trees.append(config.tagger)
+        files += [str(p) for p in Path(config.tagger).rglob("*") if p.is_file()]
+    if base_model not in ("blank",) and Path(base_model).exists():
+        trees.append(base_model)
+        files += [str(p) for p in Path(base_model).rglob("*") if p.is_file()]
+    files += package_dirs()  # their own listing only: a package installed or removed changes it
+    return files, trees

@@ -36,7 +36,7 @@ from .config import AuditConfig, ConfigError
 from .engine import PipelineSpec, analysed_turns, process, warm_workers
 from .schemas import DOCUMENTS, REJECTED, TURNS, validate
 from .store import (LOCK_FILE, ResultsLock, StoreWriter, WriteFailed, atomic_write_text, is_disk_full,
-                    remove_debris, write_csv_atomic)
+                    private_dir, remove_debris, write_csv_atomic)
 
 __all__ = ["RunResult", "run_audit", "analysis_fingerprint", "private_dir"]
 
@@ -157,13 +157,6 @@ def _doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
                          "fingerprint": pd.array(fp, dtype="string")})
 
 
-def private_dir(out_dir: str | Path) -> Path:
-    """The folder of a results folder's private files (the redaction map): ``NAME-private`` beside
-    ``NAME``, never inside it, so the results folder can be shared as it is."""
-    out = Path(os.path.abspath(out_dir))
-    return out.parent / f"{out.name}-private"
-
-
 _MAP_FILE = "redaction-map.csv"
 _PRIVATE_README = (
     "This folder maps redaction placeholders back to real names, e-mail addresses and numbers of the\n"
@@ -237,6 +230,8 @@ class _Inputs:
     n_files_reused: int
     mapping: pd.DataFrame | None = None
     stale: list[str] = field(default_factory=list)
+    #: files and folders that could not be read this time
+    n_unreadable: int = 0
 
 
 def _config_problems(issues) -> None:
@@ -319,7 +314,7 @@ def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFram
     else:
         stale_ids = []
     return _Inputs(validate(documents, DOCUMENTS), validate(turns, TURNS), validate(rejected, REJECTED), state,
-                   len(plan.unchanged), mapping, stale_ids)
+                   len(plan.unchanged), mapping, stale_ids, len(unreadable))
 
 
 def _wave_key(values: pd.Series) -> pd.Series:
@@ -360,6 +355,7 @@ def run_audit(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     wait: float = 0,
+    rerun_key: str | None = None,
 ) -> RunResult:
     """Run the whole audit described by ``config`` into ``out_dir``.
 
@@ -367,7 +363,9 @@ def run_audit(
     :data:`AUTO_PARALLEL_TURNS` turns to analyse (starting workers costs a few
     seconds, more than a small audit takes in one process), else one.
     ``progress(done_turns, total_turns)`` is called after each batch. ``wait``: seconds to wait
-    for another run that holds ``out_dir`` (0: fail at once). Returns a :class:`RunResult`; the
+    for another run that holds ``out_dir`` (0: fail at once). ``rerun_key``: the command's options
+    (:func:`cxaudit.rerun.run_key`); given, the run writes the rerun manifest with which the next
+    run of the same command sees at once that nothing changed. Returns a :class:`RunResult`; the
     store and ``rejected.csv`` are written atomically, the redaction map beside ``out_dir``
     (:func:`private_dir`).
 
@@ -392,7 +390,7 @@ def run_audit(
             raise _write_failed(out_dir, exc) from exc
         try:
             return _run_locked(config, out_dir, full=full, workers=workers, engine=engine, scheduler=scheduler,
-                               progress=progress)
+                               progress=progress, rerun_key=rerun_key)
         finally:
             lock.__exit__(None, None, None)
     except BaseException:
@@ -465,7 +463,8 @@ def _write_failed(out_dir: Path, exc: BaseException) -> WriteFailed:
 
 
 def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int | None, engine: str,
-                scheduler: str | None, progress: Callable[[int, int], None] | None) -> RunResult:
+                scheduler: str | None, progress: Callable[[int, int], None] | None,
+                rerun_key: str | None = None) -> RunResult:
     """:func:`run_audit` once the results folder is locked."""
     import duckdb
 
@@ -475,6 +474,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
     result = RunResult(run_id=uuid.uuid4().hex[:12], out_dir=out_dir)
+    deps = _rerun_snapshot(config, out_dir) if rerun_key else None  # before anything is read
 
     with _stage(result, "read"):
         prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
@@ -532,6 +532,8 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
         result.stage_seconds["commit"] = round(time.perf_counter() - t_commit, 3)
         log.info("stage commit: %.2f s", result.stage_seconds["commit"])
         write_csv_atomic(out_dir / "rejected.csv", rejected[["path", "line", "reason"]])
+        if rerun_key:
+            _write_rerun_manifest(out_dir, rerun_key, deps, result, inputs, config)
     except (OSError, duckdb.IOException) as exc:
         raise _write_failed(out_dir, exc) from exc
     except duckdb.Error as exc:
@@ -539,6 +541,47 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
             raise _write_failed(out_dir, exc) from exc
         raise
     return result
+
+
+def _rerun_snapshot(config: AuditConfig, out_dir: Path) -> dict | None:
+    """The identities of what this run depends on (:mod:`cxaudit.rerun`), or None when an input
+    cannot be listed (such a run writes no manifest)."""
+    from .ingest.base import IngestError
+    from .incremental import dependencies
+    from .nlp import resolve_model
+    from .rerun import snapshot
+
+    try:
+        files, trees = dependencies(config, resolve_model(config.model))
+        return snapshot(files, trees, skip=(out_dir, private_dir(out_dir)))
+    except (IngestError, OSError, ValueError) as exc:
+        log.debug("no rerun manifest: %s", exc)
+        return None
+
+
+def _write_rerun_manifest(out_dir: Path, key: str, deps: dict | None, result: RunResult, inputs: "_Inputs",
+                          config: AuditConfig) -> None:
+    """Record what this run depended on and printed, for the next run to see that nothing changed; none
+    after a run that met an unreadable input (the next one reads it again). A manifest that cannot be
+    written is removed: the next run then runs as usual."""
+    from .rerun import remove_manifest, write_manifest
+    from .store import store_path
+
+    if deps is None or result.n_stale or inputs.n_unreadable:
+        remove_manifest(out_dir)
+        return
+    rejected = [[str(r.path), None if pd.isna(r.line) else int(r.line), str(r.reason)]
+                for r in result.rejected.head(20).itertuples()]
+    summary = {"run_id": result.run_id, "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+               "n_documents": result.n_documents, "n_turns": result.n_turns, "n_sentences": result.n_sentences,
+               "n_tags": result.n_tags, "n_empty": result.n_empty, "n_rejected": result.n_rejected,
+               "rejected": rejected, "redact": bool(config.redact), "exit_code": result.exit_code}
+    outputs = [store_path(out_dir), out_dir / "rejected.csv", private_dir(out_dir) / _MAP_FILE]
+    try:
+        write_manifest(out_dir, key, deps, outputs, summary)
+    except OSError as exc:
+        log.debug("no rerun manifest: %s", exc)
+        remove_manifest(out_dir)
 
 
 def _workers_for(config: AuditConfig, n_turns: int, workers: int | None) -> int:

@@ -20,12 +20,13 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import duckdb
-import pandas as pd
+if TYPE_CHECKING:  # duckdb, pandas and the schemas load on first use: the lock and the atomic writes
+    import duckdb  # need none of them (``cxaudit run`` with nothing changed imports only those)
+    import pandas as pd
 
-from .schemas import SCHEMAS, Schema
+    from .schemas import Schema
 
 __all__ = [
     "STORE_FILE",
@@ -35,6 +36,7 @@ __all__ = [
     "list_tables",
     "write_tables",
     "store_path",
+    "private_dir",
     "atomic_write_text",
     "atomic_write_bytes",
     "ResultsLock",
@@ -58,11 +60,20 @@ def store_path(out_dir: str | Path) -> Path:
     return Path(out_dir) / STORE_FILE
 
 
+def private_dir(out_dir: str | Path) -> Path:
+    """The folder of a results folder's private files (the redaction map): ``NAME-private`` beside
+    ``NAME``, never inside it, so the results folder can be shared as it is."""
+    out = Path(os.path.abspath(out_dir))
+    return out.parent / f"{out.name}-private"
+
+
 def connect(out_dir: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the results store of ``out_dir`` (read-only by default).
 
     Raises ``FileNotFoundError`` with a hint when the folder holds no results.
     """
+    import duckdb
+
     path = store_path(out_dir)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run `cxaudit run … --out {out_dir}` first")
@@ -92,6 +103,8 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
 
 def schema_for(name: str) -> Schema | None:
     """The schema of a stored table: the shared tables and the compare stage's tables."""
+    from .schemas import SCHEMAS
+
     if name in SCHEMAS:
         return SCHEMAS[name]
     from .compare.tables import COMPARE_TABLES
@@ -120,6 +133,8 @@ class StoreWriter:
     """
 
     def __init__(self, out_dir: str | Path):
+        import duckdb
+
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_temp_files(self.out_dir)
@@ -188,6 +203,8 @@ class StoreWriter:
         self._pending_rows.pop(name, None)
         if not frames:
             return
+        import pandas as pd
+
         df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         self._con.register("_cx_new", df)
         try:
@@ -228,6 +245,10 @@ class StoreWriter:
         self._ensure(name)
         if not doc_ids or name not in self.previous_tables():
             return 0
+        import pandas as pd
+
+        from .schemas import SCHEMAS
+
         keep = pd.DataFrame({"doc_id": pd.Series(doc_ids, dtype="string")})
         self._con.register("_cx_keep", keep)
         try:
