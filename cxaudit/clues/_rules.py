@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
@@ -40,15 +37,11 @@ _NO_SENTIMENT = ("tag_rows: the Doc has no sentiment annotations (cx_sentiment);
 
 @lru_cache(maxsize=1)
 def _inverse_lookup() -> dict[str, frozenset[str]]:
-    """{lemma: lower-cased forms} inverted from spaCy's English lemma lookup table."""
-    try:
-        import spacy_lookups_data
-    except ImportError:  # pragma: no cover - a core dependency
-        log.warning("spacy-lookups-data is not installed: lemmas match their own form only")
-        return {}
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        table = json.load(fh)
+    """{lemma: lower-cased forms} inverted from spaCy's English lemma lookup table (bundled:
+    :mod:`cxaudit._lookups`)."""
+    from cxaudit._lookups import lemma_table
+
+    table = lemma_table()
     inverse: dict[str, set[str]] = {}
     for form, lemma in table.items():
         inverse.setdefault(lemma.lower(), set()).add(form.lower())

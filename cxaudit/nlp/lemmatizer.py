@@ -22,6 +22,11 @@ from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
+from .._lookups import register as _register_english_lookups
+
+# spaCy finds the bundled English table (cxaudit/lookups/) when spacy-lookups-data is not installed
+_register_english_lookups()
+
 __all__ = ["CachedLookupLemmatizer", "make_cached_lemmatizer"]
 
 #: Distinct words remembered before the cache is emptied (bounds memory on huge corpora).

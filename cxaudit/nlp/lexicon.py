@@ -10,9 +10,6 @@ initialised (:func:`inflections`), instead of lemmatising every token at run tim
 
 from __future__ import annotations
 
-import gzip
-import json
-import os
 from functools import lru_cache
 from importlib import resources
 from itertools import product
@@ -78,12 +75,10 @@ def load_lexicon(name: str) -> dict:
 
 @lru_cache(maxsize=1)
 def _inverse_lemma_table() -> dict[str, tuple[str, ...]]:
-    """lemma -> surface forms, from spacy-lookups-data's English lookup table."""
-    import spacy_lookups_data
+    """lemma -> surface forms, from spaCy's English lookup table (bundled: :mod:`cxaudit._lookups`)."""
+    from .._lookups import lemma_table
 
-    path = os.path.join(os.path.dirname(spacy_lookups_data.__file__), "data", "en_lemma_lookup.json.gz")
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        table = json.load(fh)
+    table = lemma_table()
     inverse: dict[str, list[str]] = {}
     for form, lemma in table.items():
         if form.isalpha() and form.islower() and form[0] == lemma[:1] and len(form) > 2:
