@@ -524,8 +524,10 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
             runs = w.read_previous("runs")
             row = _run_row(config, result, started, base_model, engine, workers, full)
             w.replace("runs", pd.concat([runs, row], ignore_index=True) if runs is not None else row)
-            w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key"],
-                                            "value": [config.name, __version__, result.run_id, compare_key]}))
+            w.replace("meta", pd.DataFrame({"key": ["name", "cxaudit_version", "last_run", "compare_key",
+                                                    "min_participants"],
+                                            "value": [config.name, __version__, result.run_id, compare_key,
+                                                      str(config.min_participants)]}))
             if inputs.mapping is not None:  # written last: a run that fails earlier changes nothing
                 _write_private(out_dir, inputs.mapping)
             t_commit = time.perf_counter()
