@@ -223,9 +223,9 @@ def test_learn_train_rejects_data_without_codes(tmp_path):
 from hypothesis import given, settings, strategies as st  # noqa: E402
 from scipy import sparse  # noqa: E402
 
-from cxaudit.clues._learn_context import N_CONTEXT_FEATURES, clauses, context_features, cue_words  # noqa: E402
-from cxaudit.clues._learn_features import Vectorizer, conjoin, negation_marked, tokens  # noqa: E402
-from cxaudit.clues._learn_model import best_f1_threshold  # noqa: E402
+from cxaudit.clues.learned.context import N_CONTEXT_FEATURES, clauses, context_features, cue_words  # noqa: E402
+from cxaudit.clues.learned.features import Vectorizer, conjoin, negation_marked, tokens  # noqa: E402
+from cxaudit.clues.learned.classifiers import best_f1_threshold  # noqa: E402
 
 
 def test_learn_negation_marks_until_punctuation():
@@ -345,8 +345,8 @@ def test_learn_trains_3000_sentences_within_two_minutes(tmp_path):
 
 # --------------------------------------------------------------------------- unlabelled text and clause features
 
-from cxaudit.clues._learn_clause import ClauseScorer  # noqa: E402
-from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled  # noqa: E402
+from cxaudit.clues.learned.context import ClauseScorer  # noqa: E402
+from cxaudit.clues.learned.wordspace import UnlabelledFileError, WordSpace, read_unlabelled  # noqa: E402
 
 # uncoded sentences: "pizza"/"pasta"/"soup" and "waiter"/"waitress"/"host" share their contexts
 UNCODED = [f"the {w} was {a} {tail}" for w, tails in

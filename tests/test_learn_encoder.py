@@ -180,7 +180,7 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_any):
     """A tiny random encoder knows nothing; after fine-tuning, the tuned model (inference in NumPy) must
     separate the training sentences and their polarities, which it can only do if the NumPy forward pass
     and heads compute what the JAX training optimised."""
-    from cxaudit.clues._learn_finetune import fine_tune
+    from cxaudit.clues.learned.finetune import fine_tune
     from cxaudit.nlp.encoder import SentenceEncoder
 
     gold = [STAFF, STAFF, FOOD, FOOD, STAFF, STAFF, FOOD, FOOD]
@@ -205,7 +205,7 @@ def test_fine_tuning_learns_and_numpy_inference_matches_training(tiny_any):
 def test_pair_head_learns_the_polarity_of_each_code_in_a_mixed_sentence(tiny_any):
     """One sentence, two codes, opposite polarities: the sentence-pair head reads the code's name with the
     sentence, so after fine-tuning (JAX) its NumPy inference must tell the codes apart in the same sentence."""
-    from cxaudit.clues._learn_finetune import fine_tune
+    from cxaudit.clues.learned.finetune import fine_tune
     from cxaudit.nlp.encoder import SentenceEncoder
 
     texts = ["the staff was great , the food was bad", "the food was great , the staff was rude",
@@ -265,7 +265,7 @@ def test_polarity_head_is_saved_and_a_folder_without_one_reads_as_attention(tmp_
 
 
 def test_pair_text_names_the_code_in_words():
-    from cxaudit.clues._learn_finetune import pair_text
+    from cxaudit.clues.learned.finetune import pair_text
 
     assert pair_text("anecdotes/miscellaneous") == "anecdotes miscellaneous"
     assert pair_text("humanic.courtesy") == "humanic courtesy"
@@ -329,7 +329,7 @@ def test_code_and_polarity_blends_are_separate_and_saved(tmp_path, tiny_encoder)
 def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
     from cxaudit.clues.learn import BLENDS
 
-    from cxaudit.clues._learn_finetune import POLARITY_HEADS as HEAD_NAMES
+    from cxaudit.clues.learned.finetune import POLARITY_HEADS as HEAD_NAMES
 
     assert {e for e, _ in BLENDS} <= set(encoder_module.PINNED) and {h for _, h in BLENDS} <= set(HEAD_NAMES)
     assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
@@ -429,7 +429,7 @@ def test_cli_polarity_head_option(tmp_path, tiny_encoder):
 
 
 def test_converged_compares_the_last_epoch_with_the_first():
-    from cxaudit.clues._learn_finetune import converged
+    from cxaudit.clues.learned.finetune import converged
 
     assert converged([]) is None and converged([1.2]) is None
     assert converged([1.574, 0.704, 0.345, 0.171]) is True      # SemEval, MPNet

@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxaudit.clues._learn_bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
-from cxaudit.clues._learn_embed import UnlabelledFileError, WordSpace, read_unlabelled
-from cxaudit.clues._learn_features import codebook_patterns
-from cxaudit.clues._learn_finetune import POLARITY_HEADS, FineTuneError, converged, fine_tune as _fine_tune, require_jax
-from cxaudit.clues._learn_io import POLARITIES, CodedFileError, group_coded, load_coded
-from cxaudit.clues._learn_model import fit_codes, fit_polarity
+from cxaudit.clues.learned.bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
+from cxaudit.clues.learned.wordspace import UnlabelledFileError, WordSpace, read_unlabelled
+from cxaudit.clues.learned.features import codebook_patterns
+from cxaudit.clues.learned.finetune import POLARITY_HEADS, FineTuneError, converged, fine_tune as _fine_tune, require_jax
+from cxaudit.clues.learned.coded import POLARITIES, CodedFileError, group_coded, load_coded
+from cxaudit.clues.learned.classifiers import fit_codes, fit_polarity
 from cxaudit.nlp.encoder import EncoderError, parse_hub_id
 from cxaudit.schemas import TAGS, validate
 

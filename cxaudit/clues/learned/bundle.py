@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from cxaudit.clues._learn_clause import N_CLAUSE_DENSE, ClauseScorer, clause_features
-from cxaudit.clues._learn_context import N_CONTEXT_FEATURES, context_features, cue_words
-from cxaudit.clues._learn_embed import WordSpace
-from cxaudit.clues._learn_features import (Vectorizer, char_features, conjoin, match_patterns, negation_marked,
+from cxaudit.clues.learned.context import N_CLAUSE_DENSE, N_CONTEXT_FEATURES, ClauseScorer, clause_features, context_features, cue_words
+from cxaudit.clues.learned.wordspace import WordSpace
+from cxaudit.clues.learned.features import (Vectorizer, char_features, conjoin, match_patterns, negation_marked,
                                            tokens, word_features)
-from cxaudit.clues._learn_io import POLARITIES
-from cxaudit.clues._learn_model import CodeClassifier, PolarityClassifier
-from cxaudit.clues._learn_finetune import HEAD_ARRAYS, PAIR_ARRAYS, TextMemo, Tuned
+from cxaudit.clues.learned.coded import POLARITIES
+from cxaudit.clues.learned.classifiers import CodeClassifier, PolarityClassifier
+from cxaudit.clues.learned.finetune import HEAD_ARRAYS, PAIR_ARRAYS, TextMemo, Tuned
 from cxaudit.nlp.encoder import EncoderError, SentenceEncoder
 
 __all__ = ["CodeFeaturizer", "PolarityFeaturizer", "Bundle", "Embedder", "FEATURES_FILE", "WEIGHTS_FILE"]
@@ -70,7 +69,7 @@ class Embedder:
 class CodeFeaturizer:
     """Sentence → [TF-IDF word 1–2-grams + codebook matches, char_weight · TF-IDF char 2–5-grams] and, with a
     word space learned from unlabelled text, [cluster_weight · TF-IDF word-cluster ids, vector_weight · the
-    IDF-weighted mean word vector] (:mod:`cxaudit.clues._learn_embed`), and with a pretrained sentence
+    IDF-weighted mean word vector] (:mod:`cxaudit.clues.learned.wordspace`), and with a pretrained sentence
     encoder, [encoder_weight · the sentence's vector] (:class:`Embedder`)."""
 
     def __init__(self, patterns: list, vec_w: Vectorizer, vec_c: Vectorizer, char_weight: float,
@@ -136,9 +135,9 @@ class CodeFeaturizer:
 
 class PolarityFeaturizer:
     """(sentence, code) → [negation-marked word 1–2-grams, char 2–5-grams, the word n-grams conjoined
-    with the code, the code (one-hot), context_weight · context features of :mod:`cxaudit.clues._learn_context`,
+    with the code, the code (one-hot), context_weight · context features of :mod:`cxaudit.clues.learned.context`,
     clause_weight · TF-IDF n-grams of the code's best clause and context_weight · its lexicon scores
-    (:mod:`cxaudit.clues._learn_clause`), and encoder_weight · the sentence's vector from the pretrained
+    (:mod:`cxaudit.clues.learned.context`), and encoder_weight · the sentence's vector from the pretrained
     sentence encoder when the code model has one (:attr:`embedder`, set by :class:`Bundle`)].
 
     The context features are counts and scores of order 1–10; ``context_weight``

@@ -42,7 +42,7 @@ import time
 
 import numpy as np
 
-from cxaudit.clues._learn_io import POLARITIES
+from cxaudit.clues.learned.coded import POLARITIES
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer, forward as encoder_forward
 
 __all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "converged", "MAX_TOKENS", "HEAD_ARRAYS",

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from cxaudit.clues._learn_features import tokens
+from cxaudit.clues.learned.features import tokens
 
 __all__ = ["WordSpace", "read_unlabelled", "UnlabelledFileError"]
 

@@ -1,0 +1,1 @@
+"""The learned tagger (docs/clues-learned.md)."""
