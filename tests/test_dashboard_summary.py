@@ -230,3 +230,24 @@ def test_dashboard_summary_min_participants_from_audit_yml(tmp_path):
     audit.unlink()  # the audit file moved away: the default applies
     with AuditData(tmp_path / "results") as data:
         assert data.min_participants is None
+
+
+def test_dashboard_summary_min_participants_stored_by_run(sample_copy, tmp_path):
+    """`cxaudit run` stores the run's min_participants in `meta`; the dashboard and the report default to it
+    even when the audit file has since moved or changed."""
+    from cxaudit.config import load_audit
+    from cxaudit.pipeline import run_audit
+    from cxaudit.report import render_report
+
+    config = load_audit(sample_copy / "audit.yml")
+    config.min_participants = 7
+    out = tmp_path / "results"
+    run_audit(config, out)
+    (sample_copy / "audit.yml").write_text("name: moved\nmin_participants: 3\ninputs: []\n", encoding="utf-8")
+    with AuditData(out) as data:
+        assert data.con.execute("SELECT value FROM meta WHERE key = 'min_participants'").fetchone() == ("7",)
+        assert data.min_participants == 7
+    app = dashboard.build_app(out)
+    assert app.min_participants == 7 and app.min_box.value == 7
+    app.data.close()
+    assert "had fewer than 7 participants" in render_report(out)

@@ -173,7 +173,13 @@ class AuditData:
 
     @property
     def min_participants(self) -> int | None:
-        """``min_participants`` of the audit.yml the store's last run read (None when unknown)."""
+        """``min_participants`` the store's last run used (``meta`` key ``min_participants``, written by
+        ``cxaudit run``); for a store written before that key existed, read from the run's audit.yml;
+        None when unknown."""
+        if "meta" in self.tables:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'min_participants' LIMIT 1").fetchone()
+            if row and str(row[0]).strip().isdigit() and int(row[0]) >= 1:
+                return int(row[0])
         if "runs" not in self.tables:
             return None
         try:
