@@ -95,7 +95,7 @@ def feelings_at(doc, targets: list[tuple[int, int] | None]) -> list[str]:
         mode = modes[k] if k < len(modes) else "other"
         others = [o for o in located if bounds[k][0] <= o[0] < bounds[k][1]]
         pol, scope = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (), mode)
-        mixed = scope == "mixed" or clauses.mixed(sp[0], sp[1], bounds[k])
+        mixed = scope == "mixed" or len(others) <= 1 and clauses.mixed(sp[0], sp[1], bounds[k])
         out.append("mixed" if mixed else valence(pol))
     return out
 

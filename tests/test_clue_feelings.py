@@ -27,13 +27,14 @@ BOOK = textwrap.dedent("""\
         label: Staff
         clue_type: humanic
         patterns:
-          phrases: [staff, the agent, the receptionist, the nurse, the crew, the woman, the concierge, waiter]
+          phrases: [staff, the agent, the receptionist, the nurse, the crew, the woman, the concierge, waiter,
+                    the owners, the employees, the hostess, the helpline]
         examples: [The staff were kind.]
       - id: place
         label: Place
         clue_type: mechanic
         patterns:
-          phrases: [washroom, the lounge, the seats, the room, the food]
+          phrases: [washroom, the lounge, the seats, the room, the food, the space, service, wifi, legroom, queue]
         examples: [The washroom was clean.]
       - id: digital
         label: Digital
@@ -45,7 +46,7 @@ BOOK = textwrap.dedent("""\
         label: Money
         clue_type: functional
         patterns:
-          phrases: [the bill, the fees, my bag, the refund, the delivery]
+          phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees]
         examples: [The bill was wrong.]
     """)
 
@@ -125,6 +126,25 @@ CASES = [
     # late service said with a number, and what used to work
     ("implicit", "It took six weeks to get the refund.", {"the refund": "negative"}),
     ("implicit", "I used to be able to pay with the app in two taps.", {"the app": "negative"}),
+    # coordination after a contrast marker, and a coordinated pair against a third clue
+    ("coordination", "The space is cool, but the food and service were awful.",
+     {"the space": "positive", "the food": "negative", "service": "negative"}),
+    ("coordination", "The owners and the employees are friendly and the food is awful.",
+     {"the owners": "positive", "the employees": "positive", "the food": "negative"}),
+    # "he"/"she" opening a clause refer to the sentence's first clue (its subject), not the nearest
+    ("pronoun", "The waiter brought the food and he was really rude.", {"waiter": "negative", "the food": "neutral"}),
+    ("pronoun", "I called the helpline about the bill and she was wonderful.",
+     {"the helpline": "positive", "the bill": "neutral"}),
+    ("pronoun", "The nurse took my blood pressure, she was so gentle.",
+     {"the nurse": "positive", "my blood pressure": "neutral"}),
+    # absence: a missing amenity is a complaint, a missing burden praise; "no" as an answer is neither
+    ("absence", "There was no wifi in the room and zero legroom.", {"wifi": "negative", "legroom": "negative"}),
+    ("absence", "No queue and no hidden charges, and there were no fees.", {"queue": "positive", "fees": "positive"}),
+    ("absence", "No, the staff were great.", {"staff": "positive"}),
+    # being made to wait, and service actions judged when not done
+    ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
+    ("implicit", "The room had not been cleaned.", {"the room": "negative"}),
+    ("implicit", "We waited for 45 minutes at the desk.", {"the desk": "negative"}),
 ]
 
 

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
 #: How sure a tag's feeling is, by where it came from (see ``ClauseScorer.feeling``): the clue's own
 #: clause, its strong clause, no sentiment for it ("none": neutral), the sentence, across a contrast.
-SCOPE_CONFIDENCE = {"clause": 1.0, "mixed": 0.9, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7}
+SCOPE_CONFIDENCE = {"clause": 1.0, "mixed": 0.9, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7,
+                    "absence": 0.8}
 #: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself.
 DESIRED_POSITIVE = -0.3
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
@@ -108,6 +109,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     up to date") it says the present lacks it: :data:`DESIRED_POSITIVE` times itself. In a
     question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
+    if scope == "none":
+        missing = scorer.absence(s, e)
+        if missing:
+            polarity, scope = missing, "absence"
     if polarity > 0:
         if mode == "desired":
             polarity = polarity * DESIRED_POSITIVE if scorer.counterfactual(s) else 0.0
@@ -296,8 +301,10 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 grouped[key].append(m)
         mentions = {key: _mentions(spans) for key, spans in grouped.items()}
         in_sentence: dict[int, list[tuple[int, int]]] = {}
+        n_codes: dict[int, int] = {}  # codes mentioned per sentence
         for key, ms in mentions.items():
             in_sentence.setdefault(where[key], []).extend((m[0], m[1]) for m in ms)
+            n_codes[where[key]] = n_codes.get(where[key], 0) + 1
         for key, ms in mentions.items():
             sentence_id, code = key
             k = where[key]
@@ -316,7 +323,10 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 if scope == "mixed":
                     val = "mixed"
                 elif sent_tokens is not None:
-                    val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
+                    # with other codes' clues in the sentence, feeling() has given each its own hits:
+                    # only its "mixed" scope says both feelings are this clue's
+                    alone = n_codes[k] == 1
+                    val = "mixed" if alone and clauses.mixed(s, e, sent_tokens) else valence(polarity)
                 else:
                     val = valence_of(doc, sc, ec, polarity)
                 conf = (CONF_MULTI if e - s > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]

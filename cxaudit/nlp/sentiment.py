@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, SUB, TOO, VAL, WEAK, build_matcher,
+from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, SUB, TOO, VAL, WEAK, build_matcher, load_lexicon,
                       doc_layout, ext_key, longest_first, sentence_bounds, sentiment_entries)
 
 __all__ = [
@@ -491,14 +492,41 @@ class ClauseScorer:
         cold" does not share)."""
         if not others:
             return list(hits)
-        bare = all(self.doc[j].lower_ in _COORD for j in range(weak[0], weak[1]) if not i0 <= j < i1)
+        doc = self.doc
+        bare = all(doc[j].lower_ in _COORD or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
+                   for j in range(weak[0], weak[1]) if not i0 <= j < i1)
         linked = [bare and self._coordinated(o, i0, i1) for o in others]
+        group = [(i0, i1)] + [o for o, lk in zip(others, linked) if lk]  # the clue and its coordinated clues
+        rivals = [o for o, lk in zip(others, linked) if not lk]
+        clues = sorted(group + rivals)
         out = []
         for h in hits:
-            d = _distance(h, i0, i1)
-            if all(lk or d <= _distance(h, o[0], o[1]) for o, lk in zip(others, linked)):
+            referent = self._person_referent(h[0], clues)
+            if referent is not None:  # "the waiter brought our food and he was rude": the waiter's
+                if referent in group:
+                    out.append(h)
+                continue
+            d = min(_distance(h, g0, g1) for g0, g1 in group)
+            if all(d <= _distance(h, o[0], o[1]) for o in rivals):
                 out.append(h)
         return out
+
+    def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
+        no clue: the sentence's first clue before that clause (the subject is the likeliest
+        referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
+        wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
+        breaks = self.weak + self.strong
+        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
+        lo = max((b for b in breaks if ss <= b <= j), default=ss)
+        hi = min((b for b in breaks if j < b < se), default=se)
+        doc = self.doc
+        k = lo
+        while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
+            k += 1
+        if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo for c0, c1 in clues):
+            return None
+        return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
 
     def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
         """True when only coordination and determiners stand between the two clues."""
@@ -544,12 +572,31 @@ class ClauseScorer:
             return False
         return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
 
+    def absence(self, i0: int, i1: int) -> float:
+        """Polarity of a clue at tokens ``[i0, i1)`` that is said to be missing: right after an
+        absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
+        is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
+        cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
+        markers, burdens, value = _absence_rule()
+        doc = self.doc
+        for n in (3, 2, 1):
+            if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
+                return -value if doc[i1 - 1].lower_ in burdens else value
+        return 0.0
+
     def counterfactual(self, i0: int) -> bool:
         """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff
         were…", "if the timetable was actually…", "had been"): its praise implies the present lacks it."""
         k = max(0, bisect_right(self.starts, i0) - 1)
         ss, se = self.sents[k]
         return any(t.lower_ in _COUNTERFACTUAL for t in self.doc[ss:se])
+
+
+@lru_cache(maxsize=1)
+def _absence_rule() -> tuple[frozenset, frozenset, float]:
+    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("absence") or {}
+    return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
+            float(spec.get("valence", 0.0)))
 
 
 def _distance(hit: tuple, i0: int, i1: int) -> int:
@@ -577,6 +624,10 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
                           "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
                           "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
                           "others", "each", "every", "any", "one"))
+#: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
+_PERSONAL = frozenset(("he", "she"))
+#: Words that may open a clause before its subject ("and", "but then", "so").
+_CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
 #: Words that make a wish counterfactual (the present lacks what is wished for).
 _COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
