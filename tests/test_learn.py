@@ -10,10 +10,18 @@ import pandas as pd
 import pytest
 
 from _interop_helpers import CODEBOOK
-from cxaudit.clues.learn import META_FILE, CodedFileError, LearnedTagger, load_coded, train
+from cxaudit.clues.learned import META_FILE, CodedFileError, LearnedTagger, LearnedTaggerConfig, load_coded
 from cxaudit.schemas import TAGS, validate
 
 STAFF, PRICE, CLEAN, WAIT = "humanic.courtesy", "functional.price", "mechanic.clean", "waiting"
+
+
+def fit_and_save(coded, out, *, unlabelled=None, **options):
+    """Fit a tagger with these options (a LearnedTaggerConfig), save it to ``out``, return its report."""
+    tagger = LearnedTagger(LearnedTaggerConfig(**options)).fit(coded, unlabelled=unlabelled)
+    tagger.save(out)
+    return tagger.report_
+
 
 # (text, codes, polarity) — a hand-made training set: 3 codebook codes + 1 learned-only code
 CODED = [
@@ -76,7 +84,7 @@ def model_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("learn") / "coded.csv"
     _coded_frame().to_csv(path, index=False)
     out = path.parent / "model"
-    report = train(load_coded(path), out, codebooks=[CODEBOOK], seed=0)
+    report = fit_and_save(load_coded(path), out, codebooks=[CODEBOOK], seed=0)
     assert report.codes == sorted([STAFF, PRICE, CLEAN, WAIT]) and report.polarity_model
     return out
 
@@ -143,7 +151,7 @@ def test_learn_threshold_trades_recall_for_precision(tagger):
 
 def test_learn_save_load_round_trip_is_identical(model_dir, tagger, tmp_path):
     meta = json.loads((model_dir / META_FILE).read_text())
-    assert meta["codes"] == tagger.codes and set(meta["thresholds"]) == set(tagger.codes)
+    assert meta["codes"] == tagger.codes_ and set(meta["thresholds"]) == set(tagger.codes_)
     assert meta["format_version"] == 3 and meta["training"]["n_sentences"] == len(CODED)
     assert sorted(p.name for p in model_dir.iterdir()) == [META_FILE, "features.json", "linear.npz"]  # no pickles
     moved = tmp_path / "copy"
@@ -153,7 +161,7 @@ def test_learn_save_load_round_trip_is_identical(model_dir, tagger, tmp_path):
 
 
 def test_learn_training_is_deterministic(model_dir, tagger, tmp_path):
-    train(_coded_frame().pipe(load_coded), tmp_path / "again", codebooks=[CODEBOOK], seed=0)
+    fit_and_save(_coded_frame().pipe(load_coded), tmp_path / "again", codebooks=[CODEBOOK], seed=0)
     again = LearnedTagger.load(tmp_path / "again")
     texts = list(HELD_OUT) + ["Nothing to say."]
     np.testing.assert_array_equal(again.predict_proba(texts).to_numpy(), tagger.predict_proba(texts).to_numpy())
@@ -161,7 +169,7 @@ def test_learn_training_is_deterministic(model_dir, tagger, tmp_path):
 
 def test_learn_without_polarity_uses_sentence_sentiment(tmp_path):
     coded = _coded_frame().assign(polarity=None)
-    report = train(coded, tmp_path / "m")
+    report = fit_and_save(coded, tmp_path / "m")
     assert not report.polarity_model
     sents = _sentences(["The waiter was rude."]).assign(sentiment=-0.7, valence="negative")
     tags = LearnedTagger.load(tmp_path / "m").predict(sents)
@@ -170,7 +178,7 @@ def test_learn_without_polarity_uses_sentence_sentiment(tmp_path):
 
 def test_learn_tunes_thresholds_on_inner_dev(tmp_path):
     many = pd.DataFrame([(f"{t} ({i})", c, p) for i in range(3) for t, c, p in CODED], columns=["text", "code", "polarity"])
-    report = train(many, tmp_path / "m")
+    report = fit_and_save(many, tmp_path / "m")
     assert report.n_sentences == 120 and "micro_f1" in report.dev and "polarity_accuracy" in report.dev
     assert any(t != 0.5 for t in report.thresholds.values())
 
@@ -179,7 +187,7 @@ def test_learn_replaces_an_existing_model_dir(tmp_path):
     out = tmp_path / "m"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    train(_coded_frame(), out)
+    fit_and_save(_coded_frame(), out)
     assert not (out / "stale.txt").exists() and (out / META_FILE).exists()
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left behind
 
@@ -215,7 +223,7 @@ def test_learn_jsonl_lists_and_case(tmp_path):
 
 def test_learn_train_rejects_data_without_codes(tmp_path):
     with pytest.raises(ValueError, match="no coded sentences"):
-        train(pd.DataFrame({"text": ["a", "b"], "code": [None, None], "polarity": [None, None]}), tmp_path / "m")
+        fit_and_save(pd.DataFrame({"text": ["a", "b"], "code": [None, None], "polarity": [None, None]}), tmp_path / "m")
 
 
 # --------------------------------------------------------------------------- features and model internals
@@ -311,7 +319,7 @@ def test_learn_rejects_an_old_model_folder(model_dir, tmp_path):
 
 
 def test_learn_tiny_training_set_without_cross_validation(tmp_path):
-    report = train(_coded_frame().head(12), tmp_path / "m")  # 12 sentences: no CV, fixed calibration
+    report = fit_and_save(_coded_frame().head(12), tmp_path / "m")  # 12 sentences: no CV, fixed calibration
     tagger = LearnedTagger.load(tmp_path / "m")
     assert report.dev == {} and set(report.thresholds.values()) == {0.5}
     assert tagger.predict_proba(["The waiter was rude."]).idxmax(axis=1).tolist() == [STAFF]
@@ -337,7 +345,7 @@ def _synthetic_coded(n: int, seed: int = 0) -> pd.DataFrame:
 @pytest.mark.slow
 def test_learn_trains_3000_sentences_within_two_minutes(tmp_path):
     uncoded = _synthetic_coded(3000, seed=1)["text"].str.replace(r" \(\d+\)\.$", ".", regex=True).tolist()
-    report = train(_synthetic_coded(3000), tmp_path / "m", unlabelled=uncoded)
+    report = fit_and_save(_synthetic_coded(3000), tmp_path / "m", unlabelled=uncoded)
     assert report.n_sentences == 3000 and report.polarity_model and report.n_unlabelled == 3000
     assert report.seconds < 120, f"training took {report.seconds} s, expected < 120 s"
     assert report.dev["micro_f1"] > 0.95 and report.dev["polarity_accuracy"] > 0.8
@@ -383,17 +391,17 @@ def test_learn_word_space_is_deterministic_and_rejects_too_little_text():
 
 def test_learn_unlabelled_changes_features_and_is_deterministic(tagger, tmp_path):
     coded = _coded_frame()
-    report = train(coded, tmp_path / "u1", codebooks=[CODEBOOK], unlabelled=UNCODED)
-    train(coded, tmp_path / "u2", codebooks=[CODEBOOK], unlabelled=UNCODED)
+    report = fit_and_save(coded, tmp_path / "u1", codebooks=[CODEBOOK], unlabelled=UNCODED)
+    fit_and_save(coded, tmp_path / "u2", codebooks=[CODEBOOK], unlabelled=UNCODED)
     assert report.n_unlabelled == len(UNCODED)
     one, two = LearnedTagger.load(tmp_path / "u1"), LearnedTagger.load(tmp_path / "u2")
-    assert one.meta["training"]["word_space"] and one.models.code_features.space is not None
+    assert one.meta_["training"]["word_space"] and one.bundle_.code_features.space is not None
     texts = list(HELD_OUT) + ["The pizza was hot."]
     p1 = one.predict_proba(texts).to_numpy()
     np.testing.assert_array_equal(p1, two.predict_proba(texts).to_numpy())
     assert not np.allclose(p1, tagger.predict_proba(texts).to_numpy())  # the word space adds features
-    width = one.models.code_features.transform(texts).shape[1]
-    assert width > tagger.models.code_features.transform(texts).shape[1]
+    width = one.bundle_.code_features.transform(texts).shape[1]
+    assert width > tagger.bundle_.code_features.transform(texts).shape[1]
     assert sorted(p.name for p in (tmp_path / "u1").iterdir()) == [META_FILE, "features.json", "linear.npz"]
 
 
@@ -424,7 +432,7 @@ def test_learn_unlabelled_from_files_and_results_folder(tmp_path):
 def test_learn_bad_unlabelled_input_names_the_file(tmp_path, make, message):
     path = make(tmp_path)
     with pytest.raises(UnlabelledFileError, match=message):
-        train(_coded_frame(), tmp_path / "m", unlabelled=path)
+        fit_and_save(_coded_frame(), tmp_path / "m", unlabelled=path)
     assert not (tmp_path / "m").exists()
 
 
@@ -441,10 +449,10 @@ def test_learn_clause_scorer_picks_the_code_clause():
 
 
 def test_learn_polarity_uses_clause_features_only_when_weighted(tagger, tmp_path):
-    assert tagger.models.polarity_features.vec_x is not None and tagger.meta["training"]["clause_weight"] == 0.5
-    train(_coded_frame(), tmp_path / "m0", codebooks=[CODEBOOK], clause_weight=0.0)
+    assert tagger.bundle_.polarity_features.vec_x is not None and tagger.meta_["training"]["clause_weight"] == 0.5
+    fit_and_save(_coded_frame(), tmp_path / "m0", codebooks=[CODEBOOK], clause_weight=0.0)
     plain = LearnedTagger.load(tmp_path / "m0")
-    assert plain.models.polarity_features.vec_x is None
+    assert plain.bundle_.polarity_features.vec_x is None
     texts, codes = ["The waiter was kind but the bill was expensive."] * 2, [STAFF, PRICE]
     assert tagger.polarity_proba(texts, codes).idxmax(axis=1).tolist() == ["positive", "negative"]
     assert not np.allclose(plain.polarity_proba(texts, codes), tagger.polarity_proba(texts, codes))

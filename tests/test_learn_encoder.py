@@ -1,4 +1,4 @@
-"""The learned tagger with a pretrained sentence encoder (``train(..., encoder=...)``, ``cxaudit train --encoder``)."""
+"""The learned tagger with a pretrained sentence encoder (``fit_and_save(..., encoder=...)``, ``cxaudit train --encoder``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,20 @@ import pandas as pd
 import pytest
 
 from _tiny_bert import write_hub_cache, write_model
-from cxaudit.clues.learn import EncoderError, LearnedTagger, train
+from cxaudit.clues.learned import EncoderError, LearnedTagger, LearnedTaggerConfig
 from cxaudit.nlp import encoder as encoder_module
 
 HAS_MINILM = encoder_module.encoder_available("minilm")
 STAFF, FOOD = "humanic.staff", "functional.food"
+
+
+def fit_and_save(coded, out, *, unlabelled=None, **options):
+    """Fit a tagger with these options (a LearnedTaggerConfig), save it to ``out``, return its report."""
+    tagger = LearnedTagger(LearnedTaggerConfig(**options)).fit(coded, unlabelled=unlabelled)
+    tagger.save(out)
+    return tagger.report_
+
+
 TEXTS = ["the staff was rude", "the staff was great", "the food was great", "the food was bad",
          "service was slow", "the staff is not good", "the food is very good", "food was noisy , bad"]
 CODED = pd.DataFrame({"text": TEXTS * 4,
@@ -43,16 +52,16 @@ def tiny_any(tmp_path, request):
 
 
 def test_encoder_vectors_are_features_and_the_folder_records_them(tmp_path, tiny_encoder):
-    report = train(CODED, tmp_path / "with", encoder=str(tiny_encoder), seed=0)
-    train(CODED, tmp_path / "without", seed=0)
+    report = fit_and_save(CODED, tmp_path / "with", encoder=str(tiny_encoder), seed=0)
+    fit_and_save(CODED, tmp_path / "without", seed=0)
     features = json.loads((tmp_path / "with" / "features.json").read_text())
     ref = features["code_features"]["encoder"]
     assert ref["source"] == str(tiny_encoder) and len(ref["sha256"]) == 64 and ref["dim"] == 8
     assert features["polarity_features"]["encoder_weight"] == 0.5
     with_, without = LearnedTagger.load(tmp_path / "with"), LearnedTagger.load(tmp_path / "without")
     # 8 more weights per code: the encoder's dimensions
-    assert with_.models.code_model.W.shape[1] == without.models.code_model.W.shape[1] + 8
-    assert with_.models.polarity_model.W.shape[1] == without.models.polarity_model.W.shape[1] + 8
+    assert with_.bundle_.code_model.W.shape[1] == without.bundle_.code_model.W.shape[1] + 8
+    assert with_.bundle_.polarity_model.W.shape[1] == without.bundle_.polarity_model.W.shape[1] + 8
     assert json.loads((tmp_path / "with" / "cxaudit-tagger.json").read_text())["training"]["encoder"]["sha256"] == ref["sha256"]
     assert report.polarity_model
     p1 = with_.predict_proba(TEXTS)
@@ -64,21 +73,21 @@ def test_encoder_vectors_are_features_and_the_folder_records_them(tmp_path, tiny
 
 
 def test_polarity_encoder_weight_zero_keeps_polarity_free_of_the_encoder(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "m", encoder=str(tiny_encoder), polarity_encoder_weight=0.0)
-    train(CODED, tmp_path / "plain")
+    fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), polarity_encoder_weight=0.0)
+    fit_and_save(CODED, tmp_path / "plain")
     m, plain = LearnedTagger.load(tmp_path / "m"), LearnedTagger.load(tmp_path / "plain")
-    assert m.models.polarity_model.W.shape == plain.models.polarity_model.W.shape
+    assert m.bundle_.polarity_model.W.shape == plain.bundle_.polarity_model.W.shape
 
 
 def test_training_is_deterministic_with_an_encoder(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "a", encoder=str(tiny_encoder), seed=3)
-    train(CODED, tmp_path / "b", encoder=str(tiny_encoder), seed=3)
+    fit_and_save(CODED, tmp_path / "a", encoder=str(tiny_encoder), seed=3)
+    fit_and_save(CODED, tmp_path / "b", encoder=str(tiny_encoder), seed=3)
     a, b = LearnedTagger.load(tmp_path / "a"), LearnedTagger.load(tmp_path / "b")
     pd.testing.assert_frame_equal(a.predict_proba(TEXTS), b.predict_proba(TEXTS))
 
 
 def test_other_weights_or_a_missing_encoder_are_refused_at_load(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "m", encoder=str(tiny_encoder))
+    fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder))
     write_model(tiny_encoder, seed=1)  # same place, different weights
     with pytest.raises(EncoderError, match="retrain the tagger"):
         LearnedTagger.load(tmp_path / "m")
@@ -94,7 +103,7 @@ def test_a_tagger_trained_on_a_pinned_hub_model_refers_to_it_and_reloads_from_th
     monkeypatch.setattr(hf, "HF_HUB_OFFLINE", True)
     source = "acme/tiny-bert@" + "ab" * 20
     write_hub_cache(tmp_path / "hub", "acme/tiny-bert", "ab" * 20)
-    train(CODED, tmp_path / "m", encoder=source)
+    fit_and_save(CODED, tmp_path / "m", encoder=source)
     ref = json.loads((tmp_path / "m" / "features.json").read_text())["code_features"]["encoder"]
     assert ref["source"] == source  # a reference others can verify, not a path on this machine
     first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
@@ -106,7 +115,7 @@ def test_a_tagger_trained_on_a_pinned_hub_model_refers_to_it_and_reloads_from_th
 
 def test_a_bad_encoder_fails_before_training(tmp_path):
     with pytest.raises(EncoderError, match="nowhere"):
-        train(CODED, tmp_path / "m", encoder=str(tmp_path / "nowhere"))
+        fit_and_save(CODED, tmp_path / "m", encoder=str(tmp_path / "nowhere"))
     assert not (tmp_path / "m").exists()
 
 
@@ -123,7 +132,7 @@ def test_cli_train_encoder_error_is_a_message_not_a_traceback(tmp_path):
 def test_engine_runs_an_encoder_tagger_in_the_batch(tmp_path, tiny_encoder):
     from cxaudit.engine import PipelineSpec, process
 
-    train(CODED, tmp_path / "m", encoder=str(tiny_encoder))
+    fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder))
     turns = pd.DataFrame({"doc_id": ["d1", "d2"], "turn_id": [0, 0], "role": ["participant", "participant"],
                           "text": ["The staff was rude.", "The food was great."]})
     spec = PipelineSpec(model="blank", codebooks=("carbone-clues",), tagger=str(tmp_path / "m"), threshold=0.3)
@@ -154,8 +163,8 @@ HELD_OUT_REAL = [("The bartender greeted us warmly.", "staff"), ("Our tab came t
 @pytest.mark.skipif(not HAS_MINILM, reason="all-MiniLM-L6-v2 is not in the Hugging Face cache (make bench-models)")
 def test_minilm_places_sentences_with_unseen_words(tmp_path):
     coded = pd.DataFrame(TRAIN_REAL, columns=["text", "code"])
-    train(coded, tmp_path / "enc", encoder="minilm", encoder_weight=2.0)
-    train(coded, tmp_path / "plain")
+    fit_and_save(coded, tmp_path / "enc", encoder="minilm", encoder_weight=2.0)
+    fit_and_save(coded, tmp_path / "plain")
     texts = [t for t, _ in HELD_OUT_REAL]
     gold = [c for _, c in HELD_OUT_REAL]
 
@@ -234,9 +243,9 @@ def test_pair_head_learns_the_polarity_of_each_code_in_a_mixed_sentence(tiny_any
 
 @needs_jax
 def test_polarity_head_is_saved_and_a_folder_without_one_reads_as_attention(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "pair", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, polarity_head="pair")
+    fit_and_save(CODED, tmp_path / "pair", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, polarity_head="pair")
     m = LearnedTagger.load(tmp_path / "pair")
-    assert m.models.tuned.polarity_head == "pair" and m.meta["training"]["polarity_head"] == "pair"
+    assert m.bundle_.tuned.polarity_head == "pair" and m.meta_["training"]["polarity_head"] == "pair"
     codes = [STAFF] * 4 + [FOOD] * 4
     first = m.polarity_proba(TEXTS, codes)
     pd.testing.assert_frame_equal(LearnedTagger.load(tmp_path / "pair").polarity_proba(TEXTS, codes), first)
@@ -248,19 +257,19 @@ def test_polarity_head_is_saved_and_a_folder_without_one_reads_as_attention(tmp_
     pol = m.polarity_proba(tags["evidence"].tolist(), tags["code"].tolist())
     np.testing.assert_allclose(tags["polarity"].astype(float), (pol["positive"] - pol["negative"]).round(4), atol=1e-9)
     # without pairs: no pair head, and asking for one is refused
-    train(CODED, tmp_path / "att", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    fit_and_save(CODED, tmp_path / "att", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
     att = LearnedTagger.load(tmp_path / "att")
-    assert att.models.tuned.polarity_head == "attention" and not att.models.tuned.has_pair_head
+    assert att.bundle_.tuned.polarity_head == "attention" and not att.bundle_.tuned.has_pair_head
     with pytest.raises(ValueError, match="fine-tuned with sentence pairs"):
-        att.models.tuned.set_polarity_head("pair")
+        att.bundle_.tuned.set_polarity_head("pair")
     # a folder written before polarity heads existed
     features = tmp_path / "att" / "features.json"
     state = json.loads(features.read_text())
     del state["tuned"]["polarity_head"]
     features.write_text(json.dumps(state))
-    assert LearnedTagger.load(tmp_path / "att").models.tuned.polarity_head == "attention"
+    assert LearnedTagger.load(tmp_path / "att").bundle_.tuned.polarity_head == "attention"
     with pytest.raises(ValueError, match="polarity_head 'mean'"):
-        train(CODED, tmp_path / "bad", encoder=str(tiny_encoder), fine_tune=True, polarity_head="mean")
+        fit_and_save(CODED, tmp_path / "bad", encoder=str(tiny_encoder), fine_tune=True, polarity_head="mean")
     assert not (tmp_path / "bad").exists()
 
 
@@ -275,7 +284,7 @@ def test_pair_text_names_the_code_in_words():
 
 @needs_jax
 def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_any):
-    train(CODED, tmp_path / "m", encoder=str(tiny_any), fine_tune=True, epochs=2)
+    fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_any), fine_tune=True, epochs=2)
     first = LearnedTagger.load(tmp_path / "m").predict_proba(TEXTS)
     shutil.rmtree(tiny_any)  # the tuned encoder was copied into the model folder
     assert (tmp_path / "m" / "encoder" / "model.safetensors").is_file()
@@ -286,64 +295,64 @@ def test_fine_tuned_folder_is_self_contained(tmp_path, tiny_any):
 
 @needs_jax
 def test_fine_tuning_is_deterministic_and_blends_with_the_svms(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
-    train(CODED, tmp_path / "b", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
-    train(CODED, tmp_path / "svm", seed=1)
+    fit_and_save(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    fit_and_save(CODED, tmp_path / "b", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1)
+    fit_and_save(CODED, tmp_path / "svm", seed=1)
     a, b, svm = (LearnedTagger.load(tmp_path / n) for n in ("a", "b", "svm"))
     pd.testing.assert_frame_equal(a.predict_proba(TEXTS), b.predict_proba(TEXTS))
-    tuned = a.models.tuned.code_proba(TEXTS)
+    tuned = a.bundle_.tuned.code_proba(TEXTS)
     np.testing.assert_allclose(a.predict_proba(TEXTS).to_numpy(),
                                0.5 * svm.predict_proba(TEXTS).to_numpy() + 0.5 * tuned, atol=1e-6)
     # thresholds: the SVMs' averaged with 0.5
-    for code in a.codes:
-        assert a.meta["thresholds"][code] == pytest.approx(0.5 * 0.5 + 0.5 * svm.meta["thresholds"][code])
+    for code in a.codes_:
+        assert a.meta_["thresholds"][code] == pytest.approx(0.5 * 0.5 + 0.5 * svm.meta_["thresholds"][code])
 
 
 @needs_jax
 def test_code_and_polarity_blends_are_separate_and_saved(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, blend=0.8,
+    fit_and_save(CODED, tmp_path / "a", encoder=str(tiny_encoder), fine_tune=True, epochs=2, seed=1, blend=0.8,
           polarity_blend=0.3)
-    train(CODED, tmp_path / "svm", seed=1)
+    fit_and_save(CODED, tmp_path / "svm", seed=1)
     a, svm = LearnedTagger.load(tmp_path / "a"), LearnedTagger.load(tmp_path / "svm")
-    assert (a.models.blend, a.models.polarity_blend) == (0.8, 0.3)
-    meta = a.meta["training"]
+    assert (a.bundle_.blend, a.bundle_.polarity_blend) == (0.8, 0.3)
+    meta = a.meta_["training"]
     assert (meta["blend"], meta["polarity_blend"]) == (0.8, 0.3)
     np.testing.assert_allclose(a.predict_proba(TEXTS).to_numpy(),
-                               0.2 * svm.predict_proba(TEXTS).to_numpy() + 0.8 * a.models.tuned.code_proba(TEXTS),
+                               0.2 * svm.predict_proba(TEXTS).to_numpy() + 0.8 * a.bundle_.tuned.code_proba(TEXTS),
                                atol=1e-6)
     codes = [STAFF] * 4 + [FOOD] * 4
-    tuned = a.models.tuned.polarity_proba(TEXTS, np.array([a.codes.index(c) for c in codes]))
+    tuned = a.bundle_.tuned.polarity_proba(TEXTS, np.array([a.codes_.index(c) for c in codes]))
     np.testing.assert_allclose(a.polarity_proba(TEXTS, codes).to_numpy(),
                                0.7 * svm.polarity_proba(TEXTS, codes).to_numpy() + 0.3 * tuned, atol=1e-6)
-    for code in a.codes:
-        assert a.meta["thresholds"][code] == pytest.approx(0.8 * 0.5 + 0.2 * svm.meta["thresholds"][code])
+    for code in a.codes_:
+        assert a.meta_["thresholds"][code] == pytest.approx(0.8 * 0.5 + 0.2 * svm.meta_["thresholds"][code])
     # a folder written before polarity_blend existed uses its one blend for both
     features = tmp_path / "a" / "features.json"
     state = json.loads(features.read_text())
     del state["tuned"]["polarity_blend"]
     features.write_text(json.dumps(state))
     old = LearnedTagger.load(tmp_path / "a")
-    assert (old.models.blend, old.models.polarity_blend) == (0.8, 0.8)
+    assert (old.bundle_.blend, old.bundle_.polarity_blend) == (0.8, 0.8)
 
 
 def test_blend_defaults_and_bad_blends(tmp_path, tiny_encoder):
-    from cxaudit.clues.learn import BLENDS
+    from cxaudit.clues.learned import BLENDS
 
     from cxaudit.clues.learned.finetune import POLARITY_HEADS as HEAD_NAMES
 
     assert {e for e, _ in BLENDS} <= set(encoder_module.PINNED) and {h for _, h in BLENDS} <= set(HEAD_NAMES)
     assert all(0.0 <= w <= 1.0 for pair in BLENDS.values() for w in pair)
-    from cxaudit.clues.learn import HEADS, POLARITY_HEADS
+    from cxaudit.clues.learned import HEADS, POLARITY_HEADS
 
     assert set(HEADS) <= set(encoder_module.PINNED) and set(HEADS.values()) <= set(POLARITY_HEADS)
     with pytest.raises(ValueError, match="between 0 and 1"):
-        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, polarity_blend=1.5)
+        fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, polarity_blend=1.5)
     assert not (tmp_path / "m").exists()
 
 
 @needs_jax
 def test_tampered_fine_tuned_weights_are_refused(tmp_path, tiny_encoder):
-    train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=1)
+    fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=1)
     weights = tmp_path / "m" / "encoder" / "model.safetensors"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF
@@ -363,33 +372,33 @@ def test_fine_tuning_without_jax_says_what_to_install(tmp_path, tiny_encoder, mo
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_jax)
-    from cxaudit.clues.learn import FineTuneError
+    from cxaudit.clues.learned import FineTuneError
 
     with pytest.raises(FineTuneError, match=r"cxaudit\[finetune\]"):
-        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
+        fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
     assert not (tmp_path / "m").exists()
 
 
 def test_fine_tuning_without_the_finetune_extra_names_it(tmp_path, tiny_encoder, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr("cxaudit._extras.importlib.util.find_spec", lambda name: None if name == "jax" else real(name))
-    from cxaudit.clues.learn import FineTuneError
+    from cxaudit.clues.learned import FineTuneError
 
     with pytest.raises(FineTuneError, match=r"fine-tuning \(--fine-tune\) needs cxaudit's 'finetune' extra "
                                             r"\(missing: jax\): pip install 'cxaudit\[finetune\]'"):
-        train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
+        fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True)
     assert not (tmp_path / "m").exists()
 
 
 def test_train_report_summary_reads_like_a_report(tmp_path, tiny_encoder):
-    plain = train(CODED, tmp_path / "p").summary()
+    plain = fit_and_save(CODED, tmp_path / "p").summary()
     assert plain.startswith("trained n-gram SVMs on 8 sentences (8 sentence–code pairs)")
     assert "too few sentences to cross-validate" in plain     # 8 distinct sentences < 20
     for code in (STAFF, FOOD):
         assert any(line.split()[0] == code for line in plain.splitlines()[2:4])
     big = pd.DataFrame({"text": [f"{t} number {i}" for i in range(4) for t in TEXTS],
                         "code": CODED["code"], "polarity": CODED["polarity"]})
-    enc = train(big, tmp_path / "e", encoder=str(tiny_encoder)).summary()
+    enc = fit_and_save(big, tmp_path / "e", encoder=str(tiny_encoder)).summary()
     assert "encoder vectors on 32 sentences" in enc and "cross-validated on the training sentences: code micro-F1" in enc
 
 
@@ -411,7 +420,7 @@ def test_cli_fine_tune_shows_each_epoch_and_the_report(tmp_path, tiny_encoder):
 def test_fine_tuning_options_without_fine_tuning_are_refused(tmp_path, tiny_encoder):
     for option in ({"blend": 0.5}, {"polarity_blend": 0.2}, {"polarity_head": "pair"}):
         with pytest.raises(ValueError, match="options of fine-tuning"):
-            train(CODED, tmp_path / "m", encoder=str(tiny_encoder), **option)
+            fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), **option)
     assert not (tmp_path / "m").exists()
 
 
@@ -422,7 +431,7 @@ def test_cli_polarity_head_option(tmp_path, tiny_encoder):
             "--fine-tune", "--epochs", "1"]
     proc = subprocess.run(base + ["--out", str(tmp_path / "m"), "--polarity-head", "both"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert LearnedTagger.load(tmp_path / "m").models.tuned.polarity_head == "both"
+    assert LearnedTagger.load(tmp_path / "m").bundle_.tuned.polarity_head == "both"
     bad = subprocess.run(base + ["--out", str(tmp_path / "bad"), "--polarity-head", "cls"], capture_output=True, text=True)
     assert bad.returncode != 0 and "expected one of attention, pair, both" in bad.stderr + bad.stdout
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()
@@ -440,11 +449,11 @@ def test_converged_compares_the_last_epoch_with_the_first():
 @needs_jax
 def test_a_fine_tuning_that_does_not_learn_is_reported(tmp_path, tiny_encoder, monkeypatch):
     """With learning rates of 0 the loss cannot fall: the report, the CLI summary and the model folder say so."""
-    import cxaudit.clues.learn as learn_module
+    import cxaudit.clues.learned.estimator as learn_module
 
     real = learn_module._fine_tune
     monkeypatch.setattr(learn_module, "_fine_tune", lambda *a, **k: real(*a, **k, lr=0.0, head_lr=0.0))
-    report = train(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=3)
+    report = fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder), fine_tune=True, epochs=3)
     assert len(report.warnings) == 1 and "did not learn" in report.warnings[0] and "--seed" in report.warnings[0]
     assert "--epochs" in report.warnings[0]
     assert "WARNING: the fine-tuning did not learn" in report.summary()
@@ -452,6 +461,6 @@ def test_a_fine_tuning_that_does_not_learn_is_reported(tmp_path, tiny_encoder, m
     assert meta["fine_tune_converged"] is False and len(meta["fine_tune_losses"]) == 3
     # the tiny random encoder learns at the learning rates of the test above
     monkeypatch.setattr(learn_module, "_fine_tune", lambda *a, **k: real(*a, **k, lr=5e-3, head_lr=3e-2))
-    healthy = train(CODED, tmp_path / "ok", encoder=str(tiny_encoder), fine_tune=True, epochs=80)
+    healthy = fit_and_save(CODED, tmp_path / "ok", encoder=str(tiny_encoder), fine_tune=True, epochs=80)
     assert healthy.warnings == [] and "WARNING" not in healthy.summary()
     assert json.loads((tmp_path / "ok" / "cxaudit-tagger.json").read_text())["training"]["fine_tune_converged"] is True
