@@ -460,16 +460,18 @@ def train(
     """Train a tagger on your own coded sentences (multi-label codes and their polarity)."""
     _setup_logging(False)
     if fine_tune:  # minutes of work: show each epoch as it ends
-        logging.getLogger("cxaudit.clues._learn_finetune").setLevel(logging.INFO)
-    from .clues.learn import load_coded, train as train_tagger
+        logging.getLogger("cxaudit.clues.learned.finetune").setLevel(logging.INFO)
+    from .clues.learned import LearnedTagger, LearnedTaggerConfig, load_coded
 
     try:
-        report = train_tagger(load_coded(coded), out, seed=seed, codebooks=tuple(codebook or ()),
-                              unlabelled=unlabelled, encoder=encoder, fine_tune=fine_tune, epochs=epochs,
-                              blend=blend, polarity_blend=polarity_blend, polarity_head=polarity_head)
+        config = LearnedTaggerConfig(seed=seed, codebooks=tuple(codebook or ()), encoder=encoder, fine_tune=fine_tune,
+                                     epochs=epochs, blend=blend, polarity_blend=polarity_blend,
+                                     polarity_head=polarity_head)
+        tagger = LearnedTagger(config).fit(load_coded(coded), unlabelled=unlabelled)
+        tagger.save(out)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
-    typer.echo(report.summary())
+    typer.echo(tagger.report_.summary())
     typer.echo(f"tagger saved to {out}; use it with `cxaudit run … --tagger {out}`")
 
 

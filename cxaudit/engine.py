@@ -130,7 +130,7 @@ def learned_tagger(path: str):
     """The learned tagger in folder ``path``, loaded once per process."""
     tagger = _TAGGER_CACHE.get(path)
     if tagger is None:
-        from .clues.learn import LearnedTagger
+        from .clues.learned import LearnedTagger
 
         tagger = _TAGGER_CACHE[path] = LearnedTagger.load(path)
     return tagger
