@@ -11,7 +11,7 @@ from _interop_helpers import CODEBOOK, sentences, tags
 from cxaudit.clues.coding import (
     COLUMNS, CodingFileError, coded_for_training, export_for_coding, import_coding, neutralise, unneutralise,
 )
-from cxaudit.clues.learn import load_coded
+from cxaudit.clues.learned import load_coded
 
 
 def _sheet(path):

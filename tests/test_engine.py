@@ -118,12 +118,12 @@ def test_engine_warmed_pool_equals_single_process():
 def test_engine_learned_tagger_runs_in_the_batch_and_equals_predict(tmp_path):
     """With spec.tagger the batch adds the learned tagger's tags after the rules' ones: the same rows as
     LearnedTagger.predict on the batch's sentences, in one process and in a worker pool."""
-    from cxaudit.clues.learn import LearnedTagger, train
+    from cxaudit.clues.learned import LearnedTagger, LearnedTaggerConfig
 
     coded = pd.DataFrame({
         "text": [t for t in TEXTS for _ in range(3)],
         "code": ["fx.staff;fx.queue", "fx.wait", "fx.billing", "fx.app", "fx.staff", "fx.billing"] * 3})
-    train(coded, tmp_path / "tagger", seed=0)
+    LearnedTagger(LearnedTaggerConfig(seed=0)).fit(coded).save(tmp_path / "tagger")
     spec = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"), tagger=str(tmp_path / "tagger"),
                         threshold=0.3)
     turns = make_turns(12)

@@ -58,7 +58,7 @@ def test_install_every_extra_cxaudit_checks_is_declared(extra):
 
 def test_install_core_modules_import_no_extra():
     """The CLI, a run, the report and the n-gram tagger import nothing from an extra."""
-    code = ("import sys, cxaudit.cli, cxaudit.pipeline, cxaudit.report, cxaudit.export, cxaudit.clues.learn, "
+    code = ("import sys, cxaudit.cli, cxaudit.pipeline, cxaudit.report, cxaudit.export, cxaudit.clues.learned, "
             "cxaudit.dashboard, cxaudit.dashboard.precompute; "
             "print(sorted(m for m in ('ipywidgets', 'voila', 'IPython', 'jupyterlab', 'papermill', 'dask', "
             "'distributed', 'jax', 'playwright', 'tokenizers', 'safetensors', 'huggingface_hub', 'torch') "

@@ -236,7 +236,7 @@ def import_coding(path: str | Path, *, sentences: pd.DataFrame | None = None, co
 
 
 def coded_for_training(path: str | Path, *, codebook=None) -> pd.DataFrame:
-    """The corrected sheet as training data for :func:`cxaudit.clues.learn.train`.
+    """The corrected sheet as training data for :meth:`cxaudit.clues.learned.LearnedTagger.fit`.
 
     Returns columns text, code, polarity (long form; a sentence with no code
     gives one row with code null, a negative example).
