@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--models ...] [--no-
 * SemEval-2014 Task 4 restaurant training file, split 80/20 by a hash of the
   sentence id (crc32(id) % 5 == 0 → held-out test). Everything tuned (the
   SVMs' C, probability calibration and per-category thresholds, inside
-  :func:`cxaudit.clues.learn.train`) is tuned by cross-validation on the 80 % only.
+  :meth:`cxaudit.clues.learned.LearnedTagger.fit`) is tuned by cross-validation on the 80 % only.
 * Measured on the held-out 20 %: category-detection micro-F1 over the five
   categories, and 4-way polarity accuracy per (sentence, gold category).
 * MAMS-ACSA: train on train.xml, test on val.xml (8 categories, 3 polarities).
@@ -13,7 +13,7 @@ Run: ``.venv/bin/python benchmarks/bench_learned_tagger.py [--models ...] [--no-
   sentence vectors as features (``encoder``, ``encoder-mpnet``), and with MiniLM or
   MPNet fine-tuned (``fine-tune``, ``fine-tune-mpnet``, and MPNet with the sentence-pair
   polarity head, ``fine-tune-mpnet-pair``; blend weights are the defaults of
-  ``cxaudit.clues.learn.BLENDS``, chosen by ``select_blend.py`` on an inner split of
+  ``cxaudit.clues.learned.BLENDS``, chosen by ``select_blend.py`` on an inner split of
   the 80 %, never on the held-out 20 %).
 * The plain model is run without and with ``unlabelled=``: the unlabelled text is every
   sentence text of the SemEval training file and of MAMS train + val, labels
@@ -44,7 +44,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cxaudit.clues.learn import LearnedTagger, train  # noqa: E402
+from cxaudit.clues.learned import LearnedTagger, LearnedTaggerConfig  # noqa: E402
 from cxaudit.nlp.encoder import PINNED, encoder_available  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import write_json  # noqa: E402
@@ -89,7 +89,7 @@ def evaluate(tagger: LearnedTagger, test: pd.DataFrame) -> dict:
     proba = tagger.predict_proba(sents["text"].tolist())
     chosen = tagger.decide(proba)
     seconds = time.perf_counter() - t0
-    codes = tagger.codes
+    codes = tagger.codes_
     tp = fp = fn = 0
     per_code = {c: [0, 0, 0] for c in codes}
     for row, gold in zip(chosen, sents["codes"]):
@@ -117,11 +117,12 @@ def evaluate(tagger: LearnedTagger, test: pd.DataFrame) -> dict:
 def run(name: str, train_rows: pd.DataFrame, test_rows: pd.DataFrame, *, unlabelled=None, **options) -> dict:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        report = train(train_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "model",
-                       unlabelled=unlabelled, **options)
-        tagger = LearnedTagger.load(Path(tmp) / "model")
+        fitted = LearnedTagger(LearnedTaggerConfig(**options)).fit(
+            train_rows[["text", "code", "polarity"]].astype("string"), unlabelled=unlabelled)
+        report = fitted.report_
+        tagger = LearnedTagger.load(fitted.save(Path(tmp) / "model"))  # measured as a run uses it: from its folder
         result = evaluate(tagger, test_rows)
-        meta = tagger.meta["training"]
+        meta = tagger.meta_["training"]
     result.update(dataset=name, n_train_sentences=report.n_sentences, train_seconds=report.seconds,
                   load_average_before=[round(x, 2) for x in load_before],
                   load_average_after=[round(x, 2) for x in os.getloadavg()],
@@ -181,7 +182,7 @@ def main(argv=None) -> int:
                              "(the same with `--encoder mpnet`), fine-tune-mpnet-pair (`--polarity-head pair`); "
                              "default: all six (one whose encoder is not in the Hugging Face cache is skipped with "
                              "a message; make bench-models downloads them)")
-    parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside train()")
+    parser.add_argument("--folds", type=int, default=None, help="cross-validation folds inside fit()")
     parser.add_argument("--char-weight", type=float, default=None)
     parser.add_argument("--n-cues", type=int, default=None)
     parser.add_argument("--context-weight", type=float, default=None)
@@ -199,7 +200,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
-    logging.getLogger("cxaudit.clues._learn_finetune").setLevel(logging.INFO)  # fine-tuning epochs as they end
+    logging.getLogger("cxaudit.clues.learned.finetune").setLevel(logging.INFO)  # fine-tuning epochs as they end
     if not SEMEVAL.exists():
         print(f"SKIP: {SEMEVAL} not found; the benchmark needs the development data in ../shared/data")
         return 0

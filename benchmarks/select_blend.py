@@ -7,7 +7,7 @@ part) is split again, 80/20 by crc32 of "inner:" + the sentence id; the tagger i
 inner 80 % once (with ``blend=0``, so its thresholds are the SVMs' own), then on the inner 20 % the
 code micro-F1 and the 4-way polarity accuracy are measured for each blend weight: the final
 probabilities are ``w`` × the fine-tuned model's + (1 − ``w``) × the SVMs', and each code's threshold is
-the same mix of 0.5 and the SVM's threshold, as ``train(blend=w)`` does. Writes
+the same mix of 0.5 and the SVM's threshold, as ``LearnedTaggerConfig(blend=w)`` does. Writes
 ``benchmarks/results/blend_selection_<encoder>.json`` and prints the table and the best weight for
 each measure (ties: the smaller weight).
 """
@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learned_tagger import SEMEVAL, read_xml, split  # noqa: E402
 from _measure import machine, write_results  # noqa: E402
-from cxaudit.clues.learn import BLENDS, HEADS, LearnedTagger, train  # noqa: E402
+from cxaudit.clues.learned import BLENDS, HEADS, LearnedTagger, LearnedTaggerConfig  # noqa: E402
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.65, 0.8, 1.0)
 
@@ -37,14 +37,14 @@ def inner_split(frame):
 
 
 def scores(tagger: LearnedTagger, rows, svm_thresholds: dict, w: float, head: str = "attention") -> dict:
-    tagger.models.blend = tagger.models.polarity_blend = w
-    tagger.models.tuned.set_polarity_head(head)
-    tagger.meta["thresholds"] = {c: w * 0.5 + (1 - w) * t for c, t in svm_thresholds.items()}
+    tagger.bundle_.blend = tagger.bundle_.polarity_blend = w
+    tagger.bundle_.tuned.set_polarity_head(head)
+    tagger.meta_["thresholds"] = {c: w * 0.5 + (1 - w) * t for c, t in svm_thresholds.items()}
     sents = rows.groupby("id", sort=False).agg(text=("text", "first"), codes=("code", set)).reset_index()
     chosen = tagger.decide(tagger.predict_proba(sents["text"].tolist()))
     tp = fp = fn = 0
     for row, gold in zip(chosen, sents["codes"]):
-        pred = {tagger.codes[j] for j in np.flatnonzero(row)}
+        pred = {tagger.codes_[j] for j in np.flatnonzero(row)}
         tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
     pol = tagger.polarity_proba(rows["text"].tolist(), rows["code"].tolist()).idxmax(axis=1).to_numpy()
     return {"blend": w, "polarity_head": head, "micro_f1": 2 * tp / (2 * tp + fp + fn),
@@ -66,12 +66,13 @@ def main(argv=None) -> int:
     fit_rows, val_rows = inner_split(outer_train)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        train(fit_rows[["text", "code", "polarity"]].astype("string"), Path(tmp) / "m", encoder=args.encoder,
-              fine_tune=True, epochs=args.epochs, blend=0.0, polarity_blend=0.0,
-              code_weight=args.code_weight, polarity_head="both" if args.pairs else "attention")
-        tagger = LearnedTagger.load(Path(tmp) / "m")
+        config = LearnedTaggerConfig(encoder=args.encoder, fine_tune=True, epochs=args.epochs, blend=0.0,
+                                     polarity_blend=0.0, code_weight=args.code_weight,
+                                     polarity_head="both" if args.pairs else "attention")
+        fitted = LearnedTagger(config).fit(fit_rows[["text", "code", "polarity"]].astype("string"))
+        tagger = LearnedTagger.load(fitted.save(Path(tmp) / "m"))
     seconds = time.perf_counter() - t0
-    svm_thresholds = dict(tagger.meta["thresholds"])
+    svm_thresholds = dict(tagger.meta_["thresholds"])
     heads = ("attention", "pair", "both") if args.pairs else ("attention",)
     rows = [scores(tagger, val_rows, svm_thresholds, w, h) for h in heads for w in WEIGHTS]
     print(f"inner split: {fit_rows['id'].nunique()} training / {val_rows['id'].nunique()} validation sentences "
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
     best_pol = max(rows, key=lambda r: r["polarity_accuracy"])
     best = (max(rows, key=lambda r: r["micro_f1"])["blend"], best_pol["blend"])
     print(f"best: codes {best[0]}, polarity {best[1]} with the {best_pol['polarity_head']} head "
-          f"(cxaudit.clues.learn.BLENDS[({args.encoder!r}, {best_pol['polarity_head']!r})] = "
+          f"(cxaudit.clues.learned.config.BLENDS[({args.encoder!r}, {best_pol['polarity_head']!r})] = "
           f"{BLENDS.get((args.encoder, best_pol['polarity_head']))}, "
           f"HEADS[{args.encoder!r}] = {HEADS.get(args.encoder)!r})")
     suffix = ("" if args.code_weight == 5.0 else f"_cw{args.code_weight:g}") + ("_pairs" if args.pairs else "")
