@@ -165,12 +165,39 @@ def cs_set(nlp, vader) -> dict:
     for sid, _, g, p, v in rows:
         by_sent[sid].append((g, p)), by_sent_vd[sid].append((g, v))
     out["opposite_feelings"] = {"cxaudit": opposite(by_sent), "vader_sentence": opposite(by_sent_vd)}
+    out["sentence_bias"] = sentence_bias(data, nlp, vader)
     out["per_phenomenon"] = {}
     for ph in sorted({r[1] for r in rows}):
         part = [r for r in rows if r[1] == ph]
         out["per_phenomenon"][ph] = {"n": len(part), "cxaudit": round(sum(r[2] == r[3] for r in part) / len(part), 3),
                                      "vader_sentence": round(sum(r[2] == r[4] for r in part) / len(part), 3)}
     return out
+
+
+def sentence_bias(data: pd.DataFrame, nlp, vader) -> dict:
+    """The politeness/sarcasm bias of the *sentence* score on the customer-service set: of the
+    sentences whose every labelled target is negative, the share the sentence score calls
+    positive (cxaudit's sentence sentiment and VADER's compound, both with the ±0.05 band), overall
+    and for the sentences with politeness or sarcasm."""
+    from cxaudit.nlp.sentiment import valence
+
+    rows = []
+    for _, group in data.groupby("sentence_id", sort=False):
+        if set(group["polarity"]) != {"negative"}:
+            continue
+        text = group["text"].iloc[0]
+        scores = nlp(text)._.sent_sentiment or [0.0]
+        cx = valence(sum(scores) / len(scores))
+        vd = vader.polarity_scores(text)["compound"]
+        vlab = "neutral" if abs(vd) < 0.05 else ("positive" if vd > 0 else "negative")
+        rows.append((set(group["phenomenon"]) & {"politeness", "sarcasm"}, cx, vlab))
+
+    def share(part: list) -> dict:
+        n = len(part)
+        return {"n": n, "cxaudit_positive": round(sum(r[1] == "positive" for r in part) / n, 3) if n else None,
+                "vader_positive": round(sum(r[2] == "positive" for r in part) / n, 3) if n else None}
+
+    return {"all_negative_sentences": share(rows), "with_politeness_or_sarcasm": share([r for r in rows if r[0]])}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
           f"VADER {r['4class']['vader_sentence']['accuracy']:.3f} | opposite feelings n={r['opposite_feelings']['cxaudit']['n_sentences']} "
           f"cxaudit {r['opposite_feelings']['cxaudit']['share_right']} VADER {r['opposite_feelings']['vader_sentence']['share_right']}")
+    for name, v in r["sentence_bias"].items():
+        print(f"  sentence score positive on negative sentences, {name:<26} n={v['n']:<4} "
+              f"cxaudit {v['cxaudit_positive']}  VADER {v['vader_positive']}")
     for ph, v in r["per_phenomenon"].items():
         print(f"  {ph:<20} n={v['n']:<4} cxaudit {v['cxaudit']:.3f}  VADER {v['vader_sentence']:.3f}")
     if args.words:

@@ -236,3 +236,18 @@ def test_clue_feelings_sample_most_negative_first_opens_with_complaints(sample_r
     assert set(first.index) <= SAMPLE_JUDGED_NEGATIVE, first
     praise = tags[tags["sentence_id"].str.startswith("R0096#")]
     assert len(praise) and (praise["valence"] != "negative").all(), praise[["evidence", "polarity", "valence"]]
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("I wish the staff were as cheerful as last year.", -1),  # against the facts: the present lacks it
+    ("It would be nice if the portions matched the prices.", 0),  # a wish: no current compliment
+    ("It would be great to get a text reminder.", 0),
+    ("Keep up the good work!", 1),  # a wish that the present goes on is praise of the present
+    ("If you love seafood, you would love this place!", 1),  # a recommendation
+    ("The staff were lovely.", 1),
+])
+def test_sentence_score_of_a_wish_is_not_a_current_compliment(nlp, text, sign):
+    scores = nlp(text)._.sent_sentiment
+    assert len(scores) == 1
+    got = 0 if abs(scores[0]) < 0.05 else (1 if scores[0] > 0 else -1)
+    assert got == sign, (text, scores)

@@ -13,7 +13,7 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 
 from cxaudit.nlp.lexicon import ext_key
-from cxaudit.nlp.sentiment import ClauseScorer, valence
+from cxaudit.nlp.sentiment import ClauseScorer, valence, wished
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,6 @@ CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
 #: clause, its strong clause, no sentiment for it ("none": neutral), the sentence, across a contrast.
 SCOPE_CONFIDENCE = {"clause": 1.0, "mixed": 0.9, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7,
                     "absence": 0.8}
-#: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself.
-DESIRED_POSITIVE = -0.3
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
 STRONG = 1.5
 _CLAUSE_WORDS = {"but", "although", "though", "however", "whereas", "yet", "while", "except"}
@@ -102,12 +100,11 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
                  ) -> tuple[float, str]:
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
     <cxaudit.nlp.sentiment.ClauseScorer.feeling>` (``others``: the token spans of the same
-    codebook's other clues in the sentence), then the statement mode: in a wish or a
-    suggestion (``desired``) praise describes the wanted state, not the current one: it
-    counts 0 ("it would be good to get a text reminder"), and when the wish is against the
-    facts ("I wish the staff were as cheerful as last year", "if the timetable were actually
-    up to date") it says the present lacks it: :data:`DESIRED_POSITIVE` times itself. In a
-    question praise does not count (×0)."""
+    codebook's other clues in the sentence); a clue with no feeling of its own that is said to
+    be missing takes :meth:`~cxaudit.nlp.sentiment.ClauseScorer.absence` ("no wifi"); then the
+    statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
+    not the current one (:func:`cxaudit.nlp.sentiment.wished`, as for the sentence's own
+    score). In a question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
     if scope == "none":
         missing = scorer.absence(s, e)
@@ -115,7 +112,8 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             polarity, scope = missing, "absence"
     if polarity > 0:
         if mode == "desired":
-            polarity = polarity * DESIRED_POSITIVE if scorer.counterfactual(s) else 0.0
+            k = max(0, bisect_right(scorer.starts, s) - 1)
+            polarity = wished(polarity, scorer.doc, *scorer.sents[k])
         elif mode == "question":
             polarity = 0.0
     polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)

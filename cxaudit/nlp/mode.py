@@ -15,6 +15,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .lexicon import build_matcher, doc_layout, ext_key, load_lexicon
+from .sentiment import wished
 
 __all__ = ["MODES", "ModeClassifier"]
 
@@ -25,7 +26,7 @@ _KEYS = {
     "imperative_starts": IMP, "question_starts": QSTART, "fillers": FILL, "meta": META,
 }
 _DESIRE_VERBS = {"want", "need", "hope", "wish", "expect"}
-_K_MODE = ext_key("sent_mode")
+_K_MODE, _K_SCORES = ext_key("sent_mode"), ext_key("sent_sentiment")
 
 
 def _not_word(token) -> bool:
@@ -73,6 +74,12 @@ class ModeClassifier:
             else:
                 modes.append(self._classify(doc, hits[start:h], ss, se, tagged, n_words[k]))
         doc.user_data[_K_MODE] = modes
+        scores = doc.user_data.get(_K_SCORES)
+        if scores is not None and "desired" in modes:
+            # a wish's praise is the wanted state, not the current experience (as for a clue's feeling)
+            for k, mode in enumerate(modes):
+                if mode == "desired" and scores[k] > 0:
+                    scores[k] = round(wished(scores[k], doc, *bounds[k]), 4)
         return doc
 
     def _classify(self, doc: Doc, hits, ss: int, se: int, tagged: bool, n_words: int) -> str:

@@ -589,7 +589,35 @@ class ClauseScorer:
         were…", "if the timetable was actually…", "had been"): its praise implies the present lacks it."""
         k = max(0, bisect_right(self.starts, i0) - 1)
         ss, se = self.sents[k]
-        return any(t.lower_ in _COUNTERFACTUAL for t in self.doc[ss:se])
+        return counterfactual(self.doc, ss, se)
+
+
+def counterfactual(doc: Doc, ss: int, se: int) -> bool:
+    """True when the sentence ``doc[ss:se]`` states a wish against the facts (see
+    :meth:`ClauseScorer.counterfactual`)."""
+    return any(t.lower_ in _COUNTERFACTUAL for t in doc[ss:se])
+
+
+def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
+    """Polarity of praise in a wish or suggestion (mode ``desired``), sentence ``doc[ss:se]``: the
+    praise describes the wanted state, not the current one. It counts 0 ("it would be good to get
+    a text reminder"); when the wish is against the facts ("I wish the staff were as cheerful as
+    last year", "if the timetable were actually up to date") the present lacks it:
+    :data:`DESIRED_POSITIVE` times itself. Criticism is left as it is."""
+    if polarity <= 0:
+        return polarity
+    words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
+    if any(f" {cue} " in words for cue in _praise_kept()):  # "keep up the good work", "you'd love it"
+        return polarity
+    return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
+
+
+@lru_cache(maxsize=1)
+def _praise_kept() -> tuple[str, ...]:
+    """Cues of a wish that praises the present (``rules.wish_praise`` in cx_sentiment.yml), as
+    spaCy tokenises them, lower case."""
+    cues = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("wish_praise") or ()
+    return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
 
 
 @lru_cache(maxsize=1)
@@ -628,6 +656,9 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
 _PERSONAL = frozenset(("he", "she"))
 #: Words that may open a clause before its subject ("and", "but then", "so").
 _CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
+#: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
+#: when the wish is against the facts, else 0 (:func:`wished`).
+DESIRED_POSITIVE = -0.3
 #: Words that make a wish counterfactual (the present lacks what is wished for).
 _COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
