@@ -574,16 +574,35 @@ def init(directory: Path = typer.Argument(..., help="Folder for the new audit.")
     typer.echo(f"next: put transcripts in {directory / 'inputs'} and run `cxaudit run {directory / 'audit.yml'}`")
 
 
+def _sample_audit(data: Optional[Path]) -> Path:
+    """The sample audit's ``audit.yml``: ``data`` (the folder or the file itself), else the first found of
+    the source checkout's ``data/sample`` (editable install), ``data/sample`` under the current folder (a
+    checkout with cxaudit installed from it) and a ``sample`` folder shipped inside the package."""
+    if data is not None:
+        audit = data / "audit.yml" if data.is_dir() else data
+        if not audit.is_file():
+            _fail(f"--data {data}: no audit.yml there (give the sample folder, e.g. data/sample, or an audit.yml)")
+        return audit
+    candidates = [SAMPLE_DIR, Path.cwd() / "data" / "sample", Path(__file__).resolve().parent / "sample"]
+    for folder in candidates:
+        if (folder / "audit.yml").is_file():
+            return folder / "audit.yml"
+    _fail("the sample audit is not installed with this copy of cxaudit (it is the folder data/sample of the "
+          "source repository): run `cxaudit demo --data PATH/TO/data/sample`, or run from a checkout of the "
+          f"repository (looked in: {', '.join(str(c) for c in candidates)})")
+
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("results/sample"), "--out", "-o", help="Results folder for the sample audit."),
     serve_dashboard: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard afterwards."),
     port: Optional[int] = typer.Option(None, help="Dashboard port [default: a free one]."),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="The sample folder (data/sample of the source repository) or an audit.yml "
+                             "[default: data/sample of this checkout, or under the current folder]."),
 ) -> None:
     """Run the bundled sample audit (Harbour Bank, fictional) and serve its dashboard."""
-    audit = SAMPLE_DIR / "audit.yml"
-    if not audit.is_file():
-        _fail(f"sample audit not found at {audit} (run from a source checkout)")
+    audit = _sample_audit(data)
     serve_dashboard = serve_dashboard and os.environ.get("CXAUDIT_NO_SERVE") != "1"
     if serve_dashboard:
         _require_extra("dashboard", "`cxaudit demo` (serving the dashboard; --no-serve needs no extra)")
