@@ -1,4 +1,4 @@
-"""Reading the researcher's coded sentences for :func:`cxaudit.clues.learn.train`.
+"""Reading the researcher's coded sentences for :meth:`cxaudit.clues.learned.LearnedTagger.fit`.
 
 A coded file is CSV, JSONL or XLSX with columns ``text``, ``code`` and
 optionally ``polarity``; :func:`load_coded` turns it into one row per

@@ -1,6 +1,6 @@
 """Fine-tuning the sentence encoder on the coded sentences (JAX), and the tuned model's heads (NumPy).
 
-``train(..., encoder=..., fine_tune=True)`` updates every weight of the
+``LearnedTagger(LearnedTaggerConfig(fine_tune=True)).fit(coded)`` updates every weight of the
 pretrained encoder together with two small heads, on the researcher's coded
 sentences:
 
