@@ -251,3 +251,14 @@ def test_sentence_score_of_a_wish_is_not_a_current_compliment(nlp, text, sign):
     assert len(scores) == 1
     got = 0 if abs(scores[0]) < 0.05 else (1 if scores[0] > 0 else -1)
     assert got == sign, (text, scores)
+
+
+@pytest.mark.parametrize("text,signs", [
+    ("Cancelled again. Great.", [-1, -1]),  # praise alone after a complaint is ironic
+    ("Five star hotel, one star pillows. Love it.", [-1, -1]),
+    ("The room was dirty. Staff lovely though.", [-1, 1]),  # a judgement of its own is not a formula
+    ("The room was clean. Love it.", [1, 1]),  # after praise it is praise
+])
+def test_sentence_score_praise_formula_after_a_complaint_is_ironic(nlp, text, signs):
+    got = [0 if abs(x) < 0.05 else (1 if x > 0 else -1) for x in nlp(text)._.sent_sentiment]
+    assert got == signs, (text, got)

@@ -122,6 +122,9 @@ class SentimentScorer:
             # ALL-CAPS emphasis counts only when the sentence is not all in capitals (VADER)
             caps = upper if n_upper[k] and n_upper[k] < n_alpha[k] else None
             sent_hits = _unmask_sarcasm(doc, hits[start:h], ss, se, ironic_doc)
+            if k and scores[k - 1] <= -NEUTRAL_BAND and _ironic_coda(doc, ss, se, n_alpha[k]):
+                # "Five star hotel, one star pillows. Love it.": praise alone after a complaint
+                sent_hits = [(kd, -v, a, b) if kd == VAL and v > 0 else (kd, v, a, b) for kd, v, a, b in sent_hits]
             scores.append(self._score_sentence(doc, sent_hits, se, caps, val_hits, strong, weak))
         user_data = doc.user_data
         user_data[_K_VALENCE] = val_hits
@@ -253,6 +256,12 @@ _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 #: Markers that make a whole sentence ironic: upside-down face, rolling eyes, unamused face, "/s".
 IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
 #: Thanks and praise that are courtesy when a contrast follows ("Many thanks for your reply, but…").
+#: The words of a praise formula that, alone after a complaint, is ironic (:func:`_ironic_coda`).
+_CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect", "fantastic", "lovely", "wonderful",
+                         "superb", "marvellous", "marvelous", "excellent", "nice", "one", "well", "done", "just",
+                         "thanks", "thank", "you", "cheers", "a", "lot", "so", "oh", "wow", "amazing", "awesome",
+                         "splendid", "terrific", "what", "service", "job", "stuff", "really", "very", "classy",
+                         "top", "notch", "impressive", "genius", "bravo", "yay", "hooray", "ah"))
 _COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "grateful", "cheers"))
 
 
@@ -315,6 +324,15 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
                 if nxt is not None and nxt[1] < 0:
                     out[j] = (kind, -value, s, e)
     return out
+
+
+def _ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
+    """True when the sentence ``doc[ss:se]`` is nothing but a short praise formula ("Love it.",
+    "Great.", "Brilliant, just brilliant.", "Thanks a lot!"): after a complaint it is ironic
+    (the sentence before it scores negative; see ``ClauseScorer``'s caller)."""
+    if not 0 < n_alpha <= 4:
+        return False
+    return all(t.lower_ in _CODA_WORDS for t in doc[ss:se] if t.is_alpha)
 
 
 def _excess_target(doc: Doc, i: int, se: int) -> bool:
