@@ -88,7 +88,7 @@ def shoot(results: Path) -> list[Path]:
 
             t0 = time.perf_counter()
             page.goto(srv.url, wait_until="commit")
-            page.wait_for_selector(".cx-summary .cx-finding", state="visible")
+            page.wait_for_selector(".cx-app .cx-summary .cx-finding", state="visible")
             print(f"first render: {time.perf_counter() - t0:.1f} s")
             snap("01-summary")
             _tab(page, "Clue map")
@@ -118,7 +118,7 @@ def shoot(results: Path) -> list[Path]:
             snap("08-evidence-drilled-most-negative")
             _select(page, "cx-lens", "Touchpoints")
             _tab(page, "Summary")
-            page.wait_for_selector(".cx-summary .cx-finding", state="visible")
+            page.wait_for_selector(".cx-app .cx-summary .cx-finding", state="visible")
             snap("09-summary-touchpoints-lens")
             rpage = ctx.new_page()
             rpage.set_viewport_size({"width": 1400, "height": 1200})

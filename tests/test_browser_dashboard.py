@@ -104,7 +104,7 @@ def page(browser, server, tmp_path):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(srv.url, wait_until="commit")
-    pg.wait_for_selector(".cx-summary-box .cx-summary", state="visible")
+    pg.wait_for_selector(".cx-app .cx-summary-box .cx-summary", state="visible")
     yield pg
     pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     blocked = context.blocked
@@ -113,7 +113,7 @@ def page(browser, server, tmp_path):
 
 
 def _card(pg, key: str) -> str:
-    return pg.inner_text(f'.cx-card[data-key="{key}"] .cx-value').strip()
+    return pg.inner_text(f'.cx-app .cx-card[data-key="{key}"] .cx-value').strip()
 
 
 def _option_texts(select) -> list[str]:
@@ -154,7 +154,7 @@ def test_browser_filter_updates_numbers_and_evidence(page, server, tmp_path):
     m = expected_mentions(tables, wave="2026-Q2")
     _select(page, "cx-filter-wave", "2026-Q2")
     page.wait_for_function(
-        "n => document.querySelector('.cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === n",
+        "n => document.querySelector('.cx-app .cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === n",
         arg=str(len(m)))
     docs = tables["documents"]
     assert _card(page, "documents") == str((docs["wave"] == "2026-Q2").sum())
@@ -184,7 +184,7 @@ def test_browser_download_csv(page, server, tmp_path):
     _, tables = server
     _select(page, "cx-filter-segment", "business")
     page.wait_for_function(
-        "n => document.querySelector('.cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === n",
+        "n => document.querySelector('.cx-app .cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === n",
         arg=str(len(expected_mentions(tables, segment="business"))))
     _open_tab(page, "Evidence")
     page.click("button.cx-csv")
@@ -216,7 +216,7 @@ def test_browser_injected_markup_is_text_and_never_runs(page, tmp_path):
     assert PWN_SEGMENT in options  # the <img onerror> segment is a plain option label
     _select(page, "cx-filter-segment", PWN_SEGMENT)
     page.wait_for_function(
-        "() => document.querySelector('.cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === '1'")
+        "() => document.querySelector('.cx-app .cx-card[data-key=\"mentions\"] .cx-value').textContent.trim() === '1'")
     _open_tab(page, "Evidence")
     page.wait_for_selector(".cx-evidence caption", state="visible")
     assert page.inner_text(".cx-evidence .cx-sentence") == PWN_COMMENT
@@ -261,28 +261,60 @@ def test_browser_no_request_leaves_loopback_and_console_is_clean(page):
     assert page.errors == []
 
 
+def _text(pg, selector: str) -> str:
+    return " ".join(pg.evaluate("s => document.querySelector(s).textContent", selector).split())
+
+
+def test_browser_summary_shown_before_any_script_runs(browser, server):
+    """The Summary is in the page Voila sends (pre-rendered): visible with Voila's scripts blocked, the
+    same text as the app's Summary, hidden once the app is on the page, never shown for ?results=."""
+    srv, _ = server
+    context = offline_context(browser, viewport={"width": 1280, "height": 1000})
+    context.route("**/voila/static/**", lambda route: route.abort())  # no Voila script, no kernel connection
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(srv.url, wait_until="domcontentloaded")
+    pg.wait_for_selector(".cx-prerender .cx-summary", state="visible")
+    assert pg.locator(".cx-app").count() == 0 and pg.locator("#loading").is_hidden()
+    assert pg.locator(".cx-prerender .cx-card").count() >= 4
+    pre = _text(pg, ".cx-prerender .cx-summary-box")
+    pg.goto(f"{srv.url}?results={quote(str(srv.summary_dir))}", wait_until="domcontentloaded")
+    pg.wait_for_timeout(500)
+    assert pg.locator(".cx-prerender").count() == 1 and pg.locator(".cx-prerender").is_hidden()
+    context.close()
+    context = offline_context(browser, viewport={"width": 1280, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(srv.url, wait_until="commit")
+    pg.wait_for_selector(".cx-app .cx-summary-box .cx-summary", state="visible")
+    assert pg.locator(".cx-prerender").is_hidden()
+    assert _text(pg, ".cx-app .cx-summary-box") == pre
+    assert context.blocked == []
+    context.close()
+
+
 def test_browser_summary_first_with_ranked_priorities(browser, server):
     srv, _ = server
     context = offline_context(browser, viewport={"width": 1400, "height": 1600})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(f"{srv.url}?results={quote(str(srv.summary_dir))}", wait_until="commit")
-    pg.wait_for_selector(".cx-summary .cx-finding", state="visible")
+    pg.wait_for_selector(".cx-app .cx-summary .cx-finding", state="visible")
     assert pg.locator(".lm-TabBar-tab.lm-mod-current").inner_text().strip() == "Summary"
-    titles = [t.strip() for t in pg.locator(".cx-priority h4").all_inner_texts()]
+    titles = [t.strip() for t in pg.locator(".cx-app .cx-priority h4").all_inner_texts()]
     assert [t.split(" ", 1)[1] for t in titles] == ["Billing and charges", "Queues and waiting areas"]
-    assert [t.strip() for t in pg.locator(".cx-strength h4").all_inner_texts()] == ["1 App usability"]
-    first = pg.locator(".cx-priority").first
+    assert [t.strip() for t in pg.locator(".cx-app .cx-strength h4").all_inner_texts()] == ["1 App usability"]
+    first = pg.locator(".cx-app .cx-priority").first
     assert first.locator(".cx-quote-row").count() == 3
     lens = pg.locator(".cx-lens select")
     assert _option_texts(lens)[0] == "Clue types (Carbone)"
     # minimum sample: raising it empties the priorities, the small-sample note says how many
     pg.fill(".cx-min-participants input", "20")
     pg.press(".cx-min-participants input", "Enter")
-    pg.wait_for_selector(".cx-summary:has-text('No dimension is surely short')", state="visible")
+    pg.wait_for_selector(".cx-app .cx-summary:has-text('No dimension is surely short')", state="visible")
     # a filter change redraws the open view
     _select(pg, "cx-filter-wave", "2026-Q3")
-    pg.wait_for_selector(".cx-summary:has-text('Selection: wave: 2026-Q3')", state="visible")
+    pg.wait_for_selector(".cx-app .cx-summary:has-text('Selection: wave: 2026-Q3')", state="visible")
     assert context.blocked == []
     context.close()
 
@@ -293,7 +325,7 @@ def test_browser_evidence_one_row_per_sentence_and_sorts(browser, server):
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(f"{srv.url}?results={quote(str(srv.summary_dir))}", wait_until="commit")
-    pg.wait_for_selector(".cx-summary .cx-finding", state="visible")
+    pg.wait_for_selector(".cx-app .cx-summary .cx-finding", state="visible")
     _open_tab(pg, "Evidence")
     pg.wait_for_selector(".cx-evidence caption", state="visible")
     assert "of 39 (quotes: one row per sentence" in pg.inner_text(".cx-evidence caption")  # 12 x 3 + 3 staff
@@ -314,7 +346,7 @@ def test_browser_heatmap_uses_the_panel_width_and_scrolls_when_narrow(browser, s
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
         pg.goto(srv.url, wait_until="commit")
-        pg.wait_for_selector(".cx-summary-box .cx-summary", state="visible")
+        pg.wait_for_selector(".cx-app .cx-summary-box .cx-summary", state="visible")
         _clue_map(pg)
         box = pg.evaluate("""() => { const s = document.querySelector('.cx-heatmap-scroll');
             const panel = s.closest('.lm-TabPanel, .widget-tab-contents, .jupyter-widgets-tab-contents') || s.parentElement;
@@ -343,7 +375,7 @@ def test_browser_closed_pages_free_their_kernels(browser, tmp_path):
             pg = context.new_page()
             pg.set_default_timeout(TIMEOUT_MS)
             pg.goto(srv.url, wait_until="commit")
-            pg.wait_for_selector(".cx-summary-box .cx-summary", state="visible")
+            pg.wait_for_selector(".cx-app .cx-summary-box .cx-summary", state="visible")
             context.close()
         open_count = len(kernel_pids(srv))
         assert open_count >= 2  # the pages' kernels (and the refilled pool) are still there
@@ -378,7 +410,7 @@ def test_browser_token_required_when_set(browser, tmp_path):
         pg.goto(bare, wait_until="load")
         assert pg.locator(".cx-app").count() == 0  # the login page, not the dashboard
         pg.goto(srv.url, wait_until="commit")
-        pg.wait_for_selector(".cx-summary-box .cx-summary", state="visible")
+        pg.wait_for_selector(".cx-app .cx-summary-box .cx-summary", state="visible")
         context.close()
     finally:
         srv.stop()

@@ -111,3 +111,29 @@ def test_dashboard_server_offline_template_has_no_external_links(tmp_path):
     import re
 
     assert "cdn." not in text and not re.search(r"""(href|src)=["']?(https?:)?//""", text)
+
+
+def test_dashboard_server_offline_template_renders_the_prerendered_page(tmp_path, caplog):
+    """The template puts the output marked PRERENDER_KEY into the page as HTML (other outputs stay JSON for
+    Voila's scripts); a template without the expected blocks is kept as it is, with a warning."""
+    import jinja2
+
+    from cxaudit.dashboard import PRERENDER_KEY
+
+    text = (serve.write_offline_template(tmp_path) / "index.html.j2").read_text(encoding="utf-8")
+    block = text[text.index("{% block data_priority scoped %}"):text.index("{% endblock data_priority %}")]
+    block += "{% endblock data_priority %}"
+    env = jinja2.Environment()
+    env.filters["trusted"] = lambda x: x
+    env.filters["tojson"] = lambda x: "JSON"
+    tpl = env.from_string(block)
+    html = '<div class="cx-prerender">x &lt;b&gt;</div>'
+    pre = tpl.render(output={"output_type": "display_data", "data": {"text/html": html},
+                             "metadata": {PRERENDER_KEY: True}})
+    assert html in pre and "cell-output+json" not in pre
+    other = tpl.render(output={"output_type": "display_data", "data": {"text/html": html}, "metadata": {}})
+    assert html not in other and "cell-output+json" in other
+    assert "#rendered_cells:has(.cx-prerender)" in text and "cx-other-results" in text
+    with caplog.at_level("WARNING"):
+        assert serve._with_prerender("{% block x %}{% endblock %}") == "{% block x %}{% endblock %}"
+    assert "Summary appears only once" in caplog.text

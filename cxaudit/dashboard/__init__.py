@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Environment variable naming the results folder (set by ``serve``).
 ENV_VAR = "CXAUDIT_RESULTS"
+#: Output metadata key marking the pre-rendered page (static HTML the offline template puts in the page as is).
+PRERENDER_KEY = "cxaudit_prerender"
 
 
 def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
@@ -92,7 +94,11 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     """Build the app (see :func:`resolve_results_dir`) and display it once.
 
     A folder that cannot be opened is reported as a readable message on the
-    page (escaped), not as a traceback. In a kernel pre-heated by Voila the
+    page (escaped), not as a traceback. Before the app, a static copy of its
+    first screen (title, headline, Summary; output metadata
+    :data:`PRERENDER_KEY`) is displayed: the ``cxaudit-offline`` Voila
+    template puts it in the page as HTML, so the Summary is readable before
+    Voila's scripts have loaded; it hides itself once the app is on the page. In a kernel pre-heated by Voila the
     app for the default folder is built *before* the page is requested; the
     cell then waits for the request, and only when the page's ``?results=``
     names another folder is the app rebuilt for it.
@@ -101,6 +107,9 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     from IPython.display import display
 
     root = widgets.VBox([_app_or_error(results_dir)])
+    if hasattr(root.children[0], "prerender_html"):
+        # shown by the cxaudit-offline template as soon as the page arrives (see server.write_offline_template)
+        display({"text/html": root.children[0].prerender_html()}, raw=True, metadata={PRERENDER_KEY: True})
     display(root)
     if results_dir is None and _preheated():
         built_for = os.environ.get("QUERY_STRING", "")

@@ -159,6 +159,18 @@ class DashboardApp(widgets.VBox):
         self.children = [title, filters, self.headline, self.tabs]
         self.refresh()
 
+    def prerender_html(self) -> str:
+        """The page as it opens (title, headline, Summary), as static HTML for Voila to put in the page
+        before its scripts have loaded (see :func:`cxaudit.dashboard.show`). It says the controls are
+        loading, and hides itself (CSS) once the app itself is on the page."""
+        return ('<div class="cx-prerender cx-app-static">'
+                f'<style>{_css()}\nbody:has(.cx-app) .cx-prerender {{ display: none !important; }}</style>'
+                f'<h1 class="cx-title">{html.escape(self.data.title)}</h1>'
+                '<div class="cx-loading">Loading the filters and the other views\u2026 '
+                '(the Summary below is for the whole audit)</div>'
+                f'<div class="cx-headline">{self.headline.value}</div>'
+                f'<div class="cx-summary-box">{self.summary_box.value}</div></div>')
+
     # -- construction ------------------------------------------------------
     def _filter_dropdown(self, name: str) -> widgets.Dropdown:
         values = self.data.options(name)

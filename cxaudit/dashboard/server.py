@@ -125,6 +125,7 @@ def write_offline_template(root: Path) -> Path | None:
         log.warning("Voila's lab template not found: the page will load Voila's default template")
         return None
     text = re.sub(r'\s*<link[^>]+href="https?://[^"]+"[^>]*>', "", index.read_text(encoding="utf-8"))
+    text = _with_prerender(text)
     out = root / "voila" / "templates" / TEMPLATE
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html.j2").write_text(text, encoding="utf-8")
@@ -133,6 +134,36 @@ def write_offline_template(root: Path) -> Path | None:
         if (Path(base) / name).is_file():
             (out / name).write_text((Path(base) / name).read_text(encoding="utf-8"), encoding="utf-8")
     return out
+
+
+#: Page head additions of the offline template: while Voila's scripts load (~2 s), the pre-rendered page
+#: (``show()``'s static output) is visible instead of the spinner; once the app is on the page it hides
+#: itself. With ``?results=`` in the URL the pre-rendered page may be another folder's: not shown then.
+_PRERENDER_HEAD = """
+<script>if (new URLSearchParams(location.search).has('results')) document.documentElement.classList.add('cx-other-results');</script>
+<style>
+html:not(.cx-other-results) #rendered_cells:has(.cx-prerender) { display: block !important; }
+html:not(.cx-other-results) body:has(#rendered_cells .cx-prerender) #loading { display: none !important; }
+.cx-other-results .cx-prerender { display: none !important; }
+</style>
+"""
+
+
+def _with_prerender(text: str) -> str:
+    """Voila's ``lab`` template text with the pre-rendered page: the output marked
+    :data:`cxaudit.dashboard.PRERENDER_KEY` goes into the page as HTML (Voila's scripts would otherwise
+    render it only once they have loaded), and :data:`_PRERENDER_HEAD` shows it at once. The text is
+    returned unchanged (with a warning) when the template does not have the expected blocks."""
+    from . import PRERENDER_KEY
+
+    output_block = "{% block data_priority scoped %}\n{% if output %}"
+    head_block = "{{ spinner.css() }}"
+    if output_block not in text or head_block not in text:
+        log.warning("Voila's lab template changed: the Summary appears only once Voila's scripts have loaded")
+        return text
+    raw = (f"{{% block data_priority scoped %}}\n{{% if output and (output.metadata or {{}}).get('{PRERENDER_KEY}') %}}\n"
+           "{{ output.data['text/html'] }}\n{% elif output %}")
+    return text.replace(output_block, raw, 1).replace(head_block, head_block + _PRERENDER_HEAD, 1)
 
 
 @dataclass
