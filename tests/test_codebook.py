@@ -10,11 +10,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxaudit.clues.cli_helpers import check_codebook, codebook_report
 from cxaudit.clues.codebook import (
     CodebookError,
     bundled_names,
-    check_codebook,
-    codebook_report,
     list_codebooks,
     load_codebook,
 )

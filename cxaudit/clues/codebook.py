@@ -30,8 +30,6 @@ __all__ = [
     "list_codebooks",
     "bundled_names",
     "parse_codebook",
-    "codebook_report",
-    "check_codebook",
 ]
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "codebooks"
@@ -383,5 +381,3 @@ def list_codebooks() -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["name", "version", "n_codes", "description", "path"])
     return frame.astype({"n_codes": "Int64"})
 
-
-from cxaudit.clues.cli_helpers import check_codebook, codebook_report  # noqa: E402  (re-exported for the CLI)
