@@ -105,7 +105,7 @@ def shoot(results: Path) -> list[Path]:
             page.wait_for_selector(".cx-chart-drivers .cx-ic-row", state="visible")
             snap("05-drivers")
             _tab(page, "Waves")
-            page.wait_for_selector("img.cx-chart-trend", state="visible")
+            page.wait_for_selector(".cx-chart-trend .cx-ic-row", state="visible")
             snap("06-waves")
             _tab(page, "Evidence")
             page.wait_for_selector(".cx-evidence tbody tr", state="visible")

@@ -256,7 +256,7 @@ def test_browser_no_request_leaves_loopback_and_console_is_clean(page):
     for title in ("Clue map", "Current vs desired", "Drivers", "Waves", "Evidence", "Summary"):
         _open_tab(page, title)
         page.wait_for_timeout(300)
-    page.wait_for_selector("img.cx-chart-trend", state="attached")
+    page.wait_for_selector(".cx-chart-trend .cx-ic, .cx-chart-trend .cx-empty", state="attached")
     assert page.context.blocked == []
     assert page.errors == []
 

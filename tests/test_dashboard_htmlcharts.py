@@ -149,3 +149,44 @@ def test_dashboard_htmlcharts_motif_small_sample_and_counts():
                           "ci_low": [0.4, -1.0], "ci_high": [0.9, 1.0]})
     out = htmlcharts.motif_html(motif, min_participants=5)
     assert "voiced in 50 of 1,495 sentences" in out and "valued \u00b7 small sample" in out
+
+
+def _waves_frame():
+    rows = [  # dimension, wave_from, wave_to, from, to, change, ci_low, ci_high, beyond, k_from, k_to
+        ("mechanic", "2026-Q2", "2026-Q3", 0.10, -0.30, -0.40, -0.60, -0.20, True, 30, 40),
+        ("functional", "2026-Q1", "2026-Q2", -0.20, -0.10, 0.10, -0.10, 0.30, False, 12, 20),
+        ("humanic", "2026-Q1", "2026-Q2", 0.30, 0.50, 0.20, -0.70, 1.10, False, 3, 25),  # 3 participants: small
+        ("<script>x</script>", "2026-Q2", "2026-Q3", 0.0, 0.1, 0.1, 0.0, 0.2, False, 9, 9),
+        ("functional", "2026-Q2", "2026-Q3", None, -0.2, None, None, None, None, 0, 8),  # missing from Q2
+    ]
+    cols = ["dimension", "wave_from", "wave_to", "current_from", "current_to", "change", "ci_low", "ci_high",
+            "beyond_noise", "participants_from", "participants_to"]
+    d = pd.DataFrame(rows, columns=cols)
+    return d.assign(lens="carbone-clues", level="clue_type", clue_type=d["dimension"])
+
+
+def test_htmlcharts_trend_rows_order_marks_and_escaping():
+    out = htmlcharts.trend_html(_waves_frame(), names={"mechanic": "Mechanic"}, min_participants=5)
+    labels = re.findall(r'class="cx-ic-label" title="[^"]*">([^<]*)</div>', out)
+    # pairs in wave order, then labels; the small sample last; the row missing a wave left out
+    assert labels == ["functional \u00b7 2026-Q1 \u2192 2026-Q2", "&lt;script&gt;x&lt;/script&gt; \u00b7 2026-Q2 \u2192 2026-Q3",
+                      "Mechanic \u00b7 2026-Q2 \u2192 2026-Q3",
+                      "humanic \u00b7 2026-Q1 \u2192 2026-Q2 \u00b7 small sample"]
+    assert "<script>" not in out
+    dots = _styles(out, "cx-ic-dot")
+    # axis symmetric around zero: -1.25..1.25 (largest end 1.10 x 1.1, rounded up to 0.05)
+    assert "-1.25" in out and "+1.25" in out
+    assert [float(d["left"].rstrip("%")) for d in dots] == pytest.approx(
+        [50 + 0.10 / 1.25 * 50, 50 + 0.10 / 1.25 * 50, 50 - 0.40 / 1.25 * 50, 50 + 0.20 / 1.25 * 50])
+    # filled only when beyond noise; the small sample grey
+    assert [d["background"] for d in dots] == ["#ffffff", "#ffffff", palette.PALETTE["mechanic"], "#ffffff"]
+    assert dots[3]["border-color"] == htmlcharts._SMALL_COLOR
+    notes = re.findall(r'class="cx-ic-note">([^<]*)<', out)
+    assert notes[2] == "+0.10 \u2192 -0.30; 30 \u2192 40 participants"
+    assert notes[0].endswith("; within noise") and out.count("cx-ic-row cx-small") == 1
+
+
+def test_htmlcharts_trend_without_two_waves_says_so():
+    only_missing = _waves_frame().iloc[[4]]
+    assert "No data for this selection" in htmlcharts.trend_html(only_missing)
+    assert "No data for this selection" in htmlcharts.trend_html(pd.DataFrame())

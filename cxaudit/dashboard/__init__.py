@@ -117,7 +117,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
 
         from .charts import _pyplot
 
-        _pyplot()  # the plotting stack (waves chart, PNG downloads) loads while no page waits for it
+        _pyplot()  # the plotting stack (PNG downloads) loads while no page waits for it
         wait_for_request()  # returns once a page has claimed this kernel; sets QUERY_STRING
         if os.environ.get("QUERY_STRING", "") != built_for and parse_qs(os.environ.get("QUERY_STRING", "")).get(
                 "results", [""])[0]:

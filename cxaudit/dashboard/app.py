@@ -24,7 +24,7 @@ from typing import Callable, Hashable
 import ipywidgets as widgets
 
 from . import evidence as ev
-from .charts import CHART_HELP, DASHBOARD_HINTS
+from .charts import CHART_HELP, DASHBOARD_HINTS, SCREEN_HELP
 from .headline import headline_html
 from .heatmap import ClueHeatmap
 from .palette import palette_css
@@ -57,6 +57,7 @@ def _css() -> str:
 
 def _chart_header(key: str) -> widgets.HTML:
     title, help_text = CHART_HELP[key]
+    help_text = SCREEN_HELP.get(key, help_text)
     help_text = f"{help_text} {DASHBOARD_HINTS[key]}" if key in DASHBOARD_HINTS else help_text
     return widgets.HTML(f'<h3 class="cx-chart-title">{html.escape(title)}</h3>'
                         f'<div class="cx-help">{html.escape(help_text)}</div>')
@@ -91,7 +92,7 @@ class _LazyPngChart:
 
 
 #: Charts drawn as HTML on screen by :mod:`cxaudit.dashboard.htmlcharts` (``<key>_html``).
-HTML_CHARTS = ("gaps", "ipa", "nps", "drivers", "motif")
+HTML_CHARTS = ("gaps", "ipa", "nps", "drivers", "motif", "trend")
 
 
 class DashboardApp(widgets.VBox):

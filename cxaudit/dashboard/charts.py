@@ -49,6 +49,13 @@ CHART_HELP = {
               "How the feeling about each clue type moved between consecutive waves; bold changes are "
               "beyond noise."),
 }
+#: How-to-read text of the charts drawn differently on screen than in the PNG/report.
+SCREEN_HELP = {
+    "trend": "How the feeling about each clue type changed between consecutive waves: the dot is the change "
+             "(later wave minus earlier) with its 95 % interval; filled dots are changes beyond noise, open dots "
+             "within noise; the column on the right gives both waves' feeling and participants. Greyed rows: a "
+             "wave with fewer participants than the minimum. The PNG draws the same waves as lines.",
+}
 #: Extra how-to-read text shown only in the dashboard (the report is not interactive).
 DASHBOARD_HINTS = {
     "clue_map": "Click a cell, or pick it in the drill-down list, to read its quotes.",

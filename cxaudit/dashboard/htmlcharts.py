@@ -4,8 +4,9 @@ Each is a list of rows (label, bar or dot, 95 % whisker) drawn with CSS
 positions in percent of the axis, so a redraw costs a string, not a PNG
 (~1 ms instead of ~150 ms). They show what :func:`cxaudit.plots.plot_nps`,
 :func:`~cxaudit.plots.plot_drivers` and :func:`~cxaudit.plots.plot_motif`
-show (same rows, order, colours and axis ranges), and :func:`gaps_html` what
-:func:`~cxaudit.plots.plot_gaps` shows; the PNG versions are drawn
+show (same rows, order, colours and axis ranges), :func:`gaps_html` what
+:func:`~cxaudit.plots.plot_gaps` shows, and :func:`trend_html` the changes between waves that
+:func:`~cxaudit.plots.plot_trend` draws as lines; the PNG versions are drawn
 only for downloads and the static report. Every label is escaped.
 """
 
@@ -18,7 +19,8 @@ import pandas as pd
 
 from .palette import PALETTE, VALENCE_COLORS
 
-__all__ = ["interval_chart_html", "nps_html", "drivers_html", "motif_html", "gaps_html", "ipa_html", "NO_DATA"]
+__all__ = ["interval_chart_html", "nps_html", "drivers_html", "motif_html", "gaps_html", "ipa_html", "trend_html",
+           "NO_DATA"]
 
 NO_DATA = "No data for this selection."
 SMALL_LABEL = "small sample"
@@ -262,3 +264,41 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
             f'<span class="cx-ipa-tick" style="bottom:0">{y_lo:+.2f}</span></div>'
             f'<div class="cx-ipa-x"><span>0 %</span><span>importance: share of mentions \u2192</span>'
             f'<span>{x_hi:.0%}</span></div></div>')
+
+
+def trend_html(waves: pd.DataFrame, *, names: dict | None = None, min_participants: int = 5) -> str:
+    """Change of feeling between consecutive waves: one row per dimension and pair of waves, the dot at
+    the change (later wave minus earlier, mean clue polarity) with its 95 % interval as whisker; a filled
+    dot is a change beyond noise (``beyond_noise``), an open one within noise. The note gives both waves'
+    feeling and participants. Rows where either wave has fewer than ``min_participants`` participants, or
+    no interval, are greyed, marked "small sample" and listed last; otherwise pairs in wave order, then
+    dimensions by label (``names``: id -> label). Rows without both waves are left out."""
+    d = waves if waves is not None and len(waves) else pd.DataFrame()
+    if len(d):
+        d = d[d["current_from"].notna() & d["current_to"].notna() & d["change"].notna()]
+    if d.empty:
+        return f'<div class="cx-empty">{NO_DATA} (a change needs two waves that both mention the dimension)</div>'
+    names = names or {}
+    k = pd.concat([pd.to_numeric(d["participants_from"], errors="coerce"),
+                   pd.to_numeric(d["participants_to"], errors="coerce")], axis=1).min(axis=1).fillna(0)
+    no_ci = d["ci_low"].isna() | d["ci_high"].isna()
+    waves_order = sorted(set(d["wave_from"].astype(str)) | set(d["wave_to"].astype(str)))
+    d = d.assign(small=((k < int(min_participants)) | no_ci).to_numpy(),
+                 pair=[waves_order.index(str(w)) for w in d["wave_from"]],
+                 label=[names.get(str(v), str(v)) for v in d["dimension"]])
+    d = d.sort_values(["small", "pair", "label"])
+    rows, ends = [], []
+    for r in d.itertuples(index=False):
+        beyond = bool(r.beyond_noise) if pd.notna(r.beyond_noise) else False
+        clue_type = r.clue_type if pd.notna(r.clue_type) else (r.dimension if str(r.level) == "clue_type" else "none")
+        rows.append({"label": f"{r.label} \u00b7 {r.wave_from} \u2192 {r.wave_to}", "value": r.change,
+                     "low": r.ci_low, "high": r.ci_high, "color": PALETTE.get(str(clue_type), PALETTE["none"]),
+                     "hollow": not beyond, "small": bool(r.small),
+                     "note": f"{_num(r.current_from):+.2f} \u2192 {_num(r.current_to):+.2f}; "
+                             f"{int(_num(r.participants_from)):,} \u2192 {int(_num(r.participants_to)):,} participants"
+                             f"{'' if beyond else '; within noise'}"})
+        ends += [abs(_num(x)) for x in (r.change, r.ci_low, r.ci_high) if not math.isnan(_num(x))]
+    m = min(math.ceil(max([0.25] + ends) * 1.1 * 20) / 20, 2.0)
+    return interval_chart_html(rows, lo=-m, hi=m, mark="dot",
+                               xlabel="change in feeling, later wave minus earlier, with its 95 % interval; "
+                                      "filled dot: beyond noise, open dot: within noise")

@@ -122,7 +122,9 @@ def _waves(app) -> None:
     waves = app.memo(("waves", app.filters), lambda: app.data.waves(app.filters, level=TREND_LEVEL))
     if len(waves):  # a dimension missing from one wave has no line to draw (plot_trend fails on NA)
         waves = waves[waves["current_from"].notna() & waves["current_to"].notna()]
-    app.show_chart("trend", waves, cache_key=app.filters)
+    labels, lens = app.data.labels, app.filters.codebook
+    names = {str(d): labels.dimension(lens, TREND_LEVEL, d) for d in waves["dimension"]} if len(waves) else {}
+    app.show_chart("trend", waves, cache_key=app.filters, names=names, min_participants=app.min_participants)
     waves = [app.filters.wave] if app.filters.wave else app.data.options("wave")
     app.set_drill_targets("waves", [(str(w), {"wave": w}) for w in waves])
 
