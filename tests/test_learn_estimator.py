@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from cxaudit.clues.learned import (META_FILE, LearnedTagger, LearnedTaggerConfig, NotFittedError, TaggerConfigError,
                                    TrainReport)
@@ -53,6 +54,8 @@ def test_estimator_init_stores_the_config_and_fit_returns_self():
     params = tagger.get_params()
     assert params["config__seed"] == 3 and params["config__folds"] == 5
     assert tagger.fit(CODED) is tagger
+    copy = clone(tagger)  # scikit-learn's clone: the parameters, not what was learned
+    assert copy.config == config and not hasattr(copy, "bundle_")
     assert tagger.codes_ == [PRICE, STAFF] and isinstance(tagger.report_, TrainReport)
     assert tagger.report_.n_sentences == len(CODED) and tagger.report_.polarity_model
 
