@@ -231,15 +231,19 @@ class Summary:
     filters_text: str = ""
 
 
-def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIPANTS) -> Summary:
+def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIPANTS, headline: dict | None = None,
+                  gaps=None) -> Summary:
     """The summary of ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`) under ``filters``
-    (``filters.codebook`` is the lens)."""
+    (``filters.codebook`` is the lens).
+
+    ``headline`` (``data.audit_headline(filters)``) and ``gaps`` (a callable ``level -> data.gaps(filters,
+    level=level)``) let the dashboard pass what it has already computed for the same filters."""
     lens = filters.codebook
-    headline = data.audit_headline(filters)
+    headline = data.audit_headline(filters) if headline is None else headline
     from .aggregates import TOUCHPOINT_LENSES
 
     level = "touchpoint" if lens in TOUCHPOINT_LENSES else "code"  # only this level is computed
-    view = data.gaps(filters, level=level).reset_index(drop=True)
+    view = (data.gaps(filters, level=level) if gaps is None else gaps(level)).reset_index(drop=True)
     out = Summary(title=data.title, lens=lens, lens_label=data.labels.lens(lens), level=level,
                   min_participants=int(min_participants), headline=headline,
                   filters_text=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items()

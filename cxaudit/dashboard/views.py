@@ -32,8 +32,11 @@ def draw_tab(app, key: str) -> None:
 def _summary(app) -> None:
     from .summary import build_summary, summary_html
 
-    s = app.memo(("summary", app.filters, app.min_participants),
-                 lambda: build_summary(app.data, app.filters, min_participants=app.min_participants))
+    f = app.filters
+    s = app.memo(("summary", f, app.min_participants), lambda: build_summary(
+        app.data, f, min_participants=app.min_participants,
+        headline=app.memo(("audit_headline", f), lambda: app.data.audit_headline(f)),
+        gaps=lambda level: app.memo(("gaps_raw", f, level), lambda: app.data.gaps(f, level=level))))
     app.summary_box.value = summary_html(s, headline=False)
 
 
@@ -71,7 +74,8 @@ def ranked_gaps(app, level: str):
     from .summary import rank_rows
 
     def compute():
-        view = app.data.gaps(app.filters, level=level) if level else None
+        view = app.memo(("gaps_raw", app.filters, level), lambda: app.data.gaps(app.filters, level=level)) \
+            if level else None
         if view is None or not len(view):
             from ..compare.tables import GAP_TABLE
             from ..schemas import empty
