@@ -145,6 +145,10 @@ CASES = [
     ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
     ("implicit", "The room had not been cleaned.", {"the room": "negative"}),
     ("implicit", "We waited for 45 minutes at the desk.", {"the desk": "negative"}),
+    # a condition against the facts says the praised thing was missing; an open condition is no judgement
+    ("conditional", "Would have given five stars if the room had been clean.", {"the room": "negative"}),
+    ("conditional", "If only the staff had been friendlier.", {"staff": "negative"}),
+    ("conditional", "If the delivery arrives on Friday, I will be happy.", {"the delivery": None}),
 ]
 
 

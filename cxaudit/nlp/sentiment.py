@@ -57,6 +57,9 @@ NEVER_SO = 1.25
 _EXCESS_STOP = frozenset(("much", "many", "few", "often"))
 #: Weight of sentiment inside a conditional clause ("if you want good food, …"): hypothetical.
 COND_WEIGHT = 0.3
+#: Weight of sentiment in a conditional clause against the facts ("would have given five stars if
+#: the air conditioning had worked": the praise says it did not): turned round, halved.
+COUNTERFACTUAL_WEIGHT = -0.5
 #: How far back (tokens) the negator of a negated repeat ("never … again") may be.
 AGAIN_REACH = 5
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
@@ -177,7 +180,7 @@ class SentimentScorer:
                     continue
                 kind = VAL
             elif kind == COND:
-                in_cond = True
+                in_cond = _counterfactual_if(doc, e, se) or True
                 continue
             elif kind == AGAIN:
                 if not any(mk == NEG and 0 <= s - me <= AGAIN_REACH for mk, _, me in mods):
@@ -209,7 +212,7 @@ class SentimentScorer:
                 if caps is not None and s in caps:
                     v += C_INCR if v > 0 else -C_INCR
                 if in_cond:
-                    v *= COND_WEIGHT
+                    v *= COND_WEIGHT if in_cond is True else COUNTERFACTUAL_WEIGHT
                 val_hits.append((s, e, v))
                 n_vals += 1
                 total += v
@@ -324,6 +327,21 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
                 if nxt is not None and nxt[1] < 0:
                     out[j] = (kind, -value, s, e)
     return out
+
+
+def _counterfactual_if(doc: Doc, e: int, se: int) -> str | None:
+    """``"counterfactual"`` when the conditional clause that starts at token ``e`` is against the
+    facts — "if the air conditioning **had** worked", "if the staff **were** friendlier": what it
+    praises was missing, so its sentiment is turned round (:data:`COUNTERFACTUAL_WEIGHT`);
+    ``None`` for an open condition ("if the delivery arrives on Friday")."""
+    for j in range(e, min(se, e + 8)):
+        t = doc[j]
+        if t.is_punct:
+            return None
+        low = t.lower_
+        if low == "had" or low == "were" and not (j + 1 < se and doc[j + 1].lower_.endswith("ing")):
+            return "counterfactual"
+    return None
 
 
 def _ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
@@ -478,6 +496,10 @@ class ClauseScorer:
                     before, after = (own, other) if across[0][0] >= b else (other, own)
                     return normalize(0.5 * before + 1.5 * after), "mixed"
             return normalize(own), "clause"
+        if any(t.lower_ in _IF for t in self.doc[wa:i0]):
+            # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
+            # Friday, I will be happy" says nothing yet about the delivery
+            return 0.0, "none"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -670,6 +692,8 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
                           "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
                           "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
                           "others", "each", "every", "any", "one"))
+#: Words that open a condition (``rules.conditional`` in cx_sentiment.yml).
+_IF = frozenset(("if", "unless"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
 _PERSONAL = frozenset(("he", "she"))
 #: Words that may open a clause before its subject ("and", "but then", "so").
