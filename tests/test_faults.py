@@ -313,7 +313,7 @@ def test_faults_full_disk_keeps_previous_results_and_removes_debris(tmp_path, tm
     assert f"error: the disk holding {out} is full: this run needs more than the " in proc.stderr
     assert "The previous results are unchanged" in proc.stderr and "Traceback" not in proc.stderr
     assert md5(out / "cxaudit.duckdb") == before and debris(out) == []
-    assert sorted(p.name for p in out.iterdir()) == [".cxaudit.lock", "cxaudit.duckdb", "rejected.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".cxaudit-rerun.json", ".cxaudit.lock", "cxaudit.duckdb", "rejected.csv"]
 
 
 @pytest.mark.slow
