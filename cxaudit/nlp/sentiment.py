@@ -24,6 +24,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
+from spacy.attrs import ORTH
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, SUB, TOO, VAL, WEAK, build_matcher, load_lexicon,
@@ -114,7 +116,9 @@ class SentimentScorer:
         bounds, n_alpha, _, n_upper, upper = doc_layout(doc)
         h = 0
         n = len(hits)
-        ironic_doc = bool(hits) and any(m in doc.text for m in IRONY_MARKERS)  # Doc.text joins every token: once
+        # irony markers are tokens of their own ("today 🙃", "great service /s"): look them up in the
+        # ORTH column rather than building Doc.text (which makes a Token object per token)
+        ironic_doc = bool(hits) and not _IRONY_ORTH.isdisjoint(doc.to_array(ORTH).tolist())
         for k, (ss, se) in enumerate(bounds):
             start = h
             while h < n and hits[h][2] < se:
@@ -258,6 +262,7 @@ _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 
 #: Markers that make a whole sentence ironic: upside-down face, rolling eyes, unamused face, "/s".
 IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
+_IRONY_ORTH = frozenset(hash_string(m) for m in IRONY_MARKERS)
 #: Thanks and praise that are courtesy when a contrast follows ("Many thanks for your reply, but…").
 #: The words of a praise formula that, alone after a complaint, is ironic (:func:`_ironic_coda`).
 _CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect", "fantastic", "lovely", "wonderful",
@@ -289,7 +294,7 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
         if contrast_at is not None:
             out = [(k, 0.0, a, b) if k == VAL and v > 0 and b <= contrast_at and doc[a].lower_ in _COURTESY else (k, v, a, b)
                    for k, v, a, b in out]
-    if ironic_doc and any(m in doc[ss:se].text for m in IRONY_MARKERS):
+    if ironic_doc and any(t.orth in _IRONY_ORTH for t in doc[ss:se]):
         return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
     if len(out) < 2:
         return out
