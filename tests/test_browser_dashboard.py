@@ -99,8 +99,9 @@ def page(browser, server, tmp_path):
     srv, _ = server
     context = offline_context(browser, viewport={"width": 1280, "height": 1300}, accept_downloads=True)
     pg = context.new_page()
-    pg.errors = []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.errors, pg.warnings = [], []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else
+          pg.warnings.append(m.text) if m.type == "warning" else None)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(srv.url, wait_until="commit")
@@ -252,13 +253,16 @@ def test_browser_heatmap_redraws_on_filter_change(page, server):
 
 def test_browser_no_request_leaves_loopback_and_console_is_clean(page):
     """The page fixture aborts any request to another host (and fails the test at teardown); here every
-    tab is opened so every view's requests are seen. No console error either."""
+    tab is opened so every view's requests are seen. No console error or warning either."""
     for title in ("Clue map", "Current vs desired", "Drivers", "Waves", "Evidence", "Summary"):
         _open_tab(page, title)
         page.wait_for_timeout(300)
     page.wait_for_selector(".cx-chart-trend .cx-ic, .cx-chart-trend .cx-empty", state="attached")
     assert page.context.blocked == []
     assert page.errors == []
+    # no warning either: in particular none of webpack's "Unsatisfied version … of shared singleton module"
+    # (the widget extensions are served with ranges aligned to Voila's page: server.write_widget_extensions)
+    assert page.warnings == []
 
 
 def _text(pg, selector: str) -> str:

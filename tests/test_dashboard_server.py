@@ -137,3 +137,38 @@ def test_dashboard_server_offline_template_renders_the_prerendered_page(tmp_path
     with caplog.at_level("WARNING"):
         assert serve._with_prerender("{% block x %}{% endblock %}") == "{% block x %}{% endblock %}"
     assert "Summary appears only once" in caplog.text
+
+
+def test_dashboard_server_widget_extension_ranges_aligned_within_a_major_only():
+    provided = {"@jupyterlab/notebook": "4.2.5", "@jupyterlab/services": "7.2.5", "@lumino/widgets": "2.5.0"}
+    text = ('{shareScope:"default",shareKey:"@jupyterlab/notebook",import:null,requiredVersion:"^4.6.2",s}'
+            '{shareKey:"@jupyterlab/services",import:null,requiredVersion:"^8.0.1",s}'  # another major: kept
+            '{shareKey:"@lumino/widgets",import:null,requiredVersion:"^2.3.1",s}'  # already satisfied: kept
+            '{shareKey:"@jupyterlab/unknown",import:null,requiredVersion:"^4.9.0",s}'  # not provided: kept
+            'y("default","@jupyterlab/services",!1,[1,7,5,10]),y("default","@jupyterlab/notebook",!1,[1,3,0,0])')
+    out, n = serve._align_ranges(text, provided)
+    assert n == 2
+    assert 'shareKey:"@jupyterlab/notebook",import:null,requiredVersion:"^4.2.5"' in out
+    assert '"^8.0.1"' in out and '"^2.3.1"' in out and '"^4.9.0"' in out
+    assert 'y("default","@jupyterlab/services",!1,[1,7,2,5])' in out and "[1,3,0,0]" in out
+
+
+def test_dashboard_server_writes_aligned_widget_extensions(tmp_path):
+    """With the installed Voila and widgets, the served copies declare only versions the page provides."""
+    import re
+
+    provided = serve.page_versions()
+    assert provided.get("@jupyterlab/rendermime")
+    serve.write_widget_extensions(tmp_path)
+    for sub, name in serve.WIDGET_EXTENSIONS:
+        folder = tmp_path.joinpath(*sub.split("/")) / name
+        if not folder.is_dir():
+            continue  # nothing to align for this one
+        assert (folder / "package.json").is_file()
+        for js in (folder / "static").glob("*.js"):
+            text = js.read_text(encoding="utf-8")
+            for key, major, minor, patch in re.findall(
+                    r'shareKey:"([^"]+)",import:[^,]*,requiredVersion:"\^(\d+)\.(\d+)\.(\d+)"', text):
+                have = provided.get(key)
+                if have and int(have.split(".")[0]) == int(major):
+                    assert tuple(map(int, have.split("."))) >= (int(major), int(minor), int(patch)), key

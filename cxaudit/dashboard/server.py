@@ -31,7 +31,8 @@ from .. import store
 from . import ENV_VAR
 
 __all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
-           "host_warning", "is_loopback", "write_offline_template", "kernel_pids"]
+           "host_warning", "is_loopback", "write_offline_template", "write_widget_extensions", "page_versions",
+           "kernel_pids"]
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,101 @@ def _with_prerender(text: str) -> str:
     return text.replace(output_block, raw, 1).replace(head_block, head_block + _PRERENDER_HEAD, 1)
 
 
+#: The widget front-end extensions the page loads (folder under a Jupyter data path, package name).
+WIDGET_EXTENSIONS = (("labextensions", "@jupyter-widgets/jupyterlab-manager"),
+                     ("voila/labextensions", "@voila-dashboards/widgets-manager8"))
+
+
+def page_versions() -> dict[str, str]:
+    """Versions of the shared JupyterLab/Lumino modules Voila's page provides (read from its ``voila.js``)."""
+    import re
+
+    from jupyter_core.paths import jupyter_path
+
+    for base in jupyter_path("voila", "templates", "base", "static"):
+        main = Path(base) / "voila.js"
+        if main.is_file():
+            text = main.read_text(encoding="utf-8", errors="replace")
+            return dict(re.findall(r'"(@(?:jupyterlab|lumino)/[a-z0-9-]+)","(\d+\.\d+\.\d+)"', text))
+    return {}
+
+
+def _align_ranges(text: str, provided: dict[str, str]) -> tuple[str, int]:
+    """``text`` (a webpack module-federation bundle) with each required range of a shared module that the
+    page provides in the same major version, but older than the range asks, set to the provided version
+    (``requiredVersion:"^4.6.2"`` or ``[1,4,6,2]`` forms). Returns the text and the number of changes."""
+    import re
+
+    count = 0
+
+    def version(name, major, minor, patch):
+        have = provided.get(name)
+        if not have:
+            return None
+        h = tuple(int(x) for x in have.split("."))
+        want = (int(major), int(minor), int(patch))
+        return h if h[0] == want[0] and h < want else None
+
+    def as_string(m):
+        nonlocal count
+        v = version(m.group(2), m.group(3), m.group(4), m.group(5))
+        if v is None:
+            return m.group(0)
+        count += 1
+        return f'{m.group(1)}"^{v[0]}.{v[1]}.{v[2]}"'
+
+    def as_array(m):
+        nonlocal count
+        v = version(m.group(2), m.group(3), m.group(4), m.group(5))
+        if v is None:
+            return m.group(0)
+        count += 1
+        return f"{m.group(1)}[1,{v[0]},{v[1]},{v[2]}]"
+
+    text = re.sub(r'(shareKey:"([^"]+)",import:[^,]*,requiredVersion:)"\^(\d+)\.(\d+)\.(\d+)"', as_string, text)
+    text = re.sub(r'(\("default","([^"]+)",!?[01],)\[1,(\d+),(\d+),(\d+)\]', as_array, text)
+    return text, count
+
+
+def write_widget_extensions(root: Path) -> list[str]:
+    """Copies of :data:`WIDGET_EXTENSIONS` under ``root`` (first on ``$JUPYTER_PATH``, so Voila loads them
+    instead of the installed ones) whose declared ranges of shared JupyterLab modules are the versions
+    Voila's page provides (:func:`page_versions`), within the same major version.
+
+    Why: jupyterlab_widgets and Voila's own widget manager are built against a newer JupyterLab (4.5/4.6)
+    than the JupyterLab 4.2.5 modules Voila 0.5.13's page bundles; webpack's non-strict sharing loads
+    them on 4.2.5 anyway, with one "Unsatisfied version" console warning per module. The code that runs
+    is the same either way (the browser tests drive every widget the dashboard uses on it); only the
+    declaration changes. Returns the names of the extensions copied with changes (nothing is written
+    when nothing needs changing, e.g. with a Voila built on a newer JupyterLab).
+    """
+    import shutil
+
+    from jupyter_core.paths import jupyter_path
+
+    provided = page_versions()
+    written = []
+    for sub, name in WIDGET_EXTENSIONS:
+        parts = sub.split("/")
+        source = next((Path(p) / name for p in jupyter_path(*parts)
+                       if (Path(p) / name / "package.json").is_file() and not Path(p).is_relative_to(root)), None)
+        if source is None or not provided:
+            continue
+        changed = {}
+        for js in (source / "static").glob("*.js"):
+            text, n = _align_ranges(js.read_text(encoding="utf-8"), provided)
+            if n:
+                changed[js.name] = text
+        if not changed:
+            continue
+        target = root.joinpath(*parts) / name
+        shutil.copytree(source, target)
+        for file_name, text in changed.items():
+            (target / "static" / file_name).write_text(text, encoding="utf-8")
+        written.append(name)
+    return written
+
+
 @dataclass
 class DashboardServer:
     """A running Voila server; :meth:`stop` ends its whole process group."""
@@ -263,6 +359,8 @@ def start(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int 
         log_file = tempfile.NamedTemporaryFile("w", prefix="cxaudit-voila-", suffix=".log", delete=False)
         scratch = tempfile.TemporaryDirectory(prefix="cxaudit-voila-")
         template = write_offline_template(Path(scratch.name))
+        aligned = write_widget_extensions(Path(scratch.name))
+        log.debug("widget extensions with aligned version ranges: %s", aligned)
         # pre-heated kernels ask the server for their page's query string on this address
         app_ip = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         jupyter_path = os.pathsep.join(x for x in (scratch.name, os.environ.get("JUPYTER_PATH", "")) if x)
