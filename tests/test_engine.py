@@ -182,3 +182,33 @@ def test_engine_turn_over_max_length_equals_the_same_text_in_one_piece(monkeypat
             assert (a["touchpoint"].fillna("") == b["touchpoint"].fillna("")).mean() > 0.9
     for row in pieces.sentences.itertuples():
         assert text[row.start_char:row.end_char] == row.text
+
+
+def test_engine_cached_pipeline_gives_the_same_tables(tmp_path, monkeypatch):
+    import cxaudit.engine as engine
+    from cxaudit.engine import process_batch
+
+    monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, str(tmp_path / "cache"))
+    turns = make_turns(12)
+    monkeypatch.setattr(engine, "_NLP_CACHE", {})
+    built = process_batch(turns, SPEC)  # built, and saved to the cache
+    saved = list((tmp_path / "cache").glob("*.pkl"))
+    assert len(saved) == 1 and (saved[0].stat().st_mode & 0o077) == 0
+    loaded_from = []
+    monkeypatch.setattr(engine, "_NLP_CACHE", {})
+    real_load = engine._load_pipeline
+    monkeypatch.setattr(engine, "_load_pipeline", lambda p: loaded_from.append(p) or real_load(p))
+    cached = process_batch(turns, SPEC)
+    assert loaded_from == saved
+    for name in ("sentences", "feelings", "tags"):
+        pd.testing.assert_frame_equal(getattr(built, name), getattr(cached, name), obj=name)
+    # other codebooks: another cache entry; caching off: nothing loaded
+    other = PipelineSpec(model="blank", codebooks=("carbone-clues",))
+    from cxaudit.clues.codebook import load_codebook
+
+    assert engine._pipeline_cache_path(other, [load_codebook("carbone-clues")]) not in (None, saved[0])
+    monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, "0")
+    monkeypatch.setattr(engine, "_NLP_CACHE", {})
+    loaded_from.clear()
+    process_batch(turns, SPEC)
+    assert loaded_from == []
