@@ -13,7 +13,7 @@ Steps, each a whole `cxaudit run audit.yml` process:
   4. a run from scratch on the final inputs: every table must equal the incremental results.
 
     .venv/bin/python benchmarks/bench_incremental.py --sample --repeat 3
-    .venv/bin/python benchmarks/bench_incremental.py --comments 100000 --repeat 1
+    .venv/bin/python benchmarks/bench_incremental.py --comments 100000 --repeat 1 --no-warmup
 
 Figures in benchmarks/results/incremental[-NAME].json, with the machine's load before and after.
 """
@@ -120,6 +120,7 @@ def main() -> None:
     what.add_argument("--comments", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3, help="no-change and edit reruns measured (median quoted)")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--no-warmup", action="store_true", help="no warm-up run before the first (big corpora)")
     args = ap.parse_args()
     name = (f"transcripts-{args.transcripts}" if args.transcripts else f"comments-{args.comments}"
             if args.comments else "sample")
@@ -144,7 +145,8 @@ def main() -> None:
             return r
 
         results, warm = Path(tmp) / "results", Path(tmp) / "warm"
-        measured(warm, "--quiet")  # warm-up: file caches, bytecode
+        if not args.no_warmup:
+            measured(warm, "--quiet")  # warm-up: file caches, bytecode, the pipeline cache
         first = measured(results, "--quiet")
         digest_first = table_digest(results)
         same = measured(results, expect="nothing changed since the last run")
