@@ -139,7 +139,7 @@ def locate(category: str, text: str) -> tuple[int, int] | None:
 def evaluate(items: list[dict], nlp, vader, *, band: float = 0.05, fallback: str = "sentence",
              min_words: int | None = None) -> dict:
     """All sentiment figures for ``items`` (cxaudit and VADER side by side)."""
-    from cxaudit.nlp.sentiment import clause_polarity
+    from cxaudit.nlp.clue_scope import clause_polarity
 
     texts = [it["text"] for it in items]
     docs = list(nlp.pipe(texts, batch_size=500))

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Span
 
 from cxaudit.clues._rules import clue_feeling, confidence_of, valence_of
-from cxaudit.nlp.sentiment import ClauseScorer
+from cxaudit.nlp.clue_scope import ClauseScorer
+from cxaudit.nlp.sentiment import valence
 from cxaudit.clues.tagger import codebook_patterns, spans_key
 
 
@@ -68,8 +69,10 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                 grouped.setdefault((sent["sentence_id"], span.label_), []).append(span)
         mentions = {key: _mentions(spans) for key, spans in grouped.items()}
         in_sentence: dict[str, list[tuple[int, int]]] = {}
+        n_codes: dict[str, int] = {}
         for (sentence_id, _), ms in mentions.items():
             in_sentence.setdefault(sentence_id, []).extend((m.start, m.end) for m in ms)
+            n_codes[sentence_id] = n_codes.get(sentence_id, 0) + 1
         scorer = ClauseScorer(doc)
         for (sentence_id, code), spans in grouped.items():
             sent = _sentence_of(sentence_rows, spans[0])
@@ -91,8 +94,8 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                     "clue_type": clue_type, "touchpoint": touchpoint,
                     "start_char": span.start_char - s0, "end_char": span.end_char - s0,
                     "evidence": text[span.start_char:span.end_char], "polarity": polarity,
-                    "valence": "mixed" if scope == "mixed" else valence_of(doc, span.start_char, span.end_char, polarity,
-                                                                      sentence=sent_tokens),
+                    "valence": "mixed" if scope == "mixed" else valence(polarity) if n_codes[sentence_id] > 1
+                    else valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
                     "mode": mode,
                     "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1], scope),
                 })

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxaudit.nlp.sentiment import NEUTRAL_BAND, clause_polarity, polarity_of, valence
+from cxaudit.nlp.clue_scope import clause_polarity
+from cxaudit.nlp.sentiment import NEUTRAL_BAND, polarity_of, valence
 from _language_helpers import first_sentence_score as score
 from _language_helpers import nlp  # noqa: F401
 

@@ -13,7 +13,8 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 
 from cxaudit.nlp.lexicon import ext_key
-from cxaudit.nlp.sentiment import ClauseScorer, valence, wished
+from cxaudit.nlp.clue_scope import ClauseScorer, wished
+from cxaudit.nlp.sentiment import valence
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -320,11 +321,12 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 polarity, scope = clue_feeling(clauses.scorer, s, e, others if len(others) > 1 else (), mode)
                 if scope == "mixed":
                     val = "mixed"
-                elif sent_tokens is not None:
+                elif n_codes[k] > 1:
                     # with other codes' clues in the sentence, feeling() has given each its own hits:
                     # only its "mixed" scope says both feelings are this clue's
-                    alone = n_codes[k] == 1
-                    val = "mixed" if alone and clauses.mixed(s, e, sent_tokens) else valence(polarity)
+                    val = valence(polarity)
+                elif sent_tokens is not None:
+                    val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
                 else:
                     val = valence_of(doc, sc, ec, polarity)
                 conf = (CONF_MULTI if e - s > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .lexicon import build_matcher, doc_layout, ext_key, load_lexicon
-from .sentiment import wished
+from .clue_scope import wished
 
 __all__ = ["MODES", "ModeClassifier"]
 

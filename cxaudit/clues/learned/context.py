@@ -130,7 +130,7 @@ def _cx_scores(texts: Sequence[str], codes: Sequence[str], cue_sets: dict[str, f
     parsed once.
     """
     from cxaudit.nlp import get_pipeline
-    from cxaudit.nlp.sentiment import clause_polarity
+    from cxaudit.nlp.clue_scope import clause_polarity
 
     distinct = list(dict.fromkeys(texts))
     docs = dict(zip(distinct, get_pipeline("blank").pipe(distinct, batch_size=256)))

@@ -1,0 +1,361 @@
+"""The feeling of a clue: clause-scoped polarity of token spans (after ``cx_sentiment``).
+
+:class:`ClauseScorer` gives a clue at tokens ``[i0, i1)`` the sentiment that is its own —
+its clause, its strong clause counting only the hits nearer to it (or to a clue coordinated
+with it) than to another clue, the opposite orientation across a contrast, absence ("no
+wifi") — and :func:`wished` discounts praise in a wish (used for clues and, by ``cx_mode``,
+for the sentence scores). :func:`clause_polarity` is the character-offset convenience.
+The method and its measured limits: docs/language.md, "The feeling of a clue".
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from .lexicon import ext_key, load_lexicon, sentence_bounds
+from .sentiment import normalize
+
+__all__ = ["ClauseScorer", "clause_polarity", "wished", "counterfactual", "CONTRAST_FLIP", "DESIRED_POSITIVE"]
+
+_K_VALENCE, _K_BREAKS, _K_SCORES = ext_key("valence"), ext_key("clause_breaks"), ext_key("sent_sentiment")
+
+
+def _token_range(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
+    """Token indices ``[i0, i1)`` covering the character span (expanded to whole tokens)."""
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    if span is not None and len(span):
+        return span.start, span.end
+    starts = [t.idx for t in doc]
+    i = max(0, bisect_right(starts, start_char) - 1)
+    return i, i + 1
+
+
+def _enclosing(breaks: list[int], lo: int, hi: int, i0: int, i1: int) -> tuple[int, int]:
+    """The clause ``[a, b)`` within ``[lo, hi)`` around tokens ``[i0, i1)``, given break starts."""
+    k = bisect_right(breaks, i0) - 1
+    a = breaks[k] if k >= 0 and breaks[k] > lo else lo
+    k = bisect_left(breaks, i1)
+    b = breaks[k] if k < len(breaks) and breaks[k] < hi else hi
+    return a, b
+
+
+#: A weak clause with at least this many words and no sentiment is neutral (no widening);
+#: 0 = always widen. Tuned on the benchmark's tune split: 4 helps MAMS (+3.6 points per
+#: category) but costs SemEval more (-9 per aspect term), so widening stays on.
+MIN_CLAUSE_WORDS = 0
+
+
+def clause_polarity(doc: Doc, start_char: int, end_char: int, *, fallback: str = "sentence",
+                    min_words: int | None = None) -> float:
+    """Polarity (-1 … 1) of the clause that contains ``doc.text[start_char:end_char]``.
+
+    ``doc`` must have been through the ``cx_sentiment`` component. The narrowest
+    scope that carries sentiment wins: the weak clause (split at commas, "and",
+    dashes, relative pronouns …), then the strong clause (split at "but",
+    "although", "however", ";" …), then, with ``fallback="sentence"``, the whole
+    sentence's contrast-weighted score (``fallback="none"`` returns 0.0 instead).
+    Offsets are doc-relative; an empty or out-of-range span gives 0.0.
+    """
+    if doc._.valence is None:
+        raise ValueError("clause_polarity: the Doc has no cx_sentiment annotations; run it through build_pipeline()")
+    if len(doc) == 0:
+        return 0.0
+    n_chars = doc[-1].idx + len(doc[-1].text_with_ws)
+    if start_char >= n_chars or end_char <= 0:
+        return 0.0
+    start_char = max(0, start_char)
+    end_char = max(start_char + 1, min(end_char, n_chars))
+    i0, i1 = _token_range(doc, start_char, end_char)
+    return ClauseScorer(doc).polarity(i0, i1, fallback=fallback, min_words=min_words)
+
+
+class ClauseScorer:
+    """Clause-scoped polarity of token spans of one Doc (after ``cx_sentiment``).
+
+    Reads the Doc's annotations once, so scoring many spans of a Doc (the rule
+    tagger scores every tag) does not repeat the per-Doc work;
+    :func:`clause_polarity` is ``ClauseScorer(doc).polarity(...)`` on the span's tokens.
+    """
+
+    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "hits", "scores")
+
+    def __init__(self, doc: Doc):
+        user_data = doc.user_data
+        hits = user_data.get(_K_VALENCE)
+        if hits is None:
+            raise ValueError("clause_polarity: the Doc has no cx_sentiment annotations; run it through build_pipeline()")
+        self.doc = doc
+        self.n = len(doc)
+        self.sents = sentence_bounds(doc)
+        self.starts = [s for s, _ in self.sents]
+        self.strong, self.weak = user_data[_K_BREAKS]
+        self.hits = hits
+        self.scores = user_data[_K_SCORES]
+
+    def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None,
+                 others: Sequence[tuple[int, int]] = ()) -> float:
+        """Polarity of the clue at tokens ``[i0, i1)`` (see :meth:`feeling`)."""
+        return self.feeling(i0, i1, others=others, fallback=fallback, min_words=min_words)[0]
+
+    def feeling(self, i0: int, i1: int, *, others: Sequence[tuple[int, int]] = (), fallback: str = "sentence",
+                min_words: int | None = None) -> tuple[float, str]:
+        """``(polarity, scope)`` of the clue at tokens ``[i0, i1)``; ``others`` are the token spans
+        of the other clues of the same sentence.
+
+        The narrowest scope with sentiment that belongs to the clue wins (``scope`` says which):
+
+        1. ``"clause"``: the sentiment in the clue's weak clause (without the clue's own words
+           when the clause has other sentiment: "the fraud team was amazing" is positive);
+        2. ``"strong"``: in its strong clause (between contrast markers, ";" and sentence ends),
+           counting only hits nearer to this clue than to any other clue (a clue joined to this
+           one by "and"/"," only — "the seats and the food were awful" — shares its hits);
+           ``"mixed"``: the clause also has a judgement and the clause across a contrast marker,
+           with no other clue in it, the opposite one ("the food was tasty but massively
+           overpriced"): VADER's contrast weighting of the two;
+        3. ``"contrast"``: no sentiment of its own, and a contrast marker separates it from the
+           sentiment of the sentence: when the clause after the marker goes on about the same
+           clue ("thanks for the refund, but it was the wrong amount") its sentiment is the
+           clue's (scope ``"strong"``); else the clue takes the opposite orientation, weakened
+           (:data:`CONTRAST_FLIP`; Ding, Liu & Yu 2008): "the app is great but the branch staff
+           had no idea" is negative for the staff;
+        4. ``"sentence"``: the sentence's score, when the sentence's sentiment is not another
+           clue's (``fallback="none"``: 0.0);
+        5. ``"none"``: no sentiment, or only other clues' sentiment: 0.0 (neutral).
+        """
+        sents = self.sents
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        ss, se = sents[k]
+        se = max(se, min(i1, self.n))
+        a, b = _enclosing(self.strong, ss, se, i0, i1)
+        wa, wb = _enclosing(self.weak, a, b, i0, i1)
+        hits = self.hits
+        in_weak = [h for h in hits if h[1] > wa and h[0] < wb]
+        if in_weak:
+            # the clue's own words name the topic when the clause also judges it ("the fraud team
+            # was amazing"); alone they are the judgement ("keeps crashing")
+            outside = [h for h in in_weak if h[0] < i0 or h[1] > i1]
+            own = sum(h[2] for h in (outside or in_weak))
+            if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
+                # the clause across a contrast, when no other clue is there, judges this clue too:
+                # "the food was tasty but massively overpriced" is mixed
+                across = self._across_contrast([h for h in hits if h[1] > ss and h[0] < se], a, b, ss, se,
+                                               free_of=others)
+                other = sum(h[2] for h in across)
+                if across and abs(other) >= MIXED_MIN and abs(own) >= MIXED_MIN and (other > 0) != (own > 0):
+                    before, after = (own, other) if across[0][0] >= b else (other, own)
+                    return normalize(0.5 * before + 1.5 * after), "mixed"
+            return normalize(own), "clause"
+        if any(t.lower_ in _IF for t in self.doc[wa:i0]):
+            # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
+            # Friday, I will be happy" says nothing yet about the delivery
+            return 0.0, "none"
+        if (wa, wb) != (a, b):
+            limit = MIN_CLAUSE_WORDS if min_words is None else min_words
+            if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
+                return 0.0, "none"
+        others = [o for o in others if o[0] < se and o[1] > ss and not (o[0] < i1 and o[1] > i0)]
+        in_strong = [h for h in hits if h[1] > a and h[0] < b]
+        if in_strong:
+            mine = self._owned(in_strong, i0, i1, others, (wa, wb))
+            return (normalize(sum(h[2] for h in mine)), "strong") if mine else (0.0, "none")
+        in_sent = [h for h in hits if h[1] > ss and h[0] < se]
+        if not in_sent:
+            return 0.0, "none"
+        same = self._across_contrast(in_sent, a, b, ss, se, free_of=others)
+        if same:  # "many thanks for the refund, but it was the wrong amount": the same clue goes on
+            return normalize(sum(h[2] for h in same)), "strong"
+        across = self._across_contrast(in_sent, a, b, ss, se)
+        if across:
+            return -CONTRAST_FLIP * normalize(sum(h[2] for h in across)), "contrast"
+        if others:
+            mine = self._owned(in_sent, i0, i1, others, (wa, wb))
+            return (normalize(sum(h[2] for h in mine)), "sentence") if mine else (0.0, "none")
+        if fallback == "sentence":
+            return float(self.scores[k]), "sentence"
+        return 0.0, "none"
+
+    def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
+        """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
+        clue's; so do a coordinated clue's: "the seats and the food were awful", when the clue's
+        weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
+        cold" does not share)."""
+        if not others:
+            return list(hits)
+        doc = self.doc
+        bare = all(doc[j].lower_ in _COORD or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
+                   for j in range(weak[0], weak[1]) if not i0 <= j < i1)
+        linked = [bare and self._coordinated(o, i0, i1) for o in others]
+        group = [(i0, i1)] + [o for o, lk in zip(others, linked) if lk]  # the clue and its coordinated clues
+        rivals = [o for o, lk in zip(others, linked) if not lk]
+        clues = sorted(group + rivals)
+        out = []
+        for h in hits:
+            referent = self._person_referent(h[0], clues)
+            if referent is not None:  # "the waiter brought our food and he was rude": the waiter's
+                if referent in group:
+                    out.append(h)
+                continue
+            d = min(_distance(h, g0, g1) for g0, g1 in group)
+            if all(d <= _distance(h, o[0], o[1]) for o in rivals):
+                out.append(h)
+        return out
+
+    def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
+        no clue: the sentence's first clue before that clause (the subject is the likeliest
+        referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
+        wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
+        breaks = self.weak + self.strong
+        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
+        lo = max((b for b in breaks if ss <= b <= j), default=ss)
+        hi = min((b for b in breaks if j < b < se), default=se)
+        doc = self.doc
+        k = lo
+        while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
+            k += 1
+        if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo for c0, c1 in clues):
+            return None
+        return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
+
+    def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
+        """True when only coordination and determiners stand between the two clues."""
+        lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
+        if hi - lo > 6:
+            return False
+        return all(self.doc[j].lower_ in _COORD for j in range(lo, hi))
+
+    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None) -> list:
+        """Hits of the clause next to ``[a, b)`` across a contrast marker (after, else before).
+
+        With ``free_of`` (clue spans) the question is whether that clause judges the same clue:
+        only the clause after the clue's, when none of the clues stands in it and it starts no
+        new subject (:meth:`_new_subject`)."""
+        doc = self.doc
+        strong = self.strong
+        same = free_of is not None  # asking whether the other clause is about the same clue
+        if b < se and doc[b].lower_ in _CONTRAST_FIRST:  # "X but [Y]": the clause after
+            nb = next((s for s in strong if s > b), se)
+            after = [h for h in hits if h[0] >= b and h[0] < nb]
+            if after and not (same and (any(o0 < nb and o1 > b for o0, o1 in free_of)
+                                        or self._new_subject(b, nb))):
+                return after
+        if a > ss and doc[a].lower_ in _CONTRAST_FIRST:  # "[X] but Y": the clause before
+            pa = max((s for s in strong if s < a), default=ss)
+            before = [h for h in hits if h[0] >= pa and h[0] < a]
+            if before and not same:  # the clause before is about the same clue only when it has no subject of its own
+                return before
+        return []
+
+    def _new_subject(self, b: int, nb: int) -> bool:
+        """True unless the clause ``[b, nb)`` after a contrast marker goes on about the same thing:
+        its first word after the marker (and any degree adverb) is a pronoun that refers back
+        ("although it rattled") or no noun phrase starts ("but massively overpriced", "but smells")."""
+        doc = self.doc
+        j = b + 1
+        while j < nb and (doc[j].lower_ in _CONTRAST_REST or doc[j].is_punct):
+            j += 1
+        if j >= nb:
+            return True
+        word = doc[j].lower_
+        if word in _BACK_REFERENCE:
+            return False
+        return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
+
+    def absence(self, i0: int, i1: int) -> float:
+        """Polarity of a clue at tokens ``[i0, i1)`` that is said to be missing: right after an
+        absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
+        is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
+        cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
+        markers, burdens, value = _absence_rule()
+        doc = self.doc
+        for n in (3, 2, 1):
+            if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
+                return -value if doc[i1 - 1].lower_ in burdens else value
+        return 0.0
+
+    def counterfactual(self, i0: int) -> bool:
+        """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff
+        were…", "if the timetable was actually…", "had been"): its praise implies the present lacks it."""
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        ss, se = self.sents[k]
+        return counterfactual(self.doc, ss, se)
+
+
+def counterfactual(doc: Doc, ss: int, se: int) -> bool:
+    """True when the sentence ``doc[ss:se]`` states a wish against the facts (see
+    :meth:`ClauseScorer.counterfactual`)."""
+    return any(t.lower_ in _COUNTERFACTUAL for t in doc[ss:se])
+
+
+def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
+    """Polarity of praise in a wish or suggestion (mode ``desired``), sentence ``doc[ss:se]``: the
+    praise describes the wanted state, not the current one. It counts 0 ("it would be good to get
+    a text reminder"); when the wish is against the facts ("I wish the staff were as cheerful as
+    last year", "if the timetable were actually up to date") the present lacks it:
+    :data:`DESIRED_POSITIVE` times itself. Criticism is left as it is."""
+    if polarity <= 0:
+        return polarity
+    words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
+    if any(f" {cue} " in words for cue in _praise_kept()):  # "keep up the good work", "you'd love it"
+        return polarity
+    return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
+
+
+@lru_cache(maxsize=1)
+def _praise_kept() -> tuple[str, ...]:
+    """Cues of a wish that praises the present (``rules.wish_praise`` in cx_sentiment.yml), as
+    spaCy tokenises them, lower case."""
+    cues = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("wish_praise") or ()
+    return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
+
+
+@lru_cache(maxsize=1)
+def _absence_rule() -> tuple[frozenset, frozenset, float]:
+    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("absence") or {}
+    return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
+            float(spec.get("valence", 0.0)))
+
+
+def _distance(hit: tuple, i0: int, i1: int) -> int:
+    s, e = hit[0], hit[1]
+    if e > i0 and s < i1:
+        return 0
+    return s - i1 + 1 if s >= i1 else i0 - e + 1
+
+
+#: A clue with no sentiment of its own across a contrast marker from the sentence's sentiment
+#: takes this share of the opposite orientation ("great app but the staff had no idea").
+CONTRAST_FLIP = 0.5
+#: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
+_CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "although", "though",
+                             "even", "despite", "in", "whereas", "while", "whilst"))
+#: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
+MIXED_MIN = 1.0
+#: Second words of multi-word contrast markers and degree adverbs skipped after a marker.
+_CONTRAST_REST = frozenset(("though", "for", "from", "than", "spite", "of", "also", "still", "then", "quite",
+                            "rather", "very", "so", "too", "a", "bit", "little", "now", "sometimes", "just"))
+#: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
+_BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
+#: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
+_NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
+                          "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
+                          "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
+                          "others", "each", "every", "any", "one"))
+#: Words that open a condition (``rules.conditional`` in cx_sentiment.yml).
+_IF = frozenset(("if", "unless"))
+#: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
+_PERSONAL = frozenset(("he", "she"))
+#: Words that may open a clause before its subject ("and", "but then", "so").
+_CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
+#: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
+#: when the wish is against the facts, else 0 (:func:`wished`).
+DESIRED_POSITIVE = -0.3
+#: Words that make a wish counterfactual (the present lacks what is wished for).
+_COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
+#: Tokens that may stand between two coordinated clues ("the seats and the food").
+_COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
+                    "plus", "as", "well", "also", "all", "of"))
