@@ -14,7 +14,7 @@ define INSTALL
 uvdir=$$(mktemp -d) && trap 'rm -rf "$$uvdir"' EXIT && \
 if $(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$$uvdir" uv >/dev/null 2>&1 \
    && "$$uvdir/bin/uv" --version >/dev/null 2>&1; then \
-  { [ -x $(BIN)/python ] || "$$uvdir/bin/uv" venv --quiet --seed --python $(PYTHON) $(VENV); } && \
+  { [ -x $(BIN)/python ] || "$$uvdir/bin/uv" venv --quiet --seed --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); } && \
   "$$uvdir/bin/uv" pip install --quiet --python $(BIN)/python $(1); \
 else \
   { [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); } && $(PIP) $(1); \
