@@ -91,6 +91,9 @@ def test_dashboard_queries_evidence_order_and_paging(store):
         pol = [p for p in typical["polarity"] if (p > 0) - (p < 0) == side]
         med = float(pd.Series(pol).median())
         assert [abs(p - med) for p in pol] == sorted(abs(p - med) for p in pol)
+    for size in (1, 3, 5):  # pages (a top-n per side) cut the whole ordering (a sort of every sentence)
+        pages = [data.evidence(Filters(), offset=o, limit=size)["sentence_id"].tolist() for o in range(0, 8, size)]
+        assert sum(pages, []) == typical["sentence_id"].tolist()
     recent = data.evidence(Filters(), limit=None, sort="recent")
     assert set(recent["sentence_id"]) == set(rows["sentence_id"])
     with pytest.raises(ValueError, match="unknown sort"):

@@ -396,7 +396,23 @@ class AuditData:
         sel, params = self._sentences_sql(filters, drill)
         page = "" if limit is None else " LIMIT ? OFFSET ?"
         page_params = [] if limit is None else [int(limit), int(offset)]
-        if sort == "typical":
+        if sort == "typical" and limit is not None:
+            # the same order as below for one page: no side can place more than offset + limit sentences
+            # before the page ends, so each side's offset + limit closest (a top-n aggregate, ties by id)
+            # replace a sort of every sentence
+            sql = f"""
+                WITH s AS ({sel}),
+                t AS (SELECT sentence_id, polarity, sign(polarity) AS side FROM s),
+                m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
+                k AS (SELECT t.side, any_value(m.cnt) AS cnt,
+                             min_by({{'sentence_id': t.sentence_id, 'polarity': t.polarity}},
+                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_id}}, ?) AS xs
+                      FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side GROUP BY t.side),
+                u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k)
+                SELECT x.sentence_id AS sentence_id, x.polarity AS polarity FROM u
+                ORDER BY (rn - 0.5) / cnt, side, x.sentence_id{page}"""
+            params = params + [int(offset) + int(limit)]
+        elif sort == "typical":
             # negative, neutral and positive sentences interleaved in proportion to their numbers, each side
             # in order of closeness to its own median (the Summary's quote rule, for a whole list)
             sql = f"""

@@ -151,11 +151,14 @@ def drill_label(drill: dict, labels=None) -> str:
 
 
 def _evidence(app) -> None:
-    total = app.data.evidence_count(app.filters, app.drill)
+    f, drill = app.filters, dict(app.drill)
+    key = tuple(sorted(drill.items()))
+    total = app.memo(("evidence_count", f, key), lambda: app.data.evidence_count(f, drill))
     if app.offset >= max(total, 1):
         app.offset = 0
-    sort = app.sort.value
-    page = app.data.evidence(app.filters, app.drill, offset=app.offset, limit=app.page_size, sort=sort)
+    sort, offset = app.sort.value, app.offset
+    page = app.memo(("evidence", f, key, offset, app.page_size, sort),
+                    lambda: app.data.evidence(f, drill, offset=offset, limit=app.page_size, sort=sort))
     app.table.value = ev.evidence_html(page, offset=app.offset, total=total, sort=EVIDENCE_SORTS[sort])
     app.drill_label.value = drill_label(app.drill, app.data.labels)
     app.clear_drill.layout.display = None if app.drill else "none"
