@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import CxauditError
 from .ingest.spec import InputSpec, RoleConfig
 from .yamlutil import YamlError, line_of, load_yaml
 
@@ -25,7 +26,7 @@ _TOP_KEYS = {
 _INPUT_KEYS = {f.name for f in dataclasses.fields(InputSpec)} - {"base_dir"}
 
 
-class ConfigError(ValueError):
+class ConfigError(CxauditError, ValueError):
     """The audit file is wrong; the message lists every problem with its line."""
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from cxaudit.errors import CxauditError
 from cxaudit.schemas import CLUE_TYPES
 from cxaudit.yamlutil import YamlError, line_of, load_yaml
 
@@ -40,7 +41,7 @@ _TOP_KEYS = ("motif", "lenses", "default_target", "targets", "importance", "weig
 _TARGET_KEYS = ("clue_type", "code", "touchpoint", "target")
 
 
-class DesiredError(ValueError):
+class DesiredError(CxauditError, ValueError):
     """``desired.yml`` is wrong; the message lists every problem with its file and line."""
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cxaudit.errors import CxauditError
+
 __all__ = [
     "Column",
     "Schema",
@@ -48,7 +50,7 @@ VALENCES = ("negative", "neutral", "positive", "mixed")
 METHODS = ("rule", "model", "manual")
 
 
-class SchemaError(ValueError):
+class SchemaError(CxauditError, ValueError):
     """A table does not have the columns or values its schema promises."""
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import yaml
 
+from cxaudit.errors import CxauditError
+
 __all__ = ["LineDict", "LineList", "YamlError", "load_yaml", "parse_yaml", "line_of"]
 
 
-class YamlError(ValueError):
+class YamlError(CxauditError, ValueError):
     """The file is not valid YAML (message names the file and line)."""
 
 

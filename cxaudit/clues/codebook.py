@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from cxaudit.errors import CxauditError
 from cxaudit.schemas import CLUE_TYPES
 from cxaudit.yamlutil import line_of, parse_yaml
 
@@ -44,7 +45,7 @@ _CODE_KEYS = {"id", "label", "description", "clue_type", "parent", "touchpoint",
 _PATTERN_KEYS = {"phrases", "lemmas", "tokens", "exclude"}
 
 
-class CodebookError(ValueError):
+class CodebookError(CxauditError, ValueError):
     """A codebook file is unreadable or invalid; the message lists every problem found."""
 
 

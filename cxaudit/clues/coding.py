@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxaudit.errors import CxauditError
 from cxaudit.schemas import TAGS, validate
 
 __all__ = ["CodingFileError", "export_for_coding", "import_coding", "coded_for_training",
@@ -56,7 +57,7 @@ HOW_TO = [
 ]
 
 
-class CodingFileError(ValueError):
+class CodingFileError(CxauditError, ValueError):
     """A corrected coding file is malformed; the message names the file, the row and the reason."""
 
 

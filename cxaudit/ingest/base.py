@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxaudit.errors import CxauditError
+
 __all__ = ["Turn", "Parsed", "Issue", "IngestError", "normalize_text", "report_issue", "INPUT", "CONFIG",
            "UNREADABLE"]
 
@@ -29,7 +31,7 @@ log = logging.getLogger("cxaudit.ingest")
 INPUT, CONFIG, UNREADABLE = "input", "config", "unreadable"
 
 
-class IngestError(ValueError):
+class IngestError(CxauditError, ValueError):
     """A file (or an input) cannot be read.
 
     ``path`` names the file, ``line`` the 1-based line, row or paragraph when

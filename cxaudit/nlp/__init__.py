@@ -19,6 +19,7 @@ from spacy.language import Language
 
 from . import components  # noqa: F401  (registers the factories and extensions)
 from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
+from ..errors import CxauditError
 from .components import COMPONENTS
 
 __all__ = ["build_pipeline", "get_pipeline", "resolve_model", "ModelNotFoundError", "TRAINED", "COMPONENTS"]
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 TRAINED = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf")
 
 
-class ModelNotFoundError(ValueError):
+class ModelNotFoundError(CxauditError, ValueError):
     """The spaCy pipeline named in the configuration is not installed."""
 
 

@@ -28,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cxaudit.errors import CxauditError
+
 __all__ = ["EncoderError", "Pinned", "PINNED", "FILES", "HUB_ID", "parse_hub_id", "resolve", "download",
            "encoder_available", "read_weights", "write_weights", "file_sha256", "require_encoder_extra"]
 
 
-class EncoderError(ValueError):
+class EncoderError(CxauditError, ValueError):
     """A sentence encoder that cannot be loaded; the message says which file and why."""
 
 

@@ -21,6 +21,8 @@ from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_UPPER, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from ..errors import CxauditError
+
 __all__ = [
     "LexiconError",
     "load_lexicon",
@@ -51,7 +53,7 @@ _IRREGULAR = {
 _MAX_VARIANTS = 64
 
 
-class LexiconError(ValueError):
+class LexiconError(CxauditError, ValueError):
     """A lexicon file is missing or does not have the expected structure."""
 
 
