@@ -182,8 +182,11 @@ def test_htmlcharts_trend_rows_order_marks_and_escaping():
     assert [d["background"] for d in dots] == ["#ffffff", "#ffffff", palette.PALETTE["mechanic"], "#ffffff"]
     assert dots[3]["border-color"] == htmlcharts._SMALL_COLOR
     notes = re.findall(r'class="cx-ic-note">([^<]*)<', out)
-    assert notes[2] == "+0.10 \u2192 -0.30; 30 \u2192 40 participants"
-    assert notes[0].endswith("; within noise") and out.count("cx-ic-row cx-small") == 1
+    assert notes[2] == "+0.10 \u2192 -0.30 \u00b7 30 \u2192 40 participants"
+    assert out.count("cx-ic-row cx-small") == 1
+    assert "Beyond noise (filled dots): Mechanic 2026-Q2 \u2192 2026-Q3 (-0.40)." in out
+    within = htmlcharts.trend_html(_waves_frame().iloc[[1, 2]], min_participants=5)  # no change beyond noise
+    assert "No change is beyond noise" in within
 
 
 def test_htmlcharts_trend_without_two_waves_says_so():

@@ -287,18 +287,20 @@ def trend_html(waves: pd.DataFrame, *, names: dict | None = None, min_participan
                  pair=[waves_order.index(str(w)) for w in d["wave_from"]],
                  label=[names.get(str(v), str(v)) for v in d["dimension"]])
     d = d.sort_values(["small", "pair", "label"])
-    rows, ends = [], []
+    rows, ends, moved = [], [], []
     for r in d.itertuples(index=False):
         beyond = bool(r.beyond_noise) if pd.notna(r.beyond_noise) else False
         clue_type = r.clue_type if pd.notna(r.clue_type) else (r.dimension if str(r.level) == "clue_type" else "none")
         rows.append({"label": f"{r.label} \u00b7 {r.wave_from} \u2192 {r.wave_to}", "value": r.change,
                      "low": r.ci_low, "high": r.ci_high, "color": PALETTE.get(str(clue_type), PALETTE["none"]),
                      "hollow": not beyond, "small": bool(r.small),
-                     "note": f"{_num(r.current_from):+.2f} \u2192 {_num(r.current_to):+.2f}; "
-                             f"{int(_num(r.participants_from)):,} \u2192 {int(_num(r.participants_to)):,} participants"
-                             f"{'' if beyond else '; within noise'}"})
+                     "note": f"{_num(r.current_from):+.2f} \u2192 {_num(r.current_to):+.2f} \u00b7 "
+                             f"{int(_num(r.participants_from)):,} \u2192 {int(_num(r.participants_to)):,} participants"})
+        if beyond and not r.small:
+            moved.append(f"{r.label} {r.wave_from} \u2192 {r.wave_to} ({_num(r.change):+.2f})")
         ends += [abs(_num(x)) for x in (r.change, r.ci_low, r.ci_high) if not math.isnan(_num(x))]
     m = min(math.ceil(max([0.25] + ends) * 1.1 * 20) / 20, 2.0)
-    return interval_chart_html(rows, lo=-m, hi=m, mark="dot",
-                               xlabel="change in feeling, later wave minus earlier, with its 95 % interval; "
-                                      "filled dot: beyond noise, open dot: within noise")
+    verdict = ("Beyond noise (filled dots): " + "; ".join(moved) + "." if moved else
+               "No change is beyond noise: every interval reaches zero (open dots), or the sample is small.")
+    return (interval_chart_html(rows, lo=-m, hi=m, mark="dot", xlabel="change, later wave minus earlier (95 % interval)")
+            + f'<div class="cx-help cx-trend-verdict">{html.escape(verdict)}</div>')
