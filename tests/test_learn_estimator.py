@@ -96,7 +96,7 @@ def test_estimator_before_fit_raises_not_fitted(method, args, tmp_path):
 def test_config_defaults_are_the_documented_training_defaults():
     assert dataclasses.asdict(LearnedTaggerConfig()) == dict(
         seed=0, threshold=0.5, codebooks=(), codebook_name="learned", tune_thresholds=True, folds=5,
-        c_grid=(0.1, 0.2, 0.5), polarity_c_grid=(0.1, 0.2, 0.3), char_weight=1.4, n_cues=40, context_weight=0.25,
+        c_grid=(0.1, 0.2, 0.5), polarity_c_grid=(0.1, 0.2, 0.3), char_weight=1.4, nb_weight=1.5, n_cues=40, context_weight=0.25,
         clause_weight=0.5, cluster_weight=0.5, vector_weight=0.5, encoder=None, encoder_weight=1.0,
         polarity_encoder_weight=0.5, fine_tune=False, epochs=4, blend=None, polarity_blend=None, code_weight=5.0,
         polarity_head=None)
@@ -153,6 +153,7 @@ def test_estimator_loads_a_folder_saved_before_the_estimator():
     tagger = LearnedTagger.load(DATA / "learned_tagger_format3")
     assert "config" not in json.loads((DATA / "learned_tagger_format3" / META_FILE).read_text())
     assert tagger.config.seed == 0 and tagger.config.c_grid == (0.1, 0.2, 0.5) and not tagger.config.fine_tune
+    assert tagger.config.nb_weight == 0.0 and tagger.bundle_.code_model.nb_num is None  # trained before NBSVM
     sents = expected.drop_duplicates("sentence_id")[["sentence_id", "evidence"]].rename(columns={"evidence": "text"})
     tags = tagger.predict(sents.assign(doc_id=sents["sentence_id"].str.split("#").str[0]))
     assert tags[["sentence_id", "code"]].values.tolist() == expected[["sentence_id", "code"]].values.tolist()

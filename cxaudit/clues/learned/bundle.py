@@ -99,6 +99,12 @@ class CodeFeaturizer:
             self.vec_k.fit([space.cluster_features(t) for t in toks], min_df=min_df)
         return self
 
+    @property
+    def n_ngram_columns(self) -> int:
+        """How many of the first columns of :meth:`transform` are sparse n-gram features (word n-grams and
+        codebook matches, character n-grams, word-cluster ids): the columns the naive-Bayes block scales."""
+        return len(self.vec_w.vocab) + len(self.vec_c.vocab) + (len(self.vec_k.vocab) if self.vec_k is not None else 0)
+
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """One row per text."""
         toks = [tokens(t) for t in texts]
@@ -266,6 +272,8 @@ class Bundle:
                  if pm else None,
                  "tuned": None}
         arrays = {"W": cm.W, "b": cm.b, "platt": cm.platt, "thresholds": cm.thresholds, **self.code_features.arrays()}
+        if cm.nb_num is not None:
+            arrays.update(nb_num=cm.nb_num, nb_sq=cm.nb_sq)
         if pm:
             arrays.update(pW=pm.W, pb=pm.b)
         if self.tuned is not None:
@@ -284,7 +292,8 @@ class Bundle:
         embedder = Embedder.load(ref["source"], ref["sha256"]) if ref else None
         with np.load(path / WEIGHTS_FILE) as arrays:
             a = {k: arrays[k] for k in arrays.files}
-        cm = CodeClassifier(a["W"], a["b"], a["platt"], a["thresholds"], state["code_model"]["C"], state["code_model"]["cv"])
+        cm = CodeClassifier(a["W"], a["b"], a["platt"], a["thresholds"], state["code_model"]["C"], state["code_model"]["cv"],
+                            a.get("nb_num"), a.get("nb_sq"))
         pm = pf = None
         if state["polarity_model"]:
             p = state["polarity_model"]

@@ -4,6 +4,12 @@
   chosen from a grid by k-fold cross-validation; the SVM margin is mapped to
   a probability by Platt scaling fitted on the out-of-fold margins; the
   per-code decision threshold maximises F1 on the out-of-fold probabilities.
+* Optionally (``nb_weight`` > 0) each code's SVM also sees the sentence's
+  n-gram features (word and character n-grams, word-cluster ids) as binary
+  presence scaled by their naive-Bayes log-count ratio for that code
+  (NBSVM, Wang & Manning 2012), L2-normalised per row:
+  the ratios are learned inside each training fold, so cross-validation
+  stays honest. :func:`nb_ratios` and :func:`nb_block` compute them.
 * Polarity: a one-vs-rest linear SVM over (sentence, code) pairs, C chosen
   the same way (folds grouped by sentence); margins become probabilities by
   a softmax whose temperature minimises the out-of-fold log-loss.
@@ -19,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CodeClassifier", "PolarityClassifier", "fit_codes", "fit_polarity", "best_f1_threshold"]
+__all__ = ["CodeClassifier", "PolarityClassifier", "fit_codes", "fit_polarity", "best_f1_threshold", "nb_ratios",
+           "nb_block", "nb_margins"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +37,8 @@ _GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 @dataclass
 class CodeClassifier:
-    """Per-code linear scorer: margin = X @ W.T + b; P = sigmoid(platt_a · margin + platt_b)."""
+    """Per-code linear scorer: margin = X @ W.T + b (+ the naive-Bayes block's margin, :func:`nb_margins`,
+    when :attr:`nb_num` is set); P = sigmoid(platt_a · margin + platt_b)."""
 
     W: np.ndarray       # codes × features
     b: np.ndarray       # codes
@@ -38,10 +46,19 @@ class CodeClassifier:
     thresholds: np.ndarray
     C: float
     cv: dict
+    nb_num: np.ndarray | None = None  # codes × n-gram columns: nb_weight · ratio · weight of the NB block
+    nb_sq: np.ndarray | None = None   # codes × n-gram columns: ratio², for the row norms
+
+    def margins(self, X) -> np.ndarray:
+        """SVM margin of each code (columns) for each row of ``X``."""
+        m = np.asarray(X @ self.W.T + self.b)
+        if self.nb_num is not None:
+            m = m + nb_margins(X, self.nb_num, self.nb_sq)
+        return m
 
     def proba(self, X) -> np.ndarray:
         """Probability of each code (columns) for each row of ``X``."""
-        return _sigmoid(self.platt[:, 0] * np.asarray(X @ self.W.T + self.b) + self.platt[:, 1])
+        return _sigmoid(self.platt[:, 0] * self.margins(X) + self.platt[:, 1])
 
 
 @dataclass
@@ -60,8 +77,13 @@ class PolarityClassifier:
         return _softmax(self.temperature * np.asarray(X @ self.W.T + self.b))
 
 
-def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, default_threshold: float) -> CodeClassifier:
+def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, default_threshold: float,
+              nb_columns: int = 0, nb_weight: float = 0.0) -> CodeClassifier:
     """Fit one SVM per column of the 0/1 matrix ``Y`` (sentences × codes) on features ``X``.
+
+    With ``nb_weight`` > 0, each code's SVM also gets ``nb_weight`` × :func:`nb_block` of the
+    first ``nb_columns`` columns of ``X`` (the sparse n-gram features) with that code's ratios, learned on
+    the rows it is trained on.
 
     With at least 20 sentences and ``folds`` ≥ 2: C = the grid value with the
     best out-of-fold micro-F1, Platt scaling on out-of-fold margins, and (when
@@ -73,12 +95,14 @@ def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, de
     n, k = Y.shape
     grid = sorted(float(c) for c in c_grid)
     thresholds = np.full(k, float(default_threshold))
+    nb = (int(nb_columns), float(nb_weight)) if nb_weight > 0 and nb_columns > 0 else None
     if n < _MIN_CV or folds < 2:
         C = grid[len(grid) // 2]
-        W, b = _fit_columns(X, Y, C, seed)
-        return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), thresholds, C, {})
+        model = _fit_codes_at(X, Y, C, seed, nb)
+        model.platt, model.thresholds = np.tile(_DEFAULT_PLATT, (k, 1)), thresholds
+        return model
     splits = _kfold(n, folds, seed)
-    oof = {C: _oof_margins(X, Y, C, seed, splits) for C in grid}
+    oof = {C: _oof_margins(X, Y, C, seed, splits, nb) for C in grid}
     f1 = {C: _micro_f1(m >= np.array([best_f1_threshold(m[:, j], Y[:, j], grid=None)[0] for j in range(k)]), Y)
           for C, m in oof.items()}
     C = max(grid, key=lambda c: (f1[c], -c))
@@ -89,10 +113,39 @@ def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, de
         for j in range(k):
             if Y[:, j].sum() >= 3:
                 thresholds[j] = best_f1_threshold(probs[:, j], Y[:, j], grid=_GRID)[0]
-    W, b = _fit_columns(X, Y, C, seed)
-    cv = {"micro_f1": _micro_f1(probs >= thresholds, Y), "C": C, "folds": len(splits),
-          "micro_f1_by_C": {str(c): round(v, 4) for c, v in f1.items()}}
-    return CodeClassifier(W, b, platt, thresholds, C, cv)
+    model = _fit_codes_at(X, Y, C, seed, nb)
+    model.platt, model.thresholds = platt, thresholds
+    model.cv = {"micro_f1": _micro_f1(probs >= thresholds, Y), "C": C, "folds": len(splits),
+                "micro_f1_by_C": {str(c): round(v, 4) for c, v in f1.items()}}
+    return model
+
+
+def nb_ratios(B, y: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each column of the 0/1 matrix ``B`` for the 0/1 labels ``y``:
+    log((α + Σ positives) / ‖·‖₁) − log((α + Σ negatives) / ‖·‖₁) (Wang & Manning 2012)."""
+    y = np.asarray(y) > 0
+    p = alpha + np.asarray(B[y].sum(axis=0)).ravel()
+    q = alpha + np.asarray(B[~y].sum(axis=0)).ravel()
+    return np.log(p / p.sum()) - np.log(q / q.sum())
+
+
+def nb_block(X, r: np.ndarray):
+    """Rows of ``X[:, :len(r)]`` as binary presence scaled by the ratios ``r``, L2-normalised per row."""
+    from scipy import sparse
+
+    B = _binary(X, len(r))
+    N = B.multiply(r[None, :]).tocsr()
+    norm = np.sqrt(np.asarray(B @ (r * r))).ravel()
+    norm[norm == 0] = 1.0
+    return (sparse.diags(1.0 / norm) @ N).tocsr()
+
+
+def nb_margins(X, num: np.ndarray, sq: np.ndarray) -> np.ndarray:
+    """The NB block's margin of each code: (B @ num) / ‖B ∘ r‖ with B the binary first columns of ``X``."""
+    B = _binary(X, num.shape[1])
+    norm = np.sqrt(np.asarray(B @ sq.T))
+    norm[norm == 0] = 1.0
+    return np.asarray(B @ num.T) / norm
 
 
 def fit_polarity(X, labels: list[str], groups: list[str], *, c_grid, folds: int, seed: int) -> PolarityClassifier:
@@ -174,12 +227,37 @@ def _fit_multiclass(X, y: np.ndarray, k: int, C: float, seed: int) -> tuple[np.n
     return _fit_columns(X, (y[:, None] == np.arange(k)[None, :]).astype(int), C, seed)
 
 
-def _oof_margins(X, Y: np.ndarray, C: float, seed: int, splits) -> np.ndarray:
+def _oof_margins(X, Y: np.ndarray, C: float, seed: int, splits, nb=None) -> np.ndarray:
     margins = np.zeros(Y.shape)
     for train_i, test_i in splits:
-        W, b = _fit_columns(X[train_i], Y[train_i], C, seed)
-        margins[test_i] = X[test_i] @ W.T + b
+        margins[test_i] = _fit_codes_at(X[train_i], Y[train_i], C, seed, nb).margins(X[test_i])
     return margins
+
+
+def _fit_codes_at(X, Y: np.ndarray, C: float, seed: int, nb) -> CodeClassifier:
+    """The code SVMs at one C (no calibration): plain, or with the NB block (``nb`` = (columns, weight))."""
+    k = Y.shape[1]
+    if nb is None:
+        W, b = _fit_columns(X, Y, C, seed)
+        return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), np.full(k, 0.5), C, {})
+    from scipy import sparse
+
+    n_cols, weight = nb
+    B = _binary(X, n_cols)
+    W, b = np.zeros((k, X.shape[1])), np.zeros(k)
+    num, sq = np.zeros((k, n_cols)), np.zeros((k, n_cols))
+    for j in range(k):
+        r = nb_ratios(B, Y[:, j])
+        w, b[j] = _fit_binary(sparse.hstack([X, weight * nb_block(X, r)]).tocsr(), Y[:, j], C, seed)
+        W[j], num[j], sq[j] = w[:X.shape[1]], weight * r * w[X.shape[1]:], r * r
+    return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), np.full(k, 0.5), C, {}, num, sq)
+
+
+def _binary(X, n_cols: int):
+    """0/1 presence of the first ``n_cols`` columns of the sparse ``X``."""
+    B = X[:, :n_cols].tocsr(copy=True)
+    B.data = (B.data != 0).astype(float)
+    return B
 
 
 def _kfold(n: int, folds: int, seed: int) -> list:

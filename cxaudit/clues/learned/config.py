@@ -40,7 +40,8 @@ class LearnedTaggerConfig:
     cross-validation; ``folds=1``: no cross-validation), ``tune_thresholds``
     (one F1-best threshold per code with ≥ 100 sentences), ``threshold`` (the
     threshold of codes that are not tuned), ``char_weight`` (character
-    n-grams), ``codebooks`` (Codebook objects, names or paths whose patterns
+    n-grams), ``nb_weight`` (each code's n-gram features, binary, scaled by their
+    naive-Bayes log-count ratios for the code, NBSVM; 0: none), ``codebooks`` (Codebook objects, names or paths whose patterns
     become features and whose codes give clue type and touchpoint),
     ``codebook_name`` (the ``codebook`` of codes in none of them).
     Word space (used when ``fit`` gets uncoded sentences): ``cluster_weight``,
@@ -69,6 +70,7 @@ class LearnedTaggerConfig:
     c_grid: tuple[float, ...] = (0.1, 0.2, 0.5)
     polarity_c_grid: tuple[float, ...] = (0.1, 0.2, 0.3)
     char_weight: float = 1.4
+    nb_weight: float = 1.5
     n_cues: int = 40
     context_weight: float = 0.25
     clause_weight: float = 0.5
@@ -101,7 +103,7 @@ class LearnedTaggerConfig:
             if not isinstance(getattr(self, name), bool):
                 _fail(name, "True or False", getattr(self, name))
         _number("threshold", self.threshold, high=1.0)
-        for name in ("char_weight", "context_weight", "clause_weight", "cluster_weight", "vector_weight",
+        for name in ("char_weight", "nb_weight", "context_weight", "clause_weight", "cluster_weight", "vector_weight",
                      "encoder_weight", "polarity_encoder_weight", "code_weight"):
             _number(name, getattr(self, name))
         for name in ("c_grid", "polarity_c_grid"):

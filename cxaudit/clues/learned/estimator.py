@@ -6,7 +6,8 @@
 * which codes apply to a sentence (multi-label): one linear SVM per code on
   TF-IDF word 1–2-grams, character 2–5-grams and codebook-match features
   (:mod:`.features`; given uncoded sentences, also word clusters and mean word
-  vectors learned from them, :mod:`.wordspace`), with C, Platt scaling and
+  vectors learned from them, :mod:`.wordspace`), plus the same n-grams scaled
+  by their naive-Bayes log-count ratio for the code (NBSVM), with C, Platt scaling and
   per-code thresholds chosen by k-fold cross-validation on the training
   sentences (:mod:`.classifiers`);
 * when polarities are given, the polarity of each code in its sentence
@@ -280,7 +281,8 @@ def _meta(bundle: Bundle, data: pd.DataFrame, codes: list[str], cbs: list, confi
            if v is not None}
     ft = config.fine_tune
     options = dict(seed=config.seed, folds=config.folds, c_grid=list(config.c_grid),
-                   polarity_c_grid=list(config.polarity_c_grid), char_weight=config.char_weight, n_cues=config.n_cues,
+                   polarity_c_grid=list(config.polarity_c_grid), char_weight=config.char_weight,
+                   nb_weight=config.nb_weight, n_cues=config.n_cues,
                    context_weight=config.context_weight, clause_weight=config.clause_weight,
                    n_unlabelled=n_unlabelled, word_space=word_space, cluster_weight=config.cluster_weight,
                    vector_weight=config.vector_weight, encoder=embedder.state() if embedder else None,
@@ -325,10 +327,10 @@ def _config_of(meta: dict) -> LearnedTaggerConfig:
     """The config a model folder was trained with: its ``config``, or (folders written before the
     estimator) the options its ``training`` record kept; codebooks are not recorded there."""
     if "config" in meta:
-        return LearnedTaggerConfig.from_dict(meta["config"])
+        return LearnedTaggerConfig.from_dict({"nb_weight": 0.0, **meta["config"]})  # nb_weight: none before it existed
     t = dict(meta.get("training", {}))
     ft = bool(t.get("fine_tune"))
-    options = {k: t[k] for k in ("seed", "folds", "c_grid", "polarity_c_grid", "char_weight", "n_cues",
+    options = {k: t[k] for k in ("seed", "folds", "c_grid", "polarity_c_grid", "char_weight", "nb_weight", "n_cues",
                                  "context_weight", "clause_weight", "cluster_weight", "vector_weight",
                                  "encoder_weight", "polarity_encoder_weight") if t.get(k) is not None}
     if t.get("encoder"):
@@ -336,6 +338,7 @@ def _config_of(meta: dict) -> LearnedTaggerConfig:
     if ft:
         options.update({k: t[k] for k in ("epochs", "blend", "polarity_blend", "code_weight", "polarity_head")
                         if t.get(k) is not None}, fine_tune=True)
+    options.setdefault("nb_weight", 0.0)
     return LearnedTaggerConfig(threshold=meta.get("default_threshold", 0.5),
                                codebook_name=meta.get("codebook", "learned"), **options)
 
@@ -353,7 +356,8 @@ def _fit_bundle(data: pd.DataFrame, codes: list[str], cbs: list, config: Learned
                                   embedder=embedder, encoder_weight=config.encoder_weight)
     Y = np.array([[c in cs for c in codes] for cs in data["codes"]], dtype=int).reshape(len(texts), len(codes))
     code_model = fit_codes(features.transform(texts), Y, c_grid=config.c_grid, folds=config.folds, seed=config.seed,
-                           tune=config.tune_thresholds, default_threshold=config.threshold)
+                           tune=config.tune_thresholds, default_threshold=config.threshold,
+                           nb_columns=features.n_ngram_columns, nb_weight=config.nb_weight)
     bundle = Bundle(codes, features, code_model)
     pairs = [(t, c, p) for t, pols in zip(texts, data["polarity"]) for c, p in pols.items()]
     if len({p for _, _, p in pairs}) >= 2:
