@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 
+from cxaudit.errors import CxauditError
+
 __all__ = ["EXTRAS", "MissingExtraError", "missing", "install_command", "require"]
 
 #: extra → the modules it provides (the ones cxaudit imports), in ``pyproject.toml``'s order.
@@ -22,7 +24,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 
 
-class MissingExtraError(ImportError):
+class MissingExtraError(CxauditError, ImportError):
     """A command needs an optional part of cxaudit that is not installed; the message says how to install it."""
 
 
