@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxaudit.errors import CxauditError
+
 __all__ = ["CodedFileError", "POLARITIES", "load_coded", "group_coded"]
 
 POLARITIES = ("positive", "negative", "neutral", "conflict")
 
 
-class CodedFileError(ValueError):
+class CodedFileError(CxauditError, ValueError):
     """A coded-sentences file is malformed; the message names the file, the row and the reason."""
 
 

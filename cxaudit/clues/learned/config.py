@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from cxaudit.clues.learned.finetune import POLARITY_HEADS
+from cxaudit.errors import CxauditError
 
 __all__ = ["LearnedTaggerConfig", "TaggerConfigError", "BLENDS", "HEADS"]
 
@@ -28,7 +29,7 @@ BLENDS = {("minilm", "attention"): (0.8, 0.25), ("mpnet", "attention"): (1.0, 0.
 HEADS = {"minilm": "attention", "mpnet": "attention"}
 
 
-class TaggerConfigError(ValueError):
+class TaggerConfigError(CxauditError, ValueError):
     """An option of :class:`LearnedTaggerConfig` has the wrong type or is out of range."""
 
 

@@ -44,6 +44,7 @@ from cxaudit.clues.learned.config import LearnedTaggerConfig
 from cxaudit.clues.learned.features import codebook_patterns
 from cxaudit.clues.learned.finetune import converged, fine_tune as _fine_tune, require_jax
 from cxaudit.clues.learned.wordspace import WordSpace, read_unlabelled
+from cxaudit.errors import CxauditError
 from cxaudit.nlp.encoder import parse_hub_id
 from cxaudit.schemas import TAGS, validate
 
@@ -54,7 +55,7 @@ FORMAT_VERSION = 3
 _VALENCE = {"positive": "positive", "negative": "negative", "neutral": "neutral", "conflict": "mixed"}
 
 
-class NotFittedError(ValueError, AttributeError):
+class NotFittedError(CxauditError, ValueError, AttributeError):
     """The tagger was asked to predict or save before :meth:`LearnedTagger.fit` or :meth:`LearnedTagger.load`."""
 
 

@@ -43,6 +43,7 @@ import time
 import numpy as np
 
 from cxaudit.clues.learned.coded import POLARITIES
+from cxaudit.errors import CxauditError
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer, forward as encoder_forward
 
 __all__ = ["FineTuneError", "Tuned", "TextMemo", "fine_tune", "require_jax", "pair_text", "converged", "MAX_TOKENS", "HEAD_ARRAYS",
@@ -62,7 +63,7 @@ _BATCH = 16
 CONVERGED_RATIO = 0.8
 
 
-class FineTuneError(ValueError):
+class FineTuneError(CxauditError, ValueError):
     """Fine-tuning cannot run (JAX missing, or nothing to learn from)."""
 
 

@@ -27,13 +27,14 @@ import numpy as np
 from scipy import sparse
 
 from cxaudit.clues.learned.features import tokens
+from cxaudit.errors import CxauditError
 
 __all__ = ["WordSpace", "read_unlabelled", "UnlabelledFileError"]
 
 _PUNCT = frozenset(".,;:!?")
 
 
-class UnlabelledFileError(ValueError):
+class UnlabelledFileError(CxauditError, ValueError):
     """Unlabelled text could not be read; the message names the file and the reason."""
 
 
