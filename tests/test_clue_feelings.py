@@ -145,6 +145,9 @@ CASES = [
     ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
     ("implicit", "The room had not been cleaned.", {"the room": "negative"}),
     ("implicit", "We waited for 45 minutes at the desk.", {"the desk": "negative"}),
+    # done without telling the customer: negation must not turn "warning" into praise
+    ("negation", "They charged the fees without any warning.", {"the fees": "negative"}),
+    ("negation", "I got the refund without any hassle.", {"the refund": "positive"}),
     # a condition against the facts says the praised thing was missing; an open condition is no judgement
     ("conditional", "Would have given five stars if the room had been clean.", {"the room": "negative"}),
     ("conditional", "If only the staff had been friendlier.", {"staff": "negative"}),
