@@ -18,9 +18,14 @@ matplotlib) load on first use, so ``import cxaudit`` is quick.
 from __future__ import annotations
 
 import importlib
+import time
 from typing import Any
 
 __version__ = "0.1.0"
+#: When this process first imported cxaudit (before any of its modules): a built pipeline is cached
+#: only when no file of the package changed since, so that the code it was built with is the code
+#: whose files name the cache entry (:func:`cxaudit.engine.build`).
+_IMPORTED_AT = time.time()
 
 __all__ = [
     "__version__",

@@ -126,7 +126,7 @@ def build(spec: PipelineSpec):
             nlp = build_pipeline(spec.model)
             # the batch reads the rulers' match tuples only: no Span objects or span groups
             add_codebooks(nlp, books, write_spans=False)
-            if cached is not None:
+            if cached is not None and _code_unchanged_since_import():
                 _save_pipeline(nlp, cached)
         _NLP_CACHE[spec] = nlp
     return nlp
@@ -150,17 +150,35 @@ def _pipeline_cache_dir():
     return Path(base) / "cxaudit" / "pipelines"
 
 
+def _package_files():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    return root, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
 def _code_digest() -> str:
     """SHA-256 of every file of the cxaudit package (code, lexicons, bundled codebooks): any change to
     them, even without a new version number, makes a cached pipeline unusable."""
     import hashlib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent
+    root, files = _package_files()
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in files:
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def _code_unchanged_since_import() -> bool:
+    """True when no file of the package changed since this process imported cxaudit (with a second's
+    margin): the modules in memory are then the files the cache key was computed from."""
+    from . import _IMPORTED_AT
+
+    try:
+        newest = max(p.stat().st_mtime for p in _package_files()[1])
+    except (OSError, ValueError):
+        return False
+    return newest < _IMPORTED_AT - 1.0
 
 
 def _pipeline_cache_path(spec: PipelineSpec, books):

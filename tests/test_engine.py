@@ -188,8 +188,17 @@ def test_engine_cached_pipeline_gives_the_same_tables(tmp_path, monkeypatch):
     import cxaudit.engine as engine
     from cxaudit.engine import process_batch
 
-    monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, str(tmp_path / "cache"))
     turns = make_turns(12)
+    # a package file changed after this process imported cxaudit: the pipeline in memory may not be the
+    # one those files make, so it is not cached
+    monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, str(tmp_path / "edited"))
+    monkeypatch.setattr("cxaudit._IMPORTED_AT", 0.0)
+    monkeypatch.setattr(engine, "_NLP_CACHE", {})
+    process_batch(turns, SPEC)
+    assert not list((tmp_path / "edited").glob("*.pkl"))
+    # else (other engineers may be editing this tree now: the check is forced to "unchanged")
+    monkeypatch.setattr(engine, "_code_unchanged_since_import", lambda: True)
+    monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(engine, "_NLP_CACHE", {})
     built = process_batch(turns, SPEC)  # built, and saved to the cache
     saved = list((tmp_path / "cache").glob("*.pkl"))
