@@ -48,7 +48,11 @@ def test_analyze_skips_interviewer_turns_and_validates():
     row = result.sentences.set_index("sentence_id").loc["int1#1.0"]
     assert bool(row["effort"]) and row["effort_phrase"] == "on hold" and row["valence"] == "negative"
     assert result.sentences.set_index("sentence_id").loc["int1#1.2", "mode"] == "desired"
-    assert list(result.feelings["feeling"]) == ["valued"] and int(result.feelings["pole"].iloc[0]) == -1
+    # the negative "on hold" sentence is effortful (described effort), the other says "not valued"
+    feel = result.feelings.set_index("feeling")
+    assert list(result.feelings["feeling"]) == ["effortful", "valued"]
+    assert feel.loc["effortful", "sentence_id"] == "int1#1.0" and feel.loc["effortful", "evidence"] == "on hold"
+    assert int(feel.loc["valued", "pole"]) == -1
     assert result.base_model == "blank"
     validate(result.sentences, SENTENCES)
 

@@ -51,3 +51,28 @@ def test_nlp_feelings_offsets_are_doc_relative(nlp):
 
 def test_nlp_feelings_punctuation_stops_negation(nlp):
     assert feelings(nlp, "No, I felt respected.") == [("respected", 1, False)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # effort described in a complaint is the effortful feeling, with the effort phrase as evidence
+    ("Forty-five minutes on hold and then I got cut off.", [("effortful", -1, "on hold")]),
+    ("I had to call three times to get it sorted, a nightmare.", [("effortful", -1, "call three times")]),
+    # effort phrases in a neutral or positive sentence are no feeling
+    ("No wait at all, brilliant.", []),
+    ("I followed up by email the next day.", []),
+    ("They called back within the hour, lovely.", []),
+    # a feeling word of the same axis in the sentence is kept and nothing is added
+    ("It was easy but I was on hold for ages.", [("effortless", 1, "easy")]),
+])
+def test_nlp_feelings_described_effort(nlp, text, expected):  # noqa: F811
+    got = [(f[0], f[2], f[6]) for f in nlp(text)._.feelings]
+    assert got == expected, (text, got)
+
+
+def test_nlp_feelings_described_effort_can_be_turned_off():
+    from cxaudit.nlp import build_pipeline
+
+    off = build_pipeline("blank", config={"cx_feelings": {"effort_feeling": ""}})
+    assert off("Forty-five minutes on hold and then I got cut off.")._.feelings == []
+    with pytest.raises(ValueError, match="not a feeling"):
+        build_pipeline("blank", config={"cx_feelings": {"effort_feeling": "grumpy"}})

@@ -110,7 +110,8 @@ def make_effort(nlp: Language, name: str, lexicon: str, repeat_window: int):
 
 
 @Language.factory("cx_feelings", assigns=["doc._.feelings"],
-                  default_config={"lexicon": "feelings.yml", "window": 3})
-def make_feelings(nlp: Language, name: str, lexicon: str, window: int):
-    """Experience-feeling words with negation-aware poles."""
-    return FeelingsMatcher(nlp, name, lexicon=lexicon, window=window)
+                  default_config={"lexicon": "feelings.yml", "window": 3, "effort_feeling": "effortful"})
+def make_feelings(nlp: Language, name: str, lexicon: str, window: int, effort_feeling: str):
+    """Experience-feeling words with negation-aware poles; an effort phrase in a negative sentence
+    counts as ``effort_feeling`` ("" to turn that off)."""
+    return FeelingsMatcher(nlp, name, lexicon=lexicon, window=window, effort_feeling=effort_feeling)

@@ -5,6 +5,15 @@ valued/ignored). The ``cx_feelings`` component matches every form (and, for sing
 words, their inflected forms) with one PhraseMatcher pass; a negator up to three
 tokens before a form, without a punctuation mark in between, flips its pole.
 
+Customers rarely name effort with a feeling word; they describe it ("45 minutes on hold",
+"had to call three times"). A sentence that ``cx_effort`` flags with an effort phrase and
+that ``cx_sentiment`` scores negative, and that holds no feeling word of that axis, gets the
+feeling ``effort_feeling`` ("effortful", the opposite pole of "effortless") with the effort
+phrase as its evidence — so that a motif of "effortless" is not read as met because the few
+customers who say "easy" outnumber those who only describe the hold music. An effort phrase
+in a neutral or positive sentence ("they rang me back the next day as promised", "no wait
+at all") is not a feeling.
+
 Result: ``doc._.feelings``, a list of
 ``(feeling, axis, pole, negated, start_char, end_char, evidence)`` with doc-relative
 character offsets.
@@ -17,11 +26,13 @@ from functools import lru_cache
 import pandas as pd
 from spacy.tokens import Doc
 
-from .lexicon import LexiconError, build_matcher, expand_phrase, ext_key, load_lexicon, longest_first, phrase_tokens
+from .lexicon import (LexiconError, build_matcher, expand_phrase, ext_key, load_lexicon, longest_first, phrase_tokens,
+                      sentence_bounds)
+from .sentiment import NEUTRAL_BAND
 
 __all__ = ["load_feelings", "feeling_axis", "FeelingsMatcher"]
 
-_K_FEELINGS = ext_key("feelings")
+_K_FEELINGS, _K_EFFORT, _K_SCORES = ext_key("feelings"), ext_key("sent_effort"), ext_key("sent_sentiment")
 _NEGATORS = ("not", "n't", "nt", "n’t", "never", "no", "nobody", "no one", "hardly", "barely",
              "without", "no longer", "cannot", "neither", "nor", "lack", "lacked")
 _PUNCT = (",", ";", ":", ".", "!", "?", "(", ")", "-", "–", "—", "but")
@@ -87,10 +98,13 @@ def feeling_axis(word: str) -> tuple[str, int] | None:
 class FeelingsMatcher:
     """The ``cx_feelings`` pipeline component (see the module docstring)."""
 
-    def __init__(self, nlp, name: str = "cx_feelings", *, lexicon: str = "feelings.yml", window: int = 3):
+    def __init__(self, nlp, name: str = "cx_feelings", *, lexicon: str = "feelings.yml", window: int = 3,
+                 effort_feeling: str = "effortful"):
         self.name = name
         self.lexicon = lexicon
         self.window = int(window)
+        self.effort_feeling = effort_feeling
+        self._effort: tuple[str, str, int] | None = None
         self.matcher = None
         self._meta: dict[int, tuple[str, str, int] | None] = {}
 
@@ -112,6 +126,12 @@ class FeelingsMatcher:
         self._meta[nlp.vocab.strings["cx_feel:NEG"]] = None
         self._brk = nlp.vocab.strings["cx_feel:BRK"]
         self.matcher = matcher
+        if self.effort_feeling:
+            row = table[table["feeling"] == self.effort_feeling]
+            if row.empty:
+                raise LexiconError(f"cx_feelings: effort_feeling {self.effort_feeling!r} is not a feeling of "
+                                   f"cxaudit/lexicons/{self.lexicon}")
+            self._effort = (self.effort_feeling, str(row["axis"].iloc[0]), int(row["pole"].iloc[0]))
 
     def __call__(self, doc: Doc) -> Doc:
         if self.matcher is None:
@@ -131,5 +151,27 @@ class FeelingsMatcher:
             span = doc[s:e]
             found.append((feeling, axis, -pole if negated else pole, negated,
                           span.start_char, span.end_char, span.text))
+        if self._effort is not None:
+            found = self._described_effort(doc, found)
         doc.user_data[_K_FEELINGS] = found
         return doc
+
+    def _described_effort(self, doc: Doc, found: list) -> list:
+        """``found`` plus the effort feeling of each negative sentence with an effort phrase and
+        no feeling word on the effort axis (see the module docstring), in offset order."""
+        efforts = doc.user_data.get(_K_EFFORT)
+        scores = doc.user_data.get(_K_SCORES)
+        if not efforts or scores is None or not any(efforts):
+            return found
+        feeling, axis, pole = self._effort
+        added = []
+        for (ss, se), phrase, score in zip(sentence_bounds(doc), efforts, scores):
+            if phrase is None or score > -NEUTRAL_BAND:
+                continue
+            a, b = doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])
+            if any(f[1] == axis and a <= f[4] < b for f in found):
+                continue
+            at = doc.text.find(phrase, a, b)
+            if at >= 0:
+                added.append((feeling, axis, pole, False, at, at + len(phrase), phrase))
+        return sorted(found + added, key=lambda f: f[4]) if added else found
