@@ -21,6 +21,8 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
+from .errors import CxauditError
+
 #: The command-line parser's usage error (typer bundles its own copy of click: take the class it raises).
 _UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
@@ -229,7 +231,7 @@ def run(
         _fail(str(exc), EXIT_BUSY)
     except WriteFailed as exc:
         _fail(str(exc), EXIT_WRITE)
-    except (ValueError, FileNotFoundError) as exc:
+    except (CxauditError, ValueError, FileNotFoundError) as exc:  # any other error of cxaudit's: its message
         _fail(str(exc))
     finally:
         if bar is not None:

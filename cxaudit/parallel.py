@@ -29,6 +29,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .errors import CxauditError
+
 __all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError", "die_with_parent", "PARENT_ENV"]
 
 #: The run's PID, set in the environment the fork server inherits: the fork server (``cxaudit._preload``)
@@ -61,7 +63,7 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
         initializer(*initargs)
 
 
-class WorkerError(RuntimeError):
+class WorkerError(CxauditError, RuntimeError):
     """A worker process died or its initializer failed."""
 
 

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from .errors import CxauditError
+
 if TYPE_CHECKING:  # duckdb, pandas and the schemas load on first use: the lock and the atomic writes
     import duckdb  # need none of them (``cxaudit run`` with nothing changed imports only those)
     import pandas as pd
@@ -417,11 +419,11 @@ def write_csv_atomic(path: str | Path, df: pd.DataFrame) -> Path:
 LOCK_FILE = ".cxaudit.lock"
 
 
-class ResultsBusy(RuntimeError):
+class ResultsBusy(CxauditError, RuntimeError):
     """Another run holds the results folder's lock."""
 
 
-class WriteFailed(OSError):
+class WriteFailed(CxauditError, OSError):
     """The results could not be written (disk full, permission denied, I/O error); the message says
     which folder and what to do, and the previous results are intact."""
 
