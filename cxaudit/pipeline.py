@@ -622,6 +622,8 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
     total = len(analysed_turns(todo))
     workers = _workers_for(config, total, workers)
     done = 0
+    if progress and total:
+        progress(0, total)  # the bar starts with the analysis, not after its first batch (its rate is then true)
     batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                           scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
     for tables in batches_out:

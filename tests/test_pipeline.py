@@ -316,3 +316,16 @@ def test_pipeline_records_seconds_per_stage(tiny):
     assert all(v >= 0 for v in result.stage_seconds.values())
     stored = json.loads(read_table(out, "runs")["stage_seconds"].iloc[-1])
     assert stored["analyse"] == result.stage_seconds["analyse"]
+
+
+def test_pipeline_progress_starts_at_zero_and_ends_at_the_total(tmp_path):
+    audit = make_audit(tmp_path)
+    calls = []
+    result = run_audit(load_audit(audit), tmp_path / "results", progress=lambda done, total: calls.append((done, total)))
+    total = calls[0][1]
+    assert calls[0] == (0, total) and calls[-1] == (total, total) and total > 0  # the bar opens before the analysis
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert result.n_reused == 0
+    again = []
+    run_audit(load_audit(audit), tmp_path / "results", progress=lambda done, total: again.append((done, total)))
+    assert again == []  # nothing to analyse: no bar
