@@ -46,7 +46,7 @@ BOOK = textwrap.dedent("""\
         label: Money
         clue_type: functional
         patterns:
-          phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees]
+          phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees, the booking]
         examples: [The bill was wrong.]
     """)
 
@@ -145,6 +145,8 @@ CASES = [
     ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
     ("implicit", "The room had not been cleaned.", {"the room": "negative"}),
     ("implicit", "We waited for 45 minutes at the desk.", {"the desk": "negative"}),
+    # the customer blaming themselves judges no one at the organisation
+    ("topic", "The booking was my mistake.", {"the booking": "neutral"}),
     # done without telling the customer: negation must not turn "warning" into praise
     ("negation", "They charged the fees without any warning.", {"the fees": "negative"}),
     ("negation", "I got the refund without any hassle.", {"the refund": "positive"}),
