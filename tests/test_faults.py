@@ -218,18 +218,30 @@ def test_faults_second_run_on_the_same_folder_is_refused_then_waits(tmp_path):
     csv = comments(tmp_path / "c.csv", 6000)
     out = tmp_path / "out"
     first = start(*table_args(csv, out))
+    stopped = False
     try:
         assert wait_until(lambda: (out / ".cxaudit.lock.json").is_file(), 120)
+        # freeze the first run while it holds the lock (a real SIGSTOP): the second run cannot arrive
+        # after the first has finished, however fast the first run is on this machine
+        os.kill(first.pid, signal.SIGSTOP)
+        stopped = True
+        assert first.poll() is None, "the first run finished before it could be stopped"
         holder = json.loads((out / ".cxaudit.lock.json").read_text())
         second = cxaudit(*table_args(csv, out))
         assert second.returncode == 3, second.stderr
         assert f"in use by another cxaudit run (PID {first.pid} " in second.stderr
         assert f"started {holder['started']}" in second.stderr
-        waiting = cxaudit(*table_args(csv, out), "--wait", "600")
+        waiting = start(*table_args(csv, out), "--wait", "600")
+        time.sleep(1.0)  # the waiting run starts while the first is still frozen with the lock
+        os.kill(first.pid, signal.SIGCONT)
+        stopped = False
+        waiting_err = waiting.communicate(timeout=600)[1]
     finally:
+        if stopped:
+            os.kill(first.pid, signal.SIGCONT)
         first.communicate(timeout=600)
     assert first.returncode == 0, first.stderr
-    assert waiting.returncode == 0, waiting.stderr
+    assert waiting.returncode == 0, waiting_err
     runs = read_table(out, "runs")
     assert len(runs) == 2  # the refused run wrote nothing; the waiting one ran after the first
     assert not (out / ".cxaudit.lock.json").exists() and debris(out) == []
