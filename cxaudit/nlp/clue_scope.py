@@ -81,7 +81,7 @@ class ClauseScorer:
     :func:`clause_polarity` is ``ClauseScorer(doc).polarity(...)`` on the span's tokens.
     """
 
-    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "hits", "scores")
+    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "breaks", "hits", "scores")
 
     def __init__(self, doc: Doc):
         user_data = doc.user_data
@@ -93,6 +93,7 @@ class ClauseScorer:
         self.sents = sentence_bounds(doc)
         self.starts = [s for s, _ in self.sents]
         self.strong, self.weak = user_data[_K_BREAKS]
+        self.breaks = sorted(self.strong + self.weak)  # every clause start, strong or weak
         self.hits = hits
         self.scores = user_data[_K_SCORES]
 
@@ -209,10 +210,11 @@ class ClauseScorer:
         no clue: the sentence's first clue before that clause (the subject is the likeliest
         referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
         wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
-        breaks = self.weak + self.strong
+        breaks = self.breaks
         ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
-        lo = max((b for b in breaks if ss <= b <= j), default=ss)
-        hi = min((b for b in breaks if j < b < se), default=se)
+        k = bisect_right(breaks, j)  # breaks[:k] start at or before j
+        lo = max(ss, breaks[k - 1]) if k else ss
+        hi = min(se, breaks[k]) if k < len(breaks) else se
         doc = self.doc
         k = lo
         while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
@@ -306,16 +308,22 @@ def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
 
 
 @lru_cache(maxsize=1)
+def _rules() -> dict:
+    """``rules`` of cx_sentiment.yml, read once per process."""
+    return load_lexicon("cx_sentiment.yml").get("rules") or {}
+
+
+@lru_cache(maxsize=1)
 def _praise_kept() -> tuple[str, ...]:
     """Cues of a wish that praises the present (``rules.wish_praise`` in cx_sentiment.yml), as
     spaCy tokenises them, lower case."""
-    cues = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("wish_praise") or ()
+    cues = _rules().get("wish_praise") or ()
     return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
 
 
 @lru_cache(maxsize=1)
 def _absence_rule() -> tuple[frozenset, frozenset, float]:
-    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("absence") or {}
+    spec = _rules().get("absence") or {}
     return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
             float(spec.get("valence", 0.0)))
 
