@@ -144,6 +144,7 @@ class SentimentScorer:
         mods: list[tuple[int, float, int]] = []  # (kind, value, end) of modifiers since the last break
         total = pre = sub_sum = 0.0  # all hits; hits before the first "but"; hits in the first "although" clause
         but_seen = sub_seen = in_sub = in_cond = False
+        cond_weight = COND_WEIGHT
         n_vals = n_excl = 0
         window = self.window
         last = len(hits) - 1
@@ -179,7 +180,8 @@ class SentimentScorer:
                     continue
                 kind = VAL
             elif kind == COND:
-                in_cond = _counterfactual_if(doc, e, se) or True
+                in_cond = True
+                cond_weight = COUNTERFACTUAL_WEIGHT if _counterfactual_if(doc, e, se) else COND_WEIGHT
                 continue
             elif kind == AGAIN:
                 if not any(mk == NEG and 0 <= s - me <= AGAIN_REACH for mk, _, me in mods):
@@ -211,7 +213,7 @@ class SentimentScorer:
                 if caps is not None and s in caps:
                     v += C_INCR if v > 0 else -C_INCR
                 if in_cond:
-                    v *= COND_WEIGHT if in_cond is True else COUNTERFACTUAL_WEIGHT
+                    v *= cond_weight
                 val_hits.append((s, e, v))
                 n_vals += 1
                 total += v
@@ -329,19 +331,19 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
     return out
 
 
-def _counterfactual_if(doc: Doc, e: int, se: int) -> str | None:
-    """``"counterfactual"`` when the conditional clause that starts at token ``e`` is against the
-    facts — "if the air conditioning **had** worked", "if the staff **were** friendlier": what it
-    praises was missing, so its sentiment is turned round (:data:`COUNTERFACTUAL_WEIGHT`);
-    ``None`` for an open condition ("if the delivery arrives on Friday")."""
+def _counterfactual_if(doc: Doc, e: int, se: int) -> bool:
+    """True when the conditional clause that starts at token ``e`` is against the facts — "if the
+    air conditioning **had** worked", "if the staff **were** friendlier": what it praises was
+    missing, so its sentiment is turned round (:data:`COUNTERFACTUAL_WEIGHT`); False for an open
+    condition ("if the delivery arrives on Friday")."""
     for j in range(e, min(se, e + 8)):
         t = doc[j]
         if t.is_punct:
-            return None
+            return False
         low = t.lower_
         if low == "had" or low == "were" and not (j + 1 < se and doc[j + 1].lower_.endswith("ing")):
-            return "counterfactual"
-    return None
+            return True
+    return False
 
 
 def _ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
