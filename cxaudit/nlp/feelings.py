@@ -168,10 +168,11 @@ class FeelingsMatcher:
         for (ss, se), phrase, score in zip(sentence_bounds(doc), efforts, scores):
             if phrase is None or score > -NEUTRAL_BAND:
                 continue
-            a, b = doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])
-            if any(f[1] == axis and a <= f[4] < b for f in found):
+            sent = doc[ss:se]
+            a = sent.start_char
+            if any(f[1] == axis and a <= f[4] < sent.end_char for f in found):
                 continue
-            at = doc.text.find(phrase, a, b)
+            at = sent.text.find(phrase)
             if at >= 0:
-                added.append((feeling, axis, pole, False, at, at + len(phrase), phrase))
+                added.append((feeling, axis, pole, False, a + at, a + at + len(phrase), phrase))
         return sorted(found + added, key=lambda f: f[4]) if added else found
