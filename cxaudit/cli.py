@@ -196,7 +196,7 @@ def run(
     if engine == "dask":
         _require_extra("dask", "`cxaudit run --engine dask`")
     from .config import ConfigError
-    from .pipeline import private_dir, run_audit
+    from .pipeline import run_audit
     from .store import ResultsBusy, WriteFailed
 
     bar = None
@@ -237,27 +237,38 @@ def run(
         if bar is not None:
             bar.close()
     if not quiet:
-        typer.echo(
-            f"{result.n_documents} documents, {result.n_turns} turns, {result.n_sentences} sentences, "
-            f"{result.n_tags} tags ({result.n_analysed} analysed, {result.n_reused} unchanged, "
-            f"{result.n_removed} removed) in {result.seconds:.1f} s"
-        )
-        if result.n_empty:
-            typer.echo(f"{result.n_empty} empty answer{'s' if result.n_empty != 1 else ''} "
-                       "(a score or metadata without a comment): stored, their scores count")
-        typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
-        if cfg.redact:
-            typer.echo(f"redaction map (keep it private, do not share): {private_dir(out) / 'redaction-map.csv'}")
+        _print_counts(out, result.n_documents, result.n_turns, result.n_sentences, result.n_tags,
+                      f"{result.n_analysed} analysed, {result.n_reused} unchanged, {result.n_removed} removed",
+                      f" in {result.seconds:.1f} s", n_empty=result.n_empty, redact=cfg.redact)
     if result.n_stale:
         typer.secho(f"{result.n_stale} document(s) kept from the previous run because their file or folder "
                     "could not be read (stale)", fg=typer.colors.YELLOW, err=True)
     if result.n_rejected:
-        typer.secho(f"{result.n_rejected} input problem(s); see {Path(out) / 'rejected.csv'}:",
-                    fg=typer.colors.YELLOW, err=True)
-        for row in result.rejected.head(20).itertuples():
-            where = f"{row.path}:{row.line}" if row.line is not None and str(row.line) != "<NA>" else row.path
-            typer.echo(f"  {where}: {row.reason}", err=True)
+        rows = [(row.path, None if row.line is None or str(row.line) == "<NA>" else row.line, row.reason)
+                for row in result.rejected.head(20).itertuples()]
+        _print_rejected(out, result.n_rejected, rows)
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _print_counts(out: Path, n_documents: int, n_turns: int, n_sentences: int, n_tags: int, what: str, took: str,
+                  *, n_empty: int, redact: bool) -> None:
+    """What a run stored and where (a run's, or the last run's when nothing changed)."""
+    typer.echo(f"{n_documents} documents, {n_turns} turns, {n_sentences} sentences, {n_tags} tags ({what}){took}")
+    if n_empty:
+        typer.echo(f"{n_empty} empty answer{'s' if n_empty != 1 else ''} "
+                   "(a score or metadata without a comment): stored, their scores count")
+    typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
+    if redact:
+        from .store import private_dir
+
+        typer.echo(f"redaction map (keep it private, do not share): {private_dir(out) / 'redaction-map.csv'}")
+
+
+def _print_rejected(out: Path, n_rejected: int, rows) -> None:
+    """The input problems of a run, ``rows`` as (path, line or None, reason), to stderr."""
+    typer.secho(f"{n_rejected} input problem(s); see {Path(out) / 'rejected.csv'}:", fg=typer.colors.YELLOW, err=True)
+    for path, line, reason in rows:
+        typer.echo(f"  {path}:{line}: {reason}" if line is not None else f"  {path}: {reason}", err=True)
 
 
 def _default_out(inputs: list[str], config: Optional[Path]) -> Optional[Path]:
@@ -295,21 +306,11 @@ def _exit_if_unchanged(out: Path, key: str, *, quiet: bool, wait: float) -> None
         typer.echo(f"nothing changed since the last run ({summary['finished']}): no input, setting or result "
                    f"file is different, so nothing was read, analysed or written (--full analyses everything "
                    f"again)")
-        typer.echo(f"{summary['n_documents']} documents, {summary['n_turns']} turns, {summary['n_sentences']} "
-                   f"sentences, {summary['n_tags']} tags (0 analysed, {summary['n_documents']} unchanged, 0 removed)")
-        if summary["n_empty"]:
-            typer.echo(f"{summary['n_empty']} empty answer{'s' if summary['n_empty'] != 1 else ''} "
-                       "(a score or metadata without a comment): stored, their scores count")
-        typer.echo(f"results: {Path(out).resolve() / 'cxaudit.duckdb'}")
-        if summary["redact"]:
-            from .store import private_dir
-
-            typer.echo(f"redaction map (keep it private, do not share): {private_dir(out) / 'redaction-map.csv'}")
+        _print_counts(out, summary["n_documents"], summary["n_turns"], summary["n_sentences"], summary["n_tags"],
+                      f"0 analysed, {summary['n_documents']} unchanged, 0 removed", "",
+                      n_empty=summary["n_empty"], redact=summary["redact"])
     if summary["n_rejected"]:
-        typer.secho(f"{summary['n_rejected']} input problem(s); see {Path(out) / 'rejected.csv'}:",
-                    fg=typer.colors.YELLOW, err=True)
-        for path, line, reason in summary["rejected"]:
-            typer.echo(f"  {path}:{line}: {reason}" if line is not None else f"  {path}: {reason}", err=True)
+        _print_rejected(out, summary["n_rejected"], summary["rejected"])
     raise typer.Exit(summary["exit_code"])
 
 
