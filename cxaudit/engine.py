@@ -15,6 +15,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from .ingest.base import PIECE_CHARS, text_pieces
 from .schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
 __all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers", "text_pieces",
@@ -23,10 +24,6 @@ __all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "bui
 log = logging.getLogger(__name__)
 
 _ANALYSED_ROLES = ("participant", "unknown")
-#: A turn longer than the pipeline's ``max_length`` (spaCy's limit, 1,000,000 characters) is analysed
-#: in pieces of at most this many characters, cut at sentence ends (else at a space).
-PIECE_CHARS = 100_000
-_SENTENCE_ENDS = (". ", "! ", "? ", "… ", '." ', '!" ', '?" ')
 
 
 @dataclass(frozen=True)
@@ -271,25 +268,6 @@ def learned_tagger(path: str):
 def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
     """The turns that are analysed as customer experience (participant and unknown roles)."""
     return turns[turns["role"].isin(_ANALYSED_ROLES)]
-
-
-def text_pieces(text: str, limit: int) -> list[tuple[int, str]]:
-    """``text`` as (offset, piece) pairs of at most ``limit`` characters whose concatenation is ``text``:
-    one piece when it fits, else cut after the last sentence end (". ", "! ", "? " …) in the second
-    half of each window, else after its last space, else at ``limit`` exactly."""
-    if len(text) <= limit:
-        return [(0, text)]
-    pieces = []
-    start = 0
-    while len(text) - start > limit:
-        window = text[start:start + limit]
-        cut = max(window.rfind(end, limit // 2) + len(end) for end in _SENTENCE_ENDS)
-        if cut < limit // 2:
-            cut = window.rfind(" ", limit // 2) + 1 or limit
-        pieces.append((start, window[:cut]))
-        start += cut
-    pieces.append((start, text[start:]))
-    return pieces
 
 
 _SID = SENTENCES.names.index("sentence_id")

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxaudit.ingest.base import PIECE_CHARS, text_pieces
+
 __all__ = ["Redaction", "redact", "luhn_ok", "PATTERNS"]
 
 GENERIC_LABELS = {"interviewer", "moderator", "facilitator", "researcher", "q", "i", "int"}
@@ -205,8 +207,6 @@ def _redact_text(text: str, reg: _Registry, names_re: re.Pattern | None, names: 
     if names_re is not None:
         text = names_re.sub(lambda m: names[m.group(0)], text)
     if nlp is not None and "ner" in nlp.pipe_names:
-        from .engine import PIECE_CHARS, text_pieces
-
         # a text longer than the pipeline's max_length is read in pieces (offsets into the whole text)
         limit = nlp.max_length if len(text) <= nlp.max_length else min(nlp.max_length, PIECE_CHARS)
         persons = [(offset + e.start_char, offset + e.end_char, e.text)
