@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     from cxaudit import parallel
-    from cxaudit.analyze import _analyze_batch, _chunks, _init_worker, _rows_for, analyze
+    from cxaudit.nlp.analyze import _analyze_batch, _chunks, _init_worker, _rows_for, analyze
     from cxaudit.nlp import build_pipeline
 
     load_before = os.getloadavg()

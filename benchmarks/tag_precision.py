@@ -92,7 +92,7 @@ def sample_tags(tmp: Path, codebook: str = BOOK) -> pd.DataFrame:
 
 def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
     """carbone-clues tags of the held-out SemEval-2014 sentences (offsets into the XML text)."""
-    from cxaudit.analyze import analyze
+    from cxaudit.nlp.analyze import analyze
     from cxaudit.clues.tagger import add_codebooks, tag
     from cxaudit.nlp import build_pipeline
 

@@ -48,10 +48,10 @@ _LAZY = {
     "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
     "run_audit": ("cxaudit.pipeline", "run_audit"),
     "ingest": ("cxaudit.ingest", None),
-    "analyze": ("cxaudit.analyze", None),
+    "analyze": ("cxaudit.nlp.analyze", None),
     "compare": ("cxaudit.compare", None),
     "plots": ("cxaudit.plots", None),
-    "explore": ("cxaudit.explore", None),
+    "explore": ("cxaudit.nlp.explore", None),
 }
 
 

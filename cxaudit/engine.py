@@ -298,7 +298,7 @@ def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     ``max_length`` is analysed in pieces (:func:`text_pieces`); its rows are the
     pieces' rows with sentence numbers and offsets into the whole turn's text.
     """
-    from .analyze import turn_tuples
+    from cxaudit.nlp.analyze import turn_tuples
     from .clues.tagger import tag_tuples
 
     nlp = build(spec)
@@ -363,7 +363,7 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 #: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code), and
 #: ``cxaudit._preload``, which builds the run's pipeline there so that workers start with it built.
-_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.analyze", "cxaudit._preload")
+_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.nlp.analyze", "cxaudit._preload")
 
 
 def _announce(spec: PipelineSpec) -> None:

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxaudit.analyze import analyze, sentence_rows
+from cxaudit.nlp.analyze import analyze, sentence_rows
 from cxaudit.schemas import FEELINGS, SENTENCES, SchemaError, validate
 from _language_helpers import nlp  # noqa: F401
 

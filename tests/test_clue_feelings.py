@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxaudit.analyze import analyze
+from cxaudit.nlp.analyze import analyze
 from cxaudit.clues.tagger import tag
 from cxaudit.nlp import build_pipeline
 

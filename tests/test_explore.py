@@ -5,7 +5,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cxaudit.explore import distinctive_terms, kwic, kwic_code, plot_distinctive_terms, term_frequencies  # noqa: E402
+from cxaudit.nlp.explore import distinctive_terms, kwic, kwic_code, plot_distinctive_terms, term_frequencies  # noqa: E402
 
 SENTS = pd.DataFrame({
     "sentence_id": [f"s{i}" for i in range(8)],

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _scale_helpers import reference_ruler, reference_tag_rows
-from cxaudit.analyze import sentence_rows, turn_tuples
+from cxaudit.nlp.analyze import sentence_rows, turn_tuples
 from cxaudit.clues.codebook import load_codebook
 from cxaudit.clues.tagger import add_codebooks, spans_key, tag_rows, tag_tuples
 from cxaudit.engine import frame_from_tuples

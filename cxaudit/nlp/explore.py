@@ -67,7 +67,7 @@ def kwic_code(sentences: pd.DataFrame, tags: pd.DataFrame, code: str, *, window:
 def sentence_terms(texts, *, nlp=None) -> list[list[str]]:
     """Terms (lower-cased lemmas of alphabetic non-stop tokens) of each text."""
     if nlp is None:
-        from .nlp import get_pipeline
+        from cxaudit.nlp import get_pipeline
 
         nlp = get_pipeline("blank")
     out = []

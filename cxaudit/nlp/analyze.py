@@ -16,11 +16,11 @@ from typing import Iterable, Iterator
 import pandas as pd
 from spacy.tokens import Doc
 
-from . import parallel
-from .nlp import build_pipeline, get_pipeline, resolve_model
-from .nlp.lexicon import doc_layout, ext_key
-from .nlp.sentiment import valence
-from .schemas import FEELINGS, SENTENCES, SchemaError, validate
+from cxaudit import parallel
+from cxaudit.nlp import build_pipeline, get_pipeline, resolve_model
+from cxaudit.nlp.lexicon import doc_layout, ext_key
+from cxaudit.nlp.sentiment import valence
+from cxaudit.schemas import FEELINGS, SENTENCES, SchemaError, validate
 
 __all__ = ["Analysis", "analyze", "sentence_rows", "turn_tuples", "ANALYSED_ROLES"]
 
