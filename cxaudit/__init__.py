@@ -44,7 +44,7 @@ __all__ = [
 
 _LAZY = {
     "load_audit": ("cxaudit.config", "load_audit"),
-    "load_desired": ("cxaudit.desired", "load_desired"),
+    "load_desired": ("cxaudit.compare.desired", "load_desired"),
     "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
     "run_audit": ("cxaudit.pipeline", "run_audit"),
     "ingest": ("cxaudit.ingest", None),

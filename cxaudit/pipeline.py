@@ -196,7 +196,7 @@ def _write_private(out_dir: Path, mapping: pd.DataFrame) -> None:
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
     from .clues.codebook import load_codebook
     from .compare.store import compare_store
-    from .desired import Desired, load_desired
+    from cxaudit.compare.desired import Desired, load_desired
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
     codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
@@ -402,7 +402,7 @@ def _check_settings(config: AuditConfig) -> None:
     """Raise ConfigError, before anything is written, when the model, a codebook, the desired file or
     the learned tagger named by ``config`` cannot be used."""
     from .clues.codebook import load_codebook
-    from .desired import load_desired
+    from cxaudit.compare.desired import load_desired
     from .nlp import resolve_model
 
     problems = []

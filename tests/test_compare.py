@@ -21,7 +21,7 @@ from cxaudit.compare import (
 )
 from cxaudit.compare.gaps import quadrant
 from cxaudit.compare.store import compare_store, read_compare_frames
-from cxaudit.desired import Desired, Target
+from cxaudit.compare.desired import Desired, Target
 from cxaudit.store import connect, write_tables
 from _compare_helpers import documents, feelings, integer_ids, sentences_for, simulate_audit, store_audit, tags
 

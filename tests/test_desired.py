@@ -1,8 +1,8 @@
-"""Tests of cxaudit.desired: loading and validating desired.yml."""
+"""Tests of cxaudit.compare.desired: loading and validating desired.yml."""
 
 import pytest
 
-from cxaudit.desired import Desired, DesiredError, Target, load_desired
+from cxaudit.compare.desired import Desired, DesiredError, Target, load_desired
 from _compare_helpers import LEXICON
 
 GOOD = """\

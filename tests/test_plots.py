@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from cxaudit import plots  # noqa: E402
 from cxaudit.compare import compare  # noqa: E402
-from cxaudit.desired import Desired  # noqa: E402
+from cxaudit.compare.desired import Desired  # noqa: E402
 from _compare_helpers import feelings, sentences_for, simulate_audit  # noqa: E402
 
 TRUTH = {"humanic.staff": 0.5, "humanic.advice": 0.3, "functional.billing": -0.4, "mechanic.app": 0.1}

@@ -21,7 +21,7 @@ from cxaudit.compare.scorecard import scorecard
 from cxaudit.compare.store import compare_store
 from cxaudit.compare.tables import COMPARE_TABLES, QUADRANTS
 from cxaudit.compare.waves import wave_change
-from cxaudit.desired import Desired
+from cxaudit.compare.desired import Desired
 from cxaudit.schemas import conform
 
 __all__ = [
@@ -70,7 +70,7 @@ def compare(
     """Compare the current experience with the desired one.
 
     In: DOCUMENTS, SENTENCES, TAGS, FEELINGS (see ``cxaudit/schemas.py``),
-    the :class:`~cxaudit.desired.Desired` experience (default:
+    the :class:`~cxaudit.compare.desired.Desired` experience (default:
     ``Desired.default()``), optional codebooks (name → Codebook, for labels)
     and an optional documents column to group by (segment, channel, wave,
     kind …). Out: ``{"gaps", "motif", "scorecards", "nps", "drivers",

@@ -19,7 +19,7 @@ import pandas as pd
 from cxaudit.compare.dimensions import CURRENT_MODES, TOUCHPOINT_LENSES, distinct, harmonise_ids, id_values, mentions
 from cxaudit.compare.stats import bounded_t_interval, cluster_bootstrap, percentile_interval
 from cxaudit.compare.tables import GAP_TABLE, QUADRANTS
-from cxaudit.desired import Desired
+from cxaudit.compare.desired import Desired
 from cxaudit.schemas import conform
 
 __all__ = ["gap_table", "boot_dimensions", "careful_interval", "quadrant", "lenses_of", "small_sample_warning", "KEY", "PANEL"]

@@ -27,7 +27,7 @@ from cxaudit.compare.dimensions import (
 )
 from cxaudit.compare.gaps import boot_dimensions, careful_interval, lenses_of
 from cxaudit.compare.tables import MOTIF
-from cxaudit.desired import Desired, _lexicon, resolve_motif
+from cxaudit.compare.desired import Desired, _lexicon, resolve_motif
 from cxaudit.schemas import conform
 
 __all__ = ["motif_alignment", "motif_axes"]
