@@ -22,13 +22,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .errors import CxauditError
+from cxaudit.errors import CxauditError
 
 if TYPE_CHECKING:  # duckdb, pandas and the schemas load on first use: the lock and the atomic writes
     import duckdb  # need none of them (``cxaudit run`` with nothing changed imports only those)
     import pandas as pd
 
-    from .schemas import Schema
+    from cxaudit.schemas import Schema
 
 __all__ = [
     "STORE_FILE",
@@ -97,7 +97,7 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
         df = con.execute(sql, params or []).df()
     schema = schema_for(name)
     if schema is not None:
-        from .schemas import conform
+        from cxaudit.schemas import conform
 
         df = conform(df, schema)
     return df
@@ -105,11 +105,11 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
 
 def schema_for(name: str) -> Schema | None:
     """The schema of a stored table: the shared tables and the compare stage's tables."""
-    from .schemas import SCHEMAS
+    from cxaudit.schemas import SCHEMAS
 
     if name in SCHEMAS:
         return SCHEMAS[name]
-    from .compare.tables import COMPARE_TABLES
+    from cxaudit.compare.tables import COMPARE_TABLES
 
     return COMPARE_TABLES.get(name)
 
@@ -249,7 +249,7 @@ class StoreWriter:
             return 0
         import pandas as pd
 
-        from .schemas import SCHEMAS
+        from cxaudit.schemas import SCHEMAS
 
         keep = pd.DataFrame({"doc_id": pd.Series(doc_ids, dtype="string")})
         self._con.register("_cx_keep", keep)
