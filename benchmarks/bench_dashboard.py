@@ -7,7 +7,7 @@ Stores measured:
   dashboard's DuckDB aggregations (the slowest case).
 
 For each store: the app's build time without the precomputed dashboard tables
-(temporary-table fallback), the time of ``cxaudit.dashboard.prepare`` (which
+(temporary-table fallback), the time of ``cxaudit.publish.dashboard.prepare`` (which
 ``cxaudit run`` is meant to call), then on the prepared store: in-process
 redraw latency (``DashboardApp.last_redraw_s``: headline + visible tab) over
 >= 20 filter changes for every tab, with the app's cache (as users get it:
@@ -149,8 +149,8 @@ def _changes(app, n: int) -> list[tuple[str, int]]:
 
 def in_process(results: Path, n_changes: int) -> dict:
     """Build the app and time redraws (headline + visible tab) per tab, with the app's cache and cold."""
-    from cxaudit.dashboard import build_app
-    from cxaudit.dashboard.app import TABS
+    from cxaudit.publish.dashboard import build_app
+    from cxaudit.publish.dashboard.app import TABS
 
     t0 = time.perf_counter()
     app = build_app(results)
@@ -281,7 +281,7 @@ def in_browser(results: Path, n_changes: int, screenshot: Path | None) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    from cxaudit.dashboard.server import start
+    from cxaudit.publish.dashboard.server import start
 
     out: dict = {"load_before": _load()}
     with sync_playwright() as p:
@@ -367,7 +367,7 @@ def _measure_store(path: Path, build_s: float, args, browser: bool, screenshot: 
     """Unprepared app build, then prepare() and every figure on the prepared store."""
     import duckdb
 
-    from cxaudit.dashboard import build_app, prepare
+    from cxaudit.publish.dashboard import build_app, prepare
 
     with duckdb.connect(str(path / "cxaudit.duckdb"), read_only=True) as con:
         n_tags = con.execute("SELECT count(*) FROM tags").fetchone()[0]

@@ -54,8 +54,8 @@ def _settle(page, seconds: float = 1.5) -> None:
 def shoot(results: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from cxaudit.dashboard.server import start
-    from cxaudit.report import write_report
+    from cxaudit.publish.dashboard.server import start
+    from cxaudit.publish.report import write_report
 
     OUT.mkdir(parents=True, exist_ok=True)
     blocked: list[str] = []

@@ -50,7 +50,7 @@ _LAZY = {
     "ingest": ("cxaudit.ingest", None),
     "analyze": ("cxaudit.nlp.analyze", None),
     "compare": ("cxaudit.compare", None),
-    "plots": ("cxaudit.plots", None),
+    "plots": ("cxaudit.publish.charts.plots", None),
     "explore": ("cxaudit.nlp.explore", None),
 }
 

@@ -345,7 +345,7 @@ def export(
         if format == "qdpx":
             _export_qdpx(results, out)
         else:
-            from .export import export_store
+            from cxaudit.publish.export import export_store
 
             export_store(results, format, out, tables=table)
     except (ValueError, FileNotFoundError, KeyError) as exc:
@@ -355,7 +355,7 @@ def export(
 
 def _export_qdpx(results: Path, out: Path) -> None:
     from .clues.codebook import load_codebook
-    from .clues.qdpx import write_qdpx
+    from cxaudit.publish.qdpx import write_qdpx
     from .store import list_tables, read_table
 
     runs = read_table(results, "runs")
@@ -407,7 +407,7 @@ def codebook_export(
 ) -> None:
     """Export a codebook as a readable table."""
     from .clues.codebook import CodebookError, load_codebook
-    from .export import neutralise_formulas
+    from cxaudit.publish.export import neutralise_formulas
     from .store import atomic_write_bytes
 
     try:
@@ -538,7 +538,7 @@ def dashboard(
 ) -> None:
     """Serve the Voila dashboard over a results folder and print its URL."""
     _require_extra("dashboard", "`cxaudit dashboard`")
-    from .dashboard import serve
+    from cxaudit.publish.dashboard import serve
 
     if not (results / "cxaudit.duckdb").is_file():
         _fail(f"{results} holds no results; run `cxaudit run … --out {results}` first")
@@ -554,7 +554,7 @@ def report(
         help="Dimensions voiced by fewer participants are 'small sample', never ranked [default: audit.yml, else 5]."),
 ) -> None:
     """Write a self-contained HTML report (opens from an e-mail attachment)."""
-    from .report import write_report
+    from cxaudit.publish.report import write_report
 
     try:
         path = write_report(results, out, min_participants=min_participants)
@@ -618,7 +618,7 @@ def demo(
         if exc.exit_code not in (0, 2):
             raise
     report_path = out / "report.html"
-    from .report import write_report
+    from cxaudit.publish.report import write_report
 
     write_report(out, report_path)
     typer.echo(f"report: {report_path.resolve()}")

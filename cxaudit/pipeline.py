@@ -673,7 +673,7 @@ def _reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, c
 
 def _prepare_dashboard(w: StoreWriter) -> None:
     """Precompute the dashboard's tables in the new store, so it opens fast on big audits."""
-    from .dashboard.precompute import prepare
+    from cxaudit.publish.dashboard.precompute import prepare
 
     prepare(w.con)
 

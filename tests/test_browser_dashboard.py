@@ -47,7 +47,7 @@ def _require_browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _require_browser()
-    from cxaudit.dashboard.server import start
+    from cxaudit.publish.dashboard.server import start
 
     out = tmp_path_factory.mktemp("results")
     tables = make_store(out)
@@ -368,7 +368,7 @@ def test_browser_closed_pages_free_their_kernels(browser, tmp_path):
     """Open three pages one after the other, close them: within 60 s only the pre-heated pool is left."""
     import time
 
-    from cxaudit.dashboard.server import POOL_SIZE, kernel_pids, start
+    from cxaudit.publish.dashboard.server import POOL_SIZE, kernel_pids, start
 
     out = tmp_path / "results"
     make_store(out)
@@ -397,7 +397,7 @@ def test_browser_token_required_when_set(browser, tmp_path):
     """With a token (what a host other than loopback gets), the page needs it; the printed URL carries it."""
     import urllib.request
 
-    from cxaudit.dashboard.server import start
+    from cxaudit.publish.dashboard.server import start
 
     out = tmp_path / "results"
     make_store(out)

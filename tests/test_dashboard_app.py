@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import cxaudit.dashboard as dashboard
-from cxaudit.dashboard.app import TABS
+import cxaudit.publish.dashboard as dashboard
+from cxaudit.publish.dashboard.app import TABS
 
 from _dashboard_helpers import AUDIT_NAME, PWN_SEGMENT, expected_mentions, make_store
 
@@ -222,7 +222,7 @@ def test_dashboard_app_show_reports_missing_store(tmp_path, monkeypatch):
 
 
 def test_dashboard_app_notebook_is_thin_and_packaged_copy_identical():
-    from cxaudit.dashboard.server import notebook_path
+    from cxaudit.publish.dashboard.server import notebook_path
 
     packaged = notebook_path().read_bytes()
     assert packaged == (ROOT / "notebooks" / "dashboard.ipynb").read_bytes()
@@ -230,7 +230,7 @@ def test_dashboard_app_notebook_is_thin_and_packaged_copy_identical():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert [c["metadata"].get("tags") for c in code] == [["parameters"], None]
     assert "".join(code[0]["source"]).startswith("results_dir = None")
-    assert "cxaudit.dashboard.show(results_dir)" in "".join(code[1]["source"])
+    assert "cxaudit.publish.dashboard.show(results_dir)" in "".join(code[1]["source"])
     assert nb["cells"][0]["cell_type"] == "markdown"
 
 
@@ -254,7 +254,7 @@ def test_dashboard_app_waves_chart_skips_dimensions_missing_from_a_wave(results,
     _select(app.filter_widgets["kind"], "interview")  # interviews: P1 in 2026-Q1, P2 in 2026-Q2, no shared clue type
     waves = app.data.waves(app.filters, level="clue_type")
     assert waves["current_from"].isna().any() or waves["current_to"].isna().any()
-    with caplog.at_level("WARNING", logger="cxaudit.dashboard.charts"):
+    with caplog.at_level("WARNING", logger="cxaudit.publish.charts.png"):
         app.tabs.selected_index = list(TABS).index("waves")
         app.lazy["trend"].png_btn.click()
     assert "No data for this selection" in app.lazy["trend"].body.value  # no clue type in both waves

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from cxaudit.dashboard import evidence as ev
+from cxaudit.publish.dashboard import evidence as ev
 
 
 def test_dashboard_evidence_highlight_marks_the_clue():

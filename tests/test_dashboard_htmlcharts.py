@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxaudit.dashboard import htmlcharts, palette
-from cxaudit.dashboard.heatmap import ClueHeatmap, cell_tooltip, order_axes
+from cxaudit.publish.charts import html as htmlcharts
+from cxaudit.publish.charts import palette
+from cxaudit.publish.charts.heatmap import ClueHeatmap, cell_tooltip, order_axes
 
 
 def _styles(html_text: str, cls: str) -> list[dict]:
@@ -21,7 +22,7 @@ def _styles(html_text: str, cls: str) -> list[dict]:
 
 
 def test_dashboard_htmlcharts_palette_equals_plots():
-    from cxaudit import plots
+    from cxaudit.publish.charts import plots
 
     assert palette.PALETTE == plots.PALETTE and palette.VALENCE_COLORS == plots.VALENCE_COLORS
     assert "--cx-functional: #0072b2;" in palette.palette_css()

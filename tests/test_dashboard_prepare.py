@@ -1,4 +1,4 @@
-"""cxaudit.dashboard.prepare: the precomputed dashboard tables against pandas, and the fallback."""
+"""cxaudit.publish.dashboard.prepare: the precomputed dashboard tables against pandas, and the fallback."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxaudit.dashboard import prepare
-from cxaudit.dashboard.precompute import prepared_names
-from cxaudit.dashboard.queries import AuditData, Filters
+from cxaudit.publish.dashboard import prepare
+from cxaudit.publish.dashboard.precompute import prepared_names
+from cxaudit.publish.dashboard.queries import AuditData, Filters
 from cxaudit.store import store_path
 
 from _dashboard_helpers import PWN_SEGMENT, make_store
@@ -174,7 +174,7 @@ def test_dashboard_prepare_cube_property(tags, segments):
 
 def test_dashboard_prepare_app_imports_no_plotting_or_spacy(stores):
     raw, _, _ = stores
-    code = ("import sys, cxaudit.dashboard as d; app = d.build_app(sys.argv[1]); "
+    code = ("import sys, cxaudit.publish.dashboard as d; app = d.build_app(sys.argv[1]); "
             "print(sorted(m for m in ('matplotlib', 'seaborn', 'spacy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(raw)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

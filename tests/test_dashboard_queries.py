@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxaudit.dashboard.queries import AuditData, Filters, where_clause
+from cxaudit.publish.dashboard.queries import AuditData, Filters, where_clause
 
 from _dashboard_helpers import PWN_SEGMENT, expected_mentions, make_store
 

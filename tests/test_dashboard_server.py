@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from cxaudit.dashboard import server as serve
+from cxaudit.publish.dashboard import server as serve
 
 
 def test_dashboard_serve_command_flags(tmp_path):
@@ -36,7 +36,7 @@ def test_dashboard_serve_packaged_notebook_exists():
 def test_dashboard_server_serve_is_exported_as_a_function():
     import inspect
 
-    from cxaudit.dashboard import serve as serve_fn
+    from cxaudit.publish.dashboard import serve as serve_fn
 
     assert callable(serve_fn) and not inspect.ismodule(serve_fn)
     params = inspect.signature(serve_fn).parameters
@@ -118,7 +118,7 @@ def test_dashboard_server_offline_template_renders_the_prerendered_page(tmp_path
     Voila's scripts); a template without the expected blocks is kept as it is, with a warning."""
     import jinja2
 
-    from cxaudit.dashboard import PRERENDER_KEY
+    from cxaudit.publish.dashboard import PRERENDER_KEY
 
     text = (serve.write_offline_template(tmp_path) / "index.html.j2").read_text(encoding="utf-8")
     block = text[text.index("{% block data_priority scoped %}"):text.index("{% endblock data_priority %}")]

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxaudit.dashboard as dashboard
-from cxaudit.dashboard import summary as sm
-from cxaudit.dashboard.app import TABS
-from cxaudit.dashboard.queries import AuditData, Filters
-from cxaudit.report import render_report
+import cxaudit.publish.dashboard as dashboard
+from cxaudit.publish.dashboard import summary as sm
+from cxaudit.publish.dashboard.app import TABS
+from cxaudit.publish.dashboard.queries import AuditData, Filters
+from cxaudit.publish.report import render_report
 
 from _dashboard_helpers import SUMMARY_PEOPLE, make_summary_store
 
@@ -237,7 +237,7 @@ def test_dashboard_summary_min_participants_stored_by_run(sample_copy, tmp_path)
     even when the audit file has since moved or changed."""
     from cxaudit.config import load_audit
     from cxaudit.pipeline import run_audit
-    from cxaudit.report import render_report
+    from cxaudit.publish.report import render_report
 
     config = load_audit(sample_copy / "audit.yml")
     config.min_participants = 7

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from cxaudit.export import export_store, neutralise_formulas, neutralise_value
+from cxaudit.publish.export import export_store, neutralise_formulas, neutralise_value
 from cxaudit.store import write_tables
 
 DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+44 7700 900123", "-1+1", "@SUM(A1)", "\tcmd"]

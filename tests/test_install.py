@@ -187,8 +187,8 @@ def test_install_every_extra_cxaudit_checks_is_declared(extra):
 
 def test_install_core_modules_import_no_extra():
     """The CLI, a run, the report and the n-gram tagger import nothing from an extra."""
-    code = ("import sys, cxaudit.cli, cxaudit.pipeline, cxaudit.report, cxaudit.export, cxaudit.clues.learned, "
-            "cxaudit.dashboard, cxaudit.dashboard.precompute; "
+    code = ("import sys, cxaudit.cli, cxaudit.pipeline, cxaudit.publish.report, cxaudit.publish.export, cxaudit.clues.learned, "
+            "cxaudit.publish.dashboard, cxaudit.publish.dashboard.precompute; "
             "print(sorted(m for m in ('ipywidgets', 'voila', 'IPython', 'jupyterlab', 'papermill', 'dask', "
             "'distributed', 'jax', 'playwright', 'tokenizers', 'safetensors', 'huggingface_hub', 'torch') "
             "if m in sys.modules))")
@@ -242,7 +242,7 @@ def test_install_cli_encoder_without_the_extra(monkeypatch, tmp_path):
 
 
 def test_install_dashboard_show_without_the_extra(monkeypatch):
-    from cxaudit import dashboard
+    from cxaudit.publish import dashboard
 
     _without(monkeypatch, "ipywidgets")
     with pytest.raises(_extras.MissingExtraError, match=r"pip install 'cxaudit\[dashboard\]'"):

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cxaudit import plots  # noqa: E402
+from cxaudit.publish.charts import plots  # noqa: E402
 from cxaudit.compare import compare  # noqa: E402
 from cxaudit.compare.desired import Desired  # noqa: E402
 from _compare_helpers import feelings, sentences_for, simulate_audit  # noqa: E402
@@ -88,7 +88,7 @@ def test_plots_ipa_leaves_crowded_labels_out_instead_of_overlapping():
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from cxaudit.plots import plot_ipa
+    from cxaudit.publish.charts.plots import plot_ipa
 
     n = 40
     gaps = pd.DataFrame({
@@ -112,7 +112,7 @@ def test_plots_interval_bars_never_negative_when_estimate_outside_interval():
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from cxaudit.plots import plot_nps
+    from cxaudit.publish.charts.plots import plot_nps
 
     nps = pd.DataFrame({"group_by": ["all"], "group": ["all"], "n": [3], "nps": [-100.0], "ci_low": [-98.5],
                         "ci_high": [48.5], "promoters": [0], "passives": [0], "detractors": [3],
@@ -126,7 +126,7 @@ def test_plots_trend_with_a_dimension_missing_from_one_wave():
     import pandas as pd
 
     from cxaudit.compare.tables import WAVES
-    from cxaudit.plots import plot_trend
+    from cxaudit.publish.charts.plots import plot_trend
     from cxaudit.schemas import conform
 
     waves = conform(pd.DataFrame({

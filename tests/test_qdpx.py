@@ -10,7 +10,7 @@ import pandas as pd
 from lxml import etree
 
 from _interop_helpers import CODEBOOK, documents, sentences, tag, tags, turns
-from cxaudit.clues.qdpx import NAMESPACE, SCHEMA_PATH, guid, source_text, write_qdpx
+from cxaudit.publish.qdpx import NAMESPACE, SCHEMA_PATH, guid, source_text, write_qdpx
 
 NS = {"q": NAMESPACE}
 
@@ -112,7 +112,7 @@ def test_qdpx_export_is_reproducible(tmp_path):
 def test_qdpx_skips_evidence_that_is_not_in_the_sentence(tmp_path, caplog):
     bad = tag("int/alice#1.0", "humanic.courtesy", "rude")
     bad.update(evidence="polite")
-    with caplog.at_level(logging.WARNING, logger="cxaudit.clues.qdpx"):
+    with caplog.at_level(logging.WARNING, logger="cxaudit.publish.qdpx"):
         _, root, _ = _open(_write(tmp_path / "x.qdpx", tags=pd.DataFrame([bad])))
     assert "not found" in caplog.text
     assert not list(root.iter(f"{{{NAMESPACE}}}PlainTextSelection"))

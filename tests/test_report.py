@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cxaudit.report import write_report
+from cxaudit.publish.report import write_report
 
 from _dashboard_helpers import make_store
 

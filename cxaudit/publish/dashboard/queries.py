@@ -3,7 +3,7 @@
 One :class:`AuditData` per app holds one read-only connection to the results
 store (``DIR/cxaudit.duckdb``). Every query reads the mentions relation (tags
 joined with the document columns the filters need) or its pre-aggregated
-cube, built by :func:`cxaudit.dashboard.precompute.prepare` at ``cxaudit run``
+cube, built by :func:`cxaudit.publish.dashboard.precompute.prepare` at ``cxaudit run``
 time (ENUM filter columns, integer keys, sorted in evidence order) or, when
 the store lacks them, as temporary tables when the app opens. Filters are
 pushed down as a parameterised ``WHERE`` clause: user values are always bound
@@ -24,7 +24,7 @@ from typing import Mapping
 import duckdb
 import pandas as pd
 
-from .. import store
+from cxaudit import store
 from .precompute import NO_TOUCHPOINT, create_temp, prepared_names
 
 __all__ = [
@@ -186,7 +186,7 @@ class AuditData:
             row = self.con.execute("SELECT config FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
             if not row or not row[0] or not Path(row[0]).is_file():
                 return None
-            from ..config import ConfigError, load_audit
+            from cxaudit.config import ConfigError, load_audit
 
             return int(getattr(load_audit(row[0]), "min_participants", 0)) or None
         except (duckdb.Error, OSError, ValueError, ConfigError) as exc:  # the audit file moved or changed
@@ -195,9 +195,9 @@ class AuditData:
 
     @property
     def labels(self):
-        """Human labels of codes, touchpoints and clue types (:class:`~cxaudit.dashboard.labels.Labels`)."""
+        """Human labels of codes, touchpoints and clue types (:class:`~cxaudit.publish.labels.Labels`)."""
         if self._labels is None:
-            from .labels import Labels
+            from cxaudit.publish.labels import Labels
 
             self._labels = Labels.from_store(self.con) if "runs" in self.tables else Labels()
         return self._labels
@@ -250,7 +250,7 @@ class AuditData:
         a mention of the lens count. Documents without text (empty survey
         answers) count, and so do their scores.
         """
-        from ..compare.stats import nps_interval
+        from cxaudit.compare.stats import nps_interval
 
         if filters.touchpoint or filters.clue_type:
             where, params = self._mention_where(filters)
@@ -326,7 +326,7 @@ class AuditData:
 
         Without filters: the stored ``gaps`` table (with bootstrap intervals).
         With filters, or for a lens ``cxaudit run`` did not compare:
-        :func:`cxaudit.dashboard.aggregates.filtered_gaps` (cluster-robust intervals).
+        :func:`cxaudit.publish.dashboard.aggregates.filtered_gaps` (cluster-robust intervals).
         ``level`` keeps one level (and computes only that one).
         """
         from .aggregates import filtered_gaps

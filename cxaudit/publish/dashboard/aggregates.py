@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schemas import conform, empty
+from cxaudit.schemas import conform, empty
 from .queries import NO_TOUCHPOINT, Filters, where_clause
 
 DEFAULT_MIN_PARTICIPANTS = 5
@@ -137,16 +137,16 @@ def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | 
                   min_participants: int = DEFAULT_MIN_PARTICIPANTS) -> pd.DataFrame:
     """Gap table (GAP_TABLE columns of cxaudit.compare) for the filtered mentions.
 
-    In: ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`), filters and
+    In: ``data`` (:class:`~cxaudit.publish.dashboard.queries.AuditData`), filters and
     the stored ``gaps`` table (for targets). Importance = share of the
     panel's current-mode mentions; crosshairs = the panel's means; intervals
     cluster-robust (:func:`cluster_interval`, no bootstrap on a click);
-    priority = :func:`cxaudit.dashboard.summary.rank_rows` order (small
+    priority = :func:`cxaudit.publish.dashboard.summary.rank_rows` order (small
     samples last, marked in ``warning``).
     ``level``: compute only that level's rows.
     """
-    from ..compare.gaps import quadrant
-    from ..compare.tables import GAP_TABLE
+    from cxaudit.compare.gaps import quadrant
+    from cxaudit.compare.tables import GAP_TABLE
     from .summary import SMALL_SAMPLE, rank_rows
 
     agg = _aggregate(data, filters, level=level)
@@ -185,7 +185,7 @@ def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame
     (a motif word sits on the +1 pole of its axis). Out: MOTIF columns; one
     row per motif word plus ``all``; intervals null.
     """
-    from ..compare.tables import MOTIF
+    from cxaudit.compare.tables import MOTIF
 
     if stored is None or not len(stored) or "feelings" not in data.tables:
         return empty(MOTIF)
@@ -212,8 +212,8 @@ def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame
 
 def filtered_nps(data, filters: Filters) -> pd.DataFrame:
     """NPS-shaped rows (overall and per segment) of the filtered documents that carry a score."""
-    from ..compare.stats import nps_interval
-    from ..compare.tables import NPS
+    from cxaudit.compare.stats import nps_interval
+    from cxaudit.compare.tables import NPS
 
     where, params = where_clause(filters, extra=("clue_type <> 'none'", "score IS NOT NULL"))
     df = data.df(f"""
@@ -242,8 +242,8 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
     one of its current-mode sentences is tagged with it. Sorted by log odds,
     detractor drivers first.
     """
-    from ..compare.stats import lift, log_odds_ratio
-    from ..compare.tables import DRIVERS
+    from cxaudit.compare.stats import lift, log_odds_ratio
+    from cxaudit.compare.tables import DRIVERS
 
     where, params = where_clause(filters, extra=(_CURRENT, "score IS NOT NULL"))
     df = data.df(f"""
@@ -272,7 +272,7 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
 def filtered_waves(data, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
     """WAVES-shaped rows: change of current performance per dimension between consecutive waves
     (of one ``level`` when given)."""
-    from ..compare.tables import WAVES
+    from cxaudit.compare.tables import WAVES
 
     per = _aggregate(data, filters, by="wave", level=level)
     per = per[per["wave"].notna() & (per["n"] > 0)]

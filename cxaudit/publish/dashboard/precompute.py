@@ -170,7 +170,7 @@ def prepare(target: duckdb.DuckDBPyConnection | str | os.PathLike) -> dict[str, 
     """
     if isinstance(target, duckdb.DuckDBPyConnection):
         return _transaction(target)
-    from .. import store
+    from cxaudit import store
 
     with store.connect(Path(target), read_only=False) as con:
         counts = _transaction(con)

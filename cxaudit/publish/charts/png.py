@@ -87,7 +87,7 @@ def _pyplot():
 
 def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
     """Call the :mod:`cxaudit.plots` function for ``key`` on ``ax``."""
-    from .. import plots
+    from cxaudit.publish.charts import plots
 
     if key == "clue_map":
         plots.plot_clue_map(frame, value=kw.get("value", "n"), ax=ax)

@@ -2,7 +2,7 @@
 
 One function builds it (:func:`build_summary`), one renders it
 (:func:`summary_html`); the dashboard's Summary tab and
-:func:`cxaudit.report.render_report` call both, so the two never disagree.
+:func:`cxaudit.publish.report.render_report` call both, so the two never disagree.
 
 The rules (reasons in ``docs/dashboard.md``):
 
@@ -233,7 +233,7 @@ class Summary:
 
 def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIPANTS, headline: dict | None = None,
                   gaps=None) -> Summary:
-    """The summary of ``data`` (:class:`~cxaudit.dashboard.queries.AuditData`) under ``filters``
+    """The summary of ``data`` (:class:`~cxaudit.publish.dashboard.queries.AuditData`) under ``filters``
     (``filters.codebook`` is the lens).
 
     ``headline`` (``data.audit_headline(filters)``) and ``gaps`` (a callable ``level -> data.gaps(filters,

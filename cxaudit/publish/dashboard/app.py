@@ -4,7 +4,7 @@ Wiring: every filter dropdown is ``.observe``-d; a change recomputes the
 headline figures and redraws only the visible tab (the other tabs are
 marked stale and redrawn when opened), so a click costs a few DuckDB
 aggregations, never a re-analysis. The clue map is a grid of clickable
-widgets (:mod:`cxaudit.dashboard.heatmap`): a click on a cell drills down to
+widgets (:mod:`cxaudit.publish.charts.heatmap`): a click on a cell drills down to
 its quotes, and its PNG is drawn only when asked for. The other charts are
 PNGs; query results and PNGs are cached by (filters, level), so going back
 to a selection seen before costs nothing. Each chart also has a "read the
@@ -24,10 +24,10 @@ from typing import Callable, Hashable
 import ipywidgets as widgets
 
 from . import evidence as ev
-from .charts import CHART_HELP, DASHBOARD_HINTS, SCREEN_HELP
+from cxaudit.publish.charts.png import CHART_HELP, DASHBOARD_HINTS, SCREEN_HELP
 from .headline import headline_html
-from .heatmap import ClueHeatmap
-from .palette import palette_css
+from cxaudit.publish.charts.heatmap import ClueHeatmap
+from cxaudit.publish.charts.palette import palette_css
 from .queries import EVIDENCE_SORTS, FILTER_LABELS, AuditData, Filters
 from .summary import DEFAULT_MIN_PARTICIPANTS
 
@@ -91,7 +91,7 @@ class _LazyPngChart:
                                 layout=widgets.Layout(margin="0 0 18px 0"))
 
 
-#: Charts drawn as HTML on screen by :mod:`cxaudit.dashboard.htmlcharts` (``<key>_html``).
+#: Charts drawn as HTML on screen by :mod:`cxaudit.publish.charts.html` (``<key>_html``).
 HTML_CHARTS = ("gaps", "ipa", "nps", "drivers", "motif", "trend")
 
 
@@ -162,7 +162,7 @@ class DashboardApp(widgets.VBox):
 
     def prerender_html(self) -> str:
         """The page as it opens (title, headline, Summary), as static HTML for Voila to put in the page
-        before its scripts have loaded (see :func:`cxaudit.dashboard.show`). It says the controls are
+        before its scripts have loaded (see :func:`cxaudit.publish.dashboard.show`). It says the controls are
         loading, and hides itself (CSS) once the app itself is on the page."""
         return ('<div class="cx-prerender cx-app-static">'
                 f'<style>{_css()}\nbody:has(.cx-app) .cx-prerender {{ display: none !important; }}</style>'
@@ -360,10 +360,10 @@ class DashboardApp(widgets.VBox):
 
         With ``cache_key`` (what the frame was computed from) the PNG is cached under it.
         """
-        from .charts import chart_png
+        from cxaudit.publish.charts.png import chart_png
 
         if key in self.lazy:
-            from . import htmlcharts
+            from cxaudit.publish.charts import html as htmlcharts
 
             self._frames[key] = (frame, cache_key, kw)
             self.lazy[key].link.value = ""
@@ -378,7 +378,7 @@ class DashboardApp(widgets.VBox):
 
     def _lazy_png(self, key: str) -> None:
         """Draw chart ``key`` as PNG (on request) from what is on screen and offer it as a download link."""
-        from .charts import chart_png
+        from cxaudit.publish.charts.png import chart_png
 
         if key == "clue_map":
             frame, cache_key, kw = self.memo(("clue_cells", self.filters), lambda: self.data.clue_cells(

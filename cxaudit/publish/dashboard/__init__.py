@@ -2,9 +2,9 @@
 
 ``build_app(results_dir)`` returns the widget; ``show(results_dir)`` is what
 the thin notebook ``notebooks/dashboard.ipynb`` calls; ``serve(results_dir)``
-runs Voila on that notebook (see :mod:`cxaudit.dashboard.server`);
+runs Voila on that notebook (see :mod:`cxaudit.publish.dashboard.server`);
 ``prepare(store)`` precomputes the tables the dashboard reads (called at
-``cxaudit run`` time, see :mod:`cxaudit.dashboard.precompute`).
+``cxaudit run`` time, see :mod:`cxaudit.publish.dashboard.precompute`).
 
 Importing this package does not import matplotlib, seaborn, spaCy or ipywidgets
 (``cxaudit run`` and the report use :mod:`.precompute` and the queries without the
@@ -54,7 +54,7 @@ def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
 
 def _widgets():
     """The ipywidgets module, or a one-line error naming the ``dashboard`` extra."""
-    from .._extras import require
+    from cxaudit._extras import require
 
     require("dashboard", "the dashboard")
     import ipywidgets
@@ -115,7 +115,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
         built_for = os.environ.get("QUERY_STRING", "")
         from voila.utils import wait_for_request
 
-        from .charts import _pyplot
+        from cxaudit.publish.charts.png import _pyplot
 
         _pyplot()  # the plotting stack (PNG downloads) loads while no page waits for it
         wait_for_request()  # returns once a page has claimed this kernel; sets QUERY_STRING
@@ -131,7 +131,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
 
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
           open_browser: bool = False, block: bool = True, token: str | None = None):
-    """Serve the dashboard with Voila: see :func:`cxaudit.dashboard.server.serve`."""
+    """Serve the dashboard with Voila: see :func:`cxaudit.publish.dashboard.server.serve`."""
     from .server import serve as _serve
 
     return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block, token=token)

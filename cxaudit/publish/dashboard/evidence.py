@@ -18,7 +18,7 @@ import re
 
 import pandas as pd
 
-from .palette import VALENCE_COLORS
+from cxaudit.publish.charts.palette import VALENCE_COLORS
 
 __all__ = [
     "highlight",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .store import atomic_write_bytes, list_tables, read_table
+from cxaudit.store import atomic_write_bytes, list_tables, read_table
 
 __all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "neutralise_value", "export_store", "EXPORT_FORMATS"]
 

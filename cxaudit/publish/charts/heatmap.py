@@ -17,7 +17,7 @@ from typing import Callable
 import ipywidgets as widgets
 import pandas as pd
 
-from .labels import CLUE_TYPE_LABELS
+from cxaudit.publish.labels import CLUE_TYPE_LABELS
 from .palette import PALETTE, mix, text_color
 
 __all__ = ["ClueHeatmap", "cell_tooltip", "order_axes"]

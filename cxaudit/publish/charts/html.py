@@ -157,7 +157,7 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -
     """Current (dot) versus desired (black tick) per dimension on −1…1, the ``top`` by priority.
 
     ``gaps``: one level of the gaps table, ranked (``priority``; ``small``
-    from :func:`cxaudit.dashboard.summary.rank_rows` when present, else a
+    from :func:`cxaudit.publish.dashboard.summary.rank_rows` when present, else a
     warning). The grey span is the gap, the whisker the 95 % interval of the
     feeling today; small samples are greyed and marked; the value shown is
     the gap, then the participants behind it. ``names``: dimension -> label.

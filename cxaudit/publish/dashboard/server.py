@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .. import store
+from cxaudit import store
 from . import ENV_VAR
 
 __all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
@@ -152,7 +152,7 @@ html:not(.cx-other-results) body:has(#rendered_cells .cx-prerender) #loading { d
 
 def _with_prerender(text: str) -> str:
     """Voila's ``lab`` template text with the pre-rendered page: the output marked
-    :data:`cxaudit.dashboard.PRERENDER_KEY` goes into the page as HTML (Voila's scripts would otherwise
+    :data:`cxaudit.publish.dashboard.PRERENDER_KEY` goes into the page as HTML (Voila's scripts would otherwise
     render it only once they have loaded), and :data:`_PRERENDER_HEAD` shows it at once. The text is
     returned unchanged (with a warning) when the template does not have the expected blocks."""
     from . import PRERENDER_KEY

@@ -1,6 +1,6 @@
 """What each dashboard tab shows: the queries it runs, the charts it draws and its drill-downs.
 
-Kept apart from the widget wiring (:mod:`cxaudit.dashboard.app`) so each view
+Kept apart from the widget wiring (:mod:`cxaudit.publish.dashboard.app`) so each view
 is one small function of the app's current filters.
 """
 
@@ -24,7 +24,7 @@ TREND_LEVEL = "clue_type"
 
 
 def draw_tab(app, key: str) -> None:
-    """Redraw tab ``key`` of ``app`` (a :class:`~cxaudit.dashboard.app.DashboardApp`)."""
+    """Redraw tab ``key`` of ``app`` (a :class:`~cxaudit.publish.dashboard.app.DashboardApp`)."""
     {"summary": _summary, "clue_map": _clue_map, "compare": _compare, "drivers": _drivers,
      "waves": _waves, "evidence": _evidence}[key](app)
 
@@ -77,8 +77,8 @@ def ranked_gaps(app, level: str):
         view = app.memo(("gaps_raw", app.filters, level), lambda: app.data.gaps(app.filters, level=level)) \
             if level else None
         if view is None or not len(view):
-            from ..compare.tables import GAP_TABLE
-            from ..schemas import empty
+            from cxaudit.compare.tables import GAP_TABLE
+            from cxaudit.schemas import empty
 
             return empty(GAP_TABLE).assign(small=pd.Series(dtype=bool), rank=pd.Series(dtype="Int64"))
         ranked = rank_rows(view, app.min_participants)

@@ -2,8 +2,8 @@
 
 ``write_report(results_dir, out_path)`` renders the dashboard's Summary
 (headline, top priorities and strengths with their quotes: the same
-:func:`cxaudit.dashboard.summary.build_summary` and
-:func:`~cxaudit.dashboard.summary.summary_html` as the dashboard's first tab),
+:func:`cxaudit.publish.dashboard.summary.build_summary` and
+:func:`~cxaudit.publish.dashboard.summary.summary_html` as the dashboard's first tab),
 then the charts of the same lens (PNG embedded as base64 ``data:`` URIs), into
 ``cxaudit/templates/report.html``
 (a :class:`string.Template`). There is no code cell, no script and no
@@ -24,10 +24,10 @@ from string import Template
 
 import pandas as pd
 
-from .dashboard.charts import CHART_HELP, chart_png, palette_css
+from cxaudit.publish.charts.png import CHART_HELP, chart_png, palette_css
 from .dashboard.queries import AuditData, Filters
 from .dashboard.summary import DEFAULT_MIN_PARTICIPANTS, build_summary, rank_rows, summary_html
-from .store import atomic_write_text
+from cxaudit.store import atomic_write_text
 
 __all__ = ["write_report", "render_report"]
 
