@@ -111,7 +111,7 @@ def sample_store(out: Path) -> Path | None:
         print("data/sample/audit.yml absent: sample store skipped")
         return None
     from cxaudit.config import load_audit
-    from cxaudit.pipeline import run_audit
+    from cxaudit.run.pipeline import run_audit
 
     try:
         with warnings.catch_warnings():

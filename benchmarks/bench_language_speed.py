@@ -8,9 +8,9 @@ Measures, in one run on the same corpus (``benchmarks/_corpus.py``, ≥ 2 M word
   their pipeline once, return rows), with and without the worker start-up (measured
   separately on a tiny input);
 * ``analyze()`` end to end in one process (adds the DataFrames and their validation);
-* analysis + clue tagging as ``cxaudit run`` does it (``cxaudit.engine.process_batch``, codebooks
+* analysis + clue tagging as ``cxaudit run`` does it (``cxaudit.run.engine.process_batch``, codebooks
   carbone-clues + touchpoints, tables built): 1 process, and ``--workers`` processes through
-  ``cxaudit.engine.process`` (start-up measured separately), on the generated corpus (dense in clue
+  ``cxaudit.run.engine.process`` (start-up measured separately), on the generated corpus (dense in clue
   words) and on the sample audit's comments repeated to the same size (about 1.3 tags per sentence);
   the bare pass is also timed with cxaudit's cached lookup lemmatizer (same lemmas, cheaper), the
   stricter reference;
@@ -96,7 +96,7 @@ def tagging_figures(texts: list[str], words: int, bs: int, workers: int, label: 
     and (for workers > 1) the wall-clock speed-up of ``engine.process`` over one process."""
     import pandas as pd
 
-    from cxaudit.engine import PipelineSpec, batches, build, process, process_batch
+    from cxaudit.run.engine import PipelineSpec, batches, build, process, process_batch
 
     for cached in (False, True):
         nlp = bare_pipeline(cached=cached)

@@ -1,7 +1,7 @@
 """Two worker processes against one, as ``cxaudit run`` uses them, each measured from a cold process.
 
 Each configuration runs in a fresh Python process (so nothing is warm): build the pipeline,
-then analyse and tag the corpus through ``cxaudit.engine.process`` (carbone-clues +
+then analyse and tag the corpus through ``cxaudit.run.engine.process`` (carbone-clues +
 touchpoints, batches of 2,000 turns). With 2 workers the process first calls
 ``engine.warm_workers`` as ``cxaudit run`` does (the fork server starts and builds the
 pipeline while this process builds its own). Reported: wall seconds from the start of the
@@ -32,7 +32,7 @@ from _measure import machine, write_results  # noqa: E402
 _CHILD = r"""
 import json, sys, time
 import pandas as pd
-from cxaudit.engine import PipelineSpec, build, process, warm_workers
+from cxaudit.run.engine import PipelineSpec, build, process, warm_workers
 if __name__ == "__main__":
     path, workers = sys.argv[1], int(sys.argv[2])
     texts = pd.read_parquet(path)["text"]

@@ -24,7 +24,7 @@ from typing import Any
 __version__ = "0.1.0"
 #: When this process first imported cxaudit (before any of its modules): a built pipeline is cached
 #: only when no file of the package changed since, so that the code it was built with is the code
-#: whose files name the cache entry (:func:`cxaudit.engine.build`).
+#: whose files name the cache entry (:func:`cxaudit.run.engine.build`).
 _IMPORTED_AT = time.time()
 
 __all__ = [
@@ -46,7 +46,7 @@ _LAZY = {
     "load_audit": ("cxaudit.config", "load_audit"),
     "load_desired": ("cxaudit.compare.desired", "load_desired"),
     "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
-    "run_audit": ("cxaudit.pipeline", "run_audit"),
+    "run_audit": ("cxaudit.run.pipeline", "run_audit"),
     "ingest": ("cxaudit.ingest", None),
     "analyze": ("cxaudit.nlp.analyze", None),
     "compare": ("cxaudit.compare", None),

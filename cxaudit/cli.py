@@ -172,7 +172,7 @@ def run(
     rerun_key = None
     out_dir = out if out is not None else _default_out(inputs or [], config)
     if out_dir is not None:
-        from .rerun import run_key
+        from cxaudit.run.rerun import run_key
 
         rerun_key = run_key({
             "inputs": list(inputs or []), "config": config, "out": out_dir, "text_column": text_column,
@@ -196,7 +196,7 @@ def run(
     if engine == "dask":
         _require_extra("dask", "`cxaudit run --engine dask`")
     from .config import ConfigError
-    from .pipeline import run_audit
+    from cxaudit.run.pipeline import run_audit
     from .store import ResultsBusy, WriteFailed
 
     bar = None
@@ -286,8 +286,8 @@ def _default_out(inputs: list[str], config: Optional[Path]) -> Optional[Path]:
 def _exit_if_unchanged(out: Path, key: str, *, quiet: bool, wait: float) -> None:
     """Stop here, before spaCy, pandas or DuckDB are imported and without opening the store, when the
     last run into ``out`` had the same options and nothing it depended on changed since
-    (:mod:`cxaudit.rerun`): say so, repeat what that run reported, and exit with its status."""
-    from .rerun import MANIFEST, unchanged
+    (:mod:`cxaudit.run.rerun`): say so, repeat what that run reported, and exit with its status."""
+    from cxaudit.run.rerun import MANIFEST, unchanged
 
     if not (Path(out) / MANIFEST).is_file():
         return
@@ -566,7 +566,7 @@ def report(
 @app.command()
 def init(directory: Path = typer.Argument(..., help="Folder for the new audit.")) -> None:
     """Scaffold a new audit: audit.yml, desired.yml, an editable codebook, input and results folders."""
-    from .scaffold import init_audit
+    from cxaudit.run.scaffold import init_audit
 
     try:
         made = init_audit(directory)

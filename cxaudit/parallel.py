@@ -33,7 +33,7 @@ from .errors import CxauditError
 
 __all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError", "die_with_parent", "PARENT_ENV"]
 
-#: The run's PID, set in the environment the fork server inherits: the fork server (``cxaudit._preload``)
+#: The run's PID, set in the environment the fork server inherits: the fork server (``cxaudit.run.preload``)
 #: asks to die with that process only, not with whatever else imports the module.
 PARENT_ENV = "CXAUDIT_RUN_PID"
 _PR_SET_PDEATHSIG = 1

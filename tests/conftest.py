@@ -23,7 +23,7 @@ def sample_dir() -> Path:
 def sample_results(tmp_path_factory) -> Path:
     """The bundled sample audit, run once per test session through the pipeline."""
     from cxaudit.config import load_audit
-    from cxaudit.pipeline import run_audit
+    from cxaudit.run.pipeline import run_audit
 
     out = tmp_path_factory.mktemp("sample-results")
     run_audit(load_audit(SAMPLE / "audit.yml"), out)

@@ -236,7 +236,7 @@ def test_dashboard_summary_min_participants_stored_by_run(sample_copy, tmp_path)
     """`cxaudit run` stores the run's min_participants in `meta`; the dashboard and the report default to it
     even when the audit file has since moved or changed."""
     from cxaudit.config import load_audit
-    from cxaudit.pipeline import run_audit
+    from cxaudit.run.pipeline import run_audit
     from cxaudit.publish.report import render_report
 
     config = load_audit(sample_copy / "audit.yml")

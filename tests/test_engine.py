@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxaudit.engine import PipelineSpec, Tables, batches, process
+from cxaudit.run.engine import PipelineSpec, Tables, batches, process
 
 SPEC = PipelineSpec(model="blank", codebooks=("carbone-clues", "touchpoints"))
 
@@ -89,12 +89,12 @@ def test_engine_rejects_unknown_engine():
     ('', False),
 ])
 def test_engine_fork_server_preload_builds_the_named_pipeline_or_stays_quiet(env, built):
-    """cxaudit._preload (imported by the fork server) builds the announced pipeline; a bad announcement
+    """cxaudit.run.preload (imported by the fork server) builds the announced pipeline; a bad announcement
     is only logged, never raised (an exception would kill the fork server)."""
     import subprocess
     import sys
 
-    code = ("import cxaudit._preload\nfrom cxaudit.engine import _NLP_CACHE, PipelineSpec\n"
+    code = ("import cxaudit.run.preload\nfrom cxaudit.run.engine import _NLP_CACHE, PipelineSpec\n"
             "print(PipelineSpec(model='blank', codebooks=('touchpoints',)) in _NLP_CACHE)")
     proc = subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "CXAUDIT_PRELOAD_PIPELINE": env},
                           capture_output=True, text=True, timeout=300)
@@ -104,7 +104,7 @@ def test_engine_fork_server_preload_builds_the_named_pipeline_or_stays_quiet(env
 
 @pytest.mark.slow
 def test_engine_warmed_pool_equals_single_process():
-    from cxaudit.engine import warm_workers
+    from cxaudit.run.engine import warm_workers
 
     turns = make_turns(12)
     warm_workers(SPEC)
@@ -147,7 +147,7 @@ def test_engine_learned_tagger_runs_in_the_batch_and_equals_predict(tmp_path):
     ("Short enough.", 100),
 ])
 def test_engine_text_pieces_cover_the_text_within_the_limit(text, limit):
-    from cxaudit.engine import text_pieces
+    from cxaudit.run.engine import text_pieces
 
     pieces = text_pieces(text, limit)
     assert "".join(piece for _, piece in pieces) == text
@@ -160,7 +160,7 @@ def test_engine_text_pieces_cover_the_text_within_the_limit(text, limit):
 def test_engine_turn_over_max_length_equals_the_same_text_in_one_piece(monkeypatch):
     """A turn longer than the pipeline's max_length is analysed in pieces; its rows are those of the
     whole text read at once: same sentence ids, offsets into the turn, feelings and tags."""
-    from cxaudit import engine
+    from cxaudit.run import engine
 
     text = " ".join(["The staff were rude and the queue was long.", "The app keeps crashing when I pay a bill!",
                      "I love the new branch, it is clean."] * 12)
@@ -185,8 +185,8 @@ def test_engine_turn_over_max_length_equals_the_same_text_in_one_piece(monkeypat
 
 
 def test_engine_cached_pipeline_gives_the_same_tables(tmp_path, monkeypatch):
-    import cxaudit.engine as engine
-    from cxaudit.engine import process_batch
+    import cxaudit.run.engine as engine
+    from cxaudit.run.engine import process_batch
 
     turns = make_turns(12)
     # a package file changed after this process imported cxaudit: the pipeline in memory may not be the

@@ -187,7 +187,7 @@ def test_install_every_extra_cxaudit_checks_is_declared(extra):
 
 def test_install_core_modules_import_no_extra():
     """The CLI, a run, the report and the n-gram tagger import nothing from an extra."""
-    code = ("import sys, cxaudit.cli, cxaudit.pipeline, cxaudit.publish.report, cxaudit.publish.export, cxaudit.clues.learned, "
+    code = ("import sys, cxaudit.cli, cxaudit.run.pipeline, cxaudit.publish.report, cxaudit.publish.export, cxaudit.clues.learned, "
             "cxaudit.publish.dashboard, cxaudit.publish.dashboard.precompute; "
             "print(sorted(m for m in ('ipywidgets', 'voila', 'IPython', 'jupyterlab', 'papermill', 'dask', "
             "'distributed', 'jax', 'playwright', 'tokenizers', 'safetensors', 'huggingface_hub', 'torch') "

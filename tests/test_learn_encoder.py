@@ -130,7 +130,7 @@ def test_cli_train_encoder_error_is_a_message_not_a_traceback(tmp_path):
 
 @pytest.mark.slow
 def test_engine_runs_an_encoder_tagger_in_the_batch(tmp_path, tiny_encoder):
-    from cxaudit.engine import PipelineSpec, process
+    from cxaudit.run.engine import PipelineSpec, process
 
     fit_and_save(CODED, tmp_path / "m", encoder=str(tiny_encoder))
     turns = pd.DataFrame({"doc_id": ["d1", "d2"], "turn_id": [0, 0], "role": ["participant", "participant"],

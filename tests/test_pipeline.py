@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cxaudit.config import load_audit
-from cxaudit.pipeline import run_audit
+from cxaudit.run.pipeline import run_audit
 from cxaudit.store import list_tables, read_table
 
 INTERVIEW = """Interviewer: Can you tell me about the last time you called the bank?
@@ -281,7 +281,7 @@ def test_pipeline_workers_default_to_one_for_small_runs(tiny):
 def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypatch):
     import os
 
-    import cxaudit.pipeline as pipeline
+    import cxaudit.run.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "AUTO_PARALLEL_TURNS", 1)
     audit = make_audit(tmp_path / "a")
@@ -292,7 +292,7 @@ def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypat
 def test_pipeline_doc_fingerprints_follow_the_documented_formula():
     import hashlib
 
-    from cxaudit.pipeline import _doc_fingerprints
+    from cxaudit.run.pipeline import _doc_fingerprints
     from cxaudit.schemas import TURNS, conform
 
     turns = conform(pd.DataFrame({

@@ -18,7 +18,7 @@ from _scale_helpers import reference_ruler, reference_tag_rows
 from cxaudit.nlp.analyze import sentence_rows, turn_tuples
 from cxaudit.clues.codebook import load_codebook
 from cxaudit.clues.tagger import add_codebooks, spans_key, tag_rows, tag_tuples
-from cxaudit.engine import frame_from_tuples
+from cxaudit.run.engine import frame_from_tuples
 from cxaudit.nlp import build_pipeline
 from cxaudit.schemas import DOCUMENTS, FEELINGS, SENTENCES, TAGS, conform
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .ingest.base import UNREADABLE, IngestError, Issue
-from .ingest.files import _is_glob, input_root, iter_files, resolve
-from .ingest.spec import InputSpec, RoleConfig
+from cxaudit import __version__
+from cxaudit.ingest.base import UNREADABLE, IngestError, Issue
+from cxaudit.ingest.files import _is_glob, input_root, iter_files, resolve
+from cxaudit.ingest.spec import InputSpec, RoleConfig
 
 __all__ = ["STATE_TABLE", "FilePlan", "plan_files", "reading_key"]
 
@@ -110,13 +110,13 @@ def plan_files(specs: list[InputSpec], *, roles: RoleConfig, wave: str | None, r
 
 def dependencies(config, base_model: str) -> tuple[list[str], list[str]]:
     """What a run of ``config`` depends on besides its options, for the rerun manifest
-    (:mod:`cxaudit.rerun`): the files it reads (and the folders packages are installed in), and the
+    (:mod:`cxaudit.run.rerun`): the files it reads (and the folders packages are installed in), and the
     folders whose every sub-folder's listing matters (the inputs' folders, a learned tagger, a model
     given as a path).
 
     Raises :class:`~cxaudit.ingest.base.IngestError` or OSError when an input cannot be listed: a run
     that meets an unreadable input writes no manifest."""
-    from .clues.codebook import load_codebook
+    from cxaudit.clues.codebook import load_codebook
     from .rerun import package_dirs
 
     files: list[str] = [config.path] if config.path else []

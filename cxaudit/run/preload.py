@@ -1,8 +1,8 @@
 """Imported by the worker pool's fork server: build the run's spaCy pipeline once, before any worker forks.
 
-:func:`cxaudit.engine.process` names this module in the fork server's preload list and puts
-the run's :class:`~cxaudit.engine.PipelineSpec` in the environment variable
-``CXAUDIT_PRELOAD_PIPELINE`` (JSON). Every worker is forked from the server with the
+:func:`cxaudit.run.engine.process` names this module in the fork server's preload list and puts
+the run's :class:`~cxaudit.run.engine.PipelineSpec` in the environment variable
+``CXAUDIT_PRELOAD_PIPELINE`` (JSON; the engine's ``PRELOAD_ENV``). Every worker is forked from the server with the
 pipeline already built (copy-on-write), so a worker starts in a fraction of a second instead
 of spending 2–3 s building its own. Anything that goes wrong here is only logged: the worker
 then builds the pipeline itself and reports a real error the usual way (an exception other
@@ -18,25 +18,22 @@ import json
 import logging
 import os
 
-ENV = "CXAUDIT_PRELOAD_PIPELINE"
+from cxaudit.parallel import PARENT_ENV, die_with_parent
+from cxaudit.run.engine import PRELOAD_ENV, PipelineSpec, build, learned_tagger
 
 
 def _die_with_the_run() -> None:
     """In the fork server started by a run (its parent is the PID in ``PARENT_ENV``): ask to be killed
     when the run dies, even by SIGKILL, so that neither it nor the workers it forks outlive the run."""
-    from cxaudit.parallel import PARENT_ENV, die_with_parent
-
     if os.environ.get(PARENT_ENV) == str(os.getppid()):
         die_with_parent(os.getppid())
 
 
 def _preload() -> None:
-    raw = os.environ.get(ENV)
+    raw = os.environ.get(PRELOAD_ENV)
     if not raw:
         return
     try:
-        from cxaudit.engine import PipelineSpec, build, learned_tagger
-
         spec = json.loads(raw)
         build(PipelineSpec(model=spec["model"], codebooks=tuple(spec["codebooks"])))
         if spec.get("tagger"):

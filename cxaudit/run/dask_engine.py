@@ -1,21 +1,22 @@
 """Run the per-batch analysis on Dask (``cxaudit run --engine dask``).
 
-The same pure function as the local engine (:func:`cxaudit.engine.process_batch`)
-is submitted once per batch; each worker builds the spaCy pipeline once (cached
-per process) and returns compact DataFrames. Batches never split a document and
-only the batch travels to a worker, so no worker needs the whole corpus.
-Results are yielded in input order, so the store is identical to a local run.
+:func:`cxaudit.run.engine.process` hands over the same pure function as the local engine
+(:func:`~cxaudit.run.engine.process_batch`), which is submitted once per batch; each worker
+builds the spaCy pipeline once (cached per process) and returns compact DataFrames. Batches
+never split a document and only the batch travels to a worker, so no worker needs the whole
+corpus. Results are yielded in input order, so the store is identical to a local run.
+This module knows nothing of the engine (it is given the function, as
+:func:`cxaudit.parallel.map_batches` is for the local pool), so the engine imports it and
+not the other way round.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
-
-from .engine import PipelineSpec, Tables, process_batch
 
 __all__ = ["process_dask", "local_cluster"]
 
@@ -37,14 +38,15 @@ def local_cluster(workers: int = 2):
 
 
 def process_dask(
+    fn: Callable[[pd.DataFrame, Any], Any],
     chunks: Iterable[pd.DataFrame],
-    spec: PipelineSpec,
+    spec: Any,
     *,
     workers: int = 2,
     scheduler: str | None = None,
     max_in_flight: int | None = None,
-) -> Iterator[Tables]:
-    """Yield :class:`Tables` for each chunk, computed on Dask, in input order.
+) -> Iterator[Any]:
+    """Yield ``fn(chunk, spec)`` for each chunk (the engine's ``Tables``), computed on Dask, in input order.
 
     ``scheduler`` is the address of an existing cluster (``tcp://host:8786``);
     without it a :func:`local_cluster` with ``workers`` workers is started and
@@ -60,7 +62,7 @@ def process_dask(
         limit = max_in_flight or 4 * n_workers
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(client.submit(process_batch, chunk, spec, pure=False))
+            pending.append(client.submit(fn, chunk, spec, pure=False))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:

@@ -15,8 +15,9 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .ingest.base import PIECE_CHARS, text_pieces
-from .schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
+from cxaudit.ingest.base import PIECE_CHARS, text_pieces
+from cxaudit.run.dask_engine import process_dask
+from cxaudit.schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
 __all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers", "text_pieces",
            "PIECE_CHARS"]
@@ -112,9 +113,9 @@ def build(spec: PipelineSpec):
     spec = PipelineSpec(model=spec.model, codebooks=spec.codebooks)  # the tagger is not part of the pipeline
     nlp = _NLP_CACHE.get(spec)
     if nlp is None:
-        from .clues.codebook import load_codebook
-        from .clues.tagger import add_codebooks
-        from .nlp import build_pipeline
+        from cxaudit.clues.codebook import load_codebook
+        from cxaudit.clues.tagger import add_codebooks
+        from cxaudit.nlp import build_pipeline
 
         books = [load_codebook(ref) for ref in spec.codebooks]
         cached = _pipeline_cache_path(spec, books)
@@ -150,7 +151,7 @@ def _pipeline_cache_dir():
 def _package_files():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the cxaudit package (this file is cxaudit/run/engine.py)
     return root, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
@@ -169,7 +170,7 @@ def _code_digest() -> str:
 def _code_unchanged_since_import() -> bool:
     """True when no file of the package changed since this process imported cxaudit (with a second's
     margin): the modules in memory are then the files the cache key was computed from."""
-    from . import _IMPORTED_AT
+    from cxaudit import _IMPORTED_AT
 
     try:
         newest = max(p.stat().st_mtime for p in _package_files()[1])
@@ -190,7 +191,7 @@ def _pipeline_cache_path(spec: PipelineSpec, books):
     folder = _pipeline_cache_dir()
     if folder is None:
         return None
-    from .nlp import resolve_model
+    from cxaudit.nlp import resolve_model
 
     model = resolve_model(spec.model)
 
@@ -259,7 +260,7 @@ def learned_tagger(path: str):
     """The learned tagger in folder ``path``, loaded once per process."""
     tagger = _TAGGER_CACHE.get(path)
     if tagger is None:
-        from .clues.learned import LearnedTagger
+        from cxaudit.clues.learned import LearnedTagger
 
         tagger = _TAGGER_CACHE[path] = LearnedTagger.load(path)
     return tagger
@@ -299,7 +300,7 @@ def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     pieces' rows with sentence numbers and offsets into the whole turn's text.
     """
     from cxaudit.nlp.analyze import turn_tuples
-    from .clues.tagger import tag_tuples
+    from cxaudit.clues.tagger import tag_tuples
 
     nlp = build(spec)
     turns = analysed_turns(turns)
@@ -362,8 +363,12 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 
 #: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code), and
-#: ``cxaudit._preload``, which builds the run's pipeline there so that workers start with it built.
-_WORKER_PRELOAD = ("cxaudit.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.nlp.analyze", "cxaudit._preload")
+#: ``cxaudit.run.preload``, which builds the run's pipeline there so that workers start with it built.
+_WORKER_PRELOAD = ("cxaudit.run.engine", "cxaudit.nlp", "cxaudit.clues.tagger", "cxaudit.nlp.analyze",
+                   "cxaudit.run.preload")
+#: The environment variable that names the run's pipeline to the fork server (JSON; read by
+#: :mod:`cxaudit.run.preload`).
+PRELOAD_ENV = "CXAUDIT_PRELOAD_PIPELINE"
 
 
 def _announce(spec: PipelineSpec) -> None:
@@ -371,16 +376,14 @@ def _announce(spec: PipelineSpec) -> None:
     import json
     import os
 
-    from ._preload import ENV
-
-    os.environ[ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks), "tagger": spec.tagger})
+    os.environ[PRELOAD_ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks), "tagger": spec.tagger})
 
 
 def warm_workers(spec: PipelineSpec) -> bool:
     """Start the worker pool's fork server now, building ``spec``'s pipeline in the background while
     this process reads its inputs; a later :func:`process` with ``workers > 1`` then starts its
     workers at once. Returns False where there is no fork server."""
-    from .parallel import start_forkserver
+    from cxaudit.parallel import start_forkserver
 
     _announce(spec)
     return start_forkserver(_WORKER_PRELOAD)
@@ -420,9 +423,7 @@ def process(
         learned_tagger(spec.tagger)
     chunks = batches(turns, batch_size)
     if engine == "dask":
-        from .dask_engine import process_dask
-
-        yield from process_dask(chunks, spec, workers=workers, scheduler=scheduler)
+        yield from process_dask(process_batch, chunks, spec, workers=workers, scheduler=scheduler)
         return
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}; expected 'local' or 'dask'")
@@ -430,7 +431,7 @@ def process(
         for chunk in chunks:
             yield process_batch(chunk, spec)
         return
-    from .parallel import map_batches
+    from cxaudit.parallel import map_batches
 
     _announce(spec)
     yield from map_batches(_work, ((c, spec) for c in chunks), workers=workers,

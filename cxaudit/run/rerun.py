@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from cxaudit import __version__
 
 __all__ = ["MANIFEST", "FORMAT", "run_key", "identity", "snapshot", "unchanged", "write_manifest",
            "package_dirs"]
@@ -107,7 +107,7 @@ def write_manifest(out_dir: str | os.PathLike, key: str, deps: dict[str, Any], o
     """Write the rerun manifest of ``out_dir`` atomically: ``deps`` from :func:`snapshot` taken before the
     run read anything, the identities of ``outputs`` now (after they were written), and ``summary``
     (what the run printed: counts, exit status, rejected lines)."""
-    from .store import atomic_write_text
+    from cxaudit.store import atomic_write_text
 
     manifest = {"format": FORMAT, "key": key, "deps": deps, "outputs": _outputs(outputs), "summary": summary}
     return atomic_write_text(Path(out_dir) / MANIFEST, json.dumps(manifest, sort_keys=True))

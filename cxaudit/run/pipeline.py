@@ -31,11 +31,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .config import AuditConfig, ConfigError
+from cxaudit import __version__
+from cxaudit.config import AuditConfig, ConfigError
 from .engine import PipelineSpec, analysed_turns, process, warm_workers
-from .schemas import DOCUMENTS, REJECTED, TURNS, validate
-from .store import (LOCK_FILE, ResultsLock, StoreWriter, WriteFailed, atomic_write_text, is_disk_full,
+from cxaudit.schemas import DOCUMENTS, REJECTED, TURNS, validate
+from cxaudit.store import (LOCK_FILE, ResultsLock, StoreWriter, WriteFailed, atomic_write_text, is_disk_full,
                     private_dir, remove_debris, write_csv_atomic)
 
 __all__ = ["RunResult", "run_audit", "analysis_fingerprint", "private_dir"]
@@ -121,7 +121,7 @@ def _file_digest(path: str | Path) -> str:
 
 def analysis_fingerprint(config: AuditConfig, base_model: str) -> str:
     """Hash of every setting that changes per-document analysis results."""
-    from .clues.codebook import load_codebook
+    from cxaudit.clues.codebook import load_codebook
 
     parts = {
         "version": __version__,
@@ -173,7 +173,7 @@ def _previous_mapping(out_dir: Path) -> pd.DataFrame | None:
 
 def _redact(config: AuditConfig, documents: pd.DataFrame, turns: pd.DataFrame, out_dir: Path):
     """Redacted documents and turns, and the whole placeholder map (earlier runs' entries included)."""
-    from .redact import redact
+    from cxaudit.redact import redact
 
     red = redact(documents, turns, previous=_previous_mapping(out_dir))
     return red.documents, red.turns, red.mapping
@@ -194,8 +194,8 @@ def _write_private(out_dir: Path, mapping: pd.DataFrame) -> None:
 
 
 def _compare(config: AuditConfig, w: StoreWriter) -> None:
-    from .clues.codebook import load_codebook
-    from .compare.store import compare_store
+    from cxaudit.clues.codebook import load_codebook
+    from cxaudit.compare.store import compare_store
     from cxaudit.compare.desired import Desired, load_desired
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
@@ -210,7 +210,7 @@ def _compare(config: AuditConfig, w: StoreWriter) -> None:
 
 def _read_previous(out_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """The previous store's tables among ``names`` (those it has)."""
-    from .store import connect, store_path
+    from cxaudit.store import connect, store_path
 
     if not store_path(out_dir).is_file():
         return {}
@@ -245,7 +245,7 @@ def _config_problems(issues) -> None:
 def _stale_sources(prev_docs: pd.DataFrame | None, unreadable) -> tuple[set[str], list]:
     """The previous documents' sources that lie in a file or folder that could not be read now, and the
     unreadable issues with the number of documents kept from each added to their reason."""
-    from .ingest.base import Issue
+    from cxaudit.ingest.base import Issue
 
     sources: set[str] = set()
     issues = []
@@ -267,7 +267,7 @@ def _read_inputs(config: AuditConfig, out_dir: Path, prev: dict[str, pd.DataFram
     are the rows of files that could not be read now (kept, stale: never deleted for that). Raises
     ConfigError, before anything is written, when the inputs' options are wrong."""
     from .incremental import STATE_TABLE, plan_files
-    from .ingest import ingest
+    from cxaudit.ingest import ingest
 
     plan = plan_files(config.inputs, roles=config.roles, wave=config.wave, redact=config.redact,
                       previous=None if full else prev.get(STATE_TABLE))
@@ -364,7 +364,7 @@ def run_audit(
     seconds, more than a small audit takes in one process), else one.
     ``progress(done_turns, total_turns)`` is called after each batch. ``wait``: seconds to wait
     for another run that holds ``out_dir`` (0: fail at once). ``rerun_key``: the command's options
-    (:func:`cxaudit.rerun.run_key`); given, the run writes the rerun manifest with which the next
+    (:func:`cxaudit.run.rerun.run_key`); given, the run writes the rerun manifest with which the next
     run of the same command sees at once that nothing changed. Returns a :class:`RunResult`; the
     store and ``rejected.csv`` are written atomically, the redaction map beside ``out_dir``
     (:func:`private_dir`).
@@ -401,9 +401,9 @@ def run_audit(
 def _check_settings(config: AuditConfig) -> None:
     """Raise ConfigError, before anything is written, when the model, a codebook, the desired file or
     the learned tagger named by ``config`` cannot be used."""
-    from .clues.codebook import load_codebook
+    from cxaudit.clues.codebook import load_codebook
     from cxaudit.compare.desired import load_desired
-    from .nlp import resolve_model
+    from cxaudit.nlp import resolve_model
 
     problems = []
     checks = [(resolve_model, config.model)] + [(load_codebook, ref) for ref in config.codebooks]
@@ -446,7 +446,7 @@ def _write_failed(out_dir: Path, exc: BaseException) -> WriteFailed:
     if is_disk_full(exc):
         # the run filled the disk, and removing its half-written files gave the space back: it needs
         # more than what is free now
-        from .store import store_path
+        from cxaudit.store import store_path
 
         previous = store_path(out_dir).stat().st_size if store_path(out_dir).is_file() else 0
         needed = f"this run needs more than the {_mb(free)} free there" if free is not None else free_text
@@ -469,7 +469,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     import duckdb
 
     from .incremental import STATE_TABLE
-    from .nlp import resolve_model
+    from cxaudit.nlp import resolve_model
 
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -546,11 +546,11 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
 
 
 def _rerun_snapshot(config: AuditConfig, out_dir: Path) -> dict | None:
-    """The identities of what this run depends on (:mod:`cxaudit.rerun`), or None when an input
+    """The identities of what this run depends on (:mod:`cxaudit.run.rerun`), or None when an input
     cannot be listed (such a run writes no manifest)."""
-    from .ingest.base import IngestError
+    from cxaudit.ingest.base import IngestError
     from .incremental import dependencies
-    from .nlp import resolve_model
+    from cxaudit.nlp import resolve_model
     from .rerun import snapshot
 
     try:
@@ -567,7 +567,7 @@ def _write_rerun_manifest(out_dir: Path, key: str, deps: dict | None, result: Ru
     after a run that met an unreadable input (the next one reads it again). A manifest that cannot be
     written is removed: the next run then runs as usual."""
     from .rerun import remove_manifest, write_manifest
-    from .store import store_path
+    from cxaudit.store import store_path
 
     if deps is None or result.n_stale or inputs.n_unreadable:
         remove_manifest(out_dir)
@@ -642,7 +642,7 @@ _DASHBOARD_TABLES = ("dash_mentions", "dash_cube", "dash_info")
 
 def _compare_key(config: AuditConfig) -> str:
     """Hash of what the compare stage reads besides the tables: desired.yml, codebooks, version."""
-    from .clues.codebook import load_codebook
+    from cxaudit.clues.codebook import load_codebook
 
     parts = {"version": __version__, "desired": _file_digest(config.desired) if config.desired else None,
              "codebooks": [_file_digest(load_codebook(ref).path) for ref in config.codebooks]}

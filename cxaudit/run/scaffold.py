@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .store import atomic_write_text
+from cxaudit.store import atomic_write_text
 
 __all__ = ["init_audit"]
 
@@ -82,7 +82,7 @@ def init_audit(directory: str | Path, *, name: str | None = None, wave: str = "w
 
     Raises ``FileExistsError`` when ``directory`` already holds an ``audit.yml``.
     """
-    from .clues.codebook import load_codebook
+    from cxaudit.clues.codebook import load_codebook
 
     root = Path(directory)
     if (root / "audit.yml").exists():
