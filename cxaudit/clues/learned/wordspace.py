@@ -141,14 +141,28 @@ def read_unlabelled(source) -> list[str]:
     return texts
 
 
+def _results_sentences(folder):
+    """The ``text`` column of a results folder's ``sentences`` table. Read here with DuckDB (read-only), not
+    through :mod:`cxaudit.store`: the tag stage sits below the store (pyproject.toml's layers contract),
+    and only this one column of one table is needed. The file name is the store's ``STORE_FILE``
+    (tests/test_learn.py writes a store with cxaudit.store and reads it back through this)."""
+    import duckdb
+
+    path = folder / "cxaudit.duckdb"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")  # read_unlabelled: "cannot read unlabelled text (…)"
+    with duckdb.connect(str(path), read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sentences'").fetchone()[0]:
+            raise KeyError(f"table 'sentences' is not in {path}")
+        return con.execute('SELECT "text" FROM sentences').df()
+
+
 def _read_path(path) -> list[str]:
     """Texts of a results folder, a .txt file or a table file with a ``text`` column."""
     import pandas as pd
 
     if path.is_dir():
-        from cxaudit.store import read_table
-
-        frame = read_table(path, "sentences")
+        frame = _results_sentences(path)
     elif path.suffix.lower() in (".txt", ".text", ""):
         return path.read_text(encoding="utf-8").splitlines()
     elif path.suffix.lower() == ".csv":
