@@ -14,8 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 from cxaudit.schemas import conform, empty
-from .queries import NO_TOUCHPOINT, Filters, where_clause
+
+from .filters import Filters, where_clause
+from .precompute import NO_TOUCHPOINT
+from .summary import SMALL_SAMPLE, rank_rows
 
 DEFAULT_MIN_PARTICIPANTS = 5
 
@@ -32,7 +36,6 @@ LEVEL_SQL = {
 #: Desired level used when the stored gaps give none for a dimension.
 DEFAULT_TARGET = 0.5
 #: Codebooks whose tags are touchpoint mentions (level touchpoint, dimension = code).
-TOUCHPOINT_LENSES = ("touchpoints",)
 _CURRENT = "mode IN ('current', 'other')"
 _PANEL = ["lens", "level"]
 
@@ -147,7 +150,6 @@ def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | 
     """
     from cxaudit.compare.gaps import quadrant
     from cxaudit.compare.tables import GAP_TABLE
-    from .summary import SMALL_SAMPLE, rank_rows
 
     agg = _aggregate(data, filters, level=level)
     agg = agg[agg["n"] > 0].reset_index(drop=True)

@@ -190,7 +190,7 @@ class DashboardApp(widgets.VBox):
 
     def _levels(self) -> list[tuple[str, str]]:
         """The levels of the lens: touchpoints only for a touchpoint lens; codes first otherwise."""
-        from .aggregates import TOUCHPOINT_LENSES
+        from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 
         if self.filters.codebook in TOUCHPOINT_LENSES:
             return [("Touchpoint", "touchpoint")]

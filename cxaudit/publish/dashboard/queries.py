@@ -16,7 +16,7 @@ is set.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Mapping
@@ -25,6 +25,9 @@ import duckdb
 import pandas as pd
 
 from cxaudit import store
+
+from .aggregates import filtered_drivers, filtered_gaps, filtered_motif, filtered_nps, filtered_waves
+from .filters import DRILL_COLUMNS, FILTER_LABELS, Filters, gap_drill, where_clause  # noqa: F401 - handed on
 from .precompute import NO_TOUCHPOINT, create_temp, prepared_names
 
 __all__ = [
@@ -36,16 +39,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Filter name -> label shown next to its dropdown (also the ``mentions`` column).
-FILTER_LABELS = {
-    "wave": "Wave",
-    "segment": "Segment / persona",
-    "kind": "Source kind",
-    "touchpoint": "Touchpoint",
-    "clue_type": "Clue type",
-}
-#: Columns a drill-down may pin (filters plus the lens (codebook) and the code).
-DRILL_COLUMNS = (*FILTER_LABELS, "codebook", "code")
 #: Lens shown first when the store has it (the issue's default); else the first codebook.
 DEFAULT_LENS = "carbone-clues"
 #: Sorts of the evidence list: key -> label.
@@ -53,53 +46,6 @@ EVIDENCE_SORTS = {"typical": "most typical", "negative": "most negative", "recen
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 _CLUE = "clue_type <> 'none'"
 _CURRENT = "mode IN ('current', 'other')"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The dashboard's filters; ``None`` means "all"."""
-
-    wave: str | None = None
-    segment: str | None = None
-    kind: str | None = None
-    touchpoint: str | None = None
-    clue_type: str | None = None
-    codebook: str | None = None  # the lens: one codebook at a time
-
-    @property
-    def active(self) -> bool:
-        """True when any filter is set (the lens included)."""
-        return any(getattr(self, f.name) is not None for f in fields(self))
-
-    @property
-    def narrowed(self) -> bool:
-        """True when a filter other than the lens is set (the stored tables no longer apply)."""
-        return any(getattr(self, f.name) is not None for f in fields(self) if f.name != "codebook")
-
-    def items(self) -> list[tuple[str, str]]:
-        """The set filters as (column, value) pairs."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
-
-    def set(self, **changes: str | None) -> "Filters":
-        """A copy with some filters changed."""
-        return replace(self, **changes)
-
-
-def where_clause(filters: Filters, drill: Mapping[str, str] | None = None, *,
-                 extra: tuple[str, ...] = ()) -> tuple[str, list]:
-    """``(" WHERE …", params)`` for the mentions relation with every filter bound as a parameter.
-
-    Column names come only from :data:`DRILL_COLUMNS` (never from the data);
-    ``extra`` adds fixed SQL conditions written in this module.
-    """
-    conds, params = list(extra), []
-    pairs = list(filters.items()) + list((drill or {}).items())
-    for col, value in pairs:
-        if col not in DRILL_COLUMNS:
-            raise ValueError(f"unknown filter {col!r}; expected one of {list(DRILL_COLUMNS)}")
-        conds.append(f'"{col}" = ?')
-        params.append(str(value))
-    return (" WHERE " + " AND ".join(conds) if conds else ""), params
 
 
 class AuditData:
@@ -329,29 +275,21 @@ class AuditData:
         :func:`cxaudit.publish.dashboard.aggregates.filtered_gaps` (cluster-robust intervals).
         ``level`` keeps one level (and computes only that one).
         """
-        from .aggregates import filtered_gaps
-
         return self._stored_or("gaps", filters, lambda d, f: filtered_gaps(d, f, self.precomputed("gaps"),
                                                                            level=level), level=level)
 
     def motif(self, filters: Filters) -> pd.DataFrame:
         """Motif alignment (MOTIF columns); recomputed overall rows under filters."""
-        from .aggregates import filtered_motif
-
         return self._stored_or("motif", filters.set(codebook=None),
                                lambda d, f: filtered_motif(d, f, self.precomputed("motif")))
 
     def nps(self, filters: Filters) -> pd.DataFrame:
         """NPS overall and per group (NPS columns); the lens does not change it."""
-        from .aggregates import filtered_nps
-
         return self._stored_or("nps", filters.set(codebook=None), filtered_nps)
 
     def drivers(self, filters: Filters) -> pd.DataFrame:
         """Detractor versus promoter drivers of the lens (DRIVERS columns); codes no detractor or
         promoter mentions are left out."""
-        from .aggregates import filtered_drivers
-
         d = self._stored_or("drivers", filters, filtered_drivers)
         if len(d):
             d = d[(d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) > 0].reset_index(drop=True)
@@ -359,8 +297,6 @@ class AuditData:
 
     def waves(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
         """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
-        from .aggregates import filtered_waves
-
         return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
 
     # -- evidence: one row per sentence ----------------------------------------------
@@ -522,8 +458,6 @@ class AuditData:
     def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
         """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity
         (mean over the dimension's mentions in the sentence), n_words (for :func:`~.summary.pick_quotes`)."""
-        from .views import gap_drill
-
         drill = gap_drill(SimpleNamespace(level=level, dimension=dimension, lens=lens))
         drill = {k: v for k, v in drill.items() if k != "codebook"}
         where, params = where_clause(filters.set(codebook=lens), drill, extra=(_CURRENT,))

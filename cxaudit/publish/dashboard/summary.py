@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
+
 from . import evidence as ev
 
 __all__ = ["DEFAULT_MIN_PARTICIPANTS", "SMALL_SAMPLE", "mark_small", "rank_rows", "rank_priorities",
@@ -240,8 +242,6 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     level=level)``) let the dashboard pass what it has already computed for the same filters."""
     lens = filters.codebook
     headline = data.audit_headline(filters) if headline is None else headline
-    from .aggregates import TOUCHPOINT_LENSES
-
     level = "touchpoint" if lens in TOUCHPOINT_LENSES else "code"  # only this level is computed
     view = (data.gaps(filters, level=level) if gaps is None else gaps(level)).reset_index(drop=True)
     out = Summary(title=data.title, lens=lens, lens_label=data.labels.lens(lens), level=level,

@@ -11,7 +11,7 @@ import html
 import pandas as pd
 
 from . import evidence as ev
-from .aggregates import TOUCHPOINT_LENSES
+from .filters import gap_drill  # noqa: F401 - handed on (views.gap_drill)
 from .queries import EVIDENCE_SORTS
 from .summary import plural
 
@@ -52,21 +52,6 @@ def _clue_map(app) -> None:
         (f"{labels.clue_type(r.clue_type)} \u00d7 {labels.touchpoint(r.touchpoint)} ({plural(r.n, 'mention')})",
          {"clue_type": r.clue_type, "touchpoint": r.touchpoint})
         for r in top.itertuples(index=False)])
-
-
-def gap_drill(row) -> dict:
-    """Evidence drill-down for one gaps row (lens, level, dimension)."""
-    level, dim, lens = str(row.level), str(row.dimension), str(row.lens)
-    if level == "clue_type":
-        return {"codebook": lens, "clue_type": dim}
-    if level == "touchpoint":
-        return {"codebook": lens, "code": dim} if lens in TOUCHPOINT_LENSES else {"codebook": lens, "touchpoint": dim}
-    if level == "code":
-        return {"codebook": lens, "code": dim}
-    if level == "clue_type x touchpoint" and " x " in dim:
-        clue_type, touchpoint = dim.split(" x ", 1)
-        return {"codebook": lens, "clue_type": clue_type, "touchpoint": touchpoint}
-    return {"codebook": lens}
 
 
 def ranked_gaps(app, level: str):
