@@ -39,7 +39,8 @@ def test_identical_stores_and_volatile_columns(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("change, expected", [
-    (dict(tags=(("s1", "functional", 0.5), ("s2", "humanic", -0.2500001))), "table tags, column valence: 1 rows differ"),
+    (dict(tags=(("s1", "functional", 0.5), ("s2", "humanic", -0.2500001))),
+     "table tags, column valence: 1 rows differ"),
     (dict(tags=(("s1", "functional", 0.5),)), "table tags: 2 rows != 1 rows"),
     (dict(tags=(("s1", "functional", 0.5), ("s2", "mechanic", -0.25))), "table tags, column clue_type"),
     (dict(tag_type="FLOAT"), "table tags: columns"),

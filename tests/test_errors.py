@@ -14,7 +14,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.ingest.base import IngestError
 
 #: Modules that need an optional extra to import (skipped when it is absent).
-OPTIONAL = ("cxaudit.run.dask_engine", "cxaudit.run.dask_engine", "cxaudit.clues.learned.finetune", "cxaudit.nlp.encoder")
+OPTIONAL = ("cxaudit.run.dask_engine", "cxaudit.clues.learned.finetune", "cxaudit.nlp.encoder")
 
 
 def _modules():

@@ -376,7 +376,8 @@ def _announce(spec: PipelineSpec) -> None:
     import json
     import os
 
-    os.environ[PRELOAD_ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks), "tagger": spec.tagger})
+    os.environ[PRELOAD_ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks),
+                                          "tagger": spec.tagger})
 
 
 def warm_workers(spec: PipelineSpec) -> bool:

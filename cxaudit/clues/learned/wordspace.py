@@ -152,7 +152,8 @@ def _results_sentences(folder):
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")  # read_unlabelled: "cannot read unlabelled text (…)"
     with duckdb.connect(str(path), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sentences'").fetchone()[0]:
+        tables = {name for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "sentences" not in tables:
             raise KeyError(f"table 'sentences' is not in {path}")
         return con.execute('SELECT "text" FROM sentences').df()
 
