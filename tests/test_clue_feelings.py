@@ -137,6 +137,13 @@ CASES = [
      {"the helpline": "positive", "the bill": "neutral"}),
     ("pronoun", "The nurse took my blood pressure, she was so gentle.",
      {"the nurse": "positive", "my blood pressure": "neutral"}),
+    # context-dependent value words: "high"/"low"/"long"/"small" judge by the attribute they describe
+    ("attribute", "The fees were high.", {"the fees": "negative"}),
+    ("attribute", "Really low fees and the agent was lovely.", {"fees": "positive", "the agent": "positive"}),
+    ("attribute", "The queue was long and the staff were lovely.", {"queue": "negative", "staff": "positive"}),
+    ("attribute", "The fees are not that high.", {"the fees": "positive"}),
+    ("attribute", "The seats were small but the fees were low.", {"the seats": "negative", "the fees": "positive"}),
+    ("attribute", "The room was large and the wifi was fast.", {"the room": "positive", "wifi": "positive"}),
     # absence: a missing amenity is a complaint, a missing burden praise; "no" as an answer is neither
     ("absence", "There was no wifi in the room and zero legroom.", {"wifi": "negative", "legroom": "negative"}),
     ("absence", "No queue and no hidden charges, and there were no fees.", {"queue": "positive", "fees": "positive"}),
