@@ -131,6 +131,10 @@ CASES = [
      {"the space": "positive", "the food": "negative", "service": "negative"}),
     ("coordination", "The owners and the employees are friendly and the food is awful.",
      {"the owners": "positive", "the employees": "positive", "the food": "negative"}),
+    # a list shares its judgement, also for its last item before the full stop
+    ("coordination", "We love the food, the seats, and the room!",
+     {"the food": "positive", "the seats": "positive", "the room": "positive"}),
+    ("coordination", "Great value for the food and service.", {"the food": "positive", "service": "positive"}),
     # "he"/"she" opening a clause refer to the sentence's first clue (its subject), not the nearest
     ("pronoun", "The waiter brought the food and he was really rude.", {"waiter": "negative", "the food": "neutral"}),
     ("pronoun", "I called the helpline about the bill and she was wonderful.",

@@ -181,17 +181,25 @@ class ClauseScorer:
 
     def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
         """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
-        clue's; so do a coordinated clue's: "the seats and the food were awful", when the clue's
+        clue's; so do a coordinated clue's, also through a list — "the seats and the food were
+        awful", "we love the food, drinks, and atmosphere" — when the clue's
         weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
         cold" does not share)."""
         if not others:
             return list(hits)
         doc = self.doc
-        bare = all(doc[j].lower_ in _COORD or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
+        bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
                    for j in range(weak[0], weak[1]) if not i0 <= j < i1)
-        linked = [bare and self._coordinated(o, i0, i1) for o in others]
-        group = [(i0, i1)] + [o for o, lk in zip(others, linked) if lk]  # the clue and its coordinated clues
-        rivals = [o for o, lk in zip(others, linked) if not lk]
+        group = [(i0, i1)]  # the clue and the clues coordinated with it, through a list ("the food, drinks, and atmosphere")
+        rivals = list(others)
+        grown = bare
+        while grown:
+            grown = False
+            for o in rivals:
+                if any(self._coordinated(o, g0, g1) for g0, g1 in group):
+                    group.append(o), rivals.remove(o)
+                    grown = True
+                    break
         clues = sorted(group + rivals)
         out = []
         for h in hits:
