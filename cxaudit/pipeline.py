@@ -659,7 +659,10 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
 
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
-_DASHBOARD_TABLES = ("dash_mentions", "dash_cube", "dash_info")
+def _dashboard_tables() -> tuple[str, ...]:
+    from .dashboard.precompute import PREPARED_TABLES, STATE_TABLES
+
+    return PREPARED_TABLES + STATE_TABLES
 
 
 def _compare_key(config: AuditConfig) -> str:
@@ -687,7 +690,7 @@ def _reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, c
         documents.sort_values(cols).reset_index(drop=True))
     if not same:
         return False
-    for name in (*_COMPARE_TABLES, *_DASHBOARD_TABLES):
+    for name in (*_COMPARE_TABLES, *_dashboard_tables()):
         w.copy_previous_table(name)
     result.compare_reused = True
     return True

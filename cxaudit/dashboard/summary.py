@@ -29,6 +29,7 @@ import html
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import evidence as ev
@@ -108,23 +109,23 @@ def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_ST
     return d.sort_values(["current_low", "dimension"], ascending=[False, True]).head(top).reset_index(drop=True)
 
 
-def _typical(side: list[dict]) -> list[dict]:
-    """``side`` (sentence records) ordered most typical first: closest to its median polarity, 5-40-word
-    sentences first, ties by sentence id."""
-    if not side:
-        return []
-    pols = sorted(float(r["polarity"]) for r in side)
-    mid = len(pols) // 2
-    median = pols[mid] if len(pols) % 2 else (pols[mid - 1] + pols[mid]) / 2
-
-    def key(r):
-        words = r.get("n_words")
-        odd = not (words is not None and not pd.isna(words) and _GOOD_WORDS[0] <= words <= _GOOD_WORDS[1])
-        dist = r.get("dist")  # computed against the whole side when the records are only its candidates
-        dist = abs(float(r["polarity"]) - median) if dist is None or pd.isna(dist) else float(dist)
-        return (odd, dist, str(r["sentence_id"]))
-
-    return sorted(side, key=key)
+def _typical(side: pd.DataFrame) -> pd.DataFrame:
+    """``side`` (sentence rows) ordered most typical first: closest to its median polarity, 5-40-word
+    sentences first, ties by sentence id. A ``dist`` column, when present and not null, is the distance
+    computed against the whole side (when the rows are only its candidates)."""
+    if not len(side):
+        return side
+    pol = side["polarity"].to_numpy(float)
+    median = float(np.median(pol))
+    words = pd.to_numeric(side["n_words"], errors="coerce").to_numpy(float) if "n_words" in side \
+        else np.full(len(side), np.nan)
+    odd = ~((words >= _GOOD_WORDS[0]) & (words <= _GOOD_WORDS[1]))  # NaN compares False: odd
+    dist = np.abs(pol - median)
+    if "dist" in side:
+        given = pd.to_numeric(side["dist"], errors="coerce").to_numpy(float)
+        dist = np.where(np.isnan(given), dist, given)
+    ids = side["sentence_id"].astype(str).to_numpy()
+    return side.iloc[np.lexsort((ids, dist, odd))]
 
 
 def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
@@ -158,26 +159,28 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
-    records = [r for r in sentences.to_dict("records") if not pd.isna(r["polarity"])]
-    sides = {"negative": [r for r in records if r["polarity"] < 0],
-             "positive": [r for r in records if r["polarity"] > 0]}
+    pol = pd.to_numeric(sentences["polarity"], errors="coerce")
+    rows = sentences[pol.notna()]
+    pol = pol[pol.notna()]
+    sides = {"negative": rows[(pol < 0).to_numpy()], "positive": rows[(pol > 0).to_numpy()]}
     k_neg, k_pos = quote_allocation(len(sides["negative"]) if n_negative is None else n_negative,
                                     len(sides["positive"]) if n_positive is None else n_positive, k)
     if k_neg + k_pos == 0:
-        sides, want = {"neutral": [r for r in records if r["polarity"] == 0]}, {"neutral": k}
+        sides, want = {"neutral": rows[(pol == 0).to_numpy()]}, {"neutral": k}
     else:
         want = {"negative": k_neg, "positive": k_pos}
     order = [lead] + [s for s in sides if s != lead]
     taken, used = [], set()
     for side in [s for s in order if s in sides]:
+        ordered = _typical(sides[side])
         n = 0
-        for r in _typical(sides[side]):
+        for i, who in enumerate(ordered["participant"].tolist()):  # only the rows taken become records
             if n >= want[side]:
                 break
-            if r["participant"] in used:
+            if who in used:
                 continue
-            used.add(r["participant"])
-            taken.append({**r, "side": side})
+            used.add(who)
+            taken.append({**ordered.iloc[i].to_dict(), "side": side})
             n += 1
     return pd.DataFrame(taken, columns=list(sentences.columns) + ["side"]).reset_index(drop=True)
 
@@ -271,9 +274,10 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     picks = [pick_quotes(c.drop(columns=["code", "side", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
              .drop(columns=["dist"], errors="ignore")
              for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
-    ids = list(dict.fromkeys(sid for p in picks for sid in p["sentence_id"]))
-    chips = data.with_chips(filters, pd.DataFrame({"sentence_id": ids})).set_index("sentence_id") \
-        if ids else None
+    # the quotes' ids with their integer keys (with_chips looks them up by key)
+    keyed = pd.concat([p[[c for c in ("sentence_id", "sentence_key") if c in p]] for p in picks],
+                      ignore_index=True).drop_duplicates("sentence_id") if picks else pd.DataFrame()
+    chips = data.with_chips(filters, keyed).set_index("sentence_id") if len(keyed) else None
     for (r, _, target, c), pick, (neg, pos) in zip(chosen, picks, counts):
         quotes = pick.copy()
         if chips is not None and len(pick):
