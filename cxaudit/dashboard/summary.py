@@ -343,6 +343,28 @@ def quote_rows_html(quotes: pd.DataFrame) -> str:
     return f'<ul class="cx-quotes">{"".join(rows)}</ul>'
 
 
+#: What each importance-performance quadrant says of a priority, in words: a priority (surely short of its
+#: desired level) can be felt better than the average dimension or mentioned less often, and a bare quadrant
+#: name ("keep up the good work", "low priority") under "Fix first" would contradict the list it is in.
+QUADRANT_WORDS = {
+    "concentrate here": "mentioned more often and felt worse than the average dimension",
+    "keep up the good work": "mentioned more often but felt better than the average dimension",
+    "low priority": "mentioned less often and felt worse than the average dimension",
+    "possible overkill": "mentioned less often but felt better than the average dimension",
+}
+
+
+def quadrant_text(quadrant) -> str:
+    """A priority's quadrant in words with its name ("… (importance–performance quadrant “low priority”)"),
+    HTML-escaped; "" when there is none."""
+    if quadrant is None or (not isinstance(quadrant, str) and pd.isna(quadrant)) or not str(quadrant):
+        return ""
+    name = str(quadrant)
+    words = QUADRANT_WORDS.get(name)
+    label = f"importance\u2013performance quadrant \u201c{html.escape(name)}\u201d"
+    return f"{words} ({label})" if words else label
+
+
 def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
     r = f.row
     n_part, n = int(_num(r.get("n_participants")) or 0), int(_num(r.get("n")) or 0)
@@ -352,11 +374,11 @@ def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
     else:
         figure = (f'feeling today <b>{_num(r["current"]):+.2f}</b> (95 % interval '
                   f'{_num(r["current_low"]):+.2f} to {_num(r["ci_high"]) + _num(r["desired"]):+.2f})')
-    quad = html.escape(str(r.get("quadrant") or "")) if kind == "priority" else ""
+    quad = quadrant_text(r.get("quadrant")) if kind == "priority" else ""
     return (f'<section class="cx-finding cx-{kind}" data-rank="{i}"><h4><span class="cx-rank">{i}</span> '
             f'{html.escape(f.label)}</h4>'
             f'<div class="cx-finding-figures">{figure}; {plural(n_part, "participant")}, '
-            f'{plural(n, "mention")}{"; quadrant: " + quad if quad else ""}.</div>'
+            f'{plural(n, "mention")}{"; " + quad if quad else ""}.</div>'
             f'<div class="cx-finding-quotes-note">Typical quotes, one per participant, in proportion to its '
             f'{plural(f.n_negative, "negative sentence")} and {plural(f.n_positive, "positive sentence")}:</div>'
             f'{quote_rows_html(f.quotes)}</section>')
