@@ -109,12 +109,20 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
     return df
 
 
+#: The names of :data:`cxaudit.compare.tables.COMPARE_TABLES` (tests/test_store.py checks they are the
+#: same): asking for another table's schema does not import the compare stage (and SciPy), which a
+#: run that reuses the previous compare tables never needs.
+COMPARE_TABLE_NAMES = frozenset({"gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map"})
+
+
 def schema_for(name: str) -> Schema | None:
     """The schema of a stored table: the shared tables and the compare stage's tables."""
     from .schemas import SCHEMAS
 
     if name in SCHEMAS:
         return SCHEMAS[name]
+    if name not in COMPARE_TABLE_NAMES:
+        return None
     from .compare.tables import COMPARE_TABLES
 
     return COMPARE_TABLES.get(name)
@@ -467,8 +475,12 @@ def _unusable_copy(con: duckdb.DuckDBPyConnection) -> str | None:
             "WHERE table_catalog = current_database() AND table_schema = 'main' "
             "ORDER BY table_name, ordinal_position").fetchall():
         columns.setdefault(table, []).append((column, dtype))
+    from .schemas import SCHEMAS
+
+    # the shared tables, whose rows a rerun keeps in part (the compare stage's are replaced or kept whole,
+    # as a store written anew would have them)
     for table, have in columns.items():
-        schema = schema_for(table)
+        schema = SCHEMAS.get(table)
         if schema is not None and have != [(c.name, _SQL_TYPES[c.dtype]) for c in schema.columns]:
             return f"table {table} has other columns than this version writes"
     size = con.execute("PRAGMA database_size").fetchone()

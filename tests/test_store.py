@@ -180,3 +180,12 @@ def test_store_from_previous_not_used_for_a_store_it_cannot_vouch_for(tmp_path, 
     monkeypatch.setattr(store, "MAX_FREE_SHARE", 1.0)
     with StoreWriter(tmp_path, from_previous=True) as w:
         assert w.from_previous
+
+
+def test_store_knows_the_compare_tables_without_importing_them():
+    from cxaudit.compare.tables import COMPARE_TABLES
+    from cxaudit.store import COMPARE_TABLE_NAMES, schema_for
+
+    assert COMPARE_TABLE_NAMES == set(COMPARE_TABLES)
+    assert all(schema_for(name) is COMPARE_TABLES[name] for name in COMPARE_TABLES)
+    assert schema_for("runs") is None and schema_for("dash_cube") is None
