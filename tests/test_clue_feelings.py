@@ -131,6 +131,11 @@ CASES = [
      {"the space": "positive", "the food": "negative", "service": "negative"}),
     ("coordination", "The owners and the employees are friendly and the food is awful.",
      {"the owners": "positive", "the employees": "positive", "the food": "negative"}),
+    # a clause after "and" with no subject of its own goes on about the clause's subject
+    ("continuation", "The receptionist took the booking and was really rude.",
+     {"the receptionist": "negative", "the booking": "neutral"}),
+    ("continuation", "We asked the agent about the refund and the app was broken.",
+     {"the agent": "neutral", "the app": "negative"}),
     # a list shares its judgement, also for its last item before the full stop
     ("coordination", "We love the food, the seats, and the room!",
      {"the food": "positive", "the seats": "positive", "the room": "positive"}),
