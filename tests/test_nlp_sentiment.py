@@ -242,3 +242,14 @@ def test_attribute_values_rejects_a_malformed_group():
     values, attributes, reach = attribute_values(
         {"attribute_values": {"reach": 3, "groups": {"cost": {"attributes": ["price"], "values": {"High": -1.5}}}}})
     assert values == {"high": {"cost": -1.5}} and "prices" in attributes and reach == 3
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Not had a single problem in five years.", 1),       # the negator reaches across "a single"
+    ("Never once had an issue.", 1),
+    ("I didn't have one single issue.", 1),
+    ("They couldn't scrape off the unwanted sauce.", -1),  # but not across a verb and "the"
+])
+def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)

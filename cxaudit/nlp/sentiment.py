@@ -60,6 +60,10 @@ COND_WEIGHT = 0.3
 COUNTERFACTUAL_WEIGHT = -0.5
 #: How far back (tokens) the negator of a negated repeat ("never … again") may be.
 AGAIN_REACH = 5
+#: How many more tokens a negator may reach when the words between are :data:`_NEG_TRANSPARENT`.
+NEG_EXTRA_REACH = 3
+#: Words a negator reaches across without counting them ("haven't had **a single** dropout").
+_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
 
@@ -248,6 +252,10 @@ class SentimentScorer:
                     amp = 0.0
                     for mk, mv, me in mods:
                         dist = s - me
+                        if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
+                            # "not had a single problem", "never once had an issue": determiners and
+                            # "once"/"single" between the negator and the word do not count
+                            dist -= sum(1 for t in doc[me:s] if t.lower_ in _NEG_TRANSPARENT)
                         if 0 <= dist < window:
                             if mk == NEG:
                                 negated = True
