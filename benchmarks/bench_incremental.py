@@ -15,7 +15,8 @@ Steps, each a whole `cxaudit run audit.yml` process:
     .venv/bin/python benchmarks/bench_incremental.py --sample --repeat 3
     .venv/bin/python benchmarks/bench_incremental.py --comments 100000 --repeat 1 --no-warmup
 
-Figures in benchmarks/results/incremental[-NAME].json, with the machine's load before and after.
+Figures in benchmarks/results/incremental[-NAME][-TAG].json (``--tag TAG`` keeps earlier files), with the
+machine's load before and after, the commit measured and how each edit rerun wrote the store.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import hashlib
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,6 +93,32 @@ def results_only(digest: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in digest.items() if k not in RUN_TABLES}
 
 
+def commit() -> str | None:
+    """The commit of the cxaudit that is measured: ``git rev-parse HEAD`` of its checkout, or
+    CXAUDIT_BENCH_COMMIT (an exported tree, e.g. ``git archive``, has no git folder)."""
+    import cxaudit
+
+    tree = Path(cxaudit.__file__).resolve().parent.parent
+    proc = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else os.environ.get("CXAUDIT_BENCH_COMMIT")
+
+
+def store_written(results: Path) -> str | None:
+    """How the last run wrote the store (``runs.store_written``: "changed rows" or "whole")."""
+    import duckdb
+
+    con = duckdb.connect(str(results / "cxaudit.duckdb"), read_only=True)
+    try:
+        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = 'runs'").fetchall()}
+        if "store_written" not in cols:
+            return None
+        row = con.execute("SELECT store_written FROM runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
 def make_inputs(root: Path, args) -> tuple[Path, Path, str, str]:
     """The audit file, the file the edit step changes, the text to replace and its replacement."""
     if args.transcripts:
@@ -126,6 +154,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--keep", help="copy the incremental and the from-scratch results folders here")
     ap.add_argument("--no-warmup", action="store_true", help="no warm-up run before the first (big corpora)")
+    ap.add_argument("--tag", help="suffix of the results file (keeps the files of earlier measurements)")
     args = ap.parse_args()
     name = (f"transcripts-{args.transcripts}" if args.transcripts else f"comments-{args.comments}"
             if args.comments else "sample")
@@ -157,7 +186,7 @@ def main() -> None:
         same = measured(results, expect="nothing changed since the last run")
         no_change = [same] + [measured(results, expect="nothing changed") for _ in range(args.repeat - 1)]
         identical = table_digest(results) == digest_first  # every table, runs included
-        edits = []
+        edits, written = [], []
         for i in range(args.repeat):
             if i:  # undo the previous edit: another change of the same size
                 rewrite(edited, new, old)
@@ -165,6 +194,7 @@ def main() -> None:
             rewrite(edited, old, new)
             time.sleep(0.05)
             edits.append(measured(results, "--verbose"))
+            written.append(store_written(results))
             if "1 analysed" not in edits[-1]["stdout"]:
                 raise SystemExit(f"the edit rerun analysed more than one document:\n{edits[-1]['stdout']}")
         time.sleep(1.1)
@@ -199,13 +229,18 @@ def main() -> None:
         "tables_differing_from_scratch": differing,
         "equal_to_scratch_with_floats_rounded_to_1e-9": rounded,
         "edit_rerun_stages": [ln.split("INFO: ", 1)[-1] for ln in stage_lines],
+        "edit_rerun_store_written": written,
         "peak_rss_mb_first": first["peak_rss_mb"],
         "peak_rss_mb_no_change": max(r["peak_rss_mb"] for r in no_change),
         "command": " ".join(["python", "-m", "cxaudit", "run", "audit.yml", "--out", "results"]),
+        "benchmark": " ".join(["python", "benchmarks/bench_incremental.py", *sys.argv[1:]]),
+        "commit": commit(),
     }
     for k, v in rows.items():
         print(f"{k:>34}: {v}")
     stem = "incremental" if name == "sample" else f"incremental-{name}"
+    if args.tag:
+        stem += f"-{args.tag}"
     payload = {"machine": load_before, "load_avg_1m_after": machine()["load_avg_1m"], **rows}
     print(f"written to {write_results(stem, payload)}")
 

@@ -16,6 +16,8 @@ __all__ = ["EXTRAS", "MissingExtraError", "missing", "install_command", "require
 
 #: extra → the modules it provides (the ones cxaudit imports), in ``pyproject.toml``'s order.
 EXTRAS: dict[str, tuple[str, ...]] = {
+    "plots": ("matplotlib", "seaborn"),
+    "arrow": ("pyarrow",),
     "dashboard": ("ipywidgets", "voila", "ipykernel"),
     "notebooks": ("jupyterlab", "papermill"),
     "dask": ("dask", "distributed"),

@@ -131,12 +131,28 @@ CASES = [
      {"the space": "positive", "the food": "negative", "service": "negative"}),
     ("coordination", "The owners and the employees are friendly and the food is awful.",
      {"the owners": "positive", "the employees": "positive", "the food": "negative"}),
+    # a clause after "and" with no subject of its own goes on about the clause's subject
+    ("continuation", "The receptionist took the booking and was really rude.",
+     {"the receptionist": "negative", "the booking": "neutral"}),
+    ("continuation", "We asked the agent about the refund and the app was broken.",
+     {"the agent": "neutral", "the app": "negative"}),
+    # a list shares its judgement, also for its last item before the full stop
+    ("coordination", "We love the food, the seats, and the room!",
+     {"the food": "positive", "the seats": "positive", "the room": "positive"}),
+    ("coordination", "Great value for the food and service.", {"the food": "positive", "service": "positive"}),
     # "he"/"she" opening a clause refer to the sentence's first clue (its subject), not the nearest
     ("pronoun", "The waiter brought the food and he was really rude.", {"waiter": "negative", "the food": "neutral"}),
     ("pronoun", "I called the helpline about the bill and she was wonderful.",
      {"the helpline": "positive", "the bill": "neutral"}),
     ("pronoun", "The nurse took my blood pressure, she was so gentle.",
      {"the nurse": "positive", "my blood pressure": "neutral"}),
+    # context-dependent value words: "high"/"low"/"long"/"small" judge by the attribute they describe
+    ("attribute", "The fees were high.", {"the fees": "negative"}),
+    ("attribute", "Really low fees and the agent was lovely.", {"fees": "positive", "the agent": "positive"}),
+    ("attribute", "The queue was long and the staff were lovely.", {"queue": "negative", "staff": "positive"}),
+    ("attribute", "The fees are not that high.", {"the fees": "positive"}),
+    ("attribute", "The seats were small but the fees were low.", {"the seats": "negative", "the fees": "positive"}),
+    ("attribute", "The room was large and the wifi was fast.", {"the room": "positive", "wifi": "positive"}),
     # absence: a missing amenity is a complaint, a missing burden praise; "no" as an answer is neither
     ("absence", "There was no wifi in the room and zero legroom.", {"wifi": "negative", "legroom": "negative"}),
     ("absence", "No queue and no hidden charges, and there were no fees.", {"queue": "positive", "fees": "positive"}),

@@ -91,6 +91,22 @@ def test_dashboard_htmlcharts_nps_drivers_rows_and_order():
     assert dots[0]["background"] == palette.PALETTE["functional"] and float(dots[0]["left"].rstrip("%")) > 50
 
 
+def test_dashboard_htmlcharts_clue_map_table_matches_the_heatmap():
+    """The report's clue map (a table, no widgets): the heatmap's axes, counts, shades and words, labels escaped."""
+    cells = pd.DataFrame({"clue_type": ["humanic", "functional", "functional"], "touchpoint": ["unspecified", "web", "app"],
+                          "n": [3, 1, 1200], "polarity": [0.5, -0.25, None], "share_negative": [0.0, 1.0, 0.5]})
+    out = htmlcharts.clue_map_html(cells, touchpoint_labels={"web": "Web <site>"})
+    assert re.findall(r'<th class="cx-cm-col" scope="col">([^<]*)</th>', out) == ["app", "Web &lt;site&gt;", "unspecified"]
+    assert re.findall(r'<span class="cx-chip"[^>]*>([^<]*)</span>', out) == ["Functional", "Humanic"]
+    counts = re.findall(r'<td class="cx-cm-cell"[^>]*>([^<]*)</td>', out)
+    assert counts == ["1,200", "1", "", "", "", "3"]  # row by row; a cell without mentions is empty
+    shades = [s["background"] for s in _styles(out, "cx-cm-cell")]
+    assert shades[0] == palette.mix(palette.PALETTE["functional"], 1.0) and shades[2] == htmlcharts.EMPTY_CELL
+    assert 'title="Functional \u00d7 Web &lt;site&gt;: 1 mention, mean polarity -0.25, 100 % negative."' in out
+    assert "click" not in out.lower() and "<script" not in out
+    assert htmlcharts.clue_map_html(cells.iloc[0:0]) == f'<div class="cx-empty">{htmlcharts.NO_DATA}</div>'
+
+
 def test_dashboard_htmlcharts_heatmap_axes_and_tooltip():
     cells = pd.DataFrame({"clue_type": ["humanic", "functional", "functional"], "touchpoint": ["unspecified", "web", "app"],
                           "n": [3, 1, 2], "polarity": [0.5, -0.25, None], "share_negative": [0.0, 1.0, 0.5]})

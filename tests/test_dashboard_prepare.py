@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from cxaudit.publish.dashboard import prepare
 from cxaudit.publish.dashboard.precompute import prepared_names
-from cxaudit.publish.dashboard.queries import AuditData, Filters
+from cxaudit.compare.tables import GAP_TABLE
+from cxaudit.publish.dashboard.queries import FILTER_LABELS, AuditData, Filters, summary_level
+from cxaudit.schemas import conform
 from cxaudit.store import store_path
 
 from _dashboard_helpers import PWN_SEGMENT, make_store
@@ -122,14 +124,15 @@ def test_dashboard_prepare_stale_tables_are_ignored(stores, tmp_path):
 def test_dashboard_prepare_is_idempotent_and_works_on_a_connection(stores):
     _, _, tables = stores
     con = duckdb.connect()
-    for name in ("documents", "tags"):
+    for name in ("documents", "turns", "sentences", "tags"):
         con.register("_df", tables[name])
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _df")
         con.unregister("_df")
     first = prepare(con)
     second = prepare(con)
     assert first == second and first["dash_mentions"] == len(tables["tags"])
-    assert prepared_names(con) == ("main.dash_mentions", "main.dash_cube")
+    assert first["dash_sentences"] == tables["tags"]["sentence_id"].nunique()
+    assert prepared_names(con) == ("main.dash_mentions", "main.dash_cube", "main.dash_sentences")
 
 
 def test_dashboard_prepare_rejects_store_without_tags_and_leaves_it_untouched():
@@ -157,7 +160,7 @@ _tag = st.tuples(st.integers(0, 4), _values(["functional", "mechanic", "humanic"
                                                                            max_size=5))
 def test_dashboard_prepare_cube_property(tags, segments):
     docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(5)], "participant": [None, "P1", "P1", None, "P2"],
-                         "segment": segments, "wave": ["w1", "w2", "w1", "w2", "w1"], "kind": "comment",
+                         "segment": segments, "wave": ["w1", "w2", "w1", "w2", "w1"], "kind": "comment", "source": "s.csv",
                          "score": [9.0, 3.0, None, 7.0, 10.0]})
     tag_df = pd.DataFrame([{"sentence_id": f"d{d}#0.{i}", "doc_id": f"d{d}", "codebook": "cb", "code": code,
                             "clue_type": ct, "touchpoint": tp, "start_char": 0, "end_char": 1, "polarity": pol,
@@ -165,7 +168,11 @@ def test_dashboard_prepare_cube_property(tags, segments):
     con = duckdb.connect()
     con.execute("CREATE TABLE documents AS SELECT * FROM docs")
     con.execute("CREATE TABLE tags AS SELECT * FROM tag_df")
+    sents = tag_df[["sentence_id", "doc_id"]].drop_duplicates().assign(turn_id=0, text="t", n_words=1)
+    con.execute("CREATE TABLE sentences AS SELECT * FROM sents")
+    con.execute("CREATE TABLE turns AS SELECT doc_id, 0 AS turn_id, 'c' AS speaker, NULL::DOUBLE AS start_s FROM docs")
     prepare(con)
+    assert con.execute("SELECT count(*) FROM dash_sentences").fetchone()[0] == len(sents)
     assert _as_dict(_cube(con)) == _as_dict(_oracle_cube(tag_df, docs))
     n = con.execute("SELECT count(*), count(DISTINCT doc_key), count(DISTINCT person_key) FROM dash_mentions").fetchone()
     m = tag_df.merge(docs, on="doc_id")
@@ -179,3 +186,41 @@ def test_dashboard_prepare_app_imports_no_plotting_or_spacy(stores):
     out = subprocess.run([sys.executable, "-c", code, str(raw)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_dashboard_prepare_states_equal_the_live_queries(stores, tmp_path):
+    """Every precomputed filter state (no filter, or one) gives what the live queries give; two filters are live."""
+    _, prepped, _ = stores
+    shutil.copy(store_path(prepped), store_path(tmp_path))
+    counts = prepare(tmp_path, state_min_tags=0)
+    with AuditData(tmp_path) as data:
+        assert data.states
+        states = [Filters()] + [Filters(**{n: v}) for n in FILTER_LABELS for v in data.options(n)]
+        assert counts["dash_state_headline"] == len(states) * len(data.options("codebook"))
+        for lens in data.options("codebook"):
+            codes = sorted(data.precomputed("gaps")["dimension"].astype(str).unique())[:6] + ["functional.billing"]
+            level = summary_level(lens)
+            for state in states:
+                f = state.set(codebook=lens)
+                data.states = True
+                stored = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
+                          data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
+                data.states = False
+                live = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
+                        data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
+                assert stored[:2] == live[:2]
+                pd.testing.assert_frame_equal(stored[2], conform(live[2], GAP_TABLE))
+                for a, b in zip(stored[3:], live[3:]):
+                    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                                  check_dtype=False)
+        data.states = True
+        lens = data.options("codebook")[0]
+        two = Filters(codebook=lens, wave=data.options("wave")[0], kind=data.options("kind")[0])
+        assert data.state("dash_state_gaps", two) is None  # two filters: computed live
+        assert data.state("dash_state_gaps", Filters(codebook=lens)) is not None
+
+
+def test_dashboard_prepare_small_store_has_no_states(stores):
+    _, prepped, _ = stores
+    with AuditData(prepped) as data:  # fewer tags than STATE_MIN_TAGS: every query is live
+        assert not data.states and data.state("dash_state_gaps", Filters(codebook="carbone-clues")) is None

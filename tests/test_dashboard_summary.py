@@ -251,3 +251,14 @@ def test_dashboard_summary_min_participants_stored_by_run(sample_copy, tmp_path)
     assert app.min_participants == 7 and app.min_box.value == 7
     app.data.close()
     assert "had fewer than 7 participants" in render_report(out)
+
+
+@pytest.mark.parametrize("quadrant,expected", [
+    ("low priority", "mentioned less often and felt worse than the average dimension (importance\u2013performance "
+                     "quadrant \u201clow priority\u201d)"),
+    ("keep up the good work", "mentioned more often but felt better than the average dimension"),
+    ("a<b", "quadrant \u201ca&lt;b\u201d"), (None, ""), (pd.NA, ""), (float("nan"), "")])
+def test_dashboard_summary_priority_quadrant_in_words(quadrant, expected):
+    # under "Fix first" a bare "quadrant: low priority" read as a contradiction: the words say what it means
+    text = sm.quadrant_text(quadrant)
+    assert (text == "") if expected == "" else (expected in text)

@@ -45,6 +45,24 @@ def test_export_csv_zip_and_parquet(store, tmp_path):
     assert pd.read_parquet(pq / "turns.parquet")["text"].tolist() == DANGEROUS  # parquet keeps values
 
 
+def test_export_parquet_is_written_by_duckdb_with_the_stores_rows_and_types(store, tmp_path):
+    """DuckDB writes the Parquet files (no pyarrow needed): every row and column type of the store, read back."""
+    import duckdb
+
+    from cxaudit.store import read_table
+
+    pq = export_store(store, "parquet", tmp_path / "pq")
+    con = duckdb.connect()
+    for name in ("documents", "turns"):
+        back = con.execute(f"SELECT * FROM read_parquet('{pq / (name + '.parquet')}')").df()
+        table = read_table(store, name)
+        assert list(back.columns) == list(table.columns)
+        assert back.astype(object).where(back.notna(), None).values.tolist() == \
+            table.astype(object).where(table.notna(), None).values.tolist()
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pq / 'turns.parquet'}')").fetchall()}
+    assert types["text"] == "VARCHAR" and types["turn_id"] in ("BIGINT", "INTEGER") and types["start_s"] == "DOUBLE"
+
+
 def test_export_xlsx_is_formula_safe(store, tmp_path):
     import openpyxl
 

@@ -312,6 +312,61 @@ def test_faults_signal_stops_the_run_and_its_workers(tmp_path, how):
     assert debris(out) == [] and not (out / ".cxaudit.lock.json").exists()
 
 
+# -- 7b. SIGKILL while a rerun writes the changed rows ------------------------------------------------
+
+def store_tables(out: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the store (it must open), rows in a fixed order, as strings."""
+    import duckdb
+
+    con = duckdb.connect(str(out / "cxaudit.duckdb"), read_only=True)
+    try:
+        frames = {}
+        for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+            df = con.execute(f'SELECT * FROM "{name}"').df().astype("string").fillna("<NA>")
+            frames[name] = df.sort_values(list(df.columns)).reset_index(drop=True)
+        return frames
+    finally:
+        con.close()
+
+
+def same_tables(a: dict, b: dict, skip=()) -> bool:
+    return sorted(a) == sorted(b) and all(a[k].equals(b[k]) for k in a if k not in skip)
+
+
+@pytest.mark.slow
+def test_faults_sigkill_during_a_rerun_that_writes_changed_rows_leaves_the_old_or_the_new_store(tmp_path):
+    csv = comments(tmp_path / "c.csv", 3000)
+    out = tmp_path / "out"
+    assert cxaudit(*table_args(csv, out)).returncode == 0
+    old, old_md5 = store_tables(out), md5(out / "cxaudit.duckdb")
+    frame = pd.read_csv(csv)
+    frame.loc[7, "text"] = "the staff were rude. the app keeps crashing."  # one comment edited
+    frame.to_csv(csv, index=False)
+    states = []
+    for delay in (0.0, 0.5, 1.5, 3.0, 6.0):  # from the copy's creation on: analysis, rows, compare, commit
+        run = start(*table_args(csv, out))
+        assert wait_until(lambda: list(out.glob(".cxaudit-*.duckdb.tmp")) or run.poll() is not None, 300)
+        time.sleep(delay)
+        if run.poll() is None:
+            os.kill(run.pid, signal.SIGKILL)
+        run.communicate(timeout=120)
+        states.append((delay, run.returncode, md5(out / "cxaudit.duckdb"), store_tables(out)))
+        if run.returncode == 0:
+            break  # finished before the kill: the store is the new one
+    done = cxaudit(*table_args(csv, out), "--verbose")
+    assert done.returncode == 0, done.stderr
+    new = store_tables(out)
+    assert new["runs"]["store_written"].tolist()[-1] == "changed rows"  # the path under test
+    assert not same_tables(old, new, skip=("runs", "meta"))
+    for delay, code, digest, tables in states:
+        if same_tables(tables, old):  # the old store, byte for byte: the live file was never written
+            assert digest == old_md5, delay
+        else:  # else the new store, every table (but its own run's row and id)
+            assert same_tables(tables, new, skip=("runs", "meta")), f"a mixed store after SIGKILL at +{delay} s"
+    assert any(code == -signal.SIGKILL for _, code, _, _ in states)
+    assert debris(out) == [] and not (out / ".cxaudit.lock.json").exists()
+
+
 # -- 8. full disk ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ help texts that render, and no model weights of undocumented provenance on any d
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -37,12 +38,14 @@ def _name(requirement: str) -> str:
 BANNED = {"jupyterlab", "jupyter-server", "notebook", "voila", "ipywidgets", "ipykernel", "ipython", "papermill",
           "nbconvert", "dask", "distributed", "jax", "jaxlib", "optax", "playwright", "tokenizers", "safetensors",
           "huggingface-hub", "torch", "tensorflow", "transformers", "sentence-transformers", "setfit", "webvtt-py",
-          "spacy-lookups-data", "spacy-transformers", "en-core-web-sm"}
+          "spacy-lookups-data", "spacy-transformers", "en-core-web-sm",
+          # the 'plots' and 'arrow' extras: the report draws HTML charts, pandas and DuckDB do without pyarrow
+          "matplotlib", "seaborn", "pillow", "fonttools", "pyarrow"}
 #: What the core's resolved distributions hold once installed (their wheels' files, no bytecode), in MB.
-#: Measured with ``_core_closure``: 800 MB with pyarrow 26, scipy 1.17, spaCy 3.8.18, pandas 3.1 (2026-12);
+#: Measured with ``_core_closure``: 551 MB with scipy 1.17, spaCy 3.8.18, pandas 3.1, no pyarrow or matplotlib (2026-12);
 #: benchmarks/results/install_size.json has the on-disk figures. A new dependency that adds more than the
 #: margin fails here: make it an extra (cxaudit/_extras.py) or say why the core needs it.
-CORE_BUDGET_MB = 850
+CORE_BUDGET_MB = 600
 
 
 def _core_closure() -> dict[str, "importlib.metadata.Distribution"]:
@@ -95,8 +98,10 @@ def test_install_core_needs_nothing_of_jupyter_voila_dask_jax_playwright_or_weig
     core = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     assert not core & (BANNED | {"lxml"})
     extras = PYPROJECT["project"]["optional-dependencies"]
-    assert set(extras) == {"dashboard", "notebooks", "dask", "encoder", "finetune", "test", "all"}
-    assert extras["all"] == ["cxaudit[dashboard,notebooks,dask,encoder,finetune]"]
+    assert set(extras) == {"plots", "arrow", "dashboard", "notebooks", "dask", "encoder", "finetune", "test", "all"}
+    assert extras["all"] == ["cxaudit[plots,arrow,dashboard,notebooks,dask,encoder,finetune]"]
+    # make demo (dashboard) draws PNG downloads; make test (test) runs the plots and with-pyarrow tests
+    assert "cxaudit[plots]" in extras["dashboard"] and "cxaudit[arrow,plots]" in extras["test"]
 
 
 def test_install_core_resolves_to_no_heavy_or_optional_distribution():
@@ -178,7 +183,8 @@ def test_install_every_extra_cxaudit_checks_is_declared(extra):
     declared = PYPROJECT["project"]["optional-dependencies"][extra]
     names = {_name(r) for r in declared}
     for sub in (r for r in declared if r.startswith("cxaudit[")):  # cxaudit[dashboard] inside notebooks
-        names |= {_name(r) for r in PYPROJECT["project"]["optional-dependencies"][sub[8:-1]]}
+        for name in sub[8:-1].split(","):
+            names |= {_name(r) for r in PYPROJECT["project"]["optional-dependencies"][name]}
     if any(r.startswith("dask[distributed]") for r in declared):
         names.add("distributed")
     for module in _extras.EXTRAS[extra]:
@@ -194,6 +200,105 @@ def test_install_core_modules_import_no_extra():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+#: What the core install lacks: the extras' modules, as if they were not installed (``sys.modules[name] = None``
+#: makes ``import name`` fail and ``importlib.util.find_spec(name)`` return None, as for a missing package).
+_OPTIONAL = sorted({m for modules in _extras.EXTRAS.values() for m in modules} | {"PIL", "fontTools", "IPython"})
+_CORE_ONLY = "import sys\nfor _name in %r:\n    sys.modules[_name] = None\n" % (_OPTIONAL,)
+
+_CORE_RUN = """
+import json, sys
+from pathlib import Path
+from typer.testing import CliRunner
+from cxaudit.cli import app
+from cxaudit._extras import MissingExtraError
+
+audit, out = Path(sys.argv[1]), Path(sys.argv[2])
+runner = CliRunner()
+steps = {"run": runner.invoke(app, ["run", str(audit), "--out", str(out), "--quiet"]),
+         "report": runner.invoke(app, ["report", str(out), "--out", str(out / "report.html")]),
+         "export": runner.invoke(app, ["export", str(out), "--format", "parquet", "--out", str(out / "pq")])}
+messages = {}
+try:
+    import cxaudit.publish.charts.plots
+except MissingExtraError as exc:
+    messages["plots"] = str(exc)
+try:
+    from cxaudit.publish.charts.png import chart_png
+    import pandas as pd
+    chart_png("nps", pd.DataFrame())
+except MissingExtraError as exc:
+    messages["chart_png"] = str(exc)
+import pandas as pd
+print(json.dumps({"exit": {k: r.exit_code for k, r in steps.items()},
+                  "output": {k: r.output[-400:] + (repr(r.exception) if r.exit_code else "") for k, r in steps.items()},
+                  "messages": messages,
+                  "pyarrow": sys.modules.get("pyarrow") is not None,
+                  "string_storage": pd.StringDtype().storage}))
+"""
+
+
+def _audit_files(tmp_path: Path) -> Path:
+    """A comment table (ids, scores, metadata, a duplicate id and a bad score) and an interview, with audit.yml."""
+    rows = ["id,comment,nps,segment,date",
+            "r1,The staff were kind and the app was quick.,9,retail,2026-03-12",
+            "r2,\"I waited 40 minutes on hold, then the line dropped.\",2,business,12 March 2026",
+            "r3,The branch was dirty and the queue was long.,11,retail,",
+            "r1,A second row with the same id.,5,retail,",
+            "r4,,7,business,"]
+    (tmp_path / "comments.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "p01.txt").write_text("Interviewer: How was the visit?\nParticipant: The advisor explained the fees "
+                                      "clearly, but the website kept logging me out.\n", encoding="utf-8")
+    (tmp_path / "audit.yml").write_text(
+        "name: core check\nmodel: blank\ncodebooks: [carbone-clues, touchpoints]\ninputs:\n"
+        "  - path: comments.csv\n    kind: comment\n    text_column: comment\n    id_column: id\n"
+        "    score_column: nps\n    meta_columns: [segment, date]\n  - path: p01.txt\n    kind: interview\n",
+        encoding="utf-8")
+    return tmp_path / "audit.yml"
+
+
+def _store_rows(results: Path) -> dict[str, list]:
+    import duckdb
+
+    con = duckdb.connect(str(results / "cxaudit.duckdb"), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_name IN ('documents', 'turns', 'sentences', 'tags', 'gaps') "
+                                           "ORDER BY table_name").fetchall()]
+        return {n: sorted(map(repr, con.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_install_core_only_runs_reports_and_exports_without_the_optional_packages(tmp_path):
+    """As on a `pip install cxaudit` (no extra: no pyarrow, matplotlib, seaborn, Jupyter …): a run, its report and
+    a Parquet export work and give the same tables as with pyarrow; cxaudit.plots and PNG charts name their extra."""
+    audit = _audit_files(tmp_path)
+    env = {**__import__("os").environ, "CXAUDIT_PIPELINE_CACHE": "0"}
+    core = subprocess.run([sys.executable, "-c", _CORE_ONLY + _CORE_RUN, str(audit), str(tmp_path / "core")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert core.returncode == 0, core.stderr[-2000:]
+    found = json.loads(core.stdout.strip().splitlines()[-1])
+    assert found["pyarrow"] is False and found["string_storage"] == "python"
+    assert found["exit"] == {"run": 2, "report": 0, "export": 0}, found["output"]  # 2: the duplicate id is rejected
+    for what in ("plots", "chart_png"):
+        assert "\n" not in found["messages"][what]
+        assert "extra (missing: matplotlib, seaborn): pip install 'cxaudit[plots]'" in found["messages"][what]
+    report = (tmp_path / "core" / "report.html").read_text(encoding="utf-8")
+    assert "<img" not in report and report.count('<figure class="cx-figure"') == 7
+    import duckdb
+
+    parquet = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{tmp_path / 'core' / 'pq'}/turns.parquet')")
+    assert parquet.fetchone()[0] == 6  # four comments kept (one empty), the interviewer's and the participant's turn
+    full = subprocess.run([sys.executable, "-c", _CORE_RUN, str(audit), str(tmp_path / "full")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert full.returncode == 0, full.stderr[-2000:]
+    assert json.loads(full.stdout.strip().splitlines()[-1])["pyarrow"] is True
+    core_rows, full_rows = _store_rows(tmp_path / "core"), _store_rows(tmp_path / "full")
+    assert set(core_rows) >= {"documents", "turns", "sentences", "tags"}
+    assert core_rows == full_rows
 
 
 def test_install_missing_extra_is_one_line_with_the_install_command(monkeypatch):

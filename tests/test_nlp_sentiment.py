@@ -210,3 +210,46 @@ def test_nlp_sentiment_rule_words_alone_do_not_crash(nlp, text):
     doc = nlp(text)
     assert all(-1 <= s <= 1 for s in doc._.sent_sentiment)
     assert -1 <= clause_polarity(doc, 0, len(text)) <= 1
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("The prices were high.", -1),           # cost: high is a complaint
+    ("High quality, friendly people.", 1),    # quality: high is praise
+    ("Low fees!", 1),                         # VADER alone scores "low" -1.1
+    ("I had a low opinion of them.", -1),     # no attribute near: the general valence stays
+    ("The prices were not high.", 1),         # negation applies to the resolved word
+    ("The queue was way too long.", -1),      # "too" boosts it
+    ("A long day at the beach.", 0),          # no attribute, no general valence: nothing
+    ("The wifi was slow, the price was high.", -1),
+])
+def test_context_dependent_value_words(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+def test_context_value_word_does_not_cross_a_clause_break(nlp):  # noqa: F811
+    doc = nlp("The seats were tiny and the prices low")
+    by_word = {doc[s:e].text: v for s, e, v in doc._.valence}
+    assert by_word["tiny"] < 0 and by_word["low"] > 0
+
+
+def test_attribute_values_rejects_a_malformed_group():
+    from cxaudit.nlp.lexicon import LexiconError, attribute_values
+    with pytest.raises(LexiconError, match="attribute_values.groups.cost"):
+        attribute_values({"attribute_values": {"groups": {"cost": {"values": {"high": -1.5}}}}})
+    with pytest.raises(LexiconError, match="expected 'word: valence'"):
+        attribute_values({"attribute_values": {"groups": {"cost": {"attributes": ["price"], "values": {"high": "bad"}}}}})
+    values, attributes, reach = attribute_values(
+        {"attribute_values": {"reach": 3, "groups": {"cost": {"attributes": ["price"], "values": {"High": -1.5}}}}})
+    assert values == {"high": {"cost": -1.5}} and "prices" in attributes and reach == 3
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Not had a single problem in five years.", 1),       # the negator reaches across "a single"
+    ("Never once had an issue.", 1),
+    ("I didn't have one single issue.", 1),
+    ("They couldn't scrape off the unwanted sauce.", -1),  # but not across a verb and "the"
+])
+def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)

@@ -102,6 +102,8 @@ def test_rerun_sample_no_change_edit_and_from_scratch(audit, tmp_path):
     after = tables(out)
     runs = read_runs(out)
     assert runs["n_analysed"].tolist() == ["354", "1"] and runs["n_reused"].tolist()[-1] == "353"
+    # the first run wrote the whole store; the edit started from a copy of it and wrote the changed rows
+    assert runs["store_written"].tolist() == ["whole", "changed rows"]
     doc = "interviews/p01"
     for name in ("documents", "turns", "sentences", "feelings", "tags", "doc_state"):
         old, new = before[name], after[name]

@@ -86,3 +86,106 @@ def test_store_buffered_appends_are_seen_by_every_reader(tmp_path, monkeypatch, 
     assert back["k"].tolist() == expected["k"].tolist()
     assert back["v"].isna().sum() == 7
     assert read_table(tmp_path, "other")["k"].tolist() == [4, 5]
+
+
+def _store_md5(out):
+    import hashlib
+
+    return hashlib.md5(store_path(out).read_bytes()).hexdigest()
+
+
+def _all_tables(out):
+    return {name: read_table(out, name).astype("string").fillna("<NA>").sort_values(
+        list(read_table(out, name).columns)).reset_index(drop=True) for name in list_tables(out)}
+
+
+def _rerun(w):
+    """What a rerun does to the store: keeps some documents' rows, appends new ones, replaces a table,
+    keeps a whole table as it was, and does not write "extra" (so the new store has no such table)."""
+    assert w.copy_previous("turns", ["a", "c", "zzz"]) == 2
+    w.append("turns", turns(["d"]))
+    w.replace("documents", docs(["a", "c", "d"]))
+    assert w.copy_previous_table("kept")
+
+
+@pytest.mark.parametrize("from_previous", [True, False])
+def test_store_from_previous_gives_the_tables_of_a_store_written_anew(tmp_path, from_previous):
+    first = {"turns": turns(["a", "b", "c"]), "documents": docs(["a", "b", "c"]),
+             "kept": pd.DataFrame({"x": [1, 2]}), "extra": pd.DataFrame({"y": ["gone"]})}
+    copied, anew = tmp_path / "copied", tmp_path / "anew"
+    for out in (copied, anew):
+        write_tables(out, first)
+    with StoreWriter(copied, from_previous=from_previous) as w:
+        assert w.from_previous is from_previous
+        _rerun(w)
+    with StoreWriter(anew) as w:
+        assert not w.from_previous
+        _rerun(w)
+    assert sorted(list_tables(copied)) == ["documents", "kept", "turns"]
+    a, b = _all_tables(copied), _all_tables(anew)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+    assert sorted(read_table(copied, "turns")["doc_id"]) == ["a", "c", "d"]
+    assert sorted(p.name for p in copied.iterdir()) == [store_path(copied).name]
+
+
+def test_store_from_previous_never_writes_the_live_file(tmp_path):
+    write_tables(tmp_path, {"turns": turns(["a", "b", "c"])})
+    before = _store_md5(tmp_path)
+    with pytest.raises(RuntimeError):
+        with StoreWriter(tmp_path, from_previous=True) as w:
+            assert w.from_previous
+            w.copy_previous("turns", ["a"])
+            w.append("turns", turns(["x"]))
+            w.con.execute("CHECKPOINT")  # the copy's changes are on disk, in the copy
+            raise RuntimeError("killed half way")
+    assert _store_md5(tmp_path) == before
+    assert sorted(read_table(tmp_path, "turns")["doc_id"]) == ["a", "b", "c"]
+    assert [p.name for p in tmp_path.iterdir()] == [store_path(tmp_path).name]
+
+
+def test_store_from_previous_not_used_for_a_store_it_cannot_vouch_for(tmp_path, monkeypatch):
+    import duckdb
+
+    import cxaudit.store as store
+
+    # a table of an older version (a column fewer than its schema): written anew
+    write_tables(tmp_path, {"turns": turns(["a"])})
+    con = duckdb.connect(str(store_path(tmp_path)))
+    con.execute('ALTER TABLE turns DROP COLUMN "text"')
+    con.close()
+    with StoreWriter(tmp_path, from_previous=True) as w:
+        assert not w.from_previous
+        w.replace("turns", turns(["b"]))
+    assert read_table(tmp_path, "turns")["doc_id"].tolist() == ["b"]
+    assert [p.name for p in tmp_path.iterdir()] == [store_path(tmp_path).name]
+    # committed changes in a write-ahead log beside the live file: written anew
+    wal = tmp_path / (store_path(tmp_path).name + ".wal")
+    wal.write_bytes(b"")
+    with StoreWriter(tmp_path, from_previous=True) as w:
+        assert not w.from_previous
+    wal.unlink()
+    # free blocks (deleted rows of earlier reruns) beyond the limit: written anew, which compacts
+    con = duckdb.connect(str(store_path(tmp_path)))
+    con.execute("CREATE TABLE big AS SELECT repeat('x', 100) || i AS s FROM range(200000) t(i)")
+    con.execute("CHECKPOINT")
+    con.execute("DROP TABLE big")
+    con.execute("CHECKPOINT")
+    free = con.execute("PRAGMA database_size").fetchone()[5]
+    con.close()
+    assert free > 0
+    monkeypatch.setattr(store, "MAX_FREE_SHARE", 0.0)
+    with StoreWriter(tmp_path, from_previous=True) as w:
+        assert not w.from_previous
+    monkeypatch.setattr(store, "MAX_FREE_SHARE", 1.0)
+    with StoreWriter(tmp_path, from_previous=True) as w:
+        assert w.from_previous
+
+
+def test_store_knows_the_compare_tables_without_importing_them():
+    from cxaudit.compare.tables import COMPARE_TABLES
+    from cxaudit.store import COMPARE_TABLE_NAMES, schema_for
+
+    assert COMPARE_TABLE_NAMES == set(COMPARE_TABLES)
+    assert all(schema_for(name) is COMPARE_TABLES[name] for name in COMPARE_TABLES)
+    assert schema_for("runs") is None and schema_for("dash_cube") is None

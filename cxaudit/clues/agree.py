@@ -78,8 +78,14 @@ def read_coding(path: str | Path) -> pd.DataFrame:
         return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=[""])
     if suffix in (".jsonl", ".ndjson"):
         return pd.read_json(path, lines=True, dtype=False)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
+    if suffix == ".parquet":  # DuckDB reads it: no pyarrow needed
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            return con.read_parquet(str(path)).df()
+        finally:
+            con.close()
     return pd.read_excel(path, dtype=str)
 
 

@@ -5,6 +5,12 @@ A comment table becomes ``documents``/``turns`` frames built column by column
 one ``Parsed`` per row through ``ingest.frames`` would give, at a fraction of
 the time and memory (issue 8: 1M comments). Table cells are read as text with
 :func:`cell_text`; dates with :func:`iso_date`; scores with :func:`parse_score`.
+
+pyarrow is optional (``pip install 'cxaudit[arrow]'``, 176 MB): with it, string
+columns are pyarrow arrays and distinct values are found by Arrow; without it
+(the core install) they are Python lists and pandas' own ``string`` arrays. The
+values, rejections and the ``string`` dtype are the same either way (pandas
+picks the storage: pyarrow when it is installed, else Python).
 """
 
 from __future__ import annotations
@@ -22,8 +28,12 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+try:  # optional: the 'arrow' extra; see the module doc
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:
+    pa = pc = None
 
 from ..schemas import DOCUMENTS, TURNS, empty
 from .base import normalize_text
@@ -125,7 +135,7 @@ class _Seen:
         if self.rows is None:
             self.rows = {}
             for batch in self.batches:
-                self.rows.update(zip(batch["doc_id"].to_pylist(), batch["line"].tolist()))
+                self.rows.update(zip(_pylist(batch["doc_id"]), batch["line"].tolist()))
         return self.rows
 
 
@@ -165,9 +175,16 @@ def _texts(values: Sequence) -> list[str | None]:
 def _encoded(fn, values: Sequence) -> tuple[list, np.ndarray]:
     """(results, codes): ``fn`` of each distinct value and, per value, the position of its result.
 
-    When every value is a str or None, pyarrow finds the distinct values and
-    ``fn`` is called once for each (and once for None); else once per value.
+    When every value is a str or None, the distinct values are found (by
+    pyarrow when installed, else a dict) and ``fn`` is called once for each
+    (and once for None); else once per value.
     """
+    if pa is None:
+        if all(v is None or v.__class__ is str for v in values):
+            index: dict = {}
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
+            return [fn(v) for v in index], codes
+        return [fn(v) for v in values], np.arange(len(values))
     try:
         encoded = pa.array(values, type=pa.large_string()).dictionary_encode()
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers, dates, objects (XLSX, JSON)
@@ -258,13 +275,13 @@ def _batch_columns(numbers: list[int], records: list, layout: Layout, spec: Inpu
     n = len(numbers)
     fields, extra = _meta_fields(cells, layout)
 
-    def field(name: str, default: str | None = None) -> pa.Array:
-        values = fields.get(name, pa.nulls(n, pa.large_string()))
-        return values if default is None else pc.fill_null(values, pa.scalar(default, pa.large_string()))
+    def field(name: str, default: str | None = None):
+        values = fields[name] if name in fields else _nulls(n)
+        return values if default is None else _fill_null(values, default)
 
     strings = {"doc_id": ids if ids is not None else [f"{doc_stem}:{number}" for number in numbers],
                "meta": _meta_json(extra, n), "text": texts}
-    out: dict[str, Any] = {name: pa.array(values, type=pa.large_string()) for name, values in strings.items()}
+    out: dict[str, Any] = {name: _strings(values) for name, values in strings.items()}
     out.update({"content_hash": comment_hashes(texts), "participant": field("participant"),
                 "segment": field("segment", spec.segment), "channel": field("channel", spec.channel),
                 "wave": field("wave", spec.wave), "date": field("date"),
@@ -284,8 +301,8 @@ def _scores(cells: dict[str, Sequence], numbers: list[int], layout: Layout, pend
     return scores
 
 
-def _meta_fields(cells: dict[str, Sequence], layout: Layout) -> tuple[dict[str, pa.Array], list[tuple[str, list]]]:
-    """Metadata columns as document fields ({segment|channel|date|wave|participant: pyarrow values},
+def _meta_fields(cells: dict[str, Sequence], layout: Layout) -> tuple[dict[str, Any], list[tuple[str, list]]]:
+    """Metadata columns as document fields ({segment|channel|date|wave|participant: string column},
     the last column of a name winning) and the other columns as (column, values) for the ``meta`` JSON."""
     fields, extra = {}, []
     for col in layout.meta:
@@ -294,7 +311,7 @@ def _meta_fields(cells: dict[str, Sequence], layout: Layout) -> tuple[dict[str, 
         if name == "date":
             results = [_date_value(v) for v in results]
         if name in DOC_FIELDS:
-            fields[name] = pa.array(results, type=pa.large_string()).take(codes)
+            fields[name] = _take(results, codes)
         else:
             extra.append((col, [results[c] for c in codes.tolist()]))
     return fields, extra
@@ -311,11 +328,14 @@ def _meta_json(extra: list[tuple[str, list]], n: int) -> list[str | None]:
     return out
 
 
-def comment_hashes(texts: list[str]) -> pa.Array:
+def comment_hashes(texts: list[str]):
     """``content_hash`` of one-turn comments: for each normalised text, the same hex digest as
     ``Parsed(..., turns=[Turn(None, text, role="participant")]).content_hash``, as a pyarrow
-    large_string array (hex-encoded with numpy, not one Python str per digest)."""
+    large_string array (hex-encoded with numpy, not one Python str per digest); a list of str without pyarrow."""
     sha256 = hashlib.sha256
+    if pa is None:
+        return [sha256(f"\x1fparticipant\x1f{t if t.isascii() else normalize_text(t)}\x1e".encode("utf-8")).hexdigest()
+                for t in texts]
     digests = b"".join([sha256(f"\x1fparticipant\x1f{t if t.isascii() else normalize_text(t)}\x1e".encode("utf-8")).digest()
                         for t in texts])
     raw = np.frombuffer(digests, dtype=np.uint8)
@@ -327,17 +347,22 @@ def comment_hashes(texts: list[str]) -> pa.Array:
 
 def comment_frames(batches: list[dict[str, Any]], *, source: str, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``documents`` and ``turns`` frames (schemas.DOCUMENTS and TURNS dtypes, one participant turn
-    per document) of one comment table, from column batches: pyarrow large_string arrays doc_id,
-    participant, segment, channel, wave, date, meta, content_hash and text; numpy float score (NaN =
-    none) and int line. Columns are built with their final dtypes, as ``validate`` would give them."""
+    per document) of one comment table, from column batches: string columns (pyarrow large_string
+    arrays, or lists without pyarrow) doc_id, participant, segment, channel, wave, date, meta,
+    content_hash and text; numpy float score (NaN = none) and int line. Columns are built with their
+    final dtypes, as ``validate`` would give them."""
     n = sum(len(b["line"]) for b in batches)
     if not n:
         return empty(DOCUMENTS), empty(TURNS)
 
-    def strings(name: str) -> pd.arrays.ArrowStringArray:
+    def strings(name: str):
+        if pa is None:
+            return pd.array([v for b in batches for v in b[name]], dtype="string")
         return pd.arrays.ArrowStringArray(pa.chunked_array([b[name] for b in batches], type=pa.large_string()))
 
-    def constant(value: str | None) -> pd.arrays.ArrowStringArray:
+    def constant(value: str | None):
+        if pa is None:
+            return pd.array([value] * n, dtype="string")
         if value is None:
             return pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string()))
         data = value.encode("utf-8")
@@ -359,3 +384,35 @@ def comment_frames(batches: list[dict[str, Any]], *, source: str, kind: str) -> 
         "text": strings("text"),
     }, copy=False)
     return documents, turns
+
+
+# --------------------------------------------------------------------------- string columns, with or without pyarrow
+
+
+def _strings(values: list):
+    """A string column (str or None per row): a pyarrow large_string array, or the list without pyarrow."""
+    return pa.array(values, type=pa.large_string()) if pa is not None else list(values)
+
+
+def _nulls(n: int):
+    """A string column of ``n`` nulls."""
+    return pa.nulls(n, pa.large_string()) if pa is not None else [None] * n
+
+
+def _fill_null(values, default: str):
+    """The string column ``values`` with ``default`` in place of each null."""
+    if pa is not None:
+        return pc.fill_null(values, pa.scalar(default, pa.large_string()))
+    return [default if v is None else v for v in values]
+
+
+def _take(results: list, codes: np.ndarray):
+    """The string column ``results[code]`` for each of ``codes``."""
+    if pa is not None:
+        return pa.array(results, type=pa.large_string()).take(codes)
+    return [results[c] for c in codes.tolist()]
+
+
+def _pylist(values) -> list:
+    """A string column as a list of str or None."""
+    return values.to_pylist() if pa is not None else list(values)

@@ -181,21 +181,31 @@ class ClauseScorer:
 
     def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
         """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
-        clue's; so do a coordinated clue's: "the seats and the food were awful", when the clue's
+        clue's; so do a coordinated clue's, also through a list — "the seats and the food were
+        awful", "we love the food, drinks, and atmosphere" — when the clue's
         weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
         cold" does not share)."""
         if not others:
             return list(hits)
         doc = self.doc
-        bare = all(doc[j].lower_ in _COORD or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
+        bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
                    for j in range(weak[0], weak[1]) if not i0 <= j < i1)
-        linked = [bare and self._coordinated(o, i0, i1) for o in others]
-        group = [(i0, i1)] + [o for o, lk in zip(others, linked) if lk]  # the clue and its coordinated clues
-        rivals = [o for o, lk in zip(others, linked) if not lk]
+        group = [(i0, i1)]  # the clue and the clues coordinated with it, through a list ("the food, drinks, and atmosphere")
+        rivals = list(others)
+        grown = bare
+        while grown:
+            grown = False
+            for o in rivals:
+                if any(self._coordinated(o, g0, g1) for g0, g1 in group):
+                    group.append(o), rivals.remove(o)
+                    grown = True
+                    break
         clues = sorted(group + rivals)
         out = []
         for h in hits:
             referent = self._person_referent(h[0], clues)
+            if referent is None:
+                referent = self._continued_subject(h[0], clues)
             if referent is not None:  # "the waiter brought our food and he was rude": the waiter's
                 if referent in group:
                     out.append(h)
@@ -222,6 +232,38 @@ class ClauseScorer:
         if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo for c0, c1 in clues):
             return None
         return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
+
+    def _continued_subject(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The clue a hit at token ``j`` belongs to when its clause is a subject-less continuation
+        ("our waiter took the drinks order **and never came back**", "the room was clean and
+        spacious"): the clause opens with "and" (or "and then"), its first word starts no new
+        subject and no clue stands in it, and the clause before it opens with a clue (its
+        subject) — that clue. ``None`` otherwise (the hit then goes to the nearest clue)."""
+        breaks = self.breaks
+        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
+        k = bisect_right(breaks, j)
+        lo = max(ss, breaks[k - 1]) if k else ss
+        hi = min(se, breaks[k]) if k < len(breaks) else se
+        doc = self.doc
+        if lo <= ss or doc[lo].lower_ != "and" or any(c0 < hi and c1 > lo for c0, c1 in clues):
+            return None
+        first = lo + 1
+        while first < hi and doc[first].lower_ in _CONTINUATION_ADVERBS:
+            first += 1
+        if first >= hi or first > j:
+            return None
+        word = doc[first]
+        if word.is_punct or word.lower_ in _NEW_SUBJECT or word.lower_ in _BACK_REFERENCE or word.is_title:
+            return None
+        # the clause before (a lone "," between them is no clause): its first noun phrase must be a clue
+        b = bisect_right(breaks, lo - 1) - 1
+        while b >= 0 and breaks[b] >= ss and breaks[b] == lo - 1 and doc[breaks[b]].is_punct:
+            lo, b = breaks[b], b - 1
+        start = max(ss, breaks[b]) if b >= 0 else ss
+        while start < lo and (doc[start].is_punct or doc[start].lower_ in _CLAUSE_OPENERS
+                              or doc[start].lower_ in _DETERMINERS):
+            start += 1
+        return next((c for c in clues if c[0] <= start < c[1]), None)  # "the receptionist" may include "the"
 
     def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
         """True when only coordination and determiners stand between the two clues."""
@@ -364,6 +406,10 @@ _CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "becau
 DESIRED_POSITIVE = -0.3
 #: Words that make a wish counterfactual (the present lacks what is wished for).
 _COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
+#: Adverbs that may open a subject-less continuation ("and then never came back").
+_CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "finally", "eventually", "later"))
+#: Determiners and possessives before a clause's subject ("our waiter took the order and …").
+_DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))

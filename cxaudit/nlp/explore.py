@@ -154,7 +154,11 @@ def distinctive_terms(sentences: pd.DataFrame, group_col: str, *, groups: list |
 
 
 def plot_distinctive_terms(data: pd.DataFrame, *, top: int = 15, ax=None):
-    """Horizontal bars of the ``top`` terms by z for each group of a :func:`distinctive_terms` frame; returns the Axes."""
+    """Horizontal bars of the ``top`` terms by z for each group of a :func:`distinctive_terms` frame; returns the Axes.
+    Needs the ``plots`` extra (matplotlib, seaborn)."""
+    from cxaudit._extras import require
+
+    require("plots", "plot_distinctive_terms")
     import matplotlib.pyplot as plt
     import seaborn as sns
 

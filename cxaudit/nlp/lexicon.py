@@ -35,13 +35,14 @@ __all__ = [
     "doc_layout",
     "ext_key",
     "sentiment_entries",
+    "attribute_values",
 ]
 
 # Kinds of the cx_sentiment matcher's entries (see cxaudit.nlp.sentiment): a sentiment word or
 # phrase, negator, booster, "but"-type contrast, "although"-type contrast, strong and weak clause
 # break, "!", excess "too", "never so", degree word with its own valence, conditional "if",
-# negated repeat "again".
-VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL, TOO, SO, DUAL, COND, AGAIN = range(13)
+# negated repeat "again", context-dependent value word ("high" prices, "long" queue: ``rules.attribute_values``).
+VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL, TOO, SO, DUAL, COND, AGAIN, CTX = range(14)
 #: Valence of a negated repeat ("I will never go there again").
 AGAIN_VALENCE = -1.5
 
@@ -272,6 +273,9 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
         add(SO, boosters.pop(w, 0.0), w), structural.add(w)
     for phrase, v in duration_phrases(rules.get("durations")).items():
         lex.setdefault(phrase, v)
+    for w in attribute_values(rules)[0]:
+        # its valence depends on the attribute it describes; ``lex``'s value is the default
+        add(CTX, round(lex.get(w, 0.0), 3), w), structural.add(w)
     for w in rules.get("contrast_after") or []:
         add(BUT, 0.0, w), structural.add(w)
     for w in rules.get("contrast_sub") or []:
@@ -293,6 +297,34 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
                 continue  # a word neutralised in the lexicon keeps its negator/booster role
             add(VAL, round(v, 3), w)
     return entries, table
+
+
+def attribute_values(rules: dict) -> tuple[dict[str, dict[str, float]], dict[str, frozenset[str]], int]:
+    """Context-dependent value words from ``cx_sentiment.yml``'s ``rules.attribute_values``.
+
+    Returns ``(values, attributes, reach)``: ``values`` maps a value word or phrase (lower case)
+    to ``{group: valence}``; ``attributes`` maps an attribute word (lower case, with its
+    inflected forms) to the groups it belongs to; ``reach`` is how many tokens away (within the
+    clause) the attribute may be. Raises :class:`LexiconError` on a malformed section.
+    """
+    spec = rules.get("attribute_values") or {}
+    where = "cxaudit/lexicons/cx_sentiment.yml, rules.attribute_values"
+    if not isinstance(spec, dict):
+        raise LexiconError(f"{where}: expected a mapping")
+    values: dict[str, dict[str, float]] = {}
+    attributes: dict[str, set[str]] = {}
+    for group, body in (spec.get("groups") or {}).items():
+        if not isinstance(body, dict) or not isinstance(body.get("values"), dict) or not body.get("attributes"):
+            raise LexiconError(f"{where}.groups.{group}: expected 'attributes: [words]' and 'values: {{word: valence}}'")
+        for word, v in body["values"].items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise LexiconError(f"{where}.groups.{group}.values: expected 'word: valence', found {word!r}: {v!r}")
+            values.setdefault(str(word).lower(), {})[str(group)] = float(v)
+        for word in body["attributes"]:
+            word = str(word).lower()
+            for form in (inflections(word) if word.isalpha() else (word,)):
+                attributes.setdefault(form, set()).add(str(group))
+    return values, {w: frozenset(g) for w, g in attributes.items()}, int(spec.get("reach", 4))
 
 
 def ext_key(name: str) -> tuple:

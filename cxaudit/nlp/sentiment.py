@@ -20,13 +20,14 @@ a clause break, and stores on the Doc:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 
-from spacy.attrs import ORTH
+from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-from .lexicon import (AGAIN, BOOST, BUT, COND, DUAL, EXCL, NEG, SO, SUB, TOO, VAL, WEAK, build_matcher, doc_layout,
-                      ext_key, longest_first, sentiment_entries)
+from .lexicon import (AGAIN, BOOST, BUT, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, attribute_values,
+                      build_matcher, doc_layout, ext_key, load_lexicon, longest_first, sentiment_entries)
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -59,6 +60,10 @@ COND_WEIGHT = 0.3
 COUNTERFACTUAL_WEIGHT = -0.5
 #: How far back (tokens) the negator of a negated repeat ("never … again") may be.
 AGAIN_REACH = 5
+#: How many more tokens a negator may reach when the words between are :data:`_NEG_TRANSPARENT`.
+NEG_EXTRA_REACH = 3
+#: Words a negator reaches across without counting them ("haven't had **a single** dropout").
+_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
 
@@ -92,18 +97,26 @@ class SentimentScorer:
         self.window = int(window)
         self.matcher = None
         self._kinds: dict[int, tuple[int, float]] = {}
+        self._values: dict[str, dict[str, float]] = {}  # context-dependent value word -> {group: valence}
+        self._attributes: dict[int, frozenset[str]] = {}  # LOWER hash of an attribute word -> its groups
+        self._reach = 4
 
     def initialize(self, get_examples=None, *, nlp=None) -> None:
         """Build the phrase matcher (needs the pipeline's tokenizer)."""
         entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
         self.matcher = build_matcher(nlp, entries)
         self._kinds = {nlp.vocab.strings[k]: v for k, v in table.items()}
+        values, attributes, self._reach = attribute_values(load_lexicon("cx_sentiment.yml").get("rules") or {})
+        self._values = values
+        self._attributes = {hash_string(w): g for w, g in attributes.items()}
 
     def __call__(self, doc: Doc) -> Doc:
         if self.matcher is None:
             raise RuntimeError("cx_sentiment is not initialised: call nlp.initialize() (build_pipeline does)")
         kinds = self._kinds
         hits = [(kinds[m][0], kinds[m][1], s, e) for m, s, e in longest_first(self.matcher(doc))]
+        if any(hit[0] == CTX for hit in hits):
+            hits = self._in_context(doc, hits)
         strong: list[int] = []
         weak: list[int] = []
         val_hits: list[tuple[int, int, float]] = []
@@ -133,6 +146,47 @@ class SentimentScorer:
         user_data[_K_BREAKS] = (strong, weak)
         user_data[_K_SCORES] = scores
         return doc
+
+    def _in_context(self, doc: Doc, hits: list) -> list:
+        """Resolve the context-dependent value words among ``hits`` (kind ``CTX``) into sentiment hits.
+
+        A value word takes the valence of the attribute group it describes: the nearest
+        attribute word within ``reach`` tokens in the same clause (no clause break or sentence
+        end between them) — "the prices were high" and "high prices" are complaints, "high
+        quality" praise, "low fees" praise, "a long queue" a complaint. With no attribute near
+        it keeps its general valence (``0``: no sentiment). Negators, boosters and "too" then
+        apply to it as to any sentiment word ("not that high", "way too long").
+        """
+        lower = doc.to_array(LOWER).tolist()
+        attributes, values, reach = self._attributes, self._values, self._reach
+        breaks = sorted({s for kind, _, s, _ in hits if kind in _CLAUSE_KINDS}
+                        | {ss for ss, _ in doc_layout(doc)[0]})
+        out = []
+        for hit in hits:
+            kind, default, s, e = hit
+            if kind != CTX:
+                out.append(hit)
+                continue
+            b = bisect_right(breaks, s)
+            left = max(breaks[b - 1] if b else 0, s - reach)
+            right = min(breaks[bisect_left(breaks, e)] if bisect_left(breaks, e) < len(breaks) else len(lower),
+                        e + reach)
+            groups = values[" ".join(doc[s:e].text.lower().split())] if e - s > 1 else values.get(doc[s].lower_, {})
+            best = None
+            for i in range(left, right):
+                if s <= i < e:
+                    continue
+                found = attributes.get(lower[i])
+                if found:
+                    for g in found:
+                        if g in groups:
+                            dist = s - i if i < s else i - e + 1
+                            if best is None or dist < best[0]:
+                                best = (dist, groups[g])
+            value = best[1] if best is not None else default
+            if value:
+                out.append((VAL, value, s, e))
+        return out
 
     def _score_sentence(self, doc, hits, se, caps, val_hits, strong, weak) -> float:
         """Score one sentence's hits; append its valence hits and breaks to the lists.
@@ -198,6 +252,10 @@ class SentimentScorer:
                     amp = 0.0
                     for mk, mv, me in mods:
                         dist = s - me
+                        if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
+                            # "not had a single problem", "never once had an issue": determiners and
+                            # "once"/"single" between the negator and the word do not count
+                            dist -= sum(1 for t in doc[me:s] if t.lower_ in _NEG_TRANSPARENT)
                         if 0 <= dist < window:
                             if mk == NEG:
                                 negated = True
@@ -248,6 +306,10 @@ class SentimentScorer:
             emph = min(n_excl, 4) * EXCL_INCR
             total += emph if total > 0 else -emph
         return normalize(total)
+
+
+#: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
+_CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
 
 
 #: Praise openers that sarcasm uses before a bad situation ("Fantastic, the 7:42 cancelled again").

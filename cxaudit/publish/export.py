@@ -3,12 +3,14 @@
 Text cells that begin with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
 return) would run as formulas when a CSV or XLSX file is opened in a
 spreadsheet; :func:`neutralise_formulas` prefixes them with an apostrophe,
-which spreadsheets show as text. Parquet keeps values as they are.
+which spreadsheets show as text. Parquet keeps values as they are; DuckDB writes
+it (``COPY … TO … (FORMAT parquet)``), so exporting Parquet needs no pyarrow.
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pandas as pd
 
 from cxaudit.store import atomic_write_bytes, list_tables, read_table
 
-__all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "neutralise_value", "export_store", "EXPORT_FORMATS"]
+__all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "neutralise_value", "export_store", "parquet_bytes", "EXPORT_FORMATS"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
@@ -81,7 +83,21 @@ def export_store(results_dir: str | Path, fmt: str, out: str | Path, *, tables: 
         if fmt == "csv":
             atomic_write_bytes(out / f"{name}.csv", neutralise_formulas(df).to_csv(index=False).encode("utf-8"))
         else:
-            buf = io.BytesIO()
-            df.to_parquet(buf, index=False)
-            atomic_write_bytes(out / f"{name}.parquet", buf.getvalue())
+            atomic_write_bytes(out / f"{name}.parquet", parquet_bytes(df))
     return out
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` (without its index) as the bytes of a Parquet file, written by DuckDB's
+    ``COPY … TO … (FORMAT parquet)`` from an in-memory database (no pyarrow needed)."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="cxaudit-parquet-") as tmp:
+        path = Path(tmp) / "table.parquet"
+        con = duckdb.connect()
+        try:
+            con.register("export_frame", df.reset_index(drop=True))
+            con.execute(f"COPY export_frame TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        finally:
+            con.close()
+        return path.read_bytes()

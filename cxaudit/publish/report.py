@@ -4,16 +4,22 @@
 (headline, top priorities and strengths with their quotes: the same
 :func:`cxaudit.publish.dashboard.summary.build_summary` and
 :func:`~cxaudit.publish.dashboard.summary.summary_html` as the dashboard's first tab),
-then the charts of the same lens (PNG embedded as base64 ``data:`` URIs), into
+then the charts of the same lens, drawn in HTML and CSS by the dashboard's own
+chart functions (:mod:`cxaudit.publish.charts.html`: the rows, order, colours
+and intervals the dashboard shows on screen; the clue map as a table), into
 ``cxaudit/templates/report.html``
 (a :class:`string.Template`). There is no code cell, no script and no
 external request; every value from the data is escaped. The file is
 written atomically.
+
+The report is part of the core install, so it draws no PNG: matplotlib (the
+``plots`` extra, ~100 MB with its fonts and imaging libraries) stays optional,
+for the dashboard's PNG downloads and the notebooks' figures. HTML charts also
+keep the file small and their labels selectable and searchable.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 import os
@@ -24,7 +30,8 @@ from string import Template
 
 import pandas as pd
 
-from cxaudit.publish.charts.png import CHART_HELP, chart_png, palette_css
+from .dashboard import htmlcharts
+from cxaudit.publish.charts.png import CHART_HELP, SCREEN_HELP, palette_css
 from .dashboard.queries import AuditData, Filters
 from .dashboard.summary import DEFAULT_MIN_PARTICIPANTS, build_summary, rank_rows, summary_html
 from cxaudit.store import atomic_write_text
@@ -41,7 +48,8 @@ def _template(name: str) -> Template:
 
 
 def _chart_frames(data: AuditData, filters: Filters, level: str | None, min_participants: int):
-    """Chart key -> (frame, keyword arguments of :func:`chart_png`): the lens's rows, labelled."""
+    """Chart key -> (frame, keyword arguments of its :mod:`~cxaudit.publish.charts.html` function): the lens's
+    rows and their labels, as the dashboard's views pass them."""
     labels, lens = data.labels, filters.codebook
     view = data.gaps(filters, level=level) if level else data.gaps(filters)
     view = rank_rows(view, min_participants) if len(view) else view
@@ -49,22 +57,28 @@ def _chart_frames(data: AuditData, filters: Filters, level: str | None, min_part
         view["priority"] = view["rank"]
     dims = {str(r.dimension): labels.dimension(lens, r.level, r.dimension) for r in view.itertuples(index=False)}
     cells = data.clue_cells(filters)
-    if len(cells):
-        cells = cells.assign(touchpoint=[labels.touchpoint(t) for t in cells["touchpoint"]])
+    tp_labels = {t: labels.touchpoint(t) for t in cells["touchpoint"].astype(str)} if len(cells) else {}
     drivers = data.drivers(filters)
     codes = {str(c): labels.code(lens, c) for c in drivers["code"]} if len(drivers) else {}
+    waves = data.waves(filters, level="clue_type")
+    if len(waves):  # a clue type missing from one wave has no change to show (as the dashboard's Waves tab)
+        waves = waves[waves["current_from"].notna() & waves["current_to"].notna()]
+    wave_names = {str(d): labels.dimension(lens, "clue_type", d) for d in waves["dimension"]} if len(waves) else {}
     small = {"min_participants": min_participants}
-    return {"clue_map": (cells, {}), "gaps": (view, {"names": dims, **small}), "ipa": (view, {"names": dims, **small}),
-            "motif": (data.motif(filters), small), "drivers": (drivers, {"names": codes, **small}),
-            "nps": (data.nps(filters), {}), "trend": (data.waves(filters, level="clue_type"), {})}
+    others = "cxaudit export writes them all"
+    return {"clue_map": (cells, {"touchpoint_labels": tp_labels}), "gaps": (view, {"names": dims, "others": others}),
+            "ipa": (view, {"names": dims}), "motif": (data.motif(filters), small),
+            "drivers": (drivers, {"names": codes, **small}), "nps": (data.nps(filters), {}),
+            "trend": (waves, {"names": wave_names, **small})}
 
 
 def _figure(key: str, frame: pd.DataFrame, kw: dict) -> str:
-    title, help_text = CHART_HELP[key]
-    png = base64.b64encode(chart_png(key, frame, **kw)).decode("ascii")
-    return (f'<figure class="cx-figure"><h3 class="cx-chart-title">{html.escape(title)}</h3>'
-            f'<div class="cx-help">{html.escape(help_text)}</div>'
-            f'<img alt="{html.escape(title, quote=True)}" src="data:image/png;base64,{png}"></figure>')
+    """One chart of the report: its title, how to read it, and the chart in HTML."""
+    title = CHART_HELP[key][0]
+    help_text = SCREEN_HELP.get(key, CHART_HELP[key][1])
+    chart = getattr(htmlcharts, f"{key}_html")(frame, **kw)
+    return (f'<figure class="cx-figure" data-chart="{key}"><h3 class="cx-chart-title">{html.escape(title)}</h3>'
+            f'<div class="cx-help">{html.escape(help_text)}</div>{chart}</figure>')
 
 
 def render_report(results_dir: str | os.PathLike, *, filters: Filters | None = None,

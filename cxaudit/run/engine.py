@@ -70,8 +70,10 @@ class Tables:
 def _column(values: Sequence, dtype: str):
     """One column as a pandas extension array of ``dtype`` ("string", "Int64", "Float64", "boolean")."""
     if dtype == "string":
-        import pyarrow as pa
-
+        try:
+            import pyarrow as pa
+        except ImportError:  # the core install (no 'arrow' extra): pandas' own string array, the same values and dtype
+            return pd.array(list(values), dtype="string")
         return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
     if dtype == "Int64":
         return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.zeros(len(values), dtype=bool))
@@ -96,7 +98,7 @@ def frame_from_tuples(rows: list[tuple], schema: Schema) -> pd.DataFrame:
     columns = list(zip(*rows))
     try:
         data = {c.name: _column(values, c.dtype) for c, values in zip(schema.columns, columns)}
-    except (TypeError, ValueError, ArithmeticError, ImportError) as err:  # pyarrow raises subclasses of these
+    except (TypeError, ValueError, ArithmeticError) as err:  # pyarrow and pandas raise subclasses of these
         log.debug("frame_from_tuples(%s): falling back to conform (%s)", schema.name, err)
         return conform(pd.DataFrame(rows, columns=schema.names), schema)
     return pd.DataFrame(data, copy=False)

@@ -5,7 +5,9 @@ setting changed (cxaudit version, model, codebooks, learned tagger); the rows
 of unchanged documents are copied from the previous store. The compare stage
 always runs on the complete tables (it is cheap and depends on every
 document). Everything is written into a new store that replaces the old one
-atomically at the end, so an interrupted run loses nothing. One run at a time
+atomically at the end, so an interrupted run loses nothing; when few documents
+changed, the new store starts as a copy of the old one and only their rows are
+written (:data:`FROM_PREVIOUS_MAX_SHARE`). One run at a time
 writes to a results folder (:class:`cxaudit.store.ResultsLock`); mistakes in
 the settings or the inputs' options stop the run before anything is written
 (:class:`cxaudit.config.ConfigError`); a full disk or another write error
@@ -45,6 +47,10 @@ log = logging.getLogger(__name__)
 _ANALYSIS_TABLES = ("sentences", "feelings", "tags")
 #: With ``workers=None``, runs with at least this many turns to analyse use every core.
 AUTO_PARALLEL_TURNS = 20_000
+#: A rerun whose analysed and removed documents are at most this share of the previous run's starts the
+#: new store from a copy of the previous one and writes only what changed (else it writes every row anew,
+#: which also compacts the space of deleted rows).
+FROM_PREVIOUS_MAX_SHARE = 0.25
 
 
 @dataclass
@@ -70,6 +76,8 @@ class RunResult:
     kept_waves: list[str] = field(default_factory=list)
     n_files_reused: int = 0
     compare_reused: bool = False
+    #: "changed rows": the new store started from a copy of the previous one; "whole": written anew
+    store_written: str = "whole"
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: wall seconds per stage (read, fingerprint, analyse, compare, dashboard, commit), for profiling
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -477,7 +485,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     deps = _rerun_snapshot(config, out_dir) if rerun_key else None  # before anything is read
 
     with _stage(result, "read"):
-        prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE))
+        prev = _read_previous(out_dir, ("documents", "turns", "rejected", STATE_TABLE, "doc_state"))
         inputs = _read_inputs(config, out_dir, prev, full=full)
         documents, turns, kept_waves = _keep_other_waves(prev, inputs.documents, inputs.turns)
         rejected, file_state, result.n_files_reused = inputs.rejected, inputs.state, inputs.n_files_reused
@@ -494,7 +502,10 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
         fingerprints = _doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
     try:
-        with StoreWriter(out_dir) as w:
+        with StoreWriter(out_dir, from_previous=_few_changed(prev.get("doc_state"), fingerprints, full)) as w:
+            result.store_written = "changed rows" if w.from_previous else "whole"
+            log.info("store: %s", "a copy of the previous one, only the changed rows written" if w.from_previous
+                     else "written anew")
             with _stage(result, "analyse"):
                 workers = _analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
                                    engine=engine, scheduler=scheduler, progress=progress)
@@ -543,6 +554,17 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
             raise _write_failed(out_dir, exc) from exc
         raise
     return result
+
+
+def _few_changed(previous: pd.DataFrame | None, fingerprints: pd.DataFrame, full: bool) -> bool:
+    """True when the documents to analyse (new or changed fingerprint) and to remove are at most
+    :data:`FROM_PREVIOUS_MAX_SHARE` of the previous run's ``doc_state`` rows (not with ``full``)."""
+    if full or previous is None or previous.empty:
+        return False
+    before = dict(zip(previous["doc_id"].astype(str), previous["fingerprint"].astype(str)))
+    now = dict(zip(fingerprints["doc_id"].astype(str), fingerprints["fingerprint"].astype(str)))
+    changed = sum(before.get(doc) != fp for doc, fp in now.items()) + len(before.keys() - now.keys())
+    return changed <= FROM_PREVIOUS_MAX_SHARE * len(before)
 
 
 def _rerun_snapshot(config: AuditConfig, out_dir: Path) -> dict | None:
@@ -637,7 +659,10 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
 
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
-_DASHBOARD_TABLES = ("dash_mentions", "dash_cube", "dash_info")
+def _dashboard_tables() -> tuple[str, ...]:
+    from cxaudit.publish.dashboard.precompute import PREPARED_TABLES, STATE_TABLES
+
+    return PREPARED_TABLES + STATE_TABLES
 
 
 def _compare_key(config: AuditConfig) -> str:
@@ -665,7 +690,7 @@ def _reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, c
         documents.sort_values(cols).reset_index(drop=True))
     if not same:
         return False
-    for name in (*_COMPARE_TABLES, *_DASHBOARD_TABLES):
+    for name in (*_COMPARE_TABLES, *_dashboard_tables()):
         w.copy_previous_table(name)
     result.compare_reused = True
     return True
@@ -679,7 +704,7 @@ def _prepare_dashboard(w: StoreWriter) -> None:
 
 
 def _run_row(config, result, started, base_model, engine, workers, full) -> pd.DataFrame:
-    import spacy
+    from importlib.metadata import version  # spaCy's version without importing spaCy (a run may not need it)
 
     return pd.DataFrame([{
         "run_id": result.run_id,
@@ -687,7 +712,7 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(result.seconds, 3),
         "cxaudit_version": __version__,
-        "spacy_version": spacy.__version__,
+        "spacy_version": version("spacy"),
         "python_version": platform.python_version(),
         "model": base_model,
         "engine": engine,
@@ -705,6 +730,7 @@ def _run_row(config, result, started, base_model, engine, workers, full) -> pd.D
         "n_removed": result.n_removed,
         "n_files_reused": result.n_files_reused,
         "compare_reused": result.compare_reused,
+        "store_written": result.store_written,
         "n_rejected": result.n_rejected,
         "n_empty": result.n_empty,
         "n_stale": result.n_stale,

@@ -4,6 +4,9 @@
 A run never writes into the live file: :class:`StoreWriter` builds a new
 database beside it and renames it over the old one only when everything is
 written, so a run killed at any moment leaves the previous results intact.
+A rerun that changes a few documents starts the new database from a byte copy
+of the live one and changes only their rows (``from_previous=True``); the copy,
+like a database built from scratch, replaces the live file by the same rename.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ MEMORY_LIMIT = os.environ.get("CXAUDIT_DUCKDB_MEMORY", "1GB")
 #: Rows :meth:`StoreWriter.append` buffers per table before inserting them (about two DuckDB row groups).
 FLUSH_ROWS = 250_000
 _SQL_TYPES = {"string": "VARCHAR", "Int64": "BIGINT", "Float64": "DOUBLE", "boolean": "BOOLEAN"}
+#: A copy of the live store whose free blocks exceed this share of its blocks is not used: the store is
+#: written anew instead (which also gives the space of rows deleted by earlier reruns back).
+MAX_FREE_SHARE = 0.5
 
 
 def store_path(out_dir: str | Path) -> Path:
@@ -103,12 +109,20 @@ def read_table(out_dir: str | Path, name: str, *, where: str | None = None, para
     return df
 
 
+#: The names of :data:`cxaudit.compare.tables.COMPARE_TABLES` (tests/test_store.py checks they are the
+#: same): asking for another table's schema does not import the compare stage (and SciPy), which a
+#: run that reuses the previous compare tables never needs.
+COMPARE_TABLE_NAMES = frozenset({"gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map"})
+
+
 def schema_for(name: str) -> Schema | None:
     """The schema of a stored table: the shared tables and the compare stage's tables."""
     from cxaudit.schemas import SCHEMAS
 
     if name in SCHEMAS:
         return SCHEMAS[name]
+    if name not in COMPARE_TABLE_NAMES:
+        return None
     from cxaudit.compare.tables import COMPARE_TABLES
 
     return COMPARE_TABLES.get(name)
@@ -132,32 +146,76 @@ class StoreWriter:
 
     ``previous`` (when an old store exists) is attached read-only as
     ``prev`` so unchanged rows can be copied with :meth:`copy_previous`.
+
+    ``from_previous=True``: the new database starts as a byte copy of the live store (``from_previous``
+    is then True after construction), so that :meth:`copy_previous` deletes the rows not kept instead
+    of inserting the kept ones and :meth:`copy_previous_table` has nothing to do; tables of the copy
+    that the run neither keeps nor writes are dropped on commit, so the new store holds the same tables
+    as one built from scratch. The live file itself is never opened for writing. The copy is not used
+    (the store is built from scratch, ``from_previous`` False) when the live store has a write-ahead log
+    beside it, when a table's columns differ from its schema (an older version's store), or when more
+    than :data:`MAX_FREE_SHARE` of its blocks are free (space of earlier reruns' deleted rows).
     """
 
-    def __init__(self, out_dir: str | Path):
-        import duckdb
-
+    def __init__(self, out_dir: str | Path, *, from_previous: bool = False):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_temp_files(self.out_dir)
         fd, tmp = tempfile.mkstemp(prefix=f".cxaudit-{os.getpid()}-", suffix=".duckdb.tmp", dir=self.out_dir)
         os.close(fd)
-        os.unlink(tmp)  # DuckDB must create the file itself
+        os.unlink(tmp)  # DuckDB must create the file itself (or it is copied from the live store)
         self.tmp_path = Path(tmp)
-        # DuckDB's default memory limit is 80 % of RAM: cap it so a big run stays within a laptop's
-        # memory beside the analysis workers (DuckDB spills to disk past the limit)
-        self._con = duckdb.connect(str(self.tmp_path), config={"memory_limit": MEMORY_LIMIT,
-                                                               "preserve_insertion_order": False})
         self._created: set[str] = set()
         #: rows appended but not yet inserted, per table (inserted in chunks of FLUSH_ROWS)
         self._pending: dict[str, list[pd.DataFrame]] = {}
         self._pending_rows: dict[str, int] = {}
         self.has_previous = store_path(self.out_dir).is_file()
+        #: tables of the copied store (name -> table oid) not yet kept or written by this run
+        self._inherited: dict[str, int] = {}
+        self.from_previous = False
+        if from_previous and self.has_previous:
+            self.from_previous = self._open_copy()
+        if not self.from_previous:
+            self._con = self._connect()
         if self.has_previous:
             self._con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
 
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        # DuckDB's default memory limit is 80 % of RAM: cap it so a big run stays within a laptop's
+        # memory beside the analysis workers (DuckDB spills to disk past the limit)
+        return duckdb.connect(str(self.tmp_path), config={"memory_limit": MEMORY_LIMIT,
+                                                          "preserve_insertion_order": False})
+
+    def _open_copy(self) -> bool:
+        """Open a byte copy of the live store as the new database; False (nothing left behind) when
+        it cannot be used: a write-ahead log beside the live file, a table unlike its schema, too
+        much free space."""
+        live = store_path(self.out_dir)
+        if Path(str(live) + ".wal").exists():  # committed changes not in the file itself
+            return False
+        shutil.copyfile(live, self.tmp_path)
+        self._con = self._connect()
+        try:
+            reason = _unusable_copy(self._con)
+        except Exception as exc:  # noqa: BLE001 - any doubt about the copy: build the store from scratch
+            reason = f"cannot inspect it ({exc})"
+        if reason is None:
+            self._inherited = dict(self._con.execute(
+                "SELECT table_name, table_oid FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND NOT temporary").fetchall())
+            self._created = set(self._inherited)
+            return True
+        log.info("writing the store anew, not from a copy of the previous one: %s", reason)
+        self._con.close()
+        for p in (self.tmp_path, Path(str(self.tmp_path) + ".wal")):
+            p.unlink(missing_ok=True)
+        return False
+
     # -- writing -------------------------------------------------------
     def _ensure(self, name: str, df: pd.DataFrame | None = None) -> None:
+        self._inherited.pop(name, None)  # written (or kept) by this run: not dropped on commit
         if name in self._created:
             return
         schema = schema_for(name)
@@ -242,9 +300,15 @@ class StoreWriter:
         return self._con.execute(f'SELECT * FROM prev."{name}"').df()
 
     def copy_previous(self, name: str, doc_ids: list[str]) -> int:
-        """Copy the previous store's rows of ``name`` whose doc_id is in ``doc_ids``; returns the count."""
+        """Copy the previous store's rows of ``name`` whose doc_id is in ``doc_ids``; returns the count.
+
+        In a store started from a copy of the previous one (:attr:`from_previous`), a table not yet
+        written by this run already holds the previous rows: the others are deleted instead."""
         self.flush()
+        inherited = name in self._inherited
         self._ensure(name)
+        if inherited:
+            return self._keep_rows(name, doc_ids)
         if not doc_ids or name not in self.previous_tables():
             return 0
         import pandas as pd
@@ -270,9 +334,25 @@ class StoreWriter:
             self._con.unregister("_cx_keep")
         return after - before
 
+    def _keep_rows(self, name: str, doc_ids: list[str]) -> int:
+        """Delete the rows of copied table ``name`` whose doc_id is not in ``doc_ids`` (or is null, as
+        :meth:`copy_previous` would not copy them); returns the rows left."""
+        import pandas as pd
+
+        keep = pd.DataFrame({"doc_id": pd.Series(doc_ids, dtype="string")})
+        self._con.register("_cx_keep", keep)
+        try:
+            self._con.execute(f'DELETE FROM "{name}" WHERE NOT coalesce(doc_id IN (SELECT doc_id FROM _cx_keep), false)')
+            return self._con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+        finally:
+            self._con.unregister("_cx_keep")
+
     def copy_previous_table(self, name: str) -> bool:
         """Copy a whole table of the previous store unchanged; False when it has none."""
         self.flush()
+        if name in self._inherited:  # the copy holds it as it was
+            del self._inherited[name]
+            return True
         if name not in self.previous_tables():
             return False
         if name in self._created:
@@ -303,12 +383,28 @@ class StoreWriter:
         self.flush()
         if self.has_previous:
             self._con.execute("DETACH prev")
+        self._drop_unwritten()
         self._con.execute("CHECKPOINT")
         self._con.close()
+        _fsync_file(self.tmp_path)  # a copied store's bytes, as well as DuckDB's own writes
         final = store_path(self.out_dir)
         os.replace(self.tmp_path, final)
         _fsync_dir(self.out_dir)
         return final
+
+    def _drop_unwritten(self) -> None:
+        """Drop the copied tables this run neither kept nor wrote (same name and oid as in the copy:
+        a table dropped and created again, e.g. by the dashboard's preparation, has a new oid)."""
+        if not self._inherited:
+            return
+        now = dict(self._con.execute(
+            "SELECT table_name, table_oid FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND NOT temporary").fetchall())
+        for name, oid in self._inherited.items():
+            if now.get(name) == oid:
+                log.info("dropping table %s of the previous store: this run did not write it", name)
+                self._con.execute(f'DROP TABLE "{name}"')
+        self._inherited = {}
 
     def abort(self) -> None:
         """Drop the half-written database (and DuckDB's spill folder); the live store is untouched."""
@@ -368,6 +464,38 @@ def _remove_stale_temp_files(out_dir: Path) -> None:
 
 def _sql_str(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _unusable_copy(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why a copy of the live store cannot be the start of the new one (None: it can): a table whose
+    columns (names, order, types) differ from its schema, or too many free blocks."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, dtype in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = 'main' "
+            "ORDER BY table_name, ordinal_position").fetchall():
+        columns.setdefault(table, []).append((column, dtype))
+    from cxaudit.schemas import SCHEMAS
+
+    # the shared tables, whose rows a rerun keeps in part (the compare stage's are replaced or kept whole,
+    # as a store written anew would have them)
+    for table, have in columns.items():
+        schema = SCHEMAS.get(table)
+        if schema is not None and have != [(c.name, _SQL_TYPES[c.dtype]) for c in schema.columns]:
+            return f"table {table} has other columns than this version writes"
+    size = con.execute("PRAGMA database_size").fetchone()
+    total, free = int(size[3]), int(size[5])  # total_blocks, free_blocks
+    if total and free > MAX_FREE_SHARE * total:
+        return f"{free} of its {total} blocks are free"
+    return None
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

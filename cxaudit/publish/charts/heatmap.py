@@ -17,35 +17,20 @@ from typing import Callable
 import ipywidgets as widgets
 import pandas as pd
 
+from cxaudit.publish.charts.html import EMPTY_CELL as _EMPTY_CELL, cell_summary, order_axes
 from cxaudit.publish.labels import CLUE_TYPE_LABELS
 from .palette import PALETTE, mix, text_color
 
 __all__ = ["ClueHeatmap", "cell_tooltip", "order_axes"]
 
-_CLUE_ORDER = ["functional", "mechanic", "humanic", "none"]
-_NO_TOUCHPOINT = "unspecified"
-_EMPTY_CELL = "#f5f7fa"
 _NO_MENTIONS = '<div class="cx-empty">No mentions for this filter.</div>'
 #: Narrowest column (px): below it the grid scrolls sideways (with a visible scrollbar) instead of clipping.
 MIN_COLUMN_PX = 76
 
 
-def order_axes(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Row (clue type, palette order first) and column (touchpoint, alphabetical, ``unspecified`` last) labels."""
-    types = [str(t) for t in dict.fromkeys(cells["clue_type"])]
-    rows = [t for t in _CLUE_ORDER if t in types] + sorted(t for t in types if t not in _CLUE_ORDER)
-    cols = sorted({str(t) for t in cells["touchpoint"]}, key=lambda c: (c == _NO_TOUCHPOINT, c))
-    return rows, cols
-
-
 def cell_tooltip(clue_type: str, touchpoint: str, n: int, polarity, share_negative) -> str:
-    """The hover text of one cell (plain text)."""
-    parts = [f"{clue_type} \u00d7 {touchpoint}: {n:,} mention{'' if n == 1 else 's'}"]
-    if polarity is not None and not pd.isna(polarity):
-        parts.append(f"mean polarity {float(polarity):+.2f}")
-    if share_negative is not None and not pd.isna(share_negative):
-        parts.append(f"{100 * float(share_negative):.0f} % negative")
-    return ", ".join(parts) + ". Click to read the quotes."
+    """The hover text of one cell (plain text): :func:`~cxaudit.publish.charts.html.cell_summary` and the click hint."""
+    return cell_summary(clue_type, touchpoint, n, polarity, share_negative) + " Click to read the quotes."
 
 
 class ClueHeatmap(widgets.VBox):

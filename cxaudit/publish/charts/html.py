@@ -1,4 +1,4 @@
-"""Charts as HTML: gaps, NPS, drivers and motif alignment on screen without matplotlib.
+"""Charts as HTML: the clue map, gaps, NPS, drivers and motif alignment without matplotlib.
 
 Each is a list of rows (label, bar or dot, 95 % whisker) drawn with CSS
 positions in percent of the axis, so a redraw costs a string, not a PNG
@@ -7,7 +7,10 @@ positions in percent of the axis, so a redraw costs a string, not a PNG
 show (same rows, order, colours and axis ranges), :func:`gaps_html` what
 :func:`~cxaudit.plots.plot_gaps` shows, and :func:`trend_html` the changes between waves that
 :func:`~cxaudit.plots.plot_trend` draws as lines; the PNG versions are drawn
-only for downloads and the static report. Every label is escaped.
+only for downloads. :func:`clue_map_html` is the clue map as a table (the
+dashboard draws it as clickable widgets, :mod:`cxaudit.publish.charts.heatmap`).
+The static report (:mod:`cxaudit.publish.report`) is made of these functions, so it
+needs no matplotlib. Every label is escaped.
 """
 
 from __future__ import annotations
@@ -17,14 +20,19 @@ import math
 
 import pandas as pd
 
-from .palette import PALETTE, VALENCE_COLORS
+from cxaudit.publish.labels import CLUE_TYPE_LABELS
+from .palette import PALETTE, VALENCE_COLORS, mix, text_color
 
 __all__ = ["interval_chart_html", "nps_html", "drivers_html", "motif_html", "gaps_html", "ipa_html", "trend_html",
-           "NO_DATA"]
+           "clue_map_html", "cell_summary", "order_axes", "NO_DATA"]
 
 NO_DATA = "No data for this selection."
 SMALL_LABEL = "small sample"
 _SMALL_COLOR = "#bcccdc"
+_CLUE_ORDER = ["functional", "mechanic", "humanic", "none"]
+_NO_TOUCHPOINT = "unspecified"
+#: Background of a clue-map cell without mentions.
+EMPTY_CELL = "#f5f7fa"
 
 
 def _num(x) -> float:
@@ -153,7 +161,8 @@ def motif_html(motif: pd.DataFrame, *, min_participants: int = 5) -> str:
                                xlabel="net alignment: (motif \u2212 opposite) / (motif + opposite)")
 
 
-def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -> str:
+def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None,
+              others: str = "the others are in the drill-down list") -> str:
     """Current (dot) versus desired (black tick) per dimension on −1…1, the ``top`` by priority.
 
     ``gaps``: one level of the gaps table, ranked (``priority``; ``small``
@@ -161,6 +170,8 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -
     warning). The grey span is the gap, the whisker the 95 % interval of the
     feeling today; small samples are greyed and marked; the value shown is
     the gap, then the participants behind it. ``names``: dimension -> label.
+    Below the rows, when there are more than ``top``: how many are shown and
+    where the ``others`` are.
     """
     d = gaps[gaps["current"].notna()] if gaps is not None and len(gaps) else pd.DataFrame()
     if d.empty:
@@ -205,7 +216,7 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None) -
             "(tick); value = gap</span><span>+1</span></div>")
     total = int(gaps["current"].notna().sum())
     n_small = int(gaps["small"].sum()) if "small" in gaps.columns else 0
-    more = (f'<div class="cx-help">The first {len(d)} of {total} dimensions; the others are in the drill-down list'
+    more = (f'<div class="cx-help">The first {len(d)} of {total} dimensions; {html.escape(others)}'
             f'{f" ({n_small} of them with a small sample)" if n_small else ""}.</div>') if total > len(d) else ""
     return f'<div class="cx-ic">{"".join(out)}{axis}</div>{more}'
 
@@ -304,3 +315,58 @@ def trend_html(waves: pd.DataFrame, *, names: dict | None = None, min_participan
                "No change is beyond noise: every interval reaches zero (open dots), or the sample is small.")
     return (interval_chart_html(rows, lo=-m, hi=m, mark="dot", xlabel="change, later wave minus earlier (95 % interval)")
             + f'<div class="cx-help cx-trend-verdict">{html.escape(verdict)}</div>')
+
+
+def order_axes(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Row (clue type, palette order first) and column (touchpoint, alphabetical, ``unspecified`` last) labels."""
+    types = [str(t) for t in dict.fromkeys(cells["clue_type"])]
+    rows = [t for t in _CLUE_ORDER if t in types] + sorted(t for t in types if t not in _CLUE_ORDER)
+    cols = sorted({str(t) for t in cells["touchpoint"]}, key=lambda c: (c == _NO_TOUCHPOINT, c))
+    return rows, cols
+
+
+def cell_summary(clue_type: str, touchpoint: str, n: int, polarity, share_negative) -> str:
+    """One clue-map cell in words (plain text): its mentions, mean polarity and share negative."""
+    parts = [f"{clue_type} \u00d7 {touchpoint}: {n:,} mention{'' if n == 1 else 's'}"]
+    if polarity is not None and not pd.isna(polarity):
+        parts.append(f"mean polarity {float(polarity):+.2f}")
+    if share_negative is not None and not pd.isna(share_negative):
+        parts.append(f"{100 * float(share_negative):.0f} % negative")
+    return ", ".join(parts) + "."
+
+
+def clue_map_html(cells: pd.DataFrame, *, touchpoint_labels: dict | None = None) -> str:
+    """The clue map as an HTML table: a row per clue type, a column per touchpoint (as :func:`order_axes`),
+    each cell the number of mentions, shaded in its clue type's colour, darker for more (as the dashboard's
+    :class:`~cxaudit.publish.charts.heatmap.ClueHeatmap`); its title gives :func:`cell_summary`.
+
+    ``cells``: :meth:`AuditData.clue_cells` rows (clue_type, touchpoint, n, polarity, share_negative);
+    columns are titled by ``touchpoint_labels`` (id -> label) where given. No rows: the no-data message.
+    """
+    if cells is None or not len(cells):
+        return f'<div class="cx-empty">{NO_DATA}</div>'
+    labels = touchpoint_labels or {}
+    rows, cols = order_axes(cells)
+    by_key = {(str(r.clue_type), str(r.touchpoint)): r for r in cells.itertuples(index=False)}
+    top = max(int(r.n) for r in by_key.values()) or 1
+    head = "".join(f'<th class="cx-cm-col" scope="col">{html.escape(labels.get(c, c))}</th>' for c in cols)
+    body = []
+    for r in rows:
+        color, clue_label = PALETTE.get(r, PALETTE["none"]), CLUE_TYPE_LABELS.get(r, r)
+        tds = []
+        for c in cols:
+            row, shown = by_key.get((r, c)), labels.get(c, c)
+            if row is None or not int(row.n):
+                tip = f"{clue_label} \u00d7 {shown}: no mentions"
+                tds.append(f'<td class="cx-cm-cell" style="background:{EMPTY_CELL}" title="{html.escape(tip, quote=True)}">'
+                           "</td>")
+                continue
+            n = int(row.n)
+            background = mix(color, 0.1 + 0.9 * n / top)
+            tip = cell_summary(clue_label, shown, n, row.polarity, row.share_negative)
+            tds.append(f'<td class="cx-cm-cell" style="background:{background};color:{text_color(background)}" '
+                       f'title="{html.escape(tip, quote=True)}">{n:,}</td>')
+        body.append(f'<tr><th class="cx-cm-row" scope="row"><span class="cx-chip" style="background:{color}">'
+                    f'{html.escape(clue_label)}</span></th>{"".join(tds)}</tr>')
+    return (f'<div class="cx-cm-scroll"><table class="cx-cm"><thead><tr><th class="cx-cm-corner">clue type \\ '
+            f'touchpoint</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')

@@ -4,16 +4,23 @@ Every function takes a table from :mod:`cxaudit.compare` and keyword options,
 draws on ``ax`` (a new figure when None) and returns the Axes. Clue types have
 one colour everywhere (:data:`PALETTE`); valences too (:data:`VALENCE_COLORS`).
 An empty selection draws a "no data for this selection" message instead of
-raising.
+raising. matplotlib and seaborn are the ``plots`` extra (``pip install
+'cxaudit[plots]'``, part of the ``dashboard`` and ``notebooks`` extras);
+importing this module without them raises :class:`cxaudit._extras.MissingExtraError`
+with that command.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import seaborn as sns
-from matplotlib.lines import Line2D
+from cxaudit._extras import require
+
+require("plots", "cxaudit.plots (charts as matplotlib figures)")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 __all__ = [
     "PALETTE",

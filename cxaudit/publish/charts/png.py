@@ -4,9 +4,11 @@ matplotlib (and seaborn, through :mod:`cxaudit.plots`) is imported on the
 first chart drawn, not when the dashboard starts. Each chart is drawn on its
 own figure, saved to PNG and the figure closed at once (no pyplot state
 leaks between redraws, nothing is shown twice). Labels from the data are made safe for matplotlib's mathtext (``$`` is
-escaped) before they reach a plot function. The same bytes are displayed
-by the dashboard, offered as the chart's PNG download and embedded in the
-static report.
+escaped) before they reach a plot function. The bytes are the dashboard's
+"Chart as PNG" downloads (on screen, and in the static report, the charts are
+HTML: :mod:`cxaudit.publish.charts.html`). matplotlib and seaborn are the
+``plots`` extra (part of the ``dashboard`` and ``notebooks`` extras); without
+them :func:`chart_png` says how to install them.
 """
 
 from __future__ import annotations
@@ -49,16 +51,17 @@ CHART_HELP = {
               "How the feeling about each clue type moved between consecutive waves; bold changes are "
               "beyond noise."),
 }
-#: How-to-read text of the charts drawn differently on screen than in the PNG/report.
+#: How-to-read text of the charts drawn differently in HTML (on screen and in the report) than in the PNG.
 SCREEN_HELP = {
     "trend": "How the feeling about each clue type changed between consecutive waves: the dot is the change "
              "(later wave minus earlier) with its 95 % interval; filled dots are changes beyond noise, open dots "
              "within noise; the column on the right gives both waves' feeling and participants. Greyed rows: a "
-             "wave with fewer participants than the minimum. The PNG draws the same waves as lines.",
+             "wave with fewer participants than the minimum.",
 }
 #: Extra how-to-read text shown only in the dashboard (the report is not interactive).
 DASHBOARD_HINTS = {
     "clue_map": "Click a cell, or pick it in the drill-down list, to read its quotes.",
+    "trend": "The PNG draws the same waves as lines.",
 }
 CHARTS = tuple(CHART_HELP)
 _SIZE = (8.0, 4.4)
@@ -76,7 +79,10 @@ def mathtext_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pyplot():
-    """matplotlib.pyplot on the headless Agg backend (imported on first use)."""
+    """matplotlib.pyplot on the headless Agg backend (imported on first use; the ``plots`` extra)."""
+    from cxaudit._extras import require
+
+    require("plots", "Drawing a chart as PNG")
     import matplotlib
 
     matplotlib.use("Agg")  # the dashboard ships PNG bytes, never a GUI window

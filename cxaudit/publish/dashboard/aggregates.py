@@ -18,7 +18,7 @@ from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 from cxaudit.schemas import conform, empty
 
 from .filters import Filters, where_clause
-from .precompute import NO_TOUCHPOINT
+from .prepared import NO_TOUCHPOINT
 from .summary import SMALL_SAMPLE, rank_rows
 
 DEFAULT_MIN_PARTICIPANTS = 5

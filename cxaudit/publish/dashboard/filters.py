@@ -13,7 +13,8 @@ from typing import Mapping
 
 from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 
-__all__ = ["Filters", "FILTER_LABELS", "DRILL_COLUMNS", "where_clause", "gap_drill"]
+__all__ = ["Filters", "FILTER_LABELS", "DRILL_COLUMNS", "where_clause", "gap_drill", "state_key",
+           "summary_level"]
 
 #: Filter name -> label shown next to its dropdown (also the ``mentions`` column).
 FILTER_LABELS = {
@@ -87,3 +88,17 @@ def gap_drill(row) -> dict:
         clue_type, touchpoint = dim.split(" x ", 1)
         return {"codebook": lens, "clue_type": clue_type, "touchpoint": touchpoint}
     return {"codebook": lens}
+
+
+def state_key(filters: Filters) -> str | None:
+    """The key of a filter state :func:`~cxaudit.publish.dashboard.precompute.prepare` precomputes: ``""`` for no
+    filter, ``"column=value"`` for one filter (the lens aside); None for two filters or more."""
+    items = [(k, v) for k, v in filters.items() if k != "codebook"]
+    if len(items) > 1:
+        return None
+    return f"{items[0][0]}={items[0][1]}" if items else ""
+
+
+def summary_level(lens: str | None) -> str:
+    """The gaps level the Summary ranks for ``lens``: touchpoints for a touchpoint lens, else codes."""
+    return "touchpoint" if lens in TOUCHPOINT_LENSES else "code"

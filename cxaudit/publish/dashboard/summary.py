@@ -29,6 +29,7 @@ import html
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
@@ -110,23 +111,23 @@ def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_ST
     return d.sort_values(["current_low", "dimension"], ascending=[False, True]).head(top).reset_index(drop=True)
 
 
-def _typical(side: list[dict]) -> list[dict]:
-    """``side`` (sentence records) ordered most typical first: closest to its median polarity, 5-40-word
-    sentences first, ties by sentence id."""
-    if not side:
-        return []
-    pols = sorted(float(r["polarity"]) for r in side)
-    mid = len(pols) // 2
-    median = pols[mid] if len(pols) % 2 else (pols[mid - 1] + pols[mid]) / 2
-
-    def key(r):
-        words = r.get("n_words")
-        odd = not (words is not None and not pd.isna(words) and _GOOD_WORDS[0] <= words <= _GOOD_WORDS[1])
-        dist = r.get("dist")  # computed against the whole side when the records are only its candidates
-        dist = abs(float(r["polarity"]) - median) if dist is None or pd.isna(dist) else float(dist)
-        return (odd, dist, str(r["sentence_id"]))
-
-    return sorted(side, key=key)
+def _typical(side: pd.DataFrame) -> pd.DataFrame:
+    """``side`` (sentence rows) ordered most typical first: closest to its median polarity, 5-40-word
+    sentences first, ties by sentence id. A ``dist`` column, when present and not null, is the distance
+    computed against the whole side (when the rows are only its candidates)."""
+    if not len(side):
+        return side
+    pol = side["polarity"].to_numpy(float)
+    median = float(np.median(pol))
+    words = pd.to_numeric(side["n_words"], errors="coerce").to_numpy(float) if "n_words" in side \
+        else np.full(len(side), np.nan)
+    odd = ~((words >= _GOOD_WORDS[0]) & (words <= _GOOD_WORDS[1]))  # NaN compares False: odd
+    dist = np.abs(pol - median)
+    if "dist" in side:
+        given = pd.to_numeric(side["dist"], errors="coerce").to_numpy(float)
+        dist = np.where(np.isnan(given), dist, given)
+    ids = side["sentence_id"].astype(str).to_numpy()
+    return side.iloc[np.lexsort((ids, dist, odd))]
 
 
 def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
@@ -160,26 +161,28 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
-    records = [r for r in sentences.to_dict("records") if not pd.isna(r["polarity"])]
-    sides = {"negative": [r for r in records if r["polarity"] < 0],
-             "positive": [r for r in records if r["polarity"] > 0]}
+    pol = pd.to_numeric(sentences["polarity"], errors="coerce")
+    rows = sentences[pol.notna()]
+    pol = pol[pol.notna()]
+    sides = {"negative": rows[(pol < 0).to_numpy()], "positive": rows[(pol > 0).to_numpy()]}
     k_neg, k_pos = quote_allocation(len(sides["negative"]) if n_negative is None else n_negative,
                                     len(sides["positive"]) if n_positive is None else n_positive, k)
     if k_neg + k_pos == 0:
-        sides, want = {"neutral": [r for r in records if r["polarity"] == 0]}, {"neutral": k}
+        sides, want = {"neutral": rows[(pol == 0).to_numpy()]}, {"neutral": k}
     else:
         want = {"negative": k_neg, "positive": k_pos}
     order = [lead] + [s for s in sides if s != lead]
     taken, used = [], set()
     for side in [s for s in order if s in sides]:
+        ordered = _typical(sides[side])
         n = 0
-        for r in _typical(sides[side]):
+        for i, who in enumerate(ordered["participant"].tolist()):  # only the rows taken become records
             if n >= want[side]:
                 break
-            if r["participant"] in used:
+            if who in used:
                 continue
-            used.add(r["participant"])
-            taken.append({**r, "side": side})
+            used.add(who)
+            taken.append({**ordered.iloc[i].to_dict(), "side": side})
             n += 1
     return pd.DataFrame(taken, columns=list(sentences.columns) + ["side"]).reset_index(drop=True)
 
@@ -271,9 +274,10 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     picks = [pick_quotes(c.drop(columns=["code", "side", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
              .drop(columns=["dist"], errors="ignore")
              for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
-    ids = list(dict.fromkeys(sid for p in picks for sid in p["sentence_id"]))
-    chips = data.with_chips(filters, pd.DataFrame({"sentence_id": ids})).set_index("sentence_id") \
-        if ids else None
+    # the quotes' ids with their integer keys (with_chips looks them up by key)
+    keyed = pd.concat([p[[c for c in ("sentence_id", "sentence_key") if c in p]] for p in picks],
+                      ignore_index=True).drop_duplicates("sentence_id") if picks else pd.DataFrame()
+    chips = data.with_chips(filters, keyed).set_index("sentence_id") if len(keyed) else None
     for (r, _, target, c), pick, (neg, pos) in zip(chosen, picks, counts):
         quotes = pick.copy()
         if chips is not None and len(pick):
@@ -339,6 +343,28 @@ def quote_rows_html(quotes: pd.DataFrame) -> str:
     return f'<ul class="cx-quotes">{"".join(rows)}</ul>'
 
 
+#: What each importance-performance quadrant says of a priority, in words: a priority (surely short of its
+#: desired level) can be felt better than the average dimension or mentioned less often, and a bare quadrant
+#: name ("keep up the good work", "low priority") under "Fix first" would contradict the list it is in.
+QUADRANT_WORDS = {
+    "concentrate here": "mentioned more often and felt worse than the average dimension",
+    "keep up the good work": "mentioned more often but felt better than the average dimension",
+    "low priority": "mentioned less often and felt worse than the average dimension",
+    "possible overkill": "mentioned less often but felt better than the average dimension",
+}
+
+
+def quadrant_text(quadrant) -> str:
+    """A priority's quadrant in words with its name ("… (importance–performance quadrant “low priority”)"),
+    HTML-escaped; "" when there is none."""
+    if quadrant is None or (not isinstance(quadrant, str) and pd.isna(quadrant)) or not str(quadrant):
+        return ""
+    name = str(quadrant)
+    words = QUADRANT_WORDS.get(name)
+    label = f"importance\u2013performance quadrant \u201c{html.escape(name)}\u201d"
+    return f"{words} ({label})" if words else label
+
+
 def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
     r = f.row
     n_part, n = int(_num(r.get("n_participants")) or 0), int(_num(r.get("n")) or 0)
@@ -348,11 +374,11 @@ def _finding_html(i: int, f: Finding, kind: str, lens: str) -> str:
     else:
         figure = (f'feeling today <b>{_num(r["current"]):+.2f}</b> (95 % interval '
                   f'{_num(r["current_low"]):+.2f} to {_num(r["ci_high"]) + _num(r["desired"]):+.2f})')
-    quad = html.escape(str(r.get("quadrant") or "")) if kind == "priority" else ""
+    quad = quadrant_text(r.get("quadrant")) if kind == "priority" else ""
     return (f'<section class="cx-finding cx-{kind}" data-rank="{i}"><h4><span class="cx-rank">{i}</span> '
             f'{html.escape(f.label)}</h4>'
             f'<div class="cx-finding-figures">{figure}; {plural(n_part, "participant")}, '
-            f'{plural(n, "mention")}{"; quadrant: " + quad if quad else ""}.</div>'
+            f'{plural(n, "mention")}{"; " + quad if quad else ""}.</div>'
             f'<div class="cx-finding-quotes-note">Typical quotes, one per participant, in proportion to its '
             f'{plural(f.n_negative, "negative sentence")} and {plural(f.n_positive, "positive sentence")}:</div>'
             f'{quote_rows_html(f.quotes)}</section>')

@@ -1,0 +1,137 @@
+"""The dashboard's prepared tables: their names, the SQL that builds the mentions relation, its cube and
+its sentences, and the readers the queries use (:func:`prepared_names`, :func:`create_temp` when a store
+has none). Below :mod:`~cxaudit.publish.dashboard.queries`; :mod:`~cxaudit.publish.dashboard.precompute`
+(above it) writes the tables, see its docstring for what each holds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+__all__ = ["create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "VERSION", "PREPARED_TABLES",
+           "STATE_TABLES", "STATE_MIN_TAGS"]
+
+log = logging.getLogger(__name__)
+
+#: Bumped when the prepared tables change shape; older preparations are ignored.
+VERSION = 3
+#: Label used for mentions without a touchpoint.
+NO_TOUCHPOINT = "unspecified"
+#: Columns stored as ENUMs in the prepared table (the filters, the code, the valence and the mode).
+FILTER_COLUMNS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", "code", "valence", "mode")
+_CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", "code", "mode")
+_REQUIRED = ("documents", "turns", "sentences", "tags")
+#: Tables of precomputed filter states (:func:`_build_states`): the Summary's inputs per lens for no filter and
+#: for each single filter value.
+STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes")
+#: Stores with at least this many tags get their filter states precomputed. Below it every live query of the
+#: Summary takes a few ms (the sample's 2,900 tags: the Summary ~40 ms), and precomputing would only slow runs.
+STATE_MIN_TAGS = 50_000
+#: Quote candidates kept per lens, state, code and side (``AuditData.code_sentences``' default).
+STATE_QUOTES = 200
+#: The tables :func:`prepare` writes (``cxaudit run`` copies them with the compare tables when nothing changed).
+PREPARED_TABLES = ("dash_mentions", "dash_cube", "dash_sentences", "dash_info")
+
+
+def _base_sql(*, keys: bool = False, date: bool = True) -> str:
+    """Tags joined with their documents' filter columns (text columns, unsorted).
+
+    ``keys``: also ``doc_key`` and ``person_key``, integers numbering the documents and the
+    participants in id order, computed on the documents table (far fewer rows than tags), and
+    ``sentence_key`` numbering the sentences. ``date``: the documents table has a ``date`` column
+    (else it is null)."""
+    docs = "documents"
+    key_cols = ""
+    if keys:
+        docs = """(SELECT *, row_number() OVER (ORDER BY doc_id)::INTEGER AS doc_key,
+                          dense_rank() OVER (ORDER BY coalesce(participant, doc_id))::INTEGER AS person_key
+                   FROM documents)"""
+        key_cols = ", d.doc_key, d.person_key, dense_rank() OVER (ORDER BY t.sentence_id)::INTEGER AS sentence_key"
+    return f"""
+        SELECT t.sentence_id, t.doc_id, coalesce(d.participant, d.doc_id) AS participant,
+               t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
+               t.valence, t.mode, d.wave, d.segment, d.kind,
+               t.start_char, t.end_char, t.polarity, d.score, {"d.date" if date else "NULL::VARCHAR AS date"}{key_cols}
+        FROM tags t JOIN {docs} d USING (doc_id)"""
+
+
+def _mentions_sql(source: str, *, typed: bool) -> str:
+    """SELECT of the mentions relation from ``source`` (a relation of :func:`_base_sql`'s columns).
+
+    ``typed``: ENUM filter columns and the integer document/participant keys of
+    ``_base_sql(keys=True)``; else the keys are the text ids themselves.
+    """
+    def col(name: str) -> str:
+        return f'"{name}"::dash_{name} AS "{name}"' if typed else f'"{name}"'
+
+    keys = ("doc_key, person_key, sentence_key" if typed
+            else "doc_id AS doc_key, participant AS person_key, sentence_id AS sentence_key")
+    return f"""
+        SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char)::INTEGER AS ev_rank,
+               sentence_id, doc_id, participant, {keys},
+               {", ".join(col(c) for c in FILTER_COLUMNS)},
+               start_char, end_char, polarity, score, date
+        FROM {source}"""
+
+
+def _cube_sql(mentions: str) -> str:
+    keys = ", ".join(f'"{c}"' for c in _CUBE_KEYS)
+    return f"""
+        SELECT {keys}, count(*) AS n, count(polarity) AS n_polarity, sum(polarity) AS sum_polarity,
+               count(*) FILTER (WHERE valence = 'negative') AS n_negative
+        FROM {mentions} GROUP BY ALL"""
+
+
+def _sentences_sql(mentions: str) -> str:
+    """One row per sentence of ``mentions`` (a mentions relation): its key and what a quote shows."""
+    return f"""
+        WITH k AS (SELECT DISTINCT sentence_key, sentence_id FROM {mentions})
+        SELECT k.sentence_key, s.sentence_id, s.text AS sentence, s.n_words,
+               coalesce(d.participant, s.doc_id) AS participant, s.doc_id, d.source, tr.speaker, tr.start_s,
+               d.wave, d.segment, d.kind
+        FROM k JOIN main.sentences s ON s.sentence_id = k.sentence_id
+        LEFT JOIN main.documents d ON d.doc_id = s.doc_id
+        LEFT JOIN main.turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id"""
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_catalog = current_database()",
+        [schema]).fetchall()}
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    return tuple(int(con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0]) for t in ("tags", "documents"))
+
+
+def _has_date(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+                            "AND table_name = 'documents' AND column_name = 'date'").fetchone()[0])
+
+
+def prepared_names(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
+    """``("main.dash_mentions", "main.dash_cube", "main.dash_sentences")`` when the store holds an up-to-date
+    preparation, else None."""
+    if not {*PREPARED_TABLES, *_REQUIRED} <= _tables(con):
+        return None
+    row = con.execute("SELECT version, n_tags, n_documents FROM main.dash_info LIMIT 1").fetchone()
+    if row is None or int(row[0]) != VERSION or (int(row[1]), int(row[2])) != _counts(con):
+        log.info("dashboard tables are stale (built for another version or another run): ignoring them")
+        return None
+    return "main.dash_mentions", "main.dash_cube", "main.dash_sentences"
+
+
+def create_temp(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
+    """Build the mentions and cube relations as temporary tables (works on a read-only connection).
+
+    Same rows and columns as the prepared tables, with text instead of ENUM
+    columns and text document/participant keys. Returns their names.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_sql(date=_has_date(con))})', typed=False)} "
+                "ORDER BY ev_rank")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_cube AS {_cube_sql('_dash_mentions')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_sql('temp._dash_mentions')} "
+                "ORDER BY sentence_key")
+    return "temp._dash_mentions", "temp._dash_cube", "temp._dash_sentences"
