@@ -30,7 +30,7 @@ from string import Template
 
 import pandas as pd
 
-from .dashboard import htmlcharts
+from cxaudit.publish.charts import html as htmlcharts
 from cxaudit.publish.charts.png import CHART_HELP, SCREEN_HELP, palette_css
 from .dashboard.queries import AuditData, Filters
 from .dashboard.summary import DEFAULT_MIN_PARTICIPANTS, build_summary, rank_rows, summary_html
