@@ -453,19 +453,23 @@ class AuditData:
         if sort == "typical" and limit is not None:
             # the same order as below for one page: no side can place more than offset + limit sentences
             # before the page ends, so each side's offset + limit closest (a top-n aggregate, ties by id)
-            # replace a sort of every sentence
+            # replace a sort of every sentence. Narrow: only the integer key and the mean polarity are
+            # aggregated per sentence (the key orders as the id: the ids' dense rank, or the id itself in the
+            # fallback); the page's ids are looked up in the sentences relation afterwards.
+            where, params = self._mention_where(filters, drill)
             sql = f"""
-                WITH s AS ({sel}),
-                t AS (SELECT sentence_key, sentence_id, polarity, sign(polarity) AS side FROM s),
+                WITH t AS (SELECT sentence_key, avg(polarity) AS polarity, sign(avg(polarity)) AS side
+                           FROM {self.m}{where} GROUP BY sentence_key),
                 m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
                 k AS (SELECT t.side, any_value(m.cnt) AS cnt,
-                             min_by({{'sentence_key': t.sentence_key, 'sentence_id': t.sentence_id,
-                                      'polarity': t.polarity}},
-                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_id}}, ?) AS xs
+                             min_by({{'sentence_key': t.sentence_key, 'polarity': t.polarity}},
+                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_key}}, ?) AS xs
                       FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side GROUP BY t.side),
-                u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k)
-                SELECT x.sentence_key AS sentence_key, x.sentence_id AS sentence_id, x.polarity AS polarity FROM u
-                ORDER BY (rn - 0.5) / cnt, side, x.sentence_id{page}"""
+                u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k),
+                p AS (SELECT x.sentence_key AS sentence_key, x.polarity AS polarity, rn, cnt, side FROM u
+                      ORDER BY (rn - 0.5) / cnt, side, x.sentence_key{page})
+                SELECT p.sentence_key, s.sentence_id, p.polarity FROM p JOIN {self.sents} s USING (sentence_key)
+                ORDER BY (p.rn - 0.5) / p.cnt, p.side, p.sentence_key"""
             params = params + [int(offset) + int(limit)]
         elif sort == "typical":
             # negative, neutral and positive sentences interleaved in proportion to their numbers, each side
