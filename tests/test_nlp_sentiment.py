@@ -263,6 +263,8 @@ def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noq
     ("#notimpressed", -1),                                # a negator inside the tag
     ("Boarding now #travel #flight", 0),                  # tags with no sentiment add none
     ("you guys rock!", 1),
+    ("Is it really too much to ask for a callback?", -1),   # rhetorical questions
+    ("Who designs a bathroom with no lock on the door?", -1),
 ])
 def test_hashtags_and_social_media_shorthand(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
