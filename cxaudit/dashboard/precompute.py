@@ -49,7 +49,10 @@ _CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", 
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 #: Tables of precomputed filter states (:func:`_build_states`): the Summary's inputs per lens for no filter and
 #: for each single filter value.
-STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes")
+STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes", "dash_state_drivers",
+                "dash_state_nps", "dash_state_waves")
+#: The waves level stored per state (the level the Waves view shows).
+STATE_WAVES_LEVEL = "clue_type"
 #: Stores with at least this many tags get their filter states precomputed. Below it every live query of the
 #: Summary takes a few ms (the sample's 2,900 tags: the Summary ~40 ms), and precomputing would only slow runs.
 STATE_MIN_TAGS = 50_000
@@ -171,7 +174,8 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
 def _build_states(con: duckdb.DuckDBPyConnection) -> None:
     """Precompute the Summary's inputs for every lens and every filter state with at most one filter set
     (the states a filter change from "All" reaches): the headline figures, the gaps at the Summary's level and
-    the quote candidates of every code (:data:`STATE_TABLES`).
+    the quote candidates of every code; and the Drivers (drivers, NPS) and Waves views' tables
+    (:data:`STATE_TABLES`).
 
     Each is computed by the same :class:`~cxaudit.dashboard.queries.AuditData` method the dashboard calls
     live (over the tables just built), so a precomputed state equals the live one. Two filters or more are
@@ -181,13 +185,13 @@ def _build_states(con: duckdb.DuckDBPyConnection) -> None:
 
     import pandas as pd
 
-    from ..compare.tables import GAP_TABLE
+    from ..compare.tables import DRIVERS, GAP_TABLE, NPS, WAVES
     from ..schemas import conform
     from .queries import FILTER_LABELS, AuditData, Filters, state_key, summary_level
 
     data = AuditData(".", con=con)
     states = [Filters()] + [Filters(**{name: value}) for name in FILTER_LABELS for value in data.options(name)]
-    heads, gaps, quotes = [], [], []
+    heads, gaps, quotes, drivers, nps, waves = [], [], [], [], [], []
     for lens in data.options("codebook"):
         codes = [r[0] for r in con.execute(f"SELECT DISTINCT code::VARCHAR FROM {data.cube} WHERE codebook = ? "
                                            "ORDER BY 1", [lens]).fetchall()]
@@ -198,9 +202,17 @@ def _build_states(con: duckdb.DuckDBPyConnection) -> None:
                           "audit_headline": json.dumps(data.audit_headline(f))})
             gaps.append(conform(data.gaps(f, level=summary_level(lens)), GAP_TABLE).assign(**key))
             quotes.append(data.code_sentences(f, lens, codes, per_side=STATE_QUOTES).assign(**key))
+            drivers.append(conform(data.drivers(f), DRIVERS).assign(**key))
+            nps.append(conform(data.nps(f), NPS).assign(**key))
+            waves.append(conform(data.waves(f, level=STATE_WAVES_LEVEL), WAVES).assign(**key))
     frames = {"dash_state_headline": pd.DataFrame(heads), "dash_state_gaps": pd.concat(gaps, ignore_index=True),
-              "dash_state_quotes": pd.concat(quotes, ignore_index=True)}
+              "dash_state_quotes": pd.concat(quotes, ignore_index=True),
+              "dash_state_drivers": pd.concat(drivers, ignore_index=True),
+              "dash_state_nps": pd.concat(nps, ignore_index=True),
+              "dash_state_waves": pd.concat(waves, ignore_index=True)}
     for name, frame in frames.items():
+        if not len(frame) and name in ("dash_state_drivers", "dash_state_nps", "dash_state_waves"):
+            continue  # nothing to store (no scores, one wave): those views are computed live (and fast)
         con.register("_dash_state", frame)
         try:
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _dash_state")

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from .. import store
-from .precompute import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, create_temp, prepared_names
+from .precompute import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, STATE_WAVES_LEVEL, create_temp, prepared_names
 
 __all__ = [
     "AuditData",
@@ -399,14 +399,17 @@ class AuditData:
         """NPS overall and per group (NPS columns); the lens does not change it."""
         from .aggregates import filtered_nps
 
-        return self._stored_or("nps", filters.set(codebook=None), filtered_nps)
+        stored = self._state_frame("dash_state_nps", filters, "NPS")  # stored per lens too (the same rows)
+        return stored if stored is not None else self._stored_or("nps", filters.set(codebook=None), filtered_nps)
 
     def drivers(self, filters: Filters) -> pd.DataFrame:
         """Detractor versus promoter drivers of the lens (DRIVERS columns); codes no detractor or
         promoter mentions are left out."""
         from .aggregates import filtered_drivers
 
-        d = self._stored_or("drivers", filters, filtered_drivers)
+        d = self._state_frame("dash_state_drivers", filters, "DRIVERS")
+        if d is None:
+            d = self._stored_or("drivers", filters, filtered_drivers)
         if len(d):
             d = d[(d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) > 0].reset_index(drop=True)
         return d
@@ -415,7 +418,23 @@ class AuditData:
         """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
         from .aggregates import filtered_waves
 
+        stored = self._state_frame("dash_state_waves", filters, "WAVES") if level == STATE_WAVES_LEVEL else None
+        if stored is not None:
+            return stored
         return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
+
+    def _state_frame(self, table: str, filters: Filters, schema: str) -> pd.DataFrame | None:
+        """A precomputed state's rows of ``table`` conformed to ``cxaudit.compare.tables.<schema>``, or None
+        (not precomputed, or nothing was stored for any state: computed live)."""
+        if table not in self.tables:
+            return None
+        stored = self.state(table, filters)
+        if stored is None:
+            return None
+        from ..compare import tables
+        from ..schemas import conform
+
+        return conform(stored, getattr(tables, schema))
 
     # -- evidence: one row per sentence ----------------------------------------------
     def _sentences_sql(self, filters: Filters, drill: Mapping[str, str] | None) -> tuple[str, list]:
