@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cxaudit.publish.dashboard import prepare
 from cxaudit.publish.dashboard.precompute import prepared_names
-from cxaudit.compare.tables import GAP_TABLE
+from cxaudit.compare.tables import DRIVERS, GAP_TABLE, NPS, WAVES
 from cxaudit.publish.dashboard.queries import FILTER_LABELS, AuditData, Filters, summary_level
 from cxaudit.schemas import conform
 from cxaudit.store import store_path
@@ -194,7 +194,7 @@ def test_dashboard_prepare_states_equal_the_live_queries(stores, tmp_path):
     shutil.copy(store_path(prepped), store_path(tmp_path))
     counts = prepare(tmp_path, state_min_tags=0)
     with AuditData(tmp_path) as data:
-        assert data.states
+        assert data.states and {"dash_state_drivers", "dash_state_nps", "dash_state_waves"} <= data.tables
         states = [Filters()] + [Filters(**{n: v}) for n in FILTER_LABELS for v in data.options(n)]
         assert counts["dash_state_headline"] == len(states) * len(data.options("codebook"))
         for lens in data.options("codebook"):
@@ -204,13 +204,18 @@ def test_dashboard_prepare_states_equal_the_live_queries(stores, tmp_path):
                 f = state.set(codebook=lens)
                 data.states = True
                 stored = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
+                          data.drivers(f), data.waves(f, level="clue_type"), data.nps(f),
                           data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
                 data.states = False
                 live = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
+                        data.drivers(f), data.waves(f, level="clue_type"), data.nps(f),
                         data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
                 assert stored[:2] == live[:2]
                 pd.testing.assert_frame_equal(stored[2], conform(live[2], GAP_TABLE))
-                for a, b in zip(stored[3:], live[3:]):
+                pd.testing.assert_frame_equal(stored[3], conform(live[3], DRIVERS))
+                pd.testing.assert_frame_equal(stored[4], conform(live[4], WAVES))
+                pd.testing.assert_frame_equal(stored[5], conform(live[5], NPS))
+                for a, b in zip(stored[6:], live[6:]):
                     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
                                                   check_dtype=False)
         data.states = True

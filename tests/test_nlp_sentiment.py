@@ -253,3 +253,30 @@ def test_attribute_values_rejects_a_malformed_group():
 def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
     assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("@airline thanks for the great service #not", -1),   # an irony hashtag, like "/s"
+    ("Stuck at the gate again #epicfail", -1),            # split into "epic fail"
+    ("Love the new planes! #JetBlueRocks", 1),
+    ("#neveragain", -1),                                  # "never … again"
+    ("#notimpressed", -1),                                # a negator inside the tag
+    ("Boarding now #travel #flight", 0),                  # tags with no sentiment add none
+    ("you guys rock!", 1),
+    ("Is it really too much to ask for a callback?", -1),   # rhetorical questions
+    ("Who designs a bathroom with no lock on the door?", -1),
+])
+def test_hashtags_and_social_media_shorthand(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+def test_segment_hashtag():
+    from cxaudit.nlp.sentiment import HASHTAG_MAX, segment_hashtag
+    assert segment_hashtag("epicfail", {}) == ("epic", "fail")
+    assert segment_hashtag("WorstAirlineEver", {}) == ("worst", "airline", "ever")
+    assert segment_hashtag("neveragain", {}) == ("never", "again")
+    assert segment_hashtag("xqzv", {}) == ()              # no English words: left alone
+    assert segment_hashtag("fail2", {}) == ()             # not letters only
+    assert segment_hashtag("a" * (HASHTAG_MAX + 1), {}) == ()
+    assert segment_hashtag("zorbfail", {"zorb": 1.0}) == ("zorb", "fail")  # the lexicon's words count too

@@ -189,3 +189,23 @@ def test_store_knows_the_compare_tables_without_importing_them():
     assert COMPARE_TABLE_NAMES == set(COMPARE_TABLES)
     assert all(schema_for(name) is COMPARE_TABLES[name] for name in COMPARE_TABLES)
     assert schema_for("runs") is None and schema_for("dash_cube") is None
+
+
+def test_store_from_previous_copy_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
+    import errno
+
+    import cxaudit.store as store
+
+    write_tables(tmp_path, {"turns": turns(["a"])})
+    before = _store_md5(tmp_path)
+
+    def full_disk(src, dst):
+        with open(dst, "wb") as fh:
+            fh.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        StoreWriter(tmp_path, from_previous=True)
+    assert _store_md5(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir()] == [store_path(tmp_path).name]

@@ -465,3 +465,58 @@ def test_tagger_guards_in_the_other_bundled_codebooks(book, text, code, expected
     add_codebooks(nlp, [book])
     _, tags = tags_of(nlp, text)
     assert (code in set(tags.code)) == expected, sorted(zip(tags.code, tags.evidence))
+
+
+def _tokenize_seconds(tokenizer, texts: list[str]) -> float:
+    import time
+
+    for text in texts:  # warm: every chunk seen once
+        tokenizer(text)
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for text in texts:
+            tokenizer(text)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.slow
+def test_tagger_compiled_codebooks_leave_the_tokenizer_cache_empty():
+    """Compiling a codebook tokenizes every inflected form of its lemmas; spaCy's tokenizer caches the
+    first 10,000 chunks it sees and no more, so without emptying the cache afterwards every chunk of the
+    text was split anew (4-10x slower than a blank tokenizer). Tokens stay those of a blank tokenizer."""
+    nlp = blank_nlp()
+    add_codebooks(nlp, ["carbone-clues", "touchpoints"], write_spans=False)
+    blank = spacy.blank("en")
+    words = ["staff", "queue", "app", "refund", "branch", "fee", "rude", "slow", "helpful", "login"]
+    texts = [f"The {a} and {b}'s {c}, don't we? {d} {e}-{f} (U.S.) {g}. :) {h}!"
+             for a, b, c, d, e, f, g, h in zip(*[words[i:] + words[:i] for i in range(8)])] * 40
+    texts += [f"word{i} at {i}:{i % 60:02d}, e-mail me at x{i}@example.org." for i in range(400)]
+    assert [[t.text for t in nlp.tokenizer(x)] for x in texts] == [[t.text for t in blank.tokenizer(x)] for x in texts]
+    ratio = min(_tokenize_seconds(nlp.tokenizer, texts) / _tokenize_seconds(blank.tokenizer, texts) for _ in range(3))
+    assert ratio < 2.0, f"the compiled pipeline's tokenizer is {ratio:.1f}x slower than a blank one (3x before the fix)"
+
+
+def test_tagger_fused_rulers_match_the_separate_rulers_and_survive_recompiling(mini, guarded):
+    """write_spans=False compiles every codebook into one component (one phrase matching pass): the
+    same tags as one ruler per codebook; recompiling one codebook keeps the others; it pickles."""
+    import pickle
+
+    separate, fused = blank_nlp(), blank_nlp()
+    add_codebooks(separate, [mini, guarded, "touchpoints"])
+    add_codebooks(fused, [mini, "touchpoints"], write_spans=False)
+    add_codebooks(fused, [guarded, mini], write_spans=False)  # mini replaced, touchpoints kept
+    assert [p for p in fused.pipe_names if "rul" in p] == ["cx_codebook_rulers"]
+    assert fused.get_pipe("cx_codebook_rulers").codebooks == ["touchpoints", guarded.name, "mini"]
+    fused = pickle.loads(pickle.dumps(fused))
+    texts = ["The hold music was loud and I was on hold for ages at the branch.",
+             "The staff were rude on the phone. The app crashed twice, and the branch was filthy!",
+             "Nothing to say.", ""]
+    n = 0
+    for text in texts:
+        a, b = separate(text), fused(text)
+        rows_a, rows_b = tag_rows(a, turn_rows(a), "d"), tag_rows(b, turn_rows(b), "d")
+        assert rows_a == rows_b
+        n += len(rows_a)
+    assert n >= 5

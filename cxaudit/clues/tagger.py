@@ -12,6 +12,10 @@ writing the span group
   "WAITING" match without depending on the (case-sensitive) lookup lemmatizer;
 * ``tokens`` are spaCy Matcher patterns (slower: use them only where phrases cannot do).
 
+For the batch engine (``add_codebooks(..., write_spans=False)``) the codebooks are compiled
+into one component instead, ``cx_codebook_rulers`` (:class:`FusedRulers`): one PhraseMatcher
+pass over each Doc for every codebook, the same match tuples, no span groups.
+
 A last component, ``cx_codebook_info``, stores which codebooks were compiled on
 ``doc._.cx_codebooks`` so that :func:`tag_rows` can turn spans into ``tags`` rows.
 """
@@ -32,7 +36,7 @@ from cxaudit.clues.codebook import Codebook, load_codebook
 from cxaudit.nlp.lexicon import doc_layout, ext_key
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
-__all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "tag", "ruler_name", "spans_key", "codebook_patterns",
+__all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "FusedRulers", "tag", "ruler_name", "spans_key", "codebook_patterns",
            "codebook_excludes", "default_nlp"]
 
 INFO_PIPE = "cx_codebook_info"
@@ -128,8 +132,12 @@ class CodebookRuler:
         self._token_guarded: set[int] = set()  # codes with a token-pattern guard (the costly Matcher)
         self._cache_key = ("cx_matches", spans_key)
 
-    def add_patterns(self, patterns: Sequence[dict]) -> None:
-        """Add ``{"label": code id, "pattern": str or token pattern, "id": codebook}`` patterns."""
+    def add_patterns(self, patterns: Sequence[dict], *, shared: tuple | None = None) -> None:
+        """Add ``{"label": code id, "pattern": str or token pattern, "id": codebook}`` patterns.
+
+        ``shared`` is ``(phrase matcher, routes, index)`` of a :class:`FusedRulers`: the phrase
+        patterns go into that one matcher under ``"<codebook>\\x1f<code>"``, and ``routes`` maps
+        that key's hash to ``(index, code hash)``."""
         phrases: dict[str, list[str]] = {}
         for entry in patterns:
             label, pattern = str(entry["label"]), entry["pattern"]
@@ -144,9 +152,17 @@ class CodebookRuler:
                                  f"(list of dicts); found {type(pattern).__name__}")
             self._codes[self.nlp.vocab.strings.add(label)] = label
             self.patterns.append(dict(entry))
+        strings = self.nlp.vocab.strings
         for label, texts in phrases.items():
-            self.phrase_matcher.add(label, list(self.nlp.tokenizer.pipe(texts)))
-        self.nlp.vocab.strings.add(self.codebook)
+            docs = list(self.nlp.tokenizer.pipe(texts))
+            if shared is None:
+                self.phrase_matcher.add(label, docs)
+                continue
+            matcher, routes, index = shared
+            key = f"{self.codebook}\x1f{label}"
+            matcher.add(key, docs)
+            routes[strings.add(key)] = (index, strings.add(label))
+        strings.add(self.codebook)
 
     def add_excludes(self, patterns: Sequence[dict]) -> None:
         """Add word-sense guards ``{"label": code id, "pattern": phrase or token pattern, …}``:
@@ -181,8 +197,14 @@ class CodebookRuler:
         matches = self.phrase_matcher(doc)
         if len(self.matcher):
             matches = list(matches) + [m for m in self.matcher(doc) if m[1] != m[2]]
+        return self.finish(doc, {(s, e, m) for m, s, e in matches})
+
+    def finish(self, doc: Doc, found: set[tuple[int, int, int]], offsets: list | None = None) -> Doc:
+        """Write the matches ``found`` ((start, end, code hash) of the phrase and token patterns)
+        after the word-sense guards: the span group and/or the match tuples. ``offsets`` are
+        the Doc's ``[idx, length]`` lists when the caller has them already."""
         codes = self._codes
-        unique = sorted({(s, e, m) for m, s, e in matches})
+        unique = sorted(found)
         if self._guarded_codes and any(u[2] in self._guarded_codes for u in unique):
             unique = self._guarded(doc, unique)
         if self.write_spans or self.spans_filter is not None:
@@ -200,9 +222,69 @@ class CodebookRuler:
         else:
             group, tuples = None, []
             if unique:  # character offsets from one array call instead of a Span per match
-                idx, length = doc.to_array([IDX, LENGTH]).T.tolist()
+                idx, length = offsets if offsets is not None else doc.to_array([IDX, LENGTH]).T.tolist()
                 tuples = [(s, e, idx[s], idx[e - 1] + length[e - 1], codes[m]) for s, e, m in unique]
         doc.user_data[self._cache_key] = (group, tuples)
+        return doc
+
+
+FUSED_PIPE = "cx_codebook_rulers"
+
+
+@Language.factory(FUSED_PIPE, assigns=["doc.spans"], default_config={})
+def make_fused_rulers(nlp: Language, name: str) -> "FusedRulers":
+    """Factory of the component holding every codebook's ruler for the batch engine (see :class:`FusedRulers`)."""
+    return FusedRulers(nlp, name)
+
+
+class FusedRulers:
+    """Several codebooks' rulers in one component, with one PhraseMatcher pass over the Doc for all
+    of them: what ``add_codebooks(..., write_spans=False)`` (the batch engine) compiles instead of one
+    ``cx_ruler_<codebook>`` component per codebook. Each codebook keeps its own :class:`CodebookRuler`
+    (token patterns, word-sense guards, the match tuples it caches for :func:`tag_tuples`); only the
+    phrase matching, the token offsets and the per-component dispatch are shared. The match tuples
+    are those of the separate rulers (measured reason: docs/scaling.md)."""
+
+    def __init__(self, nlp: Language, name: str):
+        from spacy.matcher import PhraseMatcher
+
+        self.nlp = nlp
+        self.name = name
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.rulers: list[CodebookRuler] = []
+        self._routes: dict[int, tuple[int, int]] = {}  # phrase match id -> (ruler index, code hash)
+
+    @property
+    def codebooks(self) -> list[str]:
+        """Names of the codebooks compiled here, in order."""
+        return [ruler.codebook for ruler in self.rulers]
+
+    def add_codebook(self, codebook: str, patterns: Sequence[dict], excludes: Sequence[dict] = ()) -> None:
+        """Compile one codebook's patterns and word-sense guards (as :func:`codebook_patterns` and
+        :func:`codebook_excludes` give them)."""
+        if codebook in self.codebooks:
+            raise ValueError(f"{self.name}: codebook {codebook!r} is compiled already")
+        ruler = CodebookRuler(self.nlp, ruler_name(codebook), spans_key=spans_key(codebook), codebook=codebook,
+                              write_spans=False)
+        ruler.add_patterns(patterns, shared=(self.phrase_matcher, self._routes, len(self.rulers)))
+        if excludes:
+            ruler.add_excludes(excludes)
+        self.rulers.append(ruler)
+
+    def __call__(self, doc: Doc) -> Doc:
+        rulers = self.rulers
+        found: list[set] = [set() for _ in rulers]
+        routes = self._routes
+        for match_id, start, end in self.phrase_matcher(doc):
+            index, code = routes[match_id]
+            found[index].add((start, end, code))
+        offsets = None
+        for ruler, matches in zip(rulers, found):
+            if len(ruler.matcher):
+                matches.update((s, e, m) for m, s, e in ruler.matcher(doc) if s != e)
+            if matches and offsets is None:
+                offsets = doc.to_array([IDX, LENGTH]).T.tolist()
+            ruler.finish(doc, matches, offsets)
         return doc
 
 
@@ -248,7 +330,9 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
     ``spans_filter`` is an optional registered spans filter (as for spaCy's SpanRuler), e.g.
     ``{"@misc": "spacy.first_longest_spans_filter.v1"}``; the default keeps every overlapping span.
     ``write_spans=False`` leaves ``doc.spans`` empty and keeps only the match tuples that
-    :func:`tag_rows`/:func:`tag_tuples` read (faster; for batch processing).
+    :func:`tag_rows`/:func:`tag_tuples` read (faster; for batch processing); without a
+    ``spans_filter`` every codebook is then compiled into the one :class:`FusedRulers`
+    component ``cx_codebook_rulers`` (one phrase matching pass for all codebooks).
     """
     books = [load_codebook(cb) for cb in codebooks]
     refs: dict[str, str] = {}
@@ -256,19 +340,37 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
         for ref in nlp.get_pipe(INFO_PIPE).refs:
             refs[load_codebook(ref).name] = ref
         nlp.remove_pipe(INFO_PIPE)
+    names = {cb.name for cb in books}
+    kept: list[tuple[str, list, list]] = []  # codebooks of a fused component that stay compiled
+    if FUSED_PIPE in nlp.pipe_names:
+        kept = [(r.codebook, r.patterns, r.excludes) for r in nlp.get_pipe(FUSED_PIPE).rulers if r.codebook not in names]
+        nlp.remove_pipe(FUSED_PIPE)
     for cb in books:
-        name = ruler_name(cb.name)
-        if name in nlp.pipe_names:
-            nlp.remove_pipe(name)
-        config: dict[str, Any] = {"spans_key": spans_key(cb.name), "codebook": cb.name, "spans_filter": spans_filter,
+        if ruler_name(cb.name) in nlp.pipe_names:
+            nlp.remove_pipe(ruler_name(cb.name))
+    if not write_spans and spans_filter is None:  # the batch engine: one phrase matching pass for all codebooks
+        fused = nlp.add_pipe(FUSED_PIPE)
+        for book, patterns, excludes in kept:
+            fused.add_codebook(book, patterns, excludes)
+        for cb in books:
+            fused.add_codebook(cb.name, codebook_patterns(cb), codebook_excludes(cb))
+            refs[cb.name] = _ref(cb)
+        books, kept = [], []
+    compiled = [(book, patterns, excludes) for book, patterns, excludes in kept]  # a fused component's, split up
+    compiled += [(cb.name, codebook_patterns(cb), codebook_excludes(cb)) for cb in books]
+    for book, patterns, excludes in compiled:
+        config: dict[str, Any] = {"spans_key": spans_key(book), "codebook": book, "spans_filter": spans_filter,
                                   "write_spans": write_spans}
-        ruler = nlp.add_pipe(RULER_FACTORY, name=name, config=config)
-        ruler.add_patterns(codebook_patterns(cb))
-        excludes = codebook_excludes(cb)
+        ruler = nlp.add_pipe(RULER_FACTORY, name=ruler_name(book), config=config)
+        ruler.add_patterns(patterns)
         if excludes:
             ruler.add_excludes(excludes)
+    for cb in books:
         refs[cb.name] = _ref(cb)
     nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
+    from cxaudit.nlp import reset_tokenizer_cache
+
+    reset_tokenizer_cache(nlp)  # compiling the patterns filled the tokenizer's cache with their forms
 
 
 def tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,

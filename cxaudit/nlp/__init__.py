@@ -22,7 +22,8 @@ from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
 from ..errors import CxauditError
 from .components import COMPONENTS
 
-__all__ = ["build_pipeline", "get_pipeline", "resolve_model", "ModelNotFoundError", "TRAINED", "COMPONENTS"]
+__all__ = ["build_pipeline", "get_pipeline", "resolve_model", "reset_tokenizer_cache", "ModelNotFoundError", "TRAINED",
+           "COMPONENTS"]
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,31 @@ def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Langua
         for name in COMPONENTS:
             nlp.add_pipe(name, config=config.get(name, {}))
             nlp.get_pipe(name).initialize(lambda: [], nlp=nlp)
+    reset_tokenizer_cache(nlp)
     nlp.meta.setdefault("cxaudit", {})
     nlp.meta["cxaudit"].update({"base": base, "requested": model, "components": list(COMPONENTS)})
     log.info("built spaCy pipeline on %s (requested %r)", base, model)
     return nlp
+
+
+def reset_tokenizer_cache(nlp: Language) -> None:
+    """Empty the tokenizer's cache of chunk tokenizations, once the pipeline's components are built.
+
+    spaCy's tokenizer remembers how it split each of the first ``max_cache_size`` (10,000)
+    distinct whitespace-separated chunks it sees, and no more after that. Building cxaudit's
+    components tokenizes tens of thousands of pattern phrases (every inflected form of the
+    codebooks' lemmas), which filled that cache, so every chunk of the text was split anew:
+    the tokenizer ran 4-10x slower in a freshly built pipeline than in the same pipeline
+    unpickled (measured in docs/scaling.md). The cache is memoisation only (chunks holding a
+    special case are never cached), so tokens are the same; tokenizers other than spaCy's own
+    are left alone.
+    """
+    from spacy.tokenizer import Tokenizer
+
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        return
+    tokenizer.rules = tokenizer.rules  # spaCy empties the cache when the special cases are set (same cases)
 
 
 @lru_cache(maxsize=4)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-from .lexicon import (AGAIN, BOOST, BUT, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, attribute_values,
+from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, attribute_values,
                       build_matcher, doc_layout, ext_key, load_lexicon, longest_first, sentiment_entries)
 
 __all__ = [
@@ -100,12 +101,18 @@ class SentimentScorer:
         self._values: dict[str, dict[str, float]] = {}  # context-dependent value word -> {group: valence}
         self._attributes: dict[int, frozenset[str]] = {}  # LOWER hash of an attribute word -> its groups
         self._reach = 4
+        self._words: dict[str, float] = {}  # single lexicon words -> valence (for hashtags)
+        self._negators: frozenset[str] = frozenset()
+        self._hashtags: dict[str, float] = {}  # hashtag (lower case) -> valence, filled as they are met
 
     def initialize(self, get_examples=None, *, nlp=None) -> None:
         """Build the phrase matcher (needs the pipeline's tokenizer)."""
         entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
         self.matcher = build_matcher(nlp, entries)
         self._kinds = {nlp.vocab.strings[k]: v for k, v in table.items()}
+        self._words = {phrase: table[key][1] for key, phrase in entries
+                       if table[key][0] in (VAL, DUAL) and phrase.isalpha()}
+        self._negators = frozenset(phrase for key, phrase in entries if table[key][0] == NEG and phrase.isalpha())
         values, attributes, self._reach = attribute_values(load_lexicon("cx_sentiment.yml").get("rules") or {})
         self._values = values
         self._attributes = {hash_string(w): g for w, g in attributes.items()}
@@ -117,6 +124,9 @@ class SentimentScorer:
         hits = [(kinds[m][0], kinds[m][1], s, e) for m, s, e in longest_first(self.matcher(doc))]
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
+        orths = doc.to_array(ORTH)
+        if _HASH in orths:
+            hits = self._with_hashtags(doc, hits, orths.tolist())
         strong: list[int] = []
         weak: list[int] = []
         val_hits: list[tuple[int, int, float]] = []
@@ -126,7 +136,7 @@ class SentimentScorer:
         n = len(hits)
         # irony markers are tokens of their own ("today 🙃", "great service /s"): look them up in the
         # ORTH column rather than building Doc.text (which makes a Token object per token)
-        ironic_doc = bool(hits) and not _IRONY_ORTH.isdisjoint(doc.to_array(ORTH).tolist())
+        ironic_doc = bool(hits) and (not _IRONY_ORTH.isdisjoint(orths.tolist()) or _ironic_hashtag(doc, 0, len(doc)))
         for k, (ss, se) in enumerate(bounds):
             start = h
             while h < n and hits[h][2] < se:
@@ -146,6 +156,42 @@ class SentimentScorer:
         user_data[_K_BREAKS] = (strong, weak)
         user_data[_K_SCORES] = scores
         return doc
+
+    def _with_hashtags(self, doc: Doc, hits: list, orths: list) -> list:
+        """``hits`` plus the sentiment of hashtags that are not a lexicon word themselves
+        ("#epicfail", "#JetBlueRocks", "#neveragain"): the tag is split into English words
+        (:func:`segment_hashtag`) and scored as a phrase — the words' valences, a negator turning
+        the next word (×-0.74), "never … again" -1.5 (:data:`~cxaudit.nlp.lexicon.AGAIN_VALENCE`)."""
+        taken = {i for _, _, s, e in hits for i in range(s, e)}
+        extra = []
+        for i, orth in enumerate(orths[:-1]):
+            if orth != _HASH or doc[i].whitespace_ or i + 1 in taken:
+                continue
+            tag = doc[i + 1].lower_
+            value = self._hashtags.get(tag)
+            if value is None:
+                words = segment_hashtag(tag, self._words)
+                value = self._phrase_valence(words) if words else 0.0
+                if len(self._hashtags) < HASHTAG_CACHE:
+                    self._hashtags[tag] = value
+            if value:
+                extra.append((VAL, value, i + 1, i + 2))
+        return sorted(hits + extra, key=lambda h: h[2]) if extra else hits
+
+    def _phrase_valence(self, words: tuple[str, ...]) -> float:
+        """Valence of the words of one hashtag (see :meth:`_with_hashtags`)."""
+        total, negated = 0.0, False
+        for j, word in enumerate(words):
+            if word in self._negators:
+                negated = True
+                if word == "never" and "again" in words[j + 1:]:
+                    return AGAIN_VALENCE
+                continue
+            v = self._words.get(word, 0.0)
+            if v:
+                total += v * N_SCALAR if negated else v
+                negated = False
+        return round(total, 3)
 
     def _in_context(self, doc: Doc, hits: list) -> list:
         """Resolve the context-dependent value words among ``hits`` (kind ``CTX``) into sentiment hits.
@@ -322,6 +368,64 @@ _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 #: Markers that make a whole sentence ironic: upside-down face, rolling eyes, unamused face, "/s".
 IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
 _IRONY_ORTH = frozenset(hash_string(m) for m in IRONY_MARKERS)
+#: Hashtags that mark a text as ironic, like the markers above ("thanks for the great service #not").
+IRONY_HASHTAGS = frozenset(("not", "sarcasm", "sarcastic", "irony", "ironic", "notreally", "yeahright"))
+_HASH = hash_string("#")
+#: The longest hashtag (characters) that is split into words; longer ones are left alone.
+HASHTAG_MAX = 40
+#: How many hashtags' valences one scorer remembers.
+HASHTAG_CACHE = 100_000
+
+
+def _ironic_hashtag(doc: Doc, ss: int, se: int) -> bool:
+    """True when the tokens ``[ss, se)`` hold an irony hashtag ("#not", "#sarcasm")."""
+    return any(doc[i].orth == _HASH and not doc[i].whitespace_ and doc[i + 1].lower_ in IRONY_HASHTAGS
+               for i in range(ss, min(se, len(doc) - 1)))
+
+
+#: Short and closed-class words a hashtag may contain ("#loveit", "#neveragain", "#worstairlineever"):
+#: the lookup table holds inflected forms and lemmas, not these.
+_FUNCTION_WORDS = frozenset((
+    "a", "i", "it", "is", "me", "my", "no", "so", "up", "us", "we", "on", "in", "at", "of", "to", "do", "go", "be",
+    "an", "or", "by", "ok", "am", "he", "she", "you", "your", "our", "the", "this", "that", "its", "not", "never",
+    "ever", "again", "very", "too", "all", "any", "more", "most", "less", "just", "now", "today", "here", "there",
+    "what", "why", "how", "who", "when", "for", "from", "with", "and", "but", "them", "they", "their", "his",
+    "her", "out", "off", "yet", "still", "only", "much", "many", "some", "one", "ever", "nothing", "thanks"))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """English words for splitting hashtags: the forms and lemmas of spaCy's bundled lookup table."""
+    from .._lookups import lemma_table
+
+    table = lemma_table()
+    return frozenset(w for w in (*table.keys(), *table.values()) if w.isalpha() and w.islower())
+
+
+def segment_hashtag(tag: str, lexicon: dict[str, float]) -> tuple[str, ...]:
+    """The words of a hashtag without spaces ("epicfail" → ("epic", "fail")), or ``()`` when it
+    cannot be split wholly into English words (the bundled lemma table's words and ``lexicon``'s)
+    or is longer than :data:`HASHTAG_MAX` characters. Fewest words win (on ties the first split
+    found, scanning from the left); words of one or two letters only from :data:`_FUNCTION_WORDS`
+    (the lookup table also holds abbreviations such as "er" and "ev")."""
+    tag = tag.lower()
+    if not tag.isalpha() or len(tag) > HASHTAG_MAX:
+        return ()
+    vocab = _vocabulary()
+    n = len(tag)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 20), i):
+            prefix = best[j]
+            if prefix is None or best[i] is not None and len(best[i]) <= len(prefix) + 1:
+                continue
+            word = tag[j:i]
+            if (word in _FUNCTION_WORDS or len(word) > 2 and (word in vocab or word in lexicon)):
+                best[i] = prefix + (word,)
+    return best[n] or ()
+
+
 #: Thanks and praise that are courtesy when a contrast follows ("Many thanks for your reply, but…").
 #: The words of a praise formula that, alone after a complaint, is ironic (:func:`_ironic_coda`).
 _CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect", "fantastic", "lovely", "wonderful",
@@ -353,7 +457,7 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
         if contrast_at is not None:
             out = [(k, 0.0, a, b) if k == VAL and v > 0 and b <= contrast_at and doc[a].lower_ in _COURTESY else (k, v, a, b)
                    for k, v, a, b in out]
-    if ironic_doc and any(t.orth in _IRONY_ORTH for t in doc[ss:se]):
+    if ironic_doc and (any(t.orth in _IRONY_ORTH for t in doc[ss:se]) or _ironic_hashtag(doc, ss, se)):
         return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
     if len(out) < 2:
         return out

@@ -659,7 +659,10 @@ def _analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerpri
 
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
+
+
 def _dashboard_tables() -> tuple[str, ...]:
+    """The tables ``cxaudit.publish.dashboard.prepare`` writes (copied with the compare tables when nothing changed)."""
     from cxaudit.publish.dashboard.precompute import PREPARED_TABLES, STATE_TABLES
 
     return PREPARED_TABLES + STATE_TABLES

@@ -173,12 +173,17 @@ class StoreWriter:
         #: tables of the copied store (name -> table oid) not yet kept or written by this run
         self._inherited: dict[str, int] = {}
         self.from_previous = False
-        if from_previous and self.has_previous:
-            self.from_previous = self._open_copy()
-        if not self.from_previous:
-            self._con = self._connect()
-        if self.has_previous:
-            self._con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
+        self._con = None
+        try:
+            if from_previous and self.has_previous:
+                self.from_previous = self._open_copy()
+            if not self.from_previous:
+                self._con = self._connect()
+            if self.has_previous:
+                self._con.execute(f"ATTACH '{_sql_str(store_path(self.out_dir))}' AS prev (READ_ONLY)")
+        except BaseException:  # e.g. the disk filled up while copying: leave no half-written file behind
+            self.abort()
+            raise
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         import duckdb
@@ -409,7 +414,8 @@ class StoreWriter:
     def abort(self) -> None:
         """Drop the half-written database (and DuckDB's spill folder); the live store is untouched."""
         try:
-            self._con.close()
+            if self._con is not None:
+                self._con.close()
         except Exception:  # noqa: BLE001 - already closed or broken: nothing to save
             pass
         for p in (self.tmp_path, Path(str(self.tmp_path) + ".wal")):

@@ -36,8 +36,8 @@ import duckdb
 
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
 from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, PREPARED_TABLES, STATE_MIN_TAGS, STATE_QUOTES, STATE_TABLES,
-                        VERSION, create_temp, prepared_names, _REQUIRED, _base_sql, _counts, _cube_sql, _has_date,
-                        _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
+                        STATE_WAVES_LEVEL, VERSION, create_temp, prepared_names, _REQUIRED, _base_sql, _counts,
+                        _cube_sql, _has_date, _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
 from .queries import AuditData
 
 __all__ = ["prepare", "create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "VERSION",
@@ -56,7 +56,8 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
 def _build_states(con: duckdb.DuckDBPyConnection) -> None:
     """Precompute the Summary's inputs for every lens and every filter state with at most one filter set
     (the states a filter change from "All" reaches): the headline figures, the gaps at the Summary's level and
-    the quote candidates of every code (:data:`STATE_TABLES`).
+    the quote candidates of every code; and the Drivers (drivers, NPS) and Waves views' tables
+    (:data:`STATE_TABLES`).
 
     Each is computed by the same :class:`~cxaudit.publish.dashboard.queries.AuditData` method the dashboard calls
     live (over the tables just built), so a precomputed state equals the live one. Two filters or more are
@@ -66,12 +67,12 @@ def _build_states(con: duckdb.DuckDBPyConnection) -> None:
 
     import pandas as pd
 
-    from cxaudit.compare.tables import GAP_TABLE
+    from cxaudit.compare.tables import DRIVERS, GAP_TABLE, NPS, WAVES
     from cxaudit.schemas import conform
 
     data = AuditData(".", con=con)
     states = [Filters()] + [Filters(**{name: value}) for name in FILTER_LABELS for value in data.options(name)]
-    heads, gaps, quotes = [], [], []
+    heads, gaps, quotes, drivers, nps, waves = [], [], [], [], [], []
     for lens in data.options("codebook"):
         codes = [r[0] for r in con.execute(f"SELECT DISTINCT code::VARCHAR FROM {data.cube} WHERE codebook = ? "
                                            "ORDER BY 1", [lens]).fetchall()]
@@ -82,9 +83,17 @@ def _build_states(con: duckdb.DuckDBPyConnection) -> None:
                           "audit_headline": json.dumps(data.audit_headline(f))})
             gaps.append(conform(data.gaps(f, level=summary_level(lens)), GAP_TABLE).assign(**key))
             quotes.append(data.code_sentences(f, lens, codes, per_side=STATE_QUOTES).assign(**key))
+            drivers.append(conform(data.drivers(f), DRIVERS).assign(**key))
+            nps.append(conform(data.nps(f), NPS).assign(**key))
+            waves.append(conform(data.waves(f, level=STATE_WAVES_LEVEL), WAVES).assign(**key))
     frames = {"dash_state_headline": pd.DataFrame(heads), "dash_state_gaps": pd.concat(gaps, ignore_index=True),
-              "dash_state_quotes": pd.concat(quotes, ignore_index=True)}
+              "dash_state_quotes": pd.concat(quotes, ignore_index=True),
+              "dash_state_drivers": pd.concat(drivers, ignore_index=True),
+              "dash_state_nps": pd.concat(nps, ignore_index=True),
+              "dash_state_waves": pd.concat(waves, ignore_index=True)}
     for name, frame in frames.items():
+        if not len(frame) and name in ("dash_state_drivers", "dash_state_nps", "dash_state_waves"):
+            continue  # nothing to store (no scores, one wave): those views are computed live (and fast)
         con.register("_dash_state", frame)
         try:
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _dash_state")

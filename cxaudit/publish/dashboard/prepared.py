@@ -25,7 +25,10 @@ _CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", 
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 #: Tables of precomputed filter states (:func:`_build_states`): the Summary's inputs per lens for no filter and
 #: for each single filter value.
-STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes")
+STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes", "dash_state_drivers",
+                "dash_state_nps", "dash_state_waves")
+#: The waves level stored per state (the level the Waves view shows).
+STATE_WAVES_LEVEL = "clue_type"
 #: Stores with at least this many tags get their filter states precomputed. Below it every live query of the
 #: Summary takes a few ms (the sample's 2,900 tags: the Summary ~40 ms), and precomputing would only slow runs.
 STATE_MIN_TAGS = 50_000

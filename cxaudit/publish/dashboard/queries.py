@@ -30,7 +30,7 @@ from cxaudit import store
 from .aggregates import filtered_drivers, filtered_gaps, filtered_motif, filtered_nps, filtered_waves
 from .filters import (DRILL_COLUMNS, FILTER_LABELS, Filters, gap_drill,  # noqa: F401 - handed on
                       state_key, summary_level, where_clause)
-from .prepared import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, create_temp, prepared_names
+from .prepared import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, STATE_WAVES_LEVEL, create_temp, prepared_names
 
 __all__ = [
     "AuditData",
@@ -324,19 +324,38 @@ class AuditData:
 
     def nps(self, filters: Filters) -> pd.DataFrame:
         """NPS overall and per group (NPS columns); the lens does not change it."""
-        return self._stored_or("nps", filters.set(codebook=None), filtered_nps)
+        stored = self._state_frame("dash_state_nps", filters, "NPS")  # stored per lens too (the same rows)
+        return stored if stored is not None else self._stored_or("nps", filters.set(codebook=None), filtered_nps)
 
     def drivers(self, filters: Filters) -> pd.DataFrame:
         """Detractor versus promoter drivers of the lens (DRIVERS columns); codes no detractor or
         promoter mentions are left out."""
-        d = self._stored_or("drivers", filters, filtered_drivers)
+        d = self._state_frame("dash_state_drivers", filters, "DRIVERS")
+        if d is None:
+            d = self._stored_or("drivers", filters, filtered_drivers)
         if len(d):
             d = d[(d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) > 0].reset_index(drop=True)
         return d
 
     def waves(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
         """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
+        stored = self._state_frame("dash_state_waves", filters, "WAVES") if level == STATE_WAVES_LEVEL else None
+        if stored is not None:
+            return stored
         return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
+
+    def _state_frame(self, table: str, filters: Filters, schema: str) -> pd.DataFrame | None:
+        """A precomputed state's rows of ``table`` conformed to ``cxaudit.compare.tables.<schema>``, or None
+        (not precomputed, or nothing was stored for any state: computed live)."""
+        if table not in self.tables:
+            return None
+        stored = self.state(table, filters)
+        if stored is None:
+            return None
+        from cxaudit.compare import tables
+        from cxaudit.schemas import conform
+
+        return conform(stored, getattr(tables, schema))
 
     # -- evidence: one row per sentence ----------------------------------------------
     def _sentences_sql(self, filters: Filters, drill: Mapping[str, str] | None) -> tuple[str, list]:
@@ -374,19 +393,23 @@ class AuditData:
         if sort == "typical" and limit is not None:
             # the same order as below for one page: no side can place more than offset + limit sentences
             # before the page ends, so each side's offset + limit closest (a top-n aggregate, ties by id)
-            # replace a sort of every sentence
+            # replace a sort of every sentence. Narrow: only the integer key and the mean polarity are
+            # aggregated per sentence (the key orders as the id: the ids' dense rank, or the id itself in the
+            # fallback); the page's ids are looked up in the sentences relation afterwards.
+            where, params = self._mention_where(filters, drill)
             sql = f"""
-                WITH s AS ({sel}),
-                t AS (SELECT sentence_key, sentence_id, polarity, sign(polarity) AS side FROM s),
+                WITH t AS (SELECT sentence_key, avg(polarity) AS polarity, sign(avg(polarity)) AS side
+                           FROM {self.m}{where} GROUP BY sentence_key),
                 m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
                 k AS (SELECT t.side, any_value(m.cnt) AS cnt,
-                             min_by({{'sentence_key': t.sentence_key, 'sentence_id': t.sentence_id,
-                                      'polarity': t.polarity}},
-                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_id}}, ?) AS xs
+                             min_by({{'sentence_key': t.sentence_key, 'polarity': t.polarity}},
+                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_key}}, ?) AS xs
                       FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side GROUP BY t.side),
-                u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k)
-                SELECT x.sentence_key AS sentence_key, x.sentence_id AS sentence_id, x.polarity AS polarity FROM u
-                ORDER BY (rn - 0.5) / cnt, side, x.sentence_id{page}"""
+                u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k),
+                p AS (SELECT x.sentence_key AS sentence_key, x.polarity AS polarity, rn, cnt, side FROM u
+                      ORDER BY (rn - 0.5) / cnt, side, x.sentence_key{page})
+                SELECT p.sentence_key, s.sentence_id, p.polarity FROM p JOIN {self.sents} s USING (sentence_key)
+                ORDER BY (p.rn - 0.5) / p.cnt, p.side, p.sentence_key"""
             params = params + [int(offset) + int(limit)]
         elif sort == "typical":
             # negative, neutral and positive sentences interleaved in proportion to their numbers, each side

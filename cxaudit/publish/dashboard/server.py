@@ -42,8 +42,11 @@ log = logging.getLogger(__name__)
 CULL_IDLE_TIMEOUT = 30
 CULL_INTERVAL = 10
 #: Pre-heated kernels kept waiting for the next page (each holds one app: ~180 MB plus the store's cache).
-#: The pool is per notebook and this server serves one notebook, so at most POOL_SIZE kernels wait.
-POOL_SIZE = 1
+#: The pool is per notebook and this server serves one notebook, so at most POOL_SIZE kernels wait. Two, not
+#: one: Voila refills the pool only once a kernel is used, and the refill runs the whole notebook (~5 s, ~20 s
+#: at load 10 on 2 cores), so with one a second visitor arriving within that time waited for it (first chart
+#: 20-21.5 s measured at load 10-11 instead of 1.2-1.5 s); with two, the second gets the other waiting kernel.
+POOL_SIZE = 2
 #: JupyterLab front-end extensions installed in the environment that the page does not need (only the
 #: widgets are needed): not loaded, so they neither cost a request nor warn in the console.
 UNUSED_EXTENSIONS = ("@voila-dashboards/jupyterlab-preview", "jupyterlab_pygments")
