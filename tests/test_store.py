@@ -68,7 +68,7 @@ def test_store_atomic_files_get_ordinary_permissions(tmp_path):
 @pytest.mark.parametrize("flush_rows", [1, 3, 1000])
 def test_store_buffered_appends_are_seen_by_every_reader(tmp_path, monkeypatch, flush_rows):
     """Appends are inserted in chunks, but counts, reads, SQL and the committed store see every row."""
-    import cxaudit.store as store
+    import cxaudit.store.writer as store
 
     monkeypatch.setattr(store, "FLUSH_ROWS", flush_rows)
     frames = [pd.DataFrame({"k": list(range(i, i + 2)), "v": [f"r{i}", None]}) for i in range(0, 10, 2)]
@@ -147,7 +147,7 @@ def test_store_from_previous_never_writes_the_live_file(tmp_path):
 def test_store_from_previous_not_used_for_a_store_it_cannot_vouch_for(tmp_path, monkeypatch):
     import duckdb
 
-    import cxaudit.store as store
+    import cxaudit.store.writer as store
 
     # a table of an older version (a column fewer than its schema): written anew
     write_tables(tmp_path, {"turns": turns(["a"])})
@@ -194,7 +194,7 @@ def test_store_knows_the_compare_tables_without_importing_them():
 def test_store_from_previous_copy_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
     import errno
 
-    import cxaudit.store as store
+    import cxaudit.store.writer as store
 
     write_tables(tmp_path, {"turns": turns(["a"])})
     before = _store_md5(tmp_path)
