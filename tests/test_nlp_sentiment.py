@@ -204,6 +204,47 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     assert score(nlp, text) > 0.05
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("We'll definitely be back.", 1),                       # intent cue, adverb, verb of returning
+    ("Would definitely visit again.", 1),
+    ("I always come back for the soup.", 1),
+    ("I've been going back for years.", 1),                 # a habit of returning
+    ("I would never shop there again.", -1),                # a negated cue
+    ("We wont be back.", -1),                               # "wont" without the apostrophe
+    ("I will return the jacket tomorrow.", 0),              # a refund, not loyalty: no bare "return"
+    ("The meal was not what we had hoped for.", -1),        # expectations missed
+    ("The fix was exactly what I needed.", 1),
+    ("The hotel exceeded all our expectations.", 1),
+    ("The upgrade fell short of expectations.", -1),
+    ("A well-organised event with well trained staff.", 1),  # done well …
+    ("The form was poorly explained.", -1),                  # … or badly
+    ("The form was not well explained.", -1),                # negation flips the generated phrase
+])
+def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+def test_slot_and_intent_phrase_generators():
+    from cxaudit.nlp.lexicon import intent_phrases, slot_phrases
+    grammar = [{"valence": -1.5, "slots": [["not", "n't"], ["what"], ["i", "we"], ["", "had"], ["Expected"]]}]
+    phrases = slot_phrases(grammar)
+    assert phrases["not what we had expected"] == -1.5 and phrases["n't what i expected"] == -1.5
+    assert len(phrases) == 2 * 2 * 2 and slot_phrases(None) == {}
+    spec = {"positive": 1.8, "negative": -2.0, "adverb_boost": 0.4, "intent": ["will"], "negated": ["wo n't"],
+            "adverbs": ["definitely"], "verbs": ["go back"], "habitual": ["keep"], "habitual_verbs": ["coming back"]}
+    assert intent_phrases(spec) == {"will go back": 1.8, "will definitely go back": 2.2, "wo n't go back": -2.0,
+                                    "wo n't definitely go back": -2.4, "keep coming back": 1.8,
+                                    "keep definitely coming back": 2.2}
+    assert intent_phrases(None) == {}
+
+
+def test_a_wish_to_return_keeps_its_praise(nlp):  # noqa: F811
+    # "I'd …" is a wish by mode, but wanting to come back praises the present
+    assert score(nlp, "I'd definitely go back.") > NEUTRAL_BAND
+    assert score(nlp, "I'd love to go back again.") > NEUTRAL_BAND
+
+
 @pytest.mark.parametrize("text", ["too", "Too!", "never so", "if", "again", "never again again", "way too",
                                   "si no es demasiado caro", "trop cher, jamais encore"])
 def test_nlp_sentiment_rule_words_alone_do_not_crash(nlp, text):

@@ -10,6 +10,7 @@ The method and its measured limits: docs/language.md, "The feeling of a clue".
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
@@ -344,8 +345,8 @@ def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
     if polarity <= 0:
         return polarity
     words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
-    if any(f" {cue} " in words for cue in _praise_kept()):  # "keep up the good work", "you'd love it"
-        return polarity
+    if any(f" {cue} " in words for cue in _praise_kept()) or _intent_re().search(words):
+        return polarity  # "keep up the good work", "you'd love it", "I'd definitely go back"
     return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
 
 
@@ -361,6 +362,20 @@ def _praise_kept() -> tuple[str, ...]:
     spaCy tokenises them, lower case."""
     cues = _rules().get("wish_praise") or ()
     return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
+
+
+@lru_cache(maxsize=1)
+def _intent_re() -> re.Pattern:
+    """The positive ``return_intent`` phrases as one expression over space-joined lower-case tokens."""
+    spec = _rules().get("return_intent") or {}
+
+    def alt(items) -> str:
+        return "|".join(re.escape(str(x).lower()) for x in sorted(items, key=lambda x: -len(str(x))))
+
+    adverbs = f"(?: (?:{alt(spec['adverbs'])}))?" if spec.get("adverbs") else ""
+    parts = [f" (?:{alt(spec[cues])}){adverbs} (?:{alt(spec[verbs])}) "
+             for cues, verbs in (("intent", "verbs"), ("habitual", "habitual_verbs")) if spec.get(cues) and spec.get(verbs)]
+    return re.compile("|".join(parts) or r"(?!x)x")
 
 
 @lru_cache(maxsize=1)

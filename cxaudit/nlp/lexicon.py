@@ -36,6 +36,8 @@ __all__ = [
     "ext_key",
     "sentiment_entries",
     "attribute_values",
+    "intent_phrases",
+    "slot_phrases",
 ]
 
 # Kinds of the cx_sentiment matcher's entries (see cxaudit.nlp.sentiment): a sentiment word or
@@ -211,6 +213,44 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
     return out
 
 
+def intent_phrases(spec: dict | None) -> dict[str, float]:
+    """``{phrase: valence}`` for the ``return_intent`` rule: the customer's intention to come back
+    (or never to), said in any of the usual ways — an intent cue ("will", "'d", "plan to", "can't
+    wait to"), at most one adverb ("definitely", "surely"), a verb of returning ("go back", "be
+    back", "visit again", "stop by again"); or a habit ("keep coming back", "been going back").
+    Negated cues ("won't", "would never") give ``negative``; an adverb adds ``adverb_boost`` to
+    the magnitude. Phrases are tokenised
+    the way spaCy's English tokenizer splits them ("won't" → "wo n't")."""
+    if not spec:
+        return {}
+    pos, neg, boost = float(spec.get("positive", 1.8)), float(spec.get("negative", -2.0)), float(spec.get("adverb_boost", 0.4))
+    adverbs = [""] + [str(a).lower() for a in spec.get("adverbs") or []]
+    out: dict[str, float] = {}
+    for cues, verb_key, value in ((spec.get("intent"), "verbs", pos), (spec.get("negated"), "verbs", neg),
+                                  (spec.get("habitual"), "habitual_verbs", pos)):
+        verbs = [str(v).lower() for v in spec.get(verb_key) or []]
+        for cue in (str(c).lower() for c in cues or []):
+            for adverb in adverbs:
+                v = value + (boost if value > 0 else -boost) * bool(adverb)
+                for verb in verbs:
+                    out[" ".join(f"{cue} {adverb} {verb}".split())] = max(-4.0, min(4.0, v))
+    return out
+
+
+def slot_phrases(grammars: list | None) -> dict[str, float]:
+    """``{phrase: valence}`` for the ``slot_phrases`` rule: each grammar's ``slots`` is a list of
+    word lists, and every phrase that takes one item from each slot in order (``""`` = skip the
+    slot) gets the grammar's ``valence`` — "not what we had hoped for", "exactly what I needed"."""
+    from itertools import product
+
+    out: dict[str, float] = {}
+    for g in grammars or []:
+        value = float(g["valence"])
+        for words in product(*([str(w).lower() for w in slot] for slot in g["slots"])):
+            out[" ".join(" ".join(words).split())] = value
+    return out
+
+
 def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None = None,
                      inflect: bool = False) -> tuple[list, dict]:
     """The ``cx_sentiment`` matcher's ``(key, phrase)`` pairs and its ``key -> (kind, value)`` table.
@@ -272,6 +312,10 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
         w = str(w).lower()
         add(SO, boosters.pop(w, 0.0), w), structural.add(w)
     for phrase, v in duration_phrases(rules.get("durations")).items():
+        lex.setdefault(phrase, v)
+    for phrase, v in intent_phrases(rules.get("return_intent")).items():
+        lex.setdefault(phrase, v)
+    for phrase, v in slot_phrases(rules.get("slot_phrases")).items():
         lex.setdefault(phrase, v)
     for w in attribute_values(rules)[0]:
         # its valence depends on the attribute it describes; ``lex``'s value is the default
