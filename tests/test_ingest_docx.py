@@ -121,3 +121,124 @@ def test_docx_with_broken_xml_is_rejected(tmp_path):
     result = ingest_one(broken)
     assert result.documents.empty
     assert reasons(result)[0].startswith("corrupt .docx: ")
+
+
+# --------------------------------------------------------------------------- the reader against python-docx
+# cxaudit reads .docx with the standard library (the core install has neither python-docx nor lxml); python-docx,
+# in the test extra, is the oracle: on documents it writes, both must see the same paragraphs, runs, styles and cells.
+
+
+def _oracle_view(path):
+    import docx
+    from docx.table import Table
+
+    out = []
+    for block in docx.Document(str(path)).iter_inner_content():
+        if isinstance(block, Table):
+            out.append(("table", [[cell.text for cell in row.cells] for row in block.rows]))
+        else:
+            style = block.style
+            out.append(("p", style.name if style is not None else None, style.font.bold if style is not None else None,
+                        block.text,
+                        [(r.text, r.bold, r.style.font.bold if r.style is not None else None) for r in block.runs]))
+    return out
+
+
+def _own_view(path):
+    from cxaudit.ingest.docx import _Table, _open
+
+    out = []
+    for block in _open(path):
+        if isinstance(block, _Table):
+            out.append(("table", block.rows))
+        else:
+            style = block.style
+            out.append(("p", (style.name or None) if style is not None else None, style.bold if style is not None else None,
+                        block.text, [(r.text, r.bold, r.style.bold if r.style is not None else None) for r in block.runs]))
+    return out
+
+
+def _rich_document(path):
+    """Headings, a title, bold by run / by character style / by paragraph style / switched off, tabs, line and
+    page breaks, a non-breaking hyphen, a hyperlink, and a table with horizontally and vertically merged cells."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_heading("Interview 7", 0)
+    document.add_heading("Branch visit", 1)
+    speaker = document.styles.add_style("Speaker Line", WD_STYLE_TYPE.PARAGRAPH)
+    speaker.font.bold = True
+    document.add_paragraph("Interviewer", style="Speaker Line")
+    document.add_paragraph("How was the branch?")
+    p = document.add_paragraph()
+    p.add_run("Ann Lee").style = "Strong"
+    p.add_run(" It was ")
+    r = p.add_run("fine")
+    r.bold = False
+    r.add_tab()
+    r.add_text("really")
+    r.add_break()
+    r.add_text("next line")
+    r.add_break(WD_BREAK.PAGE)
+    r.add_text("after the page")
+    hyphen = OxmlElement("w:noBreakHyphen")
+    r._r.append(hyphen)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), "rId99")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = " see the site"
+    run.append(text)
+    link.append(run)
+    p._p.append(link)
+    p.add_run(".").bold = True
+    table = document.add_table(rows=4, cols=3)
+    for i, row in enumerate([["Time", "Speaker", "Text"], ["00:01", "Interviewer", "Hello?"],
+                             ["00:02", "Ann Lee", "Hi."], ["00:03", "", "Bye."]]):
+        for j, value in enumerate(row):
+            table.rows[i].cells[j].text = value
+    table.cell(1, 1).merge(table.cell(1, 2))  # horizontal: one cell over two grid columns
+    table.cell(2, 1).merge(table.cell(3, 1))  # vertical: the row below continues the cell above
+    table.cell(3, 2).add_paragraph("Second paragraph.")
+    document.add_paragraph("")
+    document.save(str(path))
+    return path
+
+
+def test_docx_reader_sees_what_python_docx_sees(tmp_path):
+    path = _rich_document(tmp_path / "rich.docx")
+    own = _own_view(path)
+    assert own == _oracle_view(path)
+    # and the known answers, so that a change in python-docx cannot hide an error in both
+    assert [b[1] for b in own if b[0] == "p"][:3] == ["Title", "Heading 1", "Speaker Line"]
+    assert own[2][2] is True  # the paragraph style's bold
+    runs = own[4][4]
+    assert runs[0] == ("Ann Lee", None, True)  # bold through the Strong character style
+    assert runs[2][:2] == ("fine\treally\nnext lineafter the page-", False)
+    assert own[4][3] == "Ann Lee It was fine\treally\nnext lineafter the page- see the site."
+    # python-docx's merge moves the merged cells' paragraphs into the first; the reader repeats a merged cell
+    # once per grid column (horizontal) and in each row it continues into (vertical)
+    assert own[5] == ("table", [["Time", "Speaker", "Text"], ["00:01", "Interviewer\nHello?", "Interviewer\nHello?"],
+                                ["00:02", "Ann Lee\n", "Hi."], ["00:03", "Ann Lee\n", "Bye.\nSecond paragraph."]])
+
+
+@pytest.mark.parametrize("sample", ["p10", "p11", "p12"])
+def test_docx_reader_agrees_with_python_docx_on_the_sample_interviews(sample):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "sample" / "interviews" / f"{sample}.docx"
+    assert _own_view(path) == _oracle_view(path)
+
+
+def test_docx_speakers_bold_by_character_or_paragraph_style(tmp_path):
+    """A bold-only paragraph by its paragraph style, a label bold by the Strong character style; the
+    hyperlink's text stays in the turn (the title and heading are not speech)."""
+    turns, _ = _turns(_rich_document(tmp_path / "rich.docx"))
+    assert [(speaker, text) for speaker, _, text in turns[:2]] == [
+        ("Interviewer", "How was the branch?"),
+        ("Ann Lee", "It was fine really next lineafter the page- see the site."),
+    ]

@@ -40,9 +40,12 @@ BANNED = {"jupyterlab", "jupyter-server", "notebook", "voila", "ipywidgets", "ip
           "huggingface-hub", "torch", "tensorflow", "transformers", "sentence-transformers", "setfit", "webvtt-py",
           "spacy-lookups-data", "spacy-transformers", "en-core-web-sm",
           # the 'plots' and 'arrow' extras: the report draws HTML charts, pandas and DuckDB do without pyarrow
-          "matplotlib", "seaborn", "pillow", "fonttools", "pyarrow"}
+          "matplotlib", "seaborn", "pillow", "fonttools", "pyarrow",
+          # .docx transcripts are read with the standard library (cxaudit/ingest/docx.py)
+          "python-docx", "lxml"}
 #: What the core's resolved distributions hold once installed (their wheels' files, no bytecode), in MB.
-#: Measured with ``_core_closure``: 551 MB with scipy 1.17, spaCy 3.8.18, pandas 3.1, no pyarrow or matplotlib (2026-12);
+#: Measured with ``_core_closure``: 551 MB with scipy 1.17, spaCy 3.8.18, pandas 3.1, no pyarrow or matplotlib (2026-12),
+#: 537 MB once .docx was read without python-docx and lxml;
 #: benchmarks/results/install_size.json has the on-disk figures. A new dependency that adds more than the
 #: margin fails here: make it an extra (cxaudit/_extras.py) or say why the core needs it.
 CORE_BUDGET_MB = 600
@@ -204,7 +207,8 @@ def test_install_core_modules_import_no_extra():
 
 #: What the core install lacks: the extras' modules, as if they were not installed (``sys.modules[name] = None``
 #: makes ``import name`` fail and ``importlib.util.find_spec(name)`` return None, as for a missing package).
-_OPTIONAL = sorted({m for modules in _extras.EXTRAS.values() for m in modules} | {"PIL", "fontTools", "IPython"})
+_OPTIONAL = sorted({m for modules in _extras.EXTRAS.values() for m in modules}
+                   | {"PIL", "fontTools", "IPython", "docx", "lxml"})
 _CORE_ONLY = "import sys\nfor _name in %r:\n    sys.modules[_name] = None\n" % (_OPTIONAL,)
 
 _CORE_RUN = """
@@ -299,6 +303,63 @@ def test_install_core_only_runs_reports_and_exports_without_the_optional_package
     core_rows, full_rows = _store_rows(tmp_path / "core"), _store_rows(tmp_path / "full")
     assert set(core_rows) >= {"documents", "turns", "sentences", "tags"}
     assert core_rows == full_rows
+
+
+def test_install_core_reads_docx_transcripts_without_python_docx_or_lxml():
+    """The sample's .docx interviews become the same turns with python-docx and lxml absent (as in the core)."""
+    code = ("import sys, json\n"
+            "sys.modules['docx'] = sys.modules['lxml'] = None\n"
+            "from pathlib import Path\n"
+            "from cxaudit.ingest import InputSpec, read_path\n"
+            "folder = Path(sys.argv[1])\n"
+            "docs = {p.name: [(t.speaker, t.role, t.text) for t in read_path(p, InputSpec(path=p.name, "
+            "base_dir=str(folder)))[0].turns] for p in sorted(folder.glob('*.docx'))}\n"
+            "print(json.dumps([docs, sorted(m for m in sys.modules if m.split('.')[0] in ('docx', 'lxml') "
+            "and sys.modules[m] is not None)]))\n")
+    folder = ROOT / "data" / "sample" / "interviews"
+    out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True)
+    docs, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert imported == [] and sorted(docs) == ["p10.docx", "p11.docx", "p12.docx"]
+    from cxaudit.ingest import InputSpec, read_path
+
+    for name, turns in docs.items():
+        assert len(turns) >= 10 and {role for _, role, _ in turns} == {"interviewer", "participant"}, name
+        here = read_path(folder / name, InputSpec(path=name, base_dir=str(folder)))[0].turns
+        assert [list(t) for t in ((t.speaker, t.role, t.text) for t in here)] == turns
+
+
+def _conda_specs() -> dict[str, tuple[str, bool]]:
+    """environment.yml's packages: name -> (version specifier, active), commented-out blocks included."""
+    specs = {}
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    for line in text.split("\ndependencies:", 1)[1].splitlines():
+        m = re.match(r"^\s*(#\s*)?-\s+([A-Za-z][\w.\-]*)((?:[<>=!~]=?[^,\s#]+,?)*)", line)
+        if m and m[2] not in ("pip", "python"):
+            specs[_name(m[2])] = (m[3], not m[1])
+    return specs
+
+
+def test_install_environment_yml_mirrors_pyproject():
+    """Conda users get the same core (active lines) and extras (commented blocks), with the same bounds."""
+    from packaging.requirements import Requirement
+
+    conda = _conda_specs()
+    renamed = {"duckdb": "python-duckdb"}
+    groups = {"": PYPROJECT["project"]["dependencies"], **PYPROJECT["project"]["optional-dependencies"]}
+    for group, requirements in groups.items():
+        for text in requirements:
+            req = Requirement(text)
+            if req.name == "cxaudit":
+                continue
+            names = [req.name, *sorted(req.extras)] if req.name == "dask" else [req.name]
+            for name in names:
+                key = renamed.get(_name(name), _name(name))
+                assert key in conda, (group, key)
+                spec, active = conda[key]
+                assert Requirement("x" + spec).specifier == req.specifier, (group, key, spec, str(req.specifier))
+                assert active == (group == ""), (group, key)
+    core = {renamed.get(_name(r), _name(r)) for r in PYPROJECT["project"]["dependencies"]}
+    assert {name for name, (_, active) in conda.items() if active} == core
 
 
 def test_install_missing_extra_is_one_line_with_the_install_command(monkeypatch):
