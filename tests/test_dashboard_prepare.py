@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cxaudit.publish.dashboard import prepare
 from cxaudit.publish.dashboard.precompute import prepared_names
-from cxaudit.compare.tables import DRIVERS, GAP_TABLE, NPS, WAVES
+from cxaudit.compare.tables import GAP_TABLE
 from cxaudit.publish.dashboard.queries import FILTER_LABELS, AuditData, Filters, summary_level
 from cxaudit.schemas import conform
 from cxaudit.store import store_path
@@ -188,41 +188,74 @@ def test_dashboard_prepare_app_imports_no_plotting_or_spacy(stores):
     assert out.stdout.strip() == "[]"
 
 
+def _two_lens_store(prepped, out) -> None:
+    """A copy of the prepared store with a second lens: a ``touchpoints`` tag (clue type ``none``, code = the
+    touchpoint) for every clue tag that names a touchpoint."""
+    shutil.copy(store_path(prepped), store_path(out))
+    with duckdb.connect(str(store_path(out))) as con:
+        con.execute("INSERT INTO tags BY NAME SELECT * REPLACE ('touchpoints' AS codebook, touchpoint AS code, "
+                    "'none' AS clue_type) FROM tags WHERE touchpoint IS NOT NULL")
+
+
 def test_dashboard_prepare_states_equal_the_live_queries(stores, tmp_path):
-    """Every precomputed filter state (no filter, or one) gives what the live queries give; two filters are live."""
+    """Every precomputed filter state (every lens without a filter; the first lens with one filter) gives what
+    the live queries give; the other states (another lens with a filter, two filters) are live."""
     _, prepped, _ = stores
-    shutil.copy(store_path(prepped), store_path(tmp_path))
+    _two_lens_store(prepped, tmp_path)
     counts = prepare(tmp_path, state_min_tags=0)
     with AuditData(tmp_path) as data:
-        assert data.states and {"dash_state_drivers", "dash_state_nps", "dash_state_waves"} <= data.tables
+        assert data.states and not {"dash_state_drivers", "dash_state_nps", "dash_state_waves"} & data.tables
         states = [Filters()] + [Filters(**{n: v}) for n in FILTER_LABELS for v in data.options(n)]
-        assert counts["dash_state_headline"] == len(states) * len(data.options("codebook"))
-        for lens in data.options("codebook"):
+        lenses = data.lenses()
+        assert len(lenses) >= 2 and len(states) > 10
+        assert counts["dash_state_headline"] == len(states) + len(lenses) - 1
+        n_stored = 0
+        for lens in lenses:
             codes = sorted(data.precomputed("gaps")["dimension"].astype(str).unique())[:6] + ["functional.billing"]
             level = summary_level(lens)
             for state in states:
                 f = state.set(codebook=lens)
                 data.states = True
+                assert (data.state("dash_state_gaps", f) is not None) == (lens == lenses[0] or not f.narrowed)
+                n_stored += data.state("dash_state_gaps", f) is not None
                 stored = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
-                          data.drivers(f), data.waves(f, level="clue_type"), data.nps(f),
                           data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
                 data.states = False
                 live = (data.headline(f), data.audit_headline(f), data.gaps(f, level=level),
-                        data.drivers(f), data.waves(f, level="clue_type"), data.nps(f),
                         data.code_sentences(f, lens, codes), data.code_sentences(f, lens, codes, per_side=2))
                 assert stored[:2] == live[:2]
                 pd.testing.assert_frame_equal(stored[2], conform(live[2], GAP_TABLE))
-                pd.testing.assert_frame_equal(stored[3], conform(live[3], DRIVERS))
-                pd.testing.assert_frame_equal(stored[4], conform(live[4], WAVES))
-                pd.testing.assert_frame_equal(stored[5], conform(live[5], NPS))
-                for a, b in zip(stored[6:], live[6:]):
+                for a, b in zip(stored[3:], live[3:]):
                     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
                                                   check_dtype=False)
+        assert n_stored == counts["dash_state_headline"]
         data.states = True
-        lens = data.options("codebook")[0]
+        lens = lenses[0]
         two = Filters(codebook=lens, wave=data.options("wave")[0], kind=data.options("kind")[0])
         assert data.state("dash_state_gaps", two) is None  # two filters: computed live
         assert data.state("dash_state_gaps", Filters(codebook=lens)) is not None
+
+
+def test_dashboard_prepare_states_are_the_same_row_for_row(stores, tmp_path):
+    """Two preparations of the same store write the same state tables, row for row, in their documented order
+    (lens, state, then code, side, distance, sentence id for the quotes), whatever DuckDB's thread count."""
+    _, prepped, _ = stores
+    tables = []
+    for i, threads in enumerate((1, 4)):
+        out = tmp_path / f"s{i}"
+        out.mkdir()
+        _two_lens_store(prepped, out)
+        with duckdb.connect(str(store_path(out))) as con:
+            con.execute(f"SET threads = {threads}")
+            prepare(con, state_min_tags=0)
+            tables.append({name: con.execute(f"SELECT * FROM {name}").df()
+                           for name in ("dash_state_headline", "dash_state_gaps", "dash_state_quotes")})
+    for name, frame in tables[0].items():
+        assert len(frame), name
+        pd.testing.assert_frame_equal(frame, tables[1][name], check_exact=True, obj=name)
+    quotes = tables[0]["dash_state_quotes"]
+    keys = ["state_lens", "state", "code", "side", "dist", "sentence_id"]
+    assert quotes[keys].equals(quotes.sort_values(keys).reset_index(drop=True)[keys])
 
 
 def test_dashboard_prepare_small_store_has_no_states(stores):

@@ -17,13 +17,13 @@ import pandas as pd
 from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 from cxaudit.schemas import conform, empty
 
-from .filters import Filters, where_clause
+from .filters import FILTER_LABELS, Filters, where_clause
 from .prepared import NO_TOUCHPOINT
 from .summary import SMALL_SAMPLE, rank_rows
 
 DEFAULT_MIN_PARTICIPANTS = 5
 
-__all__ = ["filtered_gaps", "filtered_motif", "filtered_nps", "filtered_drivers", "filtered_waves",
+__all__ = ["filtered_gaps", "filtered_gaps_by", "gaps_from_aggregate", "filtered_motif", "filtered_nps", "filtered_drivers", "filtered_waves",
            "LEVEL_SQL", "DEFAULT_TARGET"]
 
 #: Level name -> SQL expression of the dimension label over the mentions relation (as cxaudit.compare names them).
@@ -40,7 +40,8 @@ _CURRENT = "mode IN ('current', 'other')"
 _PANEL = ["lens", "level"]
 
 
-def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | None = None) -> pd.DataFrame:
+def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | None = None,
+               by_alias: str | None = None) -> pd.DataFrame:
     """Current-mode mentions per (lens, level, dimension), following cxaudit.compare's levels.
 
     Out: lens, level, dimension, clue_type, touchpoint, n, n_participants,
@@ -50,12 +51,17 @@ def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | No
     clusters): the ratio-mean variance ``k/(k-1) * sum_i (S_i - mean N_i)^2 / N^2``
     with a t quantile on k-1 degrees of freedom, clipped to -1…1; none
     below two participants. ``level`` computes one level only (each level is
-    a separate panel, so its rows do not depend on the others).
+    a separate panel, so its rows do not depend on the others). ``by_alias``
+    names the ``by`` column in the output (default: ``by``; needed when ``by``
+    is ``clue_type`` or ``touchpoint``, which are output columns already).
     """
     if level is not None and level not in LEVEL_SQL:
         raise ValueError(f"unknown level {level!r}; expected one of {list(LEVEL_SQL)}")
-    extra = f", {by}::VARCHAR AS {by}" if by else ""
-    group = f", {by}" if by else ""
+    if by is not None and by not in FILTER_LABELS:
+        raise ValueError(f"unknown grouping column {by!r}; expected one of {list(FILTER_LABELS)}")
+    alias = by_alias or by
+    extra = f', "{by}"::VARCHAR AS {alias}' if by else ""
+    group = f", {alias}" if by else ""
     where, params = where_clause(filters)
     tp_lenses = ", ".join("'" + lens.replace("'", "''") + "'" for lens in TOUCHPOINT_LENSES)
     clue, has_tp = "clue_type <> 'none'", f"touchpoint <> '{NO_TOUCHPOINT}'"
@@ -86,17 +92,18 @@ def _aggregate(data, filters: Filters, *, by: str | None = None, level: str | No
                      any_value(touchpoint) AS touchpoint,
                      count(*) FILTER (WHERE {_CURRENT}) AS n,
                      count(polarity) FILTER (WHERE {_CURRENT}) AS n_pol,
-                     coalesce(sum(polarity) FILTER (WHERE {_CURRENT}), 0) AS s,
+                     coalesce(fsum(polarity) FILTER (WHERE {_CURRENT}), 0) AS s,
                      count(*) FILTER (WHERE {_CURRENT} AND valence = 'negative') AS n_neg,
                      count(*) FILTER (WHERE mode = 'desired') AS n_desired
               FROM x GROUP BY lens, level, dimension{group}, person_key)
         SELECT lens::VARCHAR AS lens, level, dimension::VARCHAR AS dimension{group},
                any_value(clue_type)::VARCHAR AS clue_type, any_value(touchpoint)::VARCHAR AS touchpoint,
                sum(n)::BIGINT AS n, count(*) FILTER (WHERE n > 0) AS n_participants,
-               sum(s) / nullif(sum(n_pol), 0) AS current, sum(n_neg) / nullif(sum(n), 0) AS share_negative,
-               sum(n_desired)::BIGINT AS n_desired, sum(s * s) AS ss, sum(s * n_pol) AS sn,
+               fsum(s) / nullif(sum(n_pol), 0) AS current, sum(n_neg) / nullif(sum(n), 0) AS share_negative,
+               sum(n_desired)::BIGINT AS n_desired, fsum(s * s) AS ss, fsum(s * n_pol) AS sn,
                sum(n_pol::DOUBLE * n_pol) AS nn, sum(n_pol) AS npol
         FROM p GROUP BY lens, level, dimension{group}"""
+    # sums of doubles: fsum (compensated: the same result whatever order DuckDB's threads add the rows in)
     out = data.df(sql, params)
     lo, hi = cluster_interval(out)
     out["current_low"], out["current_high"] = lo, hi
@@ -148,32 +155,58 @@ def filtered_gaps(data, filters: Filters, stored: pd.DataFrame, *, level: str | 
     samples last, marked in ``warning``).
     ``level``: compute only that level's rows.
     """
+    return gaps_from_aggregate(_aggregate(data, filters, level=level), stored, min_participants=min_participants)
+
+
+def filtered_gaps_by(data, filters: Filters, stored: pd.DataFrame, by: str, *, level: str | None = None,
+                     min_participants: int = DEFAULT_MIN_PARTICIPANTS) -> dict[str, pd.DataFrame]:
+    """:func:`filtered_gaps` for ``filters`` plus each value of the filter column ``by`` at once:
+    ``{value: gap table}``, each equal to ``filtered_gaps(data, filters.set(**{by: value}), …)`` (one
+    aggregation grouped by the column, and one pass of the table's arithmetic with the value as one more
+    panel key, instead of one of each per value). Values with no mention are absent."""
+    agg = _aggregate(data, filters, by=by, level=level, by_alias="_by")
+    out = gaps_from_aggregate(agg[agg["_by"].notna()], stored, min_participants=min_participants, by="_by")
+    return {str(value): part.drop(columns="_by").reset_index(drop=True)
+            for value, part in out.groupby("_by", sort=True)}
+
+
+def gaps_from_aggregate(agg: pd.DataFrame, stored: pd.DataFrame, *, min_participants: int = DEFAULT_MIN_PARTICIPANTS,
+                        by: str | None = None) -> pd.DataFrame:
+    """The gap table of :func:`filtered_gaps` from the mentions aggregated by :func:`_aggregate`.
+
+    ``by``: a column of ``agg`` whose values are separate selections (a panel is then (value, lens, level));
+    kept as the output's first column."""
     from cxaudit.compare.gaps import quadrant
     from cxaudit.compare.tables import GAP_TABLE
 
-    agg = _aggregate(data, filters, level=level)
-    agg = agg[agg["n"] > 0].reset_index(drop=True)
+    keys = ([by] if by else []) + _PANEL
+    # rows in a fixed order (DuckDB returns groups in any order): the panel means below add them in this order
+    agg = agg[agg["n"] > 0].sort_values([*keys, "dimension"], kind="stable").reset_index(drop=True)
     if not len(agg):
-        return empty(GAP_TABLE)
+        out = empty(GAP_TABLE)
+        if by:
+            out.insert(0, by, pd.Series([], dtype=object))
+        return out
     agg["group_by"], agg["group"] = "all", "all"
     agg["desired"] = _desired(agg, stored)
     agg["gap"] = agg["current"] - agg["desired"]
     agg["ci_low"] = agg["current_low"] - agg["desired"]
     agg["ci_high"] = agg["current_high"] - agg["desired"]
-    agg["importance"] = agg["n"] / agg.groupby(_PANEL)["n"].transform("sum")
-    agg["crosshair_importance"] = agg.groupby(_PANEL)["importance"].transform("mean")
-    agg["crosshair_performance"] = agg.groupby(_PANEL)["current"].transform("mean")
+    agg["importance"] = agg["n"] / agg.groupby(keys)["n"].transform("sum")
+    panels = agg.groupby(keys)
+    agg["crosshair_importance"] = panels["importance"].transform("mean")
+    agg["crosshair_performance"] = panels["current"].transform("mean")
     agg["quadrant"] = quadrant(agg["importance"], agg["current"], importance_cross=agg["crosshair_importance"],
                                performance_cross=agg["crosshair_performance"])
     agg["warning"] = [None if p >= 2 else f"only {p} participant: no interval" for p in agg["n_participants"]]
-    frames = []
-    for _, panel in agg.groupby(_PANEL, sort=True):
-        ranked = rank_rows(panel, min_participants)
-        ranked["priority"] = ranked["rank"]
-        ranked["warning"] = [f"{SMALL_SAMPLE}: fewer than {min_participants} participants" if small and pd.isna(w)
-                             else w for small, w in zip(ranked["small"], ranked["warning"])]
-        frames.append(ranked.drop(columns=["rank", "small"]))
-    return conform(pd.concat(frames, ignore_index=True), GAP_TABLE)
+    ranked = rank_rows(agg, min_participants, within=keys)  # panels in (by,) lens, level order, each ranked
+    ranked["priority"] = ranked["rank"]
+    ranked["warning"] = [f"{SMALL_SAMPLE}: fewer than {min_participants} participants" if small and pd.isna(w)
+                         else w for small, w in zip(ranked["small"], ranked["warning"])]
+    out = conform(ranked, GAP_TABLE)
+    if by:
+        out.insert(0, by, ranked[by].to_numpy())
+    return out
 
 
 def _overall(**cols) -> dict:

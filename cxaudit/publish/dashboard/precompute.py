@@ -35,8 +35,8 @@ from pathlib import Path
 import duckdb
 
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
-from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, PREPARED_TABLES, STATE_MIN_TAGS, STATE_QUOTES, STATE_TABLES,
-                        STATE_WAVES_LEVEL, VERSION, create_temp, prepared_names, _REQUIRED, _base_sql, _counts,
+from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, OLD_STATE_TABLES, PREPARED_TABLES, STATE_MIN_TAGS,
+                        STATE_QUOTES, STATE_TABLES, VERSION, create_temp, prepared_names, _REQUIRED, _base_sql, _counts,
                         _cube_sql, _has_date, _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
 from .queries import AuditData
 
@@ -47,56 +47,65 @@ log = logging.getLogger(__name__)
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    for table in (*STATE_TABLES, "dash_cube", "dash_sentences", "dash_mentions", "dash_info"):
+    for table in (*STATE_TABLES, *OLD_STATE_TABLES, "dash_cube", "dash_sentences", "dash_mentions", "dash_info"):
         con.execute(f"DROP TABLE IF EXISTS main.{table}")
     for name in FILTER_COLUMNS:
         con.execute(f"DROP TYPE IF EXISTS dash_{name}")
 
 
 def _build_states(con: duckdb.DuckDBPyConnection) -> None:
-    """Precompute the Summary's inputs for every lens and every filter state with at most one filter set
-    (the states a filter change from "All" reaches): the headline figures, the gaps at the Summary's level and
-    the quote candidates of every code; and the Drivers (drivers, NPS) and Waves views' tables
-    (:data:`STATE_TABLES`).
+    """Precompute the Summary's inputs for the states a manager reaches first: every lens without a filter,
+    and the lens the dashboard opens on (:meth:`~cxaudit.publish.dashboard.queries.AuditData.lenses`' first)
+    with one filter set to each of its values (the states a filter change from "All" reaches): the headline
+    figures, the gaps at the Summary's level and the quote candidates of every code (:data:`STATE_TABLES`).
 
-    Each is computed by the same :class:`~cxaudit.publish.dashboard.queries.AuditData` method the dashboard calls
-    live (over the tables just built), so a precomputed state equals the live one. Two filters or more are
-    computed live (over fewer rows).
+    The state without a filter is computed by the :class:`~cxaudit.publish.dashboard.queries.AuditData`
+    methods the dashboard calls live; the states of one filter are computed per filter column at once, by
+    the same methods' ``…_by`` forms (the same SQL grouped by the column: a few queries per lens and column
+    instead of several per state), so a precomputed state equals the live one (a test compares them all).
+    Any other state (another lens with a filter, two filters or more) and the Drivers and Waves views are
+    computed live when asked for, and kept in the app's cache.
     """
     import json
 
     import pandas as pd
 
-    from cxaudit.compare.tables import DRIVERS, GAP_TABLE, NPS, WAVES
+    from cxaudit.compare.tables import GAP_TABLE
     from cxaudit.schemas import conform
 
     data = AuditData(".", con=con)
-    states = [Filters()] + [Filters(**{name: value}) for name in FILTER_LABELS for value in data.options(name)]
-    heads, gaps, quotes, drivers, nps, waves = [], [], [], [], [], []
-    for lens in data.options("codebook"):
+    heads, gaps, quotes = [], [], []
+    lenses = data.lenses()  # the lens the dashboard opens on first
+    for lens in lenses:
         codes = [r[0] for r in con.execute(f"SELECT DISTINCT code::VARCHAR FROM {data.cube} WHERE codebook = ? "
                                            "ORDER BY 1", [lens]).fetchall()]
-        for state in states:
-            f = state.set(codebook=lens)
-            key = {"state": state_key(f), "state_lens": lens}
-            heads.append({**key, "headline": json.dumps(data.headline(f)),
-                          "audit_headline": json.dumps(data.audit_headline(f))})
-            gaps.append(conform(data.gaps(f, level=summary_level(lens)), GAP_TABLE).assign(**key))
-            quotes.append(data.code_sentences(f, lens, codes, per_side=STATE_QUOTES).assign(**key))
-            drivers.append(conform(data.drivers(f), DRIVERS).assign(**key))
-            nps.append(conform(data.nps(f), NPS).assign(**key))
-            waves.append(conform(data.waves(f, level=STATE_WAVES_LEVEL), WAVES).assign(**key))
-    frames = {"dash_state_headline": pd.DataFrame(heads), "dash_state_gaps": pd.concat(gaps, ignore_index=True),
-              "dash_state_quotes": pd.concat(quotes, ignore_index=True),
-              "dash_state_drivers": pd.concat(drivers, ignore_index=True),
-              "dash_state_nps": pd.concat(nps, ignore_index=True),
-              "dash_state_waves": pd.concat(waves, ignore_index=True)}
-    for name, frame in frames.items():
-        if not len(frame) and name in ("dash_state_drivers", "dash_state_nps", "dash_state_waves"):
-            continue  # nothing to store (no scores, one wave): those views are computed live (and fast)
+        base = Filters(codebook=lens)
+        level = summary_level(lens)
+        groups = [(None, {"": base},
+                   {"": data.headline_by(base)[""]}, {"": data.audit_headline_by(base)[""]},
+                   {"": conform(data.gaps(base, level=level), GAP_TABLE)},
+                   data.code_sentences_by(base, lens, codes, per_side=STATE_QUOTES))]
+        for column in FILTER_LABELS if lens == lenses[0] else ():  # other lenses: only "no filter"
+            states = {value: base.set(**{column: value}) for value in data.options(column)}
+            if not states:
+                continue
+            groups.append((column, states, data.headline_by(base, column), data.audit_headline_by(base, column),
+                           data.gaps_by(base, column, level=level),
+                           data.code_sentences_by(base, lens, codes, column, per_side=STATE_QUOTES)))
+        for _, states, head, audit, gap, quote in groups:
+            for value, f in states.items():
+                key = {"state": state_key(f), "state_lens": lens}
+                heads.append({**key, "headline": json.dumps(head[value]), "audit_headline": json.dumps(audit[value])})
+                gaps.append(gap[value].assign(**key))  # conformed (GAP_TABLE) by the methods
+                quotes.append(quote[value].assign(**key))
+    frames = {"dash_state_headline": (pd.DataFrame(heads), "state_lens, state"),
+              "dash_state_gaps": (pd.concat(gaps, ignore_index=True), "state_lens, state, level, priority, dimension"),
+              "dash_state_quotes": (pd.concat(quotes, ignore_index=True),
+                                    "state_lens, state, code, side, dist, sentence_id")}
+    for name, (frame, order) in frames.items():
         con.register("_dash_state", frame)
-        try:
-            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _dash_state")
+        try:  # rows in a stable order (the same store gives the same table, row for row)
+            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _dash_state ORDER BY {order}")
         finally:
             con.unregister("_dash_state")
 

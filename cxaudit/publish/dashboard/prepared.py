@@ -16,7 +16,7 @@ __all__ = ["create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "
 log = logging.getLogger(__name__)
 
 #: Bumped when the prepared tables change shape; older preparations are ignored.
-VERSION = 3
+VERSION = 4
 #: Label used for mentions without a touchpoint.
 NO_TOUCHPOINT = "unspecified"
 #: Columns stored as ENUMs in the prepared table (the filters, the code, the valence and the mode).
@@ -25,10 +25,9 @@ _CUBE_KEYS = ("wave", "segment", "kind", "touchpoint", "clue_type", "codebook", 
 _REQUIRED = ("documents", "turns", "sentences", "tags")
 #: Tables of precomputed filter states (:func:`_build_states`): the Summary's inputs per lens for no filter and
 #: for each single filter value.
-STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes", "dash_state_drivers",
-                "dash_state_nps", "dash_state_waves")
-#: The waves level stored per state (the level the Waves view shows).
-STATE_WAVES_LEVEL = "clue_type"
+STATE_TABLES = ("dash_state_headline", "dash_state_gaps", "dash_state_quotes")
+#: State tables earlier versions wrote (the Drivers and Waves views, now live): dropped when a store is prepared.
+OLD_STATE_TABLES = ("dash_state_drivers", "dash_state_nps", "dash_state_waves")
 #: Stores with at least this many tags get their filter states precomputed. Below it every live query of the
 #: Summary takes a few ms (the sample's 2,900 tags: the Summary ~40 ms), and precomputing would only slow runs.
 STATE_MIN_TAGS = 50_000

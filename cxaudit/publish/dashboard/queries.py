@@ -30,7 +30,7 @@ from cxaudit import store
 from .aggregates import filtered_drivers, filtered_gaps, filtered_motif, filtered_nps, filtered_waves
 from .filters import (DRILL_COLUMNS, FILTER_LABELS, Filters, gap_drill,  # noqa: F401 - handed on
                       state_key, summary_level, where_clause)
-from .prepared import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, STATE_WAVES_LEVEL, create_temp, prepared_names
+from .prepared import NO_TOUCHPOINT, STATE_QUOTES, STATE_TABLES, create_temp, prepared_names
 
 __all__ = [
     "AuditData",
@@ -200,21 +200,47 @@ class AuditData:
         stored = self.state("dash_state_headline", filters, "headline")
         if stored is not None and len(stored):
             return json.loads(stored.iloc[0, 0])
+        return self.headline_by(filters)[""]
+
+    def headline_by(self, filters: Filters, by: str | None = None) -> dict[str, dict]:
+        """:meth:`headline` (never a precomputed state) of ``filters``, or of ``filters`` plus each value of the
+        filter column ``by`` (one query grouped by it, for :func:`~.precompute.prepare`): ``{value: headline}``,
+        ``""`` the key without ``by``. Values of ``by`` without a mention get the empty headline (and the
+        NPS of their documents), as the live query would."""
         where, params = self._mention_where(filters)
-        row = self.con.execute(f"""
-            WITH d AS (SELECT doc_key, any_value(person_key) AS person_key, any_value(score) AS score,
+        key = self._by(by)
+        rows = {r[0]: r[1:] for r in self.con.execute(f"""
+            WITH d AS (SELECT {key} AS v, doc_key, any_value(person_key) AS person_key, any_value(score) AS score,
                               count(*) AS n, count(*) FILTER (WHERE valence = 'negative') AS n_negative
-                       FROM {self.m}{where} GROUP BY doc_key)
-            SELECT count(*), count(DISTINCT person_key), coalesce(sum(n), 0), sum(n_negative) / sum(n),
+                       FROM {self.m}{where} GROUP BY v, doc_key)
+            SELECT v, count(*), count(DISTINCT person_key), coalesce(sum(n), 0), sum(n_negative) / sum(n),
                    count(score), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
-            FROM d""", params).fetchone()
-        docs, people, n, neg, n_scored, promoters, detractors = row
-        if not (filters.touchpoint or filters.clue_type):
-            n_scored, promoters, detractors = self._document_scores(filters)[:3]
-        nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
-        return {"documents": int(docs), "participants": int(people), "mentions": int(n),
-                "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
-                "nps": nps}
+            FROM d GROUP BY v""", params).fetchall()}
+        values = self._by_values(by)
+        document_level = not (filters.touchpoint or filters.clue_type or by in ("touchpoint", "clue_type"))
+        scores = self._document_scores_by(filters, by) if document_level else {}
+        out = {}
+        for value in values:
+            docs, people, n, neg, n_scored, promoters, detractors = rows.get(value, (0, 0, 0, None, 0, 0, 0))
+            if document_level:
+                n_scored, promoters, detractors = scores.get(value, (0, 0, 0))
+            nps = 100.0 * (promoters - detractors) / n_scored if n_scored else None
+            out[value] = {"documents": int(docs), "participants": int(people), "mentions": int(n),
+                          "share_negative": None if neg is None else float(neg), "n_scored": int(n_scored),
+                          "nps": nps}
+        return out
+
+    @staticmethod
+    def _by(by: str | None) -> str:
+        """SQL of the grouping key of the ``…_by`` queries: a filter column as text, else ``''``."""
+        if by is None:
+            return "''"
+        if by not in FILTER_LABELS:
+            raise ValueError(f"unknown filter {by!r}; expected one of {list(FILTER_LABELS)}")
+        return f'"{by}"::VARCHAR'
+
+    def _by_values(self, by: str | None) -> list[str]:
+        return [""] if by is None else self.options(by)
 
     def audit_headline(self, filters: Filters) -> dict:
         """The audit in the selection: documents, interviews, other documents, participants, NPS with its
@@ -230,28 +256,41 @@ class AuditData:
         stored = self.state("dash_state_headline", filters, "audit_headline")
         if stored is not None and len(stored):
             return json.loads(stored.iloc[0, 0])
-        if filters.touchpoint or filters.clue_type:
+        return self.audit_headline_by(filters)[""]
+
+    def audit_headline_by(self, filters: Filters, by: str | None = None) -> dict[str, dict]:
+        """:meth:`audit_headline` (never a precomputed state) of ``filters``, or of ``filters`` plus each value
+        of the filter column ``by`` (one query grouped by it): ``{value: audit headline}``, ``""`` without
+        ``by``."""
+        from cxaudit.compare.stats import nps_interval
+
+        key = self._by(by)
+        if filters.touchpoint or filters.clue_type or by in ("touchpoint", "clue_type"):
             where, params = self._mention_where(filters)
-            docs = f"(SELECT DISTINCT doc_id FROM {self.m}{where})"
-            row = self.con.execute(f"""
-                SELECT count(*), count(*) FILTER (WHERE d.kind = 'interview'),
+            docs = f"(SELECT DISTINCT {key} AS v, doc_id FROM {self.m}{where})"
+            rows = self.con.execute(f"""
+                SELECT x.v, count(*), count(*) FILTER (WHERE d.kind = 'interview'),
                        count(DISTINCT coalesce(d.participant, d.doc_id)), count(d.score),
                        count(*) FILTER (WHERE d.score >= 9), count(*) FILTER (WHERE d.score <= 6)
-                FROM main.documents d JOIN {docs} x USING (doc_id)""", params).fetchone()
+                FROM main.documents d JOIN {docs} x USING (doc_id) GROUP BY x.v""", params).fetchall()
         else:
             conds, params = self._document_conds(filters)
-            row = self.con.execute(f"""
-                SELECT count(*), count(*) FILTER (WHERE kind = 'interview'),
+            rows = self.con.execute(f"""
+                SELECT {key} AS v, count(*), count(*) FILTER (WHERE kind = 'interview'),
                        count(DISTINCT coalesce(participant, doc_id)), count(score),
                        count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
-                FROM main.documents WHERE {conds}""", params).fetchone()
-        n_docs, n_int, people, n_scored, pro, det = (int(x or 0) for x in row)
-        out = {"documents": n_docs, "interviews": n_int, "comments": n_docs - n_int, "participants": people,
-               "n_scored": n_scored, "promoters": pro, "detractors": det, "nps": None, "nps_low": None,
-               "nps_high": None}
-        if n_scored:
-            lo, hi = nps_interval([pro], [n_scored - pro - det], [det])
-            out.update(nps=100.0 * (pro - det) / n_scored, nps_low=float(lo[0]), nps_high=float(hi[0]))
+                FROM main.documents WHERE {conds} GROUP BY v""", params).fetchall()
+        found = {r[0]: r[1:] for r in rows}
+        out = {}
+        for value in self._by_values(by):
+            n_docs, n_int, people, n_scored, pro, det = (int(x or 0) for x in found.get(value, (0,) * 6))
+            head = {"documents": n_docs, "interviews": n_int, "comments": n_docs - n_int, "participants": people,
+                    "n_scored": n_scored, "promoters": pro, "detractors": det, "nps": None, "nps_low": None,
+                    "nps_high": None}
+            if n_scored:
+                lo, hi = nps_interval([pro], [n_scored - pro - det], [det])
+                head.update(nps=100.0 * (pro - det) / n_scored, nps_low=float(lo[0]), nps_high=float(hi[0]))
+            out[value] = head
         return out
 
     @staticmethod
@@ -264,13 +303,15 @@ class AuditData:
                 params.append(str(value))
         return " AND ".join(conds), params
 
-    def _document_scores(self, filters: Filters) -> tuple[int, int, int]:
-        """(scored documents, promoters, detractors) of the documents matching the document-level filters."""
+    def _document_scores_by(self, filters: Filters, by: str | None = None) -> dict[str, tuple[int, int, int]]:
+        """(scored documents, promoters, detractors) of the documents matching the document-level filters,
+        per value of the document column ``by`` (wave, segment or kind; ``""`` without)."""
         conds, params = self._document_conds(filters)
-        row = self.con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6) "
-            f"FROM main.documents WHERE score IS NOT NULL AND {conds}", params).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        rows = self.con.execute(
+            f"SELECT {self._by(by)} AS v, count(*), count(*) FILTER (WHERE score >= 9), "
+            f"count(*) FILTER (WHERE score <= 6) FROM main.documents WHERE score IS NOT NULL AND {conds} "
+            "GROUP BY v", params).fetchall()
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
     def clue_cells(self, filters: Filters) -> pd.DataFrame:
         """Clue type × touchpoint cells of the lens (never clue type ``none``).
@@ -317,6 +358,17 @@ class AuditData:
         return self._stored_or("gaps", filters, lambda d, f: filtered_gaps(d, f, self.precomputed("gaps"),
                                                                            level=level), level=level)
 
+    def gaps_by(self, filters: Filters, by: str, *, level: str) -> dict[str, pd.DataFrame]:
+        """The recomputed gaps (:func:`~.aggregates.filtered_gaps`) of ``filters`` plus each value of the filter
+        column ``by`` (one aggregation grouped by it): ``{value: gap table}``."""
+        from cxaudit.compare.tables import GAP_TABLE
+        from cxaudit.schemas import empty
+
+        from .aggregates import filtered_gaps_by
+
+        found = filtered_gaps_by(self, filters, self.precomputed("gaps"), by, level=level)
+        return {value: found[value] if value in found else empty(GAP_TABLE) for value in self.options(by)}
+
     def motif(self, filters: Filters) -> pd.DataFrame:
         """Motif alignment (MOTIF columns); recomputed overall rows under filters."""
         return self._stored_or("motif", filters.set(codebook=None),
@@ -324,38 +376,19 @@ class AuditData:
 
     def nps(self, filters: Filters) -> pd.DataFrame:
         """NPS overall and per group (NPS columns); the lens does not change it."""
-        stored = self._state_frame("dash_state_nps", filters, "NPS")  # stored per lens too (the same rows)
-        return stored if stored is not None else self._stored_or("nps", filters.set(codebook=None), filtered_nps)
+        return self._stored_or("nps", filters.set(codebook=None), filtered_nps)
 
     def drivers(self, filters: Filters) -> pd.DataFrame:
         """Detractor versus promoter drivers of the lens (DRIVERS columns); codes no detractor or
         promoter mentions are left out."""
-        d = self._state_frame("dash_state_drivers", filters, "DRIVERS")
-        if d is None:
-            d = self._stored_or("drivers", filters, filtered_drivers)
+        d = self._stored_or("drivers", filters, filtered_drivers)
         if len(d):
             d = d[(d["k_detractors"].astype(int) + d["k_promoters"].astype(int)) > 0].reset_index(drop=True)
         return d
 
     def waves(self, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
         """Change per dimension between consecutive waves (WAVES columns); ``level`` keeps one level."""
-        stored = self._state_frame("dash_state_waves", filters, "WAVES") if level == STATE_WAVES_LEVEL else None
-        if stored is not None:
-            return stored
         return self._stored_or("waves", filters, lambda d, f: filtered_waves(d, f, level=level), level=level)
-
-    def _state_frame(self, table: str, filters: Filters, schema: str) -> pd.DataFrame | None:
-        """A precomputed state's rows of ``table`` conformed to ``cxaudit.compare.tables.<schema>``, or None
-        (not precomputed, or nothing was stored for any state: computed live)."""
-        if table not in self.tables:
-            return None
-        stored = self.state(table, filters)
-        if stored is None:
-            return None
-        from cxaudit.compare import tables
-        from cxaudit.schemas import conform
-
-        return conform(stored, getattr(tables, schema))
 
     # -- evidence: one row per sentence ----------------------------------------------
     def _sentences_sql(self, filters: Filters, drill: Mapping[str, str] | None) -> tuple[str, list]:
@@ -513,6 +546,18 @@ class AuditData:
                      "ORDER BY code, side, dist, sentence_id", params=[str(c) for c in codes] + [int(per_side)])
             if stored is not None:
                 return stored[cols]
+        return self.code_sentences_by(filters, lens, codes, per_side=per_side)[""]
+
+    def code_sentences_by(self, filters: Filters, lens: str, codes: list[str], by: str | None = None, *,
+                          per_side: int = 200) -> dict[str, pd.DataFrame]:
+        """:meth:`code_sentences` (never a precomputed state) of ``filters``, or of ``filters`` plus each value
+        of the filter column ``by`` (one query grouped by it): ``{value: candidates}``, ``""`` without ``by``.
+
+        Rows come in a stable, documented order: code, side, distance to the median, sentence id; the
+        polarity of a sentence is rounded to 12 decimals (a mean summed in a different order by DuckDB's
+        threads could otherwise differ in the last bit and reorder ties between builds).
+        """
+        cols = ["code", "sentence_id", "sentence_key", "participant", "polarity", "dist", "n_words", "side", "n_side"]
         where, params = where_clause(filters.set(codebook=lens), extra=(_CURRENT,))
         marks = ", ".join("?" for _ in codes)
         where = f"{where} AND code IN ({marks})" if where else f" WHERE code IN ({marks})"
@@ -520,21 +565,25 @@ class AuditData:
         # (code, side) are picked as keys (a scalar top-n, ties by key = by sentence id), and only those are
         # joined to their polarity and to the sentences relation (~2x faster at 1M tags than carrying texts)
         out = self.df(f"""
-            WITH f AS (SELECT code, sentence_key, avg(polarity) AS polarity
-                       FROM {self.m}{where} GROUP BY code, sentence_key),
+            WITH f AS (SELECT {self._by(by)} AS v, code, sentence_key, round(avg(polarity), 12) AS polarity
+                       FROM {self.m}{where} GROUP BY v, code, sentence_key),
             g AS (SELECT f.*, sign(f.polarity)::INTEGER AS side FROM f WHERE f.polarity IS NOT NULL),
-            med AS (SELECT code, side, median(polarity) AS med, count(*) AS n_side FROM g GROUP BY code, side),
-            t AS (SELECT g.code, g.side, any_value(med.n_side) AS n_side, any_value(med.med) AS med,
+            med AS (SELECT v, code, side, median(polarity) AS med, count(*) AS n_side FROM g GROUP BY v, code, side),
+            t AS (SELECT g.v, g.code, g.side, any_value(med.n_side) AS n_side, any_value(med.med) AS med,
                          min_by(g.sentence_key, {{'d': abs(g.polarity - med.med), 'k': g.sentence_key}}, ?) AS ks
-                  FROM g JOIN med ON g.code = med.code AND g.side = med.side GROUP BY g.code, g.side),
-            u AS (SELECT code, side, n_side, med, unnest(ks) AS sentence_key FROM t)
-            SELECT u.code::VARCHAR AS code, s.sentence_id, u.sentence_key, s.participant, g.polarity, abs(g.polarity - u.med) AS dist,
-                   s.n_words, u.side, u.n_side
-            FROM u JOIN g ON g.code = u.code AND g.sentence_key = u.sentence_key
+                  FROM g JOIN med ON g.v = med.v AND g.code = med.code AND g.side = med.side
+                  GROUP BY g.v, g.code, g.side),
+            u AS (SELECT v, code, side, n_side, med, unnest(ks) AS sentence_key FROM t)
+            SELECT u.v AS _by, u.code::VARCHAR AS code, s.sentence_id, u.sentence_key, s.participant, g.polarity,
+                   abs(g.polarity - u.med) AS dist, s.n_words, u.side, u.n_side
+            FROM u JOIN g ON g.v = u.v AND g.code = u.code AND g.sentence_key = u.sentence_key
             JOIN {self.sents} s ON s.sentence_key = u.sentence_key
-            ORDER BY u.code, u.side, dist, s.sentence_id""",
-                      params + [str(c) for c in codes] + [int(per_side)])
-        return out[cols]
+            ORDER BY u.v, u.code, u.side, dist, s.sentence_id""",
+                      params + [str(c) for c in codes] + [int(per_side)]) if codes else pd.DataFrame(
+            columns=["_by", *cols])
+        parts = {str(v): g for v, g in out.groupby("_by", sort=False)} if len(out) else {}
+        return {value: parts[value][cols].reset_index(drop=True) if value in parts else pd.DataFrame(columns=cols)
+                for value in self._by_values(by)}
 
     def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
         """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity

@@ -69,9 +69,12 @@ def mark_small(gaps: pd.DataFrame, min_participants: int) -> pd.DataFrame:
     return out
 
 
-def rank_rows(gaps: pd.DataFrame, min_participants: int) -> pd.DataFrame:
+def rank_rows(gaps: pd.DataFrame, min_participants: int, *, within: list[str] | None = None) -> pd.DataFrame:
     """Rows of one panel in fix-first order: sure shortfalls by ``ci_high × importance``, then the other
-    adequate rows by gap × importance, then small samples (by gap). Adds ``small`` and ``rank`` (1 = first)."""
+    adequate rows by gap × importance, then small samples (by gap). Adds ``small`` and ``rank`` (1 = first).
+
+    ``within``: columns naming several panels in ``gaps``: the rows come panel by panel (sorted by those
+    columns), each ranked as it would be alone."""
     if gaps is None or not len(gaps):
         out = gaps.copy() if gaps is not None else pd.DataFrame()
         out["small"], out["rank"] = pd.Series(dtype=bool), pd.Series(dtype="Int64")
@@ -84,8 +87,9 @@ def rank_rows(gaps: pd.DataFrame, min_participants: int) -> pd.DataFrame:
     tier = pd.Series(2, index=d.index).where(d["small"], pd.Series(1, index=d.index).where(~sure, 0))
     score = (hi * imp).where(sure, gap * imp)
     d["_tier"], d["_score"] = tier, score.fillna(math.inf)
-    d = d.sort_values(["_tier", "_score", "dimension"], kind="stable").drop(columns=["_tier", "_score"])
-    d["rank"] = range(1, len(d) + 1)
+    within = list(within or [])
+    d = d.sort_values([*within, "_tier", "_score", "dimension"], kind="stable").drop(columns=["_tier", "_score"])
+    d["rank"] = (d.groupby(within, sort=False).cumcount() + 1) if within else range(1, len(d) + 1)
     return d.reset_index(drop=True)
 
 
