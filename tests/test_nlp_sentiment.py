@@ -1,3 +1,5 @@
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -223,6 +225,39 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
     assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("I loooove the new app", 1),              # elongations read as the word they stretch
+    ("the app is amaaazing", 1),
+    ("sooooo baaaad", -1),
+    ("new app is \U0001F525", 1),             # fire is praise in customer posts (VADER: negative)
+    ("the app is down \U0001F621", -1),       # pouting face
+    ("the staff were fine \U0001F44E", -1),   # thumbs down outweighs "fine"
+    ("the app is rubbish", -1),                # everyday verdicts VADER lacks
+    ("the app is trash tbh", -1),
+    ("the rubbish collection is on Tuesday", 0),  # … and the same words as the thing itself
+    ("I'm not going to trash the place.", 0),
+    ("Moved 10000 pounds, see www.example.com", 0),
+])
+def test_social_media_forms(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
+def test_elongation_folder():
+    from cxaudit.nlp.lexicon import ElongationFolder
+    fold = ElongationFolder({"good", "love", "so"})
+    assert fold("GOOOOOD") == "good" and fold("Loooove") == "love" and fold("sooooo") == "so"
+    assert fold("appp") == "app" and fold("stafff") == "staff"  # two letters make an English word, one not
+    assert fold("coffee") == "coffee" and fold("10000") == "10000" and fold("www.x.com") == "www.x.com"
+    assert pickle.loads(pickle.dumps(fold))("baaad") == "bad"
+
+
+def test_elongations_survive_the_pipeline_cache(nlp):  # noqa: F811
+    # a pickled pipeline (the engines' cache, the workers) folds new words the same way
+    copy = pickle.loads(pickle.dumps(nlp))
+    assert [t.lower_ for t in copy("sooo gooood, weeeeird")] == ["so", "good", ",", "weird"]
 
 
 def test_slot_and_intent_phrase_generators():

@@ -10,6 +10,7 @@ initialised (:func:`inflections`), instead of lemmatising every token at run tim
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from itertools import product
@@ -17,10 +18,11 @@ from typing import Iterable
 
 import yaml
 import numpy as np
-from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_UPPER, SENT_START
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_UPPER, LOWER, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from .._lookups import lemma_table
 from ..errors import CxauditError
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "attribute_values",
     "intent_phrases",
     "slot_phrases",
+    "ElongationFolder",
+    "fold_elongations",
 ]
 
 # Kinds of the cx_sentiment matcher's entries (see cxaudit.nlp.sentiment): a sentiment word or
@@ -85,8 +89,6 @@ def load_lexicon(name: str) -> dict:
 @lru_cache(maxsize=1)
 def _inverse_lemma_table() -> dict[str, tuple[str, ...]]:
     """lemma -> surface forms, from spaCy's English lookup table (bundled: :mod:`cxaudit._lookups`)."""
-    from .._lookups import lemma_table
-
     table = lemma_table()
     inverse: dict[str, list[str]] = {}
     for form, lemma in table.items():
@@ -249,6 +251,51 @@ def slot_phrases(grammars: list | None) -> dict[str, float]:
         for words in product(*([str(w).lower() for w in slot] for slot in g["slots"])):
             out[" ".join(" ".join(words).split())] = value
     return out
+
+
+_LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")
+
+
+class ElongationFolder:
+    """The ``LOWER`` attribute getter of a vocabulary that folds elongated words ("loooove",
+    "sooo slooow", "amaaazing") into their plain lower-case form, so every LOWER matcher (the
+    sentiment lexicon, the codebooks) reads them as the word they stretch. A run of three or more
+    equal letters is shortened to two when that makes a ``known`` (sentiment) word ("goooood" →
+    "good"), else to one ("loooove" → "love") — unless only two makes an English word of spaCy's
+    lookup table ("appp" → "app", "stafff" → "staff"). No English word has three equal letters in a row, so
+    nothing else changes; the getter runs once per new word of the vocabulary, not per token."""
+
+    def __init__(self, known: Iterable[str]):
+        self.known = frozenset(known)
+
+    def __call__(self, text: str) -> str:
+        lower = text.lower()
+        if not _LONG_RUN.search(lower) or not lower.isalpha():  # "10000", "www.example.com" stay
+            return lower
+        two = _LONG_RUN.sub(r"\1\1", lower)
+        if two in self.known:
+            return two
+        one = _LONG_RUN.sub(r"\1", lower)
+        if one in self.known:
+            return one
+        words = _english_words()
+        return two if two in words and one not in words else one
+
+    def __reduce__(self):
+        return (ElongationFolder, (sorted(self.known),))
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Every form and lemma of spaCy's English lookup table (bundled): "app", "staff", "cool" …"""
+    table = lemma_table()
+    return frozenset(table) | frozenset(table.values())
+
+
+def fold_elongations(vocab, known: Iterable[str]) -> None:
+    """Install :class:`ElongationFolder` as ``vocab``'s LOWER getter (words added to the vocabulary
+    from now on; the lexemes already there are plain words)."""
+    vocab.lex_attr_getters[LOWER] = ElongationFolder(known)
 
 
 def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None = None,

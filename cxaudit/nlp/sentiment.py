@@ -28,7 +28,8 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, attribute_values,
-                      build_matcher, doc_layout, ext_key, load_lexicon, longest_first, sentiment_entries)
+                      build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon, longest_first,
+                      sentiment_entries)
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -113,6 +114,7 @@ class SentimentScorer:
         self._words = {phrase: table[key][1] for key, phrase in entries
                        if table[key][0] in (VAL, DUAL) and phrase.isalpha()}
         self._negators = frozenset(phrase for key, phrase in entries if table[key][0] == NEG and phrase.isalpha())
+        fold_elongations(nlp.vocab, (phrase for _, phrase in entries if phrase.isalpha()))  # "loooove" reads "love"
         values, attributes, self._reach = attribute_values(load_lexicon("cx_sentiment.yml").get("rules") or {})
         self._values = values
         self._attributes = {hash_string(w): g for w, g in attributes.items()}
