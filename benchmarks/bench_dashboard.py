@@ -29,6 +29,10 @@ the Voila servers it started. Usage::
 
     .venv/bin/python benchmarks/bench_dashboard.py [--tags 1000000] [--changes 24] [--no-browser] [--no-sample]
         [--out NAME]
+
+``--prepare-paired RESULTS_DIR --baseline COMMIT [--reps 2]`` instead times only ``prepare()`` (the run's
+dashboard stage) on copies of a results folder, with COMMIT's ``cxaudit`` package and with this checkout's,
+alternating in child processes (wall and CPU seconds; writes ``results/NAME.json``).
 """
 
 from __future__ import annotations
@@ -467,6 +471,46 @@ def _commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
+_PREPARE_CHILD = """
+import json, os, shutil, sys, time
+sys.path.insert(0, sys.argv[1])
+import cxaudit
+assert cxaudit.__file__.startswith(sys.argv[1]), cxaudit.__file__
+from cxaudit.publish.dashboard.precompute import prepare
+shutil.copytree(sys.argv[2], sys.argv[3])
+t, c = time.perf_counter(), time.process_time()
+counts = prepare(sys.argv[3])
+print(json.dumps({"wall_s": round(time.perf_counter() - t, 2), "cpu_s": round(time.process_time() - c, 2),
+                  "states": counts.get("dash_state_headline", 0), "load": round(os.getloadavg()[0], 1)}))
+"""
+
+
+def prepare_paired(store: Path, baseline: str, reps: int) -> dict:
+    """``prepare()`` (the ``cxaudit run`` dashboard stage) on copies of the results folder ``store``, with the
+    ``cxaudit`` package of commit ``baseline`` and of this checkout, alternating in child processes, ``reps``
+    rounds: wall and CPU seconds (all threads) of each."""
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="cxaudit-bench-prepare-"))
+    try:
+        subprocess.run(f"git archive {baseline} cxaudit | tar -x -C {work}", shell=True, cwd=ROOT, check=True)
+        trees = {"baseline": work, "this checkout": ROOT}
+        rounds = []
+        for rep in range(reps):
+            for name, tree in trees.items():
+                out = work / f"store-{rep}-{name.replace(' ', '-')}"
+                run = subprocess.run([sys.executable, "-c", _PREPARE_CHILD, str(tree), str(store), str(out)],
+                                     capture_output=True, text=True, check=True)
+                shutil.rmtree(out, ignore_errors=True)
+                rounds.append({"code": name, "round": rep, **json.loads(run.stdout.strip().splitlines()[-1])})
+                print(rounds[-1], flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    ratio = {k: round(sum(r[k] for r in rounds if r["code"] == "this checkout")
+                      / sum(r[k] for r in rounds if r["code"] == "baseline"), 3) for k in ("wall_s", "cpu_s")}
+    return {"store": str(store), "baseline": baseline, "rounds": rounds, "this_over_baseline": ratio}
+
+
 def _stop_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit so ``finally`` blocks stop the Voila servers."""
     def handler(signum, _frame):
@@ -482,8 +526,20 @@ def main(argv=None) -> int:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-sample", action="store_true", help="skip the sample audit store")
     ap.add_argument("--out", default="dashboard", help="results name: benchmarks/results/NAME.json and NAME.png")
+    ap.add_argument("--prepare-paired", metavar="RESULTS_DIR", type=Path,
+                    help="only time prepare() on copies of this results folder, against --baseline, alternating")
+    ap.add_argument("--baseline", default="HEAD", help="commit whose cxaudit package --prepare-paired compares")
+    ap.add_argument("--reps", type=int, default=2, help="rounds of --prepare-paired")
     args = ap.parse_args(argv)
     _stop_on_sigterm()
+    if args.prepare_paired:
+        report = {"command": "benchmarks/bench_dashboard.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_start": _load(),
+                  **prepare_paired(args.prepare_paired, args.baseline, args.reps), "load_end": _load(),
+                  "commit": _commit()}
+        atomic_write_text(RESULTS / f"{args.out}.json", json.dumps(report, indent=2))
+        print(report["this_over_baseline"])
+        return 0
     browser = not args.no_browser and Path(CHROMIUM).is_file()
     if not args.no_browser and not browser:
         print(f"no Chromium at {CHROMIUM}: browser figures skipped (apt-get install -y chromium)")

@@ -132,14 +132,20 @@ def cluster_interval(agg: pd.DataFrame, *, level: float = 0.95) -> tuple[np.ndar
     return low, high
 
 
+#: (stored gaps table, its targets per dimension, their median) of the last :func:`_desired` call.
+_TARGETS: list = [None, None, None]
+
+
 def _desired(agg: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
     """Target per row: the stored gaps' desired for the same dimension, else their median, else 0.5."""
     if stored is None or not len(stored) or "desired" not in stored:
         return pd.Series([DEFAULT_TARGET] * len(agg), index=agg.index, dtype="Float64")
-    keys = stored[["lens", "level", "dimension", "desired"]].astype({"desired": float})
-    keys = keys.groupby(["lens", "level", "dimension"], as_index=False)["desired"].median()
+    if _TARGETS[0] is not stored:  # the app passes the same stored table on every redraw: its targets once
+        keys = stored[["lens", "level", "dimension", "desired"]].astype({"desired": float})
+        keys = keys.groupby(["lens", "level", "dimension"], as_index=False)["desired"].median()
+        _TARGETS[:] = [stored, keys, float(stored["desired"].astype(float).median())]
+    keys, fallback = _TARGETS[1], _TARGETS[2]
     merged = agg[["lens", "level", "dimension"]].merge(keys, how="left", on=["lens", "level", "dimension"])
-    fallback = float(stored["desired"].astype(float).median())
     return pd.Series(merged["desired"].fillna(fallback).to_numpy(), index=agg.index, dtype="Float64")
 
 

@@ -116,7 +116,12 @@ class AuditData:
     # -- cached metadata -------------------------------------------------
     @property
     def title(self) -> str:
-        """The audit's name (``meta`` table key ``name``), else the folder name."""
+        """The audit's name (``meta`` table key ``name``), else the folder name (read once)."""
+        if getattr(self, "_title", None) is None:
+            self._title = self._read_title()
+        return self._title
+
+    def _read_title(self) -> str:
         if "meta" in self.tables:
             row = self.con.execute("SELECT value FROM meta WHERE key = 'name' LIMIT 1").fetchone()
             if row and row[0]:
@@ -502,7 +507,12 @@ class AuditData:
         out = out.join(rows[extra].reset_index(drop=True)) if extra else out
         out = out.merge(info, on="sentence_id", how="left")
         chips, spans, codes, valence, tag_spans = [], [], [], [], []
-        by_sentence = {k: g for k, g in tags.groupby("sentence_id", sort=False)} if len(tags) else {}
+        by_sentence: dict[str, list[tuple]] = {}  # plain tuples: a page or a Summary has a few dozen sentences
+        for row in zip(tags["sentence_id"], tags["codebook"], tags["code"], tags["clue_type"], tags["touchpoint"],
+                       tags["start_char"], tags["end_char"], tags["polarity"]):
+            by_sentence.setdefault(row[0], []).append(row)
+        where = [({"code": 2, "clue_type": 3, "touchpoint": 4}[col], str(value)) for col, value in (focus or {}).items()
+                 if col in ("code", "clue_type", "touchpoint")]
         labels = self.labels
         for sid, pol in zip(out["sentence_id"], out.get("polarity", pd.Series([None] * len(out)))):
             g = by_sentence.get(sid)
@@ -510,16 +520,16 @@ class AuditData:
                 chips.append([]), spans.append([]), codes.append(""), tag_spans.append([])
                 valence.append(None)
                 continue
-            tag_spans.append(list(zip(g["code"].astype(str), g["start_char"], g["end_char"])))
-            seen = list(dict.fromkeys(zip(g["codebook"].astype(str), g["code"].astype(str), g["clue_type"].astype(str))))
+            tag_spans.append([(str(t[2]), t[5], t[6]) for t in g])
+            seen = list(dict.fromkeys((str(t[1]), str(t[2]), str(t[3])) for t in g))
             chips.append([(labels.code(b, c), t, c) for b, c, t in seen])
-            hit = g
-            for col, value in (focus or {}).items():
-                if col in ("code", "clue_type", "touchpoint"):
-                    hit = hit[hit[col].astype(str) == str(value)]
-            spans.append(list(zip(hit["start_char"], hit["end_char"])))
+            spans.append([(t[5], t[6]) for t in g if all(str(t[i]) == v for i, v in where)])
             codes.append("; ".join(c for _, c, _ in seen))
-            p = float(pol) if pol is not None and not pd.isna(pol) else float(g["polarity"].mean())
+            if pol is not None and not pd.isna(pol):
+                p = float(pol)
+            else:
+                known = [float(t[7]) for t in g if t[7] is not None and not pd.isna(t[7])]
+                p = sum(known) / len(known) if known else float("nan")
             valence.append("negative" if p < -0.05 else "positive" if p > 0.05 else "neutral")
         out["chips"], out["spans"], out["codes"], out["valence"] = chips, spans, codes, valence
         out["tag_spans"] = tag_spans

@@ -121,17 +121,25 @@ def _typical(side: pd.DataFrame) -> pd.DataFrame:
     computed against the whole side (when the rows are only its candidates)."""
     if not len(side):
         return side
-    pol = side["polarity"].to_numpy(float)
-    median = float(np.median(pol))
-    words = pd.to_numeric(side["n_words"], errors="coerce").to_numpy(float) if "n_words" in side \
-        else np.full(len(side), np.nan)
+    cols = _quote_columns(side)
+    return side.iloc[_typical_order(*(a for a in cols[:4]))]
+
+
+def _quote_columns(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(polarity, n_words, given distance (NaN when absent), sentence ids as text) of quote rows, as arrays."""
+    n = len(rows)
+    pol = pd.to_numeric(rows["polarity"], errors="coerce").to_numpy(float)
+    words = pd.to_numeric(rows["n_words"], errors="coerce").to_numpy(float) if "n_words" in rows \
+        else np.full(n, np.nan)
+    given = pd.to_numeric(rows["dist"], errors="coerce").to_numpy(float) if "dist" in rows else np.full(n, np.nan)
+    return pol, words, given, rows["sentence_id"].astype(str).to_numpy()
+
+
+def _typical_order(pol: np.ndarray, words: np.ndarray, given: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions of one side's rows in :func:`_typical` order."""
     odd = ~((words >= _GOOD_WORDS[0]) & (words <= _GOOD_WORDS[1]))  # NaN compares False: odd
-    dist = np.abs(pol - median)
-    if "dist" in side:
-        given = pd.to_numeric(side["dist"], errors="coerce").to_numpy(float)
-        dist = np.where(np.isnan(given), dist, given)
-    ids = side["sentence_id"].astype(str).to_numpy()
-    return side.iloc[np.lexsort((ids, dist, odd))]
+    dist = np.where(np.isnan(given), np.abs(pol - float(np.median(pol))), given)
+    return np.lexsort((ids, dist, odd))
 
 
 def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
@@ -165,30 +173,35 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
-    pol = pd.to_numeric(sentences["polarity"], errors="coerce")
-    rows = sentences[pol.notna()]
-    pol = pol[pol.notna()]
-    sides = {"negative": rows[(pol < 0).to_numpy()], "positive": rows[(pol > 0).to_numpy()]}
+    pol, words, given, ids = _quote_columns(sentences)  # arrays: a summary picks quotes for eight findings
+    known = ~np.isnan(pol)
+    sides = {"negative": np.flatnonzero(known & (pol < 0)), "positive": np.flatnonzero(known & (pol > 0))}
     k_neg, k_pos = quote_allocation(len(sides["negative"]) if n_negative is None else n_negative,
                                     len(sides["positive"]) if n_positive is None else n_positive, k)
     if k_neg + k_pos == 0:
-        sides, want = {"neutral": rows[(pol == 0).to_numpy()]}, {"neutral": k}
+        sides, want = {"neutral": np.flatnonzero(known & (pol == 0))}, {"neutral": k}
     else:
         want = {"negative": k_neg, "positive": k_pos}
     order = [lead] + [s for s in sides if s != lead]
-    taken, used = [], set()
+    who = sentences["participant"].to_numpy(object)
+    taken, taken_side, used = [], [], set()
     for side in [s for s in order if s in sides]:
-        ordered = _typical(sides[side])
+        at = sides[side]
+        if not len(at) or not want[side]:
+            continue
         n = 0
-        for i, who in enumerate(ordered["participant"].tolist()):  # only the rows taken become records
+        for i in at[_typical_order(pol[at], words[at], given[at], ids[at])]:
             if n >= want[side]:
                 break
-            if who in used:
+            if who[i] in used:
                 continue
-            used.add(who)
-            taken.append({**ordered.iloc[i].to_dict(), "side": side})
+            used.add(who[i])
+            taken.append(i)
+            taken_side.append(side)
             n += 1
-    return pd.DataFrame(taken, columns=list(sentences.columns) + ["side"]).reset_index(drop=True)
+    out = sentences.iloc[taken].drop(columns=["side"], errors="ignore").reset_index(drop=True)
+    out["side"] = pd.Series(taken_side, dtype=object)
+    return out
 
 
 def summary_level(lens: str, levels: list[str]) -> str | None:
@@ -270,27 +283,36 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     by_code = {str(k): g for k, g in cands.groupby("code", sort=False)} if len(cands) else {}
     chosen = [(r, lead, target, by_code.get(str(r["dimension"]), cands.iloc[0:0])) for r, lead, target in findings]
 
-    def n_of(c, side: int) -> int:
-        hit = c[c["side"] == side]
-        return int(hit["n_side"].iloc[0]) if len(hit) else 0
-
-    counts = [(n_of(c, -1), n_of(c, 1)) for _, _, _, c in chosen]
-    picks = [pick_quotes(c.drop(columns=["code", "side", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
-             .drop(columns=["dist"], errors="ignore")
-             for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
+    if len(cands):  # sentences on each side of each code (the same on each of its candidate rows)
+        sizes = cands.drop_duplicates(["code", "side"])
+        n_side = dict(zip(zip(sizes["code"].astype(str), sizes["side"].astype(int)), sizes["n_side"].astype(int)))
+    else:
+        n_side = {}
+    counts = [(n_side.get((str(r["dimension"]), -1), 0), n_side.get((str(r["dimension"]), 1), 0))
+              for r, _, _, _ in chosen]
+    keep = [c for c in cands.columns if c not in ("code", "side", "n_side", "dist")] + ["side"]
+    picks = [pick_quotes(c.drop(columns=["code", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
+             .reindex(columns=keep) for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
     # the quotes' ids with their integer keys (with_chips looks them up by key)
     keyed = pd.concat([p[[c for c in ("sentence_id", "sentence_key") if c in p]] for p in picks],
                       ignore_index=True).drop_duplicates("sentence_id") if picks else pd.DataFrame()
-    chips = data.with_chips(filters, keyed).set_index("sentence_id") if len(keyed) else None
+    chips = data.with_chips(filters, keyed) if len(keyed) else None
+    info = {}
+    if chips is not None:  # sentence id -> what a quote shows (records: no frame merge per finding)
+        info_cols = [c for c in chips.columns if c not in ("sentence_id", "polarity")]
+        info = dict(zip(chips["sentence_id"], chips[info_cols].to_dict("records")))
     for (r, _, target, c), pick, (neg, pos) in zip(chosen, picks, counts):
         quotes = pick.copy()
         if chips is not None and len(pick):
-            info = chips.loc[list(pick["sentence_id"])].reset_index().drop(columns=["polarity"])
-            quotes = pick[["sentence_id", "polarity", "side"]].merge(info, on="sentence_id", how="left")
             code = str(r["dimension"])
-            quotes["spans"] = [[(a, b) for cd, a, b in ts if cd == code] for ts in quotes["tag_spans"]]
-            quotes["valence"] = ["negative" if p < 0 else "positive" if p > 0 else "neutral"
-                                 for p in quotes["polarity"]]
+            rows = []
+            for sid, pol, side in zip(pick["sentence_id"], pick["polarity"], pick["side"]):
+                row = {"sentence_id": sid, "polarity": pol, "side": side,
+                       **info.get(sid, dict.fromkeys(info_cols))}
+                row["spans"] = [(a, b) for cd, a, b in (row.get("tag_spans") or []) if cd == code]
+                row["valence"] = "negative" if pol < 0 else "positive" if pol > 0 else "neutral"
+                rows.append(row)
+            quotes = pd.DataFrame(rows, columns=["sentence_id", "polarity", "side", *info_cols])
         target.append(Finding(data.labels.dimension(lens, r["level"], r["dimension"]), r, quotes, neg, pos))
     return out
 
