@@ -232,7 +232,8 @@ def test_rerun_version_and_help_import_nothing_heavy():
 def test_rerun_demo_finds_the_sample_or_says_how(tmp_path):
     env = {"CXAUDIT_NO_SERVE": "1"}
     # an installed copy without the sample: the message names --data
-    code = ("import sys, cxaudit.cli as c; from pathlib import Path; c.SAMPLE_DIR = Path(sys.argv[1]); "
+    code = ("import sys, cxaudit.cli as c, cxaudit.cli.starting as s; from pathlib import Path; "
+            "s.SAMPLE_DIR = Path(sys.argv[1]); "
             "sys.argv = ['cxaudit', 'demo', '--no-serve', '--out', sys.argv[2]]; c.app(prog_name='cxaudit')")
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "nowhere"), str(tmp_path / "r0")],
                           capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **env})
