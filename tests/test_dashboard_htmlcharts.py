@@ -160,6 +160,34 @@ def test_dashboard_htmlcharts_ipa_quadrant_in_the_page():
     assert "No data" in htmlcharts.ipa_html(gaps.iloc[0:0])
 
 
+def test_dashboard_htmlcharts_ipa_labels_stay_in_the_plot():
+    """A label that would run past the plot's right edge is put left of its point (the static report has no
+    room to spare); others stay right of theirs."""
+    gaps = pd.DataFrame({"dimension": ["far", "near"], "clue_type": ["functional", "mechanic"],
+                         "importance": [0.6, 0.1], "current": [-0.4, 0.4], "priority": [1, 2],
+                         "n_participants": [10, 8], "small": [False, False]})
+    out = htmlcharts.ipa_html(gaps, names={"far": "Speed and timeliness of replies", "near": "Near"})
+    pts = re.findall(r'class="cx-ipa-pt" style="left:([\d.]+)%.*?</div>', out)
+    assert float(pts[0]) > 85  # the most important point sits near the right edge
+    assert out.count('class="cx-ipa-label cx-ipa-label-left">Speed and timeliness of replies<') == 1
+    assert out.count('class="cx-ipa-label">Near<') == 1
+
+
+def test_dashboard_htmlcharts_axis_spans_the_track_with_or_without_notes():
+    """The axis under an interval chart leaves room for the note column only when the rows have one (NPS has
+    none: its "+100" sits at the track's right end), and then every row has the column (tracks aligned)."""
+    nps = pd.DataFrame({"group_by": ["all", "segment"], "group": ["all", "retail"], "n": [40, 20],
+                        "nps": [10.0, -5.0], "ci_low": [-10.0, -30.0], "ci_high": [30.0, 20.0]})
+    out = htmlcharts.nps_html(nps)
+    assert '<div class="cx-ic">' in out and "cx-ic-note" not in out and ">+100<" in out
+    rows = [{"label": "a", "value": 0.5, "color": "#000000", "note": "3 of 9"},
+            {"label": "b", "value": -0.5, "color": "#000000"}]
+    out = htmlcharts.interval_chart_html(rows, lo=-1, hi=1, xlabel="x")
+    assert '<div class="cx-ic cx-ic-noted">' in out and out.count('class="cx-ic-note"') == 2
+    css = (__import__("pathlib").Path(htmlcharts.__file__).parents[2] / "templates" / "dashboard.css").read_text()
+    assert ".cx-ic-noted .cx-ic-axis { margin-right: 314px; }" in css
+
+
 def test_dashboard_htmlcharts_motif_small_sample_and_counts():
     motif = pd.DataFrame({"level": "overall", "motif": ["effortless", "valued"], "net_alignment": [0.7, -0.2],
                           "n_motif": [43, 1], "n_opposite": [7, 1], "n_sentences": 1495, "n_participants": [41, 2],

@@ -66,6 +66,9 @@ def test_report_opens_with_the_summary_and_no_interactive_wording(report):
     assert text.index("<h2>Summary</h2>") < text.index('class="cx-summary"') < text.index("<figure")
     body = re.sub(r"<style>.*?</style>", "", text, flags=re.S).lower()
     assert "click" not in body and "drill" not in body
+    text_only = re.sub(r"<[^>]+>", " ", body)  # words a reader sees (tooltips aside)
+    for word in ("on the image", "the png", "hover", "tooltip", "button", "download", "select ", "scroll"):
+        assert word not in text_only, word
     # every dimension of this tiny store has fewer than 5 participants: nothing is ranked, and it says so
     assert "No dimension is surely short" in text and "small sample" in text
 

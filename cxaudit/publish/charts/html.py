@@ -62,6 +62,7 @@ def interval_chart_html(rows: list[dict], *, lo: float, hi: float, xlabel: str, 
     if not hi > lo:
         raise ValueError(f"expected an axis with lo < hi; found lo={lo}, hi={hi}")
     zero = _pct(0.0, lo, hi)
+    noted = any(r.get("note") for r in rows)  # then every row has the note column, and the axis leaves room for it
     out = []
     for r in rows:
         v, a, b = _num(r["value"]), _num(r.get("low")), _num(r.get("high"))
@@ -83,13 +84,13 @@ def interval_chart_html(rows: list[dict], *, lo: float, hi: float, xlabel: str, 
         value = "\u2013" if math.isnan(v) else fmt.format(v)
         small = " cx-small" if r.get("small") else ""
         label = f'{r["label"]} \u00b7 {SMALL_LABEL}' if r.get("small") else str(r["label"])
-        note = f'<div class="cx-ic-note">{html.escape(str(r["note"]))}</div>' if r.get("note") else ""
+        note = f'<div class="cx-ic-note">{html.escape(str(r.get("note") or ""))}</div>' if noted else ""
         out.append(f'<div class="cx-ic-row{small}"><div class="cx-ic-label" title="{html.escape(label, quote=True)}">'
                    f'{html.escape(label)}</div><div class="cx-ic-track">{"".join(parts)}</div>'
                    f'<div class="cx-ic-value">{html.escape(value)}</div>{note}</div>')
     axis = (f'<div class="cx-ic-axis"><span>{html.escape(fmt.format(lo))}</span>'
             f'<span>{html.escape(xlabel)}</span><span>{html.escape(fmt.format(hi))}</span></div>')
-    return f'<div class="cx-ic">{"".join(out)}{axis}</div>'
+    return f'<div class="cx-ic{" cx-ic-noted" if noted else ""}">{"".join(out)}{axis}</div>'
 
 
 def nps_html(nps: pd.DataFrame) -> str:
@@ -218,7 +219,7 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None,
     n_small = int(gaps["small"].sum()) if "small" in gaps.columns else 0
     more = (f'<div class="cx-help">The first {len(d)} of {total} dimensions; {html.escape(others)}'
             f'{f" ({n_small} of them with a small sample)" if n_small else ""}.</div>') if total > len(d) else ""
-    return f'<div class="cx-ic">{"".join(out)}{axis}</div>{more}'
+    return f'<div class="cx-ic cx-ic-noted">{"".join(out)}{axis}</div>{more}'
 
 
 def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 10) -> str:
@@ -255,12 +256,17 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
         tip = (f"{name}: importance {float(r.importance):.1%}, feeling today {float(r.current):+.2f}, "
                f"{int(_num(getattr(r, 'n_participants', 0)) or 0)} participants"
                + (f" ({SMALL_LABEL})" if small else ""))
-        free = all(abs(y - py_) > 4.5 or not (-1 < x - px_ < 0.6 * len(pn) + 2 or -1 < px_ - x < 0.6 * len(name) + 2)
-                   for px_, py_, pn in placed)
+        # the label's horizontal extent in % of the plot (~0.6 % a character): right of the point, or left of it
+        # in the right part of the plot so that it never runs out of the plot
+        width = 0.6 * len(name) + 2
+        on_left = x + width > 98
+        span = (x - width, x + 1) if on_left else (x - 1, x + width)
+        free = all(abs(y - py_) > 4.5 or span[1] < a or b < span[0] for a, b, py_ in placed)
         text = ""
         if not small and i < label_top and free:
-            placed.append((x, y, name))
-            text = f'<span class="cx-ipa-label">{html.escape(name)}</span>'
+            placed.append((*span, y))
+            side = " cx-ipa-label-left" if on_left else ""
+            text = f'<span class="cx-ipa-label{side}">{html.escape(name)}</span>'
         dots.append(f'<div class="cx-ipa-pt{" cx-small" if small else ""}" style="left:{x}%;top:{y}%" '
                     f'title="{html.escape(tip, quote=True)}"><span class="cx-ipa-dot" '
                     f'style="background:{"#fff" if small else color};border-color:{color}"></span>{text}</div>')

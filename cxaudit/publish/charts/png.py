@@ -32,7 +32,7 @@ CHART_HELP = {
     "gaps": ("Current versus desired",
              "Each row is a dimension of the lens, fix-first order: the dot is how customers feel today (-1 to 1) "
              "with its 95 % interval, the tick the desired level; the longer the grey line, the bigger the gap. "
-             "Small samples (too few participants) are marked (greyed, or * on the image) and ranked last."),
+             "Small samples (too few participants) are greyed, marked \u201csmall sample\u201d and ranked last."),
     "ipa": ("Importance versus performance",
             "Each point is a dimension: how often it is mentioned (importance) against how customers feel about "
             "it today; the crosshairs are the averages. Important and felt poorly is where to concentrate "
@@ -44,7 +44,7 @@ CHART_HELP = {
     "drivers": ("What drives detractors",
                 "Codes right of zero are mentioned more by detractors (scores 0-6) than by promoters (9-10); "
                 "open dots have intervals that cross zero (not conclusive). Right column: how many detractor and "
-                "promoter documents mention the code (on the image: detractors/promoters after the name)."),
+                "promoter documents mention the code."),
     "nps": ("Net Promoter Score",
             "% promoters (9-10) minus % detractors (0-6), overall and per segment, with 95 % intervals."),
     "trend": ("Waves",
@@ -61,6 +61,8 @@ SCREEN_HELP = {
 #: Extra how-to-read text shown only in the dashboard (the report is not interactive).
 DASHBOARD_HINTS = {
     "clue_map": "Click a cell, or pick it in the drill-down list, to read its quotes.",
+    "gaps": "On the PNG, small samples carry a *.",
+    "drivers": "On the PNG the counts follow the name (detractors/promoters).",
     "trend": "The PNG draws the same waves as lines.",
 }
 CHARTS = tuple(CHART_HELP)
