@@ -171,6 +171,13 @@ def test_dashboard_htmlcharts_ipa_labels_stay_in_the_plot():
     assert float(pts[0]) > 85  # the most important point sits near the right edge
     assert out.count('class="cx-ipa-label cx-ipa-label-left">Speed and timeliness of replies<') == 1
     assert out.count('class="cx-ipa-label">Near<') == 1
+    # a second point beside the first, as important and felt the same: its label moves down rather than overlap
+    gaps = pd.concat([gaps, pd.DataFrame({"dimension": ["next"], "clue_type": ["functional"], "importance": [0.55],
+                                          "current": [-0.4], "priority": [3], "n_participants": [9],
+                                          "small": [False]})], ignore_index=True)
+    out = htmlcharts.ipa_html(gaps, names={"far": "Speed and timeliness of replies", "near": "Near",
+                                           "next": "Billing and charges"})
+    assert out.count('<span class="cx-ipa-label') == 3 and 'style="top:14px">Billing and charges<' in out
 
 
 def test_dashboard_htmlcharts_axis_spans_the_track_with_or_without_notes():

@@ -222,6 +222,26 @@ def gaps_html(gaps: pd.DataFrame, *, top: int = 15, names: dict | None = None,
     return f'<div class="cx-ic cx-ic-noted">{"".join(out)}{axis}</div>{more}'
 
 
+_IPA_HEIGHT_PX = 440  # .cx-ipa-plot's height in dashboard.css
+
+
+def _label_spot(x: float, y: float, width: float, placed: list) -> tuple[bool, int] | None:
+    """Where a point's label goes on the quadrant chart: (left of the point?, vertical shift in px), the first
+    of right, left, then either side 22 px lower or higher, that stays inside the plot and overlaps no label in
+    ``placed`` ((left, right, y) in % of the plot; ``width`` in %, ~0.85 % a character: 12 px text on a
+    plot 760 px wide (the report; 950 px on screen)); None when none does.
+    Appends the spot taken to ``placed``."""
+    for on_left, dy in ((False, 0), (True, 0), (False, 22), (True, 22), (False, -22), (True, -22)):
+        span = (x - width, x + 1) if on_left else (x - 1, x + width)
+        top = y + dy / _IPA_HEIGHT_PX * 100
+        if span[0] < 0 or span[1] > 99 or not 2 < top < 98:
+            continue
+        if all(abs(top - py) > 4.5 or span[1] < a or b < span[0] for a, b, py in placed):
+            placed.append((*span, top))
+            return on_left, dy
+    return None
+
+
 def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 10) -> str:
     """Importance–performance quadrant drawn in the page: x = importance (share of mentions), y = feeling
     today, crosshairs at the panel's means, the four quadrants named.
@@ -256,17 +276,14 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
         tip = (f"{name}: importance {float(r.importance):.1%}, feeling today {float(r.current):+.2f}, "
                f"{int(_num(getattr(r, 'n_participants', 0)) or 0)} participants"
                + (f" ({SMALL_LABEL})" if small else ""))
-        # the label's horizontal extent in % of the plot (~0.6 % a character): right of the point, or left of it
-        # in the right part of the plot so that it never runs out of the plot
-        width = 0.6 * len(name) + 2
-        on_left = x + width > 98
-        span = (x - width, x + 1) if on_left else (x - 1, x + width)
-        free = all(abs(y - py_) > 4.5 or span[1] < a or b < span[0] for a, b, py_ in placed)
         text = ""
-        if not small and i < label_top and free:
-            placed.append((*span, y))
-            side = " cx-ipa-label-left" if on_left else ""
-            text = f'<span class="cx-ipa-label{side}">{html.escape(name)}</span>'
+        if not small and i < label_top:
+            spot = _label_spot(x, y, 0.85 * len(name) + 1.5, placed)
+            if spot is not None:
+                on_left, dy = spot
+                side = " cx-ipa-label-left" if on_left else ""
+                shift = f' style="top:{-8 + dy}px"' if dy else ""
+                text = f'<span class="cx-ipa-label{side}"{shift}>{html.escape(name)}</span>'
         dots.append(f'<div class="cx-ipa-pt{" cx-small" if small else ""}" style="left:{x}%;top:{y}%" '
                     f'title="{html.escape(tip, quote=True)}"><span class="cx-ipa-dot" '
                     f'style="background:{"#fff" if small else color};border-color:{color}"></span>{text}</div>')
