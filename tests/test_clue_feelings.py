@@ -131,6 +131,15 @@ CASES = [
      {"the space": "positive", "the food": "negative", "service": "negative"}),
     ("coordination", "The owners and the employees are friendly and the food is awful.",
      {"the owners": "positive", "the employees": "positive", "the food": "negative"}),
+    # a judgement of everything covers every clue; "everything else" sets the named clue apart
+    ("universal", "Everything was excellent, the lounge opens at six, and the room faces the sea.",
+     {"the lounge": "positive", "the room": "positive"}),
+    ("universal", "We checked in at the desk, we sat in the lounge, and everything was superb.",
+     {"the desk": "positive", "the lounge": "positive"}),
+    ("universal", "The wifi was down but everything else about the room was lovely.",
+     {"wifi": "negative", "the room": "positive"}),
+    # the intention to come back
+    ("implicit", "The nurse saw me at nine, we'll definitely be back.", {"the nurse": "positive"}),
     # a clause after "and" with no subject of its own goes on about the clause's subject
     ("continuation", "The receptionist took the booking and was really rude.",
      {"the receptionist": "negative", "the booking": "neutral"}),
@@ -244,6 +253,7 @@ SAMPLE_JUDGED_NEGATIVE = {
     "interviews/p03#19.5",  # "It's just the journey to get there was horrible."
     "interviews/p05#5.3",   # "It said the photo didn't match, or the lighting was bad."
     "interviews/p01#13.1",  # "The complaints form is a nightmare, by the way."
+    "R0128#0.0",            # "😡😡😡 on hold for an hour" (judged 2026-12-03, session 9: the emoji now count)
 }
 
 

@@ -204,6 +204,9 @@ class ClauseScorer:
         clues = sorted(group + rivals)
         out = []
         for h in hits:
+            if self._universal(h[0], clues):  # "everything was excellent": every clue's
+                out.append(h)
+                continue
             referent = self._person_referent(h[0], clues)
             if referent is None:
                 referent = self._continued_subject(h[0], clues)
@@ -233,6 +236,27 @@ class ClauseScorer:
         if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo for c0, c1 in clues):
             return None
         return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
+
+    def _universal(self, j: int, clues: list[tuple[int, int]]) -> bool:
+        """True when the hit at token ``j`` stands in a clause about everything — its subject is
+        "everything", "everyone", "everybody" or "all" + a verb ("everything was excellent, the
+        menu is extensive and you eat with a view": the view is praised too) — and no clue stands
+        in that clause. "Everything else" is not: it sets the other clues apart."""
+        breaks = self.breaks
+        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
+        k = bisect_right(breaks, j)
+        lo = max(ss, breaks[k - 1]) if k else ss
+        hi = min(se, breaks[k]) if k < len(breaks) else se
+        doc = self.doc
+        k = lo
+        while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
+            k += 1
+        if k + 1 >= hi or k > j or any(c0 < hi and c1 > lo for c0, c1 in clues):
+            return False
+        word, after = doc[k].lower_, doc[k + 1].lower_
+        if word == "all":
+            return after in _UNIVERSAL_VERBS
+        return word in _UNIVERSAL and after not in ("else", "but")
 
     def _continued_subject(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
         """The clue a hit at token ``j`` belongs to when its clause is a subject-less continuation
@@ -414,6 +438,10 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
 _IF = frozenset(("if", "unless"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
 _PERSONAL = frozenset(("he", "she"))
+#: Subjects of a judgement of everything (:meth:`ClauseScorer._universal`); "all" only before a verb.
+_UNIVERSAL = frozenset(("everything", "everyone", "everybody"))
+_UNIVERSAL_VERBS = frozenset(("is", "was", "were", "are", "'s", "has", "had", "have", "seemed", "seems", "looked",
+                              "tasted", "felt", "went", "round"))
 #: Words that may open a clause before its subject ("and", "but then", "so").
 _CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
 #: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
