@@ -66,7 +66,7 @@ def shoot(results: Path) -> list[Path]:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            # tall enough for the longest view: Voila scrolls inside the page, so a full-page shot is the viewport
+            # Voila scrolls inside the page, so a full-page shot is the viewport: snap() grows it to the view's height
             ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
 
             def guard(route):
@@ -82,9 +82,16 @@ def shoot(results: Path) -> list[Path]:
 
             def snap(name: str) -> None:
                 _settle(page)
+                # Voila scrolls inside the page: grow the viewport to the tallest scrolling content, so a long
+                # view (the Summary with its strengths) is shot whole instead of cut at the viewport's bottom
+                tall = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+                height = min(max(int(tall) + 40, 2400), 12_000)
+                page.set_viewport_size({"width": 1400, "height": height})
+                _settle(page, 0.5)
                 path = OUT / f"{name}.png"
                 page.screenshot(path=str(path), full_page=True)
                 written.append(path)
+                page.set_viewport_size({"width": 1400, "height": 2400})
 
             t0 = time.perf_counter()
             page.goto(srv.url, wait_until="commit")
