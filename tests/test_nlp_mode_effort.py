@@ -65,6 +65,12 @@ def test_nlp_mode_effort_sets_are_big_enough():
     ("Let me think.", "other"),
     ("The branch was clean.", "current"),
     ("...", "other"),
+    # a pleasant surprise reports the present, it wishes nothing
+    ("I never thought the staff would be this helpful.", "current"),
+    ("I didn't expect the nurse would be so kind.", "current"),
+    ("Who knew the app would be this easy", "current"),
+    ("I hoped the app would be better.", "desired"),        # an unmet expectation: the wanted state
+    ("We expect better.", "desired"),
 ])
 def test_nlp_mode_effort_mode_cases(nlp, text, mode):
     assert nlp(text)._.sent_mode == [mode]

@@ -20,10 +20,11 @@ from .clue_scope import wished
 __all__ = ["MODES", "ModeClassifier"]
 
 MODES = ("current", "desired", "question", "other")
-DES, CUR, WOULD, AFTER, IMP, QSTART, FILL, META, QMARK = range(9)
+DES, CUR, WOULD, AFTER, IMP, QSTART, FILL, META, QMARK, REPORTED = range(10)
 _KEYS = {
     "desired": DES, "current_overrides": CUR, "would": WOULD, "after_would": AFTER,
     "imperative_starts": IMP, "question_starts": QSTART, "fillers": FILL, "meta": META,
+    "reported_expectation": REPORTED,
 }
 _DESIRE_VERBS = {"want", "need", "hope", "wish", "expect"}
 _K_MODE, _K_SCORES = ext_key("sent_mode"), ext_key("sent_sentiment")
@@ -117,7 +118,10 @@ class ModeClassifier:
                 continue
             return True
         if AFTER in by_kind:
-            would_ends = [e for s, e in by_kind.get(WOULD, ()) if not any(s < oe and os < e for os, oe in overrides)]
+            # "I never thought the staff would be this helpful": a reported expectation, not a wish
+            reported = min((s for s, _ in by_kind.get(REPORTED, ())), default=len(doc))
+            would_ends = [e for s, e in by_kind.get(WOULD, ())
+                          if s < reported and not any(s < oe and os < e for os, oe in overrides)]
             for s, _ in by_kind[AFTER]:
                 if any(0 <= s - we < self.would_window for we in would_ends):
                     return True
