@@ -242,3 +242,24 @@ def test_docx_speakers_bold_by_character_or_paragraph_style(tmp_path):
         ("Interviewer", "How was the branch?"),
         ("Ann Lee", "It was fine really next lineafter the page- see the site."),
     ]
+
+
+def test_docx_zip_bomb_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    import zipfile
+
+    from cxaudit.ingest import docx as docx_reader
+
+    good = make_docx(tmp_path / "good.docx", ["Interviewer: Hi?", "Participant: Hello there."])
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":  # padded with 2 MB of blanks inside the body
+                data = data.replace(b"<w:body>", b"<w:body>" + b" " * 2_000_000, 1)
+            dst.writestr(item.filename, data)
+    monkeypatch.setattr(docx_reader, "MAX_PART_BYTES", 1_000_000)  # the limit, scaled down for the test
+    result = ingest_one(bomb)
+    assert result.documents.empty
+    assert "larger than" in reasons(result)[0] and "decompressed" in reasons(result)[0]
+    monkeypatch.setattr(docx_reader, "MAX_PART_BYTES", 4_000_000)
+    assert not ingest_one(bomb).documents.empty  # under the limit the same file is read

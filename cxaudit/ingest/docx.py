@@ -103,8 +103,17 @@ def _on_off_attr(value: str | None) -> bool:
     return value is not None and value.lower() in ("1", "true", "on")
 
 
+#: Largest part of a .docx read, decompressed (a 1,000-page transcript's document.xml is ~40 MB);
+#: a larger one is refused, so a zip bomb cannot fill the memory.
+MAX_PART_BYTES = 512 * 1024 * 1024
+
+
 def _xml(z: zipfile.ZipFile, name: str) -> ET.Element:
-    return ET.fromstring(z.read(name))
+    with z.open(name) as fh:
+        data = fh.read(MAX_PART_BYTES + 1)
+    if len(data) > MAX_PART_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_PART_BYTES // 2**20} MiB decompressed (a zip bomb?)")
+    return ET.fromstring(data)
 
 
 def _target(z: zipfile.ZipFile, rels_name: str, rel_type: str, base: str) -> str | None:
