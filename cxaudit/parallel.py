@@ -98,19 +98,21 @@ def map_batches(
     context: str | None = None,
     max_pending: int | None = None,
     preload: Sequence[str] = (),
+    in_process: bool = True,
 ) -> Iterator[Any]:
     """Yield ``func(batch)`` for each batch, in input order.
 
     With ``workers <= 1`` everything runs in this process (``initializer`` is called
-    once first). Otherwise a pool of ``workers`` processes is used with at most
-    ``max_pending`` (default ``2 * workers``) batches in flight, so ``batches`` may
-    be a lazy iterator of any length. ``func`` and ``initializer`` must be
-    importable module-level functions. ``preload`` names modules the ``forkserver``
+    once first), unless ``in_process`` is False: then one worker process does the work (e.g.
+    one forked from a fork server that already loaded what the work needs). Otherwise a pool
+    of ``workers`` processes is used with at most ``max_pending`` (default ``2 * workers``)
+    batches in flight, so ``batches`` may be a lazy iterator of any length. ``func`` and
+    ``initializer`` must be importable module-level functions. ``preload`` names modules the ``forkserver``
     imports once before forking workers (each worker then skips those imports).
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"map_batches: workers must be an int >= 1; found {workers!r}")
-    if workers == 1:
+    if workers == 1 and in_process:
         if initializer is not None:
             initializer(*initargs)
         for batch in batches:

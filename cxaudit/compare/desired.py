@@ -21,7 +21,6 @@ naming the file and line of each.
 from __future__ import annotations
 
 import difflib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,12 +102,9 @@ def _lexicon(lexicon: pd.DataFrame | None) -> pd.DataFrame | None:
     """The feelings lexicon (feeling, axis, pole, forms), or None with a warning when unavailable."""
     if lexicon is not None:
         return lexicon
-    try:
-        from cxaudit.nlp.feelings import load_feelings  # noqa: PLC0415 - optional until the module lands
-    except ImportError:
-        warnings.warn("feelings lexicon (cxaudit.nlp.feelings) not available: motif words not checked", stacklevel=3)
-        return None
-    return load_feelings()
+    from cxaudit._feelings import feelings_table  # the table of cxaudit.nlp.feelings.load_feelings, without spaCy
+
+    return feelings_table()
 
 
 def _forms(value: Any) -> list[str]:
@@ -265,7 +261,8 @@ def load_desired(path: str | Path, *, lexicon: pd.DataFrame | None = None) -> De
     """Read and validate ``desired.yml``.
 
     ``lexicon`` is the feelings lexicon (columns feeling, axis, pole, forms);
-    by default ``cxaudit.nlp.feelings.load_feelings()``. Raises
+    by default the bundled one (``cxaudit.nlp.feelings.load_feelings()``'s table, read without
+    spaCy by ``cxaudit._feelings.feelings_table``). Raises
     :class:`DesiredError` listing every problem as ``file:line: what is wrong``
     (unknown keys, targets outside [-1, 1], motif words not in the lexicon with
     close matches), and ``FileNotFoundError`` when the file does not exist.

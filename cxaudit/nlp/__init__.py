@@ -12,59 +12,19 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 
 import spacy
 from spacy.language import Language
 
 from . import components  # noqa: F401  (registers the factories and extensions)
 from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
-from ..errors import CxauditError
+from .._models import TRAINED, ModelNotFoundError, resolve_model  # spaCy-free: see cxaudit/_models.py
 from .components import COMPONENTS
 
 __all__ = ["build_pipeline", "get_pipeline", "resolve_model", "reset_tokenizer_cache", "ModelNotFoundError", "TRAINED",
            "COMPONENTS"]
 
 log = logging.getLogger(__name__)
-
-#: Trained English pipelines ``model="auto"`` looks for, smallest first.
-TRAINED = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf")
-
-
-class ModelNotFoundError(CxauditError, ValueError):
-    """The spaCy pipeline named in the configuration is not installed."""
-
-
-def resolve_model(model: str = "auto") -> str:
-    """The base pipeline ``build_pipeline(model)`` will use: "blank", a package name or a path.
-
-    Checks, without loading anything, that a named pipeline is installed; raises
-    :class:`ModelNotFoundError` saying how to install it otherwise. Call it in a
-    parent process before starting workers.
-    """
-    if not isinstance(model, str) or not model.strip():
-        raise ModelNotFoundError(f"model: expected 'auto', 'blank', a spaCy pipeline name or a path; found {model!r}")
-    model = model.strip()
-    if model == "blank":
-        return "blank"
-    if model == "auto":
-        for name in TRAINED:
-            if spacy.util.is_package(name):
-                return name
-        return "blank"
-    if spacy.util.is_package(model):
-        return model
-    path = Path(model).expanduser()
-    if path.exists():
-        if not (path / "config.cfg").exists():
-            raise ModelNotFoundError(f"model: {model!r} is a path but holds no spaCy pipeline (no config.cfg found)")
-        return str(path)
-    raise ModelNotFoundError(
-        f"spaCy pipeline {model!r} is not installed. On a machine with internet, run "
-        f"`python -m spacy download {model}` (or `pip install {model}` from a wheel you trust), "
-        f"or pass a local path to a saved pipeline; `model: blank` works offline with no download."
-    )
-
 
 def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Language:
     """A fresh pipeline with cxaudit's components added and initialised.

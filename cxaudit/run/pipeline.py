@@ -383,6 +383,10 @@ def run_audit(
     failure, and on KeyboardInterrupt, the previous results stay as they were.
     """
     out_dir = Path(out_dir)
+    if engine == "local" and not full and (out_dir / "cxaudit.duckdb").is_file():
+        # a rerun: the worker that analyses what changed loads spaCy while this process reads (engine.py)
+        warm_workers(PipelineSpec(model=config.model, codebooks=tuple(config.codebooks), tagger=config.tagger,
+                                  threshold=config.threshold))
     _check_settings(config)
     created = not out_dir.exists()
     private_created = not private_dir(out_dir).exists()
@@ -411,7 +415,7 @@ def _check_settings(config: AuditConfig) -> None:
     the learned tagger named by ``config`` cannot be used."""
     from cxaudit.clues.codebook import load_codebook
     from cxaudit.compare.desired import load_desired
-    from cxaudit.nlp import resolve_model
+    from cxaudit._models import resolve_model
 
     problems = []
     checks = [(resolve_model, config.model)] + [(load_codebook, ref) for ref in config.codebooks]
@@ -477,7 +481,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     import duckdb
 
     from .incremental import STATE_TABLE
-    from cxaudit.nlp import resolve_model
+    from cxaudit._models import resolve_model
 
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -572,7 +576,7 @@ def _rerun_snapshot(config: AuditConfig, out_dir: Path) -> dict | None:
     cannot be listed (such a run writes no manifest)."""
     from cxaudit.ingest.base import IngestError
     from .incremental import dependencies
-    from cxaudit.nlp import resolve_model
+    from cxaudit._models import resolve_model
     from .rerun import snapshot
 
     try:

@@ -20,6 +20,7 @@ import os
 
 from cxaudit.parallel import PARENT_ENV, die_with_parent
 from cxaudit.run.engine import PRELOAD_ENV, PipelineSpec, build, learned_tagger
+from cxaudit.run.spacy_import import import_spacy
 
 
 def _die_with_the_run() -> None:
@@ -30,6 +31,7 @@ def _die_with_the_run() -> None:
 
 
 def _preload() -> None:
+    import_spacy()  # without spacy.cli, before the preload list's next module imports spaCy
     raw = os.environ.get(PRELOAD_ENV)
     if not raw:
         return
