@@ -10,9 +10,10 @@ The pipeline's stages are functions over tidy DataFrames (schemas in
     tags = cxaudit.tag(ana.sentences, ["carbone-clues", "touchpoints"])
     tables = cxaudit.compare(ing.documents, ana.sentences, tags, ana.feelings, cxaudit.load_desired(audit.desired))
 
-``cxaudit.ingest``, ``cxaudit.analyze`` and ``cxaudit.compare`` are modules
-that can be called like their main function. Heavy dependencies (spaCy,
-matplotlib) load on first use, so ``import cxaudit`` is quick.
+``cxaudit.analyze`` is the function :func:`cxaudit.nlp.analyze.analyze`; ``cxaudit.ingest`` and
+``cxaudit.compare`` are the stages' packages, which can be called like their main function
+(:mod:`cxaudit._callable` says why those two need it). Heavy dependencies (spaCy, matplotlib)
+load on first use, so ``import cxaudit`` is quick.
 """
 
 from __future__ import annotations
@@ -42,13 +43,15 @@ __all__ = [
     "read_results",
 ]
 
+#: The public API's names, each loaded from its stage on first use (``__getattr__`` below): ``import cxaudit``
+#: loads no stage, so the command line and the fork server start quickly.
 _LAZY = {
     "load_audit": ("cxaudit.config", "load_audit"),
     "load_desired": ("cxaudit.compare.desired", "load_desired"),
     "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
     "run_audit": ("cxaudit.run.pipeline", "run_audit"),
     "ingest": ("cxaudit.ingest", None),
-    "analyze": ("cxaudit.nlp.analyze", None),
+    "analyze": ("cxaudit.nlp.analyze", "analyze"),
     "compare": ("cxaudit.compare", None),
     "plots": ("cxaudit.publish.charts.plots", None),
     "explore": ("cxaudit.nlp.explore", None),
@@ -61,6 +64,7 @@ def tag(sentences, codebooks=("carbone-clues", "touchpoints"), *, nlp=None):
     Returns the ``tags`` table (schema TAGS). ``codebooks`` are bundled names,
     paths, or loaded :class:`~cxaudit.clues.codebook.Codebook` objects.
     """
+    # lazy: `import cxaudit` stays quick; the tagger (spaCy) loads on the first call
     from .clues.codebook import load_codebook
     from .clues.tagger import tag as _tag
 
@@ -70,7 +74,7 @@ def tag(sentences, codebooks=("carbone-clues", "touchpoints"), *, nlp=None):
 
 def read_results(results_dir, table: str):
     """Read one table of a results folder written by ``cxaudit run`` as a DataFrame."""
-    from .store import read_table
+    from .store import read_table  # lazy: `import cxaudit` loads neither DuckDB nor pandas
 
     return read_table(results_dir, table)
 

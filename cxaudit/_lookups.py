@@ -35,7 +35,7 @@ def register() -> None:
     which it adds ``.gz`` when that file is the one there. An installed spacy-lookups-data (an entry point)
     is found first and left alone.
     """
-    from spacy.util import registry
+    from spacy.util import registry  # lazy: the lemmatizer's callers load spaCy, not the tables' paths
 
     if "en" not in registry.lookups:
         registry.lookups.register("en", func={"lemma_lookup": str(LEMMA_LOOKUP.with_suffix(""))})

@@ -148,15 +148,17 @@ def load_audit(path: str | Path, **overrides: Any) -> AuditConfig:
     """
     path = Path(path).resolve()
     if not path.is_file():
-        raise ConfigError(f"{path}: audit file not found")
+        reason = "audit file not found"
+        raise ConfigError(f"{path}: {reason}", path=path, reason=reason)
     try:
         raw = load_yaml(path)
     except YamlError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(str(exc), path=exc.path, line=exc.line, reason=exc.reason) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings (name:, inputs:, …), found {type(raw).__name__}")
+        reason = f"expected a mapping of settings (name:, inputs:, …), found {type(raw).__name__}"
+        raise ConfigError(f"{path}: {reason}", path=path, reason=reason)
     base = path.parent
     where = str(path)
     problems: list[str] = []

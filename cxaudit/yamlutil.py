@@ -80,9 +80,10 @@ def load_yaml(path: str | Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise YamlError(f"{where}: {exc.problem or exc.context}") from None
+        reason = str(exc.problem or exc.context)
+        raise YamlError(f"{where}: {reason}", path=path, line=mark.line + 1 if mark else None, reason=reason) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"{path}: {exc}") from None
+        raise YamlError(f"{path}: {exc}", path=path, reason=str(exc)) from None
 
 
 def line_of(obj: Any) -> int | None:

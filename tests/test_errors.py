@@ -61,3 +61,34 @@ def test_one_except_clause_catches_any_cxaudit_error(tmp_path):
     bad.write_text("inputs: 3\n", encoding="utf-8")
     with pytest.raises(CxauditError):
         load_audit(bad)
+
+
+@pytest.mark.parametrize("kind", ["audit", "codebook", "coding", "coded"])
+def test_errors_about_a_place_in_a_file_carry_path_line_and_reason(tmp_path, kind):
+    from cxaudit.clues.codebook import load_codebook
+    from cxaudit.clues.coding import import_coding
+    from cxaudit.clues.learned import load_coded
+    from cxaudit.config import load_audit
+
+    if kind == "audit":
+        path, read, line = tmp_path / "audit.yml", load_audit, 3
+        path.write_text("name: x\ninputs: [\n  - a: b\n", encoding="utf-8")
+        reason = "did not find expected node content"
+    elif kind == "codebook":
+        path, read, line = tmp_path / "book.yml", lambda p: load_codebook(str(p)), 3
+        path.write_text("name: x\ncodes: [\n", encoding="utf-8")
+        reason = "not valid safe YAML: did not find expected node content"
+    elif kind == "coding":
+        path, read, line = tmp_path / "coding.csv", import_coding, 3
+        path.write_text("sentence_id,text,corrected_codes,corrected_polarity\ns1,hi,x,\ns2,yo,x,weird\n",
+                        encoding="utf-8")
+        reason = "unknown polarity 'weird'; expected one of ['positive', 'negative', 'neutral', 'conflict']"
+    else:
+        path, read, line = tmp_path / "coded.csv", load_coded, 3
+        path.write_text("text,code\nThe fee was high.,price\n,price\n", encoding="utf-8")
+        reason = "empty text"
+    with pytest.raises(CxauditError) as info:
+        read(path)
+    err = info.value
+    assert (err.path, err.line, err.reason) == (str(path), line, reason)
+    assert reason in str(err) and str(path) in str(err)  # the message the CLI prints is unchanged

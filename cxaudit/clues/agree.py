@@ -79,7 +79,7 @@ def read_coding(path: str | Path) -> pd.DataFrame:
     if suffix in (".jsonl", ".ndjson"):
         return pd.read_json(path, lines=True, dtype=False)
     if suffix == ".parquet":  # DuckDB reads it: no pyarrow needed
-        import duckdb
+        import duckdb  # lazy: only a .parquet coding needs DuckDB here
 
         con = duckdb.connect()
         try:

@@ -125,15 +125,19 @@ def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CodebookError(f"{path}: cannot read codebook file ({exc.strerror or exc})") from exc
+        reason = f"cannot read codebook file ({exc.strerror or exc})"
+        raise CodebookError(f"{path}: {reason}", path=path, reason=reason) from exc
     try:
         return parse_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise CodebookError(f"{path}: {where}: not valid safe YAML: {exc.problem or exc}") from exc
+        reason = f"not valid safe YAML: {exc.problem or exc}"
+        raise CodebookError(f"{path}: {where}: {reason}", path=path, line=mark.line + 1 if mark else None,
+                            reason=reason) from exc
     except yaml.YAMLError as exc:
-        raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
+        reason = f"not valid YAML: {exc}"
+        raise CodebookError(f"{path}: {reason}", path=path, reason=reason) from exc
 
 
 # --------------------------------------------------------------------------- validation
@@ -162,7 +166,7 @@ def _check_strings(value: Any, what: str, line: int | None, problems: list) -> t
 
 def _check_token_pattern(pattern: Any, what: str, line: int | None, problems: list) -> tuple[dict, ...]:
     """Validate one spaCy Matcher pattern (a list of dicts); attributes are upper-cased."""
-    from spacy.schemas import validate_token_pattern
+    from spacy.schemas import validate_token_pattern  # lazy: spaCy loads only when a codebook has token patterns
 
     line = _line(pattern, line)
     if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
@@ -368,7 +372,8 @@ def load_codebook(name_or_path: str | Path) -> Codebook:
                                 f"(bundled: {', '.join(bundled_names())})")
     path = path.resolve()
     if not path.exists():
-        raise CodebookError(f"{path}: no such codebook file")
+        reason = "no such codebook file"
+        raise CodebookError(f"{path}: {reason}", path=path, reason=reason)
     return _load_cached(path, path.stat().st_mtime_ns)
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxaudit.clues.codebook import load_codebook
 from cxaudit.errors import CxauditError
 from cxaudit.schemas import TAGS, validate
 
@@ -140,7 +141,7 @@ def _write_atomically(sheet: pd.DataFrame, path: Path, cbs: list) -> None:
 
 
 def _write_xlsx(sheet: pd.DataFrame, tmp: str, cbs: list) -> None:
-    from openpyxl.styles import Alignment
+    from openpyxl.styles import Alignment  # lazy: only .xlsx coding files need openpyxl (0.2 s to import)
 
     codes = pd.DataFrame([{"code": c.id, "label": c.label, "clue_type": c.clue_type, "codebook": cb.name,
                            "description": c.description} for cb in cbs for c in cb.codes],
@@ -160,13 +161,15 @@ def _write_xlsx(sheet: pd.DataFrame, tmp: str, cbs: list) -> None:
 def _read_sheet(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
-        raise CodingFileError(f"{path}: no such file")
+        reason = "no such file"
+        raise CodingFileError(f"{path}: {reason}", path=path, reason=reason)
     if suffix == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
         frame = pd.read_excel(path, sheet_name="coding", dtype=str).fillna("")
     else:
-        raise CodingFileError(f"{path}: expected a .csv or .xlsx coding file, found {suffix!r}")
+        reason = f"expected a .csv or .xlsx coding file, found {suffix!r}"
+        raise CodingFileError(f"{path}: {reason}", path=path, reason=reason)
     missing = [c for c in ("sentence_id", "text", "corrected_codes") if c not in frame.columns]
     if missing:
         raise CodingFileError(f"{path}: missing column(s) {missing}; expected the columns written by "
@@ -187,11 +190,14 @@ def _parse_rows(path: Path, frame: pd.DataFrame, cbs: list) -> list[tuple[dict, 
         pols = [p.strip().lower() for p in str(rec.get("corrected_polarity", "") or "").split(";") if p.strip()]
         for p in pols:
             if p not in POLARITIES:
-                raise CodingFileError(f"{path}, row {line}: unknown polarity {p!r}; expected one of {list(POLARITIES)}")
+                reason = f"unknown polarity {p!r}; expected one of {list(POLARITIES)}"
+                raise CodingFileError(f"{path}, row {line}: {reason}", path=path, line=line, reason=reason)
         if known and (unknown := [c for c in codes if c not in known]):
-            raise CodingFileError(f"{path}, row {line}: unknown code(s) {unknown}; see the codebook sheet")
+            reason = f"unknown code(s) {unknown}; see the codebook sheet"
+            raise CodingFileError(f"{path}, row {line}: {reason}", path=path, line=line, reason=reason)
         if len(pols) > 1 and len(pols) != len(codes):
-            raise CodingFileError(f"{path}, row {line}: {len(codes)} code(s) but {len(pols)} polarities")
+            reason = f"{len(codes)} code(s) but {len(pols)} polarities"
+            raise CodingFileError(f"{path}, row {line}: {reason}", path=path, line=line, reason=reason)
         pols = pols * len(codes) if len(pols) == 1 else pols or [None] * len(codes)
         out.extend((rec, c, p) for c, p in zip(codes, pols))
     return out
@@ -250,7 +256,5 @@ def coded_for_training(path: str | Path, *, codebook=None) -> pd.DataFrame:
 def _codebooks(codebook) -> list:
     if codebook is None:
         return []
-    from cxaudit.clues.codebook import load_codebook
-
     items = codebook if isinstance(codebook, Iterable) and not isinstance(codebook, (str, Path)) else [codebook]
     return [load_codebook(cb) for cb in items]

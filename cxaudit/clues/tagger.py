@@ -28,11 +28,14 @@ from typing import Any
 import pandas as pd
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 from cxaudit.clues import _rules
 from cxaudit.clues._rules import lemma_forms
 from cxaudit.clues.codebook import Codebook, load_codebook
+from cxaudit.nlp import build_pipeline, reset_tokenizer_cache
 from cxaudit.nlp.lexicon import doc_layout, ext_key
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
@@ -109,8 +112,6 @@ class CodebookRuler:
 
     def __init__(self, nlp: Language, name: str, *, spans_key: str, codebook: str = "",
                  spans_filter: dict | None = None, write_spans: bool = True):
-        from spacy.matcher import Matcher, PhraseMatcher
-
         self.nlp = nlp
         self.name = name
         self.key = spans_key
@@ -118,8 +119,6 @@ class CodebookRuler:
         self.spans_filter = None
         self.write_spans = bool(write_spans)
         if spans_filter is not None:
-            from spacy.util import registry
-
             self.spans_filter = registry.resolve({"f": spans_filter})["f"]
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.matcher = Matcher(nlp.vocab)
@@ -246,8 +245,6 @@ class FusedRulers:
     are those of the separate rulers (measured reason: docs/scaling.md)."""
 
     def __init__(self, nlp: Language, name: str):
-        from spacy.matcher import PhraseMatcher
-
         self.nlp = nlp
         self.name = name
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -368,8 +365,6 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
     for cb in books:
         refs[cb.name] = _ref(cb)
     nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
-    from cxaudit.nlp import reset_tokenizer_cache
-
     reset_tokenizer_cache(nlp)  # compiling the patterns filled the tokenizer's cache with their forms
 
 
@@ -414,8 +409,6 @@ def _info(doc: Doc) -> dict:
 def default_nlp() -> Language:
     """A fresh ``cxaudit.nlp.build_pipeline("auto")`` (a trained pipeline when one is installed,
     else the blank English pipeline with cxaudit's components)."""
-    from cxaudit.nlp import build_pipeline
-
     return build_pipeline("auto")
 
 

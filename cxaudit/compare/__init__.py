@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxaudit._callable import make_callable
 from cxaudit.compare.cluemap import clue_map_cells
 from cxaudit.compare.dimensions import CURRENT_MODES, LEVELS, TOUCHPOINT_LENSES, distinct, mentions, participants
 from cxaudit.compare.drivers import key_drivers, nps
@@ -92,10 +93,4 @@ def compare(
     }
 
 
-def _make_module_callable() -> None:
-    from cxaudit._callable import make_callable
-
-    make_callable(__name__, "compare")
-
-
-_make_module_callable()
+make_callable(__name__, "compare")  # cxaudit.compare(...) calls compare(): cxaudit/_callable.py says why

@@ -121,7 +121,7 @@ def compare_store(
     and row for row, as ``compare()`` on the store's tables read in the pipeline's fixed order, in
     a fraction of the time and memory (ids as integer codes, labels as categoricals; see
     :func:`read_compare_frames`)."""
-    from cxaudit.compare import compare
+    from cxaudit.compare import compare  # lazy: cxaudit/compare/__init__.py imports this module (a circle at top)
 
     frames = read_compare_frames(con, group_col=group_col)
     return compare(*frames, desired, codebooks=codebooks, n_boot=n_boot, seed=seed, group_col=group_col)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schemas
+from .._callable import make_callable
 from .base import CONFIG, UNREADABLE, IngestError, Issue, Parsed, Turn, normalize_text
 from .files import _is_glob, document_stem, iter_files, load_metadata, resolve
 from .read import SUPPORTED_EXTENSIONS, TABLE_EXTENSIONS, read_path
@@ -159,7 +160,7 @@ def _ingest_spec(spec, roles, wave, progress, parts, issues, seen) -> None:
             issues.append(Issue(e.path, e.line, f"{e.reason}; transcripts read without metadata", e.kind))
             spec = replace(spec, metadata=None)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # lazy: the progress bar's module loads only when one is asked for
 
         files = tqdm(files, desc=spec.path, unit="file")
     n_read = 0
@@ -231,10 +232,4 @@ def ingest(specs: Sequence[InputSpec], *, roles: RoleConfig | None = None, wave:
     return IngestResult(documents=documents, turns=turns, rejected=_issue_frame(issues), issues=issues)
 
 
-def _make_module_callable() -> None:
-    from cxaudit._callable import make_callable
-
-    make_callable(__name__, "ingest")
-
-
-_make_module_callable()
+make_callable(__name__, "ingest")  # cxaudit.ingest(specs) calls ingest(): cxaudit/_callable.py says why

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def local_cluster(workers: int = 2):
     """A LocalCluster of ``workers`` single-threaded processes bound to 127.0.0.1, no web dashboard."""
-    from distributed import LocalCluster
+    from distributed import LocalCluster  # lazy: the 'dask' extra (cxaudit/_extras.py)
 
     return LocalCluster(
         n_workers=max(1, workers),
@@ -53,7 +53,7 @@ def process_dask(
     closed afterwards. At most ``max_in_flight`` batches (default 4 per worker)
     are submitted ahead, so memory stays bounded on big corpora.
     """
-    from distributed import Client
+    from distributed import Client  # lazy: the 'dask' extra (cxaudit/_extras.py)
 
     cluster = None if scheduler else local_cluster(workers if workers > 1 else 2)
     client = Client(scheduler if scheduler else cluster)

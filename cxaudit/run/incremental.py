@@ -20,9 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from cxaudit import __version__
+from cxaudit.clues.codebook import load_codebook
 from cxaudit.ingest.base import UNREADABLE, IngestError, Issue
 from cxaudit.ingest.files import _is_glob, input_root, iter_files, resolve
 from cxaudit.ingest.spec import InputSpec, RoleConfig
+
+from .rerun import package_dirs
 
 __all__ = ["STATE_TABLE", "FilePlan", "plan_files", "reading_key"]
 
@@ -116,9 +119,6 @@ def dependencies(config, base_model: str) -> tuple[list[str], list[str]]:
 
     Raises :class:`~cxaudit.ingest.base.IngestError` or OSError when an input cannot be listed: a run
     that meets an unreadable input writes no manifest."""
-    from cxaudit.clues.codebook import load_codebook
-    from .rerun import package_dirs
-
     files: list[str] = [config.path] if config.path else []
     trees: list[str] = []
     for spec in config.inputs:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cxaudit import __version__
+from cxaudit.store import atomic_write_text  # light: no pandas or DuckDB (cxaudit/store/__init__.py)
 
 __all__ = ["MANIFEST", "FORMAT", "run_key", "identity", "snapshot", "unchanged", "write_manifest",
            "package_dirs"]
@@ -107,8 +108,6 @@ def write_manifest(out_dir: str | os.PathLike, key: str, deps: dict[str, Any], o
     """Write the rerun manifest of ``out_dir`` atomically: ``deps`` from :func:`snapshot` taken before the
     run read anything, the identities of ``outputs`` now (after they were written), and ``summary``
     (what the run printed: counts, exit status, rejected lines)."""
-    from cxaudit.store import atomic_write_text
-
     manifest = {"format": FORMAT, "key": key, "deps": deps, "outputs": _outputs(outputs), "summary": summary}
     return atomic_write_text(Path(out_dir) / MANIFEST, json.dumps(manifest, sort_keys=True))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from cxaudit.clues.codebook import load_codebook
 from cxaudit.store import atomic_write_text
 
 __all__ = ["init_audit"]
@@ -82,8 +83,6 @@ def init_audit(directory: str | Path, *, name: str | None = None, wave: str = "w
 
     Raises ``FileExistsError`` when ``directory`` already holds an ``audit.yml``.
     """
-    from cxaudit.clues.codebook import load_codebook
-
     root = Path(directory)
     if (root / "audit.yml").exists():
         raise FileExistsError(f"{root / 'audit.yml'} already exists; choose an empty folder")

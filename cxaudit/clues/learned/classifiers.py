@@ -131,6 +131,7 @@ def nb_ratios(B, y: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
 
 def nb_block(X, r: np.ndarray):
     """Rows of ``X[:, :len(r)]`` as binary presence scaled by the ratios ``r``, L2-normalised per row."""
+    # lazy: SciPy only for fitting; a saved tagger predicts with NumPy
     from scipy import sparse
 
     B = _binary(X, len(r))
@@ -199,6 +200,7 @@ def best_f1_threshold(scores: np.ndarray, y: np.ndarray, *, grid: np.ndarray | N
 
 
 def _svm(C: float, seed: int):
+    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
     from sklearn.svm import LinearSVC
 
     return LinearSVC(C=C, random_state=seed, max_iter=1000)
@@ -208,6 +210,7 @@ def _fit_binary(X, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, floa
     """(w, b) of a linear SVM on 0/1 ``y``; a constant ±1 scorer when ``y`` has one class."""
     if y.min() == y.max():
         return np.zeros(X.shape[1]), 1.0 if y[0] > 0 else -1.0
+    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():
@@ -240,6 +243,7 @@ def _fit_codes_at(X, Y: np.ndarray, C: float, seed: int, nb) -> CodeClassifier:
     if nb is None:
         W, b = _fit_columns(X, Y, C, seed)
         return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), np.full(k, 0.5), C, {})
+    # lazy: SciPy only for fitting; a saved tagger predicts with NumPy
     from scipy import sparse
 
     n_cols, weight = nb
@@ -261,12 +265,14 @@ def _binary(X, n_cols: int):
 
 
 def _kfold(n: int, folds: int, seed: int) -> list:
+    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
     from sklearn.model_selection import KFold
 
     return list(KFold(min(folds, n), shuffle=True, random_state=seed).split(np.zeros(n)))
 
 
 def _group_kfold(groups: list[str], folds: int) -> list:
+    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
     from sklearn.model_selection import GroupKFold
 
     return list(GroupKFold(min(folds, len(set(groups)))).split(np.zeros(len(groups)), groups=groups))
@@ -276,6 +282,7 @@ def _fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(a, b) of P(y=1) = sigmoid(a·margin + b) by maximum likelihood; the default map without both classes."""
     if y.min() == y.max():
         return _DEFAULT_PLATT
+    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=100.0).fit(margin.reshape(-1, 1), y.astype(int))
@@ -284,6 +291,7 @@ def _fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     """Temperature T minimising the log-loss of softmax(T · scores) against class indices ``y``."""
+    # lazy: SciPy only for fitting; a saved tagger predicts with NumPy
     from scipy.optimize import minimize_scalar
 
     def loss(t):

@@ -42,13 +42,15 @@ def load_coded(path: str | Path | pd.DataFrame) -> pd.DataFrame:
     for line, rec in rows:
         text = _cell(rec.get("text"))
         if not text:
-            raise CodedFileError(f"{source}, row {line}: empty text")
+            reason = "empty text"
+            raise CodedFileError(f"{source}, row {line}: {reason}", path=source, line=line, reason=reason)
         codes = [c.strip() for c in _cell(rec.get("code")).split(";") if c.strip()]
         pols = [p.strip().lower() for p in _cell(rec.get("polarity")).split(";")]
         pols = [p for p in pols if p] or [None]
         for p in pols:
             if p is not None and p not in POLARITIES:
-                raise CodedFileError(f"{source}, row {line}: unknown polarity {p!r}; expected one of {list(POLARITIES)}")
+                reason = f"unknown polarity {p!r}; expected one of {list(POLARITIES)}"
+                raise CodedFileError(f"{source}, row {line}: {reason}", path=source, line=line, reason=reason)
         if len(pols) == 1:
             pols = pols * max(len(codes), 1)
         elif len(pols) != len(codes):
@@ -88,7 +90,8 @@ def _read_rows(path) -> tuple[str, list[tuple[int, dict]]]:
         path = Path(path)
         suffix = path.suffix.lower()
         if not path.exists():
-            raise CodedFileError(f"{path}: no such file")
+            reason = "no such file"
+            raise CodedFileError(f"{path}: {reason}", path=path, reason=reason)
         if suffix in (".jsonl", ".ndjson"):
             return str(path), _read_jsonl(path)
         if suffix == ".csv":
@@ -96,7 +99,8 @@ def _read_rows(path) -> tuple[str, list[tuple[int, dict]]]:
         elif suffix == ".xlsx":
             frame = pd.read_excel(path, dtype=str).fillna("")
         else:
-            raise CodedFileError(f"{path}: expected a .csv, .jsonl or .xlsx file, found {suffix!r}")
+            reason = f"expected a .csv, .jsonl or .xlsx file, found {suffix!r}"
+            raise CodedFileError(f"{path}: {reason}", path=path, reason=reason)
         source, first = str(path), 2  # row 1 is the header
     frame = frame.rename(columns=lambda c: str(c).strip().lower())
     for col in ("text", "code"):
@@ -116,9 +120,11 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as err:
-                raise CodedFileError(f"{path}, row {n}: not valid JSON ({err.msg})") from None
+                reason = f"not valid JSON ({err.msg})"
+                raise CodedFileError(f"{path}, row {n}: {reason}", path=path, line=n, reason=reason) from None
             if not isinstance(rec, dict) or "text" not in rec or "code" not in rec:
-                raise CodedFileError(f"{path}, row {n}: expected an object with 'text' and 'code', found {line.strip()[:60]!r}")
+                reason = f"expected an object with 'text' and 'code', found {line.strip()[:60]!r}"
+                raise CodedFileError(f"{path}, row {n}: {reason}", path=path, line=n, reason=reason)
             if isinstance(rec.get("code"), list):
                 rec["code"] = ";".join(map(str, rec["code"]))
             if isinstance(rec.get("polarity"), list):

@@ -46,6 +46,7 @@ def cue_words(texts: Sequence[str], codes: Sequence[str], *, k: int = 40, min_co
     ``min_count`` of the code's pairs are ignored. Ties break alphabetically,
     so the result is deterministic.
     """
+    # lazy: spaCy loads only for context features, not with the estimator
     from spacy.lang.en.stop_words import STOP_WORDS
 
     total, per_code, n_code = Counter(), {}, Counter(codes)
@@ -101,6 +102,7 @@ def context_features(texts: Sequence[str], codes: Sequence[str], cues: dict[str,
     the other clauses (5); cxaudit's sentence sentiment and the mean, min and
     max clause polarity around the code's cue words, and whether any was found (5).
     """
+    # lazy: VADER's lexicon loads only for polarity features
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
@@ -129,6 +131,7 @@ def _cx_scores(texts: Sequence[str], codes: Sequence[str], cue_sets: dict[str, f
     features do not change with what is installed); each distinct text is
     parsed once.
     """
+    # lazy: the spaCy pipeline loads only when context features parse sentences
     from cxaudit.nlp import get_pipeline
     from cxaudit.nlp.clue_scope import clause_polarity
 
@@ -190,6 +193,7 @@ def clause_features(texts: list[str], codes: list[str], scorer: ClauseScorer) ->
 
 @functools.lru_cache(maxsize=1)
 def _vader_lexicon() -> dict[str, float]:
+    # lazy: VADER's lexicon loads only for polarity features
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer().lexicon

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxaudit.clues.codebook import load_codebook
 from cxaudit.clues.learned.bundle import Bundle, CodeFeaturizer, Embedder, PolarityFeaturizer
 from cxaudit.clues.learned.classifiers import fit_codes, fit_polarity
 from cxaudit.clues.learned.coded import POLARITIES, group_coded, load_coded
@@ -391,8 +392,6 @@ def _fine_tune_bundle(bundle: Bundle, data: pd.DataFrame, codes: list[str], conf
 def _load_codebooks(codebooks) -> list:
     if not codebooks:
         return []
-    from cxaudit.clues.codebook import load_codebook
-
     return [load_codebook(cb) for cb in codebooks]
 
 

@@ -42,6 +42,7 @@ import time
 
 import numpy as np
 
+from cxaudit._extras import MissingExtraError, require
 from cxaudit.clues.learned.coded import POLARITIES
 from cxaudit.errors import CxauditError
 from cxaudit.nlp.encoder import SentenceEncoder, _Layer, forward as encoder_forward
@@ -69,10 +70,9 @@ class FineTuneError(CxauditError, ValueError):
 
 def require_jax():
     """The ``jax`` module, or :class:`FineTuneError` saying how to install it."""
-    from cxaudit._extras import MissingExtraError, require
-
     try:
         require("finetune", "fine-tuning (--fine-tune)")
+        # lazy: the 'finetune' extra (cxaudit/_extras.py), checked by require_jax()
         import jax
     except MissingExtraError as exc:
         raise FineTuneError(str(exc)) from None
@@ -95,6 +95,7 @@ def converged(epoch_losses: list[float]) -> bool | None:
 def _warmup_then_decay(peak: float, warm: int, steps: int):
     """Learning rate per optimiser step (optax counts from 0): rising linearly to ``peak`` over the first
     ``warm`` steps, then falling linearly to 0 at ``steps``."""
+    # lazy: the 'finetune' extra (cxaudit/_extras.py), checked by require_jax()
     import jax.numpy as jnp
 
     def rate(count):
@@ -245,6 +246,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     is ``"pair"`` when trained with pairs, else ``"attention"``.
     """
     jax = require_jax()
+    # lazy: the 'finetune' extra (cxaudit/_extras.py), checked by require_jax()
     import jax.numpy as jnp
     if len(texts) < 2 or not Y.any():
         raise FineTuneError("fine-tuning needs at least 2 coded sentences with a code")
@@ -253,6 +255,7 @@ def fine_tune(encoder: SentenceEncoder, texts: list[str], Y: np.ndarray, P: np.n
     pairs = bool(pairs) and bool((P >= 0).any())
     jax.config.update("jax_default_matmul_precision", "highest")
     start = time.perf_counter()
+    # lazy: the 'finetune' extra (cxaudit/_extras.py), checked by require_jax()
     import optax
 
     k, d = Y.shape[1], encoder.hidden

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from cxaudit.clues.learned.features import tokens
@@ -69,6 +71,7 @@ class WordSpace:
         index = {w: i for i, w in enumerate(words)}
         ppmi = _ppmi(_cooccurrence(docs, index, window))
         dim = max(2, min(dim, len(words) - 1))
+        # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
         from sklearn.utils.extmath import randomized_svd
 
         U, S, _ = randomized_svd(ppmi, dim, n_iter=5, random_state=seed)
@@ -124,20 +127,21 @@ def read_unlabelled(source) -> list[str]:
         if not texts:
             raise UnlabelledFileError("unlabelled text: no non-empty strings given")
         return texts
-    from pathlib import Path
-
     path = Path(source)
     if not path.exists():
-        raise UnlabelledFileError(f"{path}: unlabelled text not found")
+        reason = "unlabelled text not found"
+        raise UnlabelledFileError(f"{path}: {reason}", path=path, reason=reason)
     try:
         texts = _read_path(path)
     except UnlabelledFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
-        raise UnlabelledFileError(f"{path}: cannot read unlabelled text ({type(exc).__name__}: {exc})") from exc
+        reason = f"cannot read unlabelled text ({type(exc).__name__}: {exc})"
+        raise UnlabelledFileError(f"{path}: {reason}", path=path, reason=reason) from exc
     texts = [t for t in texts if t.strip()]
     if not texts:
-        raise UnlabelledFileError(f"{path}: no unlabelled text found (expected sentences)")
+        reason = "no unlabelled text found (expected sentences)"
+        raise UnlabelledFileError(f"{path}: {reason}", path=path, reason=reason)
     return texts
 
 
@@ -146,6 +150,7 @@ def _results_sentences(folder):
     through :mod:`cxaudit.store`: the tag stage sits below the store (pyproject.toml's layers contract),
     and only this one column of one table is needed. The file name is the store's ``STORE_FILE``
     (tests/test_learn.py writes a store with cxaudit.store and reads it back through this)."""
+    # lazy: DuckDB only when the unlabelled text is a results folder
     import duckdb
 
     path = folder / "cxaudit.duckdb"
@@ -160,8 +165,6 @@ def _results_sentences(folder):
 
 def _read_path(path) -> list[str]:
     """Texts of a results folder, a .txt file or a table file with a ``text`` column."""
-    import pandas as pd
-
     if path.is_dir():
         frame = _results_sentences(path)
     elif path.suffix.lower() in (".txt", ".text", ""):
@@ -173,9 +176,11 @@ def _read_path(path) -> list[str]:
     elif path.suffix.lower() == ".xlsx":
         frame = pd.read_excel(path, dtype=str)
     else:
-        raise UnlabelledFileError(f"{path}: expected a .txt, .csv, .jsonl or .xlsx file or a results folder")
+        reason = "expected a .txt, .csv, .jsonl or .xlsx file or a results folder"
+        raise UnlabelledFileError(f"{path}: {reason}", path=path, reason=reason)
     if "text" not in frame.columns:
-        raise UnlabelledFileError(f"{path}: missing column 'text'; found {list(frame.columns)}")
+        reason = f"missing column 'text'; found {list(frame.columns)}"
+        raise UnlabelledFileError(f"{path}: {reason}", path=path, reason=reason)
     return [str(t) for t in frame["text"].dropna()]
 
 
