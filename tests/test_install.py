@@ -45,7 +45,7 @@ BANNED = {"jupyterlab", "jupyter-server", "notebook", "voila", "ipywidgets", "ip
           "python-docx", "lxml"}
 #: What the core's resolved distributions hold once installed (their wheels' files, no bytecode), in MB.
 #: Measured with ``_core_closure``: 551 MB with scipy 1.17, spaCy 3.8.18, pandas 3.1, no pyarrow or matplotlib (2026-12),
-#: 537 MB once .docx was read without python-docx and lxml;
+#: 538 MB once .docx was read without python-docx and lxml (this .venv, 2026-12-03);
 #: benchmarks/results/install_size.json has the on-disk figures. A new dependency that adds more than the
 #: margin fails here: make it an extra (cxaudit/_extras.py) or say why the core needs it.
 CORE_BUDGET_MB = 600
