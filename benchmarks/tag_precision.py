@@ -81,7 +81,7 @@ def sample_tags(tmp: Path, codebook: str = BOOK) -> pd.DataFrame:
     con = duckdb.connect(str(out / "cxaudit.duckdb"), read_only=True)
     try:
         frame = con.sql(
-            "select t.sentence_id as sentence_key, t.start_char, t.end_char, t.code, t.evidence, t.valence, "
+            "select t.sentence_id as sentence_key, t.start_char, t.end_char, t.code, t.evidence, t.valence, t.confidence, "
             "s.text as text from tags t join sentences s using (sentence_id) where t.codebook = ?",
             params=[BOOK]).df()
     finally:
@@ -116,7 +116,7 @@ def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
         "sentence_key": tags["sentence_id"].map(doc_of).astype(str),
         "start_char": (tags["start_char"] + tags["sentence_id"].map(s0)).astype(int),
         "end_char": (tags["end_char"] + tags["sentence_id"].map(s0)).astype(int),
-        "code": tags["code"], "evidence": tags["evidence"], "valence": tags["valence"],
+        "code": tags["code"], "evidence": tags["evidence"], "valence": tags["valence"], "confidence": tags["confidence"],
     })
     frame["text"] = frame["sentence_key"].map(text_of)
     ok = [t[a:b] == e for t, a, b, e in zip(frame["text"], frame["start_char"], frame["end_char"], frame["evidence"])]
@@ -175,7 +175,26 @@ def figures(judged: pd.DataFrame) -> dict:
         "precision_code": share(code_ok.sum(), len(judged)),
         "feeling_accuracy_on_code_ok": share((feel_ok & code_ok).sum(), code_ok.sum()),
         "feeling_accuracy_all": share(feel_ok.sum(), len(judged)),
+        "calibration": calibration(judged["confidence"].astype(float), both) if "confidence" in judged else None,
     }
+
+
+#: Confidence bins of the calibration table (a tag's confidence estimates the chance that its code
+#: and its feeling are both right).
+BINS = (0.0, 0.45, 0.6, 0.75, 1.0001)
+
+
+def calibration(confidence: pd.Series, right: pd.Series) -> dict:
+    """Mean confidence against the share right, overall and per confidence bin."""
+    out = {"mean_confidence": round(float(confidence.mean()), 4), "share_right": round(float(right.mean()), 4),
+           "brier": round(float(((confidence - right.astype(float)) ** 2).mean()), 4), "bins": []}
+    for lo, hi in zip(BINS, BINS[1:]):
+        inside = (confidence >= lo) & (confidence < hi)
+        if inside.any():
+            out["bins"].append({"from": lo, "to": min(hi, 1.0), "n": int(inside.sum()),
+                                "mean_confidence": round(float(confidence[inside].mean()), 4),
+                                "share_right": round(float(right[inside].mean()), 4)})
+    return out
 
 
 def change_report(reference: pd.DataFrame, current: pd.DataFrame, judgements: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
@@ -266,6 +285,11 @@ def main() -> int:
         for key in ("precision_code_and_feeling", "precision_code", "feeling_accuracy_on_code_ok", "feeling_accuracy_all"):
             v = block[key]
             print(f"  {key:<30} {v['value']}  ({v['k']}/{v['n']}, 95% CI {v['ci95_wilson'][0]}–{v['ci95_wilson'][1]})")
+        cal = block.get("calibration")
+        if cal:
+            print(f"  confidence: mean {cal['mean_confidence']} against {cal['share_right']} right (Brier {cal['brier']}); "
+                  + ", ".join(f"[{b['from']:.2f}, {b['to']:.2f}) n={b['n']} conf {b['mean_confidence']:.2f} "
+                              f"right {b['share_right']:.2f}" for b in cal["bins"]))
     if "change" in result:
         c = result["change"]
         print(f"\nchange against {args.diff}: {c['n_removed']} tags removed ({c['removed_code_ok']} of them right), "

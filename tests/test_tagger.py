@@ -10,6 +10,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxaudit.clues._rules import QUESTION_FACTOR, SCOPE_CONFIDENCE
 from cxaudit.clues.codebook import bundled_names, load_codebook
 from cxaudit.clues.tagger import add_codebooks, spans_key, tag, tag_rows
 from cxaudit.nlp import build_pipeline
@@ -197,12 +198,13 @@ def test_tagger_touchpoint_tags_point_at_themselves(nlp):
 def test_tagger_confidence_valence_mode_and_method(nlp):
     _, tags = tags_of(nlp, "It took ages and she was rude.", mode="current")
     conf = tags.set_index("code").confidence
-    assert conf["speed"] == pytest.approx(0.9) and conf["rude"] == pytest.approx(0.7)
+    # both feelings come from the clue's own clause: the share measured right for that scope
+    assert conf["speed"] == pytest.approx(SCOPE_CONFIDENCE["clause"]) == conf["rude"]
     assert set(tags["method"]) == {"rule"} and set(tags["mode"]) == {"current"}
     assert tags.set_index("code").loc["rude", "valence"] == "negative"
     assert tags.set_index("code").loc["rude", "polarity"] < 0
     _, question = tags_of(nlp, "Was she rude?", mode="question")
-    assert question.confidence.tolist() == [pytest.approx(0.49)]
+    assert question.confidence.tolist() == [pytest.approx(SCOPE_CONFIDENCE["clause"] * QUESTION_FACTOR)]
 
 
 def test_tagger_mixed_valence_when_clause_has_strong_words_both_ways(nlp):

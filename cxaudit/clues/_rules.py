@@ -19,12 +19,14 @@ from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
 
-#: Confidence of a match of two or more tokens, of a single token, and the factor in a question.
-CONF_MULTI, CONF_SINGLE, QUESTION_FACTOR = 0.9, 0.7, 0.7
-#: How sure a tag's feeling is, by where it came from (see ``ClauseScorer.feeling``): the clue's own
-#: clause, its strong clause, no sentiment for it ("none": neutral), the sentence, across a contrast.
-SCOPE_CONFIDENCE = {"clause": 1.0, "mixed": 0.9, "strong": 0.9, "none": 0.9, "sentence": 0.8, "contrast": 0.7,
-                    "absence": 0.8}
+#: A rule tag's confidence: the share of tags whose feeling was right, by the scope the feeling came
+#: from (see ``ClauseScorer.feeling``), measured on the development splits — the mean of SemEval-2014's
+#: tune split, a MAMS training sample and the customer-service development half
+#: (``benchmarks/calibrate_confidence.py``, session 9). "absence" had too few items to measure (13):
+#: an even 0.5. Times QUESTION_FACTOR inside a question (praise there counts nothing).
+SCOPE_CONFIDENCE = {"clause": 0.78, "strong": 0.72, "none": 0.45, "contrast": 0.39, "sentence": 0.38,
+                    "mixed": 0.27, "absence": 0.5}
+QUESTION_FACTOR = 0.7
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
 STRONG = 1.5
 _CLAUSE_WORDS = {"but", "although", "though", "however", "whereas", "yet", "while", "except"}
@@ -122,9 +124,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
 
 
 def confidence_of(span: Span, mode: str, sentence_text: str, scope: str = "clause") -> float:
-    """0.9 for a match of several tokens, 0.7 for one token; times how sure the feeling is
-    (:data:`SCOPE_CONFIDENCE` of the scope it came from); times 0.7 inside a question."""
-    conf = (CONF_MULTI if len(span) > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]
+    """How often a feeling from this scope is right (:data:`SCOPE_CONFIDENCE`); times 0.7 inside a
+    question. ``span`` (the clue's tokens) is kept for the callers: the match's length speaks of the
+    code, not of the feeling, and no development data measures it (it used to weigh 0.9 / 0.7)."""
+    conf = SCOPE_CONFIDENCE[scope]
     if mode == "question" or sentence_text.rstrip().endswith("?"):
         conf *= QUESTION_FACTOR
     return round(conf, 3)
@@ -329,7 +332,7 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                     val = "mixed" if clauses.mixed(s, e, sent_tokens) else valence(polarity)
                 else:
                     val = valence_of(doc, sc, ec, polarity)
-                conf = (CONF_MULTI if e - s > 1 else CONF_SINGLE) * SCOPE_CONFIDENCE[scope]
+                conf = SCOPE_CONFIDENCE[scope]
                 if question:
                     conf *= QUESTION_FACTOR
                 rows.append((sentence_id, doc_id, book, code, clue_type, touchpoint, sc - s0, ec - s0,
