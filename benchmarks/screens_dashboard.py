@@ -85,7 +85,7 @@ def shoot(results: Path) -> list[Path]:
                 # Voila scrolls inside the page: grow the viewport to the tallest scrolling content, so a long
                 # view (the Summary with its strengths) is shot whole instead of cut at the viewport's bottom
                 tall = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
-                height = min(max(int(tall) + 40, 2400), 12_000)
+                height = 2400 if tall <= 2400 else min(int(tall) + 40, 12_000)
                 page.set_viewport_size({"width": 1400, "height": height})
                 _settle(page, 0.5)
                 path = OUT / f"{name}.png"

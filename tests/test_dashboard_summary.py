@@ -85,6 +85,10 @@ def test_dashboard_summary_quotes_typical_one_per_participant():
     assert quotes["participant"].is_unique and set(quotes["side"]) == {"negative"}
     assert sm.pick_quotes(s.iloc[0:0]).empty
     assert list(sm.pick_quotes(s[s["polarity"] == 0])["sentence_id"]) == ["s7"]  # only neutral: neutral
+    # a sentence quoted for a finding above comes after every other (s3 was quoted: the next typical, B's s2)
+    assert list(sm.pick_quotes(s, avoid={"s3"})["sentence_id"]) == ["s0", "s4", "s2"]
+    # ... but is still taken when the side has nothing else
+    assert list(sm.pick_quotes(s[s["polarity"] == 0], avoid={"s7"})["sentence_id"]) == ["s7"]
 
 
 @pytest.mark.parametrize("neg,pos,expected", [(34, 10, (2, 1)), (13, 60, (1, 2)), (6, 1, (3, 0)), (1, 1, (1, 1)),

@@ -20,7 +20,8 @@ The rules (reasons in ``docs/dashboard.md``):
   its negative and positive sentences in proportion to their numbers (so a
   priority customers mostly like shows mostly praise); on each side the typical
   one is the closest to that side's median polarity (not the most extreme);
-  one sentence per participant; sentences of 5–40 words preferred.
+  one sentence per participant; sentences of 5–40 words preferred; a sentence
+  already quoted for a finding above only when the side has no other.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tup
 
 
 def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "negative",
-                n_negative: int | None = None, n_positive: int | None = None) -> pd.DataFrame:
+                n_negative: int | None = None, n_positive: int | None = None,
+                avoid: set | frozenset = frozenset()) -> pd.DataFrame:
     """Up to ``k`` sentences that represent one finding, each from a different participant.
 
     ``sentences``: one row per sentence with ``sentence_id``, ``participant``,
@@ -169,7 +171,8 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     to the side's median, not the most extreme). ``lead``: the side listed
     first. ``n_negative``/``n_positive``: the numbers of sentences on each
     side when ``sentences`` holds only candidates (default: counted in
-    ``sentences``). Adds ``side``.
+    ``sentences``). ``avoid``: sentence ids already quoted elsewhere (for a
+    finding listed above): taken only when a side has no other. Adds ``side``.
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
@@ -190,7 +193,11 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
         if not len(at) or not want[side]:
             continue
         n = 0
-        for i in at[_typical_order(pol[at], words[at], given[at], ids[at])]:
+        ordered = at[_typical_order(pol[at], words[at], given[at], ids[at])]
+        if avoid:  # sentences quoted elsewhere last (the typical order kept within each group)
+            seen = np.array([sid in avoid for sid in ids[ordered]], dtype=bool)
+            ordered = np.concatenate([ordered[~seen], ordered[seen]])
+        for i in ordered:
             if n >= want[side]:
                 break
             if who[i] in used:
@@ -291,8 +298,12 @@ def build_summary(data, filters, *, min_participants: int = DEFAULT_MIN_PARTICIP
     counts = [(n_side.get((str(r["dimension"]), -1), 0), n_side.get((str(r["dimension"]), 1), 0))
               for r, _, _, _ in chosen]
     keep = [c for c in cands.columns if c not in ("code", "side", "n_side", "dist")] + ["side"]
-    picks = [pick_quotes(c.drop(columns=["code", "n_side"]), lead=lead, n_negative=neg, n_positive=pos)
-             .reindex(columns=keep) for (_, lead, _, c), (neg, pos) in zip(chosen, counts)]
+    picks, quoted = [], set()
+    for (_, lead, _, c), (neg, pos) in zip(chosen, counts):  # a sentence quoted above only when nothing else
+        pick = pick_quotes(c.drop(columns=["code", "n_side"]), lead=lead, n_negative=neg, n_positive=pos,
+                           avoid=quoted).reindex(columns=keep)
+        quoted.update(pick["sentence_id"].astype(str))
+        picks.append(pick)
     # the quotes' ids with their integer keys (with_chips looks them up by key)
     keyed = pd.concat([p[[c for c in ("sentence_id", "sentence_key") if c in p]] for p in picks],
                       ignore_index=True).drop_duplicates("sentence_id") if picks else pd.DataFrame()
