@@ -178,6 +178,7 @@ def test_dashboard_htmlcharts_ipa_labels_stay_in_the_plot():
     out = htmlcharts.ipa_html(gaps, names={"far": "Speed and timeliness of replies", "near": "Near",
                                            "next": "Billing and charges"})
     assert out.count('<span class="cx-ipa-label') == 3 and 'style="top:14px">Billing and charges<' in out
+    assert out.count('class="cx-ipa-lead" style="top:0px;height:22px"') == 1  # its leader line to the point
 
 
 def test_dashboard_htmlcharts_axis_spans_the_track_with_or_without_notes():

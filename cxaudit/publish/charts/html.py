@@ -283,7 +283,9 @@ def ipa_html(gaps: pd.DataFrame, *, names: dict | None = None, label_top: int = 
                 on_left, dy = spot
                 side = " cx-ipa-label-left" if on_left else ""
                 shift = f' style="top:{-8 + dy}px"' if dy else ""
-                text = f'<span class="cx-ipa-label{side}"{shift}>{html.escape(name)}</span>'
+                # a label moved up or down hangs on a short leader line from its point (no doubt whose it is)
+                lead = f'<span class="cx-ipa-lead" style="top:{min(dy, 0)}px;height:{abs(dy)}px"></span>' if dy else ""
+                text = f'{lead}<span class="cx-ipa-label{side}"{shift}>{html.escape(name)}</span>'
         dots.append(f'<div class="cx-ipa-pt{" cx-small" if small else ""}" style="left:{x}%;top:{y}%" '
                     f'title="{html.escape(tip, quote=True)}"><span class="cx-ipa-dot" '
                     f'style="background:{"#fff" if small else color};border-color:{color}"></span>{text}</div>')
