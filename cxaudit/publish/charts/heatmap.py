@@ -142,8 +142,14 @@ class ClueHeatmap(widgets.VBox):
         self.version += 1
         self.add_class(f"cx-v{self.version}")
 
+    @classmethod
+    def _paint(cls, btn: widgets.Button, clue_label: str, touchpoint: str, row, top: int, *, clue_type: str) -> None:
+        # one message per widget (the button, its style) instead of one per trait: ~2 instead of ~5 per cell
+        with btn.hold_sync(), btn.style.hold_sync():
+            cls._set_cell(btn, clue_label, touchpoint, row, top, clue_type=clue_type)
+
     @staticmethod
-    def _paint(btn: widgets.Button, clue_label: str, touchpoint: str, row, top: int, *, clue_type: str) -> None:
+    def _set_cell(btn: widgets.Button, clue_label: str, touchpoint: str, row, top: int, *, clue_type: str) -> None:
         if row is None or not int(row.n):
             btn.description, btn.disabled = "", True
             btn.tooltip = f"{clue_label} \u00d7 {touchpoint}: no mentions"
