@@ -221,6 +221,14 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     ("A well-organised event with well trained staff.", 1),  # done well …
     ("The form was poorly explained.", -1),                  # … or badly
     ("The form was not well explained.", -1),                # negation flips the generated phrase
+    ("I couldn't ask for a friendlier staff.", 1),           # nothing better to be had
+    ("I cannot imagine a better service.", 1),
+    ("Couldn't fault the nurses.", 1),
+    ("The service could have been a lot better.", -1),       # room to do better, however much
+    ("The dishes were average at best.", -1),
+    ("The drinks were delightfully overpriced.", -1),        # a praising adverb only grades the complaint
+    ("The update was spectacularly bad.", -1),
+    ("The staff were awfully nice.", 1),
 ])
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
