@@ -281,9 +281,9 @@ def test_pipeline_workers_default_to_one_for_small_runs(tiny):
 def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypatch):
     import os
 
-    import cxaudit.run.pipeline as pipeline
+    import cxaudit.run.analyse as analyse
 
-    monkeypatch.setattr(pipeline, "AUTO_PARALLEL_TURNS", 1)
+    monkeypatch.setattr(analyse, "AUTO_PARALLEL_TURNS", 1)
     audit = make_audit(tmp_path / "a")
     run_audit(load_audit(audit), tmp_path / "out")
     assert read_table(tmp_path / "out", "runs")["workers"].tolist() == [os.cpu_count()]
@@ -292,20 +292,20 @@ def test_pipeline_workers_default_to_every_core_for_big_runs(tmp_path, monkeypat
 def test_pipeline_doc_fingerprints_follow_the_documented_formula():
     import hashlib
 
-    from cxaudit.run.pipeline import _doc_fingerprints
+    from cxaudit.run.fingerprints import doc_fingerprints
     from cxaudit.schemas import TURNS, conform
 
     turns = conform(pd.DataFrame({
         "doc_id": ["b", "a", "b", "c"], "turn_id": [0, 0, 1, 0], "speaker": ["Ann", None, "Bo", None],
         "role": ["participant", "participant", "interviewer", "unknown"], "text": ["hi", "x", "why?", "ok"]}), TURNS)
-    fp = _doc_fingerprints(turns, "S")
+    fp = doc_fingerprints(turns, "S")
     sha = lambda s: hashlib.sha256(s.encode()).hexdigest()  # noqa: E731
     assert fp["doc_id"].tolist() == ["b", "a", "c"]  # first-appearance order
     assert fp["fingerprint"].tolist() == [
         sha("S" + "0\x1fAnn\x1fparticipant\x1fhi" + "\x1e" + "1\x1fBo\x1finterviewer\x1fwhy?"),
         sha("S0\x1f\x1fparticipant\x1fx"), sha("S0\x1f\x1funknown\x1fok")]
     one_turn_each = turns[turns["doc_id"] != "b"]
-    assert _doc_fingerprints(one_turn_each, "S")["fingerprint"].tolist() == fp["fingerprint"].tolist()[1:]
+    assert doc_fingerprints(one_turn_each, "S")["fingerprint"].tolist() == fp["fingerprint"].tolist()[1:]
 
 
 def test_pipeline_records_seconds_per_stage(tiny):

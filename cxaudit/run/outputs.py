@@ -1,0 +1,74 @@
+"""The compare stage of a run and the dashboard's prepared tables: rebuilt, or copied when nothing changed.
+
+The compare tables depend on every document, so they are rebuilt from the whole store
+(:func:`run_compare`) unless no document and no setting they read changed (:func:`reuse_compare`), in
+which case they and the dashboard's tables are copied from the previous store.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxaudit.clues.codebook import load_codebook
+from cxaudit.config import AuditConfig
+from cxaudit.schemas import DOCUMENTS, validate
+from cxaudit.store import StoreWriter
+
+from .result import RunResult
+
+__all__ = ["run_compare", "reuse_compare", "prepare_dashboard"]
+
+_COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
+
+
+def run_compare(config: AuditConfig, w: StoreWriter) -> None:
+    # lazy: the compare stage imports SciPy (~0.5 s), needed only when this step runs
+    from cxaudit.compare.store import compare_store
+    from cxaudit.compare.desired import Desired, load_desired
+
+    desired = load_desired(config.desired) if config.desired else Desired.default()
+    codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
+    # reads the tables in a fixed row order (the bootstrap then draws the same resamples whether rows
+    # were reused or new), ids as integer codes and only the columns compare uses: at 1M comments
+    # the text and id columns would cost gigabytes
+    tables = compare_store(w.con, desired, codebooks=codebooks)
+    for name, df in tables.items():
+        w.replace(name, df)
+
+
+def _dashboard_tables() -> tuple[str, ...]:
+    """The tables ``cxaudit.publish.dashboard.prepare`` writes (copied with the compare tables when nothing changed)."""
+    # lazy: the dashboard's package loads the compare stage (SciPy), needed only when this step runs
+    from cxaudit.publish.dashboard.precompute import PREPARED_TABLES, STATE_TABLES
+
+    return PREPARED_TABLES + STATE_TABLES
+
+
+def reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, compare_key: str) -> bool:
+    """Copy the previous compare and dashboard tables when nothing they depend on changed: no document
+    analysed, added or removed, the same documents table, and the same desired file and codebooks."""
+    if result.n_analysed or result.n_removed or not set(_COMPARE_TABLES) <= w.previous_tables():
+        return False
+    meta = w.read_previous("meta")
+    if meta is None or compare_key not in set(meta.loc[meta["key"] == "compare_key", "value"]):
+        return False
+    before = w.read_previous("documents")
+    if before is None or len(before) != len(documents):
+        return False
+    cols = list(documents.columns)
+    same = validate(before, DOCUMENTS).sort_values(cols).reset_index(drop=True).equals(
+        documents.sort_values(cols).reset_index(drop=True))
+    if not same:
+        return False
+    for name in (*_COMPARE_TABLES, *_dashboard_tables()):
+        w.copy_previous_table(name)
+    result.compare_reused = True
+    return True
+
+
+def prepare_dashboard(w: StoreWriter) -> None:
+    """Precompute the dashboard's tables in the new store, so it opens fast on big audits."""
+    # lazy: the dashboard's package loads the compare stage (SciPy), needed only when this step runs
+    from cxaudit.publish.dashboard.precompute import prepare
+
+    prepare(w.con)
