@@ -229,6 +229,9 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     ("The drinks were delightfully overpriced.", -1),        # a praising adverb only grades the complaint
     ("The update was spectacularly bad.", -1),
     ("The staff were awfully nice.", 1),
+    ("Not once did the staff apologise or call me back.", -1),   # a clause negator reaches the clause's end
+    ("Never once has the food disappointed.", 1),
+    ("Not once did they apologise, but the manager was great.", 1),  # … and stops at the clause's end
 ])
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)

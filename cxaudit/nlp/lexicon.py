@@ -47,8 +47,9 @@ __all__ = [
 # Kinds of the cx_sentiment matcher's entries (see cxaudit.nlp.sentiment): a sentiment word or
 # phrase, negator, booster, "but"-type contrast, "although"-type contrast, strong and weak clause
 # break, "!", excess "too", "never so", degree word with its own valence, conditional "if",
-# negated repeat "again", context-dependent value word ("high" prices, "long" queue: ``rules.attribute_values``).
-VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL, TOO, SO, DUAL, COND, AGAIN, CTX = range(14)
+# negated repeat "again", context-dependent value word ("high" prices, "long" queue: ``rules.attribute_values``),
+# clause negator ("not once", "at no point": ``rules.clause_negators``).
+VAL, NEG, BOOST, BUT, SUB, STRONG, WEAK, EXCL, TOO, SO, DUAL, COND, AGAIN, CTX, CNEG = range(15)
 #: Valence of a negated repeat ("I will never go there again").
 AGAIN_VALENCE = -1.5
 
@@ -353,6 +354,8 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
         w = str(w).lower()
         if lex.get(w):
             add(DUAL, round(lex[w], 3), w), structural.add(w)
+    for w in rules.get("clause_negators") or []:
+        add(CNEG, 0.0, str(w).lower()), structural.add(str(w).lower())
     for w in rules.get("negated_repeat") or []:
         add(AGAIN, AGAIN_VALENCE, str(w).lower()), structural.add(str(w).lower())
     for w in rules.get("never_so") or []:

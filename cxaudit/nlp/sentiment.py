@@ -27,9 +27,9 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL, WEAK, attribute_values,
-                      build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon, longest_first,
-                      sentiment_entries)
+from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
+                      WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon,
+                      longest_first, sentiment_entries)
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -245,7 +245,7 @@ class SentimentScorer:
         """
         mods: list[tuple[int, float, int]] = []  # (kind, value, end) of modifiers since the last break
         total = pre = sub_sum = 0.0  # all hits; hits before the first "but"; hits in the first "although" clause
-        but_seen = sub_seen = in_sub = in_cond = False
+        but_seen = sub_seen = in_sub = in_cond = clause_neg = False
         cond_weight = COND_WEIGHT
         n_vals = n_excl = 0
         window = self.window
@@ -281,6 +281,9 @@ class SentimentScorer:
                     mods.append((BOOST, B_INCR, e))  # "terribly rude": a booster
                     continue
                 kind = VAL
+            elif kind == CNEG:
+                clause_neg = True  # "not once did they …": every judgement up to the clause's end
+                continue
             elif kind == COND:
                 in_cond = True
                 cond_weight = COUNTERFACTUAL_WEIGHT if _counterfactual_if(doc, e, se) else COND_WEIGHT
@@ -316,6 +319,10 @@ class SentimentScorer:
                     elif amp:
                         v *= amp
                     mods.clear()
+                else:
+                    negated = False
+                if clause_neg and not negated:
+                    v *= N_SCALAR
                 if caps is not None and s in caps:
                     v += C_INCR if v > 0 else -C_INCR
                 if in_cond:
@@ -337,7 +344,10 @@ class SentimentScorer:
                 in_sub = in_cond = False
                 if kind == WEAK:
                     weak.append(s)
+                    if doc[s].is_punct:
+                        clause_neg = False
                     continue
+                clause_neg = False
                 strong.append(s)
                 if kind == BUT and not but_seen:
                     but_seen = True
