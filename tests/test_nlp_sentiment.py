@@ -231,6 +231,9 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     ("The staff were awfully nice.", 1),
     ("Not once did the staff apologise or call me back.", -1),   # a clause negator reaches the clause's end
     ("Never once has the food disappointed.", 1),
+    ("Honestly, I've had better.", -1),                      # better to be had elsewhere
+    ("You'll find far better coffee next door.", -1),
+    ("The fees are through the roof.", -1),
     ("Not once did they apologise, but the manager was great.", 1),  # … and stops at the clause's end
 ])
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
