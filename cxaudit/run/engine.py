@@ -8,13 +8,25 @@ a Dask cluster (:func:`process`). Workers build their pipeline once from a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import pickle
+import platform
+import tempfile
 from dataclasses import dataclass
+from importlib import metadata
+from multiprocessing import forkserver
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
+import cxaudit
+from cxaudit import parallel  # as a module: its map_batches is looked up at each call
+from cxaudit._models import resolve_model
 from cxaudit.ingest.base import PIECE_CHARS, text_pieces
 from cxaudit.run.dask_engine import process_dask
 from cxaudit.schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
@@ -71,7 +83,7 @@ def _column(values: Sequence, dtype: str):
     """One column as a pandas extension array of ``dtype`` ("string", "Int64", "Float64", "boolean")."""
     if dtype == "string":
         try:
-            import pyarrow as pa
+            import pyarrow as pa  # lazy: the optional 'arrow' extra
         except ImportError:  # the core install (no 'arrow' extra): pandas' own string array, the same values and dtype
             return pd.array(list(values), dtype="string")
         return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
@@ -115,9 +127,11 @@ def build(spec: PipelineSpec):
     spec = PipelineSpec(model=spec.model, codebooks=spec.codebooks)  # the tagger is not part of the pipeline
     nlp = _NLP_CACHE.get(spec)
     if nlp is None:
+        # lazy: spaCy and the pipeline's modules load where a batch is analysed (a worker), not in the run
         from .spacy_import import import_spacy
 
         import_spacy()  # without spacy.cli: 0.3 s of CPU less (cxaudit/run/spacy_import.py)
+        # lazy, and after import_spacy(): cxaudit.nlp then finds spaCy loaded without its command line
         from cxaudit.clues.codebook import load_codebook
         from cxaudit.clues.tagger import add_codebooks
         from cxaudit.nlp import build_pipeline
@@ -141,9 +155,6 @@ _CACHE_KEEP = 6
 
 
 def _pipeline_cache_dir():
-    import os
-    from pathlib import Path
-
     value = os.environ.get(PIPELINE_CACHE_ENV, "")
     if value in ("0", "off", "no", "false"):
         return None
@@ -154,8 +165,6 @@ def _pipeline_cache_dir():
 
 
 def _package_files():
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]  # the cxaudit package (this file is cxaudit/run/engine.py)
     return root, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
@@ -163,8 +172,6 @@ def _package_files():
 def _code_digest() -> str:
     """SHA-256 of every file of the cxaudit package (code, lexicons, bundled codebooks): any change to
     them, even without a new version number, makes a cached pipeline unusable."""
-    import hashlib
-
     root, files = _package_files()
     h = hashlib.sha256()
     for path in files:
@@ -175,28 +182,20 @@ def _code_digest() -> str:
 def _code_unchanged_since_import() -> bool:
     """True when no file of the package changed since this process imported cxaudit (with a second's
     margin): the modules in memory are then the files the cache key was computed from."""
-    from cxaudit import _IMPORTED_AT
-
     try:
         newest = max(p.stat().st_mtime for p in _package_files()[1])
     except (OSError, ValueError):
         return False
-    return newest < _IMPORTED_AT - 1.0
+    return newest < cxaudit._IMPORTED_AT - 1.0  # read at each call (tests set it)
 
 
 def _pipeline_cache_path(spec: PipelineSpec, books):
     """Where the pipeline of ``spec`` is cached: a file named by a hash of everything it is built from
     (cxaudit's files, the codebooks' files, the model and the versions of spaCy, its lookups data and
     Python); None when caching is off or the model is a path (its folder could change in place)."""
-    import hashlib
-    import json
-    import platform
-    from importlib import metadata
-
     folder = _pipeline_cache_dir()
     if folder is None:
         return None
-    from cxaudit._models import resolve_model
 
     model = resolve_model(spec.model)
 
@@ -218,11 +217,8 @@ def _pipeline_cache_path(spec: PipelineSpec, books):
 
 def _load_pipeline(path):
     """The pipeline pickled at ``path`` by this user's earlier run, or None (missing, unreadable, stale)."""
-    import pickle
-
     try:
         st = path.stat()
-        import os
 
         if st.st_uid != os.getuid() or st.st_mode & 0o022:  # only a file this user wrote, nobody else could
             return None
@@ -237,10 +233,6 @@ def _load_pipeline(path):
 
 def _save_pipeline(nlp, path) -> None:
     """Pickle ``nlp`` to ``path`` (atomically, readable by this user only); keep the newest few."""
-    import os
-    import pickle
-    import tempfile
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".pipeline-", suffix=".tmp", dir=path.parent)
@@ -265,6 +257,7 @@ def learned_tagger(path: str):
     """The learned tagger in folder ``path``, loaded once per process."""
     tagger = _TAGGER_CACHE.get(path)
     if tagger is None:
+        # lazy: the learned tagger (scikit-learn) loads only for `run --tagger`
         from cxaudit.clues.learned import LearnedTagger
 
         tagger = _TAGGER_CACHE[path] = LearnedTagger.load(path)
@@ -304,9 +297,11 @@ def process_batch(turns: pd.DataFrame, spec: PipelineSpec) -> Tables:
     ``max_length`` is analysed in pieces (:func:`text_pieces`); its rows are the
     pieces' rows with sentence numbers and offsets into the whole turn's text.
     """
+    # lazy: spaCy and the pipeline's modules load where a batch is analysed (a worker), not in the run
     from .spacy_import import import_spacy
 
     import_spacy()  # before cxaudit.nlp imports it whole (cxaudit/run/spacy_import.py)
+    # lazy, and after import_spacy(): cxaudit.nlp then finds spaCy loaded without its command line
     from cxaudit.nlp.analyze import turn_tuples
     from cxaudit.clues.tagger import tag_tuples
 
@@ -382,9 +377,6 @@ PRELOAD_ENV = "CXAUDIT_PRELOAD_PIPELINE"
 
 def _announce(spec: PipelineSpec) -> None:
     """Name ``spec`` to the fork server (read once, when it starts): it builds that pipeline for every worker."""
-    import json
-    import os
-
     os.environ[PRELOAD_ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks),
                                           "tagger": spec.tagger})
 
@@ -399,8 +391,6 @@ def _pipeline_key(spec: PipelineSpec) -> PipelineSpec:
 
 
 def _forkserver_pid() -> int | None:
-    from multiprocessing import forkserver
-
     return getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
 
 
@@ -410,11 +400,9 @@ def warm_workers(spec: PipelineSpec) -> bool:
     workers at once, and so does one with ``workers=1`` when this call started the server (the
     analysis then runs in one worker forked from it: this process never loads spaCy). Returns False
     where there is no fork server."""
-    from cxaudit.parallel import start_forkserver
-
     before = _forkserver_pid()
     _announce(spec)
-    started = start_forkserver(_WORKER_PRELOAD)
+    started = parallel.start_forkserver(_WORKER_PRELOAD)
     if started and _forkserver_pid() not in (None, before):
         _WARMED[:] = [_pipeline_key(spec)]
     return started
@@ -472,11 +460,10 @@ def process(
         for chunk in chunks:
             yield process_batch(chunk, spec)
         return
-    from cxaudit.parallel import map_batches
 
     _announce(spec)
-    yield from map_batches(_work, ((c, spec) for c in chunks), workers=workers,
-                           initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD)
+    yield from parallel.map_batches(_work, ((c, spec) for c in chunks), workers=workers,
+                                    initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD)
 
 
 def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size: int) -> Iterator[Tables]:
@@ -484,18 +471,16 @@ def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size:
     loaded the pipeline while this process read its inputs. When that worker cannot start or dies
     (the fork server gone, the pipeline not loadable there), the batches not yet yielded are analysed
     in this process instead, which reports a real error the usual way."""
-    from cxaudit.parallel import WorkerError, map_batches
-
     log.info("analysing in a worker forked from the fork server that loaded the pipeline meanwhile")
     done = 0
     try:
-        for tables in map_batches(_work, ((c, spec) for c in batches(turns, batch_size)), workers=1,
-                                  initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD,
-                                  in_process=False):
+        for tables in parallel.map_batches(_work, ((c, spec) for c in batches(turns, batch_size)), workers=1,
+                                           initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD,
+                                           in_process=False):
             done += 1
             yield tables
         return
-    except (WorkerError, OSError, EOFError) as exc:
+    except (parallel.WorkerError, OSError, EOFError) as exc:
         log.info("the analysis worker failed (%s): analysing in this process", exc)
     _WARMED.clear()
     for n, chunk in enumerate(batches(turns, batch_size)):
