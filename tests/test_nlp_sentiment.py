@@ -234,6 +234,12 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     ("Honestly, I've had better.", -1),                      # better to be had elsewhere
     ("You'll find far better coffee next door.", -1),
     ("The fees are through the roof.", -1),
+    ("The food was above average.", 1),                      # "average" alone is VADER -0.5
+    ("It's not worth a special trip.", -1),                  # a special trip judges nothing
+    ("Well worth the trip, close to the bus stops.", 1),     # a bus stop is no complaint (nor ironic)
+    ("The app stopped working again.", -1),
+    ("There are a million better places to go.", -1),
+    ("The wifi is patchy.", -1),
     ("Not once did they apologise, but the manager was great.", 1),  # … and stops at the clause's end
 ])
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
