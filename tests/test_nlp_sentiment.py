@@ -240,6 +240,9 @@ def test_nlp_sentiment_cx_judgement_phrases_positive(nlp, text):
     ("The app stopped working again.", -1),
     ("There are a million better places to go.", -1),
     ("The wifi is patchy.", -1),
+    ("The not-so-friendly waiter rolled his eyes.", -1),    # a hyphen inside a word breaks no clause
+    ("Our server never bothered to ask.", -1),               # not bothering is neglect
+    ("The food left much to be desired.", -1),
     ("Not once did they apologise, but the manager was great.", 1),  # … and stops at the clause's end
 ])
 def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811

@@ -65,7 +65,7 @@ AGAIN_REACH = 5
 #: How many more tokens a negator may reach when the words between are :data:`_NEG_TRANSPARENT`.
 NEG_EXTRA_REACH = 3
 #: Words a negator reaches across without counting them ("haven't had **a single** dropout").
-_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever"))
+_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-"))  # "-": "not-so-fresh"
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
 
@@ -123,7 +123,8 @@ class SentimentScorer:
         if self.matcher is None:
             raise RuntimeError("cx_sentiment is not initialised: call nlp.initialize() (build_pipeline does)")
         kinds = self._kinds
-        hits = [(kinds[m][0], kinds[m][1], s, e) for m, s, e in longest_first(self.matcher(doc))]
+        hits = [(kinds[m][0], kinds[m][1], s, e) for m, s, e in longest_first(self.matcher(doc))
+                if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
         orths = doc.to_array(ORTH)
@@ -387,6 +388,12 @@ _HASH = hash_string("#")
 HASHTAG_MAX = 40
 #: How many hashtags' valences one scorer remembers.
 HASHTAG_CACHE = 100_000
+
+
+def _glued_hyphen(doc: Doc, i: int) -> bool:
+    """True when token ``i`` is a hyphen inside a word ("not-so-fresh", "well-run"): no clause
+    break, unlike a dash between spaces ("the food - awful")."""
+    return doc[i].text == "-" and 0 < i < len(doc) - 1 and not doc[i - 1].whitespace_ and not doc[i].whitespace_
 
 
 def _ironic_hashtag(doc: Doc, ss: int, se: int) -> bool:
