@@ -11,7 +11,8 @@ mix into a measurement nor invalidate the pipeline cache. For each round, for ea
 Figures per run: wall seconds, and the CPU seconds (user + system) of the whole process tree, the
 fork server and its worker included: this process is made the *subreaper* of its descendants
 (Linux ``PR_SET_CHILD_SUBREAPER``), so a fork server that outlives the run is still waited for and
-counted (``RUSAGE_CHILDREN``). Every tree has its own copy of the audit and results folder; at the end
+counted (``RUSAGE_CHILDREN``); ``run_process_cpu_s`` is the run's own process alone (``wait4``), without
+the fork server and its worker. Every tree has its own copy of the audit and results folder; at the end
 each tree runs from scratch into another folder, and every stored table of its reruns (but ``runs``
 and ``meta``) must equal that run's.
 
@@ -51,8 +52,9 @@ def become_subreaper() -> bool:
         return False
 
 
-def reap(deadline: float = 10.0) -> None:
-    """Wait for every descendant left (the runs' fork servers exit once their run has)."""
+def reap(deadline: float = 60.0) -> None:
+    """Wait for every descendant left (the runs' fork servers exit once their run has), so that their CPU
+    is counted with the run that started them."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
@@ -72,12 +74,18 @@ def run(cmd: list[str], env: dict) -> dict:
     reap(0.5)
     cpu0 = children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # the run's own process (and what it waited for)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
     reap()
     if proc.returncode not in (0, 2):
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"wall_s": round(wall, 3), "cpu_s": round(children_cpu() - cpu0, 3), "stdout": proc.stdout}
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return {"wall_s": round(wall, 3), "cpu_s": round(children_cpu() - cpu0, 3),
+            "run_process_cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "stdout": stdout}
 
 
 def toggle(path: Path) -> None:
@@ -161,14 +169,15 @@ def main() -> None:
     for name in names:
         edit, same = runs[name]["edit"], runs[name]["no_change"]
         out[name] = {
-            "edit": {"wall_s": summary([r["wall_s"] for r in edit]), "cpu_s": summary([r["cpu_s"] for r in edit])},
+            "edit": {"wall_s": summary([r["wall_s"] for r in edit]), "cpu_s": summary([r["cpu_s"] for r in edit]),
+                     "run_process_cpu_s": summary([r["run_process_cpu_s"] for r in edit])},
             "no_change": {"wall_s": summary([r["wall_s"] for r in same]), "cpu_s": summary([r["cpu_s"] for r in same])},
             "edit_minus_no_change_medians": {
                 "wall_s": round(statistics.median(r["wall_s"] for r in edit)
                                 - statistics.median(r["wall_s"] for r in same), 3),
                 "cpu_s": round(statistics.median(r["cpu_s"] for r in edit)
                                - statistics.median(r["cpu_s"] for r in same), 3)},
-            "edit_runs": [{k: r[k] for k in ("wall_s", "cpu_s")} for r in edit],
+            "edit_runs": [{k: r[k] for k in ("wall_s", "cpu_s", "run_process_cpu_s")} for r in edit],
         }
     if len(names) == 2:
         a, b = (runs[n]["edit"] for n in names)
