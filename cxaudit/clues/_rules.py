@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 
+from cxaudit._lookups import lemma_table
 from cxaudit.nlp.lexicon import ext_key
 from cxaudit.nlp.clue_scope import ClauseScorer, wished
 from cxaudit.nlp.sentiment import valence
@@ -41,8 +42,6 @@ _NO_SENTIMENT = ("tag_rows: the Doc has no sentiment annotations (cx_sentiment);
 def _inverse_lookup() -> dict[str, frozenset[str]]:
     """{lemma: lower-cased forms} inverted from spaCy's English lemma lookup table (bundled:
     :mod:`cxaudit._lookups`)."""
-    from cxaudit._lookups import lemma_table
-
     table = lemma_table()
     inverse: dict[str, set[str]] = {}
     for form, lemma in table.items():

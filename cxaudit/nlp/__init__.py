@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 
 from . import components  # noqa: F401  (registers the factories and extensions)
 from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
@@ -73,8 +74,6 @@ def reset_tokenizer_cache(nlp: Language) -> None:
     special case are never cached), so tokens are the same; tokenizers other than spaCy's own
     are left alone.
     """
-    from spacy.tokenizer import Tokenizer
-
     tokenizer = nlp.tokenizer
     if not isinstance(tokenizer, Tokenizer):
         return

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cxaudit._extras import MissingExtraError, require
 from cxaudit.errors import CxauditError
 
 __all__ = ["EncoderError", "Pinned", "PINNED", "FILES", "HUB_ID", "parse_hub_id", "resolve", "download",
@@ -73,8 +74,6 @@ PINNED = {
 
 def require_encoder_extra(what: str = "a sentence encoder") -> None:
     """Raise :class:`EncoderError` (one line, with the install command) when the ``encoder`` extra is missing."""
-    from cxaudit._extras import MissingExtraError, require
-
     try:
         require("encoder", what)
     except MissingExtraError as exc:
@@ -119,6 +118,7 @@ def resolve(source: str | Path) -> Path:
                                "(config.json, tokenizer.json or vocab.txt, model.safetensors), not a file")
         return path
     require_encoder_extra(f"the hub model {text}")
+    # the encoder extra (huggingface_hub), checked just above
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
@@ -138,7 +138,7 @@ def download(source: str) -> Path:
     if hub is None:
         raise EncoderError(f"{source}: expected ORG/NAME@COMMIT or one of {', '.join(PINNED)}")
     require_encoder_extra(f"downloading {source}")
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import snapshot_download  # the encoder extra, checked just above
 
     folder = Path(snapshot_download(hub[0], revision=hub[1], allow_patterns=list(FILES)))
     pinned = PINNED.get(str(source))
@@ -172,6 +172,7 @@ def file_sha256(path: Path) -> str:
 
 def read_weights(path: Path) -> dict[str, np.ndarray]:
     """The tensors of a ``model.safetensors`` file as NumPy arrays (read by ``safetensors``)."""
+    # the encoder extra (safetensors)
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
@@ -184,6 +185,6 @@ def read_weights(path: Path) -> dict[str, np.ndarray]:
 def write_weights(path: Path, tensors: dict[str, np.ndarray]) -> None:
     """Write NumPy arrays as a ``model.safetensors`` file (by ``safetensors``; PyTorch's metadata, so other
     tools read it as a PyTorch checkpoint)."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save_file  # the encoder extra
 
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path), metadata={"format": "pt"})

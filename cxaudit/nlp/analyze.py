@@ -184,12 +184,3 @@ def analyze(turns: pd.DataFrame, *, nlp=None, model: str = "auto", workers: int 
     feelings = validate(pd.DataFrame(feels, columns=_FEEL_COLS), FEELINGS)
     log.info("analyze: %d turns → %d sentences, %d feelings (%s)", len(items), len(sentences), len(feelings), base)
     return Analysis(sentences=sentences, feelings=feelings, base_model=base)
-
-
-def _make_module_callable() -> None:
-    from cxaudit._callable import make_callable
-
-    make_callable(__name__, "analyze")
-
-
-_make_module_callable()

@@ -91,6 +91,7 @@ class Tokens:
 def _tokenizer(folder: Path, *, kind: str, arch: dict):
     """The folder's tokenizer: ``tokenizer.json`` as it is, or a WordPiece tokenizer over ``vocab.txt``
     (BERT's normalisation, lower-cased unless ``tokenizer_config.json`` says ``do_lower_case: false``)."""
+    # the encoder extra (tokenizers)
     from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordPiece
 

@@ -12,6 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from cxaudit._extras import require
+
 __all__ = ["kwic", "kwic_code", "term_frequencies", "distinctive_terms", "plot_distinctive_terms", "sentence_terms"]
 
 
@@ -67,7 +69,7 @@ def kwic_code(sentences: pd.DataFrame, tags: pd.DataFrame, code: str, *, window:
 def sentence_terms(texts, *, nlp=None) -> list[list[str]]:
     """Terms (lower-cased lemmas of alphabetic non-stop tokens) of each text."""
     if nlp is None:
-        from cxaudit.nlp import get_pipeline
+        from cxaudit.nlp import get_pipeline  # the package imports this module (a circle at import time)
 
         nlp = get_pipeline("blank")
     out = []
@@ -156,9 +158,8 @@ def distinctive_terms(sentences: pd.DataFrame, group_col: str, *, groups: list |
 def plot_distinctive_terms(data: pd.DataFrame, *, top: int = 15, ax=None):
     """Horizontal bars of the ``top`` terms by z for each group of a :func:`distinctive_terms` frame; returns the Axes.
     Needs the ``plots`` extra (matplotlib, seaborn)."""
-    from cxaudit._extras import require
-
     require("plots", "plot_distinctive_terms")
+    # the plots extra (matplotlib, seaborn), checked just above
     import matplotlib.pyplot as plt
     import seaborn as sns
 

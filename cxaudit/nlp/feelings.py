@@ -26,8 +26,8 @@ from functools import lru_cache
 import pandas as pd
 from spacy.tokens import Doc
 
-from .lexicon import (LexiconError, build_matcher, expand_phrase, ext_key, load_lexicon, longest_first, phrase_tokens,
-                      sentence_bounds)
+from .lexicon import (LexiconError, _inverse_lemma_table, build_matcher, expand_phrase, ext_key, load_lexicon,
+                      longest_first, phrase_tokens, sentence_bounds)
 from .sentiment import NEUTRAL_BAND
 
 __all__ = ["load_feelings", "feeling_axis", "FeelingsMatcher"]
@@ -87,8 +87,6 @@ def feeling_axis(word: str) -> tuple[str, int] | None:
     if key in index:
         return index[key]
     if " " not in key:
-        from .lexicon import _inverse_lemma_table
-
         for lemma, forms in _inverse_lemma_table().items():
             if key in forms and lemma in index:
                 return index[lemma]

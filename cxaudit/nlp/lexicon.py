@@ -21,6 +21,8 @@ import numpy as np
 from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_UPPER, LOWER, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
 
 from .._lookups import lemma_table
 from ..errors import CxauditError
@@ -244,8 +246,6 @@ def slot_phrases(grammars: list | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``slot_phrases`` rule: each grammar's ``slots`` is a list of
     word lists, and every phrase that takes one item from each slot in order (``""`` = skip the
     slot) gets the grammar's ``valence`` — "not what we had hoped for", "exactly what I needed"."""
-    from itertools import product
-
     out: dict[str, float] = {}
     for g in grammars or []:
         value = float(g["valence"])
@@ -308,8 +308,6 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
     override valences, ``weak_breaks`` replaces the file's weak breaks, ``inflect`` adds
     inflected forms of single words. Kinds are the constants :data:`VAL` … :data:`AGAIN`.
     """
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
-
     cx = load_lexicon("cx_sentiment.yml")
     vader = SentimentIntensityAnalyzer()
     lex: dict[str, float] = {}
@@ -478,8 +476,6 @@ if not Doc.has_extension("cx_sents"):
 
 def _check_ext_key() -> None:
     """Fail loudly at import if spaCy ever stores Doc extensions elsewhere."""
-    from spacy.vocab import Vocab
-
     doc = Doc(Vocab(), words=["x"])
     doc._.cx_sents = "probe"
     if doc.user_data.get(_LAYOUT_KEY) != "probe":  # pragma: no cover - spaCy internals changed

@@ -27,6 +27,8 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
+from .._lookups import lemma_table
+
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
                       WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon,
                       longest_first, sentiment_entries)
@@ -415,8 +417,6 @@ _FUNCTION_WORDS = frozenset((
 @lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
     """English words for splitting hashtags: the forms and lemmas of spaCy's bundled lookup table."""
-    from .._lookups import lemma_table
-
     table = lemma_table()
     return frozenset(w for w in (*table.keys(), *table.values()) if w.isalpha() and w.islower())
 
@@ -571,7 +571,7 @@ def polarity_of(text: str, *, nlp=None) -> float:
     to score many texts, run ``nlp.pipe`` and read ``doc._.sent_sentiment``.
     """
     if nlp is None:
-        from . import get_pipeline
+        from . import get_pipeline  # the package imports this module (a circle at import time)
 
         nlp = get_pipeline()
     if not isinstance(text, str):
