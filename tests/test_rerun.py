@@ -245,3 +245,37 @@ def test_rerun_demo_finds_the_sample_or_says_how(tmp_path):
     proc = cxaudit("demo", "--no-serve", "--data", audit.parent, "--out", tmp_path / "r2", env=env)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "r2" / "report.html").is_file()
+
+
+def test_rerun_that_reuses_compare_prepares_dashboard_tables_of_an_older_version(tmp_path):
+    """A rerun that analyses nothing copies the compare tables, but dashboard tables an older
+    cxaudit prepared are prepared anew (copied, the dashboard would ignore them and rebuild them
+    on every open); current ones are copied."""
+    from cxaudit.publish.dashboard.prepared import VERSION
+
+    audit = small_audit(tmp_path / "a")
+    out = tmp_path / "out"
+    assert cxaudit("run", audit, "--out", out, "-q").returncode == 0
+    store = out / "cxaudit.duckdb"
+
+    def info() -> int:
+        con = duckdb.connect(str(store), read_only=True)
+        try:
+            return int(con.execute("SELECT version FROM dash_info").fetchone()[0])
+        finally:
+            con.close()
+
+    con = duckdb.connect(str(store))
+    con.execute("UPDATE dash_info SET version = ?", [VERSION - 1])  # as an older cxaudit left it
+    con.close()
+    (out / ".cxaudit-rerun.json").unlink()  # no quick no-change exit: a real run that analyses nothing
+    time.sleep(1.1)
+    proc = cxaudit("run", audit, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 analysed" in proc.stdout and info() == VERSION
+    runs = tables(out)["runs"]
+    assert len(runs) == 2
+    (out / ".cxaudit-rerun.json").unlink()
+    time.sleep(1.1)
+    assert cxaudit("run", audit, "--out", out).returncode == 0
+    assert info() == VERSION

@@ -16,7 +16,7 @@ from cxaudit.store import StoreWriter
 
 from .result import RunResult
 
-__all__ = ["run_compare", "reuse_compare", "prepare_dashboard"]
+__all__ = ["run_compare", "reuse_compare", "reuse_dashboard", "prepare_dashboard"]
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
 
@@ -60,9 +60,24 @@ def reuse_compare(w: StoreWriter, documents: pd.DataFrame, result: RunResult, co
         documents.sort_values(cols).reset_index(drop=True))
     if not same:
         return False
-    for name in (*_COMPARE_TABLES, *_dashboard_tables()):
+    for name in _COMPARE_TABLES:
         w.copy_previous_table(name)
     result.compare_reused = True
+    return True
+
+
+def reuse_dashboard(w: StoreWriter) -> bool:
+    """Copy the previous store's dashboard tables (after :func:`reuse_compare`) when they were prepared by
+    this version of the dashboard; False when they are missing or older — then they must be prepared anew
+    (copying them would leave tables the dashboard ignores and rebuilds on every open)."""
+    # lazy: the dashboard's package loads the compare stage (SciPy), needed only when this step runs
+    from cxaudit.publish.dashboard.prepared import VERSION
+
+    info = w.read_previous("dash_info")
+    if info is None or info.empty or int(info["version"].iloc[0]) != VERSION:
+        return False
+    for name in _dashboard_tables():
+        w.copy_previous_table(name)
     return True
 
 

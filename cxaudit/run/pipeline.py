@@ -43,7 +43,7 @@ from .fingerprints import analysis_fingerprint, compare_settings_hash, doc_finge
 from .incremental import STATE_TABLE
 from .inputs import keep_other_waves, read_inputs, read_previous
 from .manifest import rerun_snapshot, write_rerun_manifest
-from .outputs import prepare_dashboard, reuse_compare, run_compare
+from .outputs import prepare_dashboard, reuse_compare, reuse_dashboard, run_compare
 from .private import write_private
 from .result import RunResult, run_row, stage
 
@@ -155,7 +155,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
             with stage(result, "compare"):
                 if full or not reuse_compare(w, documents, result, compare_key):
                     run_compare(config, w)
-            if not result.compare_reused:
+            if not result.compare_reused or not reuse_dashboard(w):
                 with stage(result, "dashboard"):
                     prepare_dashboard(w)
 
