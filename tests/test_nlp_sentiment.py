@@ -262,6 +262,12 @@ def test_generated_phrase_grammars(nlp, text, sign):  # noqa: F811
     ("the rubbish collection is on Tuesday", 0),  # … and the same words as the thing itself
     ("I'm not going to trash the place.", 0),
     ("Moved 10000 pounds, see www.example.com", 0),
+    # names of services and places judge nothing, though VADER scores their words
+    ("I had to go through security again.", 0),
+    ("I rang customer care about my loyalty points.", 0),
+    ("The emergency exit row and the help desk.", 0),
+    ("Funnily enough, there was fraud on the card.", 0),
+    ("The security staff were lovely.", 1),                 # … and what is said of them still counts
 ])
 def test_social_media_forms(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
