@@ -6,7 +6,7 @@ from _language_helpers import nlp  # noqa: F401
 
 
 def test_nlp_pipeline_blank_has_components(nlp):
-    assert nlp.pipe_names == ["sentencizer", "lemmatizer", *COMPONENTS]
+    assert nlp.pipe_names == ["sentencizer", "cx_brackets", "lemmatizer", *COMPONENTS]
     assert nlp.meta["cxaudit"]["base"] == "blank"
 
 
@@ -52,3 +52,15 @@ def test_nlp_pipeline_span_extensions(nlp):
     assert first._.effort is True and first._.effort_phrase == "on hold"
     assert first._.sentiment < 0 and first._.mode == "current"
     assert second._.mode == "desired" and second._.effort is False
+
+
+def test_an_opening_bracket_starts_the_next_sentence():
+    """spaCy's sentencizer keeps "[" with the sentence before it ("Obviously. [" / "laughs] I felt…");
+    cx_brackets gives it to the sentence it opens."""
+    from cxaudit.nlp import build_pipeline
+
+    nlp = build_pipeline("blank")
+    doc = nlp("They blocked me. Obviously. [laughs] I felt so stupid. It was fine (mostly). (sighs) Fine. [")
+    assert [s.text for s in doc.sents] == ["They blocked me.", "Obviously.", "[laughs] I felt so stupid.",
+                                           "It was fine (mostly).", "(sighs) Fine. ["]
+    assert [s.text for s in nlp("[laughs]").sents] == ["[laughs]"]

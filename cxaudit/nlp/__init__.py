@@ -43,6 +43,7 @@ def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Langua
     if base == "blank":
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
+        nlp.add_pipe("cx_brackets")  # "Obviously. [laughs] I felt…": the "[" starts the second sentence
         # spaCy's lookup lemmatizer with a per-word cache: identical lemmas, ~15x cheaper
         nlp.add_pipe("cx_lemmatizer", name="lemmatizer", config={"mode": "lookup"})
         for name in COMPONENTS:
@@ -52,6 +53,7 @@ def build_pipeline(model: str = "auto", *, config: dict | None = None) -> Langua
         nlp = spacy.load(base)
         if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
             nlp.add_pipe("sentencizer", first=True)
+            nlp.add_pipe("cx_brackets", after="sentencizer")
         for name in COMPONENTS:
             nlp.add_pipe(name, config=config.get(name, {}))
             nlp.get_pipe(name).initialize(lambda: [], nlp=nlp)

@@ -8,6 +8,8 @@ factory            writes
 ``cx_mode``        ``Doc._.sent_mode``; read through ``Span._.mode``
 ``cx_effort``      ``Doc._.sent_effort``; read through ``Span._.effort`` / ``Span._.effort_phrase``
 ``cx_feelings``    ``Doc._.feelings``
+``cx_brackets``    sentence starts: an opening bracket the sentencizer left at a sentence's
+                   end goes to the next sentence ("Obviously. [laughs] I felt…")
 =================  ==========================================================
 
 The ``Doc._.sent_*`` lists have one value per sentence, in the order of
@@ -21,7 +23,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import List, Optional
 
+import numpy as np
+from spacy.attrs import ORTH
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 from .effort import EffortDetector
@@ -30,7 +35,7 @@ from .lexicon import sentence_bounds
 from .mode import ModeClassifier
 from .sentiment import SentimentScorer, span_polarity
 
-__all__ = ["COMPONENTS", "make_sentiment", "make_mode", "make_effort", "make_feelings"]
+__all__ = ["COMPONENTS", "make_sentiment", "make_mode", "make_effort", "make_feelings", "bracket_sentences"]
 
 COMPONENTS = ("cx_sentiment", "cx_mode", "cx_effort", "cx_feelings")
 
@@ -115,3 +120,25 @@ def make_feelings(nlp: Language, name: str, lexicon: str, window: int, effort_fe
     """Experience-feeling words with negation-aware poles; an effort phrase in a negative sentence
     counts as ``effort_feeling`` ("" to turn that off)."""
     return FeelingsMatcher(nlp, name, lexicon=lexicon, window=window, effort_feeling=effort_feeling)
+
+
+_OPENING_BRACKETS = np.array([hash_string(c) for c in ("[", "(", "{")], dtype=np.uint64)
+
+
+@Language.component("cx_brackets")
+def bracket_sentences(doc: Doc) -> Doc:
+    """Give an opening bracket that the sentencizer left at a sentence's end to the next sentence.
+
+    spaCy's sentencizer keeps punctuation after a full stop with the sentence it ends, so in
+    "Obviously. [laughs] I felt so stupid." the "[" ended the first sentence and the second began
+    "laughs]" — a quote a reader sees on the dashboard. Runs after the sentencizer (blank pipeline);
+    one ORTH-column check per Doc, nothing more when there is no bracket.
+    """
+    if len(doc) < 2:
+        return doc
+    found = np.flatnonzero(np.isin(doc.to_array(ORTH), _OPENING_BRACKETS))
+    for i in found.tolist():
+        if 0 < i < len(doc) - 1 and doc[i + 1].is_sent_start and not doc[i].is_sent_start:
+            doc[i].is_sent_start = True
+            doc[i + 1].is_sent_start = False
+    return doc
