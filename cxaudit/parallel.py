@@ -78,7 +78,7 @@ def start_forkserver(preload: Sequence[str] = ()) -> bool:
     fork server (the pool then uses ``spawn``). A server already running is left as it is."""
     if default_context() != "forkserver":
         return False
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver  # POSIX only (default_context() above): no fork server on Windows
 
     ctx = mp.get_context("forkserver")
     if preload:

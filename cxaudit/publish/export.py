@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from cxaudit.store import atomic_write_bytes, list_tables, read_table
@@ -90,8 +91,6 @@ def export_store(results_dir: str | Path, fmt: str, out: str | Path, *, tables: 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """``df`` (without its index) as the bytes of a Parquet file, written by DuckDB's
     ``COPY … TO … (FORMAT parquet)`` from an in-memory database (no pyarrow needed)."""
-    import duckdb
-
     with tempfile.TemporaryDirectory(prefix="cxaudit-parquet-") as tmp:
         path = Path(tmp) / "table.parquet"
         con = duckdb.connect()

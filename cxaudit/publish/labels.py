@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 __all__ = ["Labels", "tidy_id", "CLUE_TYPE_LABELS", "NO_TOUCHPOINT_LABEL"]
 
@@ -58,10 +61,6 @@ class Labels:
     def _load(self, books: list[str]) -> None:
         """Read id -> label of every code of ``books`` and of the bundled codebooks (plain YAML, no validation:
         ``cxaudit run`` validated them; ~10 ms instead of ~2 s for the full codebook parser)."""
-        from importlib import resources
-
-        import yaml
-
         bundled = Path(str(resources.files("cxaudit").joinpath("codebooks")))
         refs = [Path(b) if (b.endswith((".yml", ".yaml")) or "/" in b) else bundled / f"{b}.yml" for b in books]
         refs += sorted(p for p in bundled.glob("*.yml") if p not in refs)

@@ -39,6 +39,9 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
+from cxaudit import __version__ as cxaudit_version
+from cxaudit.clues.codebook import load_codebook
+
 __all__ = ["write_qdpx", "source_text", "NAMESPACE", "SCHEMA_PATH", "guid"]
 
 log = logging.getLogger(__name__)
@@ -83,12 +86,10 @@ def write_qdpx(path: str | Path, *, documents: pd.DataFrame, turns: pd.DataFrame
     or names; codes found in ``tags`` but in none of them are added under a
     group named after their codebook. Returns the path (written atomically).
     """
-    from cxaudit import __version__ as version
-
     cbs = _load(codebooks)
     user_guid = guid("user", user)
     ET.register_namespace("", NAMESPACE)
-    root = _el("Project", name=project_name, origin=f"cxaudit {version}", creatingUserGUID=user_guid)
+    root = _el("Project", name=project_name, origin=f"cxaudit {cxaudit_version}", creatingUserGUID=user_guid)
     users = _sub(root, "Users")
     _sub(users, "User", guid=user_guid, name=user, id=user)
     code_guids = _codebook(_sub(_sub(root, "CodeBook"), "Codes"), cbs, tags)
@@ -239,6 +240,4 @@ def _fmt(value) -> str:
 def _load(codebooks) -> list:
     if not codebooks:
         return []
-    from cxaudit.clues.codebook import load_codebook
-
     return [load_codebook(cb) for cb in codebooks]

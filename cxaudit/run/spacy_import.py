@@ -23,7 +23,7 @@ __all__ = ["import_spacy"]
 
 def _info(*args, **kwargs):
     """``spacy.info``: the real one, imported on first use."""
-    from spacy.cli.info import info
+    from spacy.cli.info import info  # late on purpose: the real spacy.cli, loaded only when spacy.info is called
 
     return info(*args, **kwargs)
 
@@ -43,7 +43,7 @@ def import_spacy() -> types.ModuleType:
     stand_in.info = _info
     sys.modules["spacy.cli.info"] = stand_in
     try:
-        import spacy
+        import spacy  # late on purpose: spaCy loads only in a process that analyses (the quick paths never call this)
     finally:
         if sys.modules.get("spacy.cli.info") is stand_in:
             del sys.modules["spacy.cli.info"]

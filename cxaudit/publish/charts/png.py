@@ -18,6 +18,8 @@ import logging
 
 import pandas as pd
 
+from cxaudit._extras import require
+
 from .palette import palette_css
 
 __all__ = ["CHARTS", "CHART_HELP", "DASHBOARD_HINTS", "chart_png", "mathtext_safe", "palette_css", "relabel"]
@@ -82,20 +84,18 @@ def mathtext_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def _pyplot():
     """matplotlib.pyplot on the headless Agg backend (imported on first use; the ``plots`` extra)."""
-    from cxaudit._extras import require
-
     require("plots", "Drawing a chart as PNG")
-    import matplotlib
+    import matplotlib  # the plots extra, loaded with the first chart drawn (not when the dashboard starts)
 
     matplotlib.use("Agg")  # the dashboard ships PNG bytes, never a GUI window
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after the backend is chosen (and the plots extra, as above)
 
     return plt
 
 
 def _draw(key: str, frame: pd.DataFrame, ax, **kw) -> None:
     """Call the :mod:`cxaudit.plots` function for ``key`` on ``ax``."""
-    from cxaudit.publish.charts import plots
+    from cxaudit.publish.charts import plots  # the plots extra (matplotlib, seaborn at its top): first chart only
 
     if key == "clue_map":
         plots.plot_clue_map(frame, value=kw.get("value", "n"), ax=ax)

@@ -21,7 +21,11 @@ from urllib.parse import parse_qs
 
 from typing import TYPE_CHECKING
 
+from cxaudit._extras import require
+from cxaudit.publish.charts.png import _pyplot
+
 from .precompute import prepare
+from .queries import AuditData
 
 if TYPE_CHECKING:  # the widgets come with the dashboard extra, imported when a widget is built
     import ipywidgets as widgets
@@ -54,10 +58,8 @@ def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
 
 def _widgets():
     """The ipywidgets module, or a one-line error naming the ``dashboard`` extra."""
-    from cxaudit._extras import require
-
     require("dashboard", "the dashboard")
-    import ipywidgets
+    import ipywidgets  # the dashboard extra: `cxaudit run` and the report import this package without it
 
     return ipywidgets
 
@@ -69,8 +71,7 @@ def build_app(results_dir: str | os.PathLike, *, page_size: int = 20) -> "widget
     ``FileNotFoundError``/``ValueError`` when the folder holds no complete store.
     """
     _widgets()
-    from .app import DashboardApp
-    from .queries import AuditData
+    from .app import DashboardApp  # the dashboard extra: app.py imports ipywidgets at its top
 
     return DashboardApp(AuditData(results_dir), page_size=page_size)
 
@@ -104,7 +105,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     names another folder is the app rebuilt for it.
     """
     widgets = _widgets()
-    from IPython.display import display
+    from IPython.display import display  # the dashboard extra (IPython comes with ipywidgets)
 
     root = widgets.VBox([_app_or_error(results_dir)])
     if hasattr(root.children[0], "prerender_html"):
@@ -113,9 +114,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     display(root)
     if results_dir is None and _preheated():
         built_for = os.environ.get("QUERY_STRING", "")
-        from voila.utils import wait_for_request
-
-        from cxaudit.publish.charts.png import _pyplot
+        from voila.utils import wait_for_request  # the dashboard extra, in a kernel Voila pre-heated
 
         _pyplot()  # the plotting stack (PNG downloads) loads while no page waits for it
         wait_for_request()  # returns once a page has claimed this kernel; sets QUERY_STRING
@@ -132,6 +131,6 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
           open_browser: bool = False, block: bool = True, token: str | None = None):
     """Serve the dashboard with Voila: see :func:`cxaudit.publish.dashboard.server.serve`."""
-    from .server import serve as _serve
+    from .server import serve as _serve  # a circle: server.py reads ENV_VAR and PRERENDER_KEY from this package
 
     return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block, token=token)

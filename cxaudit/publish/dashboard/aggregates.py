@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import special  # not scipy.stats: ~1 s more to import for the same function (stdtrit)
 
 from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
+from cxaudit.compare.gaps import quadrant
+from cxaudit.compare.stats import lift, log_odds_ratio, nps_interval
+from cxaudit.compare.tables import DRIVERS, GAP_TABLE, MOTIF, NPS, WAVES
 from cxaudit.schemas import conform, empty
 
 from .filters import FILTER_LABELS, Filters, where_clause
@@ -116,8 +120,6 @@ def cluster_interval(agg: pd.DataFrame, *, level: float = 0.95) -> tuple[np.ndar
     ``agg``: current, n_participants (k), ss = sum S_i^2, sn = sum S_i N_i,
     nn = sum N_i^2, npol = sum N_i. NaN where k < 2.
     """
-    from scipy import special  # scipy.stats costs ~1 s more to import for the same function
-
     k = agg["n_participants"].to_numpy(float)
     mean = agg["current"].to_numpy(float)
     big_n = agg["npol"].to_numpy(float)
@@ -182,9 +184,6 @@ def gaps_from_aggregate(agg: pd.DataFrame, stored: pd.DataFrame, *, min_particip
 
     ``by``: a column of ``agg`` whose values are separate selections (a panel is then (value, lens, level));
     kept as the output's first column."""
-    from cxaudit.compare.gaps import quadrant
-    from cxaudit.compare.tables import GAP_TABLE
-
     keys = ([by] if by else []) + _PANEL
     # rows in a fixed order (DuckDB returns groups in any order): the panel means below add them in this order
     agg = agg[agg["n"] > 0].sort_values([*keys, "dimension"], kind="stable").reset_index(drop=True)
@@ -226,8 +225,6 @@ def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame
     (a motif word sits on the +1 pole of its axis). Out: MOTIF columns; one
     row per motif word plus ``all``; intervals null.
     """
-    from cxaudit.compare.tables import MOTIF
-
     if stored is None or not len(stored) or "feelings" not in data.tables:
         return empty(MOTIF)
     words = stored[(stored["level"] == "overall") & (stored["motif"] != "all")][["motif", "axis"]].drop_duplicates()
@@ -253,9 +250,6 @@ def filtered_motif(data, filters: Filters, stored: pd.DataFrame) -> pd.DataFrame
 
 def filtered_nps(data, filters: Filters) -> pd.DataFrame:
     """NPS-shaped rows (overall and per segment) of the filtered documents that carry a score."""
-    from cxaudit.compare.stats import nps_interval
-    from cxaudit.compare.tables import NPS
-
     where, params = where_clause(filters, extra=("clue_type <> 'none'", "score IS NOT NULL"))
     df = data.df(f"""
         WITH d AS (SELECT DISTINCT doc_key, score, coalesce(segment::VARCHAR, '(missing)') AS segment
@@ -283,9 +277,6 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
     one of its current-mode sentences is tagged with it. Sorted by log odds,
     detractor drivers first.
     """
-    from cxaudit.compare.stats import lift, log_odds_ratio
-    from cxaudit.compare.tables import DRIVERS
-
     where, params = where_clause(filters, extra=(_CURRENT, "score IS NOT NULL"))
     df = data.df(f"""
         WITH m AS (SELECT * FROM {data.m}{where}),
@@ -313,8 +304,6 @@ def filtered_drivers(data, filters: Filters) -> pd.DataFrame:
 def filtered_waves(data, filters: Filters, *, level: str | None = None) -> pd.DataFrame:
     """WAVES-shaped rows: change of current performance per dimension between consecutive waves
     (of one ``level`` when given)."""
-    from cxaudit.compare.tables import WAVES
-
     per = _aggregate(data, filters, by="wave", level=level)
     per = per[per["wave"].notna() & (per["n"] > 0)]
     waves = sorted(per["wave"].astype(str).unique())

@@ -23,13 +23,17 @@ from typing import Callable, Hashable
 
 import ipywidgets as widgets
 
-from . import evidence as ev
-from cxaudit.publish.charts.png import CHART_HELP, DASHBOARD_HINTS, SCREEN_HELP
-from .headline import headline_html
+from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
+from cxaudit.publish.charts import html as htmlcharts
 from cxaudit.publish.charts.heatmap import ClueHeatmap
 from cxaudit.publish.charts.palette import palette_css
+from cxaudit.publish.charts.png import CHART_HELP, DASHBOARD_HINTS, SCREEN_HELP, chart_png
+
+from . import evidence as ev
+from .headline import headline_html
 from .queries import EVIDENCE_SORTS, FILTER_LABELS, AuditData, Filters
 from .summary import DEFAULT_MIN_PARTICIPANTS
+from .views import draw_tab
 
 __all__ = ["DashboardApp", "TABS"]
 
@@ -190,8 +194,6 @@ class DashboardApp(widgets.VBox):
 
     def _levels(self) -> list[tuple[str, str]]:
         """The levels of the lens: touchpoints only for a touchpoint lens; codes first otherwise."""
-        from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
-
         if self.filters.codebook in TOUCHPOINT_LENSES:
             return [("Touchpoint", "touchpoint")]
         return [("Code", "code"), ("Clue type", "clue_type"), ("Touchpoint", "touchpoint"),
@@ -312,8 +314,6 @@ class DashboardApp(widgets.VBox):
         self.last_redraw_s = time.perf_counter() - t0
 
     def _redraw_tab(self, key: str) -> None:
-        from .views import draw_tab
-
         draw_tab(self, key)
         self.draw_counts[key] += 1
         self._stale.discard(key)
@@ -360,11 +360,7 @@ class DashboardApp(widgets.VBox):
 
         With ``cache_key`` (what the frame was computed from) the PNG is cached under it.
         """
-        from cxaudit.publish.charts.png import chart_png
-
         if key in self.lazy:
-            from cxaudit.publish.charts import html as htmlcharts
-
             self._frames[key] = (frame, cache_key, kw)
             self.lazy[key].link.value = ""
             self.lazy[key].body.value = getattr(htmlcharts, f"{key}_html")(frame, **kw)
@@ -378,8 +374,6 @@ class DashboardApp(widgets.VBox):
 
     def _lazy_png(self, key: str) -> None:
         """Draw chart ``key`` as PNG (on request) from what is on screen and offer it as a download link."""
-        from cxaudit.publish.charts.png import chart_png
-
         if key == "clue_map":
             frame, cache_key, kw = self.memo(("clue_cells", self.filters), lambda: self.data.clue_cells(
                 self.filters)), self.filters, {"value": "n"}

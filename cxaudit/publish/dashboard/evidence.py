@@ -180,7 +180,7 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "evidence") -> bytes:
     """Formula-safe XLSX; every cell is written as a value, never as a formula."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # only an XLSX download needs it (0.2 s to import, not at dashboard start)
 
     wb = Workbook()
     ws = wb.active

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 
+from .summary import audit_cards, plural
+
 __all__ = ["headline_html"]
 
 
@@ -16,8 +18,6 @@ def headline_html(h: dict, audit: dict | None = None, lens_label: str = "") -> s
     """Headline cards (HTML, numbers only): the audit's documents, participants and NPS with its interval
     (``audit``, from :meth:`AuditData.audit_headline`, when given) and the lens's mentions and share
     negative (``h``, from :meth:`AuditData.headline`)."""
-    from .summary import audit_cards, plural
-
     lens = f" ({html.escape(lens_label)})" if lens_label else ""
     cards = [
         ("mentions", f"{h['mentions']:,}", "Clue mentions", f"in this lens{lens}; one clue in one sentence"),

@@ -28,11 +28,17 @@ dashboard builds the same relations as temporary tables when it opens
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+
+from cxaudit import store
+from cxaudit.compare.tables import GAP_TABLE
+from cxaudit.schemas import conform
 
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
 from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, OLD_STATE_TABLES, PREPARED_TABLES, STATE_MIN_TAGS,
@@ -66,13 +72,6 @@ def _build_states(con: duckdb.DuckDBPyConnection) -> None:
     Any other state (another lens with a filter, two filters or more) and the Drivers and Waves views are
     computed live when asked for, and kept in the app's cache.
     """
-    import json
-
-    import pandas as pd
-
-    from cxaudit.compare.tables import GAP_TABLE
-    from cxaudit.schemas import conform
-
     data = AuditData(".", con=con)
     heads, gaps, quotes = [], [], []
     lenses = data.lenses()  # the lens the dashboard opens on first
@@ -151,8 +150,6 @@ def prepare(target: duckdb.DuckDBPyConnection | str | os.PathLike, *,
     """
     if isinstance(target, duckdb.DuckDBPyConnection):
         return _transaction(target, state_min_tags)
-    from cxaudit import store
-
     with store.connect(Path(target), read_only=False) as con:
         counts = _transaction(con, state_min_tags)
         con.execute("CHECKPOINT")

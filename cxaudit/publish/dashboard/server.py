@@ -13,9 +13,12 @@ connections. ``serve()`` is the blocking entry point of ``cxaudit dashboard``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 
 from cxaudit import store
-from . import ENV_VAR
+from . import ENV_VAR, PRERENDER_KEY
 
 __all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
            "host_warning", "is_loopback", "write_offline_template", "write_widget_extensions", "page_versions",
@@ -116,10 +119,7 @@ def write_offline_template(root: Path) -> Path | None:
     """Write Voila's ``lab`` template, minus its links to public CDNs, as :data:`TEMPLATE` under
     ``root/voila/templates`` (``root`` goes first on ``$JUPYTER_PATH``). Returns the folder, or None
     (with a warning) when the ``lab`` template is not found."""
-    import json
-    import re
-
-    from jupyter_core.paths import jupyter_path
+    from jupyter_core.paths import jupyter_path  # the dashboard extra (it comes with Voila)
 
     for base in jupyter_path("voila", "templates", "lab"):
         index = Path(base) / "index.html.j2"
@@ -158,8 +158,6 @@ def _with_prerender(text: str) -> str:
     :data:`cxaudit.publish.dashboard.PRERENDER_KEY` goes into the page as HTML (Voila's scripts would otherwise
     render it only once they have loaded), and :data:`_PRERENDER_HEAD` shows it at once. The text is
     returned unchanged (with a warning) when the template does not have the expected blocks."""
-    from . import PRERENDER_KEY
-
     output_block = "{% block data_priority scoped %}\n{% if output %}"
     head_block = "{{ spinner.css() }}"
     if output_block not in text or head_block not in text:
@@ -177,9 +175,7 @@ WIDGET_EXTENSIONS = (("labextensions", "@jupyter-widgets/jupyterlab-manager"),
 
 def page_versions() -> dict[str, str]:
     """Versions of the shared JupyterLab/Lumino modules Voila's page provides (read from its ``voila.js``)."""
-    import re
-
-    from jupyter_core.paths import jupyter_path
+    from jupyter_core.paths import jupyter_path  # the dashboard extra (it comes with Voila)
 
     for base in jupyter_path("voila", "templates", "base", "static"):
         main = Path(base) / "voila.js"
@@ -193,8 +189,6 @@ def _align_ranges(text: str, provided: dict[str, str]) -> tuple[str, int]:
     """``text`` (a webpack module-federation bundle) with each required range of a shared module that the
     page provides in the same major version, but older than the range asks, set to the provided version
     (``requiredVersion:"^4.6.2"`` or ``[1,4,6,2]`` forms). Returns the text and the number of changes."""
-    import re
-
     count = 0
 
     def version(name, major, minor, patch):
@@ -238,9 +232,7 @@ def write_widget_extensions(root: Path) -> list[str]:
     declaration changes. Returns the names of the extensions copied with changes (nothing is written
     when nothing needs changing, e.g. with a Voila built on a newer JupyterLab).
     """
-    import shutil
-
-    from jupyter_core.paths import jupyter_path
+    from jupyter_core.paths import jupyter_path  # the dashboard extra (it comes with Voila)
 
     provided = page_versions()
     written = []

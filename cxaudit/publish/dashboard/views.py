@@ -10,10 +10,13 @@ import html
 
 import pandas as pd
 
+from cxaudit.compare.tables import GAP_TABLE
+from cxaudit.schemas import empty
+
 from . import evidence as ev
 from .filters import gap_drill  # noqa: F401 - handed on (views.gap_drill)
 from .queries import EVIDENCE_SORTS
-from .summary import plural
+from .summary import build_summary, plural, rank_rows, summary_html
 
 __all__ = ["draw_tab", "gap_drill", "drill_label", "ranked_gaps", "TREND_LEVEL"]
 
@@ -30,8 +33,6 @@ def draw_tab(app, key: str) -> None:
 
 
 def _summary(app) -> None:
-    from .summary import build_summary, summary_html
-
     f = app.filters
     s = app.memo(("summary", f, app.min_participants), lambda: build_summary(
         app.data, f, min_participants=app.min_participants,
@@ -56,15 +57,10 @@ def _clue_map(app) -> None:
 
 def ranked_gaps(app, level: str):
     """The gaps of the lens at ``level`` in fix-first order under the app's minimum sample."""
-    from .summary import rank_rows
-
     def compute():
         view = app.memo(("gaps_raw", app.filters, level), lambda: app.data.gaps(app.filters, level=level)) \
             if level else None
         if view is None or not len(view):
-            from cxaudit.compare.tables import GAP_TABLE
-            from cxaudit.schemas import empty
-
             return empty(GAP_TABLE).assign(small=pd.Series(dtype=bool), rank=pd.Series(dtype="Int64"))
         ranked = rank_rows(view, app.min_participants)
         ranked["priority"] = ranked["rank"]
