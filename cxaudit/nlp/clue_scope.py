@@ -219,16 +219,22 @@ class ClauseScorer:
                 out.append(h)
         return out
 
-    def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
-        no clue: the sentence's first clue before that clause (the subject is the likeliest
-        referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
-        wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
+    def _clause_of(self, j: int) -> tuple[int, int, int]:
+        """``(sentence start, clause start, clause end)`` of token ``j``: the clause between the
+        clause breaks (strong or weak) around it, within its sentence."""
         breaks = self.breaks
         ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
         k = bisect_right(breaks, j)  # breaks[:k] start at or before j
         lo = max(ss, breaks[k - 1]) if k else ss
         hi = min(se, breaks[k]) if k < len(breaks) else se
+        return ss, lo, hi
+
+    def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
+        no clue: the sentence's first clue before that clause (the subject is the likeliest
+        referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
+        wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
+        ss, lo, hi = self._clause_of(j)
         doc = self.doc
         k = lo
         while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
@@ -242,11 +248,7 @@ class ClauseScorer:
         "everything", "everyone", "everybody" or "all" + a verb ("everything was excellent, the
         menu is extensive and you eat with a view": the view is praised too) — and no clue stands
         in that clause. "Everything else" is not: it sets the other clues apart."""
-        breaks = self.breaks
-        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
-        k = bisect_right(breaks, j)
-        lo = max(ss, breaks[k - 1]) if k else ss
-        hi = min(se, breaks[k]) if k < len(breaks) else se
+        ss, lo, hi = self._clause_of(j)
         doc = self.doc
         k = lo
         while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
@@ -264,11 +266,7 @@ class ClauseScorer:
         spacious"): the clause opens with "and" (or "and then"), its first word starts no new
         subject and no clue stands in it, and the clause before it opens with a clue (its
         subject) — that clue. ``None`` otherwise (the hit then goes to the nearest clue)."""
-        breaks = self.breaks
-        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
-        k = bisect_right(breaks, j)
-        lo = max(ss, breaks[k - 1]) if k else ss
-        hi = min(se, breaks[k]) if k < len(breaks) else se
+        ss, lo, hi = self._clause_of(j)
         doc = self.doc
         if lo <= ss or doc[lo].lower_ != "and" or any(c0 < hi and c1 > lo for c0, c1 in clues):
             return None
@@ -281,6 +279,7 @@ class ClauseScorer:
         if word.is_punct or word.lower_ in _NEW_SUBJECT or word.lower_ in _BACK_REFERENCE or word.is_title:
             return None
         # the clause before (a lone "," between them is no clause): its first noun phrase must be a clue
+        breaks = self.breaks
         b = bisect_right(breaks, lo - 1) - 1
         while b >= 0 and breaks[b] >= ss and breaks[b] == lo - 1 and doc[breaks[b]].is_punct:
             lo, b = breaks[b], b - 1

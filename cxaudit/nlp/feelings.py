@@ -26,8 +26,9 @@ from functools import lru_cache
 import pandas as pd
 from spacy.tokens import Doc
 
-from .lexicon import (LexiconError, _inverse_lemma_table, build_matcher, expand_phrase, ext_key, load_lexicon,
-                      longest_first, phrase_tokens, sentence_bounds)
+from .._feelings import FeelingsLexiconError, feelings_table
+from .lexicon import (LexiconError, _inverse_lemma_table, build_matcher, expand_phrase, ext_key, longest_first,
+                      phrase_tokens, sentence_bounds)
 from .sentiment import NEUTRAL_BAND
 
 __all__ = ["load_feelings", "feeling_axis", "FeelingsMatcher"]
@@ -40,21 +41,12 @@ _PUNCT = (",", ";", ":", ".", "!", "?", "(", ")", "-", "–", "—", "but")
 
 @lru_cache(maxsize=4)
 def _feelings_table(name: str = "feelings.yml") -> pd.DataFrame:
-    data = load_lexicon(name)
-    rows = []
-    for n, axis in enumerate(data.get("axes") or []):
-        try:
-            label = axis["axis"]
-            for pole_name, pole in (("positive", 1), ("negative", -1)):
-                side = axis[pole_name]
-                forms = list(dict.fromkeys(str(f).lower() for f in side["forms"]))
-                rows.append({"feeling": str(side["feeling"]), "axis": str(label), "pole": pole, "forms": forms})
-        except (KeyError, TypeError) as err:
-            raise LexiconError(f"cxaudit/lexicons/{name}: axis #{n + 1} needs axis, positive and negative "
-                               f"with feeling and forms; problem: {err!r}") from err
-    if not rows:
-        raise LexiconError(f"cxaudit/lexicons/{name}: no axes found")
-    return pd.DataFrame(rows)
+    """The table, read once by :mod:`cxaudit._feelings` (spaCy-free, so a run's process can check a
+    desired file's motif words without loading the language stage); its errors as :class:`LexiconError`."""
+    try:
+        return feelings_table(name)
+    except FeelingsLexiconError as err:
+        raise LexiconError(str(err)) from err
 
 
 def load_feelings() -> pd.DataFrame:
