@@ -24,10 +24,10 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-import cxaudit
 from cxaudit import parallel  # as a module: its map_batches is looked up at each call
 from cxaudit._models import resolve_model
 from cxaudit.ingest.base import PIECE_CHARS, text_pieces
+from cxaudit.run import codeid
 from cxaudit.run.dask_engine import process_dask
 from cxaudit.schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
@@ -164,29 +164,15 @@ def _pipeline_cache_dir():
     return Path(base) / "cxaudit" / "pipelines"
 
 
-def _package_files():
-    root = Path(__file__).resolve().parents[1]  # the cxaudit package (this file is cxaudit/run/engine.py)
-    return root, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-
-
-def _code_digest() -> str:
-    """SHA-256 of every file of the cxaudit package (code, lexicons, bundled codebooks): any change to
-    them, even without a new version number, makes a cached pipeline unusable."""
-    root, files = _package_files()
-    h = hashlib.sha256()
-    for path in files:
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+# the package's files and their digest (shared with the rerun fingerprints: cxaudit/run/codeid.py)
+_package_files = codeid.package_files
+_code_digest = codeid.code_digest
 
 
 def _code_unchanged_since_import() -> bool:
     """True when no file of the package changed since this process imported cxaudit (with a second's
     margin): the modules in memory are then the files the cache key was computed from."""
-    try:
-        newest = max(p.stat().st_mtime for p in _package_files()[1])
-    except (OSError, ValueError):
-        return False
-    return newest < cxaudit._IMPORTED_AT - 1.0  # read at each call (tests set it)
+    return codeid.code_unchanged_since_import()
 
 
 def _pipeline_cache_path(spec: PipelineSpec, books):

@@ -19,6 +19,8 @@ from cxaudit import __version__
 from cxaudit.clues.codebook import load_codebook
 from cxaudit.config import AuditConfig
 
+from .codeid import code_digest
+
 __all__ = ["FROM_PREVIOUS_MAX_SHARE", "file_digest", "analysis_fingerprint", "doc_fingerprints",
            "compare_settings_hash", "few_changed"]
 
@@ -41,9 +43,12 @@ def file_digest(path: str | Path) -> str:
 
 
 def analysis_fingerprint(config: AuditConfig, base_model: str) -> str:
-    """Hash of every setting that changes per-document analysis results."""
+    """Hash of every setting that changes per-document analysis results, the code that analyses
+    included (:func:`~cxaudit.run.codeid.code_digest`: an edited package, same version or not,
+    analyses every document again instead of keeping rows the old code made)."""
     parts = {
         "version": __version__,
+        "code": code_digest(),
         "model": base_model,
         "redact": config.redact,
         "codebooks": [(ref, file_digest(load_codebook(ref).path)) for ref in config.codebooks],
@@ -77,8 +82,10 @@ def doc_fingerprints(turns: pd.DataFrame, settings_hash: str) -> pd.DataFrame:
 
 
 def compare_settings_hash(config: AuditConfig) -> str:
-    """Hash of what the compare stage reads besides the tables: desired.yml, codebooks, version."""
-    parts = {"version": __version__, "desired": file_digest(config.desired) if config.desired else None,
+    """Hash of what the compare stage reads besides the tables: desired.yml, codebooks, version, and the
+    code (:func:`~cxaudit.run.codeid.code_digest`)."""
+    parts = {"version": __version__, "code": code_digest(),
+             "desired": file_digest(config.desired) if config.desired else None,
              "codebooks": [file_digest(load_codebook(ref).path) for ref in config.codebooks]}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

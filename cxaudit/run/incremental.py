@@ -3,7 +3,8 @@
 A file is unchanged when its path, size and modification time are those the
 previous run recorded (table ``file_state``) under the same reading options
 (its input's options, the metadata CSV's content, the speaker-role lists, the
-default wave, the redaction setting and the cxaudit version). Its documents,
+default wave, the redaction setting, the cxaudit version and the digest of
+its files, :func:`cxaudit.run.codeid.code_digest`). Its documents,
 turns and rejected rows are then taken from the previous store as they were
 stored (already redacted). Everything else is read again.
 """
@@ -25,6 +26,7 @@ from cxaudit.ingest.base import UNREADABLE, IngestError, Issue
 from cxaudit.ingest.files import _is_glob, input_root, iter_files, resolve
 from cxaudit.ingest.spec import InputSpec, RoleConfig
 
+from .codeid import code_digest, package_files
 from .rerun import package_dirs
 
 __all__ = ["STATE_TABLE", "FilePlan", "plan_files", "reading_key"]
@@ -60,7 +62,7 @@ def reading_key(spec: InputSpec, roles: RoleConfig, wave: str | None, redact: bo
     if spec.metadata:
         options["metadata_digest"] = _digest(Path(resolve(spec, spec.metadata)))
     payload = {"spec": options, "roles": dataclasses.asdict(roles), "wave": wave, "redact": redact,
-               "version": __version__, "reader": READER_VERSION}
+               "version": __version__, "reader": READER_VERSION, "code": code_digest()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -141,4 +143,5 @@ def dependencies(config, base_model: str) -> tuple[list[str], list[str]]:
         trees.append(base_model)
         files += [str(p) for p in Path(base_model).rglob("*") if p.is_file()]
     files += package_dirs()  # their own listing only: a package installed or removed changes it
+    files += [str(p) for p in package_files()[1]]  # cxaudit's own files: edited code is another run
     return files, trees
