@@ -168,7 +168,8 @@ def main() -> None:
 
         def cmd(out: Path, *extra: str) -> list[str]:
             workers = ["--workers", str(args.workers)] if args.workers else []
-            return [sys.executable, "-m", "cxaudit", "run", str(audit), "--out", str(out), *workers, *extra]
+            # -P: the current folder (a checkout) would otherwise come before a tree given on PYTHONPATH
+            return [sys.executable, "-P", "-m", "cxaudit", "run", str(audit), "--out", str(out), *workers, *extra]
 
         def measured(out: Path, *extra: str, expect: str | None = None) -> dict:
             r = run_measured(cmd(out, *extra), env=env)

@@ -2,7 +2,11 @@
 
 Each tree is a copy of the ``cxaudit`` package (``git archive COMMIT cxaudit | tar -x -C DIR``, or a
 folder holding one) put first on PYTHONPATH, so that other people's edits to a working tree neither
-mix into a measurement nor invalidate the pipeline cache. For each round, for each tree in turn:
+mix into a measurement nor invalidate the pipeline cache. The runs start with ``python -P``: without it
+``python -m`` puts the current folder first on ``sys.path``, and run from a checkout it imported the
+checkout's package, not the tree's (the paired runs recorded in results/ until 2026-12-03 were started
+from the checkout: both "trees" were the working tree, edited meanwhile by other people). Each tree's
+package is checked to be the one imported. For each round, for each tree in turn:
 
   1. one word of ``interviews/p01.txt`` of a copy of the sample audit is added or removed, and
      ``cxaudit run audit.yml --out results --quiet`` runs (the *edit rerun*: one document analysed);
@@ -134,7 +138,11 @@ def main() -> None:
             root = Path(tmp) / name
             shutil.copytree(ROOT / "data" / "sample", root / "audit")
             env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()), PYTHONWARNINGS="ignore")
-            cmd = [sys.executable, "-m", "cxaudit", "run", str(root / "audit" / "audit.yml"), "--out",
+            where = subprocess.run([sys.executable, "-P", "-c", "import cxaudit; print(cxaudit.__file__)"], env=env,
+                                   capture_output=True, text=True).stdout.strip()
+            if not Path(where).resolve().is_relative_to(Path(tree).resolve()):
+                raise SystemExit(f"{name}: cxaudit is imported from {where}, not from {tree}")
+            cmd = [sys.executable, "-P", "-m", "cxaudit", "run", str(root / "audit" / "audit.yml"), "--out",
                    str(root / "results"), "--quiet"]
             folders[name] = (root, env, cmd)
             run(cmd, env)  # first run (and the pipeline cache of this tree)
@@ -154,6 +162,7 @@ def main() -> None:
                 runs[name]["no_change"].append(same)
         differing = {}
         for name, (root, env, cmd) in folders.items():  # each tree's reruns against its own run from scratch
+            # cmd[:-3]: python -P -m cxaudit run audit.yml
             run([*cmd[:-3], "--out", str(root / "scratch"), "--quiet"], env)
             inc, fresh = (results_only(table_digest(root / d)) for d in ("results", "scratch"))
             differing[name] = sorted(k for k in inc.keys() | fresh.keys() if inc.get(k) != fresh.get(k))
