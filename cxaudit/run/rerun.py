@@ -7,8 +7,8 @@ every folder under the inputs (a file added, removed or renamed changes its fold
 metadata tables, the desired file, the codebooks, the learned tagger and a model given as a path, and
 the folders packages are installed in (installing or removing a spaCy pipeline changes what
 ``model: auto`` means), and every file of the cxaudit package itself (an edited checkout is other code,
-whatever its version number: :mod:`cxaudit.run.codeid`). It also records the identity of what the run wrote: the store, ``rejected.csv``
-and the redaction map, taken after they were written.
+whatever its version number: :mod:`cxaudit.run.codeid`). It also records the identity of what the run
+wrote: the store, ``rejected.csv`` and the redaction map, taken after they were written.
 
 The next ``cxaudit run`` with the same options compares those identities with the files' own
 (:func:`unchanged`), which costs a few ``stat`` calls and no heavy import. When all are equal it says
