@@ -68,10 +68,12 @@ def audit(tmp_path):
     """A copy of the bundled sample audit (transcripts in four formats, metadata, survey, redaction)."""
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE, folder)
-    # the snapshot of a run does not trust files changed less than a second before it (RACY_NS)
+    # the snapshot of a run does not trust files changed less than a second before it (RACY_NS), by their
+    # modification or change time: utime sets the first back but moves the second to now, so wait a second
     old = time.time() - 5
     for p in folder.rglob("*"):
         os.utime(p, (old, old))
+    time.sleep(1.1)
     return folder / "audit.yml"
 
 
@@ -145,6 +147,7 @@ def small_audit(folder: Path) -> Path:
     old = time.time() - 5
     for p in [folder, *folder.rglob("*")]:
         os.utime(p, (old, old))
+    time.sleep(1.1)  # utime sets the change time to now (nothing sets it back): see the audit fixture
     return folder / "audit.yml"
 
 
@@ -196,6 +199,7 @@ def test_rerun_no_change_keeps_the_exit_status_and_the_problems(tmp_path):
     old = time.time() - 5
     for p in [audit.parent / "interviews", *(audit.parent / "interviews").iterdir()]:
         os.utime(p, (old, old))
+    time.sleep(1.1)  # the change times utime moved to now
     out = tmp_path / "out"
     args = ["run", audit, "--out", out]
     first = cxaudit(*args)

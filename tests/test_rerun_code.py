@@ -86,6 +86,7 @@ def test_rerun_after_a_lexicon_edit_of_the_same_version_analyses_again(tmp_path)
     old = time.time() - 5  # the rerun manifest does not trust files changed within a second of its snapshot
     for p in [*pkg.rglob("*"), tmp_path / "c.csv"]:
         os.utime(p, (old, old))
+    time.sleep(1.1)  # and by their change times, which utime moves to now
     lexicon = pkg / "cxaudit" / "lexicons" / "cx_sentiment.yml"
 
     audit_run(pkg, tmp_path, "out")
