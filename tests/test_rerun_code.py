@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 import cxaudit
+from test_rerun import tables  # every table of a store, rows in a fixed order (one helper)
 
 PACKAGE = Path(cxaudit.__file__).resolve().parent
 WORD = "zorblax"  # no lexicon knows it: the sentence holding it is neutral until the copy's lexicon says otherwise
@@ -35,19 +35,6 @@ def audit_run(pkg: Path, tmp: Path, out: str) -> str:
                "--no-redact", "--out", tmp / out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
-
-
-def tables(out: Path) -> dict[str, pd.DataFrame]:
-    con = duckdb.connect(str(out / "cxaudit.duckdb"), read_only=True)
-    try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        frames = {}
-        for name in names:
-            df = con.execute(f'SELECT * FROM "{name}"').df().astype("string").fillna("<NA>")
-            frames[name] = df.sort_values(list(df.columns)).reset_index(drop=True)
-        return frames
-    finally:
-        con.close()
 
 
 def same_as_from_scratch(pkg: Path, tmp: Path, name: str) -> dict[str, pd.DataFrame]:
