@@ -44,23 +44,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from _measure import machine, write_results  # noqa: E402
+from bench_rerun_paired import toggle  # noqa: E402  (the paired benchmark's one-word edit)
 from compare_stores import compare_stores  # noqa: E402
 
 EDITS = ("word", "toggle6", "turn", "remove", "add")
 CACHES = ("warm", "evict-rerun", "evict-scratch", "off-rerun", "off-scratch")
-MARK = " really"
-
-
-def toggle(path: Path) -> None:
-    """Add or remove one word in the first long participant line of ``path`` (as bench_rerun_paired.py)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for i, line in enumerate(lines[1:], 1):
-        if len(line.split()) > 6:
-            words = line.split()
-            lines[i] = (line.replace(MARK + " ", " ", 1) if MARK + " " in line
-                        else line.replace(" " + words[-2] + " ", " " + words[-2] + MARK + " ", 1))
-            break
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 def edit(kind: str, audit: Path) -> None:
