@@ -31,11 +31,15 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import CxauditError
 
-__all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError", "die_with_parent", "PARENT_ENV"]
+__all__ = ["map_batches", "default_context", "start_forkserver", "WorkerError", "die_with_parent", "join_the_run",
+           "PARENT_ENV", "SERVER_ENV"]
 
-#: The run's PID, set in the environment the fork server inherits: the fork server (``cxaudit.run.preload``)
+#: The run's PID, set in the environment the fork server inherits: the fork server (:func:`join_the_run`)
 #: asks to die with that process only, not with whatever else imports the module.
 PARENT_ENV = "CXAUDIT_RUN_PID"
+#: The fork server's own PID, which it puts in its environment (:func:`join_the_run`): every worker it forks
+#: inherits it and asks to die with that process (:func:`_start_worker`).
+SERVER_ENV = "CXAUDIT_FORKSERVER_PID"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -55,8 +59,28 @@ def die_with_parent(parent: int | None = None) -> bool:
     return True
 
 
-def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
-    """Every pool worker's initializer: die with its parent, leave Ctrl-C to the run, then ``initializer``."""
+def join_the_run() -> None:
+    """In a fork server started by :func:`start_forkserver` or :func:`map_batches` (the run's PID is in
+    ``PARENT_ENV``): ask to be killed when the run dies, or exit now if it has died already.
+
+    Called first thing in the server (``cxaudit.run.die_with_run`` heads its preload list). Without it a
+    run killed while its server was still importing left the server behind for good: the run's request
+    for a worker, in flight on the server's socket, holds the server's "parent alive" pipe open, so the
+    server forks the worker, and each keeps the other alive (the worker holds that pipe; the server
+    never sees it close), and both keep the run's stdout and stderr open.
+    """
+    run = os.environ.get(PARENT_ENV, "")
+    if not run.isdigit():
+        return
+    die_with_parent(int(run))  # exits at once when the server's parent is no longer the run
+    os.environ[SERVER_ENV] = str(os.getpid())  # inherited by every worker it forks
+
+
+def _start_worker(parent: int | None, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """Every pool worker's initializer: die with its parent (the fork server that forked it, whose PID it
+    inherited, or the run), leave Ctrl-C to the run, then ``initializer``."""
+    if parent is None and os.environ.get(SERVER_ENV, "").isdigit():
+        parent = int(os.environ[SERVER_ENV])
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:

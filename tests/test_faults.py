@@ -312,6 +312,39 @@ def test_faults_signal_stops_the_run_and_its_workers(tmp_path, how):
     assert debris(out) == [] and not (out / ".cxaudit.lock.json").exists()
 
 
+# -- 7a. SIGKILL while the fork server is still starting ------------------------------------------------
+
+RUN_A_POOL = """
+import sys
+from cxaudit.parallel import map_batches
+
+if __name__ == "__main__":
+    print("asking for workers", flush=True)
+    for value in map_batches(abs, range(-8, 0), workers=2, preload=sys.argv[1].split(",")):
+        print(value, flush=True)
+"""
+
+
+@pytest.mark.parametrize("preload", ["cxaudit.run.die_with_run,slow_import", "slow_import,cxaudit.run.die_with_run"])
+def test_faults_sigkill_while_the_fork_server_imports_leaves_no_process(tmp_path, preload):
+    """The run's request for a worker, in flight on the fork server's socket while the server still imports,
+    kept the server's "parent alive" pipe open: killed then, a run left its server and a worker behind, holding
+    its stdout open (communicate() never returned). The server now dies with the run, or exits if the run is
+    gone by the time it can ask (the second order: the guard after a slow import)."""
+    (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(4)\n")  # beside the script: on its path
+    (tmp_path / "run_a_pool.py").write_text(RUN_A_POOL)
+    run = subprocess.Popen([sys.executable, "run_a_pool.py", preload], cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert run.stdout.readline() == "asking for workers\n"
+    assert wait_until(lambda: len(session(run.pid)) >= 3, 30), session(run.pid)  # the run, resource tracker, server
+    time.sleep(1.0)  # the server is importing slow_import; the run waits for its first worker's PID
+    assert run.poll() is None
+    os.kill(run.pid, signal.SIGKILL)
+    out, _ = run.communicate(timeout=30)  # returns only when nothing holds the run's stdout and stderr
+    assert run.returncode == -signal.SIGKILL and out == ""
+    assert wait_until(lambda: not session(run.pid), 30), f"left running: {session(run.pid)}"
+
+
 # -- 7b. SIGKILL while a rerun writes the changed rows ------------------------------------------------
 
 def store_tables(out: Path) -> dict[str, pd.DataFrame]:

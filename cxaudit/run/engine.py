@@ -353,9 +353,10 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 #: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code), and
 #: ``cxaudit.run.preload``, which builds the run's pipeline there so that workers start with it built.
+#: ``cxaudit.run.die_with_run`` comes first (it ties the server to the run before anything slow);
 #: ``cxaudit.run.preload`` comes before ``cxaudit.nlp``: it imports spaCy without its command line.
-_WORKER_PRELOAD = ("cxaudit.run.engine", "cxaudit.run.preload", "cxaudit.nlp", "cxaudit.clues.tagger",
-                   "cxaudit.nlp.analyze")
+_WORKER_PRELOAD = ("cxaudit.run.die_with_run", "cxaudit.run.engine", "cxaudit.run.preload", "cxaudit.nlp",
+                   "cxaudit.clues.tagger", "cxaudit.nlp.analyze")
 #: The environment variable that names the run's pipeline to the fork server (JSON; read by
 #: :mod:`cxaudit.run.preload`).
 PRELOAD_ENV = "CXAUDIT_PRELOAD_PIPELINE"

@@ -8,8 +8,7 @@ of spending 2–3 s building its own. Anything that goes wrong here is only logg
 then builds the pipeline itself and reports a real error the usual way (an exception other
 than ImportError would kill the fork server and the pool with an obscure message).
 
-It also asks the kernel to kill the fork server when the run that started it dies
-(:func:`cxaudit.parallel.die_with_parent`): its workers, which ask the same of it, then die too.
+The server's first preload module, :mod:`cxaudit.run.die_with_run`, has already tied it to the run.
 """
 
 from __future__ import annotations
@@ -18,16 +17,8 @@ import json
 import logging
 import os
 
-from cxaudit.parallel import PARENT_ENV, die_with_parent
 from cxaudit.run.engine import PRELOAD_ENV, PipelineSpec, build, learned_tagger
 from cxaudit.run.spacy_import import import_spacy
-
-
-def _die_with_the_run() -> None:
-    """In the fork server started by a run (its parent is the PID in ``PARENT_ENV``): ask to be killed
-    when the run dies, even by SIGKILL, so that neither it nor the workers it forks outlive the run."""
-    if os.environ.get(PARENT_ENV) == str(os.getppid()):
-        die_with_parent(os.getppid())
 
 
 def _preload() -> None:
@@ -44,5 +35,4 @@ def _preload() -> None:
         logging.getLogger(__name__).debug("fork server could not prebuild the pipeline", exc_info=True)
 
 
-_die_with_the_run()
 _preload()
