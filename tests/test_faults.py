@@ -335,14 +335,18 @@ def test_faults_sigkill_while_the_fork_server_imports_leaves_no_process(tmp_path
     (tmp_path / "run_a_pool.py").write_text(RUN_A_POOL)
     run = subprocess.Popen([sys.executable, "run_a_pool.py", preload], cwd=tmp_path, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert run.stdout.readline() == "asking for workers\n"
-    assert wait_until(lambda: len(session(run.pid)) >= 3, 30), session(run.pid)  # the run, resource tracker, server
-    time.sleep(1.0)  # the server is importing slow_import; the run waits for its first worker's PID
-    assert run.poll() is None
-    os.kill(run.pid, signal.SIGKILL)
-    out, _ = run.communicate(timeout=30)  # returns only when nothing holds the run's stdout and stderr
-    assert run.returncode == -signal.SIGKILL and out == ""
-    assert wait_until(lambda: not session(run.pid), 30), f"left running: {session(run.pid)}"
+    try:
+        assert run.stdout.readline() == "asking for workers\n"
+        assert wait_until(lambda: len(session(run.pid)) >= 3, 30), session(run.pid)  # run, resource tracker, server
+        time.sleep(1.0)  # the server is importing slow_import; the run waits for its first worker's PID
+        assert run.poll() is None
+        os.kill(run.pid, signal.SIGKILL)
+        out, _ = run.communicate(timeout=30)  # returns only when nothing holds the run's stdout and stderr
+        assert run.returncode == -signal.SIGKILL and out == ""
+        assert wait_until(lambda: not session(run.pid), 30), f"left running: {session(run.pid)}"
+    finally:  # a failure leaves nothing running either
+        for pid in session(run.pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 # -- 7b. SIGKILL while a rerun writes the changed rows ------------------------------------------------
