@@ -70,10 +70,23 @@ def join_the_run() -> None:
     never sees it close), and both keep the run's stdout and stderr open.
     """
     run = os.environ.get(PARENT_ENV, "")
-    if not run.isdigit():
-        return
+    if not run.isdigit() or not _in_forkserver_preload():
+        return  # the run itself, or any other process that imports the module: nothing to do
     die_with_parent(int(run))  # exits at once when the server's parent is no longer the run
     os.environ[SERVER_ENV] = str(os.getpid())  # inherited by every worker it forks
+
+
+def _in_forkserver_preload() -> bool:
+    """True when called while :mod:`multiprocessing.forkserver`'s ``main`` imports its preload modules: this
+    process is a fork server (not the run, whose environment holds the same ``PARENT_ENV``, nor a process that
+    merely imports every module)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "main" and code.co_filename.endswith(os.path.join("multiprocessing", "forkserver.py")):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _start_worker(parent: int | None, initializer: Callable[..., None] | None, initargs: tuple) -> None:

@@ -349,6 +349,19 @@ def test_faults_sigkill_while_the_fork_server_imports_leaves_no_process(tmp_path
             os.kill(pid, signal.SIGKILL)
 
 
+def test_faults_fork_server_guard_does_nothing_outside_a_fork_server(tmp_path):
+    """The guard acts only in a fork server: the run (its own PID in ``CXAUDIT_RUN_PID``) or any process that
+    imports every module (a test, a documentation build) goes on, whatever PID the environment names."""
+    code = "import cxaudit.run.die_with_run, os; print('alive', os.getpid())"
+    for env_pid in ("self", "1", str(os.getpid()), "999999999"):
+        env = {**os.environ}
+        script = code if env_pid != "self" else f"import os; os.environ['CXAUDIT_RUN_PID'] = str(os.getpid()); {code}"
+        if env_pid != "self":
+            env["CXAUDIT_RUN_PID"] = env_pid
+        proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout.startswith("alive"), (env_pid, proc.returncode, proc.stderr)
+
+
 # -- 7b. SIGKILL while a rerun writes the changed rows ------------------------------------------------
 
 def store_tables(out: Path) -> dict[str, pd.DataFrame]:
