@@ -15,7 +15,7 @@ from cxaudit.publish.dashboard.app import TABS
 from cxaudit.publish.dashboard.queries import AuditData, Filters
 from cxaudit.publish.report import render_report
 
-from _dashboard_helpers import SUMMARY_PEOPLE, make_summary_store
+from _dashboard_helpers import SUMMARY_PEOPLE, make_summary_store, make_summary_tables, write_tables
 
 LENS = Filters(codebook="carbone-clues")
 
@@ -89,6 +89,45 @@ def test_dashboard_summary_quotes_typical_one_per_participant():
     assert list(sm.pick_quotes(s, avoid={"s3"})["sentence_id"]) == ["s0", "s4", "s2"]
     # ... but is still taken when the side has nothing else
     assert list(sm.pick_quotes(s[s["polarity"] == 0], avoid={"s7"})["sentence_id"]) == ["s7"]
+
+
+def test_dashboard_summary_quotes_sure_feelings_first():
+    """A sentence whose feeling toward the clue is unsure (confidence < 0.6: e.g. the sentence's mood, not the
+    clue's own clause) is quoted only when the side has too few sure ones, however typical it is."""
+    s = pd.DataFrame({"sentence_id": [f"s{i}" for i in range(6)], "participant": list("ABCDEF"),
+                      "polarity": [-0.5, -0.5, -0.45, -0.9, -0.2, -0.5], "n_words": [12, 12, 12, 12, 12, 2],
+                      "confidence": [0.38, 0.78, 0.72, 0.78, 0.78, 0.39]})
+    # by typicality alone: s0, s1 (0 from the median -0.5), s5 (0, but 2 words), s2 ...; s0 and s5 are unsure
+    assert list(sm.pick_quotes(s.drop(columns="confidence"))["sentence_id"]) == ["s0", "s1", "s2"]
+    assert list(sm.pick_quotes(s)["sentence_id"]) == ["s1", "s2", "s4"]
+    unsure = s.assign(confidence=[0.38, 0.3, 0.5, 0.45, 0.55, 0.39])  # nothing sure: typical first again
+    assert list(sm.pick_quotes(unsure)["sentence_id"]) == ["s0", "s1", "s2"]
+    some = s.assign(confidence=[0.38, 0.78, float("nan"), 0.3, 0.5, 0.39])  # one sure; unknown counts as unsure
+    assert list(sm.pick_quotes(some)["sentence_id"]) == ["s1", "s0", "s2"]
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_dashboard_summary_store_quotes_sure_feelings_first(tmp_path, prepared):
+    """From a store, live or precomputed: the billing priority's typical quotes, made unsure, give way."""
+    from cxaudit.publish.dashboard import prepare
+
+    tables = make_summary_tables()
+    write_tables(tmp_path / "a", tables)
+    with AuditData(tmp_path / "a") as data:
+        before = sm.build_summary(data, LENS, min_participants=5).priorities[0]
+    assert before.label == "Billing and charges" and len(before.quotes) == 3
+    tags = tables["tags"]
+    unsure = tags["sentence_id"].isin(before.quotes["sentence_id"]) & (tags["code"] == "functional.billing")
+    tables["tags"] = tags.assign(confidence=tags["confidence"].where(~unsure, 0.38))
+    write_tables(tmp_path / "b", tables)
+    if prepared:
+        prepare(tmp_path / "b", state_min_tags=0)
+    with AuditData(tmp_path / "b") as data:
+        assert bool(data.states) == prepared
+        after = sm.build_summary(data, LENS, min_participants=5).priorities[0]
+    assert after.label == before.label and len(after.quotes) == 3
+    assert not set(after.quotes["sentence_id"]) & set(before.quotes["sentence_id"])
+    assert after.quotes["participant"].is_unique and (after.quotes["polarity"] < 0).all()
 
 
 @pytest.mark.parametrize("neg,pos,expected", [(34, 10, (2, 1)), (13, 60, (1, 2)), (6, 1, (3, 0)), (1, 1, (1, 1)),

@@ -42,8 +42,9 @@ from cxaudit.schemas import conform
 
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
 from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, OLD_STATE_TABLES, PREPARED_TABLES, STATE_MIN_TAGS,
-                        STATE_QUOTES, STATE_TABLES, VERSION, create_temp, prepared_names, _REQUIRED, _base_sql, _counts,
-                        _cube_sql, _has_date, _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
+                        STATE_QUOTES, STATE_TABLES, VERSION, create_temp, prepared_names, _REQUIRED, _base_of,
+                        _base_sql, _counts, _cube_sql, _has_date, _mentions_sql, _sentences_sql,
+                        _tables)  # noqa: F401 - handed on
 from .queries import AuditData
 
 __all__ = ["prepare", "create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "VERSION",
@@ -115,7 +116,7 @@ def _build(con: duckdb.DuckDBPyConnection, *, state_min_tags: int = STATE_MIN_TA
     if missing:
         raise ValueError(f"cannot prepare the dashboard tables: the store lacks table(s) {missing}")
     _drop(con)
-    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_sql(keys=True, date=_has_date(con))}")
+    con.execute(f"CREATE TEMP TABLE _dash_base AS {_base_of(con, keys=True)}")
     try:
         for name in FILTER_COLUMNS:
             con.execute(f'CREATE TYPE dash_{name} AS ENUM (SELECT DISTINCT "{name}" FROM _dash_base '

@@ -16,7 +16,7 @@ __all__ = ["create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "
 log = logging.getLogger(__name__)
 
 #: Bumped when the prepared tables change shape; older preparations are ignored.
-VERSION = 4
+VERSION = 5
 #: Label used for mentions without a touchpoint.
 NO_TOUCHPOINT = "unspecified"
 #: Columns stored as ENUMs in the prepared table (the filters, the code, the valence and the mode).
@@ -33,17 +33,25 @@ OLD_STATE_TABLES = ("dash_state_drivers", "dash_state_nps", "dash_state_waves")
 STATE_MIN_TAGS = 50_000
 #: Quote candidates kept per lens, state, code and side (``AuditData.code_sentences``' default).
 STATE_QUOTES = 200
+#: A quote whose feeling toward its clue has at least this confidence (the tags' ``confidence``, mean over the
+#: clue's mentions in the sentence) is "sure"; quotes are picked among sure sentences first. Rule tags reach it
+#: when the clue's own clause or strong clause gives the feeling (0.72, 0.78), not when the feeling is the
+#: sentence's, the opposite of a contrast, an absence, mixed, or in a question (0.27 … 0.55). On the hand-judged
+#: held-out tags (benchmarks/tag_precision.py, session 9) 78 % of tags at 0.75 or more were right, 12.5 % of
+#: those between 0.45 and 0.6 (docs/dashboard.md, "Quotes").
+SURE_FEELING = 0.6
 #: The tables :func:`prepare` writes (``cxaudit run`` copies them with the compare tables when nothing changed).
 PREPARED_TABLES = ("dash_mentions", "dash_cube", "dash_sentences", "dash_info")
 
 
-def _base_sql(*, keys: bool = False, date: bool = True) -> str:
+def _base_sql(*, keys: bool = False, date: bool = True, confidence: bool = True) -> str:
     """Tags joined with their documents' filter columns (text columns, unsorted).
 
     ``keys``: also ``doc_key`` and ``person_key``, integers numbering the documents and the
     participants in id order, computed on the documents table (far fewer rows than tags), and
     ``sentence_key`` numbering the sentences. ``date``: the documents table has a ``date`` column
-    (else it is null)."""
+    (else it is null); ``confidence``: the tags table has a ``confidence`` column (else it is null: tables
+    written by hand)."""
     docs = "documents"
     key_cols, sentence_keys = "", ""
     if keys:
@@ -55,11 +63,13 @@ def _base_sql(*, keys: bool = False, date: bool = True) -> str:
         sentence_keys = """JOIN (SELECT sentence_id, row_number() OVER (ORDER BY sentence_id)::INTEGER AS sentence_key
                                  FROM (SELECT DISTINCT sentence_id FROM tags)) k USING (sentence_id) """
         key_cols = ", d.doc_key, d.person_key, k.sentence_key"
+    conf = "t.confidence" if confidence else "NULL::DOUBLE AS confidence"
+    day = "d.date" if date else "NULL::VARCHAR AS date"
     return f"""
         SELECT t.sentence_id, t.doc_id, coalesce(d.participant, d.doc_id) AS participant,
                t.codebook, t.code, t.clue_type, coalesce(t.touchpoint, '{NO_TOUCHPOINT}') AS touchpoint,
                t.valence, t.mode, d.wave, d.segment, d.kind,
-               t.start_char, t.end_char, t.polarity, d.score, {"d.date" if date else "NULL::VARCHAR AS date"}{key_cols}
+               t.start_char, t.end_char, t.polarity, {conf}, d.score, {day}{key_cols}
         FROM tags t {sentence_keys}JOIN {docs} d USING (doc_id)"""
 
 
@@ -78,7 +88,7 @@ def _mentions_sql(source: str, *, typed: bool) -> str:
         SELECT row_number() OVER (ORDER BY polarity, sentence_id, code, start_char, codebook, end_char)::INTEGER AS ev_rank,
                sentence_id, doc_id, participant, {keys},
                {", ".join(col(c) for c in FILTER_COLUMNS)},
-               start_char, end_char, polarity, score, date
+               start_char, end_char, polarity, confidence, score, date
         FROM {source}"""
 
 
@@ -112,9 +122,18 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return tuple(int(con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0]) for t in ("tags", "documents"))
 
 
-def _has_date(con: duckdb.DuckDBPyConnection) -> bool:
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
-                            "AND table_name = 'documents' AND column_name = 'date'").fetchone()[0])
+                            "AND table_name = ? AND column_name = ?", [table, column]).fetchone()[0])
+
+
+def _has_date(con: duckdb.DuckDBPyConnection) -> bool:
+    return _has_column(con, "documents", "date")
+
+
+def _base_of(con: duckdb.DuckDBPyConnection, *, keys: bool = False) -> str:
+    """:func:`_base_sql` for the store on ``con`` (its optional columns as they are)."""
+    return _base_sql(keys=keys, date=_has_date(con), confidence=_has_column(con, "tags", "confidence"))
 
 
 def prepared_names(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
@@ -135,7 +154,7 @@ def create_temp(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
     Same rows and columns as the prepared tables, with text instead of ENUM
     columns and text document/participant keys. Returns their names.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_sql(date=_has_date(con))})', typed=False)} "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_of(con)})', typed=False)} "
                 "ORDER BY ev_rank")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_cube AS {_cube_sql('_dash_mentions')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_sql('temp._dash_mentions')} "

@@ -17,13 +17,23 @@ from typing import Mapping
 import pandas as pd
 
 from .filters import Filters, gap_drill, where_clause
-from .prepared import STATE_QUOTES
+from .prepared import STATE_QUOTES, SURE_FEELING
 
 __all__ = ["QuoteQueries", "EVIDENCE_SORTS"]
 
 #: Sorts of the evidence list: key -> label.
 EVIDENCE_SORTS = {"typical": "most typical", "negative": "most negative", "recent": "most recent"}
 _CURRENT = "mode IN ('current', 'other')"
+
+
+def _unsure(column: str = "confidence") -> str:
+    """SQL: the sentence's feeling toward the code is not sure (false sorts first; an unknown confidence is unsure)."""
+    return f"coalesce({column}, 0) < {SURE_FEELING}"
+
+
+#: The columns of a quote candidate (:meth:`QuoteQueries.code_sentences`).
+QUOTE_CANDIDATE_COLUMNS = ["code", "sentence_id", "sentence_key", "participant", "polarity", "confidence", "dist",
+                           "n_words", "side", "n_side"]
 
 
 class QuoteQueries:
@@ -173,20 +183,22 @@ class QuoteQueries:
     def code_sentences(self, filters: Filters, lens: str, codes: list[str], *, per_side: int = 200) -> pd.DataFrame:
         """Quote candidates of several codes of ``lens`` at once (current-mode sentences), computed in DuckDB.
 
-        Per (code, sentence): polarity = mean of the code's mentions in the sentence. Per code and side
-        (sign of the polarity): the ``per_side`` sentences closest to the side's median (``min_by``, a
+        Per (code, sentence): polarity and confidence = means over the code's mentions in the sentence. Per code
+        and side (sign of the polarity): the ``per_side`` sentences whose feeling is sure (confidence >=
+        :data:`~.prepared.SURE_FEELING`) first, each group closest to the side's median first (``min_by``, a
         top-n aggregate: no sort of every sentence). Out: code, sentence_id, sentence_key, participant, polarity,
-        dist (to the side's median), n_words, side (-1, 0, 1), n_side (sentences on that side).
+        confidence, dist (to the side's median), n_words, side (-1, 0, 1), n_side (sentences on that side).
         """
-        cols = ["code", "sentence_id", "sentence_key", "participant", "polarity", "dist", "n_words", "side", "n_side"]
+        cols = QUOTE_CANDIDATE_COLUMNS
         if not codes:
             return pd.DataFrame(columns=cols)
         if per_side <= STATE_QUOTES:
             marks = ", ".join("?" for _ in codes)
             stored = self.state(
                 "dash_state_quotes", filters.set(codebook=lens), cond=f" AND code IN ({marks})",
-                tail=" QUALIFY row_number() OVER (PARTITION BY code, side ORDER BY dist, sentence_id) <= ? "
-                     "ORDER BY code, side, dist, sentence_id", params=[str(c) for c in codes] + [int(per_side)])
+                tail=f" QUALIFY row_number() OVER (PARTITION BY code, side ORDER BY {_unsure()}, dist, sentence_id) "
+                     f"<= ? ORDER BY code, side, {_unsure()}, dist, sentence_id",
+                params=[str(c) for c in codes] + [int(per_side)])
             if stored is not None:
                 return stored[cols]
         return self.code_sentences_by(filters, lens, codes, per_side=per_side)[""]
@@ -196,11 +208,11 @@ class QuoteQueries:
         """:meth:`code_sentences` (never a precomputed state) of ``filters``, or of ``filters`` plus each value
         of the filter column ``by`` (one query grouped by it): ``{value: candidates}``, ``""`` without ``by``.
 
-        Rows come in a stable, documented order: code, side, distance to the median, sentence id; the
-        polarity of a sentence is rounded to 12 decimals (a mean summed in a different order by DuckDB's
+        Rows come in a stable, documented order: code, side, sure feelings first, distance to the median,
+        sentence id; the polarity of a sentence is rounded to 12 decimals (a mean summed in a different order by DuckDB's
         threads could otherwise differ in the last bit and reorder ties between builds).
         """
-        cols = ["code", "sentence_id", "sentence_key", "participant", "polarity", "dist", "n_words", "side", "n_side"]
+        cols = QUOTE_CANDIDATE_COLUMNS
         where, params = where_clause(filters.set(codebook=lens), extra=(_CURRENT,))
         marks = ", ".join("?" for _ in codes)
         where = f"{where} AND code IN ({marks})" if where else f" WHERE code IN ({marks})"
@@ -208,20 +220,22 @@ class QuoteQueries:
         # (code, side) are picked as keys (a scalar top-n, ties by key = by sentence id), and only those are
         # joined to their polarity and to the sentences relation (~2x faster at 1M tags than carrying texts)
         out = self.df(f"""
-            WITH f AS (SELECT {self._by(by)} AS v, code, sentence_key, round(avg(polarity), 12) AS polarity
+            WITH f AS (SELECT {self._by(by)} AS v, code, sentence_key, round(avg(polarity), 12) AS polarity,
+                              round(avg(confidence), 6) AS confidence
                        FROM {self.m}{where} GROUP BY v, code, sentence_key),
             g AS (SELECT f.*, sign(f.polarity)::INTEGER AS side FROM f WHERE f.polarity IS NOT NULL),
             med AS (SELECT v, code, side, median(polarity) AS med, count(*) AS n_side FROM g GROUP BY v, code, side),
             t AS (SELECT g.v, g.code, g.side, any_value(med.n_side) AS n_side, any_value(med.med) AS med,
-                         min_by(g.sentence_key, {{'d': abs(g.polarity - med.med), 'k': g.sentence_key}}, ?) AS ks
+                         min_by(g.sentence_key, {{'u': {_unsure("g.confidence")},
+                                                 'd': abs(g.polarity - med.med), 'k': g.sentence_key}}, ?) AS ks
                   FROM g JOIN med ON g.v = med.v AND g.code = med.code AND g.side = med.side
                   GROUP BY g.v, g.code, g.side),
             u AS (SELECT v, code, side, n_side, med, unnest(ks) AS sentence_key FROM t)
             SELECT u.v AS _by, u.code::VARCHAR AS code, s.sentence_id, u.sentence_key, s.participant, g.polarity,
-                   abs(g.polarity - u.med) AS dist, s.n_words, u.side, u.n_side
+                   g.confidence, abs(g.polarity - u.med) AS dist, s.n_words, u.side, u.n_side
             FROM u JOIN g ON g.v = u.v AND g.code = u.code AND g.sentence_key = u.sentence_key
             JOIN {self.sents} s ON s.sentence_key = u.sentence_key
-            ORDER BY u.v, u.code, u.side, dist, s.sentence_id""",
+            ORDER BY u.v, u.code, u.side, {_unsure("g.confidence")}, dist, s.sentence_id""",
                       params + [str(c) for c in codes] + [int(per_side)]) if codes else pd.DataFrame(
             columns=["_by", *cols])
         parts = {str(v): g for v, g in out.groupby("_by", sort=False)} if len(out) else {}
@@ -229,14 +243,15 @@ class QuoteQueries:
                 for value in self._by_values(by)}
 
     def finding_sentences(self, filters: Filters, lens: str, level: str, dimension: str) -> pd.DataFrame:
-        """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity
-        (mean over the dimension's mentions in the sentence), n_words (for :func:`~.summary.pick_quotes`)."""
+        """Current-mode sentences of one gaps dimension, one row each: sentence_id, participant, polarity and
+        confidence (means over the dimension's mentions in the sentence), n_words (for :func:`~.summary.pick_quotes`)."""
         drill = gap_drill(SimpleNamespace(level=level, dimension=dimension, lens=lens))
         drill = {k: v for k, v in drill.items() if k != "codebook"}
         where, params = where_clause(filters.set(codebook=lens), drill, extra=(_CURRENT,))
         return self.df(f"""
             WITH f AS (SELECT sentence_key, any_value(sentence_id) AS sentence_id,
-                              any_value(participant) AS participant, avg(polarity) AS polarity
+                              any_value(participant) AS participant, avg(polarity) AS polarity,
+                              avg(confidence) AS confidence
                        FROM {self.m}{where} GROUP BY sentence_key)
-            SELECT f.sentence_id, f.participant, f.polarity, s.n_words
+            SELECT f.sentence_id, f.participant, f.polarity, f.confidence, s.n_words
             FROM f JOIN sentences s ON s.sentence_id = f.sentence_id ORDER BY f.sentence_id""", params)

@@ -18,9 +18,10 @@ The rules (reasons in ``docs/dashboard.md``):
   bound; a dimension listed as a priority is not also a strength.
 * **Quotes** (:func:`pick_quotes`): per finding, three sentences split between
   its negative and positive sentences in proportion to their numbers (so a
-  priority customers mostly like shows mostly praise); on each side the typical
-  one is the closest to that side's median polarity (not the most extreme);
-  one sentence per participant; sentences of 5–40 words preferred; a sentence
+  priority customers mostly like shows mostly praise); on each side sentences
+  whose feeling toward the clue is sure come first (tag confidence >= 0.6: the
+  clue's own clause judges it), then the typical one is the closest to that
+  side's median polarity (not the most extreme); one sentence per participant; sentences of 5–40 words preferred; a sentence
   already quoted for a finding above only when the side has no other.
 """
 
@@ -36,6 +37,7 @@ import pandas as pd
 from cxaudit.compare.dimensions import TOUCHPOINT_LENSES
 
 from . import evidence as ev
+from .prepared import SURE_FEELING
 
 __all__ = ["DEFAULT_MIN_PARTICIPANTS", "SMALL_SAMPLE", "mark_small", "rank_rows", "rank_priorities",
            "rank_strengths", "pick_quotes", "summary_level", "Finding", "Summary", "build_summary",
@@ -117,30 +119,37 @@ def rank_strengths(gaps: pd.DataFrame, min_participants: int, *, top: int = N_ST
 
 
 def _typical(side: pd.DataFrame) -> pd.DataFrame:
-    """``side`` (sentence rows) ordered most typical first: closest to its median polarity, 5-40-word
-    sentences first, ties by sentence id. A ``dist`` column, when present and not null, is the distance
-    computed against the whole side (when the rows are only its candidates)."""
+    """``side`` (sentence rows) ordered most typical first: sentences whose feeling is sure first (a
+    ``confidence`` column >= :data:`~.prepared.SURE_FEELING`; without the column every row counts as sure),
+    then closest to its median polarity, 5-40-word sentences first, ties by sentence id. A ``dist`` column,
+    when present and not null, is the distance computed against the whole side (when the rows are only its
+    candidates)."""
     if not len(side):
         return side
-    cols = _quote_columns(side)
-    return side.iloc[_typical_order(*(a for a in cols[:4]))]
+    return side.iloc[_typical_order(*_quote_columns(side))]
 
 
-def _quote_columns(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(polarity, n_words, given distance (NaN when absent), sentence ids as text) of quote rows, as arrays."""
+def _quote_columns(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """(polarity, n_words, given distance (NaN when absent), sentence ids as text, unsure (bool)) of quote
+    rows, as arrays."""
     n = len(rows)
     pol = pd.to_numeric(rows["polarity"], errors="coerce").to_numpy(float)
     words = pd.to_numeric(rows["n_words"], errors="coerce").to_numpy(float) if "n_words" in rows \
         else np.full(n, np.nan)
     given = pd.to_numeric(rows["dist"], errors="coerce").to_numpy(float) if "dist" in rows else np.full(n, np.nan)
-    return pol, words, given, rows["sentence_id"].astype(str).to_numpy()
+    if "confidence" in rows:  # an unknown confidence (NaN) is unsure
+        unsure = ~(pd.to_numeric(rows["confidence"], errors="coerce").to_numpy(float) >= SURE_FEELING)
+    else:
+        unsure = np.zeros(n, dtype=bool)
+    return pol, words, given, rows["sentence_id"].astype(str).to_numpy(), unsure
 
 
-def _typical_order(pol: np.ndarray, words: np.ndarray, given: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _typical_order(pol: np.ndarray, words: np.ndarray, given: np.ndarray, ids: np.ndarray,
+                   unsure: np.ndarray) -> np.ndarray:
     """Positions of one side's rows in :func:`_typical` order."""
     odd = ~((words >= _GOOD_WORDS[0]) & (words <= _GOOD_WORDS[1]))  # NaN compares False: odd
     dist = np.where(np.isnan(given), np.abs(pol - float(np.median(pol))), given)
-    return np.lexsort((ids, dist, odd))
+    return np.lexsort((ids, dist, odd, unsure))
 
 
 def quote_allocation(n_negative: int, n_positive: int, k: int = N_QUOTES) -> tuple[int, int]:
@@ -163,12 +172,12 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """Up to ``k`` sentences that represent one finding, each from a different participant.
 
     ``sentences``: one row per sentence with ``sentence_id``, ``participant``,
-    ``polarity`` (the finding's clue polarity in that sentence) and
-    ``n_words``. The quotes are split between the negative (< 0) and the
+    ``polarity`` (the finding's clue polarity in that sentence), ``n_words``
+    and, optionally, ``confidence`` (of that polarity). The quotes are split between the negative (< 0) and the
     positive (> 0) sentences in proportion to their numbers
     (:func:`quote_allocation`; neutral sentences only when there is nothing
-    else); on each side the typical ones come first (:func:`_typical`: closest
-    to the side's median, not the most extreme). ``lead``: the side listed
+    else); on each side the typical ones come first (:func:`_typical`: sure
+    feelings first, then closest to the side's median, not the most extreme). ``lead``: the side listed
     first. ``n_negative``/``n_positive``: the numbers of sentences on each
     side when ``sentences`` holds only candidates (default: counted in
     ``sentences``). ``avoid``: sentence ids already quoted elsewhere (for a
@@ -176,7 +185,7 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
     """
     if sentences is None or not len(sentences):
         return pd.DataFrame(columns=list(sentences.columns if sentences is not None else []) + ["side"])
-    pol, words, given, ids = _quote_columns(sentences)  # arrays: a summary picks quotes for eight findings
+    pol, words, given, ids, unsure = _quote_columns(sentences)  # arrays: a summary picks quotes for eight findings
     known = ~np.isnan(pol)
     sides = {"negative": np.flatnonzero(known & (pol < 0)), "positive": np.flatnonzero(known & (pol > 0))}
     k_neg, k_pos = quote_allocation(len(sides["negative"]) if n_negative is None else n_negative,
@@ -193,7 +202,7 @@ def pick_quotes(sentences: pd.DataFrame, *, k: int = N_QUOTES, lead: str = "nega
         if not len(at) or not want[side]:
             continue
         n = 0
-        ordered = at[_typical_order(pol[at], words[at], given[at], ids[at])]
+        ordered = at[_typical_order(pol[at], words[at], given[at], ids[at], unsure[at])]
         if avoid:  # sentences quoted elsewhere last (the typical order kept within each group)
             seen = np.array([sid in avoid for sid in ids[ordered]], dtype=bool)
             ordered = np.concatenate([ordered[~seen], ordered[seen]])
