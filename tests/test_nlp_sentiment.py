@@ -385,3 +385,31 @@ def test_segment_hashtag():
     assert segment_hashtag("fail2", {}) == ()             # not letters only
     assert segment_hashtag("a" * (HASHTAG_MAX + 1), {}) == ()
     assert segment_hashtag("zorbfail", {"zorb": 1.0}) == ("zorb", "fail")  # the lexicon's words count too
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("They treat you like a number.", -1), ("I felt like just another number.", -1),
+    ("You're just a number to them.", -1), ("They treated us like criminals.", -1),
+    ("They treat customers badly.", -1), ("I was treated like a human being.", 1),
+    ("I felt like a person, not a customer number.", 1), ("You are not just a number to them.", 1),
+    ("They treated me like family.", 1), ("They treated us really well.", 1), ("The dessert was a real treat.", 1),
+    # no judgement: a quantity, an id, a wish, how they treat people without saying how
+    ("It happened like a number of times.", 0), ("They gave me a reference number.", 0),
+    ("I would like a person to call me back.", 0), ("It depends how they treat you.", 0),
+])
+def test_nlp_sentiment_how_people_are_treated(nlp, text, sign):
+    """Treated like a number or like a person: a judgement in any service, read from the comparison, not from
+    VADER's "treat" (+1.7) and "number" (+0.3), which made "they treat you like a number" praise."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("I am calling about my late mother's account.", 0), ("I need to close my late father's account.", 0),
+    ("The delivery was late.", -1), ("My parcel arrived late again.", -1),
+])
+def test_nlp_sentiment_a_bereavement_is_not_a_delay(nlp, text, sign):
+    """"my late mother's account": ``late`` between a possessive and a relative names a bereavement (what the
+    customer came about), not a late delivery; a late delivery stays a complaint."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
