@@ -413,3 +413,17 @@ def test_nlp_sentiment_a_bereavement_is_not_a_delay(nlp, text, sign):
     customer came about), not a late delivery; a late delivery stays a complaint."""
     s = score(nlp, text)
     assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("But also, like, a bit taken for granted.", -1), ("They take loyal customers for granted.", -1),
+    ("He replied the same day and chased everything for me.", 1), ("I had to chase it for two weeks.", -1),
+    ("Nobody chased it for me.", -1), ("She explained what went wrong.", 1), ("Nobody explained what went wrong.", -1),
+    ("They gave me fifty pounds for the trouble.", 0),
+    ("It apologised, it explained what had gone wrong, and they gave me fifty pounds for the trouble.", 1),
+])
+def test_nlp_sentiment_taken_for_granted_and_service_recovery(nlp, text, sign):
+    """"taken for granted" is a complaint (VADER: "granted" +1.0); a service recovery said plainly (someone chased it
+    for the customer, explained what went wrong, paid "for the trouble") is not one, though it names the trouble."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
