@@ -427,3 +427,15 @@ def test_nlp_sentiment_taken_for_granted_and_service_recovery(nlp, text, sign):
     for the customer, explained what went wrong, paid "for the trouble") is not one, though it names the trouble."""
     s = score(nlp, text)
     assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Lost a company card on a Sunday night, reported in app, new one arrived Tuesday.", 0), ("I lost my card.", 0),
+    ("My card was stolen and the bank sorted it in a day.", 1), ("My card was stolen.", 0),
+    ("They lost my bag.", -1), ("They lost my paperwork twice.", -1),
+])
+def test_nlp_sentiment_the_customers_own_loss_is_not_a_complaint(nlp, text, sign):
+    """A lost or stolen card is why the customer got in touch; a provider that loses what it was given is a
+    complaint."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s

@@ -461,6 +461,8 @@ def test_tagger_carbone_new_codes_hold_across_domains(carbone_nlp, text, code, e
     ("points-of-connection", "Authentic Italian food and a lovely view.", "authenticity", False),
     ("points-of-connection", "She seemed genuinely interested, not reading from a script.", "authenticity", True),
     ("points-of-connection", "Priority boarding was a mess.", "importance", False),
+    ("points-of-connection", "I asked about a missing international payment.", "listening", False),
+    ("points-of-connection", "She asked about our plans before suggesting anything.", "listening", True),
 ])
 def test_tagger_guards_in_the_other_bundled_codebooks(book, text, code, expected):
     nlp = blank_nlp()
