@@ -126,6 +126,39 @@ def test_dashboard_queries_evidence_one_row_per_sentence(tmp_path):
         assert set(recent["doc_id"]) == {"int/P12"}  # 2026-07-12, the latest date
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["live", "prepared"])
+def test_dashboard_queries_evidence_typical_puts_sure_feelings_first(tmp_path, prepared):
+    """Most typical (every page and the whole list): on each side, sentences whose feeling toward the clue is
+    sure come before unsure ones, then closest to the side's median; made unsure, the most typical sentences of
+    a side move behind every sure one of that side, and the sides keep their shares."""
+    from _dashboard_helpers import make_summary_tables, write_tables
+    from cxaudit.publish.dashboard import prepare
+
+    tables = make_summary_tables()
+    lens = Filters(codebook="carbone-clues")
+    write_tables(tmp_path / "a", tables)
+    with AuditData(tmp_path / "a") as data:
+        before = data.evidence(lens, limit=None)
+    negative = before[before["polarity"] < 0]["sentence_id"].tolist()
+    doubted = negative[:2]  # the two most typical complaints
+    tags = tables["tags"]
+    tables["tags"] = tags.assign(confidence=tags["confidence"].where(~tags["sentence_id"].isin(doubted), 0.38))
+    write_tables(tmp_path / "b", tables)
+    if prepared:
+        prepare(tmp_path / "b", state_min_tags=0)
+    with AuditData(tmp_path / "b") as data:
+        after = data.evidence(lens, limit=None)
+        n = len(after)
+        for size in (1, 4, 7):  # pages cut the same order
+            pages = [data.evidence(lens, offset=o, limit=size)["sentence_id"].tolist() for o in range(0, n, size)]
+            assert sum(pages, []) == after["sentence_id"].tolist()
+    assert sorted(after["sentence_id"]) == sorted(before["sentence_id"])
+    after_negative = after[after["polarity"] < 0]["sentence_id"].tolist()
+    assert after_negative == [s for s in negative if s not in doubted] + doubted
+    signs = lambda frame: [(p > 0) - (p < 0) for p in frame["polarity"]]  # noqa: E731
+    assert signs(after) == signs(before)  # the interleaving of the sides is unchanged
+
+
 def test_dashboard_queries_drill_narrows_evidence(store):
     data, _ = store
     rows = data.evidence(Filters(), {"clue_type": "functional", "touchpoint": "pay"}, limit=None)

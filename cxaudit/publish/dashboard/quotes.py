@@ -44,7 +44,8 @@ class QuoteQueries:
         polarity (mean over those mentions), min polarity, document."""
         where, params = self._mention_where(filters, drill)
         return (f"SELECT sentence_key, any_value(sentence_id) AS sentence_id, any_value(doc_id) AS doc_id, "
-                f"avg(polarity) AS polarity, min(polarity) AS min_polarity, any_value(wave::VARCHAR) AS wave, "
+                f"avg(polarity) AS polarity, min(polarity) AS min_polarity, avg(confidence) AS confidence, "
+                f"any_value(wave::VARCHAR) AS wave, "
                 f"any_value(date) AS date FROM {self.m}{where} GROUP BY sentence_key"), params
 
     def evidence_count(self, filters: Filters, drill: Mapping[str, str] | None = None) -> int:
@@ -58,8 +59,10 @@ class QuoteQueries:
         """One page of quotes, one row per sentence, in ``sort`` order (:data:`EVIDENCE_SORTS`).
 
         "typical": negative, neutral and positive sentences interleaved in
-        proportion to their numbers, each side closest to its own median
-        first (a page is a fair sample of the selection, not its extremes);
+        proportion to their numbers, each side's sentences whose feeling is
+        sure first (mean confidence >= :data:`~.prepared.SURE_FEELING`, as the
+        Summary's quotes), each group closest to the side's median first (a
+        page is a fair sample of the selection, not its extremes);
         "negative": lowest polarity first; "recent": latest document
         date (then wave) first. Out: sentence_id, sentence, polarity, valence,
         participant, doc_id, source, speaker, start_s, wave, segment, kind,
@@ -79,12 +82,14 @@ class QuoteQueries:
             # fallback); the page's ids are looked up in the sentences relation afterwards.
             where, params = self._mention_where(filters, drill)
             sql = f"""
-                WITH t AS (SELECT sentence_key, avg(polarity) AS polarity, sign(avg(polarity)) AS side
+                WITH t AS (SELECT sentence_key, avg(polarity) AS polarity, sign(avg(polarity)) AS side,
+                                  avg(confidence) AS confidence
                            FROM {self.m}{where} GROUP BY sentence_key),
                 m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
                 k AS (SELECT t.side, any_value(m.cnt) AS cnt,
                              min_by({{'sentence_key': t.sentence_key, 'polarity': t.polarity}},
-                                    {{'d': coalesce(abs(t.polarity - m.med), 1e300), 'id': t.sentence_key}}, ?) AS xs
+                                    {{'u': {_unsure("t.confidence")}, 'd': coalesce(abs(t.polarity - m.med), 1e300),
+                                      'id': t.sentence_key}}, ?) AS xs
                       FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side GROUP BY t.side),
                 u AS (SELECT side, cnt, unnest(xs) AS x, generate_subscripts(xs, 1) AS rn FROM k),
                 p AS (SELECT x.sentence_key AS sentence_key, x.polarity AS polarity, rn, cnt, side FROM u
@@ -94,13 +99,15 @@ class QuoteQueries:
             params = params + [int(offset) + int(limit)]
         elif sort == "typical":
             # negative, neutral and positive sentences interleaved in proportion to their numbers, each side
-            # in order of closeness to its own median (the Summary's quote rule, for a whole list)
+            # sure feelings first, then in order of closeness to its own median (the Summary's quote rule, for a
+            # whole list)
             sql = f"""
                 WITH s AS ({sel}),
                 t AS (SELECT *, sign(polarity) AS side FROM s),
                 m AS (SELECT side, median(polarity) AS med, count(*) AS cnt FROM t GROUP BY side),
                 r AS (SELECT t.sentence_key, t.sentence_id, t.polarity, t.side, m.cnt, row_number() OVER (
-                          PARTITION BY t.side ORDER BY abs(t.polarity - m.med), t.sentence_id) AS rn
+                          PARTITION BY t.side ORDER BY {_unsure("t.confidence")}, abs(t.polarity - m.med),
+                          t.sentence_id) AS rn
                       FROM t JOIN m ON t.side IS NOT DISTINCT FROM m.side)
                 SELECT sentence_key, sentence_id, polarity FROM r ORDER BY (rn - 0.5) / cnt, side, sentence_id{page}"""
         else:
