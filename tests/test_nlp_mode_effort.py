@@ -71,6 +71,12 @@ def test_nlp_mode_effort_sets_are_big_enough():
     ("Who knew the app would be this easy", "current"),
     ("I hoped the app would be better.", "desired"),        # an unmet expectation: the wanted state
     ("We expect better.", "desired"),
+    # saying, thanking or complaining now is not a wish; a wish after it still is
+    ("I want to say a proper thank you to the team at the branch.", "current"),
+    ("I would like to thank Sarah.", "current"),
+    ("I'd like to make a complaint about the fees.", "current"),
+    ("I want to say they should fix the app.", "desired"),
+    ("I want a call back.", "desired"),
 ])
 def test_nlp_mode_effort_mode_cases(nlp, text, mode):
     assert nlp(text)._.sent_mode == [mode]
