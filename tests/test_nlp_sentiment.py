@@ -439,3 +439,18 @@ def test_nlp_sentiment_the_customers_own_loss_is_not_a_complaint(nlp, text, sign
     complaint."""
     s = score(nlp, text)
     assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("[laughs] There's an ATM at the station, and it's out of order quite often.", -1),
+    ("(laughter) okay.", 0), ("We had a good laugh with the staff.", 1),
+    ("Third time this month the app won't let me log in.", -1), ("It wouldn't let me pay.", -1),
+    ("They let me pay later.", 0),
+    ("They used to have a night safe and they took that away, which was a real pain.", -1),
+    ("The room safe was broken.", -1), ("I felt safe.", 1),
+])
+def test_nlp_sentiment_transcript_annotations_blocked_users_and_broken_machines(nlp, text, sign):
+    """A transcript's "[laughs]" is no praise (it turned "out of order" positive); "won't let me" and "out of
+    order" are complaints; the noun "safe" (a night safe, a room safe) judges nothing."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
