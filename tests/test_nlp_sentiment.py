@@ -431,6 +431,8 @@ def test_nlp_sentiment_taken_for_granted_and_service_recovery(nlp, text, sign):
 
 @pytest.mark.parametrize("text,sign", [
     ("Lost a company card on a Sunday night, reported in app, new one arrived Tuesday.", 0), ("I lost my card.", 0),
+    ("Froze my card in the app when I thought I'd lost it, found it an hour later and unfroze it.", 0),
+    ("I've lost my patience with them.", -1),
     ("My card was stolen and the bank sorted it in a day.", 1), ("My card was stolen.", 0),
     ("They lost my bag.", -1), ("They lost my paperwork twice.", -1),
 ])
