@@ -179,6 +179,8 @@ CASES = [
     ("conditional", "Would have given five stars if the room had been clean.", {"the room": "negative"}),
     ("conditional", "If only the staff had been friendlier.", {"staff": "negative"}),
     ("conditional", "If the delivery arrives on Friday, I will be happy.", {"the delivery": None}),
+    # a "when" clause is a clause of its own: the praise of the staff is not the room's
+    ("opposite_pair", "The staff were lovely when the room was freezing.", {"staff": "positive", "the room": "negative"}),
 ]
 
 

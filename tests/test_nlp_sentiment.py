@@ -456,3 +456,13 @@ def test_nlp_sentiment_transcript_annotations_blocked_users_and_broken_machines(
     order" are complaints; the noun "safe" (a night safe, a room safe) judges nothing."""
     s = score(nlp, text)
     assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("We still get a fair bit of cash from tourists.", 0), ("It was a fair amount of paperwork.", 0),
+    ("The fees are fair.", 1), ("There you go, love.", 0), ("I love the app.", 1), ("The staff, love them.", 1),
+])
+def test_nlp_sentiment_quantities_and_terms_of_address_are_not_praise(nlp, text, sign):
+    """"a fair bit of" is a quantity and ", love." a term of address (VADER scored both as praise)."""
+    s = score(nlp, text)
+    assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
