@@ -43,8 +43,7 @@ from cxaudit.schemas import conform
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
 from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, OLD_STATE_TABLES, PREPARED_TABLES, STATE_MIN_TAGS,
                         STATE_QUOTES, STATE_TABLES, VERSION, create_temp, prepared_names, _REQUIRED, _base_of,
-                        _base_sql, _counts, _cube_sql, _has_date, _mentions_sql, _sentences_sql,
-                        _tables)  # noqa: F401 - handed on
+                        _counts, _cube_sql, _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
 from .queries import AuditData
 
 __all__ = ["prepare", "create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "VERSION",

@@ -127,13 +127,10 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
                             "AND table_name = ? AND column_name = ?", [table, column]).fetchone()[0])
 
 
-def _has_date(con: duckdb.DuckDBPyConnection) -> bool:
-    return _has_column(con, "documents", "date")
-
-
 def _base_of(con: duckdb.DuckDBPyConnection, *, keys: bool = False) -> str:
     """:func:`_base_sql` for the store on ``con`` (its optional columns as they are)."""
-    return _base_sql(keys=keys, date=_has_date(con), confidence=_has_column(con, "tags", "confidence"))
+    return _base_sql(keys=keys, date=_has_column(con, "documents", "date"),
+                     confidence=_has_column(con, "tags", "confidence"))
 
 
 def prepared_names(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
