@@ -3,11 +3,12 @@
 Measures, in one run on the same corpus (``benchmarks/_corpus.py``, ≥ 2 M words by default):
 
 * bare: ``spacy.blank("en")`` + sentencizer + lookup lemmatizer, ``nlp.pipe``;
-* full, 1 process: cxaudit's pipeline + ``sentence_rows`` for every doc (rows as tuples);
-* full, 2 processes: the same through ``cxaudit.parallel.map_batches`` (workers build
-  their pipeline once, return rows), with and without the worker start-up (measured
+* full, 1 process: cxaudit's pipeline + ``turn_tuples`` for every doc (the analysis's row builder);
+* full, 2 processes: the analysis without codebooks through ``cxaudit.run.engine.process`` (workers
+  build their pipeline once, return tables), with and without the worker start-up (measured
   separately on a tiny input);
-* ``analyze()`` end to end in one process (adds the DataFrames and their validation);
+* ``cxaudit.analyze()`` without codebooks end to end in one process (adds the tables and their
+  validation);
 * analysis + clue tagging as ``cxaudit run`` does it (``cxaudit.run.engine.process_batch``, codebooks
   carbone-clues + touchpoints, tables built): 1 process, and ``--workers`` processes through
   ``cxaudit.run.engine.process`` (start-up measured separately), on the generated corpus (dense in clue
@@ -15,8 +16,8 @@ Measures, in one run on the same corpus (``benchmarks/_corpus.py``, ≥ 2 M word
   the bare pass is also timed with cxaudit's cached lookup lemmatizer (same lemmas, cheaper), the
   stricter reference;
 
-words/s by wall clock and by CPU time, the ratios, peak RSS of this process and of its
-children, and the load average (other engineers share the machine's cores). Writes
+words/s by wall clock and by CPU time, the ratios, peak RSS of this process, and the load
+average (other engineers share the machine's cores). Writes
 ``benchmarks/results/language_speed.json``. Run small with ``--words 200000``.
 """
 
@@ -151,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import pandas as pd
 
-    from cxaudit import parallel
-    from cxaudit.nlp.analyze import _analyze_batch, _chunks, _init_worker, _rows_for, analyze
     from cxaudit.nlp import build_pipeline
+    from cxaudit.nlp.analyze import turn_tuples
+    from cxaudit.run.analysis import analyze
+    from cxaudit.run.engine import PipelineSpec, process
 
     load_before = os.getloadavg()
     texts = corpus(args.words)
@@ -166,23 +168,28 @@ def main(argv: list[str] | None = None) -> int:
     del bare
 
     full = build_pipeline("blank")
-    pairs = lambda: ((t, (f"d{i}", 0, t)) for i, t in enumerate(texts))  # noqa: E731
-    (rows, _), full_wall, full_cpu = timed(lambda: _rows_for(full.pipe(pairs(), as_tuples=True, batch_size=bs)))
+
+    def rows_of_all() -> list[tuple]:
+        rows: list[tuple] = []
+        feels: list[tuple] = []
+        for doc, (doc_id, text) in full.pipe(((t, (f"d{i}", t)) for i, t in enumerate(texts)), as_tuples=True,
+                                             batch_size=bs):
+            rows.extend(turn_tuples(doc, doc_id, 0, feels, text=text))
+        return rows
+
+    rows, full_wall, full_cpu = timed(rows_of_all)
     n_sentences = len(rows)
     del rows
 
-    items = [(t, f"d{i}", 0) for i, t in enumerate(texts)]
+    turns = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0,
+                          "role": "participant", "text": texts})
+    no_codebooks = PipelineSpec(model="blank", codebooks=())
 
-    def run_parallel(batches):
-        n = 0
-        for s, _ in parallel.map_batches(_analyze_batch, batches, workers=args.workers, context="spawn",
-                                         initializer=_init_worker, initargs=("blank", bs)):
-            n += len(s)
-        return n
+    def run_parallel(frame) -> int:
+        return sum(len(t.sentences) for t in process(frame, no_codebooks, workers=args.workers, batch_size=bs))
 
-    # "spawn" makes the workers direct children, so their peak RSS shows in RUSAGE_CHILDREN
-    _, startup_wall, _ = timed(lambda: run_parallel([items[:1]] * args.workers))
-    n_par, par_wall, _ = timed(lambda: run_parallel(_chunks(items, bs)))
+    _, startup_wall, _ = timed(lambda: run_parallel(turns.iloc[:args.workers]))
+    n_par, par_wall, _ = timed(lambda: run_parallel(turns))
     assert n_par == n_sentences, (n_par, n_sentences)
     steady_wall = max(1e-9, par_wall - startup_wall)
 
@@ -199,9 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         f"speedup_{args.workers}proc_vs_1proc_excluding_startup": round(full_wall / steady_wall, 3),
     }
     if not args.skip_analyze:
-        turns = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0,
-                              "role": "participant", "text": texts})
-        _, an_wall, _ = timed(lambda: analyze(turns, nlp=full, batch_size=bs))
+        _, an_wall, _ = timed(lambda: analyze(turns, (), model="blank", batch_size=bs))
         result["analyze_1proc_words_per_s"] = round(words / an_wall)
     if not args.skip_tagging:
         result.update(tagging_figures(texts, words, bs, args.workers, "generated"))
@@ -211,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result.update(tagging_figures(real, word_count(real), bs, args.workers, "sample"))
     result["peak_rss_mb_parent"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    result["peak_rss_mb_largest_child"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    # the workers are children of the pool's fork server, not of this process: their peak is not in
+    # RUSAGE_CHILDREN (bench_scale.py samples every process of a run)
     result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
@@ -224,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"full/bare: {result['ratio_full_to_bare_wall']:.2f} (wall), {result['ratio_full_to_bare_cpu']:.2f} (CPU)  [goal >= 0.40]")
     print(f"{args.workers} processes vs 1: {result[f'speedup_{args.workers}proc_vs_1proc']:.2f}x including worker start-up "
           f"({startup_wall:.1f} s), {result[f'speedup_{args.workers}proc_vs_1proc_excluding_startup']:.2f}x excluding it  [goal >= 1.7]")
-    print(f"peak RSS: parent {result['peak_rss_mb_parent']} MB, largest child {result['peak_rss_mb_largest_child']} MB; "
+    print(f"peak RSS: parent {result['peak_rss_mb_parent']} MB; "
           f"load average after {result['load_average_after'][0]:.2f}")
     for label in ("generated", "sample"):
         if f"{label}_ratio_full_tagging_to_bare_cpu" in result:

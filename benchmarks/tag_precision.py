@@ -92,9 +92,8 @@ def sample_tags(tmp: Path, codebook: str = BOOK) -> pd.DataFrame:
 
 def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
     """carbone-clues tags of the held-out SemEval-2014 sentences (offsets into the XML text)."""
-    from cxaudit.nlp.analyze import analyze
-    from cxaudit.clues.tagger import add_codebooks, tag
-    from cxaudit.nlp import build_pipeline
+    from cxaudit.clues.codebook import load_codebook
+    from cxaudit.run.analysis import analyze
 
     root = ET.parse(data / "semeval2014-restaurants" / "Restaurants_Train_v2.xml").getroot()
     turns = []
@@ -104,10 +103,8 @@ def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
             turns.append({"doc_id": sid, "turn_id": 0, "speaker": None, "role": "participant",
                           "text": s.findtext("text") or ""})
     turns = pd.DataFrame(turns)
-    nlp = build_pipeline("blank")
-    sentences = analyze(turns, nlp=nlp).sentences
-    add_codebooks(nlp, [codebook, "touchpoints"])
-    tags = tag(sentences, [codebook], nlp=nlp)
+    analysis = analyze(turns, [codebook, "touchpoints"], model="blank")
+    sentences, tags = analysis.sentences, analysis.tags[analysis.tags["codebook"] == load_codebook(codebook).name]
     s0 = sentences.set_index("sentence_id")["start_char"]
     doc_of = sentences.set_index("sentence_id")["doc_id"]
     text_of = turns.set_index("doc_id")["text"]

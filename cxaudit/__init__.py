@@ -6,11 +6,12 @@ The pipeline's stages are functions over tidy DataFrames (schemas in
     import cxaudit
     audit = cxaudit.load_audit("data/sample/audit.yml")
     ing = cxaudit.ingest(audit.inputs, roles=audit.roles)          # documents, turns, rejected
-    ana = cxaudit.analyze(ing.turns)                               # sentences, feelings
-    tags = cxaudit.tag(ana.sentences, ["carbone-clues", "touchpoints"])
-    tables = cxaudit.compare(ing.documents, ana.sentences, tags, ana.feelings, cxaudit.load_desired(audit.desired))
+    ana = cxaudit.analyze(ing.turns, audit.codebooks)              # sentences, feelings, tags
+    tables = cxaudit.compare(ing.documents, ana.sentences, ana.tags, ana.feelings, cxaudit.load_desired(audit.desired))
 
-``cxaudit.analyze`` is the function :func:`cxaudit.nlp.analyze.analyze`; ``cxaudit.ingest`` and
+``cxaudit.analyze`` is :func:`cxaudit.run.analysis.analyze`: the batch function ``cxaudit run``
+uses, so its tables are the ones a run stores. ``cxaudit.tag`` tags a sentences table that comes
+from elsewhere with the same row builder. ``cxaudit.ingest`` and
 ``cxaudit.compare`` are the stages' packages, which can be called like their main function
 (:mod:`cxaudit._callable` says why those two need it). Heavy dependencies (spaCy, matplotlib)
 load on first use, so ``import cxaudit`` is quick.
@@ -51,25 +52,27 @@ _LAZY = {
     "load_codebook": ("cxaudit.clues.codebook", "load_codebook"),
     "run_audit": ("cxaudit.run.pipeline", "run_audit"),
     "ingest": ("cxaudit.ingest", None),
-    "analyze": ("cxaudit.nlp.analyze", "analyze"),
+    "analyze": ("cxaudit.run.analysis", "analyze"),
     "compare": ("cxaudit.compare", None),
     "plots": ("cxaudit.publish.charts.plots", None),
     "explore": ("cxaudit.nlp.explore", None),
 }
 
 
-def tag(sentences, codebooks=("carbone-clues", "touchpoints"), *, nlp=None):
+def tag(sentences, codebooks=("carbone-clues", "touchpoints"), *, model="auto", nlp=None):
     """Tag the clues in ``sentences`` (schema SENTENCES) with the named codebooks.
 
-    Returns the ``tags`` table (schema TAGS). ``codebooks`` are bundled names,
-    paths, or loaded :class:`~cxaudit.clues.codebook.Codebook` objects.
+    For sentences from elsewhere (a coding sheet, another tool): :func:`cxaudit.analyze` already
+    gives the tags of the turns it analyses. Returns the ``tags`` table (schema TAGS), built by the
+    run's row builder on cxaudit's pipeline for ``model`` (``nlp``: a pipeline of your own).
+    ``codebooks`` are bundled names, paths, or loaded :class:`~cxaudit.clues.codebook.Codebook` objects.
     """
     # lazy: `import cxaudit` stays quick; the tagger (spaCy) loads on the first call
     from .clues.codebook import load_codebook
     from .clues.tagger import tag as _tag
 
     books = [load_codebook(c) if isinstance(c, str) else c for c in codebooks]
-    return _tag(sentences, books, nlp=nlp)
+    return _tag(sentences, books, model=model, nlp=nlp)
 
 
 def read_results(results_dir, table: str):

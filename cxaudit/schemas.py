@@ -38,6 +38,7 @@ __all__ = [
     "conform",
     "CLUE_TYPES",
     "ROLES",
+    "ANALYSED_ROLES",
     "MODES",
     "VALENCES",
     "METHODS",
@@ -45,6 +46,8 @@ __all__ = [
 
 CLUE_TYPES = ("functional", "mechanic", "humanic", "none")
 ROLES = ("interviewer", "participant", "unknown")
+#: The roles whose turns are analysed as the customer's experience (interviewer turns are context).
+ANALYSED_ROLES = ("participant", "unknown")
 MODES = ("current", "desired", "question", "other")
 VALENCES = ("negative", "neutral", "positive", "mixed")
 METHODS = ("rule", "model", "manual")

@@ -3,8 +3,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxaudit.nlp.analyze import analyze, sentence_rows
-from cxaudit.schemas import FEELINGS, SENTENCES, SchemaError, validate
+from cxaudit.nlp.analyze import sentence_rows
+from cxaudit.run.analysis import analyze
+from cxaudit.schemas import FEELINGS, SENTENCES, TAGS, SchemaError, validate
 from _language_helpers import nlp  # noqa: F401
 
 
@@ -101,3 +102,54 @@ def test_analyze_property_rows_are_consistent(nlp, text):
     texts = {s["sentence_id"]: s["text"] for s in sents}
     for f in feels:
         assert texts[f["sentence_id"]][f["start_char"]:f["end_char"]] == f["evidence"]
+
+
+@pytest.mark.slow
+def test_analyze_gives_the_tables_a_run_stores(sample_results):
+    """One path (issue 19): ``cxaudit.analyze`` of the turns a run stored gives, row for row, the
+    sentences, feelings and tags the run stored (the same batch function, in notebooks and runs)."""
+    import cxaudit
+    from cxaudit.config import load_audit
+    from cxaudit.schemas import conform
+    from conftest import SAMPLE
+
+    config = load_audit(SAMPLE / "audit.yml")
+    turns = cxaudit.read_results(sample_results, "turns")
+    got = cxaudit.analyze(turns, config.codebooks, model=config.model)
+    assert got.base_model == "blank"
+    for name, schema in (("sentences", SENTENCES), ("feelings", FEELINGS), ("tags", TAGS)):
+        stored = conform(cxaudit.read_results(sample_results, name), schema)
+        mine = getattr(got, name)
+        assert len(mine) > 0, name
+        key = ["sentence_id"] + (["codebook", "code", "start_char"] if name == "tags" else
+                                 ["start_char"] if name == "feelings" else [])
+        pd.testing.assert_frame_equal(mine.sort_values(key).reset_index(drop=True),
+                                      stored.sort_values(key).reset_index(drop=True), check_exact=False, rtol=1e-9)
+
+
+def test_analyze_tags_with_the_codebooks_named_and_none():
+    only_touchpoints = analyze(TURNS, ["touchpoints"], model="blank")
+    assert set(only_touchpoints.tags["codebook"]) == {"touchpoints"}
+    assert "phone" in set(only_touchpoints.tags["code"])  # "on hold"
+    nothing = analyze(TURNS, (), model="blank")
+    assert len(nothing.tags) == 0 and list(nothing.tags.columns) == TAGS.names
+    pd.testing.assert_frame_equal(nothing.sentences, only_touchpoints.sentences)
+    from cxaudit.clues.codebook import CodebookError
+
+    with pytest.raises(CodebookError):
+        analyze(TURNS, ["no-such-codebook"], model="blank")
+
+
+def test_analyze_a_turn_longer_than_the_pipeline_limit_is_analysed_in_pieces():
+    """The old notebook path failed on a turn over spaCy's max_length; the run's batch function cuts it."""
+    from cxaudit.run.engine import PipelineSpec, build
+
+    limit = build(PipelineSpec(model="blank", codebooks=("touchpoints",))).max_length
+    sentence = "The app crashed again and the phone line kept me on hold. "
+    text = sentence * (limit // len(sentence) + 50)
+    turns = turns_frame([("long", 0, None, "participant", text)])
+    got = analyze(turns, ["touchpoints"], model="blank")
+    assert got.sentences["end_char"].max() > limit
+    for row in got.sentences.itertuples():
+        assert text[row.start_char:row.end_char] == row.text
+    assert got.sentences["sentence_id"].is_unique and len(got.tags) >= len(got.sentences)

@@ -1,7 +1,7 @@
 """The feeling attached to each clue is the clue's own (docs/language.md, "The feeling of a clue").
 
 Hand-made sentences with known answers, one group per phenomenon, through the product path:
-``analyze`` (sentences with their mode) then ``tag`` with a small codebook naming the targets.
+``cxaudit.analyze`` (the run's batch function) with a small codebook naming the targets.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxaudit.nlp.analyze import analyze
-from cxaudit.clues.tagger import tag
 from cxaudit.nlp import build_pipeline
+from cxaudit.run.analysis import analyze
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -63,11 +62,10 @@ def book(tmp_path_factory):
     return str(path)
 
 
-def feelings(text: str, nlp, book) -> dict[str, tuple[str, float, float]]:
+def feelings(text: str, book) -> dict[str, tuple[str, float, float]]:
     """{evidence (lower case): (valence, polarity, confidence)} of the tags of one comment."""
     turns = pd.DataFrame({"doc_id": ["c1"], "turn_id": [0], "role": ["participant"], "text": [text]})
-    sentences = analyze(turns, model="blank").sentences
-    tags = tag(sentences, [book], nlp=nlp)
+    tags = analyze(turns, [book], model="blank").tags
     return {r.evidence.lower(): (r.valence, r.polarity, r.confidence) for r in tags.itertuples()}
 
 
@@ -185,8 +183,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("phenomenon,text,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_clue_feelings_known_answers(nlp, book, phenomenon, text, expected):
-    got = feelings(text, nlp, book)
+def test_clue_feelings_known_answers(book, phenomenon, text, expected):
+    got = feelings(text, book)
     for target, valence in expected.items():
         if valence is None:
             assert target not in got or got[target][0] != "positive", (phenomenon, text, got)
@@ -195,28 +193,28 @@ def test_clue_feelings_known_answers(nlp, book, phenomenon, text, expected):
         assert got[target][0] == valence, (phenomenon, text, target, got[target])
 
 
-def test_clue_feelings_neutral_is_not_mixed(nlp, book):
-    both = feelings("The staff were rude but also really helpful in the end, wonderful and awful at once.", nlp, book)
-    plain = feelings("The staff gave me a leaflet.", nlp, book)
+def test_clue_feelings_neutral_is_not_mixed(book):
+    both = feelings("The staff were rude but also really helpful in the end, wonderful and awful at once.", book)
+    plain = feelings("The staff gave me a leaflet.", book)
     assert plain["staff"][0] == "neutral"
     assert both["staff"][0] in ("mixed", "positive", "negative")
-    mixed = feelings("The washroom was spotless, but smelled horrible.", nlp, book)
+    mixed = feelings("The washroom was spotless, but smelled horrible.", book)
     assert mixed["washroom"][0] in ("mixed", "positive")  # praise and a complaint about the same clue
 
 
-def test_clue_feelings_mixed_needs_both_feelings_outside_the_clue_words(nlp, book):
-    got = feelings("The room was lovely and filthy.", nlp, book)
+def test_clue_feelings_mixed_needs_both_feelings_outside_the_clue_words(book):
+    got = feelings("The room was lovely and filthy.", book)
     assert got["the room"][0] == "mixed"
 
 
-def test_clue_feelings_confidence_follows_where_the_feeling_came_from(nlp, book):
-    own = feelings("The staff were lovely.", nlp, book)["staff"][2]
-    across = feelings("The app is great but the staff had no idea.", nlp, book)["staff"][2]
+def test_clue_feelings_confidence_follows_where_the_feeling_came_from(book):
+    own = feelings("The staff were lovely.", book)["staff"][2]
+    across = feelings("The app is great but the staff had no idea.", book)["staff"][2]
     assert 0 < across < own <= 1
 
 
-def test_clue_feelings_two_clues_in_one_sentence_can_differ(nlp, book):
-    got = feelings("The nurse was gentle and patient but the receptionist was short with me.", nlp, book)
+def test_clue_feelings_two_clues_in_one_sentence_can_differ(book):
+    got = feelings("The nurse was gentle and patient but the receptionist was short with me.", book)
     assert got["the nurse"][0] == "positive"
     assert got["the receptionist"][0] == "negative"
 

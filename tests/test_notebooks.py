@@ -101,7 +101,7 @@ def test_notebooks_coding_file_matches_sample_and_codebook():
 @pytest.mark.slow
 def test_notebooks_coding_file_sentence_ids_still_match_analysis():
     """If sentence splitting changes, the coding sheet's ids would point at other sentences: catch it."""
-    from cxaudit.nlp.analyze import analyze
+    from cxaudit.run.analysis import analyze
     from cxaudit.config import load_audit
     from cxaudit.ingest import ingest
 

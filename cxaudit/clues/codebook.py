@@ -22,6 +22,7 @@ from cxaudit.schemas import CLUE_TYPES
 from cxaudit.yamlutil import line_of, parse_yaml
 
 __all__ = [
+    "codebook_ref",
     "Code",
     "Codebook",
     "CodebookError",
@@ -353,6 +354,16 @@ def bundled_names() -> list[str]:
 @lru_cache(maxsize=64)
 def _load_cached(path: Path, mtime_ns: int) -> Codebook:
     return parse_codebook(_read_yaml(path), path)
+
+
+def codebook_ref(codebook: "Codebook | str") -> str:
+    """How a pipeline names a codebook: a bundled name or a path as given; a loaded codebook by the
+    file it was read from (its name when it was built in memory)."""
+    if isinstance(codebook, str):
+        return codebook
+    if isinstance(codebook, Codebook):
+        return str(codebook.path) if codebook.path is not None else codebook.name
+    raise TypeError(f"a codebook is a bundled name, a path or a loaded Codebook; found {codebook!r}")
 
 
 def load_codebook(name_or_path: str | Path) -> Codebook:

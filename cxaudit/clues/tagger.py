@@ -34,13 +34,13 @@ from spacy.util import registry
 
 from cxaudit.clues import _rules
 from cxaudit.clues._rules import lemma_forms
-from cxaudit.clues.codebook import Codebook, load_codebook
+from cxaudit.clues.codebook import Codebook, codebook_ref, load_codebook
 from cxaudit.nlp import build_pipeline, reset_tokenizer_cache
 from cxaudit.nlp.lexicon import doc_layout, ext_key
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
 __all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "FusedRulers", "tag", "ruler_name", "spans_key", "codebook_patterns",
-           "codebook_excludes", "default_nlp"]
+           "codebook_excludes"]
 
 INFO_PIPE = "cx_codebook_info"
 _K_CODEBOOKS = ext_key("cx_codebooks")
@@ -314,10 +314,6 @@ if not Doc.has_extension("cx_codebooks"):
     Doc.set_extension("cx_codebooks", default=None)
 
 
-def _ref(codebook: Codebook) -> str:
-    return str(codebook.path) if codebook.path is not None else codebook.name
-
-
 def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_filter: dict | None = None,
                   write_spans: bool = True) -> None:
     """Compile ``codebooks`` (objects, bundled names or paths) into ruler components
@@ -351,7 +347,7 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
             fused.add_codebook(book, patterns, excludes)
         for cb in books:
             fused.add_codebook(cb.name, codebook_patterns(cb), codebook_excludes(cb))
-            refs[cb.name] = _ref(cb)
+            refs[cb.name] = codebook_ref(cb)
         books, kept = [], []
     compiled = [(book, patterns, excludes) for book, patterns, excludes in kept]  # a fused component's, split up
     compiled += [(cb.name, codebook_patterns(cb), codebook_excludes(cb)) for cb in books]
@@ -363,7 +359,7 @@ def add_codebooks(nlp: Language, codebooks: Iterable[Codebook | str], *, spans_f
         if excludes:
             ruler.add_excludes(excludes)
     for cb in books:
-        refs[cb.name] = _ref(cb)
+        refs[cb.name] = codebook_ref(cb)
     nlp.add_pipe(INFO_PIPE, config={"codebooks": list(refs.values())})
     reset_tokenizer_cache(nlp)  # compiling the patterns filled the tokenizer's cache with their forms
 
@@ -406,12 +402,6 @@ def _info(doc: Doc) -> dict:
     return info
 
 
-def default_nlp() -> Language:
-    """A fresh ``cxaudit.nlp.build_pipeline("auto")`` (a trained pipeline when one is installed,
-    else the blank English pipeline with cxaudit's components)."""
-    return build_pipeline("auto")
-
-
 def _turn_groups(sentences: pd.DataFrame) -> list[tuple[str, list[dict]]]:
     """Rebuild turn texts from sentences: [(turn text, sentence rows)], one per (doc_id, turn_id).
 
@@ -443,20 +433,23 @@ def _turn_groups(sentences: pd.DataFrame) -> list[tuple[str, list[dict]]]:
     return out
 
 
-def tag(sentences: pd.DataFrame, codebooks: Iterable[Codebook | str], *, nlp: Language | None = None,
-        batch_size: int = 256) -> pd.DataFrame:
+def tag(sentences: pd.DataFrame, codebooks: Iterable[Codebook | str], *, model: str = "auto",
+        nlp: Language | None = None, batch_size: int = 256) -> pd.DataFrame:
     """Tag a ``sentences`` table with ``codebooks``; returns a validated TAGS table.
 
     ``sentences`` needs sentence_id, doc_id and text; mode defaults to "other". When turn_id,
     start_char and end_char are present, sentences of a turn are tagged together so that a
     touchpoint in another sentence of the turn can be attached. ``nlp`` defaults to
-    :func:`default_nlp`; the codebooks are compiled into it when missing.
+    cxaudit's pipeline for ``model`` (:func:`cxaudit.nlp.build_pipeline`); the codebooks are
+    compiled into it when missing. Rows come from the run's row builder
+    (:func:`cxaudit.clues._rules.tuples_for_doc`); for turns, :func:`cxaudit.analyze` gives the
+    tags with the sentences in one pass.
     """
     missing = {"sentence_id", "doc_id", "text"} - set(sentences.columns)
     if missing:
         raise ValueError(f"tag: sentences table lacks column(s) {sorted(missing)}; found {list(sentences.columns)}")
     books = [load_codebook(cb) for cb in codebooks]
-    nlp = nlp if nlp is not None else default_nlp()
+    nlp = nlp if nlp is not None else build_pipeline(model)
     if any(ruler_name(cb.name) not in nlp.pipe_names for cb in books):
         add_codebooks(nlp, books)
     known = {s.name for s in SENTENCES.columns}

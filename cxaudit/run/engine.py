@@ -29,14 +29,12 @@ from cxaudit._models import resolve_model
 from cxaudit.ingest.base import PIECE_CHARS, text_pieces
 from cxaudit.run import codeid
 from cxaudit.run.dask_engine import process_dask
-from cxaudit.schemas import FEELINGS, SENTENCES, TAGS, Schema, conform, empty
+from cxaudit.schemas import ANALYSED_ROLES, FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
 __all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers", "text_pieces",
            "PIECE_CHARS"]
 
 log = logging.getLogger(__name__)
-
-_ANALYSED_ROLES = ("participant", "unknown")
 
 
 @dataclass(frozen=True)
@@ -252,7 +250,7 @@ def learned_tagger(path: str):
 
 def analysed_turns(turns: pd.DataFrame) -> pd.DataFrame:
     """The turns that are analysed as customer experience (participant and unknown roles)."""
-    return turns[turns["role"].isin(_ANALYSED_ROLES)]
+    return turns[turns["role"].isin(ANALYSED_ROLES)]
 
 
 _SID = SENTENCES.names.index("sentence_id")
