@@ -20,7 +20,8 @@ from cxaudit.compare import (
     wave_change,
 )
 from cxaudit.compare.gaps import quadrant
-from cxaudit.compare.store import compare_store, read_compare_frames
+from cxaudit.compare import compare_store
+from cxaudit.compare.store import read_compare_frames
 from cxaudit.compare.desired import Desired, Target
 from cxaudit.store import connect, write_tables
 from _compare_helpers import documents, feelings, integer_ids, sentences_for, simulate_audit, store_audit, tags

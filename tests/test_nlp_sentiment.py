@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxaudit.nlp.clue_scope import clause_polarity
-from cxaudit.nlp.sentiment import NEUTRAL_BAND, polarity_of, valence
+from cxaudit.nlp import polarity_of
+from cxaudit.nlp.sentiment import NEUTRAL_BAND, valence
 from _language_helpers import first_sentence_score as score
 from _language_helpers import nlp  # noqa: F401
 

@@ -19,7 +19,7 @@ from cxaudit.compare.drivers import key_drivers, nps
 from cxaudit.compare.gaps import gap_table, lenses_of
 from cxaudit.compare.motif import motif_alignment
 from cxaudit.compare.scorecard import scorecard
-from cxaudit.compare.store import compare_store
+from cxaudit.compare.store import read_compare_frames
 from cxaudit.compare.tables import COMPARE_TABLES, QUADRANTS
 from cxaudit.compare.waves import wave_change
 from cxaudit.compare.desired import Desired
@@ -91,6 +91,23 @@ def compare(
         "waves": wave_change(tags, documents, lenses=lenses, **boot),
         "clue_map": clue_map_cells(tags, lenses=lenses),
     }
+
+
+def compare_store(
+    con,
+    desired: Desired | None = None,
+    *,
+    codebooks=None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    group_col: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`compare` of the results store behind the DuckDB connection ``con``: the same tables,
+    value for value and row for row, as ``compare()`` on the store's tables read in the pipeline's
+    fixed order, in a fraction of the time and memory (ids as integer codes, labels as categoricals;
+    see :func:`cxaudit.compare.store.read_compare_frames`)."""
+    frames = read_compare_frames(con, group_col=group_col)
+    return compare(*frames, desired, codebooks=codebooks, n_boot=n_boot, seed=seed, group_col=group_col)
 
 
 make_callable(__name__, "compare")  # cxaudit.compare(...) calls compare(): cxaudit/_callable.py says why

@@ -66,7 +66,7 @@ def harmonise_ids(*frames: pd.DataFrame | None) -> tuple:
 
 def id_values(ids: pd.Series) -> pd.Series:
     """An id column (doc_id, sentence_id, participant) ready for lookups: integer codes (as
-    :func:`cxaudit.compare.store.compare_store` reads them) stay as they are, anything else
+    :func:`cxaudit.compare.compare_store` reads them) stay as they are, anything else
     becomes strings."""
     return ids if is_integer_dtype(ids.dtype) else ids.astype("string")
 

@@ -1,7 +1,7 @@
 """Compare straight from a results store, lean enough for a million comments.
 
-:func:`compare_store` reads the four tables :func:`~cxaudit.compare.compare`
-needs from a DuckDB connection, in the same fixed row order as the pipeline
+:func:`read_compare_frames` reads the four tables :func:`~cxaudit.compare.compare`
+needs from a DuckDB connection (:func:`cxaudit.compare.compare_store` compares them), in the same fixed row order as the pipeline
 always used, but with the ids (``doc_id``, ``sentence_id``, ``participant``)
 replaced by dense integer codes computed in SQL and the label columns
 (codebook, code, clue type, …) read as categoricals, and only the columns and
@@ -19,7 +19,7 @@ import pandas as pd
 
 from cxaudit.compare.dimensions import CURRENT_MODES
 
-__all__ = ["compare_store", "read_compare_frames"]
+__all__ = ["read_compare_frames"]
 
 _DOC_COLUMNS = ("kind", "segment", "channel", "wave", "score")
 #: (table, label columns read as categoricals, other columns, ORDER BY after the sentence code)
@@ -106,22 +106,3 @@ def _read_rows(con, spec, d: str, s: str) -> pd.DataFrame:
         f"SELECT sc.code AS sentence_id, dc.code AS doc_id, {cols} FROM {table} t "
         f"LEFT JOIN {s} sc ON sc.id = t.sentence_id LEFT JOIN {d} dc ON dc.id = t.doc_id "
         f"ORDER BY sc.code, {', '.join(f't.{_q(c)}' for c in order)}").df()
-
-
-def compare_store(
-    con: duckdb.DuckDBPyConnection,
-    desired=None,
-    *,
-    codebooks=None,
-    n_boot: int = 1000,
-    seed: int = 0,
-    group_col: str | None = None,
-) -> dict[str, pd.DataFrame]:
-    """:func:`~cxaudit.compare.compare` of the store behind ``con``: the same tables, value for value
-    and row for row, as ``compare()`` on the store's tables read in the pipeline's fixed order, in
-    a fraction of the time and memory (ids as integer codes, labels as categoricals; see
-    :func:`read_compare_frames`)."""
-    from cxaudit.compare import compare  # lazy: cxaudit/compare/__init__.py imports this module (a circle at top)
-
-    frames = read_compare_frames(con, group_col=group_col)
-    return compare(*frames, desired, codebooks=codebooks, n_boot=n_boot, seed=seed, group_col=group_col)

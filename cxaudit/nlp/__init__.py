@@ -22,7 +22,7 @@ from . import lemmatizer as _lemmatizer  # noqa: F401  (registers cx_lemmatizer)
 from .._models import TRAINED, ModelNotFoundError, resolve_model  # spaCy-free: see cxaudit/_models.py
 from .components import COMPONENTS
 
-__all__ = ["build_pipeline", "get_pipeline", "resolve_model", "reset_tokenizer_cache", "ModelNotFoundError", "TRAINED",
+__all__ = ["build_pipeline", "get_pipeline", "polarity_of", "resolve_model", "reset_tokenizer_cache", "ModelNotFoundError", "TRAINED",
            "COMPONENTS"]
 
 log = logging.getLogger(__name__)
@@ -89,3 +89,18 @@ def get_pipeline(model: str = "auto") -> Language:
     Do not add components to it: call :func:`build_pipeline` for a pipeline of your own.
     """
     return build_pipeline(model)
+
+
+def polarity_of(text: str, *, nlp=None) -> float:
+    """Polarity (-1 … 1) of a plain string: the mean of its sentences' scores.
+
+    Uses the cached default pipeline unless ``nlp`` is given. Convenience only:
+    to score many texts, run ``nlp.pipe`` and read ``doc._.sent_sentiment``.
+    """
+    if nlp is None:
+        nlp = get_pipeline()
+    if not isinstance(text, str):
+        raise TypeError(f"polarity_of: expected a str, found {type(text).__name__}")
+    doc = nlp(text)
+    scores = [s for s in doc._.sent_sentiment or [] if s]
+    return float(sum(scores) / len(scores)) if scores else 0.0

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxaudit._extras import require
+from cxaudit.nlp import get_pipeline
 
 __all__ = ["kwic", "kwic_code", "term_frequencies", "distinctive_terms", "plot_distinctive_terms", "sentence_terms"]
 
@@ -69,8 +70,6 @@ def kwic_code(sentences: pd.DataFrame, tags: pd.DataFrame, code: str, *, window:
 def sentence_terms(texts, *, nlp=None) -> list[list[str]]:
     """Terms (lower-cased lemmas of alphabetic non-stop tokens) of each text."""
     if nlp is None:
-        from cxaudit.nlp import get_pipeline  # the package imports this module (a circle at import time)
-
         nlp = get_pipeline("blank")
     out = []
     with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in ("sentencizer", "lemmatizer", "tagger", "attribute_ruler", "tok2vec")]):

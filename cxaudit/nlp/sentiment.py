@@ -36,7 +36,6 @@ from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, E
 __all__ = [
     "NEUTRAL_BAND",
     "valence",
-    "polarity_of",
     "span_polarity",
     "SentimentScorer",
 ]
@@ -562,20 +561,3 @@ def span_polarity(doc: Doc, start: int, end: int) -> float:
     """Polarity of the valence hits inside tokens ``[start, end)`` (no scoping)."""
     total, _ = _sum_in(doc._.valence or [], start, end)
     return normalize(total)
-
-
-def polarity_of(text: str, *, nlp=None) -> float:
-    """Polarity (-1 … 1) of a plain string: the mean of its sentences' scores.
-
-    Uses the cached default pipeline unless ``nlp`` is given. Convenience only:
-    to score many texts, run ``nlp.pipe`` and read ``doc._.sent_sentiment``.
-    """
-    if nlp is None:
-        from . import get_pipeline  # the package imports this module (a circle at import time)
-
-        nlp = get_pipeline()
-    if not isinstance(text, str):
-        raise TypeError(f"polarity_of: expected a str, found {type(text).__name__}")
-    doc = nlp(text)
-    scores = [s for s in doc._.sent_sentiment or [] if s]
-    return float(sum(scores) / len(scores)) if scores else 0.0

@@ -23,7 +23,7 @@ _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "cl
 
 def run_compare(config: AuditConfig, w: StoreWriter) -> None:
     # lazy: the compare stage imports SciPy (~0.5 s), needed only when this step runs
-    from cxaudit.compare.store import compare_store
+    from cxaudit.compare import compare_store
     from cxaudit.compare.desired import Desired, load_desired
 
     desired = load_desired(config.desired) if config.desired else Desired.default()

@@ -26,6 +26,8 @@ from cxaudit.publish.charts.png import _pyplot
 
 from .precompute import prepare
 from .queries import AuditData
+from .server import ENV_VAR, PRERENDER_KEY
+from .server import serve as _serve
 
 if TYPE_CHECKING:  # the widgets come with the dashboard extra, imported when a widget is built
     import ipywidgets as widgets
@@ -34,10 +36,6 @@ __all__ = ["build_app", "show", "serve", "prepare", "resolve_results_dir", "ENV_
 
 log = logging.getLogger(__name__)
 
-#: Environment variable naming the results folder (set by ``serve``).
-ENV_VAR = "CXAUDIT_RESULTS"
-#: Output metadata key marking the pre-rendered page (static HTML the offline template puts in the page as is).
-PRERENDER_KEY = "cxaudit_prerender"
 
 
 def resolve_results_dir(results_dir: str | os.PathLike | None = None) -> Path:
@@ -127,10 +125,7 @@ def show(results_dir: str | os.PathLike | None = None) -> "widgets.Widget":
     return root.children[0]
 
 
-
 def serve(results_dir: str | os.PathLike, *, host: str = "127.0.0.1", port: int | None = None,
           open_browser: bool = False, block: bool = True, token: str | None = None):
     """Serve the dashboard with Voila: see :func:`cxaudit.publish.dashboard.server.serve`."""
-    from .server import serve as _serve  # a circle: server.py reads ENV_VAR and PRERENDER_KEY from this package
-
     return _serve(results_dir, host=host, port=port, open_browser=open_browser, block=block, token=token)

@@ -31,13 +31,17 @@ from importlib import resources
 from pathlib import Path
 
 from cxaudit import store
-from . import ENV_VAR, PRERENDER_KEY
 
-__all__ = ["DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
+__all__ = ["ENV_VAR", "PRERENDER_KEY", "DashboardServer", "start", "serve", "notebook_path", "voila_command", "free_port", "token_for",
            "host_warning", "is_loopback", "write_offline_template", "write_widget_extensions", "page_versions",
            "kernel_pids"]
 
 log = logging.getLogger(__name__)
+
+#: Environment variable naming the results folder (set by :func:`serve`, read by the dashboard's kernel).
+ENV_VAR = "CXAUDIT_RESULTS"
+#: Output metadata key marking the pre-rendered page (static HTML the offline template puts in the page as is).
+PRERENDER_KEY = "cxaudit_prerender"
 
 #: Seconds an idle kernel without a connected page lives before it is culled, and how often the server
 #: checks: a closed page frees its kernel within CULL_IDLE_TIMEOUT + CULL_INTERVAL (40 s). A page still
