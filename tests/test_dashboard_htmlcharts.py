@@ -24,7 +24,7 @@ def _styles(html_text: str, cls: str) -> list[dict]:
 def test_dashboard_htmlcharts_palette_equals_plots():
     from cxaudit.publish.charts import plots
 
-    assert palette.PALETTE == plots.PALETTE and palette.VALENCE_COLORS == plots.VALENCE_COLORS
+    assert palette.PALETTE is plots.PALETTE and palette.VALENCE_COLORS is plots.VALENCE_COLORS  # one definition
     assert "--cx-functional: #0072b2;" in palette.palette_css()
 
 

@@ -1,8 +1,8 @@
 """The charts' colours, without importing matplotlib or seaborn.
 
-The dashboard's kernel should start without the plotting stack (it is only
-needed when a PNG is drawn), so the clue-type and valence colours of
-:mod:`cxaudit.plots` are repeated here; a test checks both stay equal.
+The colours of every chart — the dashboard's and the report's HTML charts and the matplotlib
+figures of :mod:`cxaudit.plots`, which imports them from here — defined once, in a module the
+dashboard's kernel can import without the plotting stack (only needed when a PNG is drawn).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import re
 
 __all__ = ["PALETTE", "VALENCE_COLORS", "palette_css", "mix", "text_color"]
 
-#: Okabe–Ito colours, one per clue type (same as :data:`cxaudit.plots.PALETTE`).
+#: Okabe–Ito colours (safe for colour-blind readers), one per clue type.
 PALETTE = {"functional": "#0072B2", "mechanic": "#E69F00", "humanic": "#CC79A7", "none": "#999999"}
-#: One colour per valence (same as :data:`cxaudit.plots.VALENCE_COLORS`).
+#: One colour per valence.
 VALENCE_COLORS = {"negative": "#D55E00", "neutral": "#BBBBBB", "positive": "#009E73", "mixed": "#7E6BAF"}
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -2,7 +2,8 @@
 
 Every function takes a table from :mod:`cxaudit.compare` and keyword options,
 draws on ``ax`` (a new figure when None) and returns the Axes. Clue types have
-one colour everywhere (:data:`PALETTE`); valences too (:data:`VALENCE_COLORS`).
+one colour everywhere (:data:`PALETTE`, defined in :mod:`cxaudit.publish.charts.palette` for
+every chart); valences too (:data:`VALENCE_COLORS`).
 An empty selection draws a "no data for this selection" message instead of
 raising. matplotlib and seaborn are the ``plots`` extra (``pip install
 'cxaudit[plots]'``, part of the ``dashboard`` and ``notebooks`` extras);
@@ -22,6 +23,8 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from cxaudit.publish.charts.palette import PALETTE, VALENCE_COLORS  # noqa: E402  (one colour per clue type and valence)
+
 __all__ = [
     "PALETTE",
     "VALENCE_COLORS",
@@ -35,9 +38,6 @@ __all__ = [
     "plot_scorecard",
 ]
 
-#: Okabe–Ito colours (safe for colour-blind readers), one per clue type.
-PALETTE = {"functional": "#0072B2", "mechanic": "#E69F00", "humanic": "#CC79A7", "none": "#999999"}
-VALENCE_COLORS = {"negative": "#D55E00", "neutral": "#BBBBBB", "positive": "#009E73", "mixed": "#7E6BAF"}
 NO_DATA = "no data for this selection"
 _CLUE_ORDER = ["functional", "mechanic", "humanic", "none"]
 
