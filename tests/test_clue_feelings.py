@@ -164,6 +164,17 @@ CASES = [
     ("absence", "There was no wifi in the room and zero legroom.", {"wifi": "negative", "legroom": "negative"}),
     ("absence", "No queue and no hidden charges, and there were no fees.", {"queue": "positive", "fees": "positive"}),
     ("absence", "No, the staff were great.", {"staff": "positive"}),
+    # a failed action: a clue that does not do what it should is a complaint; a negated judgement is
+    # VADER's negation, a negated state ("wasn't far") and verbs like "mind" are no failure
+    ("failed action", "Our waiter didn't know the menu or the ingredients.", {"waiter": "negative"}),
+    ("failed action", "The crew didn't once come round with water on a seven hour flight.", {"the crew": "negative"}),
+    ("failed action", "The staff would not change a meal for my allergy.", {"staff": "negative"}),
+    ("failed action", "The booking was never confirmed.", {"the booking": "negative"}),
+    ("failed action", "The receptionist who didn't answer the phone had gone home.", {"the receptionist": "negative"}),
+    ("failed action", "The staff didn't mind that we brought our own cake.", {"staff": "neutral"}),
+    ("failed action", "The room wasn't far from the lift.", {"the room": "neutral"}),
+    ("failed action", "The staff weren't rude at all.", {"staff": "positive"}),
+    ("failed action", "I didn't know the app could do that.", {"the app": "neutral"}),
     # being made to wait, and service actions judged when not done
     ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
     ("implicit", "The room had not been cleaned.", {"the room": "negative"}),

@@ -345,6 +345,42 @@ class ClauseScorer:
                 return -value if doc[i1 - 1].lower_ in burdens else value
         return 0.0
 
+    def failed(self, i0: int, i1: int) -> float:
+        """Polarity of a clue at tokens ``[i0, i1)`` that is said not to do something: the clue,
+        then (after "who"/"that", auxiliaries and adverbs only) a negated action — "the waitress
+        didn't know anything about the menu", "staff would not change a meal", "the crew didn't once
+        come round", "the parcel wasn't delivered". A service that does not act is a failed
+        expectation, a complaint (``rules.failed_action`` in cx_sentiment.yml); verbs whose negation
+        is no complaint ("didn't mind", "didn't charge us") and "be" before a word that is not a
+        participle ("wasn't far") are left alone. 0.0 otherwise. Called only for a clue whose clause
+        has no sentiment of its own (a negated judgement, "wasn't helpful", is VADER's negation)."""
+        rule = _failed_rule()
+        if not rule:
+            return 0.0
+        doc, n = self.doc, len(self.doc)
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        se = self.sents[k][1]
+        j = i1
+        if j < se and doc[j].lower_ in rule["relative"]:
+            j += 1
+        be = False
+        while j < se and doc[j].lower_ in rule["auxiliaries"]:
+            be = be or doc[j].lower_ in rule["be"]
+            j += 1
+        if j >= se or doc[j].lower_ not in rule["negators"]:
+            return 0.0
+        j += 1
+        while j < se and doc[j].lower_ in rule["adverbs"]:
+            j += 1
+        if j >= min(se, n) or not doc[j].is_alpha:
+            return 0.0
+        word = doc[j].lower_
+        if word in rule["not_failures"] or word in rule["auxiliaries"] or doc[j].lemma_.lower() in rule["not_failures"]:
+            return 0.0  # "didn't mind", "never is"
+        if be and not word.endswith(("ed", "en", "wn")):
+            return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
+        return rule["valence"]
+
     def counterfactual(self, i0: int) -> bool:
         """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff
         were…", "if the timetable was actually…", "had been"): its praise implies the present lacks it."""
@@ -406,6 +442,16 @@ def _absence_rule() -> tuple[frozenset, frozenset, float]:
     spec = _rules().get("absence") or {}
     return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
             float(spec.get("valence", 0.0)))
+
+
+@lru_cache(maxsize=1)
+def _failed_rule() -> dict:
+    spec = _rules().get("failed_action") or {}
+    if not spec:
+        return {}
+    words = {key: frozenset(str(w).lower() for w in spec.get(key, ()))
+             for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures")}
+    return {**words, "valence": float(spec.get("valence", 0.0))}
 
 
 def _distance(hit: tuple, i0: int, i1: int) -> int:
