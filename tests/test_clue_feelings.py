@@ -175,6 +175,11 @@ CASES = [
     ("failed action", "The room wasn't far from the lift.", {"the room": "neutral"}),
     ("failed action", "The staff weren't rude at all.", {"staff": "positive"}),
     ("failed action", "I didn't know the app could do that.", {"the app": "neutral"}),
+    # a negated comparative or sufficiency praises: "couldn't be happier", "can't recommend enough"
+    ("negated superlative", "I can't recommend the staff enough.", {"staff": "positive"}),
+    ("negated superlative", "The crew couldn't do enough for us.", {"the crew": "positive"}),
+    ("negated superlative", "The room couldn't have been better, the wifi couldn't be worse.",
+     {"the room": "positive", "wifi": "negative"}),
     # being made to wait, and service actions judged when not done
     ("implicit", "The hostess kept us waiting.", {"the hostess": "negative"}),
     ("implicit", "The room had not been cleaned.", {"the room": "negative"}),

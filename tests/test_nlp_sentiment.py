@@ -157,6 +157,22 @@ def test_nlp_sentiment_never_so_keeps_sign(nlp, text, sign):
     assert score(nlp, text) * sign > 0.05
 
 
+@pytest.mark.parametrize("text,sign", [
+    # a negated comparative or sufficiency is a superlative, not the opposite (session 11)
+    ("I couldn't be happier with the service.", 1), ("Couldn't be better.", 1), ("It couldn't be worse.", -1),
+    ("I couldn't be more pleased with the result.", 1), ("I couldn't be more disappointed.", -1),
+    ("I can't recommend the staff enough.", 1), ("I couldn't recommend their pizza any higher.", 1),
+    ("I can't thank the nurses enough.", 1), ("I can't say enough good things about the team.", 1),
+    ("I can't speak highly enough of the nurses.", 1), ("The staff couldn't do enough for us.", 1),
+    ("Could not have asked for more from the crew.", 1),
+    # ... and a plain negation still flips
+    ("I can't recommend this bank.", -1), ("I would not recommend them, the fees are never clear enough.", -1),
+    ("The staff couldn't be bothered.", -1), ("The app is not better than the old one.", -1),
+])
+def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
+    assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))
+
+
 def test_nlp_sentiment_never_so_needs_adjacent_word(nlp):
     # "this" here is a determiner, not "never this good": the negation stays on "again"
     assert score(nlp, "I will never visit this branch again.") < -0.05

@@ -72,6 +72,41 @@ B_INCR = 0.293
 
 
 
+@lru_cache(maxsize=1)
+def _superlative_rule() -> dict:
+    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("negated_superlative") or {}
+    return {key: frozenset(str(w).lower() for w in spec.get(key, ()))
+            for key in ("modals", "between", "comparatives", "sufficiency", "sufficiency_verbs")}
+
+
+def negated_superlative(doc: Doc, neg_end: int, s: int, e: int, se: int) -> bool:
+    """True when the negator ending at token ``neg_end`` makes the sentiment word ``doc[s:e]`` a
+    superlative, not its opposite (``rules.negated_superlative`` in cx_sentiment.yml): "can"/"could"
+    + a negator, then only "be", "have been", "get" … and a comparative ("I couldn't be happier",
+    "it couldn't be worse", "couldn't be more pleased"), or a word of praise said to fall short of
+    enough ("I can't recommend them enough", "couldn't thank the nurses enough", "can't say enough
+    good things")."""
+    rule = _superlative_rule()
+    if not rule["modals"] or neg_end < 2 or doc[neg_end - 2].lower_ not in rule["modals"]:
+        return False
+    between = [t.lower_ for t in doc[neg_end:s]]
+    if "enough" in between and all(w in rule["between"] or w == "enough" or w == "say" for w in between):
+        return True  # "can't say enough good things"
+    if e - s == 1 and all(w in rule["between"] for w in between):
+        word = doc[s]
+        lower = word.lower_
+        if lower in rule["comparatives"] or (between and between[-1] in ("more", "less")) or (
+                lower.endswith("er") and word.lemma_.lower() not in ("", lower) and len(lower) > 4):
+            return True  # "couldn't be happier": "happier" is a comparative of "happy"
+    if doc[s].lemma_.lower() in rule["sufficiency_verbs"] or doc[s].lower_ in rule["sufficiency_verbs"]:
+        for t in doc[e:min(se, e + 6)]:
+            if t.is_punct:
+                break
+            if t.lower_ in rule["sufficiency"]:
+                return True  # "can't recommend the staff enough", "couldn't recommend it any higher"
+    return False
+
+
 def valence(x: float) -> str:
     """'negative', 'neutral' or 'positive' for a score in -1 … 1 (see :data:`NEUTRAL_BAND`)."""
     if x != x or abs(x) < NEUTRAL_BAND:  # NaN counts as neutral
@@ -303,6 +338,7 @@ class SentimentScorer:
                 if mods:
                     negated = False
                     amp = 0.0
+                    neg_end = 0
                     for mk, mv, me in mods:
                         dist = s - me
                         if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
@@ -311,11 +347,13 @@ class SentimentScorer:
                             dist -= sum(1 for t in doc[me:s] if t.lower_ in _NEG_TRANSPARENT)
                         if 0 <= dist < window:
                             if mk == NEG:
-                                negated = True
+                                negated, neg_end = True, me
                             elif mk == SO:
                                 amp = mv
                             else:
                                 v += (mv if v > 0 else -mv) * _DECAY[dist]
+                    if negated and negated_superlative(doc, neg_end, s, e, se):
+                        negated, amp = False, NEVER_SO  # "couldn't be happier", "can't thank them enough"
                     if negated:
                         v *= N_SCALAR
                     elif amp:
