@@ -173,6 +173,20 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))
 
 
+@pytest.mark.parametrize("text,sign", [
+    # idioms of every industry that read as neutral or as their opposite before session 11
+    ("Sorted out a problem in 20 minutes.", 1), ("The issue was fixed the same day.", 1),
+    ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
+    ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
+    ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),
+    ("Could do better.", -1), ("Save your money.", -1), ("They really dropped the ball.", -1),
+    ("Left me high and dry.", -1), ("I couldn't get through to anyone.", -1), ("I didn't have to wait at all.", 1),
+    ("No waiting around.", 1), ("The website kept timing out.", -1), ("I'm gutted.", -1),
+])
+def test_nlp_sentiment_common_idioms(nlp, text, sign):
+    assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))
+
+
 def test_nlp_sentiment_never_so_needs_adjacent_word(nlp):
     # "this" here is a determiner, not "never this good": the negation stays on "again"
     assert score(nlp, "I will never visit this branch again.") < -0.05
