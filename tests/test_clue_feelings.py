@@ -175,6 +175,10 @@ CASES = [
     ("failed action", "The room wasn't far from the lift.", {"the room": "neutral"}),
     ("failed action", "The staff weren't rude at all.", {"staff": "positive"}),
     ("failed action", "I didn't know the app could do that.", {"the app": "neutral"}),
+    # a relative clause right after a clue describes it
+    ("relative clause", "The staff, who were actually helpful, made up for the cold room.", {"staff": "positive"}),
+    ("relative clause", "I rang the helpline, which was useless, and then the app crashed.", {"the helpline": "negative"}),
+    ("relative clause", "We booked through the website, whose checkout is a joke.", {"the website": "negative"}),
     # a negated comparative or sufficiency praises: "couldn't be happier", "can't recommend enough"
     ("negated superlative", "I can't recommend the staff enough.", {"staff": "positive"}),
     ("negated superlative", "The crew couldn't do enough for us.", {"the crew": "positive"}),

@@ -151,6 +151,9 @@ class ClauseScorer:
                     before, after = (own, other) if across[0][0] >= b else (other, own)
                     return normalize(0.5 * before + 1.5 * after), "mixed"
             return normalize(own), "clause"
+        described = self._relative_clause(i1, a, b, others)
+        if described:  # "the staff, who were actually helpful, …": the relative clause is about the clue
+            return normalize(sum(h[2] for h in described)), "clause"
         if any(t.lower_ in _IF for t in self.doc[wa:i0]):
             # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
             # Friday, I will be happy" says nothing yet about the delivery
@@ -179,6 +182,28 @@ class ClauseScorer:
         if fallback == "sentence":
             return float(self.scores[k]), "sentence"
         return 0.0, "none"
+
+    def _relative_clause(self, i1: int, a: int, b: int, others) -> list:
+        """The sentiment hits of a relative clause that describes the clue ending at token ``i1``:
+        "who", "which" or "whose" right after it (a comma between at most) opens a clause of its
+        strong clause ``[a, b)`` ("the staff, **which were actually helpful**, made up for it", "I
+        rang the helpline, **which was useless**"); empty when no such clause follows, it has no
+        sentiment, or another clue that is not the judgement itself stands in it ("the app, which the
+        staff recommended, …"). "That"
+        is left out: it opens as many complement clauses ("I told the agent that it was wrong")."""
+        doc = self.doc
+        j = i1
+        while j < b and doc[j].is_punct and doc[j].lower_ == ",":
+            j += 1
+        if j >= b or doc[j].lower_ not in _RELATIVE:
+            return []
+        ra, rb = _enclosing(self.weak, a, b, j, j + 1)
+        hits = [h for h in self.hits if h[1] > max(ra, j) and h[0] < rb]
+        # another clue there is the clause's own topic ("which the staff recommended"), unless it is
+        # the judgement itself ("which were actually helpful": "helpful" may be a clue too)
+        if any(o[0] < rb and o[1] > ra and not any(h[1] > o[0] and h[0] < o[1] for h in hits) for o in others):
+            return []
+        return hits
 
     def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
         """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
@@ -481,6 +506,8 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
                           "others", "each", "every", "any", "one"))
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml).
 _IF = frozenset(("if", "unless"))
+#: Relative pronouns that open a clause describing the noun right before them.
+_RELATIVE = frozenset(("who", "which", "whose"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
 _PERSONAL = frozenset(("he", "she"))
 #: Subjects of a judgement of everything (:meth:`ClauseScorer._universal`); "all" only before a verb.
