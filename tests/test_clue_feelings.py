@@ -317,3 +317,14 @@ def test_sentence_score_of_a_wish_is_not_a_current_compliment(nlp, text, sign):
 def test_sentence_score_praise_formula_after_a_complaint_is_ironic(nlp, text, signs):
     got = [0 if abs(x) < 0.05 else (1 if x > 0 else -1) for x in nlp(text)._.sent_sentiment]
     assert got == signs, (text, got)
+
+
+def test_clue_feelings_faint_words_around_a_self_judging_clue_do_not_decide():
+    """'charged' (-0.3) beside the clue 'fair price': the clue's own judgement counts with it; a strong
+    word around a clue still decides alone ('the fraud team was amazing')."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant",
+                          "text": ["The plumber charged a fair price.", "The fraud team was amazing."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    price = tags[(tags["doc_id"] == "a") & (tags["code"] == "functional.price")]
+    assert list(price["valence"]) == ["positive"], price
+    assert set(tags.loc[tags["doc_id"] == "b", "valence"]) == {"positive"}

@@ -182,6 +182,8 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     ("Could do better.", -1), ("Save your money.", -1), ("They really dropped the ball.", -1),
     ("Left me high and dry.", -1), ("I couldn't get through to anyone.", -1), ("I didn't have to wait at all.", 1),
     ("No waiting around.", 1), ("The website kept timing out.", -1), ("I'm gutted.", -1),
+    ("The self-service tills kept breaking.", -1), ("The line keeps dropping out.", -1), ("Our caseworker has been a lifeline.", 1),
+    ("I couldn't get an appointment for three weeks.", -1), ("We never got a reply.", -1),
 ])
 def test_nlp_sentiment_common_idioms(nlp, text, sign):
     assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))

@@ -140,6 +140,10 @@ class ClauseScorer:
             # the clue's own words name the topic when the clause also judges it ("the fraud team
             # was amazing"); alone they are the judgement ("keeps crashing")
             outside = [h for h in in_weak if h[0] < i0 or h[1] > i1]
+            if outside and not any(abs(h[2]) >= OUTSIDE_MIN for h in outside) and len(outside) < len(in_weak):
+                # only faint words around a clue that judges itself ("charged a **fair price**"): its own
+                # words decide with them
+                outside = []
             own = sum(h[2] for h in (outside or in_weak))
             if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
                 # the clause across a contrast, when no other clue is there, judges this clue too:
@@ -486,6 +490,9 @@ def _distance(hit: tuple, i0: int, i1: int) -> int:
     return s - i1 + 1 if s >= i1 else i0 - e + 1
 
 
+#: Sentiment around a clue that holds its own judgement counts alone only from this |valence| (VADER's
+#: scale) on: "the fraud team was **amazing**" leaves "fraud" out, "charged (-0.3) a fair price" does not.
+OUTSIDE_MIN = 0.5
 #: A clue with no sentiment of its own across a contrast marker from the sentence's sentiment
 #: takes this share of the opposite orientation ("great app but the staff had no idea").
 CONTRAST_FLIP = 0.5
