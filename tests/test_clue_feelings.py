@@ -328,3 +328,14 @@ def test_clue_feelings_faint_words_around_a_self_judging_clue_do_not_decide():
     price = tags[(tags["doc_id"] == "a") & (tags["code"] == "functional.price")]
     assert list(price["valence"]) == ["positive"], price
     assert set(tags.loc[tags["doc_id"] == "b", "valence"]) == {"positive"}
+
+
+def test_clue_feelings_he_or_she_clause_whose_judgement_is_itself_a_clue():
+    """'and she was very helpful': 'helpful' is a clue of the codebook too; it does not stop the
+    pronoun's clause from judging the person before it (the sample's greeter was neutral)."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant", "text": [
+        "There's a young woman who stands by the door with a tablet, and she's very helpful.",
+        "The waiter took our order, and then he was really rude."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    staff = tags[tags["code"] == "humanic.staff"].set_index("doc_id")["valence"]
+    assert staff["a"] == "positive" and staff["b"] == "negative", tags

@@ -262,13 +262,16 @@ class ClauseScorer:
         """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
         no clue: the sentence's first clue before that clause (the subject is the likeliest
         referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
-        wonderful"); ``None`` when the clause does not open so, or no clue comes before it."""
+        wonderful"); ``None`` when the clause does not open so, or no clue comes before it. A clue at
+        the hit itself does not count as standing in the clause ("and she's very **helpful**")."""
         ss, lo, hi = self._clause_of(j)
         doc = self.doc
         k = lo
         while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
             k += 1
-        if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo for c0, c1 in clues):
+        # a clue that is the judgement itself ("she's **very helpful**": "helpful" may be a clue) is no
+        # other referent standing in the clause
+        if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
             return None
         return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
 
