@@ -339,3 +339,8 @@ def test_clue_feelings_he_or_she_clause_whose_judgement_is_itself_a_clue():
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     staff = tags[tags["code"] == "humanic.staff"].set_index("doc_id")["valence"]
     assert staff["a"] == "positive" and staff["b"] == "negative", tags
+    # the same for a clause with no subject of its own after "and"
+    turns = pd.DataFrame({"doc_id": ["c"], "turn_id": 0, "role": "participant",
+                          "text": ["The receptionist took the booking and was really rude."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    assert tags.loc[tags["code"] == "humanic.staff", "valence"].tolist() == ["negative"], tags

@@ -285,7 +285,7 @@ class ClauseScorer:
         k = lo
         while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
             k += 1
-        if k + 1 >= hi or k > j or any(c0 < hi and c1 > lo for c0, c1 in clues):
+        if k + 1 >= hi or k > j or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
             return False
         word, after = doc[k].lower_, doc[k + 1].lower_
         if word == "all":
@@ -300,8 +300,8 @@ class ClauseScorer:
         subject) — that clue. ``None`` otherwise (the hit then goes to the nearest clue)."""
         ss, lo, hi = self._clause_of(j)
         doc = self.doc
-        if lo <= ss or doc[lo].lower_ != "and" or any(c0 < hi and c1 > lo for c0, c1 in clues):
-            return None
+        if lo <= ss or doc[lo].lower_ != "and" or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
+            return None  # a clue at the hit itself is the judgement ("and was really **rude**"), not a subject
         first = lo + 1
         while first < hi and doc[first].lower_ in _CONTINUATION_ADVERBS:
             first += 1
