@@ -344,3 +344,14 @@ def test_clue_feelings_he_or_she_clause_whose_judgement_is_itself_a_clue():
                           "text": ["The receptionist took the booking and was really rude."]})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     assert tags.loc[tags["code"] == "humanic.staff", "valence"].tolist() == ["negative"], tags
+
+
+def test_clue_feelings_failed_action_in_a_clause_of_its_own_and_not_in_a_condition():
+    turns = pd.DataFrame({"doc_id": ["a", "b", "c"], "turn_id": 0, "role": "participant", "text": [
+        "Sorted out a problem that the phone line couldn't fix in 3 weeks, in 20 minutes.",
+        "And if an adviser can't make an appointment, someone should ring and rebook.",
+        "The best dish is not listed on the menu."]})
+    tags = analyze(turns, ["carbone-clues", "touchpoints"], model="blank").tags
+    of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
+    assert of("a", "phone") == ["negative"] and of("a", "functional.resolution") == ["positive"], tags
+    assert of("b", "humanic.staff") == ["neutral"], tags  # a condition, not a failure

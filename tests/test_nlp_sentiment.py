@@ -185,6 +185,7 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     ("The self-service tills kept breaking.", -1), ("The line keeps dropping out.", -1), ("Our caseworker has been a lifeline.", 1),
     ("I couldn't get an appointment for three weeks.", -1), ("We never got a reply.", -1),
     ("Janet at the Eastgate branch is a credit to the bank.", 1), ("She is an asset to the team.", 1),
+    ("He never made me feel slow.", 1), ("They never made me feel welcome.", -1),
 ])
 def test_nlp_sentiment_common_idioms(nlp, text, sign):
     assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))

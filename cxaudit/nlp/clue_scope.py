@@ -136,6 +136,11 @@ class ClauseScorer:
         wa, wb = _enclosing(self.weak, a, b, i0, i1)
         hits = self.hits
         in_weak = [h for h in hits if h[1] > wa and h[0] < wb]
+        if in_weak and all(h[1] <= i0 for h in in_weak) and any(
+                t.lower_ in _NEW_CLAUSE for t in self.doc[max(h[1] for h in in_weak):i0]):
+            failed = self.failed(i0, i1)
+            if failed:  # "sorted out a problem that **the phone line couldn't fix**": the line failed
+                return failed, "absence"
         if in_weak:
             # the clue's own words name the topic when the clause also judges it ("the fraud team
             # was amazing"); alone they are the judgement ("keeps crashing")
@@ -391,7 +396,11 @@ class ClauseScorer:
             return 0.0
         doc, n = self.doc, len(self.doc)
         k = max(0, bisect_right(self.starts, i0) - 1)
-        se = self.sents[k][1]
+        ss, se = self.sents[k]
+        a, b = _enclosing(self.strong, ss, se, i0, i1)
+        wa = _enclosing(self.weak, a, b, i0, i1)[0]
+        if any(t.lower_ in _IF for t in doc[wa:i0]):
+            return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
         j = i1
         if j < se and doc[j].lower_ in rule["relative"]:
             j += 1
@@ -516,6 +525,8 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
                           "others", "each", "every", "any", "one"))
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml).
 _IF = frozenset(("if", "unless"))
+#: Words that open a clause of its own inside a weak clause ("a problem **that** the phone line couldn't fix").
+_NEW_CLAUSE = frozenset(("that", "which", "who", "whom", "and", "but", "because", "so", ","))
 #: Relative pronouns that open a clause describing the noun right before them.
 _RELATIVE = frozenset(("who", "which", "whose"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).

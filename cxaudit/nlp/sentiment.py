@@ -66,7 +66,9 @@ AGAIN_REACH = 5
 #: How many more tokens a negator may reach when the words between are :data:`_NEG_TRANSPARENT`.
 NEG_EXTRA_REACH = 3
 #: Words a negator reaches across without counting them ("haven't had **a single** dropout").
-_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-"))  # "-": "not-so-fresh"
+_NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-",  # "-": "not-so-fresh"
+                              # "he never made me feel slow", "they didn't make us feel rushed"
+                              "made", "make", "makes", "me", "us", "feel", "felt"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
 
