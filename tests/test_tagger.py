@@ -405,11 +405,11 @@ GUARDS = [
     ("There were signs of wear on every chair.", "mechanic.layout", "signs", False),
     ("They could not process my application for a month.", "functional.policies", "process", False),
     ("The process that the bank uses for probate is slow.", "functional.policies", "process", True),
-    # the customer describing themselves or their family (token-pattern guards), and staff of other industries
+    # the customer describing themselves (phrase guards), and staff of other industries
     ("I'm an engineer myself and the technician knew his stuff.", "humanic.staff", "engineer", False),
     ("I'm an engineer myself and the technician knew his stuff.", "humanic.staff", "technician", True),
     ("I work as a nurse myself, so I know the pressure.", "humanic.staff", "nurse", False),
-    ("My wife is a teacher.", "humanic.staff", "teacher", False),
+    ("I am a teacher and the teachers here are great.", "humanic.staff", "teachers", True),
     ("I was a bit shocked when the waiter shouted.", "humanic.staff", "waiter", True),
     ("The claims handler never returned my calls.", "humanic.staff", "claims handler", True),
     ("The midwife was amazing.", "humanic.staff", "midwife", True),
