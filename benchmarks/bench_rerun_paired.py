@@ -152,7 +152,9 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, (root, env, cmd) in folders.items():
                 toggle(root / "audit" / "interviews" / "p01.txt")
-                time.sleep(0.05)
+                # a run that snapshots its inputs within a second of a change does not trust its manifest
+                # (cxaudit.run.rerun.RACY_NS), and its no-change rerun would run: wait that second here
+                time.sleep(1.1)
                 runs[name]["edit"].append(run(cmd, env))
             time.sleep(1.1)  # a snapshot newer than a second before a file's change is not trusted
             for name, (root, env, cmd) in folders.items():

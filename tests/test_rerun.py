@@ -99,6 +99,7 @@ def test_rerun_sample_no_change_edit_and_from_scratch(audit, tmp_path):
     text = p01.read_text(encoding="utf-8")
     assert "queue" in text
     touch_later(p01, text.replace("queue", "line"))
+    time.sleep(1.1)  # the edit rerun's manifest must be trusted by the no-change rerun at the end (RACY_NS)
     edited = cxaudit("run", audit, "--out", out, "--quiet", "--verbose")
     assert edited.returncode == 0, edited.stderr
     after = tables(out)
@@ -283,3 +284,26 @@ def test_rerun_that_reuses_compare_prepares_dashboard_tables_of_an_older_version
     time.sleep(1.1)
     assert cxaudit("run", audit, "--out", out).returncode == 0
     assert info() == VERSION
+
+
+def test_previous_pipeline_is_read_from_a_manifest_of_the_same_command_only(tmp_path):
+    import json
+
+    from cxaudit.run.rerun import MANIFEST, previous_pipeline, write_manifest
+
+    pipeline = {"model": "blank", "codebooks": ["carbone-clues", "touchpoints"], "tagger": None}
+    write_manifest(tmp_path, "key-1", {"taken_ns": 0, "entries": {}}, [], {"exit_code": 0, "pipeline": pipeline})
+    assert previous_pipeline(tmp_path, "key-1") == pipeline
+    assert previous_pipeline(tmp_path, "key-2") is None  # another command: another pipeline, maybe
+    assert previous_pipeline(tmp_path / "missing", "key-1") is None
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    for bad in (None, "blank", {"model": "blank"}, {**pipeline, "codebooks": "carbone-clues"},
+                {**pipeline, "codebooks": [1]}, {**pipeline, "tagger": 3}, {**pipeline, "model": None}):
+        manifest["summary"]["pipeline"] = bad
+        (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+        assert previous_pipeline(tmp_path, "key-1") is None, bad
+    del manifest["summary"]["pipeline"]  # a manifest written before the pipeline was recorded
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    assert previous_pipeline(tmp_path, "key-1") is None
+    (tmp_path / MANIFEST).write_text("{not json")
+    assert previous_pipeline(tmp_path, "key-1") is None

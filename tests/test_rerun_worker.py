@@ -39,17 +39,24 @@ TRANSCRIPTS = {
     "p04.txt": "Interviewer: And the adviser?\nDee: She listened and explained everything clearly, I felt valued.\n",
 }
 
-#: runs the command line in this interpreter and says afterwards whether spaCy was imported here
+#: runs the command line in this interpreter and says afterwards whether spaCy was imported here, and for
+#: each start of the fork server, whether pandas was imported by then (the stages import it)
 IN_PROCESS = textwrap.dedent("""
     import json, runpy, sys
+    from cxaudit.run import warm
     if __name__ == "__main__":
         sys.argv = ["cxaudit", *sys.argv[1:]]
+        starts, start = [], warm.start
+        def counted(*args, **kwargs):
+            starts.append({"pandas": "pandas" in sys.modules, "pipeline": [args[0], list(args[1])]})
+            return start(*args, **kwargs)
+        warm.start = counted
         code = 0
         try:
             runpy.run_module("cxaudit", run_name="__main__")
         except SystemExit as exc:
             code = exc.code or 0
-        print(json.dumps({"code": code, "spacy": "spacy" in sys.modules}))
+        print(json.dumps({"code": code, "spacy": "spacy" in sys.modules, "starts": starts}))
 """)
 
 
@@ -84,7 +91,9 @@ def test_rerun_worker_edit_is_analysed_in_a_worker_and_equals_a_run_from_scratch
     rerun = run_cli("run", audit, "--out", out, "--verbose", script=script)
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads(rerun.stdout.strip().splitlines()[-1])
-    assert report == {"code": 0, "spacy": False}, rerun.stderr  # analysed, but not in this process
+    assert report["code"] == 0 and report["spacy"] is False, rerun.stderr  # analysed, but not in this process
+    # the fork server was started with the previous run's pipeline before any stage (and pandas) was imported
+    assert report["starts"][0] == {"pandas": False, "pipeline": ["blank", ["carbone-clues", "touchpoints"]]}
     assert "(1 analysed, 3 unchanged, 0 removed)" in rerun.stdout
     assert run_cli("run", audit, "--out", scratch, "--quiet").returncode == 0
     incremental = tables(out)
@@ -134,7 +143,7 @@ def test_rerun_worker_only_when_this_run_started_the_fork_server(monkeypatch):
                                   "local", 1)  # the tagger is loaded by the worker too
     assert not engine._in_warm_worker(spec, "dask", 1)
     assert not engine._in_warm_worker(spec, "local", 2)  # a pool of workers: the usual path
-    monkeypatch.setattr(engine, "_NLP_CACHE", {key: object()})
+    monkeypatch.setattr(engine, "_NLP_CACHE", {spec: object()})
     assert not engine._in_warm_worker(spec, "local", 1)  # the pipeline is here already
 
 

@@ -15,7 +15,7 @@ from typing import List, Optional
 import typer
 
 from cxaudit.errors import CxauditError
-from cxaudit.run.rerun import MANIFEST, run_key, unchanged
+from cxaudit.run.rerun import MANIFEST, previous_pipeline, run_key, unchanged
 from cxaudit.store import ResultsBusy, ResultsLock, WriteFailed, private_dir, store_path
 
 from .base import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_REJECTED, EXIT_WRITE, fail, require_extra, setup_logging
@@ -90,6 +90,8 @@ def run(
             "threshold": threshold, "redact": redact})
         if not full:
             _exit_if_unchanged(out_dir, rerun_key, quiet=quiet, wait=wait)
+            if engine == "local":
+                _warm_previous_pipeline(out_dir, rerun_key)
     cfg = _config_from_args(
         inputs or [], config, text_column=text_column, id_column=id_column, score_column=score_column,
         meta_columns=meta_column or None, kind=kind, wave=wave, model=model,
@@ -216,6 +218,17 @@ def _exit_if_unchanged(out: Path, key: str, *, quiet: bool, wait: float) -> None
     if summary["n_rejected"]:
         _print_rejected(out, summary["n_rejected"], summary["rejected"])
     raise typer.Exit(summary["exit_code"])
+
+
+def _warm_previous_pipeline(out: Path, key: str) -> None:
+    """Something changed: start loading the previous run's pipeline in the fork server now, while this
+    process imports its stages and reads the settings and inputs (:mod:`cxaudit.run.warm`)."""
+    pipeline = previous_pipeline(out, key)
+    if pipeline is not None and store_path(out).is_file():
+        # lazy: only a rerun starts the server this early (the module imports no stage)
+        from cxaudit.run import warm
+
+        warm.start(pipeline["model"], pipeline["codebooks"], pipeline["tagger"])
 
 
 @contextmanager

@@ -17,7 +17,6 @@ import platform
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
-from multiprocessing import forkserver
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -27,12 +26,13 @@ import pandas as pd
 from cxaudit import parallel  # as a module: its map_batches is looked up at each call
 from cxaudit._models import resolve_model
 from cxaudit.ingest.base import PIECE_CHARS, text_pieces
-from cxaudit.run import codeid
+from cxaudit.run import codeid, warm
+from cxaudit.run.warm import WARMED as _WARMED  # the tests set it
 from cxaudit.run.dask_engine import process_dask
 from cxaudit.schemas import ANALYSED_ROLES, FEELINGS, SENTENCES, TAGS, Schema, conform, empty
 
-__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers", "text_pieces",
-           "PIECE_CHARS"]
+__all__ = ["PipelineSpec", "Tables", "process_batch", "process", "batches", "build", "warm_workers",
+           "text_pieces", "PIECE_CHARS"]
 
 log = logging.getLogger(__name__)
 
@@ -349,55 +349,22 @@ def batches(turns: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
         start = end
 
 
-#: Modules the fork server imports once for all workers (spaCy, pandas, the pipeline code), and
-#: ``cxaudit.run.preload``, which builds the run's pipeline there so that workers start with it built.
-#: ``cxaudit.run.die_with_run`` comes first (it ties the server to the run before anything slow);
-#: ``cxaudit.run.preload`` comes before ``cxaudit.nlp``: it imports spaCy without its command line.
-_WORKER_PRELOAD = ("cxaudit.run.die_with_run", "cxaudit.run.engine", "cxaudit.run.preload", "cxaudit.nlp",
-                   "cxaudit.clues.tagger", "cxaudit.nlp.analyze")
-#: The environment variable that names the run's pipeline to the fork server (JSON; read by
-#: :mod:`cxaudit.run.preload`).
-PRELOAD_ENV = "CXAUDIT_PRELOAD_PIPELINE"
-
-
-def _announce(spec: PipelineSpec) -> None:
-    """Name ``spec`` to the fork server (read once, when it starts): it builds that pipeline for every worker."""
-    os.environ[PRELOAD_ENV] = json.dumps({"model": spec.model, "codebooks": list(spec.codebooks),
-                                          "tagger": spec.tagger})
-
-
-#: The pipeline (a :func:`_pipeline_key`) that the fork server this process started is loading, when
-#: :func:`warm_workers` started it: :func:`process` then analyses even one worker's batches there.
-_WARMED: list[PipelineSpec] = []
-
-
-def _pipeline_key(spec: PipelineSpec) -> PipelineSpec:
-    return PipelineSpec(model=spec.model, codebooks=spec.codebooks)
-
-
-def _forkserver_pid() -> int | None:
-    return getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+def _pipeline_key(spec: PipelineSpec) -> tuple[str, tuple[str, ...]]:
+    return warm.pipeline_key(spec.model, spec.codebooks)
 
 
 def warm_workers(spec: PipelineSpec) -> bool:
     """Start the worker pool's fork server now, building ``spec``'s pipeline in the background while
-    this process reads its inputs; a later :func:`process` with ``workers > 1`` then starts its
-    workers at once, and so does one with ``workers=1`` when this call started the server (the
-    analysis then runs in one worker forked from it: this process never loads spaCy). Returns False
-    where there is no fork server."""
-    before = _forkserver_pid()
-    _announce(spec)
-    started = parallel.start_forkserver(_WORKER_PRELOAD)
-    if started and _forkserver_pid() not in (None, before):
-        _WARMED[:] = [_pipeline_key(spec)]
-    return started
+    this process reads its inputs (:func:`cxaudit.run.warm.start`). Returns False where there is no
+    fork server."""
+    return warm.start(spec.model, spec.codebooks, spec.tagger)
 
 
 def _in_warm_worker(spec: PipelineSpec, engine: str, workers: int) -> bool:
     """True when one worker forked from the warmed fork server should analyse (see :func:`warm_workers`):
     the local engine, one worker, the server loading this pipeline, and no copy of it in this process."""
-    key = _pipeline_key(spec)
-    return engine == "local" and workers <= 1 and key in _WARMED and key not in _NLP_CACHE
+    built = PipelineSpec(model=spec.model, codebooks=spec.codebooks) in _NLP_CACHE
+    return engine == "local" and workers <= 1 and _pipeline_key(spec) in _WARMED and not built
 
 
 def _init_worker(spec: PipelineSpec) -> None:
@@ -446,9 +413,9 @@ def process(
             yield process_batch(chunk, spec)
         return
 
-    _announce(spec)
+    warm.announce(spec.model, spec.codebooks, spec.tagger)
     yield from parallel.map_batches(_work, ((c, spec) for c in chunks), workers=workers,
-                                    initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD)
+                                    initializer=_init_worker, initargs=(spec,), preload=warm.WORKER_PRELOAD)
 
 
 def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size: int) -> Iterator[Tables]:
@@ -460,7 +427,7 @@ def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size:
     done = 0
     try:
         for tables in parallel.map_batches(_work, ((c, spec) for c in batches(turns, batch_size)), workers=1,
-                                           initializer=_init_worker, initargs=(spec,), preload=_WORKER_PRELOAD,
+                                           initializer=_init_worker, initargs=(spec,), preload=warm.WORKER_PRELOAD,
                                            in_process=False):
             done += 1
             yield tables

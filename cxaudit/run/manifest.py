@@ -52,7 +52,9 @@ def write_rerun_manifest(out_dir: Path, key: str, deps: dict | None, result: Run
     summary = {"run_id": result.run_id, "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
                "n_documents": result.n_documents, "n_turns": result.n_turns, "n_sentences": result.n_sentences,
                "n_tags": result.n_tags, "n_empty": result.n_empty, "n_rejected": result.n_rejected,
-               "rejected": rejected, "redact": bool(config.redact), "exit_code": result.exit_code}
+               "rejected": rejected, "redact": bool(config.redact), "exit_code": result.exit_code,
+               # the next run starts loading this pipeline before it reads its settings (cxaudit.run.warm)
+               "pipeline": {"model": config.model, "codebooks": list(config.codebooks), "tagger": config.tagger}}
     outputs = [store_path(out_dir), out_dir / "rejected.csv", private_dir(out_dir) / MAP_FILE]
     try:
         write_manifest(out_dir, key, deps, outputs, summary)

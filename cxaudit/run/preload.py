@@ -1,8 +1,8 @@
 """Imported by the worker pool's fork server: build the run's spaCy pipeline once, before any worker forks.
 
-:func:`cxaudit.run.engine.process` names this module in the fork server's preload list and puts
+:mod:`cxaudit.run.warm` names this module in the fork server's preload list and puts
 the run's :class:`~cxaudit.run.engine.PipelineSpec` in the environment variable
-``CXAUDIT_PRELOAD_PIPELINE`` (JSON; the engine's ``PRELOAD_ENV``). Every worker is forked from the server with the
+``CXAUDIT_PRELOAD_PIPELINE`` (JSON; ``cxaudit.run.warm.PRELOAD_ENV``). Every worker is forked from the server with the
 pipeline already built (copy-on-write), so a worker starts in a fraction of a second instead
 of spending 2–3 s building its own. Anything that goes wrong here is only logged: the worker
 then builds the pipeline itself and reports a real error the usual way (an exception other
@@ -17,7 +17,8 @@ import json
 import logging
 import os
 
-from cxaudit.run.engine import PRELOAD_ENV, PipelineSpec, build, learned_tagger
+from cxaudit.run.engine import PipelineSpec, build, learned_tagger
+from cxaudit.run.warm import PRELOAD_ENV
 from cxaudit.run.spacy_import import import_spacy
 
 

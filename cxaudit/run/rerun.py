@@ -35,7 +35,7 @@ from cxaudit import __version__
 from cxaudit.store import atomic_write_text  # light: no pandas or DuckDB (cxaudit/store/__init__.py)
 
 __all__ = ["MANIFEST", "FORMAT", "run_key", "identity", "snapshot", "unchanged", "write_manifest",
-           "package_dirs"]
+           "package_dirs", "previous_pipeline"]
 
 MANIFEST = ".cxaudit-rerun.json"
 FORMAT = 1
@@ -140,3 +140,22 @@ def unchanged(out_dir: str | os.PathLike, key: str) -> dict[str, Any] | None:
         return manifest["summary"]
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+
+
+def previous_pipeline(out_dir: str | os.PathLike, key: str) -> dict[str, Any] | None:
+    """The pipeline (``model``, ``codebooks``, ``tagger``) the last run into ``out_dir`` used, when its
+    manifest has ``key`` (the same command); None otherwise. What a rerun most likely needs again: it
+    starts loading it at once (:mod:`cxaudit.run.warm`), and analyses in its own process when its
+    settings name another one."""
+    try:
+        manifest = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT or manifest.get("key") != key:
+            return None
+        pipeline = manifest["summary"]["pipeline"]
+        model, codebooks, tagger = pipeline["model"], pipeline["codebooks"], pipeline["tagger"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(model, str) or not isinstance(codebooks, list) \
+            or not all(isinstance(c, str) for c in codebooks) or not (tagger is None or isinstance(tagger, str)):
+        return None
+    return {"model": model, "codebooks": codebooks, "tagger": tagger}
