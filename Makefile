@@ -7,18 +7,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # uv (from PyPI) creates .venv and installs the ~150 packages several times faster than venv and pip: parallel
-# downloads, bytecode compiled on first import rather than up front, no ensurepip (`python -m venv` alone takes
-# ~9 s here). It is put in a temporary folder for each install and not kept: in .venv it would add 40 MB. .venv
-# still gets pip (`uv venv --seed`). Where uv cannot be installed (no pip for $(PYTHON), say): venv and pip.
+# downloads, no ensurepip (`python -m venv` alone takes ~9 s here). It is put in a temporary folder for each
+# install and not kept: in .venv it would add 40 MB. .venv still gets pip (`uv venv --seed`). Where uv cannot be
+# installed (no pip for $(PYTHON), say): venv and pip.
+# Bytecode is compiled at install (uv --compile-bytecode, as pip does by default; cxaudit's own editable source
+# by compileall): where PYTHONDONTWRITEBYTECODE is set (containers, CI; this machine) Python never writes .pyc
+# files, and every command would compile pandas, spaCy and the rest again at each start — an edited-transcript
+# rerun of the sample took 5.0 s instead of 2.4 s (docs/workflow.md, "Bytecode").
 define INSTALL
 uvdir=$$(mktemp -d) && trap 'rm -rf "$$uvdir"' EXIT && \
 if $(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$$uvdir" uv >/dev/null 2>&1 \
    && "$$uvdir/bin/uv" --version >/dev/null 2>&1; then \
   { [ -x $(BIN)/python ] || "$$uvdir/bin/uv" venv --quiet --seed --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); } && \
-  "$$uvdir/bin/uv" pip install --quiet --python $(BIN)/python $(1); \
+  "$$uvdir/bin/uv" pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \
 else \
   { [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); } && $(PIP) $(1); \
-fi
+fi && $(BIN)/python -m compileall -q -j 0 cxaudit >/dev/null
 endef
 # the extras each target installs (pyproject.toml); in variables, since `call` splits its arguments at commas
 DEMO_EXTRAS := dashboard
