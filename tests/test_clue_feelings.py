@@ -27,7 +27,7 @@ BOOK = textwrap.dedent("""\
         clue_type: humanic
         patterns:
           phrases: [staff, the agent, the receptionist, the nurse, the crew, the woman, the concierge, waiter,
-                    the owners, the employees, the hostess, the helpline]
+                    the owners, the employees, the hostess, the helpline, the call centre, the lady]
         examples: [The staff were kind.]
       - id: place
         label: Place
@@ -45,7 +45,8 @@ BOOK = textwrap.dedent("""\
         label: Money
         clue_type: functional
         patterns:
-          phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees, the booking]
+          phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees, the booking,
+                    my bill, my broadband]
         examples: [The bill was wrong.]
     """)
 
@@ -153,6 +154,13 @@ CASES = [
      {"the helpline": "positive", "the bill": "neutral"}),
     ("pronoun", "The nurse took my blood pressure, she was so gentle.",
      {"the nurse": "positive", "my blood pressure": "neutral"}),
+    # ... and only a clue that names a person can be "he" or "she" (rules.people); with none, no clue's
+    ("pronoun", "I rang about my broadband and he was really rude.", {"my broadband": "neutral"}),
+    ("pronoun", "I called about my bill and she was wonderful.", {"my bill": "neutral"}),
+    ("pronoun", "We booked the room through the call centre and he was very helpful.",
+     {"the room": "neutral", "the call centre": "positive"}),
+    ("pronoun", "The lady at the desk checked my bag and she was lovely.",
+     {"the lady": "positive", "my bag": "neutral"}),
     # context-dependent value words: "high"/"low"/"long"/"small" judge by the attribute they describe
     ("attribute", "The fees were high.", {"the fees": "negative"}),
     ("attribute", "Really low fees and the agent was lovely.", {"fees": "positive", "the agent": "positive"}),

@@ -220,8 +220,8 @@ class ClauseScorer:
         awful", "we love the food, drinks, and atmosphere" — when the clue's
         weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
         cold" does not share)."""
-        if not others:
-            return list(hits)
+        if not others:  # a "he"/"she" clause still belongs only to a clue that names a person
+            return [h for h in hits if self._person_referent(h[0], [(i0, i1)]) in (None, (i0, i1))]
         doc = self.doc
         bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
                    for j in range(weak[0], weak[1]) if not i0 <= j < i1)
@@ -265,10 +265,12 @@ class ClauseScorer:
 
     def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
         """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
-        no clue: the sentence's first clue before that clause (the subject is the likeliest
-        referent of a personal pronoun, Hobbs 1978; "I called the helpline about my bill and she was
-        wonderful"); ``None`` when the clause does not open so, or no clue comes before it. A clue at
-        the hit itself does not count as standing in the clause ("and she's very **helpful**")."""
+        no clue: the sentence's first clue before that clause that names a person (``rules.people`` in
+        cx_sentiment.yml; the subject is the likeliest referent of a personal pronoun, Hobbs 1978: "the
+        waiter brought our food and he was rude"), or :data:`_NOBODY` when clues come before it but none
+        names a person ("I called about my bill and she was wonderful": not the bill's); ``None`` when
+        the clause does not open so, or no clue comes before it. A clue at the hit itself does not
+        count as standing in the clause ("and she's very **helpful**")."""
         ss, lo, hi = self._clause_of(j)
         doc = self.doc
         k = lo
@@ -278,7 +280,13 @@ class ClauseScorer:
         # other referent standing in the clause
         if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
             return None
-        return next((c for c in clues if ss <= c[0] and c[1] <= lo), None)
+        before = [c for c in clues if ss <= c[0] and c[1] <= lo]
+        if not before:
+            return None
+        people = _people()
+        # only a clue that names a person can be "he" or "she"; with none, the judgement is no clue's
+        # ("I rang about my broadband and he was rude": not the broadband's)
+        return next((c for c in before if any(_person_word(doc[t], people) for t in range(c[0], c[1]))), _NOBODY)
 
     def _universal(self, j: int, clues: list[tuple[int, int]]) -> bool:
         """True when the hit at token ``j`` stands in a clause about everything — its subject is
@@ -486,6 +494,22 @@ def _absence_rule() -> tuple[frozenset, frozenset, float]:
 
 
 @lru_cache(maxsize=1)
+def _people() -> tuple[frozenset, frozenset]:
+    """``rules.people``: the one-word entries, and the multi-word ones as tuples of words."""
+    words = [str(w).lower().split() for w in _rules().get("people", ())]
+    return frozenset(w[0] for w in words if len(w) == 1), frozenset(tuple(w) for w in words if len(w) > 1)
+
+
+def _person_word(token, people: tuple[frozenset, frozenset]) -> bool:
+    """True when ``token`` names a person, alone or as the first word of a multi-word entry ("call centre")."""
+    single, multi = people
+    if token.lower_ in single:
+        return True
+    doc = token.doc
+    return any(tuple(t.lower_ for t in doc[token.i:token.i + len(m)]) == m for m in multi if m[0] == token.lower_)
+
+
+@lru_cache(maxsize=1)
 def _failed_rule() -> dict:
     spec = _rules().get("failed_action") or {}
     if not spec:
@@ -531,6 +555,8 @@ _NEW_CLAUSE = frozenset(("that", "which", "who", "whom", "and", "but", "because"
 _RELATIVE = frozenset(("who", "which", "whose"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
 _PERSONAL = frozenset(("he", "she"))
+#: The referent of "he"/"she" when no clue before it names a person: a span no clue has.
+_NOBODY = (-1, -1)
 #: Subjects of a judgement of everything (:meth:`ClauseScorer._universal`); "all" only before a verb.
 _UNIVERSAL = frozenset(("everything", "everyone", "everybody"))
 _UNIVERSAL_VERBS = frozenset(("is", "was", "were", "are", "'s", "has", "had", "have", "seemed", "seems", "looked",
