@@ -412,7 +412,7 @@ def test_hashtags_and_social_media_shorthand(nlp, text, sign):  # noqa: F811
 
 
 def test_segment_hashtag():
-    from cxaudit.nlp.sentiment import HASHTAG_MAX, segment_hashtag
+    from cxaudit.nlp.irony import HASHTAG_MAX, segment_hashtag
     assert segment_hashtag("epicfail", {}) == ("epic", "fail")
     assert segment_hashtag("WorstAirlineEver", {}) == ("worst", "airline", "ever")
     assert segment_hashtag("neveragain", {}) == ("never", "again")
