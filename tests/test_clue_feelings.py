@@ -180,6 +180,12 @@ CASES = [
     ("failed action", "The booking was never confirmed.", {"the booking": "negative"}),
     ("failed action", "The receptionist who didn't answer the phone had gone home.", {"the receptionist": "negative"}),
     ("failed action", "The staff didn't mind that we brought our own cake.", {"staff": "neutral"}),
+    # ... also with the negation before the clue: an inverted "not once did", and "nobody at"/"none of"
+    ("failed action", "Not once did the agent answer an email within a week.", {"the agent": "negative"}),
+    ("failed action", "Never did the delivery arrive on the day we were given.", {"the delivery": "negative"}),
+    ("failed action", "None of the staff knew where the lift was.", {"staff": "negative"}),
+    ("failed action", "Nobody at the desk could tell me which gate to use.", {"the desk": "negative"}),
+    ("failed action", "None of the staff minded the dog.", {"staff": "neutral"}),
     ("failed action", "The room wasn't far from the lift.", {"the room": "neutral"}),
     ("failed action", "The staff weren't rude at all.", {"staff": "positive"}),
     ("failed action", "I didn't know the app could do that.", {"the app": "neutral"}),

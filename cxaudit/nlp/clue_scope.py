@@ -409,6 +409,9 @@ class ClauseScorer:
         wa = _enclosing(self.weak, a, b, i0, i1)[0]
         if any(t.lower_ in _IF for t in doc[wa:i0]):
             return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
+        before = self._negated_subject(i0, i1, wa, rule)
+        if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
+            return before
         j = i1
         if j < se and doc[j].lower_ in rule["relative"]:
             j += 1
@@ -428,6 +431,35 @@ class ClauseScorer:
             return 0.0  # "didn't mind", "never is"
         if be and not word.endswith(("ed", "en", "wn")):
             return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
+        return rule["valence"]
+
+    def _negated_subject(self, i0: int, i1: int, wa: int, rule: dict) -> float | None:
+        """The failed action of a clue at ``[i0, i1)`` negated before it (``rules.failed_action``'s
+        ``inverted`` and ``nobody``): "**not once did** the claims handler answer an email", "**nobody
+        at** the council could tell me", "**none of** the staff knew"; the clue must be followed (after
+        auxiliaries) by a word that may be an action, not by "be", a negator or a verb whose negation is
+        no complaint. None when the clue is not negated so."""
+        doc, n = self.doc, len(self.doc)
+        j = i0
+        while j > wa and doc[j - 1].lower_ in _DETERMINERS:
+            j -= 1
+        words = [t.lower_ for t in doc[wa:j]]
+        if not words:
+            return None
+        verb_at = i1
+        if words[-1] in rule["auxiliaries"] and _ends_with(words[:-1], rule["inverted"]):
+            pass  # "did the claims handler | answer"
+        elif words[-1] in rule["prepositions"] and _ends_with(words[:-1], rule["nobody"]):
+            while verb_at < n and doc[verb_at].lower_ in rule["auxiliaries"]:
+                verb_at += 1
+        else:
+            return None
+        if verb_at >= n or not doc[verb_at].is_alpha:
+            return None
+        word = doc[verb_at].lower_
+        if word in rule["not_failures"] or doc[verb_at].lemma_.lower() in rule["not_failures"] \
+                or word in rule["be"] or word in rule["negators"]:
+            return None
         return rule["valence"]
 
     def counterfactual(self, i0: int) -> bool:
@@ -515,8 +547,14 @@ def _failed_rule() -> dict:
     if not spec:
         return {}
     words = {key: frozenset(str(w).lower() for w in spec.get(key, ()))
-             for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures")}
-    return {**words, "valence": float(spec.get("valence", 0.0))}
+             for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures", "prepositions")}
+    phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ())) for key in ("inverted", "nobody")}
+    return {**words, **phrases, "valence": float(spec.get("valence", 0.0))}
+
+
+def _ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """True when ``words`` end with one of ``phrases`` (each a tuple of lower-case words)."""
+    return any(len(p) <= len(words) and tuple(words[len(words) - len(p):]) == p for p in phrases)
 
 
 def _distance(hit: tuple, i0: int, i1: int) -> int:
