@@ -161,6 +161,8 @@ CASES = [
      {"the room": "neutral", "the call centre": "positive"}),
     ("pronoun", "The lady at the desk checked my bag and she was lovely.",
      {"the lady": "positive", "my bag": "neutral"}),
+    # what a person who is no clue went through still goes to the clue (only a judgement of the person does not)
+    ("pronoun", "I set my mum up on the app and she couldn't find how to pay.", {"the app": "negative"}),
     # context-dependent value words: "high"/"low"/"long"/"small" judge by the attribute they describe
     ("attribute", "The fees were high.", {"the fees": "negative"}),
     ("attribute", "Really low fees and the agent was lovely.", {"fees": "positive", "the agent": "positive"}),

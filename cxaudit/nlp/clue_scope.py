@@ -267,8 +267,9 @@ class ClauseScorer:
         """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
         no clue: the sentence's first clue before that clause that names a person (``rules.people`` in
         cx_sentiment.yml; the subject is the likeliest referent of a personal pronoun, Hobbs 1978: "the
-        waiter brought our food and he was rude"), or :data:`_NOBODY` when clues come before it but none
-        names a person ("I called about my bill and she was wonderful": not the bill's); ``None`` when
+        waiter brought our food and he was rude"), or, when clues come before it but none names a person,
+        :data:`_NOBODY` for a judgement of the person ("I called about my bill and she was wonderful": not
+        the bill's) and the first clue for anything else ("… she couldn't find how to pay"); ``None`` when
         the clause does not open so, or no clue comes before it. A clue at the hit itself does not
         count as standing in the clause ("and she's very **helpful**")."""
         ss, lo, hi = self._clause_of(j)
@@ -284,9 +285,14 @@ class ClauseScorer:
         if not before:
             return None
         people = _people()
-        # only a clue that names a person can be "he" or "she"; with none, the judgement is no clue's
-        # ("I rang about my broadband and he was rude": not the broadband's)
-        return next((c for c in before if any(_person_word(doc[t], people) for t in range(c[0], c[1]))), _NOBODY)
+        person = next((c for c in before if any(_person_word(doc[t], people) for t in range(c[0], c[1]))), None)
+        if person is not None:
+            return person
+        # no clue names a person: a judgement of the person ("he was rude", "she seemed lovely") is no
+        # clue's ("I rang about my broadband and he was rude": not the broadband's); what the person
+        # went through goes to the first clue as before ("my mum, who I set up on the app, … she
+        # couldn't find how to pay": the app's)
+        return _NOBODY if k + 1 < hi and doc[k + 1].lower_ in _COPULA else before[0]
 
     def _universal(self, j: int, clues: list[tuple[int, int]]) -> bool:
         """True when the hit at token ``j`` stands in a clause about everything — its subject is
@@ -593,8 +599,11 @@ _NEW_CLAUSE = frozenset(("that", "which", "who", "whom", "and", "but", "because"
 _RELATIVE = frozenset(("who", "which", "whose"))
 #: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
 _PERSONAL = frozenset(("he", "she"))
-#: The referent of "he"/"she" when no clue before it names a person: a span no clue has.
+#: The referent of "he"/"she" judged as a person when no clue before it names a person: a span no clue has.
 _NOBODY = (-1, -1)
+#: Verbs after "he"/"she" that make the clause a judgement of the person ("she was wonderful").
+_COPULA = frozenset(("was", "is", "'s", "s", "seemed", "seems", "sounded", "sounds", "looked", "looks", "felt",
+                     "became", "got"))
 #: Subjects of a judgement of everything (:meth:`ClauseScorer._universal`); "all" only before a verb.
 _UNIVERSAL = frozenset(("everything", "everyone", "everybody"))
 _UNIVERSAL_VERBS = frozenset(("is", "was", "were", "are", "'s", "has", "had", "have", "seemed", "seems", "looked",
