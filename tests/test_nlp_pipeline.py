@@ -64,3 +64,19 @@ def test_an_opening_bracket_starts_the_next_sentence():
     assert [s.text for s in doc.sents] == ["They blocked me.", "Obviously.", "[laughs] I felt so stupid.",
                                            "It was fine (mostly).", "(sighs) Fine. ["]
     assert [s.text for s in nlp("[laughs]").sents] == ["[laughs]"]
+
+
+def test_an_opening_quote_starts_the_next_sentence():
+    """The same for an opening quotation mark: a curly one, or a straight one with a space before it and
+    none after (the sample's "…what I say. "Did you say card problem?"" showed a stray quote on the
+    dashboard); a closing straight quote stays where it is."""
+    from cxaudit.nlp import build_pipeline
+
+    nlp = build_pipeline("blank")
+    text = 'The voice recognition never understands what I say. "Did you say card problem?" No. I said cash.'
+    assert [s.text for s in nlp(text).sents] == ["The voice recognition never understands what I say.",
+                                                 '"Did you say card problem?"', "No.", "I said cash."]
+    assert [s.text for s in nlp('He said "no." Then he left.').sents] == ['He said "no."', "Then he left."]
+    assert [s.text for s in nlp("It was fine. \u201cReally?\u201d she asked.").sents][0] == "It was fine."
+    assert [s.text for s in nlp('"').sents] == ['"']
+    assert [s.text for s in nlp('Fine. "').sents] == ['Fine. "']

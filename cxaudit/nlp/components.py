@@ -122,7 +122,9 @@ def make_feelings(nlp: Language, name: str, lexicon: str, window: int, effort_fe
     return FeelingsMatcher(nlp, name, lexicon=lexicon, window=window, effort_feeling=effort_feeling)
 
 
-_OPENING_BRACKETS = np.array([hash_string(c) for c in ("[", "(", "{")], dtype=np.uint64)
+_OPENING_BRACKETS = np.array([hash_string(c) for c in ("[", "(", "{", "\u201c", "\u2018", '"')], dtype=np.uint64)
+#: Straight double quotes open or close: one opens when a space comes before it and none after.
+_STRAIGHT_QUOTE = hash_string('"')
 
 
 @Language.component("cx_brackets")
@@ -131,13 +133,17 @@ def bracket_sentences(doc: Doc) -> Doc:
 
     spaCy's sentencizer keeps punctuation after a full stop with the sentence it ends, so in
     "Obviously. [laughs] I felt so stupid." the "[" ended the first sentence and the second began
-    "laughs]" — a quote a reader sees on the dashboard. Runs after the sentencizer (blank pipeline);
-    one ORTH-column check per Doc, nothing more when there is no bracket.
+    "laughs]" — a quote a reader sees on the dashboard. The same for an opening quotation mark ("what
+    I say. "Did you say card problem?"": the first sentence ended with a stray '"'): a curly one, or a
+    straight one with a space before it and none after. Runs after the sentencizer (blank pipeline);
+    one ORTH-column check per Doc, nothing more when there is no bracket or quote.
     """
     if len(doc) < 2:
         return doc
     found = np.flatnonzero(np.isin(doc.to_array(ORTH), _OPENING_BRACKETS))
     for i in found.tolist():
+        if doc[i].orth == _STRAIGHT_QUOTE and (doc[i].whitespace_ or not doc[i - 1].whitespace_):
+            continue  # a closing quote ("… said "no." Then"), or one inside a word
         if 0 < i < len(doc) - 1 and doc[i + 1].is_sent_start and not doc[i].is_sent_start:
             doc[i].is_sent_start = True
             doc[i + 1].is_sent_start = False
