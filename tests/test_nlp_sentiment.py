@@ -33,6 +33,20 @@ def test_nlp_sentiment_negation_of_negative_is_positive(nlp):
     assert score(nlp, "The food was not bad.") > 0
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("Nobody at the branch was rude.", 1), ("No one at the branch was helpful.", -1),
+    ("None of the staff were friendly.", -1), ("No one from the bank was ever rude to me.", 1),
+])
+def test_nlp_sentiment_negated_subject_reaches_its_predicate(nlp, text, sign):
+    """"nobody", "no one", "none of" negate the judgement of their clause however far it stands."""
+    assert score(nlp, text) * sign > 0
+
+
+def test_nlp_sentiment_negated_subject_stops_at_and(nlp):
+    """... but not past "and": the next clause has a subject of its own."""
+    assert score(nlp, "No one else was waiting and the tables were filthy.") < 0
+
+
 def test_nlp_sentiment_intensifiers_strengthen(nlp):
     plain, boosted, damped = (score(nlp, t) for t in ("The staff were helpful.", "The staff were extremely helpful.",
                                                        "The staff were slightly helpful."))

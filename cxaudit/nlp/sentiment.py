@@ -321,7 +321,9 @@ class SentimentScorer:
                     continue
                 kind = VAL
             elif kind == CNEG:
-                clause_neg = True  # "not once did they …": every judgement up to the clause's end
+                # "not once did they …": every judgement up to the clause's end; a negated subject
+                # ("nobody at the branch was rude") only up to the next clause break, "and" included
+                clause_neg = "subject" if doc[s].lower_ in _SUBJECT_NEGATORS else True
                 continue
             elif kind == COND:
                 in_cond = True
@@ -386,7 +388,7 @@ class SentimentScorer:
                 in_sub = in_cond = False
                 if kind == WEAK:
                     weak.append(s)
-                    if doc[s].is_punct:
+                    if doc[s].is_punct or clause_neg == "subject":
                         clause_neg = False
                     continue
                 clause_neg = False
@@ -408,6 +410,10 @@ class SentimentScorer:
         return normalize(total)
 
 
+#: First words of the clause negators that negate a subject (``rules.clause_negators``: "nobody", "no one",
+#: "none of"): their reach ends at the next clause break, "and" included ("no one else was waiting and I saw
+#: several empty tables").
+_SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
 
