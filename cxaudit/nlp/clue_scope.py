@@ -10,14 +10,13 @@ The method and its measured limits: docs/language.md, "The feeling of a clue".
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from .lexicon import ext_key, load_lexicon, sentence_bounds
+from . import scope_rules
+from .lexicon import ext_key, sentence_bounds
 from .sentiment import normalize
 
 __all__ = ["ClauseScorer", "clause_polarity", "wished", "counterfactual", "CONTRAST_FLIP", "DESIRED_POSITIVE"]
@@ -284,8 +283,8 @@ class ClauseScorer:
         before = [c for c in clues if ss <= c[0] and c[1] <= lo]
         if not before:
             return None
-        people = _people()
-        person = next((c for c in before if any(_person_word(doc[t], people) for t in range(c[0], c[1]))), None)
+        people = scope_rules.people()
+        person = next((c for c in before if any(scope_rules.person_word(doc[t], people) for t in range(c[0], c[1]))), None)
         if person is not None:
             return person
         # no clue names a person: a judgement of the person ("he was rude", "she seemed lovely") is no
@@ -389,7 +388,7 @@ class ClauseScorer:
         absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
         is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
         cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
-        markers, burdens, value = _absence_rule()
+        markers, burdens, value = scope_rules.absence_rule()
         doc = self.doc
         for n in (3, 2, 1):
             if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
@@ -405,7 +404,7 @@ class ClauseScorer:
         is no complaint ("didn't mind", "didn't charge us") and "be" before a word that is not a
         participle ("wasn't far") are left alone. 0.0 otherwise. Called only for a clue whose clause
         has no sentiment of its own (a negated judgement, "wasn't helpful", is VADER's negation)."""
-        rule = _failed_rule()
+        rule = scope_rules.failed_rule()
         if not rule:
             return 0.0
         doc, n = self.doc, len(self.doc)
@@ -453,9 +452,9 @@ class ClauseScorer:
         if not words:
             return None
         verb_at = i1
-        if words[-1] in rule["auxiliaries"] and _ends_with(words[:-1], rule["inverted"]):
+        if words[-1] in rule["auxiliaries"] and scope_rules.ends_with(words[:-1], rule["inverted"]):
             pass  # "did the claims handler | answer"
-        elif words[-1] in rule["prepositions"] and _ends_with(words[:-1], rule["nobody"]):
+        elif words[-1] in rule["prepositions"] and scope_rules.ends_with(words[:-1], rule["nobody"]):
             while verb_at < n and doc[verb_at].lower_ in rule["auxiliaries"]:
                 verb_at += 1
         else:
@@ -491,76 +490,9 @@ def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
     if polarity <= 0:
         return polarity
     words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
-    if any(f" {cue} " in words for cue in _praise_kept()) or _intent_re().search(words):
+    if any(f" {cue} " in words for cue in scope_rules.praise_kept()) or scope_rules.intent_re().search(words):
         return polarity  # "keep up the good work", "you'd love it", "I'd definitely go back"
     return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
-
-
-@lru_cache(maxsize=1)
-def _rules() -> dict:
-    """``rules`` of cx_sentiment.yml, read once per process."""
-    return load_lexicon("cx_sentiment.yml").get("rules") or {}
-
-
-@lru_cache(maxsize=1)
-def _praise_kept() -> tuple[str, ...]:
-    """Cues of a wish that praises the present (``rules.wish_praise`` in cx_sentiment.yml), as
-    spaCy tokenises them, lower case."""
-    cues = _rules().get("wish_praise") or ()
-    return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
-
-
-@lru_cache(maxsize=1)
-def _intent_re() -> re.Pattern:
-    """The positive ``return_intent`` phrases as one expression over space-joined lower-case tokens."""
-    spec = _rules().get("return_intent") or {}
-
-    def alt(items) -> str:
-        return "|".join(re.escape(str(x).lower()) for x in sorted(items, key=lambda x: -len(str(x))))
-
-    adverbs = f"(?: (?:{alt(spec['adverbs'])}))?" if spec.get("adverbs") else ""
-    parts = [f" (?:{alt(spec[cues])}){adverbs} (?:{alt(spec[verbs])}) "
-             for cues, verbs in (("intent", "verbs"), ("habitual", "habitual_verbs")) if spec.get(cues) and spec.get(verbs)]
-    return re.compile("|".join(parts) or r"(?!x)x")
-
-
-@lru_cache(maxsize=1)
-def _absence_rule() -> tuple[frozenset, frozenset, float]:
-    spec = _rules().get("absence") or {}
-    return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
-            float(spec.get("valence", 0.0)))
-
-
-@lru_cache(maxsize=1)
-def _people() -> tuple[frozenset, frozenset]:
-    """``rules.people``: the one-word entries, and the multi-word ones as tuples of words."""
-    words = [str(w).lower().split() for w in _rules().get("people", ())]
-    return frozenset(w[0] for w in words if len(w) == 1), frozenset(tuple(w) for w in words if len(w) > 1)
-
-
-def _person_word(token, people: tuple[frozenset, frozenset]) -> bool:
-    """True when ``token`` names a person, alone or as the first word of a multi-word entry ("call centre")."""
-    single, multi = people
-    if token.lower_ in single:
-        return True
-    doc = token.doc
-    return any(tuple(t.lower_ for t in doc[token.i:token.i + len(m)]) == m for m in multi if m[0] == token.lower_)
-
-
-@lru_cache(maxsize=1)
-def _failed_rule() -> dict:
-    spec = _rules().get("failed_action") or {}
-    if not spec:
-        return {}
-    words = {key: frozenset(str(w).lower() for w in spec.get(key, ()))
-             for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures", "prepositions")}
-    phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ())) for key in ("inverted", "nobody")}
-    return {**words, **phrases, "valence": float(spec.get("valence", 0.0))}
-
-
-def _ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    """True when ``words`` end with one of ``phrases`` (each a tuple of lower-case words)."""
-    return any(len(p) <= len(words) and tuple(words[len(words) - len(p):]) == p for p in phrases)
 
 
 def _distance(hit: tuple, i0: int, i1: int) -> int:

@@ -1,0 +1,83 @@
+"""The rules of ``cx_sentiment.yml`` that :mod:`cxaudit.nlp.clue_scope` reads, loaded once per process.
+
+Wishes that keep their praise (``wish_praise``), the intention to come back (``return_intent``),
+absence (``absence``), the nouns that name a person (``people``) and failed actions
+(``failed_action``): each as the sets and expressions the clue scorer tests tokens against.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import load_lexicon
+
+__all__ = ["rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule",
+           "ends_with"]
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    """``rules`` of cx_sentiment.yml, read once per process."""
+    return load_lexicon("cx_sentiment.yml").get("rules") or {}
+
+
+@lru_cache(maxsize=1)
+def praise_kept() -> tuple[str, ...]:
+    """Cues of a wish that praises the present (``rules.wish_praise`` in cx_sentiment.yml), as
+    spaCy tokenises them, lower case."""
+    cues = rules().get("wish_praise") or ()
+    return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
+
+
+@lru_cache(maxsize=1)
+def intent_re() -> re.Pattern:
+    """The positive ``return_intent`` phrases as one expression over space-joined lower-case tokens."""
+    spec = rules().get("return_intent") or {}
+
+    def alt(items) -> str:
+        return "|".join(re.escape(str(x).lower()) for x in sorted(items, key=lambda x: -len(str(x))))
+
+    adverbs = f"(?: (?:{alt(spec['adverbs'])}))?" if spec.get("adverbs") else ""
+    parts = [f" (?:{alt(spec[cues])}){adverbs} (?:{alt(spec[verbs])}) "
+             for cues, verbs in (("intent", "verbs"), ("habitual", "habitual_verbs")) if spec.get(cues) and spec.get(verbs)]
+    return re.compile("|".join(parts) or r"(?!x)x")
+
+
+@lru_cache(maxsize=1)
+def absence_rule() -> tuple[frozenset, frozenset, float]:
+    spec = rules().get("absence") or {}
+    return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
+            float(spec.get("valence", 0.0)))
+
+
+@lru_cache(maxsize=1)
+def people() -> tuple[frozenset, frozenset]:
+    """``rules.people``: the one-word entries, and the multi-word ones as tuples of words."""
+    words = [str(w).lower().split() for w in rules().get("people", ())]
+    return frozenset(w[0] for w in words if len(w) == 1), frozenset(tuple(w) for w in words if len(w) > 1)
+
+
+def person_word(token, people: tuple[frozenset, frozenset]) -> bool:
+    """True when ``token`` names a person, alone or as the first word of a multi-word entry ("call centre")."""
+    single, multi = people
+    if token.lower_ in single:
+        return True
+    doc = token.doc
+    return any(tuple(t.lower_ for t in doc[token.i:token.i + len(m)]) == m for m in multi if m[0] == token.lower_)
+
+
+@lru_cache(maxsize=1)
+def failed_rule() -> dict:
+    spec = rules().get("failed_action") or {}
+    if not spec:
+        return {}
+    words = {key: frozenset(str(w).lower() for w in spec.get(key, ()))
+             for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures", "prepositions")}
+    phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ())) for key in ("inverted", "nobody")}
+    return {**words, **phrases, "valence": float(spec.get("valence", 0.0))}
+
+
+def ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """True when ``words`` end with one of ``phrases`` (each a tuple of lower-case words)."""
+    return any(len(p) <= len(words) and tuple(words[len(words) - len(p):]) == p for p in phrases)
