@@ -122,7 +122,7 @@ def make_feelings(nlp: Language, name: str, lexicon: str, window: int, effort_fe
     return FeelingsMatcher(nlp, name, lexicon=lexicon, window=window, effort_feeling=effort_feeling)
 
 
-_OPENING_BRACKETS = np.array([hash_string(c) for c in ("[", "(", "{", "\u201c", "\u2018", '"')], dtype=np.uint64)
+_OPENING_MARKS = np.array([hash_string(c) for c in ("[", "(", "{", "\u201c", "\u2018", '"')], dtype=np.uint64)
 #: Straight double quotes open or close: one opens when a space comes before it and none after.
 _STRAIGHT_QUOTE = hash_string('"')
 
@@ -140,11 +140,13 @@ def bracket_sentences(doc: Doc) -> Doc:
     """
     if len(doc) < 2:
         return doc
-    found = np.flatnonzero(np.isin(doc.to_array(ORTH), _OPENING_BRACKETS))
+    found = np.flatnonzero(np.isin(doc.to_array(ORTH), _OPENING_MARKS))
     for i in found.tolist():
+        if not 0 < i < len(doc) - 1:
+            continue
         if doc[i].orth == _STRAIGHT_QUOTE and (doc[i].whitespace_ or not doc[i - 1].whitespace_):
             continue  # a closing quote ("… said "no." Then"), or one inside a word
-        if 0 < i < len(doc) - 1 and doc[i + 1].is_sent_start and not doc[i].is_sent_start:
+        if doc[i + 1].is_sent_start and not doc[i].is_sent_start:
             doc[i].is_sent_start = True
             doc[i + 1].is_sent_start = False
     return doc

@@ -15,7 +15,8 @@ from spacy.tokens import Doc
 from .._lookups import lemma_table
 from .lexicon import BUT, DUAL, SUB, VAL
 
-__all__ = ["IRONY_MARKERS", "IRONY_HASHTAGS", "HASHTAG_MAX", "HASHTAG_CACHE", "segment_hashtag"]
+__all__ = ["IRONY_MARKERS", "IRONY_ORTH", "IRONY_HASHTAGS", "HASH_ORTH", "HASHTAG_MAX", "HASHTAG_CACHE",
+           "segment_hashtag", "ironic_hashtag", "unmask_sarcasm", "ironic_coda"]
 
 
 #: Praise openers that sarcasm uses before a bad situation ("Fantastic, the 7:42 cancelled again").
@@ -27,19 +28,19 @@ _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 
 #: Markers that make a whole sentence ironic: upside-down face, rolling eyes, unamused face, "/s".
 IRONY_MARKERS = ("\U0001F643", "\U0001F644", "\U0001F612", "/s")
-_IRONY_ORTH = frozenset(hash_string(m) for m in IRONY_MARKERS)
+IRONY_ORTH = frozenset(hash_string(m) for m in IRONY_MARKERS)
 #: Hashtags that mark a text as ironic, like the markers above ("thanks for the great service #not").
 IRONY_HASHTAGS = frozenset(("not", "sarcasm", "sarcastic", "irony", "ironic", "notreally", "yeahright"))
-_HASH = hash_string("#")
+HASH_ORTH = hash_string("#")
 #: The longest hashtag (characters) that is split into words; longer ones are left alone.
 HASHTAG_MAX = 40
 #: How many hashtags' valences one scorer remembers.
 HASHTAG_CACHE = 100_000
 
 
-def _ironic_hashtag(doc: Doc, ss: int, se: int) -> bool:
+def ironic_hashtag(doc: Doc, ss: int, se: int) -> bool:
     """True when the tokens ``[ss, se)`` hold an irony hashtag ("#not", "#sarcasm")."""
-    return any(doc[i].orth == _HASH and not doc[i].whitespace_ and doc[i + 1].lower_ in IRONY_HASHTAGS
+    return any(doc[i].orth == HASH_ORTH and not doc[i].whitespace_ and doc[i + 1].lower_ in IRONY_HASHTAGS
                for i in range(ss, min(se, len(doc) - 1)))
 
 
@@ -85,7 +86,7 @@ def segment_hashtag(tag: str, lexicon: dict[str, float]) -> tuple[str, ...]:
 
 
 #: Thanks and praise that are courtesy when a contrast follows ("Many thanks for your reply, but…").
-#: The words of a praise formula that, alone after a complaint, is ironic (:func:`_ironic_coda`).
+#: The words of a praise formula that, alone after a complaint, is ironic (:func:`ironic_coda`).
 _CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect", "fantastic", "lovely", "wonderful",
                          "superb", "marvellous", "marvelous", "excellent", "nice", "one", "well", "done", "just",
                          "thanks", "thank", "you", "cheers", "a", "lot", "so", "oh", "wow", "amazing", "awesome",
@@ -94,7 +95,7 @@ _CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect"
 _COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "grateful", "cheers"))
 
 
-def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = True) -> list:
+def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = True) -> list:
     """The sentence's hits with sarcastic praise turned negative and courtesy before a contrast dropped.
 
     Sarcasm in complaints is praise followed by a bad situation (Riloff et al. 2013). Three
@@ -115,7 +116,7 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
         if contrast_at is not None:
             out = [(k, 0.0, a, b) if k == VAL and v > 0 and b <= contrast_at and doc[a].lower_ in _COURTESY else (k, v, a, b)
                    for k, v, a, b in out]
-    if ironic_doc and (any(t.orth in _IRONY_ORTH for t in doc[ss:se]) or _ironic_hashtag(doc, ss, se)):
+    if ironic_doc and (any(t.orth in IRONY_ORTH for t in doc[ss:se]) or ironic_hashtag(doc, ss, se)):
         return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
     if len(out) < 2:
         return out
@@ -155,7 +156,7 @@ def _unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = T
     return out
 
 
-def _ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
+def ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
     """True when the sentence ``doc[ss:se]`` is nothing but a short praise formula ("Love it.",
     "Great.", "Brilliant, just brilliant.", "Thanks a lot!"): after a complaint it is ironic
     (the sentence before it scores negative; see ``ClauseScorer``'s caller)."""

@@ -27,8 +27,8 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
-
-from .irony import HASHTAG_CACHE, _HASH, _IRONY_ORTH, _ironic_coda, _ironic_hashtag, _unmask_sarcasm, segment_hashtag
+from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_hashtag, segment_hashtag,
+                    unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
                       WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon,
                       longest_first, sentiment_entries)
@@ -166,7 +166,7 @@ class SentimentScorer:
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
         orths = doc.to_array(ORTH)
-        if _HASH in orths:
+        if HASH_ORTH in orths:
             hits = self._with_hashtags(doc, hits, orths.tolist())
         strong: list[int] = []
         weak: list[int] = []
@@ -177,7 +177,7 @@ class SentimentScorer:
         n = len(hits)
         # irony markers are tokens of their own ("today 🙃", "great service /s"): look them up in the
         # ORTH column rather than building Doc.text (which makes a Token object per token)
-        ironic_doc = bool(hits) and (not _IRONY_ORTH.isdisjoint(orths.tolist()) or _ironic_hashtag(doc, 0, len(doc)))
+        ironic_doc = bool(hits) and (not IRONY_ORTH.isdisjoint(orths.tolist()) or ironic_hashtag(doc, 0, len(doc)))
         for k, (ss, se) in enumerate(bounds):
             start = h
             while h < n and hits[h][2] < se:
@@ -187,8 +187,8 @@ class SentimentScorer:
                 continue
             # ALL-CAPS emphasis counts only when the sentence is not all in capitals (VADER)
             caps = upper if n_upper[k] and n_upper[k] < n_alpha[k] else None
-            sent_hits = _unmask_sarcasm(doc, hits[start:h], ss, se, ironic_doc)
-            if k and scores[k - 1] <= -NEUTRAL_BAND and _ironic_coda(doc, ss, se, n_alpha[k]):
+            sent_hits = unmask_sarcasm(doc, hits[start:h], ss, se, ironic_doc)
+            if k and scores[k - 1] <= -NEUTRAL_BAND and ironic_coda(doc, ss, se, n_alpha[k]):
                 # "Five star hotel, one star pillows. Love it.": praise alone after a complaint
                 sent_hits = [(kd, -v, a, b) if kd == VAL and v > 0 else (kd, v, a, b) for kd, v, a, b in sent_hits]
             scores.append(self._score_sentence(doc, sent_hits, se, caps, val_hits, strong, weak))
@@ -206,7 +206,7 @@ class SentimentScorer:
         taken = {i for _, _, s, e in hits for i in range(s, e)}
         extra = []
         for i, orth in enumerate(orths[:-1]):
-            if orth != _HASH or doc[i].whitespace_ or i + 1 in taken:
+            if orth != HASH_ORTH or doc[i].whitespace_ or i + 1 in taken:
                 continue
             tag = doc[i + 1].lower_
             value = self._hashtags.get(tag)
