@@ -290,6 +290,7 @@ SAMPLE_JUDGED_NEGATIVE = {
     "interviews/p05#5.3",   # "It said the photo didn't match, or the lighting was bad."
     "interviews/p01#13.1",  # "The complaints form is a nightmare, by the way."
     "R0128#0.0",            # "😡😡😡 on hold for an hour" (judged 2026-12-03, session 9: the emoji now count)
+    "interviews/p08#21.2",  # "…a night safe, … and they took that away last year, which was a real pain." (session 13)
 }
 
 
@@ -371,3 +372,29 @@ def test_clue_feelings_failed_action_in_a_clause_of_its_own_and_not_in_a_conditi
     of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
     assert of("a", "phone") == ["negative"] and of("a", "functional.resolution") == ["positive"], tags
     assert of("b", "humanic.staff") == ["neutral"], tags  # a condition, not a failure
+
+
+def test_clue_feelings_negated_action_failure_and_what_happened_next():
+    """A clue that is itself the action, negated before it, did not happen ("nobody ever calls back");
+    a failure that did not happen is praise ("hasn't dropped out"); a negator before a noun clue is no
+    failed action ("it's not the app"); "just to"/"only to" open what happened next, so a wait before
+    it is not the next clue's."""
+    texts = {
+        "a": "Nobody ever calls back.",
+        "b": "The consultant never returned my calls.",
+        "c": "The broadband hasn't dropped out since the engineer came.",
+        "d": "It's not the app, it's the bank.",
+        "e": "They never rushed us.",
+        "f": "On hold for 55 minutes just to be told to use the app.",
+        "g": "The website went down twice.",
+    }
+    turns = pd.DataFrame({"doc_id": list(texts), "turn_id": 0, "role": "participant", "text": list(texts.values())})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
+    assert of("a", "humanic.responsiveness") == ["negative"], tags
+    assert of("b", "humanic.responsiveness") == ["negative"], tags
+    assert of("c", "functional.connectivity") == ["positive"], tags
+    assert of("d", "mechanic.app") == ["neutral"], tags
+    assert set(of("e", "humanic.communication")) == {"positive"}, tags
+    assert of("f", "mechanic.app") == ["neutral"] and set(of("f", "mechanic.phone-system")) == {"negative"}, tags
+    assert set(of("g", "functional.reliability")) == {"negative"}, tags

@@ -319,6 +319,8 @@ def test_tagger_exclude_drops_overlapping_matches_of_its_code_only(guarded, writ
 # Hand-made sentences with known answers (issue 15, items 4 and 5): (text, code, evidence, expected).
 # ``expected`` True: a tag of that code whose evidence contains that text (any case); False: no such tag.
 COVERAGE = [
+    ("Helpful people in branch but nobody ever calls back.", "humanic.responsiveness", "calls back", True),
+    ("The solicitor never returned my calls.", "humanic.responsiveness", "returned my calls", True),
     ("The seatback screen froze and the film selection was poor.", "mechanic.entertainment", "seatback screen", True),
     ("The TV in the room only had four channels.", "mechanic.entertainment", "TV in the room", True),
     ("The waiting room screens just play adverts on a loop.", "mechanic.app", "screens", False),

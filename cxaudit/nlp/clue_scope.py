@@ -402,8 +402,11 @@ class ClauseScorer:
         come round", "the parcel wasn't delivered". A service that does not act is a failed
         expectation, a complaint (``rules.failed_action`` in cx_sentiment.yml); verbs whose negation
         is no complaint ("didn't mind", "didn't charge us") and "be" before a word that is not a
-        participle ("wasn't far") are left alone. 0.0 otherwise. Called only for a clue whose clause
-        has no sentiment of its own (a negated judgement, "wasn't helpful", is VADER's negation)."""
+        participle ("wasn't far") are left alone. A negated failure (``failures``: "the broadband hasn't
+        dropped out", "the site never went down") is praise, the rule's valence with its sign turned. The
+        negation may also stand before the clue (:meth:`_negated_subject`, :meth:`_negated_action`).
+        0.0 otherwise. Called only for a clue whose clause has no sentiment of its own (a negated
+        judgement, "wasn't helpful", is VADER's negation)."""
         rule = scope_rules.failed_rule()
         if not rule:
             return 0.0
@@ -415,6 +418,8 @@ class ClauseScorer:
         if any(t.lower_ in _IF for t in doc[wa:i0]):
             return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
         before = self._negated_subject(i0, i1, wa, rule)
+        if before is None:  # "nobody ever **calls back**": the clue is the action that did not happen
+            before = self._negated_action(i0, i1, wa, rule)
         if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
             return before
         j = i1
@@ -432,6 +437,8 @@ class ClauseScorer:
         if j >= min(se, n) or not doc[j].is_alpha:
             return 0.0
         word = doc[j].lower_
+        if scope_rules.starts_at(doc, j, rule["failures"]):
+            return -rule["valence"]  # "the broadband hasn't dropped out": a failure that did not happen is praise
         if word in rule["not_failures"] or word in rule["auxiliaries"] or doc[j].lemma_.lower() in rule["not_failures"]:
             return 0.0  # "didn't mind", "never is"
         if be and not word.endswith(("ed", "en", "wn")):
@@ -461,11 +468,36 @@ class ClauseScorer:
             return None
         if verb_at >= n or not doc[verb_at].is_alpha:
             return None
+        if scope_rules.starts_at(doc, verb_at, rule["failures"]):
+            return -rule["valence"]  # "none of the staff forgot a thing": praise
         word = doc[verb_at].lower_
         if word in rule["not_failures"] or doc[verb_at].lemma_.lower() in rule["not_failures"] \
                 or word in rule["be"] or word in rule["negators"]:
             return None
         return rule["valence"]
+
+    def _negated_action(self, i0: int, i1: int, wa: int, rule: dict) -> float | None:
+        """The failed action of a clue that is itself the action, negated right before it (after
+        auxiliaries and adverbs only): "nobody ever **calls back**", "the consultant never **returned my
+        calls**", "no one **apologised**", "they didn't even **follow up**". The clue must start with a
+        word that may be an action: not a determiner ("it's not **the app**"), not "be", not a verb
+        whose negation is no complaint ("never **rushed us**"), not a failure whose negation is praise
+        ("hasn't **dropped out**": :meth:`failed` reads it). None when no negator stands so."""
+        doc = self.doc
+        first = doc[i0].lower_
+        if first in _DETERMINERS or first in rule["be"] or first in rule["not_failures"] \
+                or doc[i0].lemma_.lower() in rule["not_failures"] or scope_rules.starts_at(doc, i0, rule["failures"]):
+            return None
+        skip = rule["auxiliaries"] | rule["adverbs"]
+        j = i0
+        while j > wa and doc[j - 1].lower_ in skip:
+            j -= 1
+        words = [t.lower_ for t in doc[wa:j]]
+        if not words:
+            return None
+        if words[-1] in rule["negators"] or scope_rules.ends_with(words, rule["nobody"]):
+            return rule["valence"]
+        return None
 
     def counterfactual(self, i0: int) -> bool:
         """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff

@@ -13,7 +13,7 @@ from functools import lru_cache
 from .lexicon import load_lexicon
 
 __all__ = ["rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule",
-           "ends_with"]
+           "ends_with", "starts_at"]
 
 
 @lru_cache(maxsize=1)
@@ -74,8 +74,14 @@ def failed_rule() -> dict:
         return {}
     words = {key: frozenset(str(w).lower() for w in spec.get(key, ()))
              for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures", "prepositions")}
-    phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ())) for key in ("inverted", "nobody")}
+    phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ()))
+               for key in ("inverted", "nobody", "failures")}
     return {**words, **phrases, "valence": float(spec.get("valence", 0.0))}
+
+
+def starts_at(doc, j: int, phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """True when the lower-case words of ``doc`` from token ``j`` start with one of ``phrases``."""
+    return any(tuple(t.lower_ for t in doc[j:j + len(p)]) == p for p in phrases)
 
 
 def ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
