@@ -83,6 +83,12 @@ CASES = [
      {"the receptionist": "positive", "the refund": "neutral"}),
     # coordination: clues joined by "and" share the judgement
     ("coordination", "The seats and the food were awful.", {"the seats": "negative", "the food": "negative"}),
+    # a list goes on through items that are no clue ("the coffee"); an opener before the list is no clause
+    ("coordination", "We love the food, the coffee, and the seats!", {"the food": "positive", "the seats": "positive"}),
+    ("coordination", "I'm writing because the food and service was excellent.",
+     {"the food": "positive", "service": "positive"}),
+    ("coordination", "We asked for the bill, we were tired and the food was cold.",
+     {"the bill": "neutral", "the food": "negative"}),
     # negation and its scope
     ("negation", "The staff were not helpful at all.", {"staff": "negative"}),
     ("negation", "Version 4 is a lot less buggy than version 3.", {"version 4": "positive"}),
@@ -387,6 +393,7 @@ def test_clue_feelings_negated_action_failure_and_what_happened_next():
         "e": "They never rushed us.",
         "f": "On hold for 55 minutes just to be told to use the app.",
         "g": "The website went down twice.",
+        "h": "The app is okay but it keeps crashing.",  # "keeps crashing" is a clue itself: still the app's
     }
     turns = pd.DataFrame({"doc_id": list(texts), "turn_id": 0, "role": "participant", "text": list(texts.values())})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
@@ -398,3 +405,4 @@ def test_clue_feelings_negated_action_failure_and_what_happened_next():
     assert set(of("e", "humanic.communication")) == {"positive"}, tags
     assert of("f", "mechanic.app") == ["neutral"] and set(of("f", "mechanic.phone-system")) == {"negative"}, tags
     assert set(of("g", "functional.reliability")) == {"negative"}, tags
+    assert of("h", "mechanic.app") == ["negative"], tags

@@ -178,7 +178,7 @@ class ClauseScorer:
         in_sent = [h for h in hits if h[1] > ss and h[0] < se]
         if not in_sent:
             return 0.0, "none"
-        same = self._across_contrast(in_sent, a, b, ss, se, free_of=others)
+        same = self._across_contrast(in_sent, a, b, ss, se, free_of=others) or self._referred_back(in_sent, b, se, others)
         if same:  # "many thanks for the refund, but it was the wrong amount": the same clue goes on
             return normalize(sum(h[2] for h in same)), "strong"
         across = self._across_contrast(in_sent, a, b, ss, se)
@@ -222,8 +222,9 @@ class ClauseScorer:
         if not others:  # a "he"/"she" clause still belongs only to a clue that names a person
             return [h for h in hits if self._person_referent(h[0], [(i0, i1)]) in (None, (i0, i1))]
         doc = self.doc
-        bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CONTRAST_FIRST
-                   for j in range(weak[0], weak[1]) if not i0 <= j < i1)
+        # the clue's weak clause holds nothing but clues ("wine selection": two), coordination and an opener
+        bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CLAUSE_OPENERS
+                   for j in range(weak[0], weak[1]) if not i0 <= j < i1 and not any(o0 <= j < o1 for o0, o1 in others))
         group = [(i0, i1)]  # the clue and the clues coordinated with it, through a list ("the food, drinks, and atmosphere")
         rivals = list(others)
         grown = bare
@@ -340,11 +341,29 @@ class ClauseScorer:
         return next((c for c in clues if c[0] <= start < c[1]), None)  # "the receptionist" may include "the"
 
     def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
-        """True when only coordination and determiners stand between the two clues."""
+        """True when only coordination and determiners stand between the two clues, or a list goes
+        on between them through items that are no clue: "we love the food, **drinks**, and atmosphere",
+        "the service, **wine selection**, ambiance are all outstanding" — each item one to three words
+        between "," / "and" / "or", with no sentiment, no verb of :data:`_LIST_BREAKERS` and no
+        relative pronoun ("the staff were rude, food cold and the room dirty" is no list)."""
         lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
-        if hi - lo > 6:
+        doc = self.doc
+        if hi - lo <= 6 and all(doc[j].lower_ in _COORD for j in range(lo, hi)):
+            return True
+        if hi - lo > 10:
             return False
-        return all(self.doc[j].lower_ in _COORD for j in range(lo, hi))
+        item, separated = 0, False
+        for j in range(lo, hi):
+            word = doc[j].lower_
+            if word in _LIST_SEPARATORS:
+                item, separated = 0, True
+                continue
+            if word in _DETERMINERS or word in ("both", "all", "also", "plus"):
+                continue
+            item += 1
+            if item > 3 or not doc[j].is_alpha or word in _LIST_BREAKERS or any(h[0] <= j < h[1] for h in self.hits):
+                return False
+        return separated and item == 0
 
     def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None) -> list:
         """Hits of the clause next to ``[a, b)`` across a contrast marker (after, else before).
@@ -367,6 +386,24 @@ class ClauseScorer:
             if before and not same:  # the clause before is about the same clue only when it has no subject of its own
                 return before
         return []
+
+    def _referred_back(self, hits, b: int, se: int, others) -> list:
+        """Hits of the clause after a contrast marker at ``b`` that refers back to the clue with "it"
+        or "they" and holds no clue but the judgement itself: "the app is okay **but it keeps
+        crashing**" ("keeps crashing" is a clue of its own) judges the app, not its opposite."""
+        doc = self.doc
+        if b >= se or doc[b].lower_ not in _CONTRAST_FIRST:
+            return []
+        nb = next((s for s in self.strong if s > b), se)
+        j = b + 1
+        while j < nb and (doc[j].lower_ in _CONTRAST_REST or doc[j].is_punct):
+            j += 1
+        if j >= nb or doc[j].lower_ not in ("it", "they"):
+            return []
+        after = [h for h in hits if b <= h[0] < nb]
+        if not after or any(o0 < nb and o1 > b and not any(h[0] < o1 and h[1] > o0 for h in after) for o0, o1 in others):
+            return []
+        return after
 
     def _new_subject(self, b: int, nb: int) -> bool:
         """True unless the clause ``[b, nb)`` after a contrast marker goes on about the same thing:
@@ -584,5 +621,10 @@ _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "fin
 #: Determiners and possessives before a clause's subject ("our waiter took the order and …").
 _DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
+_LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
+#: words that make a stretch between two clues a clause, not a list item (verbs, relative pronouns)
+_LIST_BREAKERS = frozenset(("is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "has", "have", "had",
+                            "do", "does", "did", "who", "which", "that", "where", "when", "but", "so", "then", "i",
+                            "we", "you", "he", "she", "it", "they", "not", "n't", "never", "no"))
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))
