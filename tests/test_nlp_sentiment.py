@@ -98,6 +98,19 @@ def test_nlp_sentiment_sarcasm_markers(nlp, text):
     assert score(nlp, text) < 0
 
 
+@pytest.mark.parametrize("text,sign", [
+    # praise, then a negated complaint word: no bad situation follows, so the praise is not sarcasm
+    ("Great, no hassle at all.", 1), ("Excellent, not a single issue.", 1), ("Brilliant, never had a problem.", 1),
+    ("Perfect, no problems whatsoever.", 1),
+    # praise, then a bad situation: sarcasm
+    ("Great, another delay.", -1), ("Fantastic, the train is cancelled again.", -1),
+    ("Great, the app crashed and nobody can help.", -1),
+])
+def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > 0.05 if sign > 0 else got < -0.05), (text, got)
+
+
 def test_nlp_sentiment_fillers_are_neutral(nlp):
     assert score(nlp, "Yeah, okay, it was like twenty minutes.") == 0.0
 

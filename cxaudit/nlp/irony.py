@@ -13,7 +13,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from .._lookups import lemma_table
-from .lexicon import BUT, DUAL, SUB, VAL
+from .lexicon import BUT, CNEG, DUAL, NEG, SUB, VAL
 
 __all__ = ["IRONY_MARKERS", "IRONY_ORTH", "IRONY_HASHTAGS", "HASH_ORTH", "HASHTAG_MAX", "HASHTAG_CACHE",
            "segment_hashtag", "ironic_hashtag", "unmask_sarcasm", "ironic_coda"]
@@ -95,6 +95,27 @@ _CODA_WORDS = frozenset(("love", "loving", "it", "great", "brilliant", "perfect"
 _COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "grateful", "cheers"))
 
 
+#: How far back (tokens) a negator makes a complaint word no complaint for the sarcasm test ("Excellent, not
+#: a single issue"): the scorer's window (3) and its reach across "a", "single", "once" … (3).
+NEGATED_REACH = 6
+
+
+def _negated(doc: Doc, hits: list, j: int) -> bool:
+    """True when hit ``j`` (a complaint word) is negated: a negator hit stands at most
+    :data:`NEGATED_REACH` tokens before it with only sentiment and booster hits between ("no hassle",
+    "never had a problem"), or a clause negator earlier in the sentence ("not once …")."""
+    start = hits[j][2]
+    for k in range(j - 1, -1, -1):
+        kind, _, a, b = hits[k]
+        if kind == CNEG:
+            return True
+        if kind == NEG:
+            return start - b < NEGATED_REACH and not any(t.is_punct for t in doc[b:start])
+        if kind != VAL and kind != DUAL:
+            return False  # a clause break, a contrast or another modifier: the negation stops there
+    return False
+
+
 def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = True) -> list:
     """The sentence's hits with sarcastic praise turned negative and courtesy before a contrast dropped.
 
@@ -104,7 +125,8 @@ def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = Tr
     delay"; "Oh brilliant! The app is down again"), "love/enjoy + a gerund" ("love spending
     my Saturday on hold") — in these two every praise word after the opener is ironic too
     ("Fantastic, cancelled yet again, what a reliable service") — and "thanks for + a negative
-    gerund" ("thanks for losing my bag"). An irony marker (🙃 🙄 😒 "/s") makes all the
+    gerund" ("thanks for losing my bag"). A negated complaint word is none ("Excellent, not a single
+    issue", "Brilliant, never had a problem" are praise). An irony marker (🙃 🙄 😒 "/s") makes all the
     sentence's praise ironic. Thanks before a contrast marker are courtesy, not praise
     ("Many thanks for your reply, but it doesn't answer my question").
     """
@@ -125,7 +147,7 @@ def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = Tr
     for j in range(len(out) - 1, -1, -1):
         neg_after[j] = seen
         kind, value = out[j][0], out[j][1]
-        if (kind == VAL or kind == DUAL) and value < 0:
+        if (kind == VAL or kind == DUAL) and value < 0 and not _negated(doc, out, j):
             seen = True
     if not any(neg_after):
         return out
