@@ -111,6 +111,23 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     assert (got > 0.05 if sign > 0 else got < -0.05), (text, got)
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("The coverage in my area is patchy at best.", -1),  # "at best" is an upper bound, not praise
+    ("The room could have been cleaner.", -1),  # a better state that could have been
+    ("Communication could be a lot better.", -1),
+    ("The staff couldn't have been more helpful.", 1),
+    ("Things could be worse.", 1),
+    ("The lounge was overcrowded.", -1),
+    ("The fees are not what they promised.", -1),
+    ("The walls were paper thin.", -1),
+    ("The space wasn't overcrowded or noisy.", 1),  # the negation goes on through "or"/"nor"
+    ("The agent was neither slow nor rude.", 1),
+])
+def test_nlp_sentiment_everyday_service_idioms(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > 0.05 if sign > 0 else got < -0.05), (text, got)
+
+
 def test_nlp_sentiment_fillers_are_neutral(nlp):
     assert score(nlp, "Yeah, okay, it was like twenty minutes.") == 0.0
 

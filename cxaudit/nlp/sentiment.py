@@ -69,6 +69,8 @@ NEG_EXTRA_REACH = 3
 _NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-",  # "-": "not-so-fresh"
                               # "he never made me feel slow", "they didn't make us feel rushed"
                               "made", "make", "makes", "me", "us", "feel", "felt"))
+#: Words across which a negation goes on to the next sentiment word ("not rude **or** pushy", "neither slow **nor** rude").
+_NEG_CARRIERS = frozenset(("or", "nor"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
 
@@ -287,6 +289,7 @@ class SentimentScorer:
         but_seen = sub_seen = in_sub = in_cond = clause_neg = False
         cond_weight = COND_WEIGHT
         n_vals = n_excl = 0
+        neg_end = -1  # end of the last negated sentiment word: "wasn't overcrowded or noisy" negates both
         window = self.window
         last = len(hits) - 1
         for idx, (kind, value, s, e) in enumerate(hits):
@@ -342,7 +345,7 @@ class SentimentScorer:
                 if mods:
                     negated = False
                     amp = 0.0
-                    neg_end = 0
+                    neg_at = 0
                     for mk, mv, me in mods:
                         dist = s - me
                         if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
@@ -351,12 +354,12 @@ class SentimentScorer:
                             dist -= sum(1 for t in doc[me:s] if t.lower_ in _NEG_TRANSPARENT)
                         if 0 <= dist < window:
                             if mk == NEG:
-                                negated, neg_end = True, me
+                                negated, neg_at = True, me
                             elif mk == SO:
                                 amp = mv
                             else:
                                 v += (mv if v > 0 else -mv) * _DECAY[dist]
-                    if negated and negated_superlative(doc, neg_end, s, e, se):
+                    if negated and negated_superlative(doc, neg_at, s, e, se):
                         negated, amp = False, NEVER_SO  # "couldn't be happier", "can't thank them enough"
                     if negated:
                         v *= N_SCALAR
@@ -365,6 +368,11 @@ class SentimentScorer:
                     mods.clear()
                 else:
                     negated = False
+                if not negated and 0 <= neg_end < s and s - neg_end <= 2 and all(
+                        t.lower_ in _NEG_CARRIERS for t in doc[neg_end:s]):
+                    negated = True  # "wasn't overcrowded or obnoxious": the negation goes on through "or"/"nor"
+                    v *= N_SCALAR
+                neg_end = e if negated else -1
                 if clause_neg and not negated:
                     v *= N_SCALAR
                 if caps is not None and s in caps:
