@@ -321,6 +321,10 @@ def test_tagger_exclude_drops_overlapping_matches_of_its_code_only(guarded, writ
 COVERAGE = [
     ("Helpful people in branch but nobody ever calls back.", "humanic.responsiveness", "calls back", True),
     ("The solicitor never returned my calls.", "humanic.responsiveness", "returned my calls", True),
+    ("I can't say enough good things about the support team.", "humanic.staff", "the support team", True),
+    ("My claim was settled within a week, no fuss.", "functional.resolution", "claim was settled", True),
+    ("The chat bot was useless, I just wanted a human.", "mechanic.website", "chat bot", True),
+    ("The instructions were clear and easy to follow.", "mechanic.forms", "The instructions", True),
     ("The seatback screen froze and the film selection was poor.", "mechanic.entertainment", "seatback screen", True),
     ("The TV in the room only had four channels.", "mechanic.entertainment", "TV in the room", True),
     ("The waiting room screens just play adverts on a loop.", "mechanic.app", "screens", False),
