@@ -394,6 +394,7 @@ def test_clue_feelings_negated_action_failure_and_what_happened_next():
         "f": "On hold for 55 minutes just to be told to use the app.",
         "g": "The website went down twice.",
         "h": "The app is okay but it keeps crashing.",  # "keeps crashing" is a clue itself: still the app's
+        "i": "The water was off for two days and nobody warned us.",  # not VADER's negated "warned" (praise)
     }
     turns = pd.DataFrame({"doc_id": list(texts), "turn_id": 0, "role": "participant", "text": list(texts.values())})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
@@ -406,3 +407,4 @@ def test_clue_feelings_negated_action_failure_and_what_happened_next():
     assert of("f", "mechanic.app") == ["neutral"] and set(of("f", "mechanic.phone-system")) == {"negative"}, tags
     assert set(of("g", "functional.reliability")) == {"negative"}, tags
     assert of("h", "mechanic.app") == ["negative"], tags
+    assert of("i", "humanic.communication") == ["negative"], tags

@@ -122,6 +122,10 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     ("The walls were paper thin.", -1),
     ("The space wasn't overcrowded or noisy.", 1),  # the negation goes on through "or"/"nor"
     ("The agent was neither slow nor rude.", 1),
+    ("Our account manager is always on top of things.", 1),
+    ("The price is right.", 1),
+    ("The bathroom had mould in the corners.", -1),
+    ("Delivery was supposed to be Tuesday, it came on Friday.", -1),
 ])
 def test_nlp_sentiment_everyday_service_idioms(nlp, text, sign):
     got = score(nlp, text)
