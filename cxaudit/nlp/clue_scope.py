@@ -525,7 +525,7 @@ class ClauseScorer:
         if first in _DETERMINERS or first in rule["be"] or first in rule["not_failures"] \
                 or doc[i0].lemma_.lower() in rule["not_failures"] or scope_rules.starts_at(doc, i0, rule["failures"]):
             return None
-        skip = rule["auxiliaries"] | rule["adverbs"]
+        skip = rule["before_action"]
         j = i0
         while j > wa and doc[j - 1].lower_ in skip:
             j -= 1
@@ -621,10 +621,11 @@ _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "fin
 #: Determiners and possessives before a clause's subject ("our waiter took the order and …").
 _DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
+_COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
+                    "plus", "as", "well", "also", "all", "of"))
+#: What separates the items of a list ("the food, drinks, and atmosphere").
 _LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
-#: words that make a stretch between two clues a clause, not a list item (verbs, relative pronouns)
+#: Words that make a stretch between two clues a clause, not a list item (verbs, pronouns, negators).
 _LIST_BREAKERS = frozenset(("is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "has", "have", "had",
                             "do", "does", "did", "who", "which", "that", "where", "when", "but", "so", "then", "i",
                             "we", "you", "he", "she", "it", "they", "not", "n't", "never", "no"))
-_COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
-                    "plus", "as", "well", "also", "all", "of"))

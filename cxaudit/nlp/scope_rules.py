@@ -76,6 +76,8 @@ def failed_rule() -> dict:
              for key in ("relative", "auxiliaries", "be", "negators", "adverbs", "not_failures", "prepositions")}
     phrases = {key: tuple(tuple(str(p).lower().split()) for p in spec.get(key, ()))
                for key in ("inverted", "nobody", "failures")}
+    # what may stand between a negator and a clue that is the action ("nobody **ever** calls back")
+    words["before_action"] = words["auxiliaries"] | words["adverbs"]
     return {**words, **phrases, "valence": float(spec.get("valence", 0.0))}
 
 
