@@ -14,6 +14,7 @@ from spacy.strings import hash_string
 
 from cxaudit._lookups import lemma_table
 from cxaudit.nlp.lexicon import ext_key
+from cxaudit.nlp import failed_actions
 from cxaudit.nlp.clue_scope import ClauseScorer, wished
 from cxaudit.nlp.sentiment import valence
 from cxaudit.schemas import TAGS
@@ -108,15 +109,15 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
     <cxaudit.nlp.sentiment.ClauseScorer.feeling>` (``others``: the token spans of the same
     codebook's other clues in the sentence); a clue with no feeling of its own that is said to
-    be missing takes :meth:`~cxaudit.nlp.clue_scope.ClauseScorer.absence` ("no wifi"), one said
-    not to act :meth:`~cxaudit.nlp.clue_scope.ClauseScorer.failed` ("the waitress didn't know
+    be missing takes :func:`~cxaudit.nlp.failed_actions.absence` ("no wifi"), one said
+    not to act :func:`~cxaudit.nlp.failed_actions.failed` ("the waitress didn't know
     anything about the menu"), both scope "absence"; then the
     statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
     not the current one (:func:`cxaudit.nlp.sentiment.wished`, as for the sentence's own
     score). In a question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
     if scope == "none":
-        missing = scorer.absence(s, e) or scorer.failed(s, e)
+        missing = failed_actions.absence(scorer, s, e) or failed_actions.failed(scorer, s, e)
         if missing:
             polarity, scope = missing, "absence"
     if polarity > 0:

@@ -2,9 +2,10 @@
 
 :class:`ClauseScorer` gives a clue at tokens ``[i0, i1)`` the sentiment that is its own —
 its clause, its strong clause counting only the hits nearer to it (or to a clue coordinated
-with it) than to another clue, the opposite orientation across a contrast, absence ("no
-wifi") — and :func:`wished` discounts praise in a wish (used for clues and, by ``cx_mode``,
-for the sentence scores). :func:`clause_polarity` is the character-offset convenience.
+with it) than to another clue, the opposite orientation across a contrast — and :func:`wished`
+discounts praise in a wish (used for clues and, by ``cx_mode``, for the sentence scores).
+Absence ("no wifi") and failed actions ("nobody ever calls back") are
+:mod:`cxaudit.nlp.failed_actions`. :func:`clause_polarity` is the character-offset convenience.
 The method and its measured limits: docs/language.md, "The feeling of a clue".
 """
 
@@ -15,8 +16,9 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
-from . import scope_rules
+from . import failed_actions, scope_rules
 from .lexicon import ext_key, sentence_bounds
+from .scope_rules import CONDITION, DETERMINERS
 from .sentiment import normalize
 
 __all__ = ["ClauseScorer", "clause_polarity", "wished", "counterfactual", "CONTRAST_FLIP", "DESIRED_POSITIVE"]
@@ -137,7 +139,7 @@ class ClauseScorer:
         in_weak = [h for h in hits if h[1] > wa and h[0] < wb]
         if in_weak and all(h[1] <= i0 for h in in_weak) and any(
                 t.lower_ in _NEW_CLAUSE for t in self.doc[max(h[1] for h in in_weak):i0]):
-            failed = self.failed(i0, i1)
+            failed = failed_actions.failed(self, i0, i1)
             if failed:  # "sorted out a problem that **the phone line couldn't fix**": the line failed
                 return failed, "absence"
         if in_weak:
@@ -162,7 +164,7 @@ class ClauseScorer:
         described = self._relative_clause(i1, a, b, others)
         if described:  # "the staff, who were actually helpful, …": the relative clause is about the clue
             return normalize(sum(h[2] for h in described)), "clause"
-        if any(t.lower_ in _IF for t in self.doc[wa:i0]):
+        if any(t.lower_ in CONDITION for t in self.doc[wa:i0]):
             # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
             # Friday, I will be happy" says nothing yet about the delivery
             return 0.0, "none"
@@ -336,7 +338,7 @@ class ClauseScorer:
             lo, b = breaks[b], b - 1
         start = max(ss, breaks[b]) if b >= 0 else ss
         while start < lo and (doc[start].is_punct or doc[start].lower_ in _CLAUSE_OPENERS
-                              or doc[start].lower_ in _DETERMINERS):
+                              or doc[start].lower_ in DETERMINERS):
             start += 1
         return next((c for c in clues if c[0] <= start < c[1]), None)  # "the receptionist" may include "the"
 
@@ -358,7 +360,7 @@ class ClauseScorer:
             if word in _LIST_SEPARATORS:
                 item, separated = 0, True
                 continue
-            if word in _DETERMINERS or word in ("both", "all", "also", "plus"):
+            if word in DETERMINERS or word in ("both", "all", "also", "plus"):
                 continue
             item += 1
             if item > 3 or not doc[j].is_alpha or word in _LIST_BREAKERS or any(h[0] <= j < h[1] for h in self.hits):
@@ -420,121 +422,11 @@ class ClauseScorer:
             return False
         return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
 
-    def absence(self, i0: int, i1: int) -> float:
-        """Polarity of a clue at tokens ``[i0, i1)`` that is said to be missing: right after an
-        absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
-        is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
-        cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
-        markers, burdens, value = scope_rules.absence_rule()
-        doc = self.doc
-        for n in (3, 2, 1):
-            if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
-                return -value if doc[i1 - 1].lower_ in burdens else value
-        return 0.0
-
-    def failed(self, i0: int, i1: int) -> float:
-        """Polarity of a clue at tokens ``[i0, i1)`` that is said not to do something: the clue,
-        then (after "who"/"that", auxiliaries and adverbs only) a negated action — "the waitress
-        didn't know anything about the menu", "staff would not change a meal", "the crew didn't once
-        come round", "the parcel wasn't delivered". A service that does not act is a failed
-        expectation, a complaint (``rules.failed_action`` in cx_sentiment.yml); verbs whose negation
-        is no complaint ("didn't mind", "didn't charge us") and "be" before a word that is not a
-        participle ("wasn't far") are left alone. A negated failure (``failures``: "the broadband hasn't
-        dropped out", "the site never went down") is praise, the rule's valence with its sign turned. The
-        negation may also stand before the clue (:meth:`_negated_subject`, :meth:`_negated_action`).
-        0.0 otherwise. Called only for a clue whose clause has no sentiment of its own (a negated
-        judgement, "wasn't helpful", is VADER's negation)."""
-        rule = scope_rules.failed_rule()
-        if not rule:
-            return 0.0
-        doc, n = self.doc, len(self.doc)
-        k = max(0, bisect_right(self.starts, i0) - 1)
-        ss, se = self.sents[k]
+    def around(self, i0: int, i1: int) -> tuple[int, int, int, int, int, int]:
+        """``(ss, se, a, b, wa, wb)``: the sentence, strong clause and weak clause of tokens ``[i0, i1)``."""
+        ss, se = self.sents[max(0, bisect_right(self.starts, i0) - 1)]
         a, b = _enclosing(self.strong, ss, se, i0, i1)
-        wa = _enclosing(self.weak, a, b, i0, i1)[0]
-        if any(t.lower_ in _IF for t in doc[wa:i0]):
-            return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
-        before = self._negated_subject(i0, i1, wa, rule)
-        if before is None:  # "nobody ever **calls back**": the clue is the action that did not happen
-            before = self._negated_action(i0, i1, wa, rule)
-        if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
-            return before
-        j = i1
-        if j < se and doc[j].lower_ in rule["relative"]:
-            j += 1
-        be = False
-        while j < se and doc[j].lower_ in rule["auxiliaries"]:
-            be = be or doc[j].lower_ in rule["be"]
-            j += 1
-        if j >= se or doc[j].lower_ not in rule["negators"]:
-            return 0.0
-        j += 1
-        while j < se and doc[j].lower_ in rule["adverbs"]:
-            j += 1
-        if j >= min(se, n) or not doc[j].is_alpha:
-            return 0.0
-        word = doc[j].lower_
-        if scope_rules.starts_at(doc, j, rule["failures"]):
-            return -rule["valence"]  # "the broadband hasn't dropped out": a failure that did not happen is praise
-        if word in rule["not_failures"] or word in rule["auxiliaries"] or doc[j].lemma_.lower() in rule["not_failures"]:
-            return 0.0  # "didn't mind", "never is"
-        if be and not word.endswith(("ed", "en", "wn")):
-            return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
-        return rule["valence"]
-
-    def _negated_subject(self, i0: int, i1: int, wa: int, rule: dict) -> float | None:
-        """The failed action of a clue at ``[i0, i1)`` negated before it (``rules.failed_action``'s
-        ``inverted`` and ``nobody``): "**not once did** the claims handler answer an email", "**nobody
-        at** the council could tell me", "**none of** the staff knew"; the clue must be followed (after
-        auxiliaries) by a word that may be an action, not by "be", a negator or a verb whose negation is
-        no complaint. None when the clue is not negated so."""
-        doc, n = self.doc, len(self.doc)
-        j = i0
-        while j > wa and doc[j - 1].lower_ in _DETERMINERS:
-            j -= 1
-        words = [t.lower_ for t in doc[wa:j]]
-        if not words:
-            return None
-        verb_at = i1
-        if words[-1] in rule["auxiliaries"] and scope_rules.ends_with(words[:-1], rule["inverted"]):
-            pass  # "did the claims handler | answer"
-        elif words[-1] in rule["prepositions"] and scope_rules.ends_with(words[:-1], rule["nobody"]):
-            while verb_at < n and doc[verb_at].lower_ in rule["auxiliaries"]:
-                verb_at += 1
-        else:
-            return None
-        if verb_at >= n or not doc[verb_at].is_alpha:
-            return None
-        if scope_rules.starts_at(doc, verb_at, rule["failures"]):
-            return -rule["valence"]  # "none of the staff forgot a thing": praise
-        word = doc[verb_at].lower_
-        if word in rule["not_failures"] or doc[verb_at].lemma_.lower() in rule["not_failures"] \
-                or word in rule["be"] or word in rule["negators"]:
-            return None
-        return rule["valence"]
-
-    def _negated_action(self, i0: int, i1: int, wa: int, rule: dict) -> float | None:
-        """The failed action of a clue that is itself the action, negated right before it (after
-        auxiliaries and adverbs only): "nobody ever **calls back**", "the consultant never **returned my
-        calls**", "no one **apologised**", "they didn't even **follow up**". The clue must start with a
-        word that may be an action: not a determiner ("it's not **the app**"), not "be", not a verb
-        whose negation is no complaint ("never **rushed us**"), not a failure whose negation is praise
-        ("hasn't **dropped out**": :meth:`failed` reads it). None when no negator stands so."""
-        doc = self.doc
-        first = doc[i0].lower_
-        if first in _DETERMINERS or first in rule["be"] or first in rule["not_failures"] \
-                or doc[i0].lemma_.lower() in rule["not_failures"] or scope_rules.starts_at(doc, i0, rule["failures"]):
-            return None
-        skip = rule["before_action"]
-        j = i0
-        while j > wa and doc[j - 1].lower_ in skip:
-            j -= 1
-        words = [t.lower_ for t in doc[wa:j]]
-        if not words:
-            return None
-        if words[-1] in rule["negators"] or scope_rules.ends_with(words, rule["nobody"]):
-            return rule["valence"]
-        return None
+        return (ss, se, a, b, *_enclosing(self.weak, a, b, i0, i1))
 
     def counterfactual(self, i0: int) -> bool:
         """True when the sentence of token ``i0`` states a wish against the facts ("I wish the staff
@@ -592,8 +484,6 @@ _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "
                           "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
                           "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
                           "others", "each", "every", "any", "one"))
-#: Words that open a condition (``rules.conditional`` in cx_sentiment.yml).
-_IF = frozenset(("if", "unless"))
 #: Words that open a clause of its own inside a weak clause ("a problem **that** the phone line couldn't fix").
 _NEW_CLAUSE = frozenset(("that", "which", "who", "whom", "and", "but", "because", "so", ","))
 #: Relative pronouns that open a clause describing the noun right before them.
@@ -618,8 +508,6 @@ DESIRED_POSITIVE = -0.3
 _COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 #: Adverbs that may open a subject-less continuation ("and then never came back").
 _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "finally", "eventually", "later"))
-#: Determiners and possessives before a clause's subject ("our waiter took the order and …").
-_DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))

@@ -12,8 +12,13 @@ from functools import lru_cache
 
 from .lexicon import load_lexicon
 
-__all__ = ["rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule",
            "ends_with", "starts_at"]
+
+#: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
+CONDITION = frozenset(("if", "unless"))
+#: Determiners and possessives before a noun phrase ("our waiter took the order and …", "it's not **the** app").
+DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 
 
 @lru_cache(maxsize=1)

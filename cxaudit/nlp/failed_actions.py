@@ -1,0 +1,132 @@
+"""Clues said to be missing or not to act: absence ("no wifi") and failed actions ("the waitress
+didn't know anything about the menu", "nobody ever calls back"), for the clue scorer.
+
+Each function takes a :class:`cxaudit.nlp.clue_scope.ClauseScorer` (its Doc and its clauses) and the
+clue's tokens ``[i0, i1)`` and returns a polarity, 0.0 (or ``None`` for the helpers) when the rule
+does not apply. The rules' words are ``rules.absence`` and ``rules.failed_action`` of
+cx_sentiment.yml (:mod:`cxaudit.nlp.scope_rules`). The method: docs/language.md, "The feeling of a clue".
+"""
+
+from __future__ import annotations
+
+from . import scope_rules
+from .scope_rules import CONDITION, DETERMINERS
+
+__all__ = ["absence", "failed"]
+
+
+def absence(scorer, i0: int, i1: int) -> float:
+    """Polarity of a clue at tokens ``[i0, i1)`` that is said to be missing: right after an
+    absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
+    is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
+    cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
+    markers, burdens, value = scope_rules.absence_rule()
+    doc = scorer.doc
+    for n in (3, 2, 1):
+        if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
+            return -value if doc[i1 - 1].lower_ in burdens else value
+    return 0.0
+
+
+def failed(scorer, i0: int, i1: int) -> float:
+    """Polarity of a clue at tokens ``[i0, i1)`` that is said not to do something: the clue,
+    then (after "who"/"that", auxiliaries and adverbs only) a negated action — "the waitress
+    didn't know anything about the menu", "staff would not change a meal", "the crew didn't once
+    come round", "the parcel wasn't delivered". A service that does not act is a failed
+    expectation, a complaint (``rules.failed_action`` in cx_sentiment.yml); verbs whose negation
+    is no complaint ("didn't mind", "didn't charge us") and "be" before a word that is not a
+    participle ("wasn't far") are left alone. A negated failure (``failures``: "the broadband hasn't
+    dropped out", "the site never went down") is praise, the rule's valence with its sign turned. The
+    negation may also stand before the clue (:func:`_negated_subject`, :func:`_negated_action`).
+    0.0 otherwise. Called only for a clue whose clause has no sentiment of its own (a negated
+    judgement, "wasn't helpful", is VADER's negation)."""
+    rule = scope_rules.failed_rule()
+    if not rule:
+        return 0.0
+    doc, n = scorer.doc, len(scorer.doc)
+    _, se, _, _, wa, _ = scorer.around(i0, i1)
+    if any(t.lower_ in CONDITION for t in doc[wa:i0]):
+        return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
+    before = _negated_subject(scorer, i0, i1, wa, rule)
+    if before is None:  # "nobody ever **calls back**": the clue is the action that did not happen
+        before = _negated_action(scorer, i0, i1, wa, rule)
+    if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
+        return before
+    j = i1
+    if j < se and doc[j].lower_ in rule["relative"]:
+        j += 1
+    be = False
+    while j < se and doc[j].lower_ in rule["auxiliaries"]:
+        be = be or doc[j].lower_ in rule["be"]
+        j += 1
+    if j >= se or doc[j].lower_ not in rule["negators"]:
+        return 0.0
+    j += 1
+    while j < se and doc[j].lower_ in rule["adverbs"]:
+        j += 1
+    if j >= min(se, n) or not doc[j].is_alpha:
+        return 0.0
+    word = doc[j].lower_
+    if scope_rules.starts_at(doc, j, rule["failures"]):
+        return -rule["valence"]  # "the broadband hasn't dropped out": a failure that did not happen is praise
+    if word in rule["not_failures"] or word in rule["auxiliaries"] or doc[j].lemma_.lower() in rule["not_failures"]:
+        return 0.0  # "didn't mind", "never is"
+    if be and not word.endswith(("ed", "en", "wn")):
+        return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
+    return rule["valence"]
+
+
+def _negated_subject(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | None:
+    """The failed action of a clue at ``[i0, i1)`` negated before it (``rules.failed_action``'s
+    ``inverted`` and ``nobody``): "**not once did** the claims handler answer an email", "**nobody
+    at** the council could tell me", "**none of** the staff knew"; the clue must be followed (after
+    auxiliaries) by a word that may be an action, not by "be", a negator or a verb whose negation is
+    no complaint. None when the clue is not negated so."""
+    doc, n = scorer.doc, len(scorer.doc)
+    j = i0
+    while j > wa and doc[j - 1].lower_ in DETERMINERS:
+        j -= 1
+    words = [t.lower_ for t in doc[wa:j]]
+    if not words:
+        return None
+    verb_at = i1
+    if words[-1] in rule["auxiliaries"] and scope_rules.ends_with(words[:-1], rule["inverted"]):
+        pass  # "did the claims handler | answer"
+    elif words[-1] in rule["prepositions"] and scope_rules.ends_with(words[:-1], rule["nobody"]):
+        while verb_at < n and doc[verb_at].lower_ in rule["auxiliaries"]:
+            verb_at += 1
+    else:
+        return None
+    if verb_at >= n or not doc[verb_at].is_alpha:
+        return None
+    if scope_rules.starts_at(doc, verb_at, rule["failures"]):
+        return -rule["valence"]  # "none of the staff forgot a thing": praise
+    word = doc[verb_at].lower_
+    if word in rule["not_failures"] or doc[verb_at].lemma_.lower() in rule["not_failures"] \
+            or word in rule["be"] or word in rule["negators"]:
+        return None
+    return rule["valence"]
+
+
+def _negated_action(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | None:
+    """The failed action of a clue that is itself the action, negated right before it (after
+    auxiliaries and adverbs only): "nobody ever **calls back**", "the consultant never **returned my
+    calls**", "no one **apologised**", "they didn't even **follow up**". The clue must start with a
+    word that may be an action: not a determiner ("it's not **the app**"), not "be", not a verb
+    whose negation is no complaint ("never **rushed us**"), not a failure whose negation is praise
+    ("hasn't **dropped out**": :func:`failed` reads it). None when no negator stands so."""
+    doc = scorer.doc
+    first = doc[i0].lower_
+    if first in DETERMINERS or first in rule["be"] or first in rule["not_failures"] \
+            or doc[i0].lemma_.lower() in rule["not_failures"] or scope_rules.starts_at(doc, i0, rule["failures"]):
+        return None
+    skip = rule["before_action"]
+    j = i0
+    while j > wa and doc[j - 1].lower_ in skip:
+        j -= 1
+    words = [t.lower_ for t in doc[wa:j]]
+    if not words:
+        return None
+    if words[-1] in rule["negators"] or scope_rules.ends_with(words, rule["nobody"]):
+        return rule["valence"]
+    return None
