@@ -219,6 +219,33 @@ CASES = [
     ("conditional", "Would have given five stars if the room had been clean.", {"the room": "negative"}),
     ("conditional", "If only the staff had been friendlier.", {"staff": "negative"}),
     ("conditional", "If the delivery arrives on Friday, I will be happy.", {"the delivery": None}),
+    # an exception ("apart from", "except", "aside from", "other than") sets its clue apart from the
+    # judgement of the rest: the clue takes the opposite orientation, weakened, as across "but"
+    ("exception", "Apart from the queue, everything was perfect.", {"queue": "negative"}),
+    ("exception", "Except for the room, the staff were lovely.", {"the room": "negative", "staff": "positive"}),
+    ("exception", "Aside from the wifi, the room was great.", {"wifi": "negative", "the room": "positive"}),
+    ("exception", "Apart from the food, everything was awful.", {"the food": "positive"}),
+    ("exception", "Everything was perfect apart from the wifi.", {"wifi": "negative"}),
+    ("exception", "Apart from the slow wifi, the room was great.", {"wifi": "negative", "the room": "positive"}),
+    # a state that no longer holds: "used to be excellent" says the present is not; "didn't use to be
+    # rude" that it is; "used to" meaning accustomed ("we are used to …") is no past state
+    ("past state", "The service used to be excellent.", {"service": "negative"}),
+    ("past state", "The staff didn't use to be rude.", {"staff": "negative"}),
+    ("past state", "The app used to crash all the time but now it works perfectly.", {"the app": "positive"}),
+    ("past state", "We are used to the staff being friendly.", {"staff": "positive"}),
+    # a judgement whose object follows "with" is the clue's after it, not the next clause's
+    ("with", "I've got no problem with the staff, it's the systems that are the problem.", {"staff": "positive"}),
+    ("with", "Really disappointed with the service, the food was fine though.",
+     {"service": "negative", "the food": "positive"}),
+    ("with", "We were happy with the refund but the bill was wrong.", {"the refund": "positive", "the bill": "negative"}),
+    # what a customer calls their complaint, and a lukewarm verdict
+    ("complaint words", "My only gripe is the wifi.", {"wifi": "negative"}),
+    ("complaint words", "My one niggle was the room.", {"the room": "negative"}),
+    ("complaint words", "No gripes about the staff.", {"staff": "positive"}),
+    ("complaint words", "The food was meh.", {"the food": "negative"}),
+    ("complaint words", "Our waiter was nowhere to be found.", {"waiter": "negative"}),
+    ("complaint words", "The hostess had the audacity to ask us to leave.", {"the hostess": "negative"}),
+    ("complaint words", "The service was non-existant.", {"service": "negative"}),
     # a "when" clause is a clause of its own: the praise of the staff is not the room's
     ("opposite_pair", "The staff were lovely when the room was freezing.", {"staff": "positive", "the room": "negative"}),
 ]
@@ -378,6 +405,19 @@ def test_clue_feelings_failed_action_in_a_clause_of_its_own_and_not_in_a_conditi
     of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
     assert of("a", "phone") == ["negative"] and of("a", "functional.resolution") == ["positive"], tags
     assert of("b", "humanic.staff") == ["neutral"], tags  # a condition, not a failure
+
+
+def test_clue_feelings_a_different_story_is_a_contrast_not_a_wrong_answer():
+    """"X is a different story" contrasts X with what came before: no clue of staff knowledge, and the
+    judgement after it is X's; a different story told by an agent still is one."""
+    texts = {"a": "The website is fine but the app is a different story, it's just awful.",
+             "b": "The second agent told me a different story."}
+    turns = pd.DataFrame({"doc_id": list(texts), "turn_id": 0, "role": "participant", "text": list(texts.values())})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
+    assert of("a", "humanic.knowledge") == [], tags
+    assert of("a", "mechanic.app") == ["negative"] and of("a", "mechanic.website") == ["positive"], tags
+    assert len(of("b", "humanic.knowledge")) == 1, tags
 
 
 def test_clue_feelings_negated_action_failure_and_what_happened_next():

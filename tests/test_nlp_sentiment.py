@@ -47,6 +47,25 @@ def test_nlp_sentiment_negated_subject_stops_at_and(nlp):
     assert score(nlp, "No one else was waiting and the tables were filthy.") < 0
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("The service used to be excellent.", -1), ("We used to love this place.", -1),
+    ("It used to take ages to get through, now it is quick.", 1),
+    ("They didn't use to be so rude.", -1), ("The food used to be terrible but now it is great.", 1),
+])
+def test_nlp_sentiment_past_state_says_the_present_differs(nlp, text, sign):
+    """"used to" + a judgement (``rules.past_state``): the present differs, turned round and halved; a
+    negator before it ("didn't use to be rude") turns it round once more."""
+    assert score(nlp, text) * sign > 0
+
+
+@pytest.mark.parametrize("text", ["I'm used to waiting for ages.", "The money was used to pay the bill.",
+                                  "I am not used to such rude service."])
+def test_nlp_sentiment_used_to_as_accustomed_or_passive_is_no_past_state(nlp, text):
+    """After "be"/"get" (also with "not" between) "used to" means accustomed or is a passive: no turn."""
+    assert score(nlp, text) <= 0
+    assert score(nlp, "We got used to the lovely staff.") > 0
+
+
 def test_nlp_sentiment_intensifiers_strengthen(nlp):
     plain, boosted, damped = (score(nlp, t) for t in ("The staff were helpful.", "The staff were extremely helpful.",
                                                        "The staff were slightly helpful."))

@@ -168,6 +168,12 @@ class ClauseScorer:
             # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
             # Friday, I will be happy" says nothing yet about the delivery
             return 0.0, "none"
+        lead = self._judged_with(wa, a, others)
+        if lead:  # "I've got no problem with the staff, it's the systems …": the judgement the clue completes
+            return normalize(sum(h[2] for h in lead)), "clause"
+        exception = self._exception(i1, a, b)
+        if exception:  # "apart from the wait, everything was perfect": the wait is what was not
+            return -CONTRAST_FLIP * normalize(sum(h[2] for h in exception)), "contrast"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -214,6 +220,36 @@ class ClauseScorer:
         if any(o[0] < rb and o[1] > ra and not any(h[1] > o[0] and h[0] < o[1] for h in hits) for o in others):
             return []
         return hits
+
+    def _judged_with(self, wa: int, a: int, others) -> list:
+        """The hits of the weak clause before the clue's when the clue's opens with "with" right after a
+        judgement that takes its object with "with" (``rules.with_stimulus`` in cx_sentiment.yml): "**no
+        problem** with the staff", "**disappointed** with the service", "**happy** with the repair" — the
+        clue completes that judgement. Empty when the word before "with" is not such a word ("pushy with
+        the hostess" judges the speaker, "agree with the reviews" no one), is no sentiment word, or
+        another clue stands in that clause."""
+        doc = self.doc
+        if wa <= a or doc[wa].lower_ != "with" or doc[wa - 1].lower_ not in scope_rules.with_stimulus():
+            return []
+        pa = max((w for w in self.weak if a <= w < wa), default=a)
+        lead = [h for h in self.hits if pa <= h[0] and h[1] <= wa]
+        if not lead or lead[-1][1] != wa or any(o0 < wa and o1 > pa for o0, o1 in others):
+            return []
+        return lead
+
+    def _exception(self, i1: int, a: int, b: int) -> list:
+        """The hits of the rest of the strong clause ``[a, b)`` when it opens with an exception
+        ("apart from", "aside from", "except (for)", "other than") and the clue ending at token ``i1``
+        stands in the exception, before its comma: "**apart from the wait**, everything was perfect"
+        sets the wait apart from the praise (Ding, Liu & Yu 2008 read "except" as a contrast). Empty
+        otherwise; called only for a clue whose own weak clause has no sentiment."""
+        doc = self.doc
+        if not scope_rules.starts_at(doc, a, _EXCEPTION):
+            return []
+        comma = next((j for j in self.weak if a < j < b and doc[j].lower_ == ","), b)
+        if i1 > comma:
+            return []
+        return [h for h in self.hits if comma <= h[0] < b]
 
     def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
         """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
@@ -470,8 +506,10 @@ OUTSIDE_MIN = 0.5
 #: takes this share of the opposite orientation ("great app but the staff had no idea").
 CONTRAST_FLIP = 0.5
 #: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
-_CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "although", "though",
+_CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "aside", "although", "though",
                              "even", "despite", "in", "whereas", "while", "whilst"))
+#: Exceptions that open a clause ("apart from the wait, …"), as tuples of lower-case words.
+_EXCEPTION = (("apart", "from"), ("aside", "from"), ("except",), ("other", "than"))
 #: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
 MIXED_MIN = 1.0
 #: Second words of multi-word contrast markers and degree adverbs skipped after a marker.

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import load_lexicon
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule", "with_stimulus",
            "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -70,6 +70,12 @@ def person_word(token, people: tuple[frozenset, frozenset]) -> bool:
         return True
     doc = token.doc
     return any(tuple(t.lower_ for t in doc[token.i:token.i + len(m)]) == m for m in multi if m[0] == token.lower_)
+
+
+@lru_cache(maxsize=1)
+def with_stimulus() -> frozenset:
+    """``rules.with_stimulus``: judgements whose object follows "with" ("happy with", "no problem with")."""
+    return frozenset(str(w).lower() for w in rules().get("with_stimulus", ()))
 
 
 @lru_cache(maxsize=1)

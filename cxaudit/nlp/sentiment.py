@@ -77,6 +77,13 @@ B_INCR = 0.293
 
 
 @lru_cache(maxsize=1)
+def _past_state_blockers() -> frozenset:
+    """Words before "used to" that make it "accustomed to" or a passive (``rules.past_state.not_after``)."""
+    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("past_state") or {}
+    return frozenset(str(w).lower() for w in spec.get("not_after", ()))
+
+
+@lru_cache(maxsize=1)
 def _superlative_rule() -> dict:
     spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("negated_superlative") or {}
     return {key: frozenset(str(w).lower() for w in spec.get(key, ()))
@@ -329,6 +336,17 @@ class SentimentScorer:
                 clause_neg = "subject" if doc[s].lower_ in _SUBJECT_NEGATORS else True
                 continue
             elif kind == COND:
+                if value:  # a past state ("used to be excellent"), unless it means accustomed ("I'm used to")
+                    before = [t.lower_ for t in doc[max(0, s - 2):s]]
+                    negated = bool(before) and before[-1] in _PAST_NEGATORS
+                    blockers = _past_state_blockers()
+                    if not before or before[-1] not in blockers and not (negated and len(before) > 1
+                                                                         and before[0] in blockers):
+                        # "they didn't use to be rude": they are now; the negation is spent
+                        in_cond, cond_weight = True, -value if negated else value
+                        if negated:
+                            mods.clear()
+                    continue
                 in_cond = True
                 cond_weight = COUNTERFACTUAL_WEIGHT if _counterfactual_if(doc, e, se) else COND_WEIGHT
                 continue
@@ -418,6 +436,8 @@ class SentimentScorer:
         return normalize(total)
 
 
+#: Negators right before "used to" ("didn't use to", "never used to"): the past state is turned round once more.
+_PAST_NEGATORS = frozenset(("n't", "not", "never"))
 #: First words of the clause negators that negate a subject (``rules.clause_negators``: "nobody", "no one",
 #: "none of"): their reach ends at the next clause break, "and" included ("no one else was waiting and I saw
 #: several empty tables").
