@@ -246,6 +246,8 @@ CASES = [
     ("complaint words", "Our waiter was nowhere to be found.", {"waiter": "negative"}),
     ("complaint words", "The hostess had the audacity to ask us to leave.", {"the hostess": "negative"}),
     ("complaint words", "The service was non-existant.", {"service": "negative"}),
+    ("complaint words", "The room was tidy.", {"the room": "positive"}),
+    ("complaint words", "The room was untidy and grubby.", {"the room": "negative"}),
     # a "when" clause is a clause of its own: the praise of the staff is not the room's
     ("opposite_pair", "The staff were lovely when the room was freezing.", {"staff": "positive", "the room": "negative"}),
 ]
