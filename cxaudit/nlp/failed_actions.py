@@ -83,10 +83,7 @@ def _negated_subject(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | N
     auxiliaries) by a word that may be an action, not by "be", a negator or a verb whose negation is
     no complaint. None when the clue is not negated so."""
     doc, n = scorer.doc, len(scorer.doc)
-    j = i0
-    while j > wa and doc[j - 1].lower_ in DETERMINERS:
-        j -= 1
-    words = [t.lower_ for t in doc[wa:j]]
+    words = _words_before(doc, wa, i0, DETERMINERS)
     if not words:
         return None
     verb_at = i1
@@ -120,13 +117,18 @@ def _negated_action(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | No
     if first in DETERMINERS or first in rule["be"] or first in rule["not_failures"] \
             or doc[i0].lemma_.lower() in rule["not_failures"] or scope_rules.starts_at(doc, i0, rule["failures"]):
         return None
-    skip = rule["before_action"]
-    j = i0
-    while j > wa and doc[j - 1].lower_ in skip:
-        j -= 1
-    words = [t.lower_ for t in doc[wa:j]]
+    words = _words_before(doc, wa, i0, rule["before_action"])
     if not words:
         return None
     if words[-1] in rule["negators"] or scope_rules.ends_with(words, rule["nobody"]):
         return rule["valence"]
     return None
+
+
+def _words_before(doc, wa: int, i0: int, skip: frozenset) -> list[str]:
+    """The lower-case words of ``doc[wa:i0]`` (the clue's weak clause before it) without the run of
+    ``skip`` words right before the clue (its determiners, or the auxiliaries and adverbs after a negator)."""
+    j = i0
+    while j > wa and doc[j - 1].lower_ in skip:
+        j -= 1
+    return [t.lower_ for t in doc[wa:j]]
