@@ -248,6 +248,10 @@ CASES = [
     ("complaint words", "The service was non-existant.", {"service": "negative"}),
     ("complaint words", "The room was tidy.", {"the room": "positive"}),
     ("complaint words", "The room was untidy and grubby.", {"the room": "negative"}),
+    # advice to other customers that opens a sentence recommends; the same words inside a sentence do not
+    ("recommendation", "Definitely try the lounge upstairs.", {"the lounge": "positive"}),
+    ("recommendation", "The room was small. Stick with the food and you'll be fine.", {"the food": "positive"}),
+    ("recommendation", "I had to try the app three times.", {"the app": "neutral"}),
     # a "when" clause is a clause of its own: the praise of the staff is not the room's
     ("opposite_pair", "The staff were lovely when the room was freezing.", {"staff": "positive", "the room": "negative"}),
 ]

@@ -66,6 +66,15 @@ def test_nlp_sentiment_used_to_as_accustomed_or_passive_is_no_past_state(nlp, te
     assert score(nlp, "We got used to the lovely staff.") > 0
 
 
+@pytest.mark.parametrize("text,positive", [
+    ("Try the lasagne.", True), ("You must try the spa.", True), ("Just stick with the pasta dishes.", True),
+    ("I had to try the app three times.", False), ("We tried the app and gave up.", False),
+])
+def test_nlp_sentiment_recommendation_only_where_it_opens_the_sentence(nlp, text, positive):
+    """``rules.recommendation``: "try the", "stick with the" … recommend only at the start of a sentence."""
+    assert (score(nlp, text) > 0) is positive
+
+
 def test_nlp_sentiment_intensifiers_strengthen(nlp):
     plain, boosted, damped = (score(nlp, t) for t in ("The staff were helpful.", "The staff were extremely helpful.",
                                                        "The staff were slightly helpful."))

@@ -77,6 +77,24 @@ B_INCR = 0.293
 
 
 @lru_cache(maxsize=1)
+def _recommendation_rule() -> tuple[frozenset, frozenset, frozenset]:
+    """``rules.recommendation``: the phrases' first words, the phrases and the words that may open the
+    sentence before one ("definitely try the spa")."""
+    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("recommendation") or {}
+    phrases = frozenset(" ".join(str(p).lower().split()) for p in spec.get("phrases", ()))
+    return (frozenset(p.split()[0] for p in phrases), phrases,
+            frozenset(str(w).lower() for w in spec.get("openers", ())))
+
+
+def _opens_sentence(doc: Doc, i: int, openers: frozenset) -> bool:
+    """True when only ``openers`` (and punctuation) stand between the start of token ``i``'s sentence and it."""
+    j = i - 1
+    while j >= 0 and not doc[j + 1].is_sent_start and (doc[j].lower_ in openers or doc[j].is_punct):
+        j -= 1
+    return j < 0 or doc[j + 1].is_sent_start
+
+
+@lru_cache(maxsize=1)
 def _past_state_blockers() -> frozenset:
     """Words before "used to" that make it "accustomed to" or a passive (``rules.past_state.not_after``)."""
     spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("past_state") or {}
@@ -174,6 +192,10 @@ class SentimentScorer:
                 if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
+        advice_first, advice, openers = _recommendation_rule()
+        if hits and advice_first:
+            hits = [h for h in hits if h[0] != VAL or doc[h[2]].lower_ not in advice_first
+                    or " ".join(t.lower_ for t in doc[h[2]:h[3]]) not in advice or _opens_sentence(doc, h[2], openers)]
         orths = doc.to_array(ORTH)
         if HASH_ORTH in orths:
             hits = self._with_hashtags(doc, hits, orths.tolist())
