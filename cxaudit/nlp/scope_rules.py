@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from .lexicon import load_lexicon
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word", "failed_rule", "with_stimulus",
-           "ends_with", "starts_at"]
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word",
+           "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
 CONDITION = frozenset(("if", "unless"))

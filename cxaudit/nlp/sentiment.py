@@ -77,13 +77,13 @@ B_INCR = 0.293
 
 
 @lru_cache(maxsize=1)
-def _recommendation_rule() -> tuple[frozenset, frozenset, frozenset]:
-    """``rules.recommendation``: the phrases' first words, the phrases and the words that may open the
-    sentence before one ("definitely try the spa")."""
+def _recommendation_rule() -> tuple[frozenset, frozenset, frozenset, int]:
+    """``rules.recommendation``: the phrases' first words, the phrases, the words that may open the
+    sentence before one ("definitely try the spa") and the fewest words of a phrase."""
     spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("recommendation") or {}
     phrases = frozenset(" ".join(str(p).lower().split()) for p in spec.get("phrases", ()))
     return (frozenset(p.split()[0] for p in phrases), phrases,
-            frozenset(str(w).lower() for w in spec.get("openers", ())))
+            frozenset(str(w).lower() for w in spec.get("openers", ())), min((len(p.split()) for p in phrases), default=1))
 
 
 def _opens_sentence(doc: Doc, i: int, openers: frozenset) -> bool:
@@ -192,9 +192,10 @@ class SentimentScorer:
                 if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
-        advice_first, advice, openers = _recommendation_rule()
+        advice_first, advice, openers, shortest = _recommendation_rule()
         if hits and advice_first:
-            hits = [h for h in hits if h[0] != VAL or doc[h[2]].lower_ not in advice_first
+            # hits shorter than every advice phrase (most: single words) skip the token lookups
+            hits = [h for h in hits if h[0] != VAL or h[3] - h[2] < shortest or doc[h[2]].lower_ not in advice_first
                     or " ".join(t.lower_ for t in doc[h[2]:h[3]]) not in advice or _opens_sentence(doc, h[2], openers)]
         orths = doc.to_array(ORTH)
         if HASH_ORTH in orths:
