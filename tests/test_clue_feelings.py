@@ -27,13 +27,14 @@ BOOK = textwrap.dedent("""\
         clue_type: humanic
         patterns:
           phrases: [staff, the agent, the receptionist, the nurse, the crew, the woman, the concierge, waiter,
-                    the owners, the employees, the hostess, the helpline, the call centre, the lady]
+                    the owners, the employees, the hostess, the helpline, the call centre, the lady, the engineer]
         examples: [The staff were kind.]
       - id: place
         label: Place
         clue_type: mechanic
         patterns:
-          phrases: [washroom, the lounge, the seats, the room, the food, the space, service, wifi, legroom, queue]
+          phrases: [washroom, the lounge, the seats, the room, the food, the space, service, wifi, legroom, queue,
+                    the ward]
         examples: [The washroom was clean.]
       - id: digital
         label: Digital
@@ -248,6 +249,14 @@ CASES = [
     ("complaint words", "The service was non-existant.", {"service": "negative"}),
     ("complaint words", "The room was tidy.", {"the room": "positive"}),
     ("complaint words", "The room was untidy and grubby.", {"the room": "negative"}),
+    # everyday verdicts of other industries that VADER lacks (session 15)
+    ("service verdicts", "The ward was unhygienic and the nurse was discourteous.",
+     {"the ward": "negative", "the nurse": "negative"}),
+    ("service verdicts", "The engineer was punctual and meticulous.", {"the engineer": "positive"}),
+    ("service verdicts", "The fees were extortionate.", {"the fees": "negative"}),
+    ("service verdicts", "The app is laggy and the website is unusable.", {"the app": "negative", "the website": "negative"}),
+    ("service verdicts", "The lounge was shabby but the seats were comfy.", {"the lounge": "negative", "the seats": "positive"}),
+    ("service verdicts", "The food arrived lukewarm.", {"the food": "negative"}),
     # advice to other customers that opens a sentence recommends; the same words inside a sentence do not
     ("recommendation", "Definitely try the lounge upstairs.", {"the lounge": "positive"}),
     ("recommendation", "The room was small. Stick with the food and you'll be fine.", {"the food": "positive"}),
