@@ -257,6 +257,14 @@ CASES = [
     ("service verdicts", "The app is laggy and the website is unusable.", {"the app": "negative", "the website": "negative"}),
     ("service verdicts", "The lounge was shabby but the seats were comfy.", {"the lounge": "negative", "the seats": "positive"}),
     ("service verdicts", "The food arrived lukewarm.", {"the food": "negative"}),
+    # a subject with a modifier: the judgement after the main verb is the subject's, not the modifier's clue's
+    ("subject modifier", "The nurse who took my blood pressure was lovely.",
+     {"the nurse": "positive", "my blood pressure": "neutral"}),
+    ("subject modifier", "The lady, who answered the helpline, was very rude.", {"the lady": "negative"}),
+    ("subject modifier", "The agent I spoke to about the refund was really helpful.",
+     {"the agent": "positive", "the refund": "neutral"}),
+    ("subject modifier", "The app that the staff recommended is useless.", {"the app": "negative"}),
+    ("subject modifier", "The staff who were on duty were great.", {"staff": "positive"}),
     # advice to other customers that opens a sentence recommends; the same words inside a sentence do not
     ("recommendation", "Definitely try the lounge upstairs.", {"the lounge": "positive"}),
     ("recommendation", "The room was small. Stick with the food and you'll be fine.", {"the food": "positive"}),
@@ -409,6 +417,46 @@ def test_clue_feelings_he_or_she_clause_whose_judgement_is_itself_a_clue():
                           "text": ["The receptionist took the booking and was really rude."]})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     assert tags.loc[tags["code"] == "humanic.staff", "valence"].tolist() == ["negative"], tags
+
+
+def test_clue_feelings_a_judgement_in_the_main_predicate_is_not_outweighed_by_the_modifier():
+    """'The lady who answered the phone was very rude': the courtesy clue 'very rude' took the
+    modifier's 'answered' (+0.8) over its own words and was praise; the person was neutral when
+    the modifier held another clue ('the driver who dropped off the parcel was lovely')."""
+    turns = pd.DataFrame({"doc_id": ["a", "b", "c"], "turn_id": 0, "role": "participant", "text": [
+        "The lady who answered the phone was very rude.",
+        "The man who came to fix the leak was polite and explained everything.",
+        "The driver who dropped off the parcel was lovely."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
+    assert of("a", "humanic.courtesy") and set(of("a", "humanic.courtesy")) == {"negative"}, tags
+    assert of("a", "humanic.staff") == ["negative"], tags
+    assert of("b", "humanic.courtesy") == ["positive"] and of("b", "humanic.staff") == ["positive"], tags
+    assert of("c", "humanic.staff") == ["positive"], tags
+    assert of("c", "functional.delivery") == ["neutral"], tags
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The driver who dropped off the parcel was lovely.", ("driver", "who dropped off the parcel", "was lovely.")),
+    ("The lady, who answered the phone, was very rude.", ("lady", "who answered the phone,", "was very rude.")),
+    ("The man I dealt with was helpful.", ("man", "I dealt with", "was helpful.")),
+    # the first "were" is the modifier's own verb ("who were on duty"), the second the main verb
+    ("The staff who were on duty were great.", ("staff", "who were on duty", "were great.")),
+    # a pronoun before the verb is its own subject; a comma inside starts a new clause; no noun phrase
+    ("Staff we spoke to said it was fine.", None),
+    ("The staff makes you feel at home, the food is great.", None),
+    ("When we arrived the room was cold.", None),
+    ("The app is great.", None),
+])
+def test_subject_predicate_shapes(nlp, text, expected):
+    from cxaudit.nlp.subject_predicate import subject_predicate
+    doc = nlp(text)
+    found = subject_predicate(doc, 0, len(doc), sorted(doc._.clause_breaks[1]))
+    if expected is None:
+        assert found is None, found
+        return
+    h0, h1, m, v, pe = found
+    assert (doc[h0:h1].text, doc[m:v].text, doc[v:pe].text) == expected
 
 
 def test_clue_feelings_failed_action_in_a_clause_of_its_own_and_not_in_a_condition():

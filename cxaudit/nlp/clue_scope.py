@@ -20,6 +20,7 @@ from . import failed_actions, scope_rules
 from .lexicon import ext_key, sentence_bounds
 from .scope_rules import CONDITION, DETERMINERS
 from .sentiment import normalize
+from .subject_predicate import subject_predicate
 
 __all__ = ["ClauseScorer", "clause_polarity", "wished", "counterfactual", "CONTRAST_FLIP", "DESIRED_POSITIVE"]
 
@@ -112,7 +113,9 @@ class ClauseScorer:
         The narrowest scope with sentiment that belongs to the clue wins (``scope`` says which):
 
         1. ``"clause"``: the sentiment in the clue's weak clause (without the clue's own words
-           when the clause has other sentiment: "the fraud team was amazing" is positive);
+           when the clause has other sentiment: "the fraud team was amazing" is positive); a
+           subject with a modifier takes its main predicate ("the driver who dropped off the parcel
+           was lovely": the driver's, not the parcel's; :mod:`cxaudit.nlp.subject_predicate`);
         2. ``"strong"``: in its strong clause (between contrast markers, ";" and sentence ends),
            counting only hits nearer to this clue than to any other clue (a clue joined to this
            one by "and"/"," only — "the seats and the food were awful" — shares its hits);
@@ -136,6 +139,18 @@ class ClauseScorer:
         a, b = _enclosing(self.strong, ss, se, i0, i1)
         wa, wb = _enclosing(self.weak, a, b, i0, i1)
         hits = self.hits
+        shape = self._shape(a, b, i0, i1, others)
+        if shape:  # "the driver who dropped off the parcel was lovely": the predicate is the driver's
+            s, h1, m, v, pe = shape
+            if i1 <= h1:
+                predicate = [h for h in hits if v <= h[0] < pe]
+                if predicate:
+                    return normalize(sum(h[2] for h in predicate)), "clause"
+            elif i0 >= v:  # "… was **very rude**": the modifier's words ("answered") are not its clause
+                wa = max(wa, v)
+            elif i1 <= v:  # the parcel: the predicate is the driver's
+                wb = min(wb, v)
+                hits = [h for h in hits if not v <= h[0] < pe]
         in_weak = [h for h in hits if h[1] > wa and h[0] < wb]
         if in_weak and all(h[1] <= i0 for h in in_weak) and any(
                 t.lower_ in _NEW_CLAUSE for t in self.doc[max(h[1] for h in in_weak):i0]):
@@ -198,6 +213,22 @@ class ClauseScorer:
         if fallback == "sentence":
             return float(self.scores[k]), "sentence"
         return 0.0, "none"
+
+    def _shape(self, a: int, b: int, i0: int, i1: int, others) -> tuple[int, int, int, int, int] | None:
+        """``(s, h1, m, v, pe)`` when the clue at ``[i0, i1)`` stands in a clause opening at ``s`` (the
+        strong clause's start ``a`` or a weak clause start) whose subject ``[s, h1)`` carries a modifier
+        ``[m, v)`` before its main predicate ``[v, pe)`` (:func:`subject_predicate`), the clue inside it.
+        The subject must end with a clue (this one or one of ``others``): without a parser, that is what
+        says the words before the modifier are a noun phrase ("the waiter made certain that our dishes
+        were …" has none)."""
+        for s in [w for w in reversed(self.weak) if a < w <= i0] + [a]:
+            found = subject_predicate(self.doc, s, b, self.weak)
+            if found and s <= i0 < found[4]:
+                h1 = found[1]
+                if any(s <= c0 and c1 == h1 for c0, c1 in [(i0, i1), *others]):
+                    return s, *found[1:]
+                return None
+        return None
 
     def _relative_clause(self, i1: int, a: int, b: int, others) -> list:
         """The sentiment hits of a relative clause that describes the clue ending at token ``i1``:
