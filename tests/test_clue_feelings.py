@@ -189,6 +189,9 @@ CASES = [
     ("failed action", "The booking was never confirmed.", {"the booking": "negative"}),
     ("failed action", "The receptionist who didn't answer the phone had gone home.", {"the receptionist": "negative"}),
     ("failed action", "The staff didn't mind that we brought our own cake.", {"staff": "neutral"}),
+    # ... which is the clue's own, before a judgement nearer to it that belongs to another clause's subject
+    ("failed action", "The receptionist was helpful when the portal wouldn't load.",
+     {"the receptionist": "positive", "the portal": "negative"}),
     # ... also with the negation before the clue: an inverted "not once did", and "nobody at"/"none of"
     ("failed action", "Not once did the agent answer an email within a week.", {"the agent": "negative"}),
     ("failed action", "Never did the delivery arrive on the day we were given.", {"the delivery": "negative"}),
