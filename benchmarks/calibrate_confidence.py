@@ -11,10 +11,12 @@ sentence (the benchmark's cue lists, else a carbone-clues clue of its type; as
 * ``mams_train_sample``: 2,000 sentences of MAMS-ACSA ``train.xml`` (shuffled with seed 0; never
   ``val.xml``, which ``bench_clue_feelings`` reports);
 * ``cs_dev_half``: the half of the project's customer-service set (``tests/data/clue_feelings_cs.csv``)
-  with ``sha1(sentence_id) % 2 == 0`` (the other half is reported, never looked at here).
+  with ``sha1(sentence_id) % 2 == 0`` (the other half is reported, never looked at here);
+* ``industries_dev``: the project's development set of sixteen kinds of service
+  (``tests/data/clue_feelings_industries.csv``, session 15).
 
 A feeling is right when its valence equals the gold polarity; ``mixed`` is right only against
-SemEval's ``conflict``. The confidence of a scope is the **mean of the three splits' shares**
+SemEval's ``conflict``. The confidence of a scope is the **mean of the splits' shares**
 (each domain counts the same; splits with fewer than 10 items of a scope are left out of its
 mean). Held-out checks of the result: ``tag_precision.py`` (calibration table on hand-judged
 tags of the sample and SemEval's held-out split) — never used to set the figures.
@@ -68,6 +70,14 @@ def _scoped(nlp, text: str, targets: list[tuple[int, int] | None], golds: list[s
         counts[(split, scope, predicted == gold)] += 1
 
 
+def own_set(nlp, frame: pd.DataFrame, counts: Counter, split: str) -> None:
+    """Count a set written by the project (``tests/data/clue_feelings_*.csv``: one row per sentence and target)."""
+    for _, g in frame.groupby("sentence_id", sort=False):
+        text = g["text"].iloc[0]
+        targets = [(text.find(t), text.find(t) + len(t)) for t in g["target"]]
+        _scoped(nlp, text, targets, list(g["polarity"]), counts, split)
+
+
 def main() -> int:
     data = data_dir()
     if data is None:
@@ -98,10 +108,8 @@ def main() -> int:
     external(mams[:2000], "mams_train_sample")
     cs = pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_cs.csv")
     cs = cs[[int(hashlib.sha1(s.encode()).hexdigest(), 16) % 2 == 0 for s in cs["sentence_id"]]]
-    for _, g in cs.groupby("sentence_id", sort=False):
-        text = g["text"].iloc[0]
-        targets = [(text.find(t), text.find(t) + len(t)) for t in g["target"]]
-        _scoped(nlp, text, targets, list(g["polarity"]), counts, "cs_dev_half")
+    own_set(nlp, cs, counts, "cs_dev_half")
+    own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_industries.csv"), counts, "industries_dev")
 
     splits = sorted({k[0] for k in counts})
     scopes = sorted({k[1] for k in counts})

@@ -48,6 +48,17 @@ def test_nlp_sentiment_negated_subject_stops_at_and(nlp):
 
 
 @pytest.mark.parametrize("text,sign", [
+    ("The website has been down for three days.", -1), ("The phone lines are down again.", -1),
+    ("I went down to reception.", 0), ("It was down to the manager in the end.", 0),
+    ("I've been down to the branch twice.", 0),
+])
+def test_nlp_sentiment_outages_and_down_to(nlp, text, sign):
+    """An outage in the perfect or the plural is a complaint; "down to" is a place or a cause."""
+    got = score(nlp, text)
+    assert got * sign > 0 if sign else got == 0
+
+
+@pytest.mark.parametrize("text,sign", [
     ("The service used to be excellent.", -1), ("We used to love this place.", -1),
     ("It used to take ages to get through, now it is quick.", 1),
     ("They didn't use to be so rude.", -1), ("The food used to be terrible but now it is great.", 1),
