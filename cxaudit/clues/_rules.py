@@ -30,9 +30,13 @@ log = logging.getLogger(__name__)
 #: "strong" (0.63: the CS half's strong items fell from 10 to 9, under the 10-item floor, leaving the
 #: two restaurant splits), kept at their session-9 figures; so in session 12 (the benchmark now reads the
 #: customer-service set's "mixed" as SemEval's "conflict"; no scope moved by more than 0.02). Times QUESTION_FACTOR inside a question
-#: (praise there counts nothing).
-SCOPE_CONFIDENCE = {"clause": 0.78, "strong": 0.72, "none": 0.45, "contrast": 0.39, "sentence": 0.38,
-                    "mixed": 0.27, "absence": 0.77}
+#: (praise there counts nothing). Session 15: measured again with a fourth split, the project's development
+#: set of sixteen kinds of service (``industries_dev``), and set to the table as measured, every scope
+#: alike: "none" 0.45 -> 0.39 (right 2 times in 18 on the new split), "absence" 0.77 -> 0.88 (SemEval's
+#: tune split now has 11 absence items, all right), "clause" 0.78 -> 0.82, "strong" 0.72 -> 0.63 (only the
+#: two restaurant splits have 10 items), "contrast" 0.39 -> 0.38, "mixed" 0.27 -> 0.25.
+SCOPE_CONFIDENCE = {"clause": 0.82, "strong": 0.63, "none": 0.39, "contrast": 0.38, "sentence": 0.38,
+                    "mixed": 0.25, "absence": 0.88}
 QUESTION_FACTOR = 0.7
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
 STRONG = 1.5
