@@ -77,6 +77,11 @@ CASES = [
     ("contrast", "The app is great but the staff had no idea what they were doing.",
      {"the app": "positive", "staff": "negative"}),
     ("contrast", "The seats were awful, although the crew were lovely.", {"the seats": "negative", "the crew": "positive"}),
+    # "but it …" goes on about the clue up to its weak break; the next clause has a subject of its own
+    ("contrast", "My bag was checked in but it never arrived, and the app was useless.",
+     {"my bag": "negative", "the app": "negative"}),
+    ("contrast", "The delivery was booked for Monday but it never came, and the website was no help.",
+     {"the delivery": "negative", "the website": "negative"}),
     # ownership: another clue's feeling is not this one's
     ("ownership", "We asked the waiter for the bill and the food was cold and inedible.",
      {"waiter": "neutral", "the bill": "neutral", "the food": "negative"}),

@@ -263,6 +263,7 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
 @pytest.mark.parametrize("text,sign", [
     # idioms of every industry that read as neutral or as their opposite before session 11
     ("Sorted out a problem in 20 minutes.", 1), ("The issue was fixed the same day.", 1),
+    ("The problem is sorted now.", 1), ("The fault's fixed.", 1), ("Bar prices were eye-watering.", -1),
     ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
     ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
     ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),
@@ -492,6 +493,8 @@ def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noq
     ("you guys rock!", 1),
     ("Is it really too much to ask for a callback?", -1),   # rhetorical questions
     ("Who designs a bathroom with no lock on the door?", -1),
+    ("Branch closed, nearest one is 20 miles away, how is that a service?", -1),
+    ("How's that fair?", -1),
 ])
 def test_hashtags_and_social_media_shorthand(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)

@@ -469,6 +469,8 @@ class ClauseScorer:
             j += 1
         if j >= nb or doc[j].lower_ not in ("it", "they"):
             return []
+        # the back-referring clause ends at its weak break: "but it never arrived, and the chat bot …"
+        nb = next((w for w in self.weak if j < w < nb), nb)
         after = [h for h in hits if b <= h[0] < nb]
         if not after or any(o0 < nb and o1 > b and not any(h[0] < o1 and h[1] > o0 for h in after) for o0, o1 in others):
             return []
