@@ -326,14 +326,14 @@ def test_clue_feelings_hand_labelled_set_floor():
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_clue_feelings import cs_set
+    from bench_clue_feelings import own_set
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from cxaudit.clues.tagger import add_codebooks
 
     nlp = build_pipeline("blank")
     add_codebooks(nlp, ["carbone-clues"])
-    res = cs_set(nlp, SentimentIntensityAnalyzer())
+    res = own_set(nlp, SentimentIntensityAnalyzer())
     three = res["3class"]
     assert three["cxaudit"]["n"] >= 300
     assert three["cxaudit"]["accuracy"] >= 0.60
