@@ -50,10 +50,11 @@ def test_nlp_sentiment_negated_subject_stops_at_and(nlp):
 @pytest.mark.parametrize("text,sign", [
     ("The website has been down for three days.", -1), ("The phone lines are down again.", -1),
     ("I went down to reception.", 0), ("It was down to the manager in the end.", 0),
-    ("I've been down to the branch twice.", 0),
+    ("I've been down to the branch twice.", 0), ("We had three days to explore the city.", 0),
 ])
-def test_nlp_sentiment_outages_and_down_to(nlp, text, sign):
-    """An outage in the perfect or the plural is a complaint; "down to" is a place or a cause."""
+def test_nlp_sentiment_outages_down_to_and_time_to(nlp, text, sign):
+    """An outage in the perfect or the plural is a complaint; "down to" is a place or a cause; time to
+    do something that is no service's action is no delay."""
     got = score(nlp, text)
     assert got * sign > 0 if sign else got == 0
 
@@ -264,6 +265,8 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     # idioms of every industry that read as neutral or as their opposite before session 11
     ("Sorted out a problem in 20 minutes.", 1), ("The issue was fixed the same day.", 1),
     ("The problem is sorted now.", 1), ("The fault's fixed.", 1), ("Bar prices were eye-watering.", -1),
+    ("Wow, only three weeks to reply, amazing service.", -1), ("Great, a month to arrive.", -1),
+    ("It took a week to reply.", -1),
     ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
     ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
     ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),

@@ -199,7 +199,9 @@ _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight",
 
 def duration_phrases(spec: dict | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
-    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1)."""
+    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1);
+    and a long unit before "to" and a service's action, whatever its number ("only four **months to
+    process** a claim", "a **week to reply**": ``purposes``, its ``units`` and ``actions``)."""
     if not spec:
         return {}
     value = float(spec.get("valence", -1.2))
@@ -215,6 +217,10 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
                 for form in forms:
                     out[f"{str(verb).lower()} {n} {form}"] = value
             out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
+    purposes = spec.get("purposes") or {}
+    for unit in purposes.get("units") or []:
+        for action in purposes.get("actions") or []:
+            out[f"{str(unit).lower()} to {str(action).lower()}"] = value
     return out
 
 
