@@ -467,6 +467,18 @@ def test_subject_predicate_shapes(nlp, text, expected):
     assert (doc[h0:h1].text, doc[m:v].text, doc[v:pe].text) == expected
 
 
+def test_clue_feelings_an_absent_clue_said_not_to_be_needed_is_a_burden_spared():
+    """'no phone call needed' is praise of the phone touchpoint (the sample's 'Quick, clear, no phone
+    call needed.' turned into a complaint when absence came before the sentence's praise); a missing
+    amenity is still a complaint."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant",
+                          "text": ["Quick, clear, no phone call needed.", "Lovely room but no wifi."]})
+    tags = analyze(turns, ["carbone-clues", "touchpoints"], model="blank").tags
+    of = lambda doc, code: tags.loc[(tags["doc_id"] == doc) & (tags["code"] == code), "valence"].tolist()  # noqa: E731
+    assert of("a", "phone") == ["positive"], tags
+    assert of("b", "functional.connectivity") == ["negative"], tags
+
+
 def test_clue_feelings_failed_action_in_a_clause_of_its_own_and_not_in_a_condition():
     turns = pd.DataFrame({"doc_id": ["a", "b", "c"], "turn_id": 0, "role": "participant", "text": [
         "Sorted out a problem that the phone line couldn't fix in 3 weeks, in 20 minutes.",

@@ -19,13 +19,19 @@ def absence(scorer, i0: int, i1: int) -> float:
     """Polarity of a clue at tokens ``[i0, i1)`` that is said to be missing: right after an
     absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
     is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
-    cx_sentiment.yml); 0.0 when no marker stands right before the clue."""
+    cx_sentiment.yml), and so is anything said not to be needed ("no phone call **needed**", "no
+    paperwork required"); 0.0 when no marker stands right before the clue."""
     markers, burdens, value = scope_rules.absence_rule()
     doc = scorer.doc
     for n in (3, 2, 1):
         if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
-            return -value if doc[i1 - 1].lower_ in burdens else value
+            unneeded = i1 < len(doc) and doc[i1].lower_ in _NOT_NEEDED
+            return -value if doc[i1 - 1].lower_ in burdens or unneeded else value
     return 0.0
+
+
+#: Words after an absent clue that make it a burden spared ("no phone call needed").
+_NOT_NEEDED = frozenset(("needed", "required", "necessary", "involved", "asked"))
 
 
 def failed(scorer, i0: int, i1: int) -> float:
