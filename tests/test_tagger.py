@@ -365,6 +365,10 @@ GUARDS = [
     ("The planes were parked at a remote stand.", "mechanic.access", "parked", False),
     ("I parked the car right outside.", "mechanic.access", "parked the car", True),
     ("Your app is buggy and keeps crashing.", "mechanic.access", "buggy", False),
+    # session 15, from the sample's tags: a metaphor and a wait by the phone are no equipment or seating
+    ("It felt like a machine.", "mechanic.equipment", "machine", False),
+    ("The ticket machine was broken.", "mechanic.equipment", "ticket machine", True),
+    ("I sat by the phone for forty-five minutes.", "mechanic.comfort", "sat by the", False),
     # discourse markers and verbs read as clues
     ("To be honest, the branch is fine.", "humanic.honesty", "honest", False),
     ("They were honest about the fees.", "humanic.honesty", "honest", True),
