@@ -267,6 +267,8 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     ("The problem is sorted now.", 1), ("The fault's fixed.", 1), ("Bar prices were eye-watering.", -1),
     ("Wow, only three weeks to reply, amazing service.", -1), ("Great, a month to arrive.", -1),
     ("It took a week to reply.", -1), ("Downloading statements is really handy.", 1), ("The fees are simpler now.", 1),
+    ("She sorted the refund while I was on the line.", 1), ("Still not sorted.", -1),
+    ("The refund still hasn't been sorted.", -1), ("Nothing got sorted.", -1),
     ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
     ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
     ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),
