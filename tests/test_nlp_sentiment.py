@@ -51,6 +51,7 @@ def test_nlp_sentiment_negated_subject_stops_at_and(nlp):
     ("The website has been down for three days.", -1), ("The phone lines are down again.", -1),
     ("I went down to reception.", 0), ("It was down to the manager in the end.", 0),
     ("I've been down to the branch twice.", 0), ("We had three days to explore the city.", 0),
+    ("The voucher must be used within 30 days.", 0),
 ])
 def test_nlp_sentiment_outages_down_to_and_time_to(nlp, text, sign):
     """An outage in the perfect or the plural is a complaint; "down to" is a place or a cause; time to
@@ -269,6 +270,8 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     ("It took a week to reply.", -1), ("Downloading statements is really handy.", 1), ("The fees are simpler now.", 1),
     ("She sorted the refund while I was on the line.", 1), ("Still not sorted.", -1),
     ("The refund still hasn't been sorted.", -1), ("Nothing got sorted.", -1),
+    ("I was seen within fifteen minutes.", 1), ("The engineer came within the hour.", 1),
+    ("The new dashboard looks slick.", 1),
     ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
     ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
     ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),
