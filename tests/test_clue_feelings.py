@@ -194,6 +194,8 @@ CASES = [
     ("failed action", "The booking was never confirmed.", {"the booking": "negative"}),
     ("failed action", "The receptionist who didn't answer the phone had gone home.", {"the receptionist": "negative"}),
     ("failed action", "The staff didn't mind that we brought our own cake.", {"staff": "neutral"}),
+    # ... also said of the clue after "but it" / "but they"
+    ("failed action", "Thanks for the refund but it doesn't cover the fees.", {"the refund": "negative"}),
     # ... which is the clue's own, before a judgement nearer to it that belongs to another clause's subject
     ("failed action", "The receptionist was helpful when the portal wouldn't load.",
      {"the receptionist": "positive", "the portal": "negative"}),

@@ -58,7 +58,7 @@ def failed(scorer, i0: int, i1: int) -> float:
         before = _negated_action(scorer, i0, i1, wa, rule)
     if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
         return before
-    j = i1
+    j = _back_reference(doc, i1, se)  # "many thanks for your reply, **but it** doesn't answer my question"
     if j < se and doc[j].lower_ in rule["relative"]:
         j += 1
     be = False
@@ -80,6 +80,15 @@ def failed(scorer, i0: int, i1: int) -> float:
     if be and not word.endswith(("ed", "en", "wn")):
         return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
     return rule["valence"]
+
+
+def _back_reference(doc, i1: int, se: int) -> int:
+    """Where the words about a clue ending at token ``i1`` go on: after ", but it" / "but they" (a
+    contrast that refers back to the clue), else ``i1``."""
+    j = i1 + (i1 < se and doc[i1].lower_ == ",")
+    if j + 1 < se and doc[j].lower_ == "but" and doc[j + 1].lower_ in ("it", "they"):
+        return j + 2
+    return i1
 
 
 def _negated_subject(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | None:
