@@ -194,6 +194,11 @@ CASES = [
     ("failed action", "The booking was never confirmed.", {"the booking": "negative"}),
     ("failed action", "The receptionist who didn't answer the phone had gone home.", {"the receptionist": "negative"}),
     ("failed action", "The staff didn't mind that we brought our own cake.", {"staff": "neutral"}),
+    # ... also after a short phrase of place ("the staff at the branch didn't know")
+    ("failed action", "The receptionist at the front desk didn't know the booking was paid.",
+     {"the receptionist": "negative"}),
+    ("failed action", "The lady on the helpline never called back.", {"the lady": "negative"}),
+    ("failed action", "The room at the back wasn't far from the lift.", {"the room": "neutral"}),
     # ... also said of the clue after "but it" / "but they"
     ("failed action", "Thanks for the refund but it doesn't cover the fees.", {"the refund": "negative"}),
     # ... which is the clue's own, before a judgement nearer to it that belongs to another clause's subject

@@ -59,6 +59,8 @@ def failed(scorer, i0: int, i1: int) -> float:
     if before is not None:  # "not once did the claims handler answer", "nobody at the council could tell me"
         return before
     j = _back_reference(doc, i1, se)  # "many thanks for your reply, **but it** doesn't answer my question"
+    if j == i1:
+        j = _past_place(doc, j, se, rule)  # "the self-checkouts **at this branch** never work"
     if j < se and doc[j].lower_ in rule["relative"]:
         j += 1
     be = False
@@ -80,6 +82,26 @@ def failed(scorer, i0: int, i1: int) -> float:
     if be and not word.endswith(("ed", "en", "wn")):
         return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
     return rule["valence"]
+
+
+def _past_place(doc, j: int, se: int, rule: dict) -> int:
+    """After a short phrase of place that follows the clue ("the staff **at the branch** didn't know",
+    "the man **on the phone** couldn't help": a preposition of ``rules.failed_action.prepositions`` and
+    at most four words, none of them an auxiliary, a negator or punctuation), where the words about the
+    clue go on — ``j`` when none follows or what follows it is no auxiliary or negator."""
+    if j >= se or doc[j].lower_ not in rule["prepositions"]:
+        return j
+    k = j + 1
+    while k < se and k - j <= _PLACE_WORDS and doc[k].is_alpha and doc[k].lower_ not in rule["auxiliaries"] \
+            and doc[k].lower_ not in rule["negators"]:
+        k += 1
+    if k == j + 1 or k >= se or not (doc[k].lower_ in rule["auxiliaries"] or doc[k].lower_ in rule["negators"]):
+        return j
+    return k
+
+
+#: Longest phrase of place between a clue and its negated action, in words after the preposition.
+_PLACE_WORDS = 4
 
 
 def _back_reference(doc, i1: int, se: int) -> int:
