@@ -502,7 +502,8 @@ def test_negation_reaches_across_determiners_and_single(nlp, text, sign):  # noq
     ("Is it really too much to ask for a callback?", -1),   # rhetorical questions
     ("Who designs a bathroom with no lock on the door?", -1),
     ("Branch closed, nearest one is 20 miles away, how is that a service?", -1),
-    ("How's that fair?", -1),
+    ("How's that fair?", -1), ("Is it really worth forty quid for a haircut?", -1),
+    ("Is this the best you can offer after a week without a phone line?", -1),
 ])
 def test_hashtags_and_social_media_shorthand(nlp, text, sign):  # noqa: F811
     value = score(nlp, text)
