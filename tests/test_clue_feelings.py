@@ -105,6 +105,10 @@ CASES = [
     # wishes and conditionals: praise of a wanted state is not a current compliment
     ("wish", "It would be great if the timetable were actually up to date.", {"the timetable": "negative"}),
     ("wish", "I wish the staff were as cheerful as last year.", {"staff": "negative"}),
+    # the clue a wish against the facts is about, without a judgement word: what should have been was not
+    ("wish", "I wish the app had been updated sooner.", {"the app": "negative"}),
+    ("wish", "Wish the room had a kettle.", {"the room": "negative"}),
+    ("wish", "I wish I had known about the app earlier.", {"the app": "neutral"}),
     ("conditional", "If you want good food, go elsewhere.", {"the food": None}),
     # politeness formulas are not praise; genuine thanks are
     ("politeness", "I would appreciate it if someone could explain why the bill has doubled. Thanks in advance.",

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 SCOPE_CONFIDENCE = {"clause": 0.82, "strong": 0.63, "none": 0.39, "contrast": 0.38, "sentence": 0.38,
                     "mixed": 0.25, "absence": 0.88}
 QUESTION_FACTOR = 0.7
+#: The polarity of a clue that a wish against the facts is about ("wish the car had been cleaned"): as a
+#: failed action (``rules.failed_action.valence``).
+UNMET_WISH = 0.3
 #: A sentiment hit with |valence| >= STRONG (VADER's -4 … 4 scale) is "strong".
 STRONG = 1.5
 _CLAUSE_WORDS = {"but", "although", "though", "however", "whereas", "yet", "while", "except"}
@@ -130,6 +133,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             polarity = wished(polarity, scorer.doc, *scorer.sents[k])
         elif mode == "question":
             polarity = 0.0
+    if mode == "desired" and polarity > -UNMET_WISH and e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"):
+        # the clue is what a wish against the facts is about: "wish **the car had been cleaned**", "I wish
+        # the hotel had a pool" — what should have been was not, like a failed action
+        polarity, scope = -UNMET_WISH, scope if scope != "none" else "absence"
     polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
     return round(polarity, 4), scope
 
