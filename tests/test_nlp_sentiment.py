@@ -60,6 +60,19 @@ def test_nlp_sentiment_outages_down_to_and_time_to(nlp, text, sign):
     assert got * sign > 0 if sign else got == 0
 
 
+@pytest.mark.parametrize("text,contrast", [
+    ("She sorted the refund while I was on the line.", False), ("The staff were lovely while waiting for the taxi.", False),
+    ("Whilst we were there the pool was closed.", False),
+    ("The food was good while the service was slow.", True), ("While I liked the room, the food was poor.", True),
+])
+def test_nlp_sentiment_while_that_says_when_is_no_contrast(nlp, text, contrast):
+    """"while" before an -ing form or "I was on …" is a time (a weak clause break), not a contrast marker."""
+    doc = nlp(text)
+    strong, weak = doc._.clause_breaks
+    at = next(t.i for t in doc if t.lower_ in ("while", "whilst"))
+    assert (at in strong) is contrast and (at in weak) is not contrast
+
+
 @pytest.mark.parametrize("text,sign", [
     ("The service used to be excellent.", -1), ("We used to love this place.", -1),
     ("It used to take ages to get through, now it is quick.", 1),

@@ -188,7 +188,8 @@ class SentimentScorer:
         if self.matcher is None:
             raise RuntimeError("cx_sentiment is not initialised: call nlp.initialize() (build_pipeline does)")
         kinds = self._kinds
-        hits = [(kinds[m][0], kinds[m][1], s, e) for m, s, e in longest_first(self.matcher(doc))
+        hits = [(kinds[m][0], kinds[m][1], s, e) if kinds[m][0] != SUB or not _temporal_while(doc, s, e)
+                else (WEAK, 0.0, s, e) for m, s, e in longest_first(self.matcher(doc))
                 if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
@@ -467,6 +468,25 @@ _PAST_NEGATORS = frozenset(("n't", "not", "never"))
 _SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
+
+
+def _temporal_while(doc: Doc, s: int, e: int) -> bool:
+    """True when "while"/"whilst" at ``[s, e)`` says when, not a contrast: "while waiting", "while I was
+    on the line", "whilst we were there" — a clause of its own (a weak break), not the other side of a
+    contrast ("while the food was good, the service was slow")."""
+    if e - s != 1 or doc[s].lower_ not in ("while", "whilst") or e >= len(doc):
+        return False
+    nxt = doc[e].lower_
+    if nxt.endswith("ing") and len(nxt) > 4 and doc[e].is_alpha:
+        return True
+    return (e + 2 < len(doc) and nxt in _TEMPORAL_SUBJECTS and doc[e + 1].lower_ in _TEMPORAL_BE
+            and (doc[e + 2].lower_ in _TEMPORAL_PLACES or doc[e + 2].lower_.endswith("ing")))
+
+
+#: "while I was on the line", "whilst we were waiting": a subject, a form of "be", a place or an -ing form.
+_TEMPORAL_SUBJECTS = frozenset(("i", "we", "you", "he", "she", "they", "my", "our"))
+_TEMPORAL_BE = frozenset(("was", "were", "am", "is", "are", "'m", "'re", "'s"))
+_TEMPORAL_PLACES = frozenset(("on", "in", "at", "there", "here", "away", "out", "still", "stuck", "sat", "stood"))
 
 
 def _glued_hyphen(doc: Doc, i: int) -> bool:
