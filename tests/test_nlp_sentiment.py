@@ -62,7 +62,7 @@ def test_nlp_sentiment_outages_down_to_and_time_to(nlp, text, sign):
 
 @pytest.mark.parametrize("text,contrast", [
     ("She sorted the refund while I was on the line.", False), ("The staff were lovely while waiting for the taxi.", False),
-    ("Whilst we were there the pool was closed.", False),
+    ("Whilst we were there the pool was closed.", False), ("Tell me what is happening while I wait.", False),
     ("The food was good while the service was slow.", True), ("While I liked the room, the food was poor.", True),
 ])
 def test_nlp_sentiment_while_that_says_when_is_no_contrast(nlp, text, contrast):

@@ -472,13 +472,15 @@ _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
 
 def _temporal_while(doc: Doc, s: int, e: int) -> bool:
     """True when "while"/"whilst" at ``[s, e)`` says when, not a contrast: "while waiting", "while I was
-    on the line", "whilst we were there" — a clause of its own (a weak break), not the other side of a
+    on the line", "whilst we were there", "while you wait" — a clause of its own (a weak break), not the other side of a
     contrast ("while the food was good, the service was slow")."""
     if e - s != 1 or doc[s].lower_ not in ("while", "whilst") or e >= len(doc):
         return False
     nxt = doc[e].lower_
     if nxt.endswith("ing") and len(nxt) > 4 and doc[e].is_alpha:
         return True
+    if e + 1 < len(doc) and nxt in _TEMPORAL_SUBJECTS and doc[e + 1].lower_ in _TEMPORAL_VERBS:
+        return True  # "while you wait", "while we queued"
     return (e + 2 < len(doc) and nxt in _TEMPORAL_SUBJECTS and doc[e + 1].lower_ in _TEMPORAL_BE
             and (doc[e + 2].lower_ in _TEMPORAL_PLACES or doc[e + 2].lower_.endswith("ing")))
 
@@ -486,6 +488,8 @@ def _temporal_while(doc: Doc, s: int, e: int) -> bool:
 #: "while I was on the line", "whilst we were waiting": a subject, a form of "be", a place or an -ing form.
 _TEMPORAL_SUBJECTS = frozenset(("i", "we", "you", "he", "she", "they", "my", "our"))
 _TEMPORAL_BE = frozenset(("was", "were", "am", "is", "are", "'m", "'re", "'s"))
+_TEMPORAL_VERBS = frozenset(("wait", "waited", "queue", "queued", "sat", "stood", "slept", "ate", "travelled",
+                             "traveled", "shopped", "stayed"))
 _TEMPORAL_PLACES = frozenset(("on", "in", "at", "there", "here", "away", "out", "still", "stuck", "sat", "stood"))
 
 
