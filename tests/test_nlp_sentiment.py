@@ -286,6 +286,7 @@ def test_nlp_sentiment_negated_superlative_keeps_sign(nlp, text, sign):
     ("I was seen within fifteen minutes.", 1), ("The engineer came within the hour.", 1),
     ("The new dashboard looks slick.", 1), ("All we received was an apology as we left.", -1),
     ("All I got was a voucher.", -1), ("The only thing they offered was a discount.", -1),
+    ("The lounge was packed.", -1), ("The curry was packed with flavour.", 1),
     ("My complaint was handled well.", 1), ("They never fixed the problem.", -1), ("The fault was never resolved.", -1),
     ("No hidden fees.", 1), ("Hassle free.", 1), ("Zero hassle.", 1), ("Zero help from the branch.", -1),
     ("Money well spent.", 1), ("It does what it says on the tin.", 1), ("I'm over the moon.", 1),
