@@ -84,7 +84,7 @@ class ClauseScorer:
     :func:`clause_polarity` is ``ClauseScorer(doc).polarity(...)`` on the span's tokens.
     """
 
-    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "breaks", "hits", "scores")
+    __slots__ = ("doc", "n", "starts", "sents", "strong", "weak", "breaks", "hits", "scores", "_shapes")
 
     def __init__(self, doc: Doc):
         user_data = doc.user_data
@@ -99,6 +99,7 @@ class ClauseScorer:
         self.breaks = sorted(self.strong + self.weak)  # every clause start, strong or weak
         self.hits = hits
         self.scores = user_data[_K_SCORES]
+        self._shapes: dict[tuple[int, int], list] = {}  # strong clause -> its subjects with a modifier
 
     def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None,
                  others: Sequence[tuple[int, int]] = ()) -> float:
@@ -221,9 +222,13 @@ class ClauseScorer:
         The subject must end with a clue (this one or one of ``others``): without a parser, that is what
         says the words before the modifier are a noun phrase ("the waiter made certain that our dishes
         were …" has none)."""
-        for s in [w for w in reversed(self.weak) if a < w <= i0] + [a]:
-            found = subject_predicate(self.doc, s, b, self.weak)
-            if found and s <= i0 < found[4]:
+        shapes = self._shapes.get((a, b))
+        if shapes is None:  # once per strong clause: every clause start in it, the latest first
+            shapes = self._shapes[(a, b)] = [
+                (s, found) for s in [w for w in reversed(self.weak) if a < w < b] + [a]
+                if (found := subject_predicate(self.doc, s, b, self.weak)) is not None]
+        for s, found in shapes:
+            if s <= i0 < found[4]:
                 h1 = found[1]
                 if any(s <= c0 and c1 == h1 for c0, c1 in [(i0, i1), *others]):
                     return s, *found[1:]

@@ -93,8 +93,23 @@ def failed_rule() -> dict:
 
 
 def starts_at(doc, j: int, phrases: tuple[tuple[str, ...], ...]) -> bool:
-    """True when the lower-case words of ``doc`` from token ``j`` start with one of ``phrases``."""
-    return any(tuple(t.lower_ for t in doc[j:j + len(p)]) == p for p in phrases)
+    """True when the lower-case words of ``doc`` from token ``j`` start with one of ``phrases``. Only
+    the phrases whose first word is token ``j``'s are compared (slicing the Doc once per phrase made a
+    Token per word per phrase: 1.2 s of 4 in a profile of the analysis)."""
+    if j >= len(doc):
+        return False
+    first = doc[j].lower_
+    words = None
+    for p in phrases:
+        if p[0] != first:
+            continue
+        if len(p) == 1:
+            return True
+        if words is None:
+            words = tuple(t.lower_ for t in doc[j:j + max(len(q) for q in phrases)])
+        if words[:len(p)] == p:
+            return True
+    return False
 
 
 def ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
