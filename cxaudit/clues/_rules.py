@@ -116,10 +116,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
     <cxaudit.nlp.sentiment.ClauseScorer.feeling>` (``others``: the token spans of the same
     codebook's other clues in the sentence); a clue with no feeling in its own clause (scope
-    "none", or one it borrows: "strong", "sentence", "contrast") that is said to be missing takes :func:`~cxaudit.nlp.failed_actions.absence` ("no wifi"), one said
-    not to act :func:`~cxaudit.nlp.failed_actions.failed` ("the waitress didn't know
-    anything about the menu"), both scope "absence"; then the
-    statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
+    "none", or one it borrows: "strong", "sentence", "contrast") that is said to be missing takes
+    :func:`~cxaudit.nlp.failed_actions.absence` ("no wifi"), one said not to act
+    :func:`~cxaudit.nlp.failed_actions.failed` ("the waitress didn't know anything about the menu"),
+    both scope "absence"; then the statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
     not the current one (:func:`cxaudit.nlp.sentiment.wished`, as for the sentence's own
     score). In a question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)

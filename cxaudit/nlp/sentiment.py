@@ -472,8 +472,8 @@ _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
 
 def _temporal_while(doc: Doc, s: int, e: int) -> bool:
     """True when "while"/"whilst" at ``[s, e)`` says when, not a contrast: "while waiting", "while I was
-    on the line", "whilst we were there", "while you wait" — a clause of its own (a weak break), not the other side of a
-    contrast ("while the food was good, the service was slow")."""
+    on the line", "whilst we were there", "while you wait" — a clause of its own (a weak break), not the
+    other side of a contrast ("while the food was good, the service was slow")."""
     if e - s != 1 or doc[s].lower_ not in ("while", "whilst") or e >= len(doc):
         return False
     nxt = doc[e].lower_
@@ -486,7 +486,7 @@ def _temporal_while(doc: Doc, s: int, e: int) -> bool:
 
 
 #: "while I was on the line", "whilst we were waiting": a subject, a form of "be", a place or an -ing form.
-_TEMPORAL_SUBJECTS = frozenset(("i", "we", "you", "he", "she", "they", "my", "our"))
+_TEMPORAL_SUBJECTS = frozenset(("i", "we", "you", "he", "she", "they"))
 _TEMPORAL_BE = frozenset(("was", "were", "am", "is", "are", "'m", "'re", "'s"))
 _TEMPORAL_VERBS = frozenset(("wait", "waited", "queue", "queued", "sat", "stood", "slept", "ate", "travelled",
                              "traveled", "shopped", "stayed"))
