@@ -3,7 +3,9 @@
 Configuration files (audit.yml, desired.yml, codebooks) are edited by hand,
 so errors must name the file and the line. :func:`load_yaml` parses with
 PyYAML's safe loader (libyaml's where available; no arbitrary Python objects) and returns plain dicts and
-lists; :func:`line_of` gives the 1-based line where a mapping started.
+lists; :func:`line_of` gives the 1-based line where a mapping started. A key written twice in one
+mapping is an error (YAML 1.2 requires unique keys; PyYAML keeps the last value silently, so a second
+``patterns:`` in a code or a word entered twice in a lexicon would drop what was written first).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import yaml
 
 from cxaudit.errors import CxauditError
 
-__all__ = ["LineDict", "LineList", "YamlError", "load_yaml", "parse_yaml", "line_of"]
+__all__ = ["LineDict", "LineList", "YamlError", "load_yaml", "parse_yaml", "parse_plain_yaml", "line_of"]
 
 
 class YamlError(CxauditError, ValueError):
@@ -39,10 +41,28 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     the four bundled codebooks parse in 0.03 s instead of 0.27 s, on every run that reads them)."""
 
 
+def _check_unique_keys(loader, node: yaml.MappingNode) -> None:
+    """Raise a ``ConstructorError`` marked at the second occurrence of a key written twice in ``node``."""
+    first: dict = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        try:
+            seen = first.setdefault(key, key_node)
+        except TypeError:  # an unhashable key: construct_mapping reports it
+            continue
+        if seen is not key_node:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"duplicate key {key!r} (first written on line {seen.start_mark.line + 1})", key_node.start_mark)
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
     mapping = LineDict()
     mapping.__line__ = node.start_mark.line + 1
     yield mapping
+    _check_unique_keys(loader, node)
     mapping.update(loader.construct_mapping(node))
 
 
@@ -55,6 +75,26 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class _PlainLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader with plain dicts and lists, refusing duplicate keys (the bundled lexicons)."""
+
+
+def _construct_plain_mapping(loader: _PlainLoader, node: yaml.MappingNode) -> dict:
+    _check_unique_keys(loader, node)
+    return loader.construct_mapping(node)
+
+
+_PlainLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_plain_mapping)
+
+
+def parse_plain_yaml(text: str) -> Any:
+    """Parse YAML text safely into plain dicts and lists, refusing a key written twice in one mapping.
+
+    Raises ``yaml.YAMLError`` like :func:`parse_yaml`.
+    """
+    return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - SafeLoader subclass
 
 
 def parse_yaml(text: str) -> Any:

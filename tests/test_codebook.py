@@ -114,6 +114,14 @@ def test_codebook_yaml_syntax_error_names_line(tmp_path):
         load_codebook(path)
 
 
+def test_codebook_duplicate_key_names_both_lines(tmp_path):
+    # a second `patterns:` in one code would silently replace the first (PyYAML keeps the last value)
+    path = write(tmp_path, GOOD_ROOT + "  - id: functional.x\n    parent: functional\n    label: X\n"
+                 "    patterns:\n      phrases: [slow]\n    patterns:\n      phrases: [late]\n")
+    with pytest.raises(CodebookError, match=r"line 13: not valid safe YAML: duplicate key 'patterns' \(first written on line 11\)"):
+        load_codebook(path)
+
+
 def test_codebook_top_level_must_be_mapping(tmp_path):
     path = tmp_path / "list.yml"
     path.write_text("- a\n- b\n", encoding="utf-8")

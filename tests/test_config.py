@@ -62,6 +62,8 @@ desired: missing.yml
     ("inputs: [\n", "audit.yml:"),
     ("!!python/object:os.system {}\n", "audit.yml:1"),
     ("- just\n- a list\n", "expected a mapping"),
+    # a key written twice: YAML would keep the second silently and the first list of inputs would be lost
+    ("inputs: [a.txt]\nwave: W1\ninputs: [b.txt]\n", r"audit\.yml:3:1: duplicate key 'inputs' \(first written on line 1\)"),
 ])
 def test_config_rejects_bad_yaml(tmp_path, text, expected):
     with pytest.raises(ConfigError, match=expected):

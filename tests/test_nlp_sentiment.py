@@ -615,3 +615,20 @@ def test_nlp_sentiment_quantities_and_terms_of_address_are_not_praise(nlp, text,
     """"a fair bit of" is a quantity and ", love." a term of address (VADER scored both as praise)."""
     s = score(nlp, text)
     assert (s > NEUTRAL_BAND) - (s < -NEUTRAL_BAND) == sign, s
+
+
+@pytest.mark.parametrize("name", ["cx_sentiment.yml", "effort.yml", "mode.yml", "feelings.yml"])
+def test_bundled_lexicons_write_every_key_once(name):
+    # load_lexicon refuses a key written twice in one mapping: YAML keeps the second value silently, so an
+    # entry added further down the file would change a valence nobody sees (cx_sentiment.yml had two)
+    from cxaudit.nlp.lexicon import load_lexicon
+    assert isinstance(load_lexicon(name), dict)
+
+
+def test_load_lexicon_names_a_duplicate_entry(monkeypatch, tmp_path):
+    from importlib import resources
+    from cxaudit.nlp import lexicon
+    (tmp_path / "dup.yml").write_text("words:\n  slow: -1.4\n  rude: -2.0\n  slow: -0.5\n", encoding="utf-8")
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path)
+    with pytest.raises(lexicon.LexiconError, match=r"(?s)dup\.yml: not valid YAML.*duplicate key 'slow' \(first written on line 2\).*line 4"):
+        lexicon.load_lexicon("dup.yml")

@@ -26,6 +26,7 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensi
 
 from .._lookups import lemma_table
 from ..errors import CxauditError
+from ..yamlutil import parse_plain_yaml
 
 __all__ = [
     "LexiconError",
@@ -67,21 +68,18 @@ class LexiconError(CxauditError, ValueError):
     """A lexicon file is missing or does not have the expected structure."""
 
 
-#: libyaml's safe loader where PyYAML was built with it (the same mapping, ~8x faster on cx_sentiment.yml).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_lexicon(name: str) -> dict:
     """Read ``cxaudit/lexicons/<name>`` (YAML) and return its mapping.
 
-    Raises :class:`LexiconError` naming the file when it is absent or not a mapping.
+    Raises :class:`LexiconError` naming the file when it is absent, not a mapping, or writes a key twice in
+    one mapping (the line of both: YAML would keep the second value silently).
     """
     try:
         text = resources.files("cxaudit.lexicons").joinpath(name).read_text(encoding="utf-8")
     except FileNotFoundError as err:
         raise LexiconError(f"lexicon file cxaudit/lexicons/{name} not found") from err
     try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)
+        data = parse_plain_yaml(text)  # libyaml's safe loader where PyYAML was built with it
     except yaml.YAMLError as err:
         raise LexiconError(f"cxaudit/lexicons/{name}: not valid YAML ({err})") from err
     if not isinstance(data, dict):
