@@ -632,3 +632,55 @@ def test_load_lexicon_names_a_duplicate_entry(monkeypatch, tmp_path):
     monkeypatch.setattr(resources, "files", lambda package: tmp_path)
     with pytest.raises(lexicon.LexiconError, match=r"(?s)dup\.yml: not valid YAML.*duplicate key 'slow' \(first written on line 2\).*line 4"):
         lexicon.load_lexicon("dup.yml")
+
+
+# Service events that judge the service without a judgement word (session 16, cx_sentiment.yml), one per
+# industry-neutral form, and the readings their guards keep.
+@pytest.mark.parametrize("text,sign", [
+    ("The payment bounced twice.", -1),
+    ("My card was declined at the till.", -1),
+    ("The engineer was a no-show.", -1),
+    ("The plumber didn't show up.", -1),
+    ("There were stains on the pillowcase.", -1),
+    ("There was a hair in my soup.", -1),
+    ("The app froze on me at the checkout.", -1),
+    ("My call dropped three times.", -1),
+    ("The music next door kept us awake.", -1),
+    ("I couldn't sleep for the noise of the lift.", -1),
+    ("We got someone else's order.", -1),
+    ("The waiting room was boiling.", -1),
+    ("The bus drove straight past the stop.", -1),
+    ("The carriage was rammed.", -1),
+    ("The towels were threadbare and the pillows lumpy.", -1),
+    ("My premium doubled overnight.", -1),
+    ("We were bumped off the ferry.", -1),
+    ("I had to repeat my account number to every agent.", -1),
+    ("My letters went unanswered.", -1),
+    ("Another estimated bill this quarter.", -1),
+    ("The hire van had a flat tyre.", -1),
+    ("The cab smelled of cigarettes.", -1),
+    ("The receptionist was on her phone the whole time.", -1),
+    ("I'm taking my business elsewhere.", -1),
+    ("They waived the admin charge.", 1),
+    ("The hotel upgraded us to a sea view.", 1),
+    ("The boiler was fixed first time.", 1),
+    ("Same-day repairs, which is rare.", 1),
+    ("The surveyor went the extra mile.", 1),
+    ("The pharmacist remembered my name.", 1),
+    ("The solicitor kept us updated every week.", 1),
+    ("The nurse took the time to listen.", 1),
+    ("The adviser walked me through the form.", 1),
+    ("They gave us a late checkout.", 1),
+])
+def test_service_events_carry_their_feeling(nlp, text, sign):  # noqa: F811
+    assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))
+
+
+@pytest.mark.parametrize("text,never", [
+    ("I froze my card in the app.", -1),             # a bank's feature, not a screen that froze
+    ("The church has stained glass windows.", -1),
+    ("The hold music played on a loop.", 1),           # VADER's "played" (+1.4) is no praise here
+    ("There was no waiting area.", 1),                  # a missing amenity, not "no waiting" (praise)
+])
+def test_service_event_guards_keep_other_readings(nlp, text, never):  # noqa: F811
+    assert score(nlp, text) * never <= 0.05, (text, score(nlp, text))
