@@ -671,6 +671,16 @@ def test_load_lexicon_names_a_duplicate_entry(monkeypatch, tmp_path):
     ("The nurse took the time to listen.", 1),
     ("The adviser walked me through the form.", 1),
     ("They gave us a late checkout.", 1),
+    # slot grammars of the same session: too few open, payment refused, charged after all, left in the rain,
+    # money back or done before the customer had left
+    ("Only three lanes were open on a Saturday.", -1),
+    ("Just one checkout staffed at lunchtime.", -1),
+    ("One receptionist for the entire surgery.", -1),
+    ("The ticket office only accepts cash.", -1),
+    ("I cancelled in March and they still billed me for April.", -1),
+    ("The courier dumped the boxes outside in the rain.", -1),
+    ("The deposit was back in my account the next day.", 1),
+    ("The new phone was set up before I'd even left the shop.", 1),
 ])
 def test_service_events_carry_their_feeling(nlp, text, sign):  # noqa: F811
     assert score(nlp, text) * sign > 0.05, (text, score(nlp, text))
@@ -681,6 +691,8 @@ def test_service_events_carry_their_feeling(nlp, text, sign):  # noqa: F811
     ("The church has stained glass windows.", -1),
     ("The hold music played on a loop.", 1),           # VADER's "played" (+1.4) is no praise here
     ("There was no waiting area.", 1),                  # a missing amenity, not "no waiting" (praise)
+    ("Only two of us had the soup.", -1),               # "only" + a number is a complaint only about what is open
+    ("The bank is only open two days a week.", -1),
 ])
 def test_service_event_guards_keep_other_readings(nlp, text, never):  # noqa: F811
     assert score(nlp, text) * never <= 0.05, (text, score(nlp, text))
