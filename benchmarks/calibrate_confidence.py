@@ -13,7 +13,9 @@ sentence (the benchmark's cue lists, else a carbone-clues clue of its type; as
 * ``cs_dev_half``: the half of the project's customer-service set (``tests/data/clue_feelings_cs.csv``)
   with ``sha1(sentence_id) % 2 == 0`` (the other half is reported, never looked at here);
 * ``industries_dev``: the project's development set of sixteen kinds of service
-  (``tests/data/clue_feelings_industries.csv``, session 15).
+  (``tests/data/clue_feelings_industries.csv``, session 15);
+* ``spoken_dev``: 45 interview-style items of nine industries, with fillers and restarts
+  (``tests/data/clue_feelings_spoken.csv``, session 16).
 
 A feeling is right when its valence equals the gold polarity; ``mixed`` is right only against
 SemEval's ``conflict``. The confidence of a scope is the **mean of the splits' shares**
@@ -110,6 +112,7 @@ def main() -> int:
     cs = cs[[int(hashlib.sha1(s.encode()).hexdigest(), 16) % 2 == 0 for s in cs["sentence_id"]]]
     own_set(nlp, cs, counts, "cs_dev_half")
     own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_industries.csv"), counts, "industries_dev")
+    own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_spoken.csv"), counts, "spoken_dev")
 
     splits = sorted({k[0] for k in counts})
     scopes = sorted({k[1] for k in counts})

@@ -40,7 +40,7 @@ BOOK = textwrap.dedent("""\
         label: Digital
         clue_type: mechanic
         patterns:
-          phrases: [the app, the portal, the website, version 4, the timetable]
+          phrases: [the app, the portal, the website, version 4, the timetable, smart meter]
         examples: [The app works.]
       - id: money
         label: Money
@@ -109,6 +109,19 @@ CASES = [
     ("wish", "I wish the app had been updated sooner.", {"the app": "negative"}),
     ("wish", "Wish the room had a kettle.", {"the room": "negative"}),
     ("wish", "I wish I had known about the app earlier.", {"the app": "neutral"}),
+    # praise in a clause before the wish reports the present; a wish for more or better of a clue says the
+    # present lacks it (session 16)
+    ("wish", "I like the app, I do, I just wish they had more staff on the desk.",
+     {"the app": "positive", "the desk": "negative"}),
+    ("wish", "The staff were lovely, it would be nice if the queue was shorter.",
+     {"staff": "positive", "queue": "negative"}),
+    ("wish", "I wish the website was easier to use.", {"the website": "negative"}),
+    ("wish", "It would be great to have the app in Welsh.", {"the app": "neutral"}),
+    # discourse markers are no judgement: "to be honest" (VADER's "honest" +2.3), product names with "smart"
+    ("marker", "To be honest, the food was awful.", {"the food": "negative"}),
+    ("marker", "The smart meter, I mean, it's never worked, not once.", {"smart meter": "negative"}),
+    ("marker", "The receptionist was a bit short with me.", {"the receptionist": "negative"}),
+    ("marker", "Be prepared to wait, the queue goes on for ever.", {"queue": "negative"}),
     ("conditional", "If you want good food, go elsewhere.", {"the food": None}),
     # politeness formulas are not praise; genuine thanks are
     ("politeness", "I would appreciate it if someone could explain why the bill has doubled. Thanks in advance.",

@@ -94,3 +94,16 @@ def test_nlp_mode_effort_mode_cases(nlp, text, mode):
 ])
 def test_nlp_mode_effort_effort_cases(nlp, text, phrase):
     assert nlp(text)._.sent_effort == [phrase]
+
+
+@pytest.mark.parametrize("text,cue", [
+    ("I like the shop, I do, I just wish they had more staff.", "wish"),
+    ("The staff were lovely, it would be nice if the queue was shorter.", "it"),  # the cue "it would be nice"
+    ("Please call me back.", "Please"),
+    ("The staff were lovely.", None),
+])
+def test_mode_records_where_the_wish_starts(nlp, text, cue):
+    from cxaudit.nlp.mode import wish_start
+    doc = nlp(text)
+    start = wish_start(doc, 0)
+    assert (doc[start].text if start >= 0 else None) == cue

@@ -16,6 +16,8 @@ from cxaudit._lookups import lemma_table
 from cxaudit.nlp.lexicon import ext_key
 from cxaudit.nlp import failed_actions
 from cxaudit.nlp.clue_scope import ClauseScorer, wished
+from cxaudit.nlp.mode import wish_start
+from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
 from cxaudit.schemas import TAGS
 
@@ -111,6 +113,15 @@ def valence_of(doc: Doc, start_char: int, end_char: int, polarity: float, *,
     return valence(polarity)
 
 
+def _wants_more(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
+    """True when the wish that opens at token ``wish`` asks, in the clue's weak clause (from the wish on),
+    for more or better (a comparative of ``rules.wish_comparatives`` in cx_sentiment.yml): the present
+    lacks it."""
+    a, b = scorer.weak_clause(s, e)
+    words = _wish_comparatives()
+    return any(t.lower_ in words for t in scorer.doc[max(a, wish):b])
+
+
 def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]], mode: str
                  ) -> tuple[float, str]:
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
@@ -127,15 +138,25 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         missing = failed_actions.absence(scorer, s, e) or failed_actions.failed(scorer, s, e)
         if missing:
             polarity, scope = missing, "absence"
+    wish = -1
+    if mode == "desired":
+        k = max(0, bisect_right(scorer.starts, s) - 1)
+        wish = wish_start(scorer.doc, k)
+        if wish > s and scope == "clause" and scorer.weak_clause(s, e)[1] <= wish:
+            # its own clause ends before the wish opens: "I like **the shop**, I do, I just wish …" reports
+            # the present, the wish is about something else
+            mode = "current"
     if polarity > 0:
         if mode == "desired":
-            k = max(0, bisect_right(scorer.starts, s) - 1)
             polarity = wished(polarity, scorer.doc, *scorer.sents[k])
         elif mode == "question":
             polarity = 0.0
-    if mode == "desired" and polarity > -UNMET_WISH and e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"):
+    if mode == "desired" and polarity > -UNMET_WISH and (
+            (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
+            or (0 <= wish <= s and _wants_more(scorer, wish, s, e))):
         # the clue is what a wish against the facts is about: "wish **the car had been cleaned**", "I wish
-        # the hotel had a pool" — what should have been was not, like a failed action
+        # the hotel had a pool" — what should have been was not, like a failed action; so is a wish for
+        # more or better of it: "I wish **the app** was faster", "they need more staff on **the tills**"
         polarity, scope = -UNMET_WISH, scope if scope != "none" else "absence"
     polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
     return round(polarity, 4), scope

@@ -101,6 +101,14 @@ class ClauseScorer:
         self.scores = user_data[_K_SCORES]
         self._shapes: dict[tuple[int, int], list] = {}  # strong clause -> its subjects with a modifier
 
+    def weak_clause(self, i0: int, i1: int) -> tuple[int, int]:
+        """Token bounds ``[a, b)`` of the weak clause around the clue at tokens ``[i0, i1)``."""
+        k = max(0, bisect_right(self.starts, i0) - 1)
+        ss, se = self.sents[k]
+        se = max(se, min(i1, self.n))
+        a, b = _enclosing(self.strong, ss, se, i0, i1)
+        return _enclosing(self.weak, a, b, i0, i1)
+
     def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None,
                  others: Sequence[tuple[int, int]] = ()) -> float:
         """Polarity of the clue at tokens ``[i0, i1)`` (see :meth:`feeling`)."""

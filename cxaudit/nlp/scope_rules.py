@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import load_lexicon
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "intent_re", "absence_rule", "people", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -33,6 +33,12 @@ def praise_kept() -> tuple[str, ...]:
     spaCy tokenises them, lower case."""
     cues = rules().get("wish_praise") or ()
     return tuple(" ".join(str(c).lower().replace("n't", " n't").split()) for c in cues)
+
+
+@lru_cache(maxsize=1)
+def wish_comparatives() -> frozenset[str]:
+    """Words of a wish that asks for more or better (``rules.wish_comparatives`` in cx_sentiment.yml)."""
+    return frozenset(str(w).lower() for w in rules().get("wish_comparatives") or ())
 
 
 @lru_cache(maxsize=1)
