@@ -435,6 +435,19 @@ def test_clue_feelings_faint_words_around_a_self_judging_clue_do_not_decide():
     assert set(tags.loc[tags["doc_id"] == "b", "valence"]) == {"positive"}
 
 
+def test_clue_feelings_own_judgement_outweighs_fainter_words_before_it():
+    """'greeted' (+) before 'a very rude' (a courtesy clue judging itself): its own, stronger word decides
+    (session 16); a predicate after a clue still judges it, even when the clue's word has a valence of
+    its own ('loyalty' +2.5 in VADER: 'loyalty is punished here' is a complaint)."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant",
+                          "text": ["We were greeted by a very rude receptionist.", "Loyalty is punished here."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    rude = tags[(tags["doc_id"] == "a") & (tags["evidence"].str.lower().str.contains("rude"))]
+    assert len(rude) and set(rude["valence"]) == {"negative"}, rude
+    loyalty = tags[(tags["doc_id"] == "b") & (tags["evidence"].str.lower() == "loyalty")]
+    assert len(loyalty) and set(loyalty["valence"]) == {"negative"}, loyalty
+
+
 def test_clue_feelings_he_or_she_clause_whose_judgement_is_itself_a_clue():
     """'and she was very helpful': 'helpful' is a clue of the codebook too; it does not stop the
     pronoun's clause from judging the person before it (the sample's greeter was neutral)."""

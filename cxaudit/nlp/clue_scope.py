@@ -170,9 +170,13 @@ class ClauseScorer:
             # the clue's own words name the topic when the clause also judges it ("the fraud team
             # was amazing"); alone they are the judgement ("keeps crashing")
             outside = [h for h in in_weak if h[0] < i0 or h[1] > i1]
-            if outside and not any(abs(h[2]) >= OUTSIDE_MIN for h in outside) and len(outside) < len(in_weak):
-                # only faint words around a clue that judges itself ("charged a **fair price**"): its own
-                # words decide with them
+            if outside and len(outside) < len(in_weak) and (
+                    not any(abs(h[2]) >= OUTSIDE_MIN for h in outside)
+                    or (all(h[1] <= i0 for h in outside)
+                        and max(abs(h[2]) for h in in_weak if h not in outside) > max(abs(h[2]) for h in outside))):
+                # only faint words around a clue that judges itself ("charged a **fair price**"), or fainter
+                # words before it than its own ("greeted by **a very rude** waiter"): its own words decide with
+                # them; a predicate after it judges it ("**loyalty** is punished here": "loyalty" +2.5 names it)
                 outside = []
             own = sum(h[2] for h in (outside or in_weak))
             if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
