@@ -17,7 +17,9 @@ One run prints and writes ``benchmarks/results/clue_feelings.json``:
 3. The same on ``tests/data/clue_feelings_cs.csv`` (customer-service sentences written and
    labelled by the project before the system was run on them; its targets are given): all
    rows, and per phenomenon; and the accuracy on ``tests/data/clue_feelings_industries_heldout.csv``
-   (twenty other kinds of service, session 15; held out: its errors are not read).
+   (twenty other kinds of service, session 15; held out: its errors are not read), and on
+   ``tests/data/clue_feelings_spoken_heldout.csv`` (45 interview-style items with fillers and restarts,
+   session 16, written before any run; held out the same way).
 4. **Speed**: analysis + tagging against the bare spaCy pass on generated comments
    (``bench_language_speed.tagging_figures``; ``--words``).
 
@@ -45,6 +47,8 @@ LABELS = ("negative", "neutral", "positive")
 CS_SET = ROOT / "tests" / "data" / "clue_feelings_cs.csv"
 #: Held out (session 15): written before cxaudit was run on it; only its accuracy is ever printed.
 INDUSTRIES_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_industries_heldout.csv"
+#: Held out (session 16): interview-style speech, written before cxaudit was run on it; only its accuracy is printed.
+SPOKEN_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_spoken_heldout.csv"
 
 
 def accuracy(gold: list[str], pred: list[str]) -> dict:
@@ -236,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"n={oc['n_sentences']} cxaudit {oc['share_right']} VADER {ov['share_right']} | located {r['located']}")
     r = result["industries_heldout"] = own_set(nlp, vader, INDUSTRIES_HELDOUT, bias=False)
     print(f"industries held-out 3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
+          f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
+          f"VADER {r['4class']['vader_sentence']['accuracy']:.3f}")
+    r = result["spoken_heldout"] = own_set(nlp, vader, SPOKEN_HELDOUT, bias=False)
+    print(f"spoken held-out 3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
           f"VADER {r['4class']['vader_sentence']['accuracy']:.3f}")
     r = result["cs_set"] = own_set(nlp, vader)

@@ -365,6 +365,20 @@ def test_clue_feelings_hand_labelled_set_floor():
     assert res["opposite_feelings"]["cxaudit"]["share_right"] >= 0.50
 
 
+@pytest.mark.parametrize("name", ["clue_feelings_cs.csv", "clue_feelings_industries.csv",
+                                  "clue_feelings_industries_heldout.csv", "clue_feelings_spoken.csv",
+                                  "clue_feelings_spoken_heldout.csv"])
+def test_hand_labelled_sets_are_well_formed(name):
+    """Every row of the project's labelled sets names a target that stands in its sentence, with a polarity the
+    benchmarks know, under a unique id; the rows of one sentence share its text."""
+    data = pd.read_csv(Path(__file__).resolve().parent / "data" / name, keep_default_na=False)
+    assert {"item_id", "sentence_id", "text", "target", "polarity"} <= set(data.columns)
+    assert data["item_id"].is_unique and len(data) >= 40
+    assert set(data["polarity"]) <= {"positive", "negative", "neutral", "mixed"}
+    assert all(t and t in text for t, text in zip(data["target"], data["text"]))
+    assert (data.groupby("sentence_id")["text"].nunique() == 1).all()
+
+
 #: Sentences of the bundled sample judged by hand (2026-12-03, reading each in its comment or
 #: interview) as negative about the clue that was tagged in them.
 SAMPLE_JUDGED_NEGATIVE = {
