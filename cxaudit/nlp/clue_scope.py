@@ -101,13 +101,18 @@ class ClauseScorer:
         self.scores = user_data[_K_SCORES]
         self._shapes: dict[tuple[int, int], list] = {}  # strong clause -> its subjects with a modifier
 
-    def weak_clause(self, i0: int, i1: int) -> tuple[int, int]:
-        """Token bounds ``[a, b)`` of the weak clause around the clue at tokens ``[i0, i1)``."""
+    def _bounds(self, i0: int, i1: int) -> tuple[int, int, int, int, int, int, int]:
+        """``(k, ss, se, a, b, wa, wb)`` around the clue at tokens ``[i0, i1)``: its sentence ``k`` and that
+        sentence's bounds, its strong clause ``[a, b)`` and its weak clause ``[wa, wb)``."""
         k = max(0, bisect_right(self.starts, i0) - 1)
         ss, se = self.sents[k]
         se = max(se, min(i1, self.n))
         a, b = _enclosing(self.strong, ss, se, i0, i1)
-        return _enclosing(self.weak, a, b, i0, i1)
+        return (k, ss, se, a, b, *_enclosing(self.weak, a, b, i0, i1))
+
+    def weak_clause(self, i0: int, i1: int) -> tuple[int, int]:
+        """Token bounds ``[a, b)`` of the weak clause around the clue at tokens ``[i0, i1)``."""
+        return self._bounds(i0, i1)[5:]
 
     def polarity(self, i0: int, i1: int, *, fallback: str = "sentence", min_words: int | None = None,
                  others: Sequence[tuple[int, int]] = ()) -> float:
@@ -141,12 +146,7 @@ class ClauseScorer:
            clue's (``fallback="none"``: 0.0);
         5. ``"none"``: no sentiment, or only other clues' sentiment: 0.0 (neutral).
         """
-        sents = self.sents
-        k = max(0, bisect_right(self.starts, i0) - 1)
-        ss, se = sents[k]
-        se = max(se, min(i1, self.n))
-        a, b = _enclosing(self.strong, ss, se, i0, i1)
-        wa, wb = _enclosing(self.weak, a, b, i0, i1)
+        k, ss, se, a, b, wa, wb = self._bounds(i0, i1)
         hits = self.hits
         shape = self._shape(a, b, i0, i1, others)
         if shape:  # "the driver who dropped off the parcel was lovely": the predicate is the driver's
