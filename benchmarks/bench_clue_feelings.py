@@ -19,7 +19,9 @@ One run prints and writes ``benchmarks/results/clue_feelings.json``:
    rows, and per phenomenon; and the accuracy on ``tests/data/clue_feelings_industries_heldout.csv``
    (twenty other kinds of service, session 15; held out: its errors are not read), and on
    ``tests/data/clue_feelings_spoken_heldout.csv`` (45 interview-style items with fillers and restarts,
-   session 16, written before any run; held out the same way).
+   session 16, written before any run; held out the same way), and on
+   ``tests/data/clue_feelings_followup_heldout.csv`` (36 items of clues judged in the next sentence, with
+   guards, session 17, written before any run; held out the same way).
 4. **Speed**: analysis + tagging against the bare spaCy pass on generated comments
    (``bench_language_speed.tagging_figures``; ``--words``).
 
@@ -41,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
 from _measure import write_json  # noqa: E402
-from bench_language_quality import CLUE_BOOK, clue_spans, data_dir, locate, read_xml  # noqa: E402
+from bench_language_quality import CLUE_BOOK, clue_spans, data_dir, doc_clues, locate, read_xml  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 CS_SET = ROOT / "tests" / "data" / "clue_feelings_cs.csv"
@@ -49,6 +51,7 @@ CS_SET = ROOT / "tests" / "data" / "clue_feelings_cs.csv"
 INDUSTRIES_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_industries_heldout.csv"
 #: Held out (session 16): interview-style speech, written before cxaudit was run on it; only its accuracy is printed.
 SPOKEN_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_spoken_heldout.csv"
+FOLLOWUP_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_followup_heldout.csv"
 
 
 def accuracy(gold: list[str], pred: list[str]) -> dict:
@@ -79,7 +82,7 @@ def feelings_at(doc, targets: list[tuple[int, int] | None]) -> list[str]:
     try:
         from cxaudit.clues._rules import clue_feeling
     except ImportError:  # a checkout before clue_feeling (to measure "before"): the clause's polarity
-        def clue_feeling(scorer, s, e, others, mode):
+        def clue_feeling(scorer, s, e, others, mode, clues=None):
             return scorer.polarity(s, e), "clause"
     from cxaudit.nlp.lexicon import sentence_bounds
     from cxaudit.nlp.sentiment import valence
@@ -90,6 +93,7 @@ def feelings_at(doc, targets: list[tuple[int, int] | None]) -> list[str]:
         sp = doc.char_span(t[0], t[1], alignment_mode="expand") if t else None
         spans.append((sp.start, sp.end) if sp is not None and len(sp) else None)
     located = [s for s in spans if s is not None]
+    clues = doc_clues(doc, located)
     modes = doc._.sent_mode or []
     bounds = sentence_bounds(doc)
     out = []
@@ -101,7 +105,7 @@ def feelings_at(doc, targets: list[tuple[int, int] | None]) -> list[str]:
         k = next((i for i, (a, b) in enumerate(bounds) if a <= sp[0] < b), 0)
         mode = modes[k] if k < len(modes) else "other"
         others = [o for o in located if bounds[k][0] <= o[0] < bounds[k][1]]
-        pol, scope = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (), mode)
+        pol, scope = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (), mode, clues)
         mixed = scope == "mixed" or len(others) <= 1 and clauses.mixed(sp[0], sp[1], bounds[k])
         out.append("mixed" if mixed else valence(pol))
     return out
@@ -246,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"spoken held-out 3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
           f"VADER {r['4class']['vader_sentence']['accuracy']:.3f}")
+    r = result["followup_heldout"] = own_set(nlp, vader, FOLLOWUP_HELDOUT, bias=False)
+    print(f"follow-up held-out 3-class n={r['3class']['cxaudit']['n']:<3} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
+          f"VADER {r['3class']['vader_sentence']['accuracy']:.3f}")
     r = result["cs_set"] = own_set(nlp, vader)
     print(f"cs set           3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "

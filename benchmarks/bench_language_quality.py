@@ -127,6 +127,15 @@ def clue_spans(category: str, doc) -> list[tuple[int, int]]:
             if info[sp.label_][0] == ctype]
 
 
+def doc_clues(doc, located: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token spans of every clue of ``doc`` as the rule tagger sees them: the located targets and the
+    ``carbone-clues`` matches (for ``clue_feeling``'s verdict in the next sentence, which a next sentence
+    with a clue of its own does not give)."""
+    from cxaudit.clues._rules import matches_of
+
+    return list(located) + [(m[0], m[1]) for m in matches_of(doc, f"cx_{CLUE_BOOK}")]
+
+
 def locate(category: str, text: str) -> tuple[int, int] | None:
     """Character span of the first cue word of ``category`` in ``text``, if any."""
     cue = CATEGORY_CUES.get(category.split("/")[0])

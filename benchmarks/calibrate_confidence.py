@@ -15,7 +15,10 @@ sentence (the benchmark's cue lists, else a carbone-clues clue of its type; as
 * ``industries_dev``: the project's development set of sixteen kinds of service
   (``tests/data/clue_feelings_industries.csv``, session 15);
 * ``spoken_dev``: 45 interview-style items of nine industries, with fillers and restarts
-  (``tests/data/clue_feelings_spoken.csv``, session 16).
+  (``tests/data/clue_feelings_spoken.csv``, session 16);
+* ``followup_dev``: 40 items of clues judged in the next sentence ("I rang the helpline. Absolutely
+  useless."), with guards (``tests/data/clue_feelings_followup.csv``, session 17) — the only split with
+  the ``follow`` scope, whose figure is therefore this split's share alone.
 
 A feeling is right when its valence equals the gold polarity; ``mixed`` is right only against
 SemEval's ``conflict``. The confidence of a scope is the **mean of the splits' shares**
@@ -39,7 +42,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import write_json  # noqa: E402
-from bench_language_quality import CLUE_BOOK, clue_spans, data_dir, locate, read_xml  # noqa: E402
+from bench_language_quality import CLUE_BOOK, clue_spans, data_dir, doc_clues, locate, read_xml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "confidence_scopes.json"
@@ -57,6 +60,7 @@ def _scoped(nlp, text: str, targets: list[tuple[int, int] | None], golds: list[s
         sp = doc.char_span(t[0], t[1], alignment_mode="expand") if t else None
         spans.append((sp.start, sp.end) if sp is not None and len(sp) else None)
     located = [s for s in spans if s]
+    clues = doc_clues(doc, located)
     clauses, bounds, modes = _Clauses(doc), sentence_bounds(doc), doc._.sent_mode or []
     for sp, gold in zip(spans, golds):
         if sp is None:
@@ -64,7 +68,7 @@ def _scoped(nlp, text: str, targets: list[tuple[int, int] | None], golds: list[s
         k = next((i for i, (a, b) in enumerate(bounds) if a <= sp[0] < b), 0)
         others = [o for o in located if bounds[k][0] <= o[0] < bounds[k][1]]
         pol, scope = clue_feeling(clauses.scorer, sp[0], sp[1], others if len(others) > 1 else (),
-                                  modes[k] if k < len(modes) else "other")
+                                  modes[k] if k < len(modes) else "other", clues)
         predicted = "conflict" if scope == "mixed" else valence(pol)
         gold = "conflict" if gold == "mixed" else gold  # the customer-service set says "mixed" for SemEval's "conflict"
         if gold == "conflict" and scope != "mixed":
@@ -113,6 +117,8 @@ def main() -> int:
     own_set(nlp, cs, counts, "cs_dev_half")
     own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_industries.csv"), counts, "industries_dev")
     own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_spoken.csv"), counts, "spoken_dev")
+    own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_followup.csv", keep_default_na=False), counts,
+            "followup_dev")
 
     splits = sorted({k[0] for k in counts})
     scopes = sorted({k[1] for k in counts})

@@ -367,13 +367,14 @@ def test_clue_feelings_hand_labelled_set_floor():
 
 @pytest.mark.parametrize("name", ["clue_feelings_cs.csv", "clue_feelings_industries.csv",
                                   "clue_feelings_industries_heldout.csv", "clue_feelings_spoken.csv",
-                                  "clue_feelings_spoken_heldout.csv"])
+                                  "clue_feelings_spoken_heldout.csv", "clue_feelings_followup.csv",
+                                  "clue_feelings_followup_heldout.csv"])
 def test_hand_labelled_sets_are_well_formed(name):
     """Every row of the project's labelled sets names a target that stands in its sentence, with a polarity the
     benchmarks know, under a unique id; the rows of one sentence share its text."""
     data = pd.read_csv(Path(__file__).resolve().parent / "data" / name, keep_default_na=False)
     assert {"item_id", "sentence_id", "text", "target", "polarity"} <= set(data.columns)
-    assert data["item_id"].is_unique and len(data) >= 40
+    assert data["item_id"].is_unique and len(data) >= 36
     assert set(data["polarity"]) <= {"positive", "negative", "neutral", "mixed"}
     assert all(t and t in text for t, text in zip(data["target"], data["text"]))
     assert (data.groupby("sentence_id")["text"].nunique() == 1).all()
@@ -582,3 +583,74 @@ def test_clue_feelings_negated_action_failure_and_what_happened_next():
     assert set(of("g", "functional.reliability")) == {"negative"}, tags
     assert of("h", "mechanic.app") == ["negative"], tags
     assert of("i", "humanic.communication") == ["negative"], tags
+
+
+# a clue named in one sentence and judged in the next ("follow" scope, cxaudit.nlp.follow_up)
+FOLLOW_CASES = [
+    ("I rang the helpline on Monday. Absolutely useless.", "the helpline", "negative"),
+    ("The engineer came out the next morning. Which was great.", "the engineer", "positive"),
+    ("I used the portal to pay. It took ages and kept crashing.", "the portal", "negative"),
+    ("I phoned the call centre. They couldn't have been more helpful.", "the call centre", "positive"),
+    ("The receptionist checked us in. So quick and friendly.", "the receptionist", "positive"),  # a self-judging clue
+    ("I used the app. Dead simple.", "the app", "positive"),
+    # guards: the next sentence is a closing thanks, a question, a wish, another clue's judgement; the clue's own
+    # sentence judges already; a long sentence that does not refer back; praise after something missing
+    ("I asked for a copy of the bill. Thanks.", "the bill", "neutral"),
+    ("The staff are at the front. Do you know them?", "staff", "neutral"),
+    ("We booked the room for Friday. I hope it is quiet.", "the room", "neutral"),
+    ("I called the helpline. The woman I spoke to was lovely.", "the helpline", "neutral"),
+    ("I called the helpline. The woman I spoke to was lovely.", "the woman", "positive"),
+    ("The refund was slow. Brilliant otherwise.", "the refund", "negative"),
+    ("I went to see the nurse on Tuesday. My daughter had a lovely birthday party that afternoon.", "the nurse",
+     "neutral"),
+    ("The delivery came with no instructions. Great start.", "the delivery", "neutral"),
+    ("The delivery came with no instructions. Useless.", "the delivery", "negative"),
+]
+
+
+@pytest.mark.parametrize("text,target,expected", FOLLOW_CASES, ids=[f"follow-{i}" for i in range(len(FOLLOW_CASES))])
+def test_clue_feelings_a_verdict_in_the_next_sentence(book, text, target, expected):
+    got = feelings(text, book)
+    assert target in got, f"{target!r} not tagged in {text!r}: {got}"
+    assert got[target][0] == expected, (text, target, got[target])
+
+
+def test_clue_feelings_a_verdict_in_the_next_sentence_has_its_own_confidence(book):
+    from cxaudit.clues._rules import SCOPE_CONFIDENCE
+
+    followed = feelings("I rang the helpline on Monday. Absolutely useless.", book)["the helpline"]
+    own = feelings("The helpline was absolutely useless.", book)["the helpline"]
+    assert followed[2] == SCOPE_CONFIDENCE["follow"] < own[2]
+    assert followed[1] < 0
+
+
+def test_follow_up_needs_the_sentences_of_one_turn(book):
+    """Two turns are two Docs: a verdict in the next turn (the interviewer's, or the next answer) does not
+    reach back."""
+    turns = pd.DataFrame({"doc_id": ["c1", "c1"], "turn_id": [0, 1], "role": ["participant", "participant"],
+                          "text": ["I rang the helpline on Monday.", "Absolutely useless."]})
+    tags = analyze(turns, [book], model="blank").tags
+    assert tags.loc[tags["evidence"].str.lower() == "the helpline", "valence"].tolist() == ["neutral"]
+
+
+def test_follow_up_unit(nlp):
+    from cxaudit.nlp.clue_scope import ClauseScorer
+    from cxaudit.nlp.follow_up import MAX_WORDS, follow_up
+
+    def verdict(text, clue_words, next_clues=()):
+        doc = nlp(text)
+        lower = [t.lower_ for t in doc]
+        i = lower.index(clue_words)
+        clues = [(i, i + 1)] + [(lower.index(w), lower.index(w) + 1) for w in next_clues]
+        return follow_up(ClauseScorer(doc), 0, clues)
+
+    assert verdict("The parcel came on Thursday. Not impressed.", "parcel") < 0
+    assert verdict("The parcel came on Thursday. Lovely.", "parcel") > 0
+    assert verdict("The parcel came on Thursday.", "parcel") is None  # no next sentence
+    assert verdict("The parcel came on Thursday. It was raining.", "parcel") is None  # no sentiment
+    assert verdict("The parcel came on Thursday. The courier was lovely.", "parcel", ["courier"]) is None
+    long_ = "The parcel came on Thursday. " + " ".join(["My neighbour"] + ["said"] * MAX_WORDS) + " it was lovely."
+    assert verdict(long_, "parcel") is None
+    referring = "The parcel came on Thursday. " + "And it was " + " ".join(["really"] * MAX_WORDS) + " lovely."
+    assert verdict(referring, "parcel") > 0
+    assert verdict("The parcel was awful. Lovely.", "parcel") is None  # its own sentence has sentiment
