@@ -605,6 +605,10 @@ FOLLOW_CASES = [
      "neutral"),
     ("The delivery came with no instructions. Great start.", "the delivery", "neutral"),
     ("The delivery came with no instructions. Useless.", "the delivery", "negative"),
+    # "he"/"she" judges the person, not what the person brought
+    ("The waiter brought the food. He was really rude.", "waiter", "negative"),
+    ("The waiter brought the food. He was really rude.", "the food", "neutral"),
+    ("I rang about my broadband. She was lovely.", "my broadband", "neutral"),
 ]
 
 
@@ -642,7 +646,7 @@ def test_follow_up_unit(nlp):
         lower = [t.lower_ for t in doc]
         i = lower.index(clue_words)
         clues = [(i, i + 1)] + [(lower.index(w), lower.index(w) + 1) for w in next_clues]
-        return follow_up(ClauseScorer(doc), 0, clues)
+        return follow_up(ClauseScorer(doc), i, i + 1, clues)
 
     assert verdict("The parcel came on Thursday. Not impressed.", "parcel") < 0
     assert verdict("The parcel came on Thursday. Lovely.", "parcel") > 0

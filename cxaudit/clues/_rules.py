@@ -147,7 +147,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         if missing:
             polarity, scope = missing, "absence"
     if scope == "none" and clues is not None and mode == "current":
-        verdict = follow_up(scorer, max(0, bisect_right(scorer.starts, s) - 1), clues)
+        verdict = follow_up(scorer, s, e, clues)
         if verdict is not None:
             polarity, scope = verdict, "follow"
     wish = -1

@@ -17,6 +17,8 @@ what came before it:
   at the front desk. So quick and **friendly**.": a codebook clue that a sentiment word overlaps);
 * it does not open with a contrast ("But it said in progress for five weeks." sets something against the
   sentence before) and quotes nobody ('It said "I can help with that!"' gives the chatbot's words);
+* a verdict that opens with "he" or "she" judges only a clue that names a person ("The waiter brought
+  our food. He was really rude." leaves the food alone);
 * praise does not follow a report of something missing or not done ("The router arrived with no
   cable. Great start." is sarcastic); criticism may;
 * it is short (at most :data:`MAX_WORDS` words) or opens with a word that refers back
@@ -30,8 +32,11 @@ Great."): nothing here can tell, which the development sets measure (docs/langua
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from . import scope_rules
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clue_scope import ClauseScorer
@@ -48,6 +53,9 @@ MAX_WORDS = 6
 #: Words that open a sentence about the one before it ("It took me nearly an hour to find the right page",
 #: "Which was great", "They couldn't care less", "Both were fine").
 REFER_BACK = frozenset(("it", "that", "this", "which", "they", "both"))
+#: Personal pronouns: a verdict that opens with one judges a clue that names a person ("rules.people" in
+#: cx_sentiment.yml), as inside a sentence (``ClauseScorer._person_referent``), and no other clue.
+_PERSONAL = frozenset(("he", "she"))
 #: Words skipped before the referring word ("And it was awful", "Honestly, they were brilliant").
 _OPENERS = frozenset(("and", "but", "oh", "so", "honestly", "well", "yeah", "yes", "no", "just", "mind", "and",
                       "um", "uh", "er", "erm", "like", "actually", "to", "be", "fair", "honest", ","))
@@ -61,11 +69,13 @@ _QUOTES = frozenset(('"', "“", "”", "‘", "’", "'", "``", "''"))
 _NEGATED = frozenset(("no", "not", "n't", "never", "without", "nobody", "nothing", "none", "nowhere"))
 
 
-def follow_up(scorer: ClauseScorer, k: int, clues: Sequence[tuple[int, int]]) -> float | None:
-    """The score of sentence ``k + 1`` when it is a verdict on sentence ``k`` (see the module), else
-    ``None``. ``clues``: the token spans of every clue of the Doc (the codebook's), so that a next
-    sentence with a clue of its own is left to it."""
+def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int, int]]) -> float | None:
+    """:data:`WEIGHT` times the score of the sentence after the one of the clue at tokens ``[i0, i1)``
+    when that sentence is a verdict on it (see the module), else ``None``. ``clues``: the token spans
+    of every clue of the Doc (the codebook's), so that a next sentence with a clue of its own is left
+    to it."""
     doc = scorer.doc
+    k = max(0, bisect_right(scorer.starts, i0) - 1)
     modes = doc._.sent_mode or []
     n = len(scorer.sents)
     if k + 1 >= n or k + 1 >= len(modes) or k >= len(scorer.scores) or k + 1 >= len(scorer.scores):
@@ -86,9 +96,11 @@ def follow_up(scorer: ClauseScorer, k: int, clues: Sequence[tuple[int, int]]) ->
         return None  # "You log in and it shows you stages. **But** it said in progress for five weeks."
     if any(t.text in _QUOTES for t in doc[ns:ne]):
         return None  # reported words are not the speaker's verdict: 'It said "I can help with that!"'
+    first = next((t for t in doc[ns:ne] if t.lower_ not in _OPENERS and not t.is_space), None)
+    if first is not None and first.lower_ in _PERSONAL and not any(
+            scope_rules.person_word(doc[t], scope_rules.people()) for t in range(i0, i1)):
+        return None  # "The waiter brought our food. **He** was really rude.": the waiter's, not the food's
     words = [t for t in doc[ns:ne] if not (t.is_punct or t.is_space)]
-    if len(words) > MAX_WORDS:
-        first = next((t for t in doc[ns:ne] if t.lower_ not in _OPENERS and not t.is_space), None)
-        if first is None or first.lower_ not in REFER_BACK:
-            return None
+    if len(words) > MAX_WORDS and (first is None or first.lower_ not in REFER_BACK | _PERSONAL):
+        return None
     return WEIGHT * float(score)
