@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     from cxaudit.nlp import build_pipeline
 
     nlp = build_pipeline("blank")
-    add_codebooks(nlp, [CLUE_BOOK])
+    add_codebooks(nlp, [CLUE_BOOK, "touchpoints"])  # every clue of a next sentence stops a verdict (doc_clues)
     vader = SentimentIntensityAnalyzer()
     result: dict = {"generated": time.strftime("%Y-%m-%d %H:%M:%S")}
     data = data_dir()

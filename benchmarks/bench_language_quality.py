@@ -129,11 +129,12 @@ def clue_spans(category: str, doc) -> list[tuple[int, int]]:
 
 def doc_clues(doc, located: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Token spans of every clue of ``doc`` as the rule tagger sees them: the located targets and the
-    ``carbone-clues`` matches (for ``clue_feeling``'s verdict in the next sentence, which a next sentence
-    with a clue of its own does not give)."""
+    matches of every codebook compiled into the pipeline (for ``clue_feeling``'s verdict in the next
+    sentence, which a next sentence with a clue of its own does not give)."""
     from cxaudit.clues._rules import matches_of
 
-    return list(located) + [(m[0], m[1]) for m in matches_of(doc, f"cx_{CLUE_BOOK}")]
+    books = (doc._.cx_codebooks or {}) if doc.has_extension("cx_codebooks") else {}
+    return list(located) + [(m[0], m[1]) for b in books for m in matches_of(doc, f"cx_{b}")]
 
 
 def locate(category: str, text: str) -> tuple[int, int] | None:

@@ -93,7 +93,7 @@ def main() -> int:
     from cxaudit.nlp import build_pipeline
 
     nlp = build_pipeline("blank")
-    add_codebooks(nlp, [CLUE_BOOK])
+    add_codebooks(nlp, [CLUE_BOOK, "touchpoints"])  # as bench_clue_feelings
     counts: Counter = Counter()
 
     def external(items, split):

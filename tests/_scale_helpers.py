@@ -74,6 +74,7 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
             in_sentence.setdefault(sentence_id, []).extend((m.start, m.end) for m in ms)
             n_codes[sentence_id] = n_codes.get(sentence_id, 0) + 1
         scorer = ClauseScorer(doc)
+        doc_clues = [(sp.start, sp.end) for b in info for sp in doc.spans.get(spans_key(b), ())]
         for (sentence_id, code), spans in grouped.items():
             sent = _sentence_of(sentence_rows, spans[0])
             s0, s1 = int(sent["start_char"]), int(sent["end_char"])
@@ -88,7 +89,8 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                     touchpoint = code
                 else:
                     touchpoint = _nearest(in_sent, span) or _nearest(tp_spans, span) or default_tp
-                polarity, scope = clue_feeling(scorer, span.start, span.end, others if len(others) > 1 else (), mode)
+                polarity, scope = clue_feeling(scorer, span.start, span.end, others if len(others) > 1 else (), mode,
+                                               doc_clues)
                 rows.append({
                     "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
                     "clue_type": clue_type, "touchpoint": touchpoint,

@@ -137,7 +137,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     :func:`~cxaudit.nlp.failed_actions.failed` ("the waitress didn't know anything about the menu"),
     both scope "absence"; a clue whose sentence has no sentiment at all takes the verdict of the next
     sentence (scope "follow", :func:`cxaudit.nlp.follow_up.follow_up`: "I rang the helpline. Absolutely
-    useless."; ``clues``: the token spans of the Doc's clues, ``None`` for a clue scored without the
+    useless."; ``clues``: the token spans of the Doc's clues of every codebook, ``None`` for a clue scored without the
     sentences around it); then the statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
     not the current one (:func:`cxaudit.nlp.sentiment.wished`, as for the sentence's own
     score). In a question praise does not count (×0)."""
@@ -339,6 +339,9 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
     tp_spans = matches_of(doc, key_of(touchpoints_codebook)) if touchpoints_codebook in info else []
     locate = _locator(refs)
     clauses = _Clauses(doc)
+    # every codebook's clues: a next sentence that names one (a touchpoint too: "The app kept crashing.")
+    # is about that, not a verdict on the sentence before
+    doc_clues = [(m[0], m[1]) for _, _, ms in found for m in ms]
     per_sent: dict[int, tuple] = {}
     rows: list[tuple] = []
     for book, codes, matches in found:
@@ -353,7 +356,6 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                     where[key] = k
                 grouped[key].append(m)
         mentions = {key: _mentions(spans) for key, spans in grouped.items()}
-        book_clues = [(m[0], m[1]) for ms in mentions.values() for m in ms]  # for a verdict in the next sentence
         in_sentence: dict[int, list[tuple[int, int]]] = {}
         n_codes: dict[int, int] = {}  # codes mentioned per sentence
         for key, ms in mentions.items():
@@ -374,7 +376,7 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 else:
                     touchpoint = _nearest(in_sent, sc, ec) or _nearest(tp_spans, sc, ec) or default_tp
                 polarity, scope = clue_feeling(clauses.scorer, s, e, others if len(others) > 1 else (), mode,
-                                               book_clues)
+                                               doc_clues)
                 if scope == "mixed":
                     val = "mixed"
                 elif n_codes[k] > 1:

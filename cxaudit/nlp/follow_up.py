@@ -12,7 +12,7 @@ what came before it:
   it?") or a wish ("I hope the food is good.") judge nothing;
 * the clue's own sentence has no sentiment at all (a sentence that judges something else already
   has its verdict);
-* the next sentence names no clue of its own (with one, the verdict is that clue's: "I called the
+* the next sentence names no clue of any codebook (with one, the verdict is that clue's: "I called the
   insurer. **The woman I spoke to** was lovely."), unless that clue is itself a judgement ("We checked in
   at the front desk. So quick and **friendly**.": a codebook clue that a sentiment word overlaps);
 * it does not open with a contrast ("But it said in progress for five weeks." sets something against the
@@ -72,7 +72,7 @@ _NEGATED = frozenset(("no", "not", "n't", "never", "without", "nobody", "nothing
 def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int, int]]) -> float | None:
     """:data:`WEIGHT` times the score of the sentence after the one of the clue at tokens ``[i0, i1)``
     when that sentence is a verdict on it (see the module), else ``None``. ``clues``: the token spans
-    of every clue of the Doc (the codebook's), so that a next sentence with a clue of its own is left
+    of every clue of the Doc (of every codebook, touchpoints too), so that a next sentence with a clue of its own is left
     to it."""
     doc = scorer.doc
     k = max(0, bisect_right(scorer.starts, i0) - 1)
