@@ -72,8 +72,8 @@ _NEGATED = frozenset(("no", "not", "n't", "never", "without", "nobody", "nothing
 def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int, int]]) -> float | None:
     """:data:`WEIGHT` times the score of the sentence after the one of the clue at tokens ``[i0, i1)``
     when that sentence is a verdict on it (see the module), else ``None``. ``clues``: the token spans
-    of every clue of the Doc (of every codebook, touchpoints too), so that a next sentence with a clue of its own is left
-    to it."""
+    of every clue of the Doc (of every codebook, touchpoints too), so that a next sentence with a clue
+    of its own is left to it."""
     doc = scorer.doc
     k = max(0, bisect_right(scorer.starts, i0) - 1)
     modes = doc._.sent_mode or []
