@@ -296,7 +296,14 @@ def test_faults_signal_stops_the_run_and_its_workers(tmp_path, how):
         os.kill(run.pid, signal.SIGTERM)
     else:  # a terminal sends SIGINT to the whole foreground process group
         os.killpg(run.pid, signal.SIGINT)
-    _, stderr = run.communicate(timeout=120)
+    try:
+        _, stderr = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # say where it is stuck: SIGUSR2 prints every thread's stack (cxaudit run)
+        os.kill(run.pid, signal.SIGUSR2)
+        time.sleep(3)
+        os.killpg(run.pid, signal.SIGKILL)
+        _, stderr = run.communicate(timeout=30)
+        pytest.fail(f"the run did not stop within 120 s of {how}; its threads then:\n{stderr[-6000:]}")
     assert wait_until(lambda: not session(run.pid), 30), f"left running: {session(run.pid)}"
     assert md5(out / "cxaudit.duckdb") == before
     if how == "SIGKILL":
@@ -310,6 +317,22 @@ def test_faults_signal_stops_the_run_and_its_workers(tmp_path, how):
         assert f"interrupted; the previous results in {out} are kept" in stderr
         assert "Traceback" not in stderr
     assert debris(out) == [] and not (out / ".cxaudit.lock.json").exists()
+
+
+@pytest.mark.slow
+def test_faults_sigusr2_prints_the_run_s_threads_and_the_run_goes_on(tmp_path):
+    """``kill -USR2 PID`` on a run prints every thread's stack to stderr (where a run that seems stuck is)
+    and the run finishes as usual."""
+    csv = comments(tmp_path / "c.csv", 20000)
+    out = tmp_path / "out"
+    run = start(*table_args(csv, out), "--workers", "2")
+    assert wait_until(lambda: list(out.glob(".cxaudit-*.duckdb.tmp")) or run.poll() is not None, 300)
+    assert run.poll() is None, "the run ended before the signal could be sent"
+    os.kill(run.pid, signal.SIGUSR2)
+    _, stderr = run.communicate(timeout=600)
+    assert run.returncode == 0, stderr
+    assert "Current thread" in stderr and "File " in stderr, stderr[-2000:]
+    assert (out / "cxaudit.duckdb").is_file()
 
 
 # -- 7a. SIGKILL while the fork server is still starting ------------------------------------------------

@@ -7,6 +7,7 @@ their imports stand in the functions.
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 from contextlib import contextmanager
 from pathlib import Path
@@ -234,7 +235,9 @@ def _warm_previous_pipeline(out: Path, key: str) -> None:
 @contextmanager
 def _sigterm_as_interrupt():
     """Within the block, SIGTERM (sent by ``timeout``, systemd, ``docker stop``) raises
-    KeyboardInterrupt like Ctrl-C, so the run cleans up the same way; the handler is restored after."""
+    KeyboardInterrupt like Ctrl-C, so the run cleans up the same way; and SIGUSR2 prints the stack of
+    every thread of the run to stderr and lets it go on (``kill -USR2 PID``: where a run that seems stuck
+    is). The handlers are restored after."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
@@ -243,7 +246,15 @@ def _sigterm_as_interrupt():
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    stacks = hasattr(signal, "SIGUSR2") and hasattr(faulthandler, "register")
+    if stacks:
+        try:
+            faulthandler.register(signal.SIGUSR2, all_threads=True)
+        except (AttributeError, OSError, ValueError):  # stderr is no file (an in-process test runner)
+            stacks = False
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if stacks:
+            faulthandler.unregister(signal.SIGUSR2)

@@ -66,11 +66,18 @@ def analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerprin
         progress(0, total)  # the bar starts with the analysis, not after its first batch (its rate is then true)
     batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
                           scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
-    for tables in batches_out:
-        w.append("sentences", tables.sentences)
-        w.append("feelings", tables.feelings)
-        w.append("tags", tables.tags)
-        done += tables.n_turns
-        if progress:
-            progress(done, total)
+    try:
+        for tables in batches_out:
+            w.append("sentences", tables.sentences)
+            w.append("feelings", tables.feelings)
+            w.append("tags", tables.tags)
+            done += tables.n_turns
+            if progress:
+                progress(done, total)
+    finally:
+        # an interrupt or error while this loop writes a batch (not while the pool is awaited) stops the
+        # workers now, not whenever the suspended generator is collected
+        close = getattr(batches_out, "close", None)
+        if close is not None:
+            close()
     return workers
