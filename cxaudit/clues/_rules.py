@@ -15,11 +15,12 @@ from spacy.strings import hash_string
 from cxaudit._lookups import lemma_table
 from cxaudit.nlp.lexicon import ext_key
 from cxaudit.nlp import failed_actions
-from cxaudit.nlp.clue_scope import ClauseScorer, wished
+from cxaudit.nlp.clue_scope import ClauseScorer
 from cxaudit.nlp.follow_up import follow_up
 from cxaudit.nlp.mode import wish_start
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
+from cxaudit.nlp.wishes import wished
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     sentence (scope "follow", :func:`cxaudit.nlp.follow_up.follow_up`: "I rang the helpline. Absolutely
     useless."; ``clues``: the token spans of the Doc's clues of every codebook, ``None`` for a clue scored without the
     sentences around it); then the statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
-    not the current one (:func:`cxaudit.nlp.sentiment.wished`, as for the sentence's own
+    not the current one (:func:`cxaudit.nlp.wishes.wished`, as for the sentence's own
     score). In a question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
     if scope in ("none", "strong", "sentence", "contrast"):

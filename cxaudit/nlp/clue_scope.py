@@ -2,8 +2,8 @@
 
 :class:`ClauseScorer` gives a clue at tokens ``[i0, i1)`` the sentiment that is its own —
 its clause, its strong clause counting only the hits nearer to it (or to a clue coordinated
-with it) than to another clue, the opposite orientation across a contrast — and :func:`wished`
-discounts praise in a wish (used for clues and, by ``cx_mode``, for the sentence scores).
+with it) than to another clue, the opposite orientation across a contrast; praise in a wish is
+:mod:`cxaudit.nlp.wishes` (``wished``, re-exported here).
 Absence ("no wifi") and failed actions ("nobody ever calls back") are
 :mod:`cxaudit.nlp.failed_actions`. :func:`clause_polarity` is the character-offset convenience.
 The method and its measured limits: docs/language.md, "The feeling of a clue".
@@ -21,6 +21,7 @@ from .lexicon import ext_key, sentence_bounds
 from .scope_rules import CONDITION, DETERMINERS
 from .sentiment import normalize
 from .subject_predicate import subject_predicate
+from .wishes import DESIRED_POSITIVE, counterfactual, wished  # re-exported: the wish rules are wishes.py's
 
 __all__ = ["ClauseScorer", "clause_polarity", "wished", "counterfactual", "CONTRAST_FLIP", "DESIRED_POSITIVE"]
 
@@ -370,8 +371,7 @@ class ClauseScorer:
         before = [c for c in clues if ss <= c[0] and c[1] <= lo]
         if not before:
             return None
-        people = scope_rules.people()
-        person = next((c for c in before if any(scope_rules.person_word(doc[t], people) for t in range(c[0], c[1]))), None)
+        person = next((c for c in before if scope_rules.names_person(doc, c[0], c[1])), None)
         if person is not None:
             return person
         # no clue names a person: a judgement of the person ("he was rude", "she seemed lovely") is no
@@ -522,26 +522,6 @@ class ClauseScorer:
         return counterfactual(self.doc, ss, se)
 
 
-def counterfactual(doc: Doc, ss: int, se: int) -> bool:
-    """True when the sentence ``doc[ss:se]`` states a wish against the facts (see
-    :meth:`ClauseScorer.counterfactual`)."""
-    return any(t.lower_ in _COUNTERFACTUAL for t in doc[ss:se])
-
-
-def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
-    """Polarity of praise in a wish or suggestion (mode ``desired``), sentence ``doc[ss:se]``: the
-    praise describes the wanted state, not the current one. It counts 0 ("it would be good to get
-    a text reminder"); when the wish is against the facts ("I wish the staff were as cheerful as
-    last year", "if the timetable were actually up to date") the present lacks it:
-    :data:`DESIRED_POSITIVE` times itself. Criticism is left as it is."""
-    if polarity <= 0:
-        return polarity
-    words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
-    if any(f" {cue} " in words for cue in scope_rules.praise_kept()) or scope_rules.intent_re().search(words):
-        return polarity  # "keep up the good work", "you'd love it", "I'd definitely go back"
-    return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
-
-
 def _distance(hit: tuple, i0: int, i1: int) -> int:
     s, e = hit[0], hit[1]
     if e > i0 and s < i1:
@@ -589,11 +569,6 @@ _UNIVERSAL_VERBS = frozenset(("is", "was", "were", "are", "'s", "has", "had", "h
                               "tasted", "felt", "went", "round"))
 #: Words that may open a clause before its subject ("and", "but then", "so").
 _CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
-#: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
-#: when the wish is against the facts, else 0 (:func:`wished`).
-DESIRED_POSITIVE = -0.3
-#: Words that make a wish counterfactual (the present lacks what is wished for).
-_COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 #: Adverbs that may open a subject-less continuation ("and then never came back").
 _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "finally", "eventually", "later"))
 #: Tokens that may stand between two coordinated clues ("the seats and the food").

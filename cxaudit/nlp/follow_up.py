@@ -57,10 +57,8 @@ REFER_BACK = frozenset(("it", "that", "this", "which", "they", "both"))
 #: cx_sentiment.yml), as inside a sentence (``ClauseScorer._person_referent``), and no other clue.
 _PERSONAL = frozenset(("he", "she"))
 #: Words skipped before the referring word ("And it was awful", "Honestly, they were brilliant").
-_OPENERS = frozenset(("and", "but", "oh", "so", "honestly", "well", "yeah", "yes", "no", "just", "mind", "and",
+_OPENERS = frozenset(("and", "but", "oh", "so", "honestly", "well", "yeah", "yes", "no", "just", "mind",
                       "um", "uh", "er", "erm", "like", "actually", "to", "be", "fair", "honest", ","))
-
-
 #: Words that open a sentence set against the one before, not a verdict on it.
 _CONTRAST = frozenset(("but", "although", "though", "however", "yet", "whereas", "still", "otherwise"))
 #: Quotation marks: a sentence that quotes someone gives their words, not the speaker's verdict.
@@ -77,8 +75,7 @@ def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int,
     doc = scorer.doc
     k = max(0, bisect_right(scorer.starts, i0) - 1)
     modes = doc._.sent_mode or []
-    n = len(scorer.sents)
-    if k + 1 >= n or k + 1 >= len(modes) or k >= len(scorer.scores) or k + 1 >= len(scorer.scores):
+    if k + 1 >= min(len(scorer.sents), len(modes), len(scorer.scores)):
         return None
     if modes[k] != "current" or modes[k + 1] != "current" or scorer.scores[k]:
         return None
@@ -97,8 +94,7 @@ def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int,
     if any(t.text in _QUOTES for t in doc[ns:ne]):
         return None  # reported words are not the speaker's verdict: 'It said "I can help with that!"'
     first = next((t for t in doc[ns:ne] if t.lower_ not in _OPENERS and not t.is_space), None)
-    if first is not None and first.lower_ in _PERSONAL and not any(
-            scope_rules.person_word(doc[t], scope_rules.people()) for t in range(i0, i1)):
+    if first is not None and first.lower_ in _PERSONAL and not scope_rules.names_person(doc, i0, i1):
         return None  # "The waiter brought our food. **He** was really rude.": the waiter's, not the food's
     words = [t for t in doc[ns:ne] if not (t.is_punct or t.is_space)]
     if len(words) > MAX_WORDS and (first is None or first.lower_ not in REFER_BACK | _PERSONAL):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .lexicon import build_matcher, doc_layout, ext_key, load_lexicon
-from .clue_scope import wished
+from .wishes import wished
 
 __all__ = ["MODES", "ModeClassifier", "WISH_KEY", "wish_start"]
 

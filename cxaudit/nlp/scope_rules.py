@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import load_lexicon
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -67,6 +67,12 @@ def people() -> tuple[frozenset, frozenset]:
     """``rules.people``: the one-word entries, and the multi-word ones as tuples of words."""
     words = [str(w).lower().split() for w in rules().get("people", ())]
     return frozenset(w[0] for w in words if len(w) == 1), frozenset(tuple(w) for w in words if len(w) > 1)
+
+
+def names_person(doc, i0: int, i1: int) -> bool:
+    """True when one of the tokens ``doc[i0:i1]`` (a clue) names a person (:func:`person_word`)."""
+    found = people()
+    return any(person_word(doc[t], found) for t in range(i0, i1))
 
 
 def person_word(token, people: tuple[frozenset, frozenset]) -> bool:
