@@ -202,3 +202,54 @@ def test_rerun_worker_feelings_table_is_the_lexicon_of_the_language_stage():
     table = feelings_table()
     pd.testing.assert_frame_equal(table, load_feelings())
     assert {"feeling", "axis", "pole", "forms"} <= set(table.columns) and len(table) >= 2
+
+
+WARM_UP = textwrap.dedent("""
+    import json, sys
+    import cxaudit.nlp.lexicon as lx
+    calls = []
+    load = lx.load_lexicon
+    def counting(name):
+        calls.append(name)
+        return load(name)
+    lx.load_lexicon = counting
+    from cxaudit.run import engine
+    import pandas as pd
+    spec = engine.PipelineSpec(model="blank", codebooks=("carbone-clues",))
+    engine.build(spec)
+    built = calls.count("cx_sentiment.yml")
+    engine.warm_up(spec)
+    warmed = calls.count("cx_sentiment.yml")
+    turns = pd.DataFrame({"doc_id": ["d"], "turn_id": [0], "speaker": [None], "role": ["participant"],
+                          "start_s": [None], "end_s": [None], "line": [1],
+                          "text": ["The staff were rude but the app is great. I waited 40 minutes."]})
+    t = engine.process_batch(turns, spec)
+    print(json.dumps({"built": built, "warm_up": warmed - built, "after": calls.count("cx_sentiment.yml") - warmed,
+                      "tags": t.tags.astype(str).values.tolist(), "sentences": t.sentences.astype(str).values.tolist()}))
+""")
+
+
+@pytest.mark.slow
+def test_rerun_worker_warm_up_reads_the_rules_once_and_changes_no_row(tmp_path):
+    """The fork server's warm-up (engine.warm_up) reads cx_sentiment.yml's rules once, for every rule that
+    uses them (each rule read the file on its first call before: four reads in each analysing process),
+    and a batch analysed after it reads nothing more and gives the rows of a process that analyses it first.
+    The pipeline comes from the cache, as in a rerun: unpickling it reads no lexicon."""
+    script = tmp_path / "warm.py"
+    script.write_text(WARM_UP, encoding="utf-8")
+    env = {**os.environ, "CXAUDIT_PIPELINE_CACHE": str(tmp_path / "cache")}
+
+    def run(source: str) -> dict:
+        script.write_text(source, encoding="utf-8")
+        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    run(WARM_UP)  # builds the pipeline and caches it
+    assert list((tmp_path / "cache").glob("*.pkl"))
+    got = run(WARM_UP)
+    assert (got["built"], got["warm_up"], got["after"]) == (0, 1, 0)
+    first = run(WARM_UP.replace("engine.warm_up(spec)", "pass"))
+    assert (first["built"], first["after"]) == (0, 1)  # without the warm-up the first batch reads them, once
+    assert got["tags"] == first["tags"] and got["sentences"] == first["sentences"] and got["tags"]
+

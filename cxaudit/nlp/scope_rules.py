@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexicon import load_lexicon
+from .lexicon import sentiment_rules
 
 __all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
@@ -24,7 +24,7 @@ DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "t
 @lru_cache(maxsize=1)
 def rules() -> dict:
     """``rules`` of cx_sentiment.yml, read once per process."""
-    return load_lexicon("cx_sentiment.yml").get("rules") or {}
+    return sentiment_rules()
 
 
 @lru_cache(maxsize=1)

@@ -30,8 +30,8 @@ from spacy.tokens import Doc
 from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_hashtag, segment_hashtag,
                     unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
-                      WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations, load_lexicon,
-                      longest_first, sentiment_entries)
+                      WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations,
+                      longest_first, sentiment_entries, sentiment_rules)
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -80,7 +80,7 @@ B_INCR = 0.293
 def _recommendation_rule() -> tuple[frozenset, frozenset, frozenset, int]:
     """``rules.recommendation``: the phrases' first words, the phrases, the words that may open the
     sentence before one ("definitely try the spa") and the fewest words of a phrase."""
-    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("recommendation") or {}
+    spec = sentiment_rules().get("recommendation") or {}
     phrases = frozenset(" ".join(str(p).lower().split()) for p in spec.get("phrases", ()))
     return (frozenset(p.split()[0] for p in phrases), phrases,
             frozenset(str(w).lower() for w in spec.get("openers", ())), min((len(p.split()) for p in phrases), default=1))
@@ -97,13 +97,13 @@ def _opens_sentence(doc: Doc, i: int, openers: frozenset) -> bool:
 @lru_cache(maxsize=1)
 def _past_state_blockers() -> frozenset:
     """Words before "used to" that make it "accustomed to" or a passive (``rules.past_state.not_after``)."""
-    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("past_state") or {}
+    spec = sentiment_rules().get("past_state") or {}
     return frozenset(str(w).lower() for w in spec.get("not_after", ()))
 
 
 @lru_cache(maxsize=1)
 def _superlative_rule() -> dict:
-    spec = (load_lexicon("cx_sentiment.yml").get("rules") or {}).get("negated_superlative") or {}
+    spec = sentiment_rules().get("negated_superlative") or {}
     return {key: frozenset(str(w).lower() for w in spec.get(key, ()))
             for key in ("modals", "between", "comparatives", "sufficiency", "sufficiency_verbs")}
 
@@ -180,7 +180,7 @@ class SentimentScorer:
                        if table[key][0] in (VAL, DUAL) and phrase.isalpha()}
         self._negators = frozenset(phrase for key, phrase in entries if table[key][0] == NEG and phrase.isalpha())
         fold_elongations(nlp.vocab, (phrase for _, phrase in entries if phrase.isalpha()))  # "loooove" reads "love"
-        values, attributes, self._reach = attribute_values(load_lexicon("cx_sentiment.yml").get("rules") or {})
+        values, attributes, self._reach = attribute_values(sentiment_rules())
         self._values = values
         self._attributes = {hash_string(w): g for w, g in attributes.items()}
 

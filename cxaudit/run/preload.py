@@ -17,7 +17,7 @@ import json
 import logging
 import os
 
-from cxaudit.run.engine import PipelineSpec, build, learned_tagger
+from cxaudit.run.engine import PipelineSpec, build, learned_tagger, warm_up
 from cxaudit.run.warm import PRELOAD_ENV
 from cxaudit.run.spacy_import import import_spacy
 
@@ -29,7 +29,9 @@ def _preload() -> None:
         return
     try:
         spec = json.loads(raw)
-        build(PipelineSpec(model=spec["model"], codebooks=tuple(spec["codebooks"])))
+        pipeline = PipelineSpec(model=spec["model"], codebooks=tuple(spec["codebooks"]))
+        build(pipeline)
+        warm_up(pipeline)  # what a process reads on its first batch, read once here for every worker
         if spec.get("tagger"):
             learned_tagger(spec["tagger"])
     except Exception:  # noqa: BLE001 - see the module docstring
