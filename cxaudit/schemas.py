@@ -42,6 +42,7 @@ __all__ = [
     "MODES",
     "VALENCES",
     "METHODS",
+    "FEELING_SOURCES",
 ]
 
 CLUE_TYPES = ("functional", "mechanic", "humanic", "none")
@@ -51,6 +52,9 @@ ANALYSED_ROLES = ("participant", "unknown")
 MODES = ("current", "desired", "question", "other")
 VALENCES = ("negative", "neutral", "positive", "mixed")
 METHODS = ("rule", "model", "manual")
+#: Where a tag's feeling was read (``tags.feeling_from``): for rule tags the scope of
+#: ``cxaudit.clues._rules.clue_feeling`` (docs/language.md, "Feeling per clue"), ``model`` for the learned tagger.
+FEELING_SOURCES = ("clause", "strong", "sentence", "contrast", "absence", "follow", "mixed", "none", "model")
 
 
 class SchemaError(CxauditError, ValueError):
@@ -184,6 +188,11 @@ TAGS = Schema(
         Column("mode", S, "Mode of the sentence.", nullable=False, allowed=MODES),
         Column("method", S, "How the tag was made.", nullable=False, allowed=METHODS),
         Column("confidence", F, "0 … 1.", nullable=False),
+        Column("feeling_from", S, "Where the feeling was read: the clue's own clause (clause), the strong clause "
+               "or the sentence it shares with other words (strong, sentence), the opposite of the clause across a "
+               "contrast (contrast), a missing thing or a failed action (absence), the next sentence of the turn "
+               "(follow), both feelings (mixed), nowhere (none: neutral); model for the learned tagger; null for "
+               "manual codes and tables written before it was recorded.", allowed=FEELING_SOURCES),
     ),
     key=("sentence_id", "codebook", "code", "start_char", "method"),
 )

@@ -628,6 +628,32 @@ def test_clue_feelings_a_verdict_in_the_next_sentence_has_its_own_confidence(boo
     assert followed[1] < 0
 
 
+def _feeling_from(text: str, book) -> dict[str, str]:
+    turns = pd.DataFrame({"doc_id": ["c1"], "turn_id": [0], "role": ["participant"], "text": [text]})
+    tags = analyze(turns, [book], model="blank").tags
+    return {r.evidence.lower(): r.feeling_from for r in tags.itertuples()}
+
+
+@pytest.mark.parametrize("text,target,source", [
+    ("I rang the helpline on Monday. Absolutely useless.", "the helpline", "follow"),
+    ("The helpline was absolutely useless.", "the helpline", "clause"),
+    ("Friendly staff but a filthy washroom.", "washroom", "clause"),
+    ("We asked the waiter for the bill and the food was cold and inedible.", "waiter", "none"),
+])
+def test_clue_feelings_each_tag_says_where_its_feeling_was_read(book, text, target, source):
+    """tags.feeling_from names the scope the feeling came from, so a reader (and the dashboard) can show the
+    sentence a "follow" feeling was read in beside the quote."""
+    assert _feeling_from(text, book)[target] == source
+
+
+def test_feeling_sources_name_every_scope_the_rules_give():
+    from cxaudit.clues._rules import SCOPE_CONFIDENCE
+    from cxaudit.schemas import FEELING_SOURCES
+
+    assert set(SCOPE_CONFIDENCE) <= set(FEELING_SOURCES)
+    assert "model" in FEELING_SOURCES
+
+
 def test_follow_up_a_clue_of_another_codebook_in_the_next_sentence_stops_it(book):
     """The verdict must name no clue of any codebook compiled into the pipeline: "The chatbot kept crashing."
     is about the chatbot (a touchpoint), not about the bill of the sentence before."""

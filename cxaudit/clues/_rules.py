@@ -392,7 +392,7 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                 if question:
                     conf *= QUESTION_FACTOR
                 rows.append((sentence_id, doc_id, book, code, clue_type, touchpoint, sc - s0, ec - s0,
-                             text[sc:ec], polarity, val, mode, "rule", round(conf, 3)))
+                             text[sc:ec], polarity, val, mode, "rule", round(conf, 3), scope))
     return rows
 
 

@@ -252,7 +252,7 @@ class LearnedTagger:
             "clue_type": [info[c]["clue_type"] for c in codes], "touchpoint": [info[c]["touchpoint"] for c in codes],
             "start_char": pd.NA, "end_char": pd.NA, "evidence": sub["text"],
             "mode": sub["mode"] if "mode" in sub else "current", "method": "model",
-            "confidence": proba.to_numpy()[rows_i, codes_j],
+            "confidence": proba.to_numpy()[rows_i, codes_j], "feeling_from": "model",
         })
         out["polarity"], out["valence"] = self._polarity(sub, codes)
         return validate(out, TAGS)
