@@ -190,3 +190,67 @@ def make_summary_store(out_dir: str | Path) -> dict[str, pd.DataFrame]:
     tables = make_summary_tables()
     write_tables(out_dir, tables)
     return tables
+
+
+# -- a store whose quotes took their feeling from the next sentence (tags.feeling_from = 'follow') ------------
+# doc_id, participant, [(turn text, [(sentence index, code, evidence, polarity, valence, feeling_from)])]
+FOLLOW_DOCS = [
+    ("c/f1", "F1", [("Promised a call back within 48 hours. Never came. I rang <b>again</b>.",
+                     [(0, "humanic.staff", "call back", -0.6, "negative", "follow")])]),
+    ("c/f2", "F2", [("The staff were lovely. I would come back.",
+                     [(0, "humanic.staff", "staff", 0.7, "positive", "clause")])]),
+    # the verdict is never taken across turns: the last sentence of turn 0 has no next sentence to show
+    ("c/f3", "F3", [("The bill arrived on Monday.", [(0, "functional.billing", "bill", -0.4, "negative", "follow")]),
+                    ("Fine, thanks.", [])]),
+]
+
+
+def make_follow_tables(*, feeling_from: bool = True) -> dict[str, pd.DataFrame]:
+    """Tables of the follow store (above), with compare tables; ``feeling_from=False``: the tags table has no
+    ``feeling_from`` column, as a store written before it was recorded."""
+    docs, turns, sents, tags = [], [], [], []
+    for doc_id, person, doc_turns in FOLLOW_DOCS:
+        docs.append(dict(doc_id=doc_id, source=f"{doc_id}.txt", kind="comment", participant=person,
+                         segment="retail", wave="2026-Q1", score=5.0, content_hash=doc_id))
+        for turn_id, (text, clues) in enumerate(doc_turns):
+            turns.append(dict(doc_id=doc_id, turn_id=turn_id, speaker=None, role="participant", start_s=None,
+                              end_s=None, line=turn_id + 1, text=text))
+            pos = 0
+            for n, sentence in enumerate(_split(text)):
+                sid = f"{doc_id}#{turn_id}.{n}"
+                at = text.index(sentence, pos)
+                pos = at + len(sentence)
+                own = [c for c in clues if c[0] == n]
+                sents.append(dict(sentence_id=sid, doc_id=doc_id, turn_id=turn_id, text=sentence, start_char=at,
+                                  end_char=pos, sentiment=own[0][3] if own else 0.0,
+                                  valence=own[0][4] if own else "neutral", mode="current", effort=False,
+                                  n_words=len(sentence.split())))
+                for _, code, evidence, polarity, valence, source in own:
+                    start = sentence.index(evidence)
+                    tags.append(dict(sentence_id=sid, doc_id=doc_id, codebook="carbone-clues", code=code,
+                                     clue_type=code.split(".")[0], touchpoint="get-help", start_char=start,
+                                     end_char=start + len(evidence), evidence=evidence, polarity=polarity,
+                                     valence=valence, mode="current", method="rule", confidence=0.63,
+                                     feeling_from=source))
+    tables = {
+        "documents": conform(pd.DataFrame(docs), DOCUMENTS),
+        "turns": conform(pd.DataFrame(turns), TURNS),
+        "sentences": conform(pd.DataFrame(sents), SENTENCES),
+        "tags": conform(pd.DataFrame(tags), TAGS),
+        "feelings": conform(pd.DataFrame(columns=FEELINGS.names), FEELINGS),
+        "meta": pd.DataFrame({"key": ["name"], "value": ["Follow audit"]}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables.update(compare(tables["documents"], tables["sentences"], tables["tags"], tables["feelings"],
+                              n_boot=50))
+    if not feeling_from:
+        tables["tags"] = tables["tags"].drop(columns=["feeling_from"])
+    return tables
+
+
+def make_follow_store(out_dir: str | Path, **kw) -> dict[str, pd.DataFrame]:
+    """Write the follow store into ``out_dir``; returns the tables written."""
+    tables = make_follow_tables(**kw)
+    write_tables(out_dir, tables)
+    return tables

@@ -21,7 +21,8 @@ import pytest
 
 from urllib.parse import quote, urlparse
 
-from _dashboard_helpers import PWN_COMMENT, PWN_SEGMENT, expected_mentions, make_store, make_summary_store
+from _dashboard_helpers import (PWN_COMMENT, PWN_SEGMENT, expected_mentions, make_follow_store, make_store,
+                                make_summary_store)
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +56,8 @@ def server(tmp_path_factory):
     make_summary_store(summary)
     srv = start(out, host="127.0.0.1")
     srv.summary_dir = summary
+    srv.follow_dir = tmp_path_factory.mktemp("follow")
+    make_follow_store(srv.follow_dir)
     try:
         yield srv, tables
     finally:
@@ -341,6 +344,28 @@ def test_browser_evidence_one_row_per_sentence_and_sorts(browser, server):
     pg.wait_for_selector(".cx-evidence caption:has-text('most negative first')", state="visible")
     assert "rude and dismissive" in pg.locator(".cx-evidence .cx-sentence").first.inner_text()
     context.close()
+
+
+def test_browser_evidence_shows_the_next_sentence_a_feeling_was_read_in(browser, server, tmp_path):
+    """"Promised a call back within 48 hours." is negative because of "Never came.": the quote shows that
+    sentence after it, muted and as text (the turn's markup stays text); a quote judged in its own sentence
+    shows none."""
+    srv, _ = server
+    context = offline_context(browser, viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(f"{srv.url}?results={quote(str(srv.follow_dir))}", wait_until="commit")
+    pg.wait_for_selector(".cx-app .cx-summary", state="visible")
+    _open_tab(pg, "Evidence")
+    pg.wait_for_selector(".cx-evidence caption", state="visible")
+    row = pg.locator(".cx-evidence tr:has-text('Promised a call back')")
+    assert row.locator(".cx-context").inner_text() == "feeling from the next sentence: \u201cNever came.\u201d"
+    assert row.locator(".cx-sentence mark").inner_text() == "call back"
+    assert pg.locator(".cx-evidence tr:has-text('The staff were lovely') .cx-context").count() == 0
+    assert pg.locator(".cx-evidence tr:has-text('The bill arrived') .cx-context").count() == 0
+    pg.screenshot(path=str(tmp_path / "follow.png"), full_page=True)
+    context.close()
+    assert not context.blocked
 
 
 def test_browser_heatmap_uses_the_panel_width_and_scrolls_when_narrow(browser, server):

@@ -126,3 +126,13 @@ def test_dashboard_evidence_download_link_round_trips():
     assert m, link
     assert m.group(1) == "x-script-.csv" and base64.b64decode(m.group(2)) == b"a,b\n1,2\n"
     assert m.group(3) == "&lt;Save&gt;"
+
+
+def test_dashboard_evidence_context_is_escaped_muted_and_exported():
+    page = _page(context_after="<b>Never</b> came.")
+    out = ev.evidence_html(page)
+    assert "&lt;b&gt;Never&lt;/b&gt; came." in out and "<b>Never" not in out
+    assert 'class="cx-context"' in out and ev.CONTEXT_LABEL in out
+    assert ev.context_html(None) == ev.context_html(float("nan")) == ev.context_html("  ") == ""
+    assert 'class="cx-context"' not in ev.evidence_html(_page())
+    assert ev.evidence_export(page)["feeling_from_next_sentence"].tolist() == ["<b>Never</b> came."]

@@ -262,3 +262,35 @@ def test_dashboard_prepare_small_store_has_no_states(stores):
     _, prepped, _ = stores
     with AuditData(prepped) as data:  # fewer tags than STATE_MIN_TAGS: every query is live
         assert not data.states and data.state("dash_state_gaps", Filters(codebook="carbone-clues")) is None
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_dashboard_quote_shows_the_next_sentence_its_feeling_came_from(tmp_path, prepared):
+    """A clue whose feeling was read in the next sentence of its turn ("Promised a call back within 48 hours."
+    / "Never came.") is quoted with that sentence (context_after); a clue judged in its own sentence, and the last
+    sentence of a turn (never the next turn's), show none. Same from the prepared tables and the live ones."""
+    from _dashboard_helpers import make_follow_store
+
+    make_follow_store(tmp_path)
+    if prepared:
+        prepare(tmp_path)
+    with AuditData(tmp_path) as data:
+        assert data.prepared == prepared
+        rows = data.evidence(Filters(), limit=None)
+        context = dict(zip(rows["sentence_id"], rows["context_after"]))
+    assert context["c/f1#0.0"] == "Never came."
+    assert pd.isna(context["c/f2#0.0"]) and pd.isna(context["c/f3#0.0"])
+    assert len(context) == 3
+
+
+def test_dashboard_store_written_before_feeling_from_still_opens(tmp_path):
+    from _dashboard_helpers import make_follow_store
+
+    make_follow_store(tmp_path, feeling_from=False)
+    for step in ("live", "prepared"):
+        if step == "prepared":
+            prepare(tmp_path)
+        with AuditData(tmp_path) as data:
+            assert data.prepared == (step == "prepared")
+            rows = data.evidence(Filters(), limit=None)
+            assert len(rows) == 3 and rows["context_after"].isna().all()

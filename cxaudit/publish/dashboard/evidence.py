@@ -23,6 +23,7 @@ from cxaudit.publish.charts.palette import VALENCE_COLORS
 __all__ = [
     "highlight",
     "highlight_spans",
+    "context_html",
     "chips_html",
     "format_timestamp",
     "valence_badge",
@@ -45,7 +46,9 @@ VALENCE_FACES = {
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _EXPORT_COLUMNS = ["quote", "clues", "codes", "valence", "polarity", "speaker", "participant", "doc_id", "source",
-                   "timestamp", "wave", "segment", "kind", "sentence_id"]
+                   "timestamp", "wave", "segment", "kind", "sentence_id", "feeling_from_next_sentence"]
+#: Said before the next sentence of a quote whose clue took its feeling from it (``context_after``).
+CONTEXT_LABEL = "feeling from the next sentence:"
 
 
 def _is_missing(value) -> bool:
@@ -113,6 +116,17 @@ def valence_badge(valence) -> str:
             f'title="{html.escape(label, quote=True)}">{face}</span>')
 
 
+def context_html(context) -> str:
+    """The sentence after a quote, when its clue's feeling was read there (``context_after``), muted and escaped;
+    "" when there is none. A reader who sees "Promised a call back within 48 hours." marked negative sees
+    "Never came." beside it and why."""
+    if _is_missing(context) or not str(context).strip():
+        return ""
+    return (f' <span class="cx-context" title="The clue in this quote has no feeling in its own sentence; '
+            f'it was read in the sentence that follows">{html.escape(CONTEXT_LABEL)} '
+            f'\u201c{html.escape(str(context))}\u201d</span>')
+
+
 def _cell(value) -> str:
     return "" if _is_missing(value) else html.escape(str(value))
 
@@ -133,7 +147,8 @@ def evidence_html(page: pd.DataFrame, *, offset: int = 0, total: int | None = No
         rows.append(
             f'<tr class="cx-quote cx-{_cell(r.get("valence"))}">'
             f'<td>{valence_badge(r.get("valence"))}</td>'
-            f'<td class="cx-sentence">{highlight_spans(r.get("sentence"), r.get("spans"))}</td>'
+            f'<td class="cx-sentence">{highlight_spans(r.get("sentence"), r.get("spans"))}'
+            f'{context_html(r.get("context_after"))}</td>'
             f'<td class="cx-chips">{chips_html(r.get("chips"))}</td>'
             f'<td>{_cell(r.get("speaker"))}</td><td>{_cell(r.get("participant"))}</td>'
             f'<td title="{_cell(r.get("source"))}">{_cell(r.get("doc_id"))}</td>'
@@ -158,6 +173,8 @@ def evidence_export(rows: pd.DataFrame) -> pd.DataFrame:
     for col in _EXPORT_COLUMNS[2:]:
         if col == "timestamp":
             out[col] = [format_timestamp(v) for v in rows["start_s"]]
+        elif col == "feeling_from_next_sentence":
+            out[col] = rows["context_after"].to_numpy() if "context_after" in rows else None
         else:
             out[col] = rows[col].to_numpy() if col in rows else None
     return out

@@ -16,7 +16,7 @@ __all__ = ["create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "
 log = logging.getLogger(__name__)
 
 #: Bumped when the prepared tables change shape; older preparations are ignored.
-VERSION = 5
+VERSION = 6
 #: Label used for mentions without a touchpoint.
 NO_TOUCHPOINT = "unspecified"
 #: Columns stored as ENUMs in the prepared table (the filters, the code, the valence and the mode).
@@ -100,16 +100,34 @@ def _cube_sql(mentions: str) -> str:
         FROM {mentions} GROUP BY ALL"""
 
 
-def _sentences_sql(mentions: str) -> str:
-    """One row per sentence of ``mentions`` (a mentions relation): its key and what a quote shows."""
+def _sentences_sql(mentions: str, *, follow: bool = True) -> str:
+    """One row per sentence of ``mentions`` (a mentions relation): its key and what a quote shows.
+
+    ``context_after``: the next sentence of the same turn when a tag of the sentence took its feeling from
+    it (``tags.feeling_from = 'follow'``: "Promised a call back within 48 hours." is negative because of
+    "Never came."), else null; the quote shows it so a reader sees why. ``follow``: the tags table has a
+    ``feeling_from`` column (else the column is null: stores written before it was recorded). Only the few
+    sentences with such a tag are looked up (a join on their turns, no window over every sentence)."""
+    if follow:
+        context = """
+        , f AS (SELECT s.sentence_id, s.doc_id, s.turn_id, s.start_char FROM main.sentences s
+                WHERE s.sentence_id IN (SELECT sentence_id FROM main.tags WHERE feeling_from = 'follow')),
+        nx AS (SELECT f.sentence_id, arg_min(n.text, n.start_char) AS context_after
+               FROM f JOIN main.sentences n ON n.doc_id = f.doc_id AND n.turn_id = f.turn_id
+                                           AND n.start_char > f.start_char
+               GROUP BY f.sentence_id)"""
+        context_col, context_join = "nx.context_after", "LEFT JOIN nx ON nx.sentence_id = s.sentence_id"
+    else:
+        context, context_col, context_join = "", "NULL::VARCHAR AS context_after", ""
     return f"""
-        WITH k AS (SELECT DISTINCT sentence_key, sentence_id FROM {mentions})
+        WITH k AS (SELECT DISTINCT sentence_key, sentence_id FROM {mentions}){context}
         SELECT k.sentence_key, s.sentence_id, s.text AS sentence, s.n_words,
                coalesce(d.participant, s.doc_id) AS participant, s.doc_id, d.source, tr.speaker, tr.start_s,
-               d.wave, d.segment, d.kind
+               d.wave, d.segment, d.kind, {context_col}
         FROM k JOIN main.sentences s ON s.sentence_id = k.sentence_id
         LEFT JOIN main.documents d ON d.doc_id = s.doc_id
-        LEFT JOIN main.turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id"""
+        LEFT JOIN main.turns tr ON tr.doc_id = s.doc_id AND tr.turn_id = s.turn_id
+        {context_join}"""
 
 
 def _tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> set[str]:
@@ -154,6 +172,7 @@ def create_temp(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_of(con)})', typed=False)} "
                 "ORDER BY ev_rank")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_cube AS {_cube_sql('_dash_mentions')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_sql('temp._dash_mentions')} "
+    follow = _has_column(con, "tags", "feeling_from")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_sql('temp._dash_mentions', follow=follow)} "
                 "ORDER BY sentence_key")
     return "temp._dash_mentions", "temp._dash_cube", "temp._dash_sentences"

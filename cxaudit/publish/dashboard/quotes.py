@@ -128,7 +128,7 @@ class QuoteQueries:
         and the lens's codes of each sentence (chips) and the spans to highlight: the mentions matching
         ``focus`` (tag column -> value: code, clue_type or touchpoint) when given, else all of the lens's."""
         cols = ["sentence_id", "sentence", "polarity", "valence", "participant", "doc_id", "source", "speaker",
-                "start_s", "wave", "segment", "kind", "chips", "spans", "codes", "tag_spans"]
+                "start_s", "wave", "segment", "kind", "chips", "spans", "codes", "tag_spans", "context_after"]
         if rows is None or not len(rows):
             return pd.DataFrame(columns=cols)
         key_type = "INTEGER" if self.prepared else "VARCHAR"
@@ -143,7 +143,7 @@ class QuoteQueries:
         lens_params = [filters.codebook] if filters.codebook else []
         info = self.df(f"""
             SELECT sentence_id, sentence, participant, doc_id, source, speaker, start_s, wave::VARCHAR AS wave,
-                   segment::VARCHAR AS segment, kind::VARCHAR AS kind
+                   segment::VARCHAR AS segment, kind::VARCHAR AS kind, context_after
             FROM {self.sents} WHERE sentence_key IN (SELECT unnest(?::{key_type}[]))""", [keys])
         tags = self.df(f"""
             SELECT t.sentence_id, t.codebook::VARCHAR AS codebook, t.code::VARCHAR AS code,

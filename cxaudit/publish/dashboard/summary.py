@@ -384,6 +384,7 @@ def quote_rows_html(quotes: pd.DataFrame) -> str:
         ts = ev.format_timestamp(r.get("start_s"))
         rows.append(f'<li class="cx-quote-row">{ev.valence_badge(r.get("valence"))} '
                     f'<span class="cx-sentence">\u201c{ev.highlight_spans(r.get("sentence"), r.get("spans"))}\u201d</span>'
+                    f'{ev.context_html(r.get("context_after"))}'
                     f'<div class="cx-quote-meta">{ev.chips_html(r.get("chips"))} '
                     f'<span class="cx-who">{who}{" at " + ts if ts else ""}</span></div></li>')
     return f'<ul class="cx-quotes">{"".join(rows)}</ul>'
