@@ -605,6 +605,9 @@ FOLLOW_CASES = [
      "neutral"),
     ("The delivery came with no instructions. Great start.", "the delivery", "neutral"),
     ("The delivery came with no instructions. Useless.", "the delivery", "negative"),
+    # an echo of words the clue's sentence said without judging mocks them (echoic irony): no verdict
+    ("The agent said you can do all of this on the app, you know, love. Love!", "the app", "neutral"),
+    ("The agent told me the refund would take a week. Quick!", "the refund", "positive"),
     # "he"/"she" judges the person, not what the person brought
     ("The waiter brought the food. He was really rude.", "waiter", "negative"),
     ("The waiter brought the food. He was really rude.", "the food", "neutral"),

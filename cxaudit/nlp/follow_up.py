@@ -21,6 +21,9 @@ what came before it:
   our food. He was really rude." leaves the food alone);
 * praise does not follow a report of something missing or not done ("The router arrived with no
   cable. Great start." is sarcastic); criticism may;
+* it does not echo: a verdict whose judging words all repeat words of the clue's sentence, which judged
+  nothing there, mocks them ("A young man said, you can do all of this on the app, you know, love.
+  **Love!**"; "They told me it would be quick. **Quick!**"): echoic irony, not the speaker's verdict;
 * it is short (at most :data:`MAX_WORDS` words) or opens with a word that refers back
   (:data:`REFER_BACK`, after openers such as "and", "oh", "honestly").
 
@@ -93,6 +96,9 @@ def follow_up(scorer: ClauseScorer, i0: int, i1: int, clues: Sequence[tuple[int,
         return None  # "You log in and it shows you stages. **But** it said in progress for five weeks."
     if any(t.text in _QUOTES for t in doc[ns:ne]):
         return None  # reported words are not the speaker's verdict: 'It said "I can help with that!"'
+    said = [doc[i].lower_ for h in hits for i in range(max(h[0], ns), min(h[1], ne)) if doc[i].is_alpha]
+    if said and set(said) <= {t.lower_ for t in doc[slice(*scorer.sents[k])]}:
+        return None  # an echo of words the clue's sentence said without judging: "… you know, love. **Love!**"
     first = next((t for t in doc[ns:ne] if t.lower_ not in _OPENERS and not t.is_space), None)
     if first is not None and first.lower_ in _PERSONAL and not scope_rules.names_person(doc, i0, i1):
         return None  # "The waiter brought our food. **He** was really rude.": the waiter's, not the food's
