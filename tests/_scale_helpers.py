@@ -100,5 +100,6 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                     else valence_of(doc, span.start_char, span.end_char, polarity, sentence=sent_tokens),
                     "mode": mode,
                     "method": "rule", "confidence": confidence_of(span, mode, text[s0:s1], scope),
+                    "feeling_from": scope,
                 })
     return rows

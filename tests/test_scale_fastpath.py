@@ -162,7 +162,7 @@ def test_engine_frame_from_tuples_equals_conform_of_dicts():
     sents = [("d#0.0", "d", 0, "Hi.", 0, 3, 0.0, "neutral", "other", False, None, 1),
              ("d#0.1", "d", 0, "Bad!", 4, 8, -0.6, "negative", "current", True, "on hold", 1)]
     feels = [("d#0.1", "d", "ignored", "valued/ignored", -1, True, 0, 3, "Bad")]
-    tags = [("d#0.1", "d", "b", "c", "none", None, 0, 3, "Bad", -0.5, "negative", "current", "rule", 0.7)]
+    tags = [("d#0.1", "d", "b", "c", "none", None, 0, 3, "Bad", -0.5, "negative", "current", "rule", 0.7, "clause")]
     for rows, schema in ((sents, SENTENCES), (feels, FEELINGS), (tags, TAGS), ([], TAGS)):
         expected = conform(pd.DataFrame(rows, columns=schema.names), schema)
         pd.testing.assert_frame_equal(frame_from_tuples(rows, schema), expected, check_exact=True)
