@@ -170,18 +170,23 @@ def make_summary_tables() -> dict[str, pd.DataFrame]:
                                  end_char=start + len(evidence), evidence=evidence, polarity=polarity,
                                  valence="negative" if polarity < 0 else "positive", mode="current",
                                  method="rule", confidence=1.0))
+    return _with_compare(docs, turns, sents, tags, name="Summary audit", n_boot=200)
+
+
+def _with_compare(docs, turns, sents, tags, *, name: str, n_boot: int) -> dict[str, pd.DataFrame]:
+    """The store's tables from row dicts (no feelings), with the compare tables of :func:`cxaudit.compare.compare`."""
     tables = {
         "documents": conform(pd.DataFrame(docs), DOCUMENTS),
         "turns": conform(pd.DataFrame(turns), TURNS),
         "sentences": conform(pd.DataFrame(sents), SENTENCES),
         "tags": conform(pd.DataFrame(tags), TAGS),
         "feelings": conform(pd.DataFrame(columns=FEELINGS.names), FEELINGS),
-        "meta": pd.DataFrame({"key": ["name"], "value": ["Summary audit"]}),
+        "meta": pd.DataFrame({"key": ["name"], "value": [name]}),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tables.update(compare(tables["documents"], tables["sentences"], tables["tags"], tables["feelings"],
-                              n_boot=200))
+                              n_boot=n_boot))
     return tables
 
 
@@ -232,18 +237,7 @@ def make_follow_tables(*, feeling_from: bool = True) -> dict[str, pd.DataFrame]:
                                      end_char=start + len(evidence), evidence=evidence, polarity=polarity,
                                      valence=valence, mode="current", method="rule", confidence=0.63,
                                      feeling_from=source))
-    tables = {
-        "documents": conform(pd.DataFrame(docs), DOCUMENTS),
-        "turns": conform(pd.DataFrame(turns), TURNS),
-        "sentences": conform(pd.DataFrame(sents), SENTENCES),
-        "tags": conform(pd.DataFrame(tags), TAGS),
-        "feelings": conform(pd.DataFrame(columns=FEELINGS.names), FEELINGS),
-        "meta": pd.DataFrame({"key": ["name"], "value": ["Follow audit"]}),
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables.update(compare(tables["documents"], tables["sentences"], tables["tags"], tables["feelings"],
-                              n_boot=50))
+    tables = _with_compare(docs, turns, sents, tags, name="Follow audit", n_boot=50)
     if not feeling_from:
         tables["tags"] = tables["tags"].drop(columns=["feeling_from"])
     return tables

@@ -326,15 +326,21 @@ def test_browser_summary_first_with_ranked_priorities(browser, server):
     context.close()
 
 
-def test_browser_evidence_one_row_per_sentence_and_sorts(browser, server):
-    srv, _ = server
-    context = offline_context(browser, viewport={"width": 1400, "height": 1600})
+def _evidence_of(browser, srv, results, *, ready: str, height: int):
+    """(context, page) on the Evidence tab of the dashboard of ``results``, once ``ready`` showed."""
+    context = offline_context(browser, viewport={"width": 1400, "height": height})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
-    pg.goto(f"{srv.url}?results={quote(str(srv.summary_dir))}", wait_until="commit")
-    pg.wait_for_selector(".cx-app .cx-summary .cx-finding", state="visible")
+    pg.goto(f"{srv.url}?results={quote(str(results))}", wait_until="commit")
+    pg.wait_for_selector(ready, state="visible")
     _open_tab(pg, "Evidence")
     pg.wait_for_selector(".cx-evidence caption", state="visible")
+    return context, pg
+
+
+def test_browser_evidence_one_row_per_sentence_and_sorts(browser, server):
+    srv, _ = server
+    context, pg = _evidence_of(browser, srv, srv.summary_dir, ready=".cx-app .cx-summary .cx-finding", height=1600)
     assert "of 39 (quotes: one row per sentence" in pg.inner_text(".cx-evidence caption")  # 12 x 3 + 3 staff
     texts = pg.locator(".cx-evidence .cx-sentence").all_inner_texts()
     assert len(texts) == 20 and len(set(zip(texts, pg.locator(".cx-evidence td:nth-child(6)").all_inner_texts()))) == 20
@@ -351,13 +357,7 @@ def test_browser_evidence_shows_the_next_sentence_a_feeling_was_read_in(browser,
     sentence after it, muted and as text (the turn's markup stays text); a quote judged in its own sentence
     shows none."""
     srv, _ = server
-    context = offline_context(browser, viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    pg.goto(f"{srv.url}?results={quote(str(srv.follow_dir))}", wait_until="commit")
-    pg.wait_for_selector(".cx-app .cx-summary", state="visible")
-    _open_tab(pg, "Evidence")
-    pg.wait_for_selector(".cx-evidence caption", state="visible")
+    context, pg = _evidence_of(browser, srv, srv.follow_dir, ready=".cx-app .cx-summary", height=1000)
     row = pg.locator(".cx-evidence tr:has-text('Promised a call back')")
     assert row.locator(".cx-context").inner_text() == "feeling from the next sentence: \u201cNever came.\u201d"
     assert row.locator(".cx-sentence mark").inner_text() == "call back"
