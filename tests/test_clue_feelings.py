@@ -82,6 +82,8 @@ CASES = [
      {"my bag": "negative", "the app": "negative"}),
     ("contrast", "The delivery was booked for Monday but it never came, and the website was no help.",
      {"the delivery": "negative", "the website": "negative"}),
+    # a "lacking" that negates nothing judges its own clause's clue
+    ("contrast", "The staff were lacking, but the app was great.", {"staff": "negative", "the app": "positive"}),
     # ownership: another clue's feeling is not this one's
     ("ownership", "We asked the waiter for the bill and the food was cold and inedible.",
      {"waiter": "neutral", "the bill": "neutral", "the food": "negative"}),

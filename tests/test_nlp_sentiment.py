@@ -34,6 +34,21 @@ def test_nlp_sentiment_negation_of_negative_is_positive(nlp):
 
 
 @pytest.mark.parametrize("text,sign", [
+    # a verb form of "lack" that negates no judgement is a complaint of its own, as the noun is
+    ("The service was lacking.", -1), ("The food was lacking in flavour.", -1),
+    ("Communication is lacking throughout.", -1), ("Staff are sorely lacking.", -1),
+    # one that negates a judgement stays a negator; negated itself it is praise, and "lacked nothing" is no complaint
+    ("The room lacked charm.", -1), ("The waiters are lacking good communication skills.", -1), ("Nothing was lacking.", 1), ("There is no lack of choice.", 1),
+    ("The room lacked nothing.", 0),
+    # a break or the sentence's end stops the search for what it negates
+    ("Support was lacking, honestly.", -1), ("The menu was lacking. Great staff though.", -1),
+])
+def test_nlp_sentiment_lack_that_negates_nothing_is_a_complaint(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
     ("Nobody at the branch was rude.", 1), ("No one at the branch was helpful.", -1),
     ("None of the staff were friendly.", -1), ("No one from the bank was ever rude to me.", 1),
 ])

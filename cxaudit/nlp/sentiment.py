@@ -73,6 +73,11 @@ _NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever",
 _NEG_CARRIERS = frozenset(("or", "nor"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
 B_INCR = 0.293
+#: The verb forms of "lack" are negators ("lacked charm" is a complaint about charm); one that negates no
+#: judgement is a complaint of its own, as the noun is in VADER's lexicon ("lack" -1.3): "the service was
+#: lacking", "the food was lacking in flavour", "communication is lacking throughout".
+_LACK = frozenset(("lacked", "lacking", "lacks"))
+LACK_VALENCE = -1.3
 
 
 
@@ -191,6 +196,8 @@ class SentimentScorer:
         hits = [(kinds[m][0], kinds[m][1], s, e) if kinds[m][0] != SUB or not _temporal_while(doc, s, e)
                 else (WEAK, 0.0, s, e) for m, s, e in longest_first(self.matcher(doc))
                 if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
+        if any(hit[0] == NEG for hit in hits):
+            hits = _lack_alone(doc, hits, self.window + NEG_EXTRA_REACH)
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
         advice_first, advice, openers, shortest = _recommendation_rule()
@@ -468,6 +475,28 @@ _PAST_NEGATORS = frozenset(("n't", "not", "never"))
 _SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
+
+
+def _lack_alone(doc: Doc, hits: list, reach: int) -> list:
+    """``hits`` with each "lacks"/"lacked"/"lacking" that negates no judgement made a complaint of its own
+    (:data:`LACK_VALENCE`): no sentiment word follows it within ``reach`` tokens of its sentence before a
+    clause break ("the food was lacking in flavour", "staff are lacking"). One that has a judgement to
+    negate stays a negator ("lacked charm", "lacking any real warmth"); "nothing lacking" is then praise."""
+    out = None
+    for i, (kind, _, s, e) in enumerate(hits):
+        if kind != NEG or e - s != 1 or doc[s].lower_ not in _LACK:
+            continue
+        negates = False
+        for kind2, value2, s2, _ in hits[i + 1:]:
+            if s2 - e >= reach or kind2 in (WEAK, STRONG, BUT, SUB) or any(t.is_sent_start for t in doc[e:s2 + 1]):
+                break
+            if kind2 == NEG or kind2 in (VAL, DUAL, TOO) and value2:  # "lacked nothing" is no complaint
+                negates = True
+                break
+        if not negates and not any(t.is_sent_start for t in doc[s + 1:min(len(doc), e + 1)]):
+            out = list(hits) if out is None else out
+            out[i] = (VAL, LACK_VALENCE, s, e)
+    return hits if out is None else out
 
 
 def _temporal_while(doc: Doc, s: int, e: int) -> bool:
