@@ -153,6 +153,17 @@ def test_nlp_sentiment_but_weights_second_clause(nlp):
     assert score(nlp, "The service was terrible but the food was good.") > 0
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("The agent was inept.", -1), ("The driver was surly.", -1), ("The receptionist was grumpy.", -1),
+    ("She was very abrupt with me.", -1), ("The coffee was tepid.", -1), ("The carriage was draughty.", -1),
+    ("The room is drafty.", -1), ("The chairs are rickety.", -1), ("The claim process is convoluted.", -1),
+    ("The form is fiddly.", -1), ("My refund is two weeks overdue.", -1), ("The cabin was roomy.", 1),
+])
+def test_nlp_sentiment_everyday_judgements_of_staff_premises_and_processes(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
 @pytest.mark.parametrize("text", [
     "I was on hold for 40 minutes.", "I'm still waiting for my refund.", "I had to call three times.",
     "They cancelled my flight.", "Nobody got back to me.", "They lost my bag.", "They charged me twice.",
