@@ -164,6 +164,20 @@ def test_nlp_sentiment_everyday_judgements_of_staff_premises_and_processes(nlp, 
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("I was fobbed off.", -1), ("Radio silence.", -1), ("So much red tape.", -1), ("They gave me the runaround.", -1),
+    ("I'm at my wits' end.", -1), ("They passed the buck.", -1), ("It was like talking to a brick wall.", -1),
+    ("I've had enough.", -1), ("Nothing has changed.", -1), ("They ghosted me.", -1), ("It left me out of pocket.", -1),
+    ("They kept me in the loop.", 1), ("Nobody kept me in the loop.", -1), ("They bent over backwards.", 1),
+    ("Really on the ball.", 1), ("Made my day.", 1), ("Hats off to them.", 1),
+    # the same words as plain description judge nothing
+    ("We had enough time.", 0), ("There is a brick wall by the station.", 0), ("My out-of-pocket costs were covered.", 0),
+])
+def test_nlp_sentiment_customer_service_idioms(nlp, text, sign):
+    got = sum(nlp(text)._.sent_sentiment)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
 @pytest.mark.parametrize("text", [
     "I was on hold for 40 minutes.", "I'm still waiting for my refund.", "I had to call three times.",
     "They cancelled my flight.", "Nobody got back to me.", "They lost my bag.", "They charged me twice.",
