@@ -187,6 +187,19 @@ def test_nlp_sentiment_cx_failure_phrases_are_negative(nlp, text):
     assert score(nlp, text) < -0.05
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("Who thought a two-carriage train at rush hour was a good idea??", -1),
+    ("Who decided that moving the button was a great idea?", -1),
+    ("Whoever decided closing the branch at lunchtime was a good idea", -1),
+    # no question and no "was … a good idea", or not opening with "who thought": sincere
+    ("Whoever thought of the new layout had a brilliant idea.", 1), ("I thought it was a good idea.", 1),
+    ("We wondered who thought of it; a good idea anyway.", 1),
+])
+def test_nlp_sentiment_who_thought_it_was_a_good_idea_is_rhetorical(nlp, text, sign):
+    got = sum(nlp(text)._.sent_sentiment)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
 @pytest.mark.parametrize("text", ["Oh great, another fee.", "Thanks for nothing.", "Yeah right, as if they'd call."])
 def test_nlp_sentiment_sarcasm_markers(nlp, text):
     assert score(nlp, text) < 0

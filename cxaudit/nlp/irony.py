@@ -98,6 +98,28 @@ _COURTESY = frozenset(("thanks", "thank", "thx", "appreciate", "appreciated", "g
 #: How far back (tokens) a negator makes a complaint word no complaint for the sarcasm test ("Excellent, not
 #: a single issue"): the scorer's window (3) and its reach across "a", "single", "once" … (3).
 NEGATED_REACH = 6
+#: "Who thought/decided … was a good idea?" criticises what it names: the praise of the idea is ironic.
+_WHO = frozenset(("who", "whoever"))
+_WHO_THOUGHT = frozenset(("thought", "decided", "figured", "imagined", "reckoned"))
+_IDEA = frozenset(("idea", "ideas", "plan", "move"))
+_COPULA = frozenset(("was", "is", "'s", "’s", "be", "were", "are"))
+
+
+def _who_thought_idea(doc: Doc, ss: int, se: int) -> int | None:
+    """The token index of "idea" in a sentence that opens "who/whoever thought/decided …" and calls something a
+    good idea in a question or after "was/is" ("who thought a two-carriage train at rush hour was a good idea??"),
+    else None ("whoever thought of it had a brilliant idea" is no question)."""
+    i = ss
+    while i < se and not doc[i].is_alpha:
+        i += 1
+    if i + 1 >= se or doc[i].lower_ not in _WHO or doc[i + 1].lower_ not in _WHO_THOUGHT:
+        return None
+    j = next((j for j in range(i + 2, se) if doc[j].lower_ in _IDEA), None)
+    if j is None:
+        return None
+    question = any(t.text.startswith("?") for t in doc[j:se])
+    copula = any(t.lower_ in _COPULA for t in doc[max(i + 2, j - 4):j])
+    return j if question or copula else None
 
 
 def _negated(doc: Doc, hits: list, j: int) -> bool:
@@ -125,7 +147,8 @@ def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = Tr
     delay"; "Oh brilliant! The app is down again"), "love/enjoy + a gerund" ("love spending
     my Saturday on hold") — in these two every praise word after the opener is ironic too
     ("Fantastic, cancelled yet again, what a reliable service") — and "thanks for + a negative
-    gerund" ("thanks for losing my bag"). A negated complaint word is none ("Excellent, not a single
+    gerund" ("thanks for losing my bag"); and the praise of an idea in "who thought/decided … was a good
+    idea(?)", a rhetorical question whatever it names. A negated complaint word is none ("Excellent, not a single
     issue", "Brilliant, never had a problem" are praise). An irony marker (🙃 🙄 😒 "/s") makes all the
     sentence's praise ironic. Thanks before a contrast marker are courtesy, not praise
     ("Many thanks for your reply, but it doesn't answer my question").
@@ -140,6 +163,9 @@ def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = Tr
                    for k, v, a, b in out]
     if ironic_doc and (any(t.orth in IRONY_ORTH for t in doc[ss:se]) or ironic_hashtag(doc, ss, se)):
         return [(k, -v, a, b) if (k == VAL or k == DUAL) and v > 0 else (k, v, a, b) for k, v, a, b in out]
+    idea = _who_thought_idea(doc, ss, se) if any(k == VAL and v > 0 for k, v, _, _ in out) else None
+    if idea is not None:  # "who thought … was a **good** idea": the praise of the idea is ironic
+        out = [(k, -v, a, b) if k == VAL and v > 0 and b <= idea + 1 else (k, v, a, b) for k, v, a, b in out]
     if len(out) < 2:
         return out
     neg_after = [False] * len(out)
