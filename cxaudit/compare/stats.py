@@ -39,9 +39,9 @@ def _aggregate(key: np.ndarray, cluster: np.ndarray, value: np.ndarray):
 
     Returns (pair_key, pair_sum, pair_count) arrays, one entry per distinct
     (key, cluster) pair, in (key, cluster) order. The sums are ``groupby(["k", "c"]).sum()``'s
-    (Kahan-compensated, in row order), from two stable sorts instead of hashing millions of pairs:
-    on polarities (four decimals in [-1, 1]) the same bits; where values of 1e16 and 0.1 cancel, pandas
-    3.1 (which adds a group's values in another order) can differ by a rounding step (tests/test_stats.py).
+    (Kahan-compensated, in row order), from two stable sorts instead of hashing millions of pairs; equal
+    within rounding, not always to the bit: pandas 3.1 adds a group's values in another order
+    (tests/test_stats.py).
     """
     cluster = np.asarray(cluster)
     if not len(key) or cluster.dtype.kind not in "iu" or cluster.min() < 0 or key.min() < 0:
