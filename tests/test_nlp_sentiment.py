@@ -170,6 +170,12 @@ def test_nlp_sentiment_everyday_judgements_of_staff_premises_and_processes(nlp, 
     ("I've had enough.", -1), ("Nothing has changed.", -1), ("They ghosted me.", -1), ("It left me out of pocket.", -1),
     ("They kept me in the loop.", 1), ("Nobody kept me in the loop.", -1), ("They bent over backwards.", 1),
     ("Really on the ball.", 1), ("Made my day.", 1), ("Hats off to them.", 1),
+    # the same check with sentences of other industries
+    ("They double-booked us.", -1), ("They mis-sold me the policy.", -1), ("The contract was full of small print.", -1),
+    ("It was a postcode lottery.", -1), ("The doctor listened to me.", 1), ("Nobody listened.", -1),
+    ("They didn't listen.", -1), ("They just weren't listening.", -1), ("I listened to the hold music for an hour.", -1),
+    ("I listened to the recorded message twice.", 0), ("The installer tidied up after himself.", 1),
+    ("It arrived a day early.", 1),
     # the same words as plain description judge nothing
     ("We had enough time.", 0), ("There is a brick wall by the station.", 0), ("My out-of-pocket costs were covered.", 0),
 ])
