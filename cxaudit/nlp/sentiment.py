@@ -488,12 +488,12 @@ def _lack_alone(doc: Doc, hits: list, reach: int) -> list:
             continue
         negates = False
         for kind2, value2, s2, _ in hits[i + 1:]:
-            if s2 - e >= reach or kind2 in (WEAK, STRONG, BUT, SUB) or any(t.is_sent_start for t in doc[e:s2 + 1]):
+            if s2 - e >= reach or kind2 in _CLAUSE_KINDS or any(t.is_sent_start for t in doc[e:s2 + 1]):
                 break
             if kind2 == NEG or kind2 in (VAL, DUAL, TOO) and value2:  # "lacked nothing" is no complaint
                 negates = True
                 break
-        if not negates and not any(t.is_sent_start for t in doc[s + 1:min(len(doc), e + 1)]):
+        if not negates:
             out = list(hits) if out is None else out
             out[i] = (VAL, LACK_VALENCE, s, e)
     return hits if out is None else out

@@ -43,7 +43,7 @@ from cxaudit.schemas import conform
 from .filters import FILTER_LABELS, Filters, state_key, summary_level
 from .prepared import (FILTER_COLUMNS, NO_TOUCHPOINT, OLD_STATE_TABLES, PREPARED_TABLES, STATE_MIN_TAGS,
                         STATE_QUOTES, STATE_TABLES, VERSION, create_temp, prepared_names, _REQUIRED, _base_of,
-                        _counts, _cube_sql, _has_column, _mentions_sql, _sentences_sql, _tables)  # noqa: F401 - handed on
+                        _counts, _cube_sql, _mentions_sql, _sentences_of, _sentences_sql, _tables)  # noqa: F401 - handed on
 from .queries import AuditData
 
 __all__ = ["prepare", "create_temp", "prepared_names", "FILTER_COLUMNS", "NO_TOUCHPOINT", "VERSION",
@@ -124,9 +124,7 @@ def _build(con: duckdb.DuckDBPyConnection, *, state_min_tags: int = STATE_MIN_TA
     finally:
         con.execute("DROP TABLE IF EXISTS _dash_base")
     con.execute(f"CREATE TABLE main.dash_cube AS {_cube_sql('main.dash_mentions')}")
-    follow = _has_column(con, "tags", "feeling_from")
-    con.execute(f"CREATE TABLE main.dash_sentences AS {_sentences_sql('main.dash_mentions', follow=follow)} "
-                "ORDER BY sentence_key")
+    con.execute(f"CREATE TABLE main.dash_sentences AS {_sentences_of(con, 'main.dash_mentions')} ORDER BY sentence_key")
     n_tags, n_docs = _counts(con)
     con.execute("CREATE TABLE main.dash_info AS SELECT ?::INTEGER AS version, ?::BIGINT AS n_tags, "
                 "?::BIGINT AS n_documents", [VERSION, n_tags, n_docs])

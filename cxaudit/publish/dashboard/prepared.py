@@ -151,6 +151,12 @@ def _base_of(con: duckdb.DuckDBPyConnection, *, keys: bool = False) -> str:
                      confidence=_has_column(con, "tags", "confidence"))
 
 
+def _sentences_of(con: duckdb.DuckDBPyConnection, mentions: str) -> str:
+    """:func:`_sentences_sql` for the store on ``con`` (with ``context_after`` when its tags say where their
+    feeling was read)."""
+    return _sentences_sql(mentions, follow=_has_column(con, "tags", "feeling_from"))
+
+
 def prepared_names(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
     """``("main.dash_mentions", "main.dash_cube", "main.dash_sentences")`` when the store holds an up-to-date
     preparation, else None."""
@@ -172,7 +178,6 @@ def create_temp(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_mentions AS {_mentions_sql(f'({_base_of(con)})', typed=False)} "
                 "ORDER BY ev_rank")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_cube AS {_cube_sql('_dash_mentions')}")
-    follow = _has_column(con, "tags", "feeling_from")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_sql('temp._dash_mentions', follow=follow)} "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dash_sentences AS {_sentences_of(con, 'temp._dash_mentions')} "
                 "ORDER BY sentence_key")
     return "temp._dash_mentions", "temp._dash_cube", "temp._dash_sentences"
