@@ -27,11 +27,13 @@ mean). Held-out checks of the result: ``tag_precision.py`` (calibration table on
 tags of the sample and SemEval's held-out split) — never used to set the figures.
 
 Run: ``.venv/bin/python benchmarks/calibrate_confidence.py`` → prints the table and writes
-``benchmarks/results/confidence_scopes.json``.
+``benchmarks/results/confidence_scopes.json``; ``--items FILE`` also writes every judged item, to diff
+two versions of the rules item by item.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import random
 import sys
@@ -47,6 +49,8 @@ from bench_language_quality import CLUE_BOOK, clue_spans, data_dir, doc_clues, l
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "confidence_scopes.json"
 MIN_ITEMS = 10
+#: Every judged item (split, text, target, gold, predicted, scope) when ``--items FILE`` asks for them.
+ITEMS: list | None = None
 
 
 def _scoped(nlp, text: str, targets: list[tuple[int, int] | None], golds: list[str], counts: Counter, split: str):
@@ -74,6 +78,8 @@ def _scoped(nlp, text: str, targets: list[tuple[int, int] | None], golds: list[s
         if gold == "conflict" and scope != "mixed":
             continue  # a 4th class the rules give only as "mixed": counted for that scope alone
         counts[(split, scope, predicted == gold)] += 1
+        if ITEMS is not None:
+            ITEMS.append((split, text, doc[sp[0]:sp[1]].text, gold, predicted, scope))
 
 
 def own_set(nlp, frame: pd.DataFrame, counts: Counter, split: str) -> None:
@@ -85,6 +91,13 @@ def own_set(nlp, frame: pd.DataFrame, counts: Counter, split: str) -> None:
 
 
 def main() -> int:
+    global ITEMS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=Path, help="also write every judged item (split, text, target, gold, "
+                        "predicted, scope) to this CSV, to diff two versions item by item (keep it outside the repo: "
+                        "it holds SemEval and MAMS text)")
+    args = parser.parse_args()
+    ITEMS = [] if args.items else None
     data = data_dir()
     if data is None:
         print("SKIP: ../shared/data (or $CXAUDIT_DATA) with the SemEval and MAMS files is absent")
@@ -140,6 +153,10 @@ def main() -> int:
                                     "(benchmarks/calibrate_confidence.py); the mean is SCOPE_CONFIDENCE",
                      "min_items": MIN_ITEMS, "scopes": table})
     print(f"wrote {OUT.relative_to(ROOT)}")
+    if ITEMS is not None:
+        pd.DataFrame(ITEMS, columns=["split", "text", "target", "gold", "predicted", "scope"]).to_csv(args.items,
+                                                                                                   index=False)
+        print(f"wrote {args.items}")
     return 0
 
 

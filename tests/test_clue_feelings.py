@@ -34,7 +34,7 @@ BOOK = textwrap.dedent("""\
         clue_type: mechanic
         patterns:
           phrases: [washroom, the lounge, the seats, the room, the food, the space, service, wifi, legroom, queue,
-                    the ward]
+                    the ward, traffic noise, parking]
         examples: [The washroom was clean.]
       - id: digital
         label: Digital
@@ -205,6 +205,10 @@ CASES = [
     ("absence", "There was no wifi in the room and zero legroom.", {"wifi": "negative", "legroom": "negative"}),
     ("absence", "No queue and no hidden charges, and there were no fees.", {"queue": "positive", "fees": "positive"}),
     ("absence", "No, the staff were great.", {"staff": "positive"}),
+    ("absence", "It is set back from the road and there is no traffic noise.", {"traffic noise": "positive"}),
+    # ... and the other way round after an abundance marker; other people are no amenity
+    ("absence", "Plenty of parking and the staff were lovely.", {"parking": "positive"}),
+    ("absence", "There were plenty of fees on the bill.", {"fees": "negative"}),
     # a failed action: a clue that does not do what it should is a complaint; a negated judgement is
     # VADER's negation, a negated state ("wasn't far") and verbs like "mind" are no failure
     ("failed action", "Our waiter didn't know the menu or the ingredients.", {"waiter": "negative"}),

@@ -235,6 +235,12 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     ("The walls were paper thin.", -1),
     ("The space wasn't overcrowded or noisy.", 1),  # the negation goes on through "or"/"nor"
     ("The agent was neither slow nor rude.", 1),
+    ("The staff isn't the friendliest or most competent.", -1),  # ... also past a booster of the next word
+    ("It wasn't cheap or very good.", -1),
+    ("The seats are not available.", -1),  # not to be had
+    ("The part wasn't readily available and the car sat in the garage.", -1),
+    ("It took us a long time to find the place.", -1),  # a long time taken, without a number
+    ("We waited a very long time for the bill.", -1),
     ("Our account manager is always on top of things.", 1),
     ("The price is right.", 1),
     ("The bathroom had mould in the corners.", -1),

@@ -20,13 +20,22 @@ def absence(scorer, i0: int, i1: int) -> float:
     absence marker ("no wifi", "zero legroom", "a lack of communication") a missing amenity
     is a complaint, a missing burden ("no fees", "no queue") praise (``rules.absence`` in
     cx_sentiment.yml), and so is anything said not to be needed ("no phone call **needed**", "no
-    paperwork required"); 0.0 when no marker stands right before the clue."""
+    paperwork required"); right after an abundance marker (``rules.absence.abundance``) it is the
+    other way round ("plenty of parking" praise, "plenty of hidden fees" a complaint; not for other
+    people, ``crowds``); 0.0 when no marker stands right before the clue."""
     markers, burdens, value = scope_rules.absence_rule()
+    plenty, crowds = scope_rules.abundance_rule()
     doc = scorer.doc
+    last = doc[i1 - 1].lower_
     for n in (3, 2, 1):
-        if i0 - n >= 0 and " ".join(t.lower_ for t in doc[i0 - n:i0]) in markers:
+        if i0 - n < 0:
+            continue
+        before = " ".join(t.lower_ for t in doc[i0 - n:i0])
+        if before in markers:
             unneeded = i1 < len(doc) and doc[i1].lower_ in _NOT_NEEDED
-            return -value if doc[i1 - 1].lower_ in burdens or unneeded else value
+            return -value if last in burdens or unneeded else value
+        if before in plenty and last not in crowds:
+            return value if last in burdens else -value  # "plenty of parking": the other way round
     return 0.0
 
 

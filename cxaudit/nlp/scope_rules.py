@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import sentiment_rules
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "abundance_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -60,6 +60,13 @@ def absence_rule() -> tuple[frozenset, frozenset, float]:
     spec = rules().get("absence") or {}
     return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
             float(spec.get("valence", 0.0)))
+
+
+@lru_cache(maxsize=1)
+def abundance_rule() -> tuple[frozenset, frozenset]:
+    """``rules.absence.abundance`` (markers: "plenty of") and ``rules.absence.crowds`` (nouns they leave alone)."""
+    spec = rules().get("absence") or {}
+    return (frozenset(m.lower() for m in spec.get("abundance", ())), frozenset(w.lower() for w in spec.get("crowds", ())))
 
 
 @lru_cache(maxsize=1)

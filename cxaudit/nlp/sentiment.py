@@ -391,10 +391,12 @@ class SentimentScorer:
                 if v == 0.0:
                     mods.clear()
                     continue
+                boosted = ()
                 if mods:
                     negated = False
                     amp = 0.0
                     neg_at = 0
+                    boosted = [me for mk, _, me in mods if mk == BOOST]
                     for mk, mv, me in mods:
                         dist = s - me
                         if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
@@ -417,8 +419,7 @@ class SentimentScorer:
                     mods.clear()
                 else:
                     negated = False
-                if not negated and 0 <= neg_end < s and s - neg_end <= 2 and all(
-                        t.lower_ in _NEG_CARRIERS for t in doc[neg_end:s]):
+                if not negated and 0 <= neg_end < s and s - neg_end <= 3 and _carries_negation(doc, neg_end, s, boosted):
                     negated = True  # "wasn't overcrowded or obnoxious": the negation goes on through "or"/"nor"
                     v *= N_SCALAR
                 neg_end = e if negated else -1
@@ -475,6 +476,20 @@ _PAST_NEGATORS = frozenset(("n't", "not", "never"))
 _SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
+
+
+def _carries_negation(doc: Doc, a: int, b: int, boosted) -> bool:
+    """True when the words ``doc[a:b]`` between a negated judgement and the next one carry the
+    negation on: "or"/"nor" (:data:`_NEG_CARRIERS`) and otherwise only a booster or determiner of the
+    next word ("wasn't overcrowded **or** noisy", "isn't the friendliest **or most** competent")."""
+    carried = False
+    for i in range(a, b):
+        word = doc[i].lower_
+        if word in _NEG_CARRIERS:
+            carried = True
+        elif not (word in _NEG_TRANSPARENT or word == "the" or i + 1 in boosted):
+            return False
+    return carried
 
 
 def _lack_alone(doc: Doc, hits: list, reach: int) -> list:
