@@ -209,6 +209,11 @@ CASES = [
     # ... and the other way round after an abundance marker; other people are no amenity
     ("absence", "Plenty of parking and the staff were lovely.", {"parking": "positive"}),
     ("absence", "There were plenty of fees on the bill.", {"fees": "negative"}),
+    # a queue mentioned is no judgement of it; a long one is
+    ("queue", "The app told me my position in the queue, which was actually helpful.",
+     {"queue": "positive"}),
+    ("queue", "She took me into a side room, away from the queue.", {"queue": "neutral"}),
+    ("queue", "The queue took over an hour.", {"queue": "negative"}),
     # a failed action: a clue that does not do what it should is a complaint; a negated judgement is
     # VADER's negation, a negated state ("wasn't far") and verbs like "mind" are no failure
     ("failed action", "Our waiter didn't know the menu or the ingredients.", {"waiter": "negative"}),

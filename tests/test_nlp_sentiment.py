@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -241,6 +242,8 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     ("The part wasn't readily available and the car sat in the garage.", -1),
     ("It took us a long time to find the place.", -1),  # a long time taken, without a number
     ("We waited a very long time for the bill.", -1),
+    ("The check-in queue took over an hour.", -1),
+    ("The waiter kept pretending not to see us.", -1),
     ("Our account manager is always on top of things.", 1),
     ("The price is right.", 1),
     ("The bathroom had mould in the corners.", -1),
@@ -688,6 +691,38 @@ def test_bundled_lexicons_write_every_key_once(name):
     # entry added further down the file would change a valence nobody sees (cx_sentiment.yml had two)
     from cxaudit.nlp.lexicon import load_lexicon
     assert isinstance(load_lexicon(name), dict)
+
+
+def _booleans(node, path=""):
+    """Where a YAML 1.1 boolean stands in a word list or as a key: an unquoted on/off/yes/no is read as
+    True/False, so the word it was meant to be never matches."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, bool):
+                yield f"{path}/{key}"
+            yield from _booleans(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, bool):
+                yield f"{path}[{i}]"
+            yield from _booleans(value, f"{path}[{i}]")
+
+
+def test_booleans_finds_an_unquoted_on():
+    from cxaudit.yamlutil import parse_plain_yaml
+    assert list(_booleans(parse_plain_yaml("rules:\n  prepositions: [at, on, 'off']\n"))) == ["/rules/prepositions[1]"]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_YAML = sorted(str(p.relative_to(ROOT)) for folder in ("lexicons", "codebooks")
+                      for p in (ROOT / "cxaudit" / folder).glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED_YAML)
+def test_bundled_word_lists_hold_no_yaml_booleans(path):
+    # "prepositions: [at, from, in, of, on]" read "on" as True for sessions: the rule never saw "on the phone"
+    from cxaudit.yamlutil import parse_plain_yaml
+    assert not list(_booleans(parse_plain_yaml((ROOT / path).read_text(encoding="utf-8")))), path
 
 
 def test_load_lexicon_names_a_duplicate_entry(monkeypatch, tmp_path):
