@@ -214,6 +214,7 @@ CASES = [
      {"queue": "positive"}),
     ("queue", "She took me into a side room, away from the queue.", {"queue": "neutral"}),
     ("queue", "The queue took over an hour.", {"queue": "negative"}),
+    ("queue", "Went in to pay a cheque and the queue was out the door.", {"queue": "negative"}),
     # a failed action: a clue that does not do what it should is a complaint; a negated judgement is
     # VADER's negation, a negated state ("wasn't far") and verbs like "mind" are no failure
     ("failed action", "Our waiter didn't know the menu or the ingredients.", {"waiter": "negative"}),
