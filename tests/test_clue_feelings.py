@@ -215,6 +215,8 @@ CASES = [
     ("queue", "She took me into a side room, away from the queue.", {"queue": "neutral"}),
     ("queue", "The queue took over an hour.", {"queue": "negative"}),
     ("queue", "Went in to pay a cheque and the queue was out the door.", {"queue": "negative"}),
+    # an elliptical comparison takes the opposite of the praise before it
+    ("less so", "The staff were amazing with our old dog, the bill less so.", {"staff": "positive", "the bill": "negative"}),
     # a failed action: a clue that does not do what it should is a complaint; a negated judgement is
     # VADER's negation, a negated state ("wasn't far") and verbs like "mind" are no failure
     ("failed action", "Our waiter didn't know the menu or the ingredients.", {"waiter": "negative"}),
@@ -380,7 +382,7 @@ def test_clue_feelings_hand_labelled_set_floor():
 @pytest.mark.parametrize("name", ["clue_feelings_cs.csv", "clue_feelings_industries.csv",
                                   "clue_feelings_industries_heldout.csv", "clue_feelings_spoken.csv",
                                   "clue_feelings_spoken_heldout.csv", "clue_feelings_followup.csv",
-                                  "clue_feelings_followup_heldout.csv"])
+                                  "clue_feelings_followup_heldout.csv", "clue_feelings_genres.csv"])
 def test_hand_labelled_sets_are_well_formed(name):
     """Every row of the project's labelled sets names a target that stands in its sentence, with a polarity the
     benchmarks know, under a unique id; the rows of one sentence share its text."""

@@ -244,6 +244,18 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     ("We waited a very long time for the bill.", -1),
     ("The check-in queue took over an hour.", -1),
     ("The waiter kept pretending not to see us.", -1),
+    # session 20, the genres development set: a phrase ending in a negator negates the next word too
+    ("The prescription is still not ready.", -1),
+    ("The tracking page says out for delivery for the fourth day running.", -1),
+    ("A booking fee of two pounds per ticket is a cheek.", -1),
+    ("The daily updates put my mind at rest.", 1),
+    ("The seller wants me to pay return postage.", -1),
+    ("The ticket was closed without anyone reading it.", -1),
+    ("Three agents later and nobody has fixed it.", -1),
+    ("My tutor always has time for a chat.", 1),
+    ("The wifi doesn't reach the back bedroom.", -1),
+    ("The notifications never stop.", -1),
+    ("The ads are relentless.", -1),
     ("Our account manager is always on top of things.", 1),
     ("The price is right.", 1),
     ("The bathroom had mould in the corners.", -1),
@@ -256,6 +268,12 @@ def test_nlp_sentiment_everyday_service_idioms(nlp, text, sign):
 
 def test_nlp_sentiment_fillers_are_neutral(nlp):
     assert score(nlp, "Yeah, okay, it was like twenty minutes.") == 0.0
+
+
+def test_nlp_sentiment_the_customer_explaining_is_no_praise(nlp):
+    # "explained" praises a provider who explains; the customer explaining judges nobody
+    assert score(nlp, "I've explained this to three agents already.") == 0.0
+    assert score(nlp, "The nurse explained everything.") > 0
 
 
 def test_nlp_sentiment_emoji(nlp):

@@ -69,6 +69,8 @@ NEG_EXTRA_REACH = 3
 _NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-",  # "-": "not-so-fresh"
                               # "he never made me feel slow", "they didn't make us feel rushed"
                               "made", "make", "makes", "me", "us", "feel", "felt"))
+#: Last words of a sentiment phrase that also negate the next sentiment word ("still **not** ready").
+_PHRASE_NEGATORS = frozenset(("not", "n't", "never", "nt"))
 #: Words across which a negation goes on to the next sentiment word ("not rude **or** pushy", "neither slow **nor** rude").
 _NEG_CARRIERS = frozenset(("or", "nor"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
@@ -430,6 +432,8 @@ class SentimentScorer:
                 if in_cond:
                     v *= cond_weight
                 val_hits.append((s, e, v))
+                if e - s > 1 and doc[e - 1].lower_ in _PHRASE_NEGATORS:
+                    mods.append((NEG, 0.0, e))  # "still not" is a complaint and negates what follows: "still not ready"
                 n_vals += 1
                 total += v
                 if not but_seen:
