@@ -270,6 +270,20 @@ def test_nlp_sentiment_fillers_are_neutral(nlp):
     assert score(nlp, "Yeah, okay, it was like twenty minutes.") == 0.0
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("The support chat sorted the missing item in two minutes.", 1),  # the problem put right is no complaint
+    ("The engineer fixed the leaking tap.", 0),
+    ("They refunded the wrong charge the same day.", 1),  # "the same day" is the praise
+    ("I returned the faulty kettle.", -1),  # the customer put it right: the fault stands
+    ("They never fixed the broken lock.", -1),  # not put right
+    ("They fixed it but the screen is broken again.", -1),  # a new clause: a new problem
+    ("Ticket closed as resolved without anyone reading it.", -1),  # a phrase after "without" is no object
+])
+def test_nlp_sentiment_a_problem_put_right_is_no_complaint(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, (text, got)
+
+
 def test_nlp_sentiment_the_customer_explaining_is_no_praise(nlp):
     # "explained" praises a provider who explains; the customer explaining judges nobody
     assert score(nlp, "I've explained this to three agents already.") == 0.0

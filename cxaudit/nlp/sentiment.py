@@ -202,6 +202,8 @@ class SentimentScorer:
             hits = _lack_alone(doc, hits, self.window + NEG_EXTRA_REACH)
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
+        if any(hit[0] == VAL and hit[1] < 0 for hit in hits):
+            hits = _resolved_objects(doc, hits)
         advice_first, advice, openers, shortest = _recommendation_rule()
         if hits and advice_first:
             # hits shorter than every advice phrase (most: single words) skip the token lookups
@@ -480,6 +482,54 @@ _PAST_NEGATORS = frozenset(("n't", "not", "never"))
 _SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
+
+
+@lru_cache(maxsize=1)
+def _resolved_rule() -> tuple[int, dict, frozenset, frozenset]:
+    """``rules.resolved_object``: the reach, the verbs by their last word (as word tuples), the stop words
+    and the subjects that make the customer the one who put it right (as word tuples)."""
+    spec = sentiment_rules().get("resolved_object") or {}
+    verbs: dict[str, list[tuple[str, ...]]] = {}
+    for v in spec.get("verbs", ()):
+        words = tuple(str(v).lower().split())
+        verbs.setdefault(words[-1], []).append(words)
+    return (int(spec.get("reach", 0)), verbs, frozenset(str(w).lower() for w in spec.get("stops", ())),
+            frozenset(tuple(str(w).lower().split()) for w in spec.get("subjects", ())))
+
+
+def _resolved_objects(doc: Doc, hits: list) -> list:
+    """``hits`` without the negative words that name a problem put right by the provider ("sorted **the
+    missing** item", "replaced the **broken** screen", "tracked down my **lost** bag"; ``rules.resolved_object``
+    in cx_sentiment.yml): a verb of putting right at most ``reach`` tokens before the word, only words of
+    the object between; not after "I"/"we" (the customer did it) or a negator ("never fixed")."""
+    reach, verbs, stops, subjects = _resolved_rule()
+    if not reach:
+        return hits
+    out = []
+    for hit in hits:
+        kind, value, s, e = hit
+        if kind == VAL and value < 0 and e - s == 1 and _resolved_before(doc, s, reach, verbs, stops, subjects):
+            continue
+        out.append(hit)
+    return out
+
+
+def _resolved_before(doc: Doc, s: int, reach: int, verbs: dict, stops: frozenset, subjects: frozenset) -> bool:
+    for i in range(s - 1, max(-1, s - reach - 1), -1):
+        tok = doc[i]
+        lower = tok.lower_
+        if lower in verbs:
+            for words in verbs[lower]:
+                a = i + 1 - len(words)
+                if a >= 0 and tuple(t.lower_ for t in doc[a:i + 1]) == words:
+                    before = [t.lower_ for t in doc[max(0, a - 3):a]]
+                    if any(w in _PHRASE_NEGATORS or w in ("nobody", "no") for w in before):
+                        return False  # "never fixed the broken lock", "nobody replaced the faulty part"
+                    return not any(tuple(before[k:]) in subjects for k in range(len(before)))
+            return False
+        if tok.is_punct or tok.is_sent_start or lower in stops:
+            return False
+    return False
 
 
 def _carries_negation(doc: Doc, a: int, b: int, boosted) -> bool:
