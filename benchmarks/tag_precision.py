@@ -121,15 +121,15 @@ def semeval_tags(data: Path, codebook: str = BOOK) -> pd.DataFrame:
     return frame
 
 
-def rank(row) -> str:
-    return hashlib.sha1(f"{SEED}|{row.source}|{row.sentence_key}|{row.start_char}|{row.end_char}|{row.code}"
+def rank(row, seed: str = SEED) -> str:
+    return hashlib.sha1(f"{seed}|{row.source}|{row.sentence_key}|{row.start_char}|{row.end_char}|{row.code}"
                         .encode("utf-8")).hexdigest()
 
 
-def draw(tags: pd.DataFrame, k: int = K) -> pd.DataFrame:
+def draw(tags: pd.DataFrame, k: int = K, seed: str = SEED) -> pd.DataFrame:
     """Per source, the ``k`` tags of smallest rank (see the module docstring)."""
     tags = tags.copy()
-    tags["rank"] = [rank(r) for r in tags.itertuples()]
+    tags["rank"] = [rank(r, seed) for r in tags.itertuples()]
     return (tags.sort_values("rank").groupby("source", sort=True, group_keys=False).head(k)
             .sort_values(["source", "rank"]).reset_index(drop=True))
 
@@ -233,6 +233,9 @@ def main() -> int:
     parser.add_argument("--diff", metavar="CODEBOOK.yml",
                         help="an earlier carbone-clues file: also tag with it and judge the change exactly — every tag "
                              "it gives that the current codebook does not (removed) and the other way round (added)")
+    parser.add_argument("--seed", default=SEED, help=f"the sample's seed [default: {SEED}]; another seed draws a "
+                        "fresh sample from the same population (judged tags keep their judgements)")
+    parser.add_argument("--k", type=int, default=K, help=f"tags per source [default: {K}]")
     args = parser.parse_args()
     data = data_dir()
     if data is None:
@@ -242,7 +245,7 @@ def main() -> int:
         population = pd.concat([sample_tags(Path(tmp)), semeval_tags(data)], ignore_index=True)
         reference = (pd.concat([sample_tags(Path(tmp), args.diff), semeval_tags(data, args.diff)], ignore_index=True)
                      if args.diff else None)
-    drawn = draw(population)
+    drawn = draw(population, args.k, args.seed)
     if args.dump:
         drawn.to_csv(args.dump, index=False)
     judgements = read_judgements()
@@ -259,7 +262,7 @@ def main() -> int:
     result = {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "commit": commit,
         "polarity_code_commit": feel_commit, "uncommitted_in_tagging_paths": [d.strip() for d in dirty if d.strip()],
-        "codebook": BOOK, "pipeline": "blank", "seed": SEED, "k_per_source": K,
+        "codebook": BOOK, "pipeline": "blank", "seed": args.seed, "k_per_source": args.k,
         "population": {s: int(n) for s, n in population["source"].value_counts().sort_index().items()},
         "n_sampled": int(len(drawn)), "n_unjudged": int(len(unjudged)),
         "n_judged_after_change": int((judged["added_after"].astype(str) == "1").sum()),
