@@ -21,7 +21,10 @@ One run prints and writes ``benchmarks/results/clue_feelings.json``:
    ``tests/data/clue_feelings_spoken_heldout.csv`` (45 interview-style items with fillers and restarts,
    session 16, written before any run; held out the same way), and on
    ``tests/data/clue_feelings_followup_heldout.csv`` (36 items of clues judged in the next sentence, with
-   guards, session 17, written before any run; held out the same way).
+   guards, session 17, written before any run; held out the same way), and on
+   ``tests/data/clue_feelings_genres_heldout.csv`` (75 targets in 60 sentences of thirty more kinds of
+   service and seven genres, session 20, written after that session's rule changes and before any run;
+   held out the same way).
 4. **Speed**: analysis + tagging against the bare spaCy pass on generated comments
    (``bench_language_speed.tagging_figures``; ``--words``).
 
@@ -51,6 +54,7 @@ CS_SET = ROOT / "tests" / "data" / "clue_feelings_cs.csv"
 INDUSTRIES_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_industries_heldout.csv"
 #: Held out (session 16): interview-style speech, written before cxaudit was run on it; only its accuracy is printed.
 SPOKEN_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_spoken_heldout.csv"
+GENRES_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_genres_heldout.csv"
 FOLLOWUP_HELDOUT = ROOT / "tests" / "data" / "clue_feelings_followup_heldout.csv"
 
 
@@ -253,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     r = result["followup_heldout"] = own_set(nlp, vader, FOLLOWUP_HELDOUT, bias=False)
     print(f"follow-up held-out 3-class n={r['3class']['cxaudit']['n']:<3} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f}")
+    r = result["genres_heldout"] = own_set(nlp, vader, GENRES_HELDOUT, bias=False)
+    print(f"genres held-out 3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
+          f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
+          f"VADER {r['4class']['vader_sentence']['accuracy']:.3f}")
     r = result["cs_set"] = own_set(nlp, vader)
     print(f"cs set           3-class n={r['3class']['cxaudit']['n']:<5} cxaudit {r['3class']['cxaudit']['accuracy']:.3f}  "
           f"VADER {r['3class']['vader_sentence']['accuracy']:.3f} | 4-class cxaudit {r['4class']['cxaudit']['accuracy']:.3f} "
