@@ -20,7 +20,9 @@ sentence (the benchmark's cue lists, else a carbone-clues clue of its type; as
   useless."), with guards (``tests/data/clue_feelings_followup.csv``, session 17) — the only split with
   the ``follow`` scope, whose figure is therefore this split's share alone;
 * ``genres_dev``: 86 targets in 60 sentences of twenty more kinds of service and eight genres (app-store
-  reviews, chat lines, complaint letters, forum posts …; ``tests/data/clue_feelings_genres.csv``, session 20).
+  reviews, chat lines, complaint letters, forum posts …; ``tests/data/clue_feelings_genres.csv``, session 20);
+* ``interviews_dev``: 46 targets in 39 interview answers of fourteen kinds of service, with fillers, restarts
+  and left-dislocation (``tests/data/clue_feelings_interviews.csv``, session 20).
 
 A feeling is right when its valence equals the gold polarity; ``mixed`` is right only against
 SemEval's ``conflict``. The confidence of a scope is the **mean of the splits' shares**
@@ -135,6 +137,7 @@ def main() -> int:
     own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_followup.csv", keep_default_na=False), counts,
             "followup_dev")
     own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_genres.csv"), counts, "genres_dev")
+    own_set(nlp, pd.read_csv(ROOT / "tests" / "data" / "clue_feelings_interviews.csv"), counts, "interviews_dev")
 
     splits = sorted({k[0] for k in counts})
     scopes = sorted({k[1] for k in counts})

@@ -383,7 +383,7 @@ def test_clue_feelings_hand_labelled_set_floor():
                                   "clue_feelings_industries_heldout.csv", "clue_feelings_spoken.csv",
                                   "clue_feelings_spoken_heldout.csv", "clue_feelings_followup.csv",
                                   "clue_feelings_followup_heldout.csv", "clue_feelings_genres.csv",
-                                  "clue_feelings_genres_heldout.csv"])
+                                  "clue_feelings_genres_heldout.csv", "clue_feelings_interviews.csv"])
 def test_hand_labelled_sets_are_well_formed(name):
     """Every row of the project's labelled sets names a target that stands in its sentence, with a polarity the
     benchmarks know, under a unique id; the rows of one sentence share its text."""
