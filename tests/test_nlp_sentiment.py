@@ -268,6 +268,7 @@ def test_nlp_sentiment_sarcasm_needs_a_complaint_that_is_not_negated(nlp, text, 
     ("It buffers every night at about eight.", -1),
     ("The doctor gave me a proper ten minutes and didn't rush me.", 1),
     ("The app does everything I need.", 1),  # "I need" inside "everything I need" wishes nothing
+    ("The staff were friendly but they had no idea what they were doing.", -1),
     ("Our account manager is always on top of things.", 1),
     ("The price is right.", 1),
     ("The bathroom had mould in the corners.", -1),
@@ -299,6 +300,7 @@ def test_nlp_sentiment_a_problem_put_right_is_no_complaint(nlp, text, sign):
 def test_nlp_sentiment_the_customer_explaining_is_no_praise(nlp):
     # "explained" praises a provider who explains; the customer explaining judges nobody
     assert score(nlp, "I've explained this to three agents already.") == 0.0
+    assert score(nlp, "I had no idea the app could do that.") == 0.0  # the customer's own "no idea": no complaint
     assert score(nlp, "The nurse explained everything.") > 0
 
 
