@@ -347,7 +347,8 @@ def test_clue_feelings_mixed_needs_both_feelings_outside_the_clue_words(book):
 
 def test_clue_feelings_confidence_follows_where_the_feeling_came_from(book):
     own = feelings("The staff were lovely.", book)["staff"][2]
-    across = feelings("The app is great but the staff had no idea.", book)["staff"][2]
+    # no feeling of its own: the staff take the opposite of the praise across "but" ("had no idea" is one since session 20)
+    across = feelings("The app is great but then there's the staff.", book)["staff"][2]
     assert 0 < across < own <= 1
 
 

@@ -180,6 +180,11 @@ class ClauseScorer:
                 # them; a predicate after it judges it ("**loyalty** is punished here": "loyalty" +2.5 names it)
                 outside = []
             own = sum(h[2] for h in (outside or in_weak))
+            if all(i0 <= h[0] and h[1] <= i1 for h in in_weak):
+                # the clue is its clause's only judgement, its own words ("friendly", "keeps crashing"): what
+                # the sentence says across a contrast is about something else ("the staff were friendly but
+                # they had no idea" gives the staff both; the courtesy clue "friendly" stays praise)
+                return normalize(own), "clause"
             if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
                 # the clause across a contrast, when no other clue is there, judges this clue too:
                 # "the food was tasty but massively overpriced" is mixed
