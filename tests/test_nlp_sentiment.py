@@ -291,6 +291,12 @@ def test_nlp_sentiment_fillers_are_neutral(nlp):
     ("They never fixed the broken lock.", -1),  # not put right
     ("They fixed it but the screen is broken again.", -1),  # a new clause: a new problem
     ("Ticket closed as resolved without anyone reading it.", -1),  # a phrase after "without" is no object
+    # not put right, the problem stands: VADER's negation made it praise
+    ("They didn't fix the problem.", -1),
+    ("Nobody could sort the error.", -1),
+    ("They can't fix billing errors any faster than the phone line can.", -1),
+    ("They didn't find any problems.", 1),  # finding is no putting right: no problems found is praise
+    ("They need to fix the broken lock.", -1),  # not done yet: the lock is still broken
 ])
 def test_nlp_sentiment_a_problem_put_right_is_no_complaint(nlp, text, sign):
     got = score(nlp, text)
