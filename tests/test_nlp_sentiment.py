@@ -297,6 +297,9 @@ def test_nlp_sentiment_fillers_are_neutral(nlp):
     ("They can't fix billing errors any faster than the phone line can.", -1),
     ("They didn't find any problems.", 1),  # finding is no putting right: no problems found is praise
     ("They need to fix the broken lock.", -1),  # not done yet: the lock is still broken
+    ("Nobody warned us about the charges.", -1),  # ... and not told: the charges stand
+    ("They didn't explain the error on my bill.", -1),
+    ("It wasn't a problem, they told me.", 1),
 ])
 def test_nlp_sentiment_a_problem_put_right_is_no_complaint(nlp, text, sign):
     got = score(nlp, text)
