@@ -395,6 +395,10 @@ GUARDS = [
     ("The airport terminal was packed.", "mechanic.equipment", "terminal", False),
     ("The card terminal was broken.", "mechanic.equipment", "card terminal", True),
     # banking, telecoms and hospitality senses
+    # session 20, from the sample's Summary: a fraudster's "suspicious payments" are a scam, not billing
+    ("They said there were suspicious payments on my account.", "functional.billing", "payments", False),
+    ("They said there were suspicious payments on my account.", "functional.security", "suspicious payments", True),
+    ("The payment went through twice.", "functional.billing", "payment went through", True),
     ("They put my account on hold for a week.", "mechanic.phone-system", "on hold", False),
     ("I was on hold for an hour.", "mechanic.phone-system", "hold", True),
     ("Setting up the online account took ten minutes.", "mechanic.atmosphere", "Setting", False),
