@@ -23,8 +23,7 @@ def absence(scorer, i0: int, i1: int) -> float:
     paperwork required"); right after an abundance marker (``rules.absence.abundance``) it is the
     other way round ("plenty of parking" praise, "plenty of hidden fees" a complaint; not for other
     people, ``crowds``); 0.0 when no marker stands right before the clue."""
-    markers, burdens, value = scope_rules.absence_rule()
-    plenty, crowds = scope_rules.abundance_rule()
+    markers, burdens, value, plenty, crowds = scope_rules.absence_rule()
     doc = scorer.doc
     last = doc[i1 - 1].lower_
     for n in (3, 2, 1):

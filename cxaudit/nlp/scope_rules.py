@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import sentiment_rules
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "abundance_rule", "people", "names_person", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -56,17 +56,15 @@ def intent_re() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
-def absence_rule() -> tuple[frozenset, frozenset, float]:
+def absence_rule() -> tuple[frozenset, frozenset, float, frozenset, frozenset]:
+    """``rules.absence``: its markers ("no"), burdens ("fees"), valence, abundance markers ("plenty of") and
+    the nouns those leave alone (``crowds``)."""
     spec = rules().get("absence") or {}
-    return (frozenset(m.lower() for m in spec.get("markers", ())), frozenset(w.lower() for w in spec.get("burdens", ())),
-            float(spec.get("valence", 0.0)))
 
+    def words(key: str) -> frozenset:
+        return frozenset(str(w).lower() for w in spec.get(key, ()))
 
-@lru_cache(maxsize=1)
-def abundance_rule() -> tuple[frozenset, frozenset]:
-    """``rules.absence.abundance`` (markers: "plenty of") and ``rules.absence.crowds`` (nouns they leave alone)."""
-    spec = rules().get("absence") or {}
-    return (frozenset(m.lower() for m in spec.get("abundance", ())), frozenset(w.lower() for w in spec.get("crowds", ())))
+    return words("markers"), words("burdens"), float(spec.get("valence", 0.0)), words("abundance"), words("crowds")
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_ha
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
                       WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations,
                       longest_first, sentiment_entries, sentiment_rules)
+from .resolved import NEGATOR_WORDS, STOP, resolved_objects
 
 __all__ = [
     "NEUTRAL_BAND",
@@ -69,11 +70,6 @@ NEG_EXTRA_REACH = 3
 _NEG_TRANSPARENT = frozenset(("a", "an", "any", "single", "one", "once", "ever", "-",  # "-": "not-so-fresh"
                               # "he never made me feel slow", "they didn't make us feel rushed"
                               "made", "make", "makes", "me", "us", "feel", "felt"))
-#: A hit the scorer puts on a negated verb of putting right (:func:`_resolved_objects`): the negators before
-#: it (a word's, or a clause's: "nobody could fix the error") reach no further ("the error" stays a complaint).
-_STOP = -1
-#: Last words of a sentiment phrase that also negate the next sentiment word ("still **not** ready").
-_PHRASE_NEGATORS = frozenset(("not", "n't", "never", "nt"))
 #: Words across which a negation goes on to the next sentiment word ("not rude **or** pushy", "neither slow **nor** rude").
 _NEG_CARRIERS = frozenset(("or", "nor"))
 #: Booster increment of a degree word with its own valence ("terribly rude": a booster).
@@ -206,7 +202,7 @@ class SentimentScorer:
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
         if any(hit[0] == VAL and hit[1] < 0 for hit in hits):
-            hits = _resolved_objects(doc, hits)
+            hits = resolved_objects(doc, hits)
         advice_first, advice, openers, shortest = _recommendation_rule()
         if hits and advice_first:
             # hits shorter than every advice phrase (most: single words) skip the token lookups
@@ -338,7 +334,7 @@ class SentimentScorer:
         window = self.window
         last = len(hits) - 1
         for idx, (kind, value, s, e) in enumerate(hits):
-            if kind == _STOP:
+            if kind == STOP:
                 mods.clear()
                 clause_neg, neg_end = False, -1
                 continue
@@ -407,7 +403,8 @@ class SentimentScorer:
                     negated = False
                     amp = 0.0
                     neg_at = 0
-                    boosted = [me for mk, _, me in mods if mk == BOOST]
+                    if neg_end >= 0:  # only a negation carried on through "or" reads them
+                        boosted = [me for mk, _, me in mods if mk == BOOST]
                     for mk, mv, me in mods:
                         dist = s - me
                         if mk == NEG and window <= dist < window + NEG_EXTRA_REACH:
@@ -441,7 +438,7 @@ class SentimentScorer:
                 if in_cond:
                     v *= cond_weight
                 val_hits.append((s, e, v))
-                if e - s > 1 and doc[e - 1].lower_ in _PHRASE_NEGATORS:
+                if e - s > 1 and doc[e - 1].lower_ in NEGATOR_WORDS:
                     mods.append((NEG, 0.0, e))  # "still not" is a complaint and negates what follows: "still not ready"
                 n_vals += 1
                 total += v
@@ -489,80 +486,6 @@ _PAST_NEGATORS = frozenset(("n't", "not", "never"))
 _SUBJECT_NEGATORS = frozenset(("nobody", "no", "none", "noone", "no-one"))
 #: Matcher kinds that start a clause (a context-dependent value word never reaches across them).
 _CLAUSE_KINDS = frozenset((BUT, SUB, STRONG, WEAK))
-
-
-@lru_cache(maxsize=1)
-def _resolved_rule() -> tuple[int, dict, dict, frozenset, frozenset]:
-    """``rules.resolved_object``: the reach, the verbs of putting right done (``verbs``) and those whose
-    negation leaves the problem standing (``negated_verbs``), each by its last word (as word tuples), the
-    stop words and the subjects that make the customer the one who put it right (as word tuples)."""
-    spec = sentiment_rules().get("resolved_object") or {}
-
-    def by_last(key: str) -> dict[str, list[tuple[str, ...]]]:
-        out: dict[str, list[tuple[str, ...]]] = {}
-        for v in spec.get(key, ()):
-            words = tuple(str(v).lower().split())
-            out.setdefault(words[-1], []).append(words)
-        return out
-
-    return (int(spec.get("reach", 0)), by_last("verbs"), by_last("negated_verbs"),
-            frozenset(str(w).lower() for w in spec.get("stops", ())),
-            frozenset(tuple(str(w).lower().split()) for w in spec.get("subjects", ())))
-
-
-def _resolved_objects(doc: Doc, hits: list) -> list:
-    """``hits`` with the negative words that name a problem put right by the provider taken out ("sorted
-    **the missing** item", "replaced the **broken** screen", "tracked down my **lost** bag";
-    ``rules.resolved_object`` in cx_sentiment.yml): a verb of putting right at most ``reach`` tokens before
-    the word, only words of the object between; not after "I"/"we" (the customer did it). When the verb is
-    negated ("didn't **fix** the problem", "nobody could sort the error") the problem stands: a stop
-    (:data:`_STOP` on the verb) keeps the negator from turning the problem into praise, as VADER's
-    negation window did ("they didn't fix the problem" scored +1.26)."""
-    reach, verbs, negated_verbs, stops, subjects = _resolved_rule()
-    if not reach:
-        return hits
-    out = []
-    starts = None
-    for hit in hits:
-        kind, value, s, e = hit
-        if kind == VAL and value < 0 and e - s == 1:
-            found = _resolving_verb(doc, s, reach, verbs, negated_verbs, stops, subjects)
-            if found == "done":
-                continue
-            if found is not None:  # (start, end) of a negated verb of putting right
-                starts = {h[2] for h in hits} if starts is None else starts
-                if found[0] not in starts:  # a verb with a valence of its own takes the negator itself
-                    out.append((_STOP, 0.0, found[0], found[1]))
-                    starts.add(found[0])
-        out.append(hit)
-    if starts is not None:
-        out.sort(key=lambda h: h[2])
-    return out
-
-
-def _resolving_verb(doc: Doc, s: int, reach: int, verbs: dict, negated_verbs: dict, stops: frozenset,
-                    subjects: frozenset):
-    """"done" when a verb of putting right (done, not negated, not by "I"/"we") stands before the negative
-    word at ``s`` with only its object between; ``(start, end)`` of a negated verb of putting right there;
-    None otherwise."""
-    for i in range(s - 1, max(-1, s - reach - 1), -1):
-        tok = doc[i]
-        lower = tok.lower_
-        if lower in verbs or lower in negated_verbs:
-            for words in verbs.get(lower, []) + negated_verbs.get(lower, []):
-                a = i + 1 - len(words)
-                if a >= 0 and tuple(t.lower_ for t in doc[a:i + 1]) == words:
-                    before = [t.lower_ for t in doc[max(0, a - 3):a]]
-                    if any(w in _PHRASE_NEGATORS or w in ("nobody", "no") for w in before):
-                        # "never fixed the broken lock", "didn't fix the problem": the problem stands
-                        return (a, i + 1) if words in negated_verbs.get(lower, []) else None
-                    if words not in verbs.get(lower, []):
-                        return None  # "they need to fix the problem": not done yet
-                    return None if any(tuple(before[k:]) in subjects for k in range(len(before))) else "done"
-            return None
-        if tok.is_punct or tok.is_sent_start or lower in stops:
-            return None
-    return None
 
 
 def _carries_negation(doc: Doc, a: int, b: int, boosted) -> bool:
