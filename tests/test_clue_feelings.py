@@ -317,6 +317,25 @@ CASES = [
     ("recommendation", "I had to try the app three times.", {"the app": "neutral"}),
     # a "when" clause is a clause of its own: the praise of the staff is not the room's
     ("opposite_pair", "The staff were lovely when the room was freezing.", {"staff": "positive", "the room": "negative"}),
+    # session 21: the subject of a wish against the facts, and of a duty, lacks it today
+    ("wish", "If only the app let you choose which account is shown first.", {"the app": "negative"}),
+    ("wish", "I wish the staff knew what they were selling.", {"staff": "negative"}),
+    ("wish", "It would be nice if the website remembered my login.", {"the website": "negative"}),
+    ("wish", "It would be great if the lounge offered the fees upfront.", {"the lounge": "negative", "the fees": "neutral"}),
+    ("wish", "I'd like to know if the app works offline.", {"the app": "neutral"}),
+    ("wish", "The staff on the helpline should be trained.", {"staff": "negative"}),
+    ("wish", "The website needs to show the fees.", {"the website": "negative", "the fees": "neutral"}),
+    ("wish", "The staff should be proud of themselves.", {"staff": "neutral"}),
+    ("failed action", "The staff ought to have warned us.", {"staff": "negative"}),
+    ("failed action", "The agent should have rung on Monday.", {"the agent": "negative"}),
+    # session 21: misspelt judgements, rising costs, accuracy
+    ("misspelt", "The staff were impecible and the food magnificant.", {"staff": "positive", "the food": "positive"}),
+    ("misspelt", "The food has been consistant for years and it never lets you down.", {"the food": "positive"}),
+    ("implicit", "The fees crept up from 1.3% to nearly 1.9% with all the extras.", {"the fees": "negative"}),
+    ("implicit", "I ended up paying seventy-five pounds in fees.", {"fees": "negative"}),
+    ("plain", "The bill was accurate and the refund arrived in two days.", {"the bill": "positive"}),
+    ("implicit", "We're thinking of switching to another bank because of the fees.", {"the fees": "negative"}),
+    ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 
 

@@ -552,6 +552,63 @@ def test_elongation_folder():
     assert pickle.loads(pickle.dumps(fold))("baaad") == "bad"
 
 
+KNOWN = {"consistent", "magnificent", "impeccable", "definitely", "friendly", "delicious", "unprofessional",
+         "excellent", "honesty", "honest", "daring", "desperate", "expensive", "recommend", "accommodating",
+         "accomodating", "pleasant", "pleasing", "adorable", "adorably"}
+ENGLISH = {"during", "disparate", "expanse", "greet", "grate", "mere"}
+
+
+@pytest.mark.parametrize("typo,word", [
+    ("consistant", "consistent"), ("magnificant", "magnificent"), ("impecible", "impeccable"),
+    ("definately", "definitely"), ("freindly", "friendly"), ("delicous", "delicious"),
+    ("unporfessional", "unprofessional"), ("excelent", "excellent"), ("recomend", "recommend"),
+    ("accomadating", "accomodating"),  # the lexicon's own misspelling is one vowel away, the word two slips
+])
+def test_speller_repairs_a_slip_towards_the_one_sentiment_word_it_misses(typo, word):
+    from cxaudit.nlp.spelling import Speller
+    assert Speller(KNOWN, ENGLISH).respell(typo) == word
+
+
+@pytest.mark.parametrize("word", [
+    "during",       # English (a stop word here): never repaired, though "daring" is one vowel away
+    "disparate",    # English; and the first vowel is never changed ("desperate")
+    "expansive",    # "expanse" + an ending is English too ("expensive" is one vowel away)
+    "honestly",     # "honest" + "ly", not "honesty" with a letter too many
+    "merely",       # "mere" + "ly"
+    "greeter",      # "greet" + "er"
+    "grate",        # shorter than the minimum length, and English
+    "pleasent" + "x",  # nothing is one slip away
+    "okonjo",       # a name: nothing near
+    "adorabl",      # two known words one slip away ("adorable", "adorably"): ambiguous, left alone
+    "Consistant",   # callers pass lower case; anything else is left alone
+    "consist4nt", "café", "cónsistant",
+])
+def test_speller_leaves_english_words_names_and_ambiguous_slips_alone(word):
+    from cxaudit.nlp.spelling import Speller
+    assert Speller(KNOWN, ENGLISH).respell(word) is None
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=0, max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_speller_properties(word):
+    from cxaudit.nlp.spelling import MIN_LENGTH, Speller
+    speller = Speller(KNOWN, ENGLISH)
+    fixed = speller.respell(word)
+    if fixed is not None:  # a repair is a known word, keeps the first letter, and is never repaired again
+        assert fixed in KNOWN and fixed[0] == word[0] and len(fixed) >= MIN_LENGTH
+        assert abs(len(fixed) - len(word)) <= 2 and speller.respell(fixed) is None
+    for w in (*KNOWN, *ENGLISH):
+        assert speller.respell(w) is None
+
+
+def test_misspelt_judgements_are_read_through_the_pipeline_and_its_cache(nlp):  # noqa: F811
+    assert score(nlp, "The service was impecible and the food magnificant.") > NEUTRAL_BAND
+    assert score(nlp, "Staff were unproffesional and the room was filthy.") < -NEUTRAL_BAND
+    copy = pickle.loads(pickle.dumps(nlp))
+    assert [t.lower_ for t in copy("definately consistant during honestly")] == [
+        "definitely", "consistent", "during", "honestly"]
+
+
 def test_elongations_survive_the_pipeline_cache(nlp):  # noqa: F811
     # a pickled pipeline (the engines' cache, the workers) folds new words the same way
     copy = pickle.loads(pickle.dumps(nlp))

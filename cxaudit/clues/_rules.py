@@ -20,7 +20,8 @@ from cxaudit.nlp.follow_up import follow_up
 from cxaudit.nlp.mode import wish_start
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
-from cxaudit.nlp.wishes import wished
+from cxaudit.nlp.scope_rules import failed_rule
+from cxaudit.nlp.wishes import unmet_subject, wished
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         if verdict is not None:
             polarity, scope = verdict, "follow"
     wish = -1
+    raw = polarity
     if mode == "desired":
         k = max(0, bisect_right(scorer.starts, s) - 1)
         wish = wish_start(scorer.doc, k)
@@ -166,7 +168,8 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             polarity = 0.0
     if mode == "desired" and polarity > -UNMET_WISH and (
             (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
-            or (0 <= wish <= s and _wants_more(scorer, wish, s, e))):
+            or (0 <= wish <= s and _wants_more(scorer, wish, s, e))
+            or unmet_subject(scorer.doc, s, e, scorer.sents[k][1], raw > 0, failed_rule())):
         # the clue is what a wish against the facts is about: "wish **the car had been cleaned**", "I wish
         # the hotel had a pool" — what should have been was not, like a failed action; so is a wish for
         # more or better of it: "I wish **the app** was faster", "they need more staff on **the tills**"

@@ -72,11 +72,14 @@ def failed(scorer, i0: int, i1: int) -> float:
     if j < se and doc[j].lower_ in rule["relative"]:
         j += 1
     be = False
+    a = j
     while j < se and doc[j].lower_ in rule["auxiliaries"]:
         be = be or doc[j].lower_ in rule["be"]
         j += 1
-    if j >= se or doc[j].lower_ not in rule["negators"]:
+    if j >= se:
         return 0.0
+    if doc[j].lower_ not in rule["negators"]:
+        return _should_have(doc, a, j, rule)
     j += 1
     while j < se and doc[j].lower_ in rule["adverbs"]:
         j += 1
@@ -89,6 +92,26 @@ def failed(scorer, i0: int, i1: int) -> float:
         return 0.0  # "didn't mind", "never is"
     if be and not word.endswith(("ed", "en", "wn")):
         return 0.0  # "the hotel wasn't far", "the flight wasn't full": a state, not a failed action
+    return rule["valence"]
+
+
+#: What should have happened and did not: "the engineer **should have** called", "ought to have".
+_SHOULD = frozenset(("should", "ought"))
+
+
+def _should_have(doc, a: int, j: int, rule: dict) -> float:
+    """A clue whose auxiliaries ``doc[a:j]`` are "should have" (or "ought to have", "should've") and
+    then an action: what it should have done it did not — "**the engineer should have called** before
+    coming", "the bill should have been corrected" (a complaint, the failed action's valence); 0.0
+    otherwise, and for verbs whose negation is no complaint ("should have minded")."""
+    words = [t.lower_ for t in doc[a:j]]
+    if not words and j + 3 < len(doc) and doc[j].lower_ == "ought" and doc[j + 1].lower_ == "to":
+        words, j = ["ought", doc[j + 2].lower_], j + 3  # "ought to have": neither word is an auxiliary
+    if not words or words[0] not in _SHOULD or not any(w in ("have", "'ve") for w in words[1:]):
+        return 0.0
+    word = doc[j].lower_
+    if not doc[j].is_alpha or word in rule["not_failures"] or doc[j].lemma_.lower() in rule["not_failures"]:
+        return 0.0
     return rule["valence"]
 
 

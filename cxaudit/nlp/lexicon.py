@@ -19,6 +19,7 @@ from typing import Iterable
 import yaml
 import numpy as np
 from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_UPPER, LOWER, SENT_START
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -27,6 +28,7 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensi
 from .._lookups import lemma_table
 from ..errors import CxauditError
 from ..yamlutil import parse_plain_yaml
+from .spelling import MIN_LENGTH, Speller
 
 __all__ = [
     "LexiconError",
@@ -271,8 +273,9 @@ _LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")
 
 class ElongationFolder:
     """The ``LOWER`` attribute getter of a vocabulary that folds elongated words ("loooove",
-    "sooo slooow", "amaaazing") into their plain lower-case form, so every LOWER matcher (the
-    sentiment lexicon, the codebooks) reads them as the word they stretch. A run of three or more
+    "sooo slooow", "amaaazing") into their plain lower-case form, and misspelt sentiment words
+    ("consistant", "impecible": :class:`cxaudit.nlp.spelling.Speller`) into the word they misspell,
+    so every LOWER matcher (the sentiment lexicon, the codebooks) reads them as the word they stand for. A run of three or more
     equal letters is shortened to two when that makes a ``known`` (sentiment) word ("goooood" →
     "good"), else to one ("loooove" → "love") — unless only two makes an English word of spaCy's
     lookup table ("appp" → "app", "stafff" → "staff"). No English word has three equal letters in a row, so
@@ -280,10 +283,16 @@ class ElongationFolder:
 
     def __init__(self, known: Iterable[str]):
         self.known = frozenset(known)
+        self._speller: Speller | None = None
 
     def __call__(self, text: str) -> str:
         lower = text.lower()
         if not _LONG_RUN.search(lower) or not lower.isalpha():  # "10000", "www.example.com" stay
+            if len(lower) >= MIN_LENGTH and lower.isalpha() and lower not in self.known:
+                # a misspelt sentiment word reads as the word: "consistant", "impecible" (cxaudit.nlp.spelling)
+                if self._speller is None:
+                    self._speller = Speller(self.known, _english_words() | STOP_WORDS)
+                return self._speller.respell(lower) or lower
             return lower
         two = _LONG_RUN.sub(r"\1\1", lower)
         if two in self.known:

@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 
 from . import scope_rules
 
-__all__ = ["wished", "counterfactual", "DESIRED_POSITIVE"]
+__all__ = ["wished", "counterfactual", "unmet_subject", "DESIRED_POSITIVE"]
 
 #: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
 #: when the wish is against the facts, else 0 (:func:`wished`).
@@ -40,3 +40,80 @@ def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
     if any(f" {cue} " in words for cue in scope_rules.praise_kept()) or scope_rules.intent_re().search(words):
         return polarity  # "keep up the good work", "you'd love it", "I'd definitely go back"
     return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
+
+
+#: Words between a wish's opener and its subject: "I wish **the** staff knew", "if only **my** bank let me".
+_SUBJECT_DETERMINERS = frozenset(("the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "this",
+                                  "these", "those", "some", "more", "all"))
+_WISH_VERBS = frozenset(("wish", "wished", "wishing"))
+#: After the subject of "if": the verb of an open condition ("if the train is late"), not a wish.
+_PRESENT = frozenset(("is", "are", "am", "'s", "'re", "'m", "does", "do", "has", "have", "'ve", "can", "will", "ca",
+                      "wo", "gets", "get", "goes", "go", "works", "work", "keeps", "keep", "lets"))
+#: After the subject of "if": a conditional or past verb that makes the wish counterfactual.
+_IF_COUNTERFACTUAL = frozenset(("would", "'d", "could", "did", "were", "was", "had", "might"))
+#: After the subject: the subject goes on, or no verb follows.
+_NOT_A_VERB = frozenset(("and", "or", "but", "of", "in", "on", "at", "for", "to", "with", "from", "by", "about",
+                         "that", "who", "which", "'s", "s"))
+#: A duty of the clue: "the staff **should** be trained", "the website **needs to** …" — it is not, today.
+_DUTIES = {"should": None, "ought": "to", "need": "to", "needs": "to"}
+
+
+def _subject_of_wish(doc: Doc, s: int, e: int, se: int) -> bool:
+    """The clue at ``[s, e)`` is the subject of a wish against the facts: right after (past determiners)
+    "wish (that)", "if only", or an "if" whose verb is past or conditional, and followed by its verb —
+    "I wish **the trains** ran on time", "if only **the app** let you choose", "it would be nice if **the
+    portions** matched the prices". An open condition ("if the train is late") and a wished-for thing
+    that is the object ("it would be great if the hotel offered **a late checkout**") are not."""
+    i = s
+    while i > 0 and doc[i - 1].lower_ in _SUBJECT_DETERMINERS:
+        i -= 1
+    if i == 0 or e >= se:
+        return False
+    opener = doc[i - 1].lower_
+    if opener == "that" and i >= 2 and doc[i - 2].lower_ in _WISH_VERBS:
+        opener = "wish"
+    elif opener == "only" and i >= 2 and doc[i - 2].lower_ == "if":
+        opener = "if only"
+    nxt = doc[e]
+    word = nxt.lower_
+    if not (nxt.is_alpha or word.startswith("'")) or word in _NOT_A_VERB:
+        return False
+    if opener in _WISH_VERBS or opener == "if only":
+        return word not in _PRESENT or opener == "if only"
+    if opener == "if":
+        # past or conditional: "matched", "remembered", "knew" (its lemma differs, and it is no plural)
+        return word in _IF_COUNTERFACTUAL or (word not in _PRESENT and (word.endswith("ed") or (
+            nxt.lemma_.lower() != word and not word.endswith("s"))))
+    return False
+
+
+def _duty_of(doc: Doc, s: int, e: int, se: int, rule: dict | None) -> bool:
+    """The clue at ``[s, e)`` is the subject of a duty it does not meet today: "**the people** on the
+    phone line should be trained", "**the website** needs to show the fees", "the app shouldn't log you
+    out" — not a report of what should have happened ("the agent should have called": mode ``current``
+    anyway) and not a recommendation (a sentence with praise does not reach this rule)."""
+    j = e
+    if rule:
+        from .failed_actions import _past_place  # the phrase of place of the failed action
+
+        j = _past_place(doc, e, se, rule)
+    if j >= se or doc[j].lower_ not in _DUTIES:
+        return False
+    need = _DUTIES[doc[j].lower_]
+    j += 1
+    if need is not None:
+        if j >= se or doc[j].lower_ != need:
+            return False
+        j += 1
+    while j < se and doc[j].lower_ in ("n't", "not", "really", "just", "also", "definitely", "actually"):
+        j += 1
+    return j < se and doc[j].is_alpha and doc[j].lower_ not in ("have", "'ve")
+
+
+def unmet_subject(doc: Doc, s: int, e: int, se: int, praised: bool, rule: dict | None = None) -> bool:
+    """True when the clue at tokens ``[s, e)`` of a ``desired`` sentence ending at ``se`` is what a
+    wish against the facts or a duty is about — the present lacks it (:func:`_subject_of_wish`,
+    :func:`_duty_of`; a duty only when the clue is not ``praised``: "the staff should be proud of
+    themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml, for a phrase of place after
+    the clue."""
+    return _subject_of_wish(doc, s, e, se) or (not praised and _duty_of(doc, s, e, se, rule))
