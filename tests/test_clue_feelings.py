@@ -335,6 +335,10 @@ CASES = [
     ("implicit", "I ended up paying seventy-five pounds in fees.", {"fees": "negative"}),
     ("plain", "The bill was accurate and the refund arrived in two days.", {"the bill": "positive"}),
     ("implicit", "We're thinking of switching to another bank because of the fees.", {"the fees": "negative"}),
+    ("failed action", "The agent was unable to find the booking.", {"the agent": "negative", "the booking": "neutral"}),
+    ("failed action", "The staff weren't able to help with my bill.", {"staff": "negative"}),
+    ("implicit", "The engineer eventually turned up at four.", {"the engineer": "negative"}),
+    ("implicit", "My complaint was finally sorted by the agent.", {"the agent": "positive"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 

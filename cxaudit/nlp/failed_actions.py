@@ -78,11 +78,16 @@ def failed(scorer, i0: int, i1: int) -> float:
         j += 1
     if j >= se:
         return 0.0
-    if doc[j].lower_ not in rule["negators"]:
+    unable = doc[j].lower_ == "unable" and j + 1 < se and doc[j + 1].lower_ == "to"
+    if unable:
+        be = False  # "was unable to help": an action that did not happen, not a state ("wasn't far")
+    elif doc[j].lower_ not in rule["negators"]:
         return _should_have(doc, a, j, rule)
     j += 1
     while j < se and doc[j].lower_ in rule["adverbs"]:
         j += 1
+    if j + 1 < se and doc[j].lower_ == "able" and doc[j + 1].lower_ == "to":
+        be, j = False, j + 2  # "weren't able to help", like "unable to"
     if j >= min(se, n) or not doc[j].is_alpha:
         return 0.0
     word = doc[j].lower_
