@@ -47,7 +47,7 @@ BOOK = textwrap.dedent("""\
         clue_type: functional
         patterns:
           phrases: [the bill, the fees, my bag, the refund, the delivery, my blood pressure, the desk, fees, the booking,
-                    my bill, my broadband]
+                    my bill, my broadband, refund]
         examples: [The bill was wrong.]
     """)
 
@@ -339,6 +339,16 @@ CASES = [
     ("failed action", "The staff weren't able to help with my bill.", {"staff": "negative"}),
     ("implicit", "The engineer eventually turned up at four.", {"the engineer": "negative"}),
     ("implicit", "My complaint was finally sorted by the agent.", {"the agent": "positive"}),
+    # session 21, the second blind sample: an instance of what the clause before judged
+    ("instance", "The staff were lovely, especially the receptionist on nights.",
+     {"staff": "positive", "the receptionist": "positive"}),
+    ("instance", "The rooms were filthy, particularly the washroom.", {"washroom": "negative"}),
+    ("instance", "The food was dull, especially for the fees they charge.", {"the fees": "neutral"}),
+    ("wish", "I'd like the app to be smarter.", {"the app": "negative"}),
+    ("wish", "It would be great if the app showed the fees too.", {"the app": "neutral"}),
+    ("wish", "They should just refund it and say sorry.", {"refund": "negative"}),
+    ("implicit", "The same message from the helpline over and over.", {"the helpline": "negative"}),
+    ("implicit", "The refund came through, eventually.", {"the refund": "negative"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 

@@ -208,6 +208,9 @@ class ClauseScorer:
         exception = self._exception(i1, a, b)
         if exception:  # "apart from the wait, everything was perfect": the wait is what was not
             return -CONTRAST_FLIP * normalize(sum(h[2] for h in exception)), "contrast"
+        instance = self._instance(wa, i0, a)
+        if instance:  # "the food was outstanding, **particularly the salmon**": an instance of what was judged
+            return normalize(sum(h[2] for h in instance)), "strong"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -290,6 +293,22 @@ class ClauseScorer:
         if not lead or lead[-1][1] != wa or any(o0 < wa and o1 > pa for o0, o1 in others):
             return []
         return lead
+
+    def _instance(self, wa: int, i0: int, a: int) -> list:
+        """The hits of the weak clause before the clue's, when the clue's clause (no judgement of its own)
+        opens with "especially", "particularly", "in particular", "notably" or "above all": it names an
+        instance of what that clause judged — "I found the food outstanding, **particularly the salmon
+        dish**", "the staff were lovely, especially the nurse on nights". Only inside the strong clause
+        (``a``: its start), and only a clause that follows a weak break right before the marker."""
+        j = wa
+        while j < i0 and (self.doc[j].is_punct or self.doc[j].lower_ in ("and", "but")):
+            j += 1
+        words = [t.lower_ for t in self.doc[j:min(i0 + 1, j + 3)]]
+        n = 1 if words and words[0] in _INSTANCE else 2 if tuple(words[:2]) in _INSTANCE_PAIRS else 0
+        if not n or wa <= a or (len(words) > n and words[n] in _NOT_AN_INSTANCE):
+            return []  # "especially **for** the price": a measure, not an instance
+        pa, pb = self._bounds(wa - 1, wa)[5:]
+        return [h for h in self.hits if h[1] > pa and h[0] < min(pb, wa) and h[0] >= a]
 
     def _exception(self, i1: int, a: int, b: int) -> list:
         """The hits of the rest of the strong clause ``[a, b)`` when it opens with an exception
@@ -544,6 +563,11 @@ CONTRAST_FLIP = 0.5
 _CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "aside", "although", "though",
                              "even", "despite", "in", "whereas", "while", "whilst"))
 #: Exceptions that open a clause ("apart from the wait, …"), as tuples of lower-case words.
+#: Markers of a clause that names an instance of what the clause before it judged (:meth:`_instance`).
+_INSTANCE = frozenset(("especially", "particularly", "notably", "specifically", "mainly", "mostly"))
+_NOT_AN_INSTANCE = frozenset(("for", "given", "when", "if", "since", "as", "with", "at", "considering", "because",
+                              "compared", "after", "before", "during", "on", "in", "to"))
+_INSTANCE_PAIRS = frozenset((("in", "particular"), ("above", "all"), ("most", "of"), ("not", "least")))
 _EXCEPTION = (("apart", "from"), ("aside", "from"), ("except",), ("other", "than"))
 #: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
 MIXED_MIN = 1.0

@@ -56,6 +56,7 @@ _NOT_A_VERB = frozenset(("and", "or", "but", "of", "in", "on", "at", "for", "to"
                          "that", "who", "which", "'s", "s"))
 #: A duty of the clue: "the staff **should** be trained", "the website **needs to** …" — it is not, today.
 _DUTIES = {"should": None, "ought": "to", "need": "to", "needs": "to"}
+_DUTY_ADVERBS = frozenset(("really", "just", "also", "definitely", "actually", "at", "least", "simply"))
 
 
 def _subject_of_wish(doc: Doc, s: int, e: int, se: int) -> bool:
@@ -78,6 +79,9 @@ def _subject_of_wish(doc: Doc, s: int, e: int, se: int) -> bool:
     word = nxt.lower_
     if not (nxt.is_alpha or word.startswith("'")) or word in _NOT_A_VERB:
         return False
+    if any(t.lower_ in ("too", "also") or (t.lower_ == "as" and t.i + 1 < se and doc[t.i + 1].lower_ == "well")
+           for t in doc[e:se]):
+        return False  # something more it could do: "it would be great if the app showed your credit score too"
     if opener in _WISH_VERBS or opener == "if only":
         return word not in _PRESENT or opener == "if only"
     if opener == "if":
@@ -105,15 +109,24 @@ def _duty_of(doc: Doc, s: int, e: int, se: int, rule: dict | None) -> bool:
         if j >= se or doc[j].lower_ != need:
             return False
         j += 1
-    while j < se and doc[j].lower_ in ("n't", "not", "really", "just", "also", "definitely", "actually"):
+    while j < se and (doc[j].lower_ in _DUTY_ADVERBS or doc[j].lower_ in ("n't", "not")):
         j += 1
     return j < se and doc[j].is_alpha and doc[j].lower_ not in ("have", "'ve")
+
+
+def _duty_action(doc: Doc, s: int) -> bool:
+    """The clue at token ``s`` is the action of the provider's duty: "they should just **refund** it
+    straight away" — they do not, today (whatever the wish praises: "straight away")."""
+    i = s
+    while i > 0 and doc[i - 1].lower_ in _DUTY_ADVERBS:
+        i -= 1
+    return i >= 2 and doc[i - 1].lower_ == "should" and doc[i - 2].lower_ == "they"
 
 
 def unmet_subject(doc: Doc, s: int, e: int, se: int, praised: bool, rule: dict | None = None) -> bool:
     """True when the clue at tokens ``[s, e)`` of a ``desired`` sentence ending at ``se`` is what a
     wish against the facts or a duty is about — the present lacks it (:func:`_subject_of_wish`,
-    :func:`_duty_of`; a duty only when the clue is not ``praised``: "the staff should be proud of
+    :func:`_duty_action`, :func:`_duty_of`; a duty of the clue only when the clue is not ``praised``: "the staff should be proud of
     themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml, for a phrase of place after
     the clue."""
-    return _subject_of_wish(doc, s, e, se) or (not praised and _duty_of(doc, s, e, se, rule))
+    return _subject_of_wish(doc, s, e, se) or _duty_action(doc, s) or (not praised and _duty_of(doc, s, e, se, rule))
