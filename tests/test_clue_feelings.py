@@ -349,6 +349,13 @@ CASES = [
     ("wish", "They should just refund it and say sorry.", {"refund": "negative"}),
     ("implicit", "The same message from the helpline over and over.", {"the helpline": "negative"}),
     ("implicit", "The refund came through, eventually.", {"the refund": "negative"}),
+    # session 21: a person in apposition shares the feeling; a long wait said as a noun; "always works"
+    ("apposition", "I had the agent, the lady from Leeds, and she was excellent.",
+     {"the agent": "positive", "the lady": "positive"}),
+    ("apposition", "I spoke to the agent, the receptionist was rude.", {"the agent": "neutral", "the receptionist": "negative"}),
+    ("implicit", "The helpline is a phone number with a 45 minute wait.", {"the helpline": "negative"}),
+    ("implicit", "There was a two-hour queue at security.", {"queue": "negative"}),
+    ("implicit", "The app always works.", {"the app": "positive"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 

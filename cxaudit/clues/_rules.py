@@ -20,7 +20,7 @@ from cxaudit.nlp.follow_up import follow_up
 from cxaudit.nlp.mode import wish_start
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
-from cxaudit.nlp.scope_rules import failed_rule
+from cxaudit.nlp.scope_rules import failed_rule, names_person
 from cxaudit.nlp.wishes import unmet_subject, wished
 from cxaudit.schemas import TAGS
 
@@ -129,6 +129,22 @@ def _wants_more(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
     return any(t.lower_ in words for t in scorer.doc[max(a, wish):b])
 
 
+def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]]) -> float | None:
+    """The polarity of the clue that the person clue at ``[s, e)`` stands in apposition to — right after
+    it and a comma, both naming a person: "I had **a relationship manager, a guy called Steve**, and he
+    was excellent" (the pronoun's praise went to the first only). ``None`` when there is no such clue or
+    it has no feeling either."""
+    doc = scorer.doc
+    if s < 2 or doc[s - 1].text != "," or not names_person(doc, s, e):
+        return None
+    for o in others:
+        if o[1] == s - 1 and names_person(doc, *o):
+            rest = [x for x in others if x != o] + [(s, e)]
+            polarity, scope = scorer.feeling(o[0], o[1], others=rest, fallback="none")
+            return polarity if scope != "none" and polarity else None
+    return None
+
+
 def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]], mode: str,
                  clues: Sequence[tuple[int, int]] | None = None) -> tuple[float, str]:
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
@@ -148,6 +164,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         missing = failed_actions.absence(scorer, s, e) or failed_actions.failed(scorer, s, e)
         if missing:
             polarity, scope = missing, "absence"
+    if scope == "none" and others:
+        same = _apposition(scorer, s, e, others)
+        if same is not None:  # "a relationship manager, **a guy called Steve**, and he was excellent"
+            polarity, scope = same, "strong"
     if scope == "none" and clues is not None and mode == "current":
         verdict = follow_up(scorer, s, e, clues)
         if verdict is not None:

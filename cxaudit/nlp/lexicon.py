@@ -207,7 +207,8 @@ _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight",
 
 def duration_phrases(spec: dict | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
-    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1);
+    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1), and
+    the same length before a noun of waiting ("a 45 minute wait", "a two-hour queue": ``nouns``);
     and a long unit before "to" and a service's action, whatever its number ("only four **months to
     process** a claim", "a **week to reply**": ``purposes``, its ``units`` and ``actions``)."""
     if not spec:
@@ -225,6 +226,12 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
                 for form in forms:
                     out[f"{str(verb).lower()} {n} {form}"] = value
             out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
+        for noun in spec.get("nouns") or []:  # "a 45 minute wait", "a two-hour queue" (session 21)
+            single = str(unit).rstrip("s")
+            for n in numbers:
+                if n not in ("a", "an"):
+                    out[f"{n} {single} {str(noun).lower()}"] = value
+                    out[f"{n}-{single} {str(noun).lower()}"] = value
     purposes = spec.get("purposes") or {}
     for unit in purposes.get("units") or []:
         for action in purposes.get("actions") or []:
