@@ -356,6 +356,10 @@ CASES = [
     ("implicit", "The helpline is a phone number with a 45 minute wait.", {"the helpline": "negative"}),
     ("implicit", "There was a two-hour queue at security.", {"queue": "negative"}),
     ("implicit", "The app always works.", {"the app": "positive"}),
+    ("implicit", "The bill keeps going to an old address despite us updating it twice.", {"the bill": "negative"}),
+    ("implicit", "Despite the rain, the staff were lovely.", {"staff": "positive"}),
+    ("implicit", "The queue was under 20 minutes.", {"queue": "positive"}),
+    ("implicit", "The delivery sat there for three hours.", {"the delivery": "negative"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 
