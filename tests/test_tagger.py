@@ -428,6 +428,15 @@ GUARDS = [
     ("The claims handler never returned my calls.", "humanic.staff", "claims handler", True),
     ("The midwife was amazing.", "humanic.staff", "midwife", True),
     ("The self-service tills kept breaking.", "humanic.staff", "service", False),
+    # session 21, the second blind tag sample: meals and chats are no speed, the customer's own work no
+    # reliability, a phone's face login the app; and "id" is split by the tokenizer only in lower case
+    ("We went in for a quick bite.", "functional.speed", "quick", False),
+    ("The service was quick.", "functional.speed", "quick", True),
+    ("Every hour on hold is an hour I'm not working.", "functional.reliability", "not working", False),
+    ("The app is not working.", "functional.reliability", "not working", True),
+    ("Face ID login is quick.", "mechanic.website", "login", False),
+    ("Face ID login is quick.", "mechanic.app", "Face ID", True),
+    ("I like the face id login.", "mechanic.app", "face id", True),
 ]
 
 
@@ -550,3 +559,12 @@ def test_tagger_fused_rulers_match_the_separate_rulers_and_survive_recompiling(m
         assert rows_a == rows_b
         n += len(rows_a)
     assert n >= 5
+
+
+def test_pattern_docs_add_the_upper_case_reading_of_words_split_as_contractions():
+    from cxaudit.nlp.lexicon import pattern_docs
+    nlp = blank_nlp()
+    docs = pattern_docs(nlp, ["face id login", "the app", "wed night"])
+    assert [[t.lower_ for t in d] for d in docs] == [["face", "i", "d", "login"], ["the", "app"], ["we", "d", "night"],
+                                                      ["face", "id", "login"], ["wed", "night"]]
+    assert pattern_docs(nlp, []) == []

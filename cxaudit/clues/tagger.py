@@ -36,7 +36,7 @@ from cxaudit.clues import _rules
 from cxaudit.clues._rules import lemma_forms
 from cxaudit.clues.codebook import Codebook, codebook_ref, load_codebook
 from cxaudit.nlp import build_pipeline, reset_tokenizer_cache
-from cxaudit.nlp.lexicon import doc_layout, ext_key
+from cxaudit.nlp.lexicon import doc_layout, ext_key, pattern_docs
 from cxaudit.schemas import SENTENCES, TAGS, conform, validate
 
 __all__ = ["add_codebooks", "tag_rows", "tag_tuples", "CodebookRuler", "FusedRulers", "tag", "ruler_name", "spans_key", "codebook_patterns",
@@ -153,7 +153,7 @@ class CodebookRuler:
             self.patterns.append(dict(entry))
         strings = self.nlp.vocab.strings
         for label, texts in phrases.items():
-            docs = list(self.nlp.tokenizer.pipe(texts))
+            docs = pattern_docs(self.nlp, texts)  # "face id" also as "FACE ID": "id" alone splits as "i" "d"
             if shared is None:
                 self.phrase_matcher.add(label, docs)
                 continue
@@ -178,7 +178,7 @@ class CodebookRuler:
             self._guarded_codes.add(key)
             self.excludes.append(dict(entry))
         for label, texts in phrases.items():
-            self._exclude_phrases.add(label, list(self.nlp.tokenizer.pipe(texts)))
+            self._exclude_phrases.add(label, pattern_docs(self.nlp, texts))
 
     def _guarded(self, doc: Doc, unique: list[tuple]) -> list[tuple]:
         """``unique`` (start, end, code hash) without the matches a guard of their code overlaps."""

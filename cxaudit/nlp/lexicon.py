@@ -37,6 +37,7 @@ __all__ = [
     "expand_phrase",
     "build_matcher",
     "phrase_tokens",
+    "pattern_docs",
     "longest_first",
     "sentence_bounds",
     "doc_layout",
@@ -148,6 +149,22 @@ def phrase_tokens(nlp, phrase: str) -> list[str]:
         else:
             words.extend(t.text for t in nlp.tokenizer(piece))
     return words
+
+
+def pattern_docs(nlp, texts: Iterable[str]) -> list[Doc]:
+    """The Docs of LOWER phrase patterns, tokenised as running text would be in any case: spaCy's
+    English tokenizer splits some lower-case words as contractions ("id" → "i" "d", "wed" → "we" "d",
+    "hes" → "he" "s") but not their capitalised forms, so "face id login" never matched "Face ID
+    login" (found session 21: a guard of the website code that never fired). A pattern whose tokens
+    differ in upper case is added both ways (a PhraseMatcher on LOWER reads the same words)."""
+    texts = list(texts)
+    docs = list(nlp.tokenizer.pipe(texts))
+    special = nlp.tokenizer.rules or {}
+    split = [i for i, t in enumerate(texts) if any(w in special and w.upper() not in special for w in t.split())]
+    for i, d in zip(split, nlp.tokenizer.pipe(texts[i].upper() for i in split)):
+        if [t.lower_ for t in d] != [t.lower_ for t in docs[i]]:
+            docs.append(d)
+    return docs
 
 
 def build_matcher(nlp, entries: Iterable[tuple[str, str]], *, inflect: bool = False) -> PhraseMatcher:
