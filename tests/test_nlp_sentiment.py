@@ -601,6 +601,17 @@ def test_speller_properties(word):
         assert speller.respell(w) is None
 
 
+@pytest.mark.parametrize("text,sign", [
+    ("Really enjoyed waiting 50 mins for a cold burger.", -1),  # what was enjoyed is itself a complaint
+    ("We enjoyed sitting outside on the terrace.", 1),
+    ("Cool, so the instant transfer takes three working days.", -1),  # "working days" is a unit
+    ("The repair took 3 hrs.", -1),
+])
+def test_units_written_short_and_enjoyed_complaints(nlp, text, sign):  # noqa: F811
+    value = score(nlp, text)
+    assert (value > NEUTRAL_BAND) - (value < -NEUTRAL_BAND) == sign, (text, value)
+
+
 def test_misspelt_judgements_are_read_through_the_pipeline_and_its_cache(nlp):  # noqa: F811
     assert score(nlp, "The service was impecible and the food magnificant.") > NEUTRAL_BAND
     assert score(nlp, "Staff were unproffesional and the room was filthy.") < -NEUTRAL_BAND

@@ -23,6 +23,9 @@ __all__ = ["IRONY_MARKERS", "IRONY_ORTH", "IRONY_HASHTAGS", "HASH_ORTH", "HASHTA
 _OPENERS_PUNCT = frozenset((",", "!", ".", "...", "…", "-", "—", ":"))
 #: "love/loving/enjoying + gerund" ("love spending my Saturday on hold").
 _LOVE = frozenset(("love", "loving", "loved", "enjoy", "enjoying", "adore", "adoring"))
+#: Past and third-person forms: ironic only when what follows right after is itself a complaint (the
+#: gerund rule above would read "we enjoyed sitting outside, but the waiter was rude" as irony).
+_LOVED = frozenset(("loved", "enjoyed", "loves", "enjoys", "adored", "relished"))
 _THANKS = frozenset(("thanks", "thank", "thx", "ty", "cheers"))
 
 
@@ -193,6 +196,10 @@ def unmask_sarcasm(doc: Doc, hits: list, ss: int, se: int, ironic_doc: bool = Tr
             out[j] = (kind, -value, s, e)
             ironic = True
         elif first in _LOVE and e < se and doc[e].lower_.endswith("ing") and len(doc[e]) > 4:
+            out[j] = (kind, -value, s, e)
+            ironic = True
+        elif first in _LOVED and any(h[2] == e and h[1] < 0 and (h[0] == VAL or h[0] == DUAL) for h in out[j + 1:]):
+            # "really **enjoyed** waiting 50 mins for a cold burger": what was enjoyed is itself a complaint
             out[j] = (kind, -value, s, e)
             ironic = True
         elif first in _THANKS:

@@ -222,6 +222,12 @@ def longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
 
+#: Other ways of writing a unit of the ``durations`` rule (session 21: "waiting 50 mins", "takes three
+#: working days").
+_UNIT_FORMS = {"minutes": ("mins", "min"), "hours": ("hrs", "hr"),
+               "days": ("working days", "business days", "working day", "business day")}
+
+
 def duration_phrases(spec: dict | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
     (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1), and
@@ -237,7 +243,7 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
         numbers += [w for i, w in enumerate(_NUMBER_WORDS, 1) if i >= int(least)]
         if int(least) <= 1:
             numbers += ["a", "an"]
-        forms = {str(unit), str(unit).rstrip("s")}
+        forms = {str(unit), str(unit).rstrip("s"), *_UNIT_FORMS.get(str(unit), ())}
         for verb in spec.get("verbs") or []:
             for n in numbers:
                 for form in forms:
