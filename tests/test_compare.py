@@ -368,3 +368,25 @@ def test_compare_mixed_integer_and_string_ids_compare_as_strings():
     got = gap_table(t.assign(doc_id=t["doc_id"].astype(int)), docs, DESIRED, n_boot=100)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert (want["n_participants"] == 12).all()
+
+
+@pytest.mark.parametrize("parts", [("scorecards", "waves"), ("gaps", "motif", "nps", "drivers", "clue_map"),
+                                   ("waves",)])
+def test_compare_tables_computed_apart_equal_the_whole(tmp_path, parts):
+    """A run's compare helper computes some tables in another process (cxaudit/run/compare_helper.py): each
+    table alone, from the same frames, is the table of the whole comparison, to the bit."""
+    docs, sents, t, f = store_audit(seed=5)
+    write_tables(tmp_path, {"documents": docs, "sentences": sents, "tags": t, "feelings": f})
+    with connect(tmp_path) as con, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frames = read_compare_frames(con)
+        whole = compare(*frames, DESIRED, n_boot=200, seed=3)
+        apart = compare(*frames, DESIRED, n_boot=200, seed=3, tables=parts)
+    assert list(apart) == [name for name in whole if name in parts]
+    _assert_same_tables(apart, {name: whole[name] for name in apart})
+
+
+def test_compare_unknown_table_is_an_error():
+    docs, t = simulate_audit(TRUTH, n_participants=3, seed=1)
+    with pytest.raises(ValueError, match="unknown table"):
+        compare(docs, sentences_for(t), t, feelings([]), DESIRED, n_boot=10, tables=["gaps", "gap"])

@@ -1,6 +1,13 @@
-"""Tests of cxaudit.compare.stats: cluster bootstrap, NPS, proportions, lift and log odds."""
+"""Tests of cxaudit.compare.stats: cluster bootstrap, NPS, proportions, lift and log odds.
+
+``python tests/test_stats.py --write-scipy-values`` regenerates cxaudit/compare/_scipy_values.py with the
+installed SciPy.
+"""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +27,8 @@ from cxaudit.compare.stats import (
     percentile_interval,
     wilson_interval,
 )
-from cxaudit.compare.stats import _aggregate
+from cxaudit.compare.stats import _aggregate, normal_quantile, t_quantile
+from cxaudit.compare import _scipy_values
 from _compare_helpers import documents
 
 
@@ -184,3 +192,137 @@ def _assert_pair_sums_close(rows) -> None:
     assert np.array_equal(c, agg["count"].to_numpy(float))
     step = np.spacing(np.abs(value).max()) * len(value)  # a rounding step of the largest value, per addition
     assert np.all(np.abs(s - agg["sum"].to_numpy(float)) <= step), (s, agg["sum"].to_numpy(float))
+
+
+# -- SciPy's values, stored (no SciPy import in the compare stage) ------------------------------
+
+#: degrees of freedom and participants stored in cxaudit/compare/_scipy_values.py
+N_STORED = 1000
+P_LOW = (1 - 0.95) / 2
+
+
+def scipy_values_source() -> str:
+    """The text of cxaudit/compare/_scipy_values.py, computed with the installed SciPy."""
+    import scipy
+    from scipy import special
+
+    df = np.arange(1, N_STORED + 1, dtype=float)
+    k = np.arange(2, N_STORED + 2, dtype=float)
+    t975 = special.stdtrit(df, 1 - P_LOW)
+    alpha = special.ndtr(np.sqrt(k / np.maximum(k - 1, 1)) * special.stdtrit(k - 1, P_LOW))  # as percentile_interval
+
+    def block(name, values, comment):
+        rows = [" ".join(f"{float(v)!r}," for v in values[i:i + 4]) for i in range(0, len(values), 4)]
+        return "\n".join([f"#: {comment}", f"{name} = (", *("    " + r for r in rows), ")"])
+
+    doc = _scipy_values.__doc__.split("\n", 1)[1].split("\n", 3)[3]  # the docstring after its first three lines
+    return "\n".join([
+        '"""Values of SciPy\'s special functions that the compare stage uses, stored so that it does not import SciPy.',
+        "",
+        f"Generated with SciPy {scipy.__version__} by ``python tests/test_stats.py --write-scipy-values``; "
+        "``tests/test_stats.py``",
+        "checks every value against the installed SciPy, to the bit." + "\n" + doc.rstrip("\n"),
+        '"""', "", "from __future__ import annotations", "",
+        "#: ``scipy.special.ndtri(0.975)``: the normal quantile of a 95 % interval",
+        f"Z975 = {float(special.ndtri(0.975))!r}", "",
+        block("T975", t975, f"``scipy.special.stdtrit(df, 0.975)`` for df = 1 … {N_STORED}; "
+                            "``stdtrit(df, 0.025…)`` is its negation, to the bit"), "",
+        block("ALPHA95", alpha, f"``ndtr(sqrt(k / (k - 1)) * stdtrit(k - 1, (1 - 0.95) / 2))`` for k = 2 … "
+                                f"{N_STORED + 1} (:func:`~cxaudit.compare.stats.percentile_interval`)"), ""])
+
+
+def _bits(x) -> np.ndarray:
+    return np.nan_to_num(np.asarray(x, dtype=float), nan=7.0).view(np.int64)
+
+
+def test_stats_stored_scipy_values_are_scipys_to_the_bit():
+    special = pytest.importorskip("scipy.special")
+    df = np.arange(1, N_STORED + 1, dtype=float)
+    k = df + 1
+    assert _scipy_values.Z975 == float(special.ndtri(0.975)) == Z95
+    assert np.array_equal(_bits(_scipy_values.T975), _bits(special.stdtrit(df, 0.975)))
+    assert np.array_equal(_bits(-np.array(_scipy_values.T975)), _bits(special.stdtrit(df, P_LOW)))
+    alpha = special.ndtr(np.sqrt(k / np.maximum(k - 1, 1)) * special.stdtrit(k - 1, P_LOW))
+    assert np.array_equal(_bits(_scipy_values.ALPHA95), _bits(alpha))
+
+
+@pytest.mark.parametrize("p", [P_LOW, 1 - P_LOW, 0.975, 0.05, 0.995])
+def test_stats_t_and_normal_quantiles_are_scipys_to_the_bit(p):
+    """Stored values where they exist (whole df up to 1,000 at a 95 % interval's tails), SciPy elsewhere."""
+    special = pytest.importorskip("scipy.special")
+    for df in (np.arange(1, N_STORED + 1, dtype=float), np.r_[np.nan, 1.0, 7.0, np.nan],
+               np.r_[1.0, 2.5, 40.0], np.arange(1, 3 * N_STORED, 7, dtype=float), np.array(12.0)):
+        assert np.array_equal(_bits(t_quantile(df, p)), _bits(special.stdtrit(df, p))), (p, df)
+    assert normal_quantile(p) == float(special.ndtri(p))
+
+
+def _percentile_interval_with_scipy(reps, level, k):
+    """percentile_interval as it was written before the stored values: SciPy's tails, nanquantile per row."""
+    special = pytest.importorskip("scipy.special")
+    alpha = np.full(reps.shape[0], (1 - level) / 2)
+    ok_k = k >= 2
+    t = special.stdtrit(np.where(ok_k, k - 1, 1), (1 - level) / 2)
+    alpha = np.where(ok_k, special.ndtr(np.sqrt(np.where(ok_k, k / np.maximum(k - 1, 1), 1)) * t), alpha)
+    low, high = np.full(reps.shape[0], np.nan), np.full(reps.shape[0], np.nan)
+    ok = ~np.all(np.isnan(reps), axis=1)
+    for a in np.unique(alpha[ok]):
+        sel = ok & (alpha == a)
+        q = np.nanquantile(reps[sel], [a, 1 - a], axis=1)
+        low[sel], high[sel] = q[0], q[1]
+    return low, high
+
+
+def test_stats_percentile_interval_is_the_same_to_the_bit_as_with_scipy_and_nanquantile():
+    rng = np.random.default_rng(11)
+    for trial in range(120):
+        rows = int(rng.integers(1, 40))
+        reps = rng.normal(size=(rows, 300))
+        if trial % 3 == 0:
+            reps[rng.integers(0, rows)] = np.nan  # a key with no mention
+        if trial % 4 == 0:
+            reps[0, : rng.integers(1, 250)] = np.nan  # NaN replicates in a row: nanquantile's path
+        k = rng.integers(0, 1400 if trial % 2 else 300, size=rows).astype(float)
+        for level in (0.95, 0.9):
+            got = percentile_interval(reps, level=level, n_clusters=k)
+            want = _percentile_interval_with_scipy(reps, level, k)
+            for g, w in zip(got, want):
+                assert np.array_equal(_bits(g), _bits(w)), (trial, level)
+        got = percentile_interval(reps)
+        assert np.array_equal(_bits(got[0]), _bits(np.where(np.all(np.isnan(reps), axis=1), np.nan,
+                                                            np.nanquantile(reps, P_LOW, axis=1))))
+
+
+def test_stats_compare_stage_imports_no_scipy():
+    code = ("import sys, warnings; warnings.simplefilter('ignore')\n"
+            "sys.path.insert(0, 'tests')\n"
+            "from _compare_helpers import simulate_audit, sentences_for, feelings\n"
+            "from cxaudit.compare import compare\n"
+            "docs, t = simulate_audit({'humanic.staff': 0.5, 'functional.billing': -0.4}, n_participants=30, seed=2)\n"
+            "out = compare(docs, sentences_for(t), t, feelings([]), n_boot=50)\n"
+            "assert len(out['gaps']) and out['gaps']['ci_low'].notna().any()\n"
+            "print(sorted(m for m in ('scipy', 'duckdb') if m in sys.modules))")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 4_000_000])
+def test_stats_bootstrap_replicates_do_not_depend_on_the_chunk_size(monkeypatch, chunk):
+    """The draws are taken chunk by chunk from one stream: any chunk size gives the same replicates."""
+    from cxaudit.compare import stats
+
+    rng = np.random.default_rng(3)
+    key = rng.integers(0, 6, size=900)
+    cluster = rng.integers(0, 120, size=900)
+    value = rng.uniform(-1, 1, size=900)
+    _, want = cluster_bootstrap(key, cluster, value, n_keys=7, n_boot=301, rng=np.random.default_rng(9))
+    monkeypatch.setattr(stats, "_CHUNK", chunk)
+    _, got = cluster_bootstrap(key, cluster, value, n_keys=7, n_boot=301, rng=np.random.default_rng(9))
+    assert np.array_equal(_bits(got), _bits(want))
+
+if __name__ == "__main__" and "--write-scipy-values" in sys.argv:
+    target = Path(__file__).resolve().parent.parent / "cxaudit" / "compare" / "_scipy_values.py"
+    target.write_text(scipy_values_source(), encoding="utf-8")
+    print(f"written {target}")

@@ -10,6 +10,8 @@ own from a notebook (:func:`gap_table`, :func:`motif_alignment`,
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import pandas as pd
 
 from cxaudit._callable import make_callable
@@ -67,6 +69,7 @@ def compare(
     n_boot: int = 1000,
     seed: int = 0,
     group_col: str | None = None,
+    tables: Iterable[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compare the current experience with the desired one.
 
@@ -77,20 +80,27 @@ def compare(
     kind …). Out: ``{"gaps", "motif", "scorecards", "nps", "drivers",
     "waves", "clue_map"}``, each a DataFrame of the schema of the same name
     in :data:`~cxaudit.compare.tables.COMPARE_TABLES`. Random draws are fixed
-    by ``seed``, so reruns give the same intervals.
+    by ``seed``, so reruns give the same intervals. ``tables``: the names of the
+    tables to compute (default: all of them); each is computed on its own, with its
+    own draws, so a table is the same whether it is computed alone, with others or in
+    another process.
     """
     desired = desired or Desired.default()
     boot = {"n_boot": n_boot, "seed": seed}
     lenses = lenses_of(tags, desired) if len(tags) else None
-    return {
-        "gaps": gap_table(tags, documents, desired, group_col=group_col, **boot),
-        "motif": motif_alignment(feelings, sentences, tags, documents, desired, **boot),
-        "scorecards": _scorecards(tags, documents, codebooks=codebooks, group_col=group_col, **boot),
-        "nps": nps(documents, group_col=group_col or ("segment" if "segment" in documents and documents["segment"].notna().any() else None)),
-        "drivers": key_drivers(tags, documents, lenses=lenses),
-        "waves": wave_change(tags, documents, lenses=lenses, **boot),
-        "clue_map": clue_map_cells(tags, lenses=lenses),
+    parts = {
+        "gaps": lambda: gap_table(tags, documents, desired, group_col=group_col, **boot),
+        "motif": lambda: motif_alignment(feelings, sentences, tags, documents, desired, **boot),
+        "scorecards": lambda: _scorecards(tags, documents, codebooks=codebooks, group_col=group_col, **boot),
+        "nps": lambda: nps(documents, group_col=group_col or ("segment" if "segment" in documents and documents["segment"].notna().any() else None)),
+        "drivers": lambda: key_drivers(tags, documents, lenses=lenses),
+        "waves": lambda: wave_change(tags, documents, lenses=lenses, **boot),
+        "clue_map": lambda: clue_map_cells(tags, lenses=lenses),
     }
+    wanted = set(parts) if tables is None else set(tables)
+    if wanted - set(parts):
+        raise ValueError(f"compare: unknown table(s) {sorted(wanted - set(parts))}; expected some of {list(parts)}")
+    return {name: part() for name, part in parts.items() if name in wanted}
 
 
 def compare_store(

@@ -13,11 +13,14 @@ identical to ``compare()`` on the string frames; no output holds an id.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from cxaudit.compare.dimensions import CURRENT_MODES
+
+if TYPE_CHECKING:  # only the connection's type: the compare stage's functions need no DuckDB (a rerun's
+    import duckdb  # compare helper, cxaudit/run/compare_helper.py, computes from frames and never loads it)
 
 __all__ = ["read_compare_frames"]
 

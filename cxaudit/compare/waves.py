@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special as _sp
 
 from cxaudit.compare.dimensions import CURRENT_MODES, MISSING, TOUCHPOINT_LENSES, group_mentions
 from cxaudit.compare.gaps import boot_dimensions
-from cxaudit.compare.stats import percentile_interval
+from cxaudit.compare.stats import percentile_interval, t_quantile
 from cxaudit.compare.tables import WAVES
 from cxaudit.schemas import conform
 
@@ -35,7 +34,7 @@ def _half_width(k: np.ndarray) -> np.ndarray:
     """Worst-case 95 % t half-width of a mean of values in [-1, 1] over k participants (NaN for k < 2)."""
     k = np.asarray(k, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(k >= 2, _sp.stdtrit(np.where(k >= 2, k - 1, 1), 0.975) / np.sqrt(k), np.nan)
+        return np.where(k >= 2, t_quantile(np.where(k >= 2, k - 1, 1), 0.975) / np.sqrt(k), np.nan)
 
 
 def _warning(n_a, n_b, k_a, k_b, a, b, min_participants) -> str | None:
