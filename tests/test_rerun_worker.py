@@ -95,6 +95,7 @@ def test_rerun_worker_edit_is_analysed_in_a_worker_and_equals_a_run_from_scratch
     # the fork server was started with the previous run's pipeline before any stage (and pandas) was imported
     assert report["starts"][0] == {"pandas": False, "pipeline": ["blank", ["carbone-clues", "touchpoints"]]}
     assert "(1 analysed, 3 unchanged, 0 removed)" in rerun.stdout
+    assert "compare helper" in rerun.stderr  # forked for the compare stage (used, or not ready and stopped)
     assert run_cli("run", audit, "--out", scratch, "--quiet").returncode == 0
     incremental = tables(out)
     assert_same_tables(incremental, tables(scratch), skip={"runs", "meta", "file_state"})
@@ -253,3 +254,70 @@ def test_rerun_worker_warm_up_reads_the_rules_once_and_changes_no_row(tmp_path):
     assert (first["built"], first["after"]) == (0, 1)  # without the warm-up the first batch reads them, once
     assert got["tags"] == first["tags"] and got["sentences"] == first["sentences"] and got["tags"]
 
+
+
+def _compare_frames(folder: Path):
+    """The compare stage's frames of a small generated store (as a run reads them)."""
+    from _compare_helpers import store_audit
+    from cxaudit.compare.store import read_compare_frames
+    from cxaudit.store import connect, write_tables
+
+    docs, sents, tags_, feelings_ = store_audit(seed=4)
+    write_tables(folder, {"documents": docs, "sentences": sents, "tags": tags_, "feelings": feelings_})
+    with connect(folder) as con:
+        return read_compare_frames(con)
+
+
+@pytest.mark.slow
+def test_rerun_worker_compare_helper_computes_the_tables_of_this_process(tmp_path):
+    """The helper forked from the fork server computes its compare tables from the frames it is sent, the
+    same as this process computes them, to the bit; a helper still loading is not used, and stopped."""
+    import warnings
+
+    from cxaudit.compare import compare
+    from cxaudit.compare.desired import Desired
+    from cxaudit.run.compare_helper import HELPER_TABLES, CompareHelper
+
+    frames = _compare_frames(tmp_path)
+    desired = Desired(lenses=("carbone-clues", "touchpoints"), default_target=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = compare(*frames, desired, tables=HELPER_TABLES)
+    helper = CompareHelper.start()
+    assert helper is not None
+    try:
+        helper._loaded.result(timeout=120)  # loaded (a run does not wait: see below)
+        got = CompareHelper.result(helper.submit(frames, desired, {}))
+    finally:
+        helper.close()
+    assert got is not None and list(got) == list(HELPER_TABLES)
+    for name in HELPER_TABLES:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)
+
+    helper = CompareHelper.start()
+    assert helper is not None
+    helper._loaded = __import__("concurrent.futures").futures.Future()  # as if still loading
+    assert helper.submit(frames, desired, {}) is None  # the run computes every table itself
+    assert helper._closed
+    assert CompareHelper.result(None) is None
+
+
+def test_rerun_worker_while_waiting_runs_once_the_first_batch_is_handed_over(monkeypatch):
+    """The compare helper is forked when the analysis has gone to the warm worker, not before."""
+    from cxaudit.run import engine
+
+    spec = engine.PipelineSpec(model="blank", codebooks=("carbone-clues",))
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": [0, 0], "role": ["participant"] * 2,
+                          "text": ["The staff were rude.", "They charged me twice."]})
+    events = []
+
+    def pool(func, items, **kwargs):
+        for item in items:
+            events.append(("submitted", item[0]["doc_id"].iloc[0]))
+            yield engine.Tables.from_tuples([], [], [])
+
+    monkeypatch.setattr("cxaudit.parallel.map_batches", pool)
+    monkeypatch.setattr(engine, "_WARMED", [engine._pipeline_key(spec)])
+    monkeypatch.setattr(engine, "_NLP_CACHE", {})
+    list(engine.process(turns, spec, workers=1, batch_size=1, while_waiting=lambda: events.append("waiting")))
+    assert events == [("submitted", "a"), "waiting", ("submitted", "b")]

@@ -43,9 +43,18 @@ def likely_workers(config: AuditConfig, turns: pd.DataFrame, workers: int | None
 
 def analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerprints: pd.DataFrame,
             result: RunResult, spec: PipelineSpec, *, full: bool, workers: int | None, engine: str,
-            scheduler: str | None, progress: Callable[[int, int], None] | None) -> int:
+            scheduler: str | None, progress: Callable[[int, int], None] | None,
+            before_analysis: Callable[[], None] | None = None,
+            while_waiting: Callable[[], None] | None = None) -> int:
     """Copy the analysis rows of unchanged documents from the previous store and analyse the others
-    batch by batch into ``w``. Returns the number of workers used."""
+    batch by batch into ``w``. Returns the number of workers used.
+
+    ``before_analysis`` is called once, when some document is to be analysed, just before the first
+    batch is handed over: a rerun whose worker is still loading its pipeline in the fork server
+    (:mod:`cxaudit.run.warm`) would only wait there, so the run does then what it will need after the
+    analysis (:func:`cxaudit.run.pipeline.run_audit` writes the tables that do not depend on it and reads
+    the compare stage's settings).
+    ``while_waiting``: see :func:`cxaudit.run.engine.process`."""
     prev = None if full else w.read_previous("doc_state")
     if prev is not None and not prev.empty:
         merged = fingerprints.merge(prev[["doc_id", "fingerprint"]], on="doc_id", suffixes=("", "_prev"))
@@ -62,10 +71,12 @@ def analyse(config: AuditConfig, w: StoreWriter, turns: pd.DataFrame, fingerprin
     total = len(analysed_turns(todo))
     workers = workers_for(config, total, workers)
     done = 0
+    if before_analysis is not None and total:
+        before_analysis()
     if progress and total:
         progress(0, total)  # the bar starts with the analysis, not after its first batch (its rate is then true)
-    batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine,
-                          scheduler=scheduler) if total else ()  # nothing new: no pipeline to build
+    batches_out = process(todo, spec, workers=workers, batch_size=config.batch_size, engine=engine, scheduler=scheduler,
+                          while_waiting=while_waiting) if total else ()  # nothing new: no pipeline to build
     try:
         for tables in batches_out:
             w.append("sentences", tables.sentences)

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -406,15 +406,19 @@ def process(
     batch_size: int = 2000,
     engine: str = "local",
     scheduler: str | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> Iterator[Tables]:
     """Yield :class:`Tables` for successive batches of ``turns``, in input order.
 
     ``engine="local"`` uses this process (``workers=1``) or a pool of
     ``workers`` processes; ``engine="dask"`` submits the same batch function
     to a Dask cluster (a 2-worker LocalCluster on 127.0.0.1, or ``scheduler``).
+    ``while_waiting`` is called once when the batches go to one worker forked from the fork server
+    this process started (:func:`warm_workers`), right after the first batch was handed to it: this
+    process would only wait for the rows then.
     """
     if _in_warm_worker(spec, engine, workers):
-        yield from _process_in_warm_worker(turns, spec, batch_size)
+        yield from _process_in_warm_worker(turns, spec, batch_size, while_waiting)
         return
     build(spec)  # validate in the parent before any worker starts
     if spec.tagger is not None:
@@ -435,7 +439,18 @@ def process(
                                     initializer=_init_worker, initargs=(spec,), preload=warm.WORKER_PRELOAD)
 
 
-def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size: int) -> Iterator[Tables]:
+def _handed_over(chunks: Iterator[pd.DataFrame], spec: PipelineSpec,
+                 while_waiting: Callable[[], None] | None) -> Iterator[tuple[pd.DataFrame, PipelineSpec]]:
+    """The work items of ``chunks``; ``while_waiting()`` runs once the first was taken (the pool asks for
+    the next item when it has handed the first to its worker)."""
+    for n, chunk in enumerate(chunks):
+        yield chunk, spec
+        if n == 0 and while_waiting is not None:
+            while_waiting()
+
+
+def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size: int,
+                            while_waiting: Callable[[], None] | None = None) -> Iterator[Tables]:
     """:func:`process` in one worker forked from the fork server :func:`warm_workers` started, which
     loaded the pipeline while this process read its inputs. When that worker cannot start or dies
     (the fork server gone, the pipeline not loadable there), the batches not yet yielded are analysed
@@ -443,9 +458,9 @@ def _process_in_warm_worker(turns: pd.DataFrame, spec: PipelineSpec, batch_size:
     log.info("analysing in a worker forked from the fork server that loaded the pipeline meanwhile")
     done = 0
     try:
-        for tables in parallel.map_batches(_work, ((c, spec) for c in batches(turns, batch_size)), workers=1,
-                                           initializer=_init_worker, initargs=(spec,), preload=warm.WORKER_PRELOAD,
-                                           in_process=False):
+        items = _handed_over(batches(turns, batch_size), spec, while_waiting)
+        for tables in parallel.map_batches(_work, items, workers=1, initializer=_init_worker, initargs=(spec,),
+                                           preload=warm.WORKER_PRELOAD, in_process=False):
             done += 1
             yield tables
         return

@@ -7,6 +7,10 @@ which case they and the dashboard's tables are copied from the previous store.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from cxaudit.clues.codebook import load_codebook
@@ -14,26 +18,67 @@ from cxaudit.config import AuditConfig
 from cxaudit.schemas import DOCUMENTS, validate
 from cxaudit.store import StoreWriter
 
+from .compare_helper import HELPER_TABLES, CompareHelper
 from .result import RunResult
 
-__all__ = ["run_compare", "reuse_compare", "reuse_dashboard", "prepare_dashboard"]
+if TYPE_CHECKING:  # the compare stage is imported only when it runs
+    from cxaudit.compare.desired import Desired
+
+__all__ = ["CompareInputs", "compare_inputs", "run_compare", "reuse_compare", "reuse_dashboard", "prepare_dashboard"]
+
+log = logging.getLogger(__name__)
 
 _COMPARE_TABLES = ("gaps", "motif", "scorecards", "nps", "drivers", "waves", "clue_map")
 
 
-def run_compare(config: AuditConfig, w: StoreWriter) -> None:
-    # lazy: the compare stage imports SciPy (~0.5 s), needed only when this step runs
-    from cxaudit.compare import compare_store
+@dataclass(frozen=True)
+class CompareInputs:
+    """What the compare stage reads besides the store: the desired experience and the codebooks."""
+
+    desired: Desired
+    codebooks: dict
+
+
+def compare_inputs(config: AuditConfig) -> CompareInputs:
+    """Load the compare stage and the dashboard's preparation, and read the compare stage's settings
+    (``desired.yml``, the codebooks). Nothing here depends on the analysis: a rerun does it while its
+    worker loads the pipeline (:func:`cxaudit.run.analyse.analyse`), then :func:`run_compare` only computes."""
+    # lazy: the compare stage and the dashboard's preparation (which imports SciPy, ~0.1 s) load only when
+    # a run computes them
+    from cxaudit.compare import compare  # noqa: F401 - loaded now, used by run_compare
     from cxaudit.compare.desired import Desired, load_desired
+    from cxaudit.publish.dashboard.precompute import prepare  # noqa: F401 - loaded now, used by prepare_dashboard
 
     desired = load_desired(config.desired) if config.desired else Desired.default()
-    codebooks = {book.name: book for book in map(load_codebook, config.codebooks)}
+    return CompareInputs(desired, {book.name: book for book in map(load_codebook, config.codebooks)})
+
+
+def run_compare(config: AuditConfig, w: StoreWriter, inputs: CompareInputs | None = None,
+                helper: CompareHelper | None = None) -> None:
+    """Compute the compare tables from the whole store into ``w`` (``inputs``: what
+    :func:`compare_inputs` read for ``config`` earlier, else read now; ``helper``: a second process
+    that computes some of the tables meanwhile, :mod:`cxaudit.run.compare_helper`)."""
+    # lazy: the compare stage loads when it runs (see compare_inputs)
+    from cxaudit.compare import compare
+    from cxaudit.compare.store import read_compare_frames
+
+    inputs = inputs if inputs is not None else compare_inputs(config)
     # reads the tables in a fixed row order (the bootstrap then draws the same resamples whether rows
     # were reused or new), ids as integer codes and only the columns compare uses: at 1M comments
     # the text and id columns would cost gigabytes
-    tables = compare_store(w.con, desired, codebooks=codebooks)
-    for name, df in tables.items():
-        w.replace(name, df)
+    frames = read_compare_frames(w.con)
+    future = helper.submit(frames, inputs.desired, inputs.codebooks) if helper is not None else None
+    here = [name for name in _COMPARE_TABLES if future is None or name not in HELPER_TABLES]
+    for name, df in compare(*frames, inputs.desired, codebooks=inputs.codebooks, tables=here).items():
+        w.replace(name, df)  # written while the helper may still compute
+    if future is not None:
+        done = CompareHelper.result(future)
+        if done is not None:
+            log.info("compare: %s computed by the compare helper meanwhile", ", ".join(HELPER_TABLES))
+        else:
+            done = compare(*frames, inputs.desired, codebooks=inputs.codebooks, tables=HELPER_TABLES)
+        for name in HELPER_TABLES:
+            w.replace(name, done[name])
 
 
 def _dashboard_tables() -> tuple[str, ...]:

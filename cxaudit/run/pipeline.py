@@ -37,19 +37,25 @@ from cxaudit.config import AuditConfig
 from cxaudit.store import ResultsLock, StoreWriter, is_disk_full, private_dir, write_csv_atomic
 
 from .analyse import analyse, likely_workers
+from .compare_helper import CompareHelper
 from .engine import PipelineSpec, warm_workers
 from .failures import check_settings, remove_unused, write_failed
 from .fingerprints import analysis_fingerprint, compare_settings_hash, doc_fingerprints, few_changed
 from .incremental import STATE_TABLE
 from .inputs import keep_other_waves, read_inputs, read_previous
 from .manifest import rerun_snapshot, write_rerun_manifest
-from .outputs import prepare_dashboard, reuse_compare, reuse_dashboard, run_compare
+from .outputs import CompareInputs, compare_inputs, prepare_dashboard, reuse_compare, reuse_dashboard, run_compare
 from .private import write_private
 from .result import RunResult, run_row, stage
 
 __all__ = ["RunResult", "run_audit", "analysis_fingerprint", "private_dir"]
 
 log = logging.getLogger(__name__)
+
+#: A rerun of at most this many documents computes part of its compare stage in a second process
+#: (:mod:`cxaudit.run.compare_helper`) when its analysis went to a worker of the fork server it started;
+#: beyond, the tables the helper would be sent weigh more than it saves.
+HELPER_MAX_DOCUMENTS = 20_000
 
 
 def run_audit(
@@ -135,26 +141,55 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
     with stage(result, "fingerprint"):
         fingerprints = doc_fingerprints(turns, analysis_fingerprint(config, base_model))
 
+    helper: list[CompareHelper] = []  # closed after the compare stage, or in the finally when the run fails
     try:
         with StoreWriter(out_dir, from_previous=few_changed(prev.get("doc_state"), fingerprints, full)) as w:
             result.store_written = "changed rows" if w.from_previous else "whole"
             log.info("store: %s", "a copy of the previous one, only the changed rows written" if w.from_previous
                      else "written anew")
+            compare_ready: list[CompareInputs] = []
+
+            def store_tables() -> None:
+                with stage(result, "store"):
+                    w.replace("documents", documents)
+                    w.replace("turns", turns)
+                    w.replace("rejected", rejected)
+                    w.replace("doc_state", fingerprints)
+                    w.replace(STATE_TABLE, file_state)
+
+            def before_analysis() -> None:
+                # documents are to be analysed (so the compare stage will run), and a rerun's worker may
+                # still be loading its pipeline, which the run would only wait for: write the tables that
+                # do not depend on the analysis and read what the compare stage reads besides the store now
+                store_tables()
+                with stage(result, "compare"):
+                    compare_ready.append(compare_inputs(config))
+
+            def while_waiting() -> None:
+                # the changed documents went to one worker forked from the fork server this run started:
+                # fork a second process from it now, to compute part of the compare stage afterwards
+                if len(documents) <= HELPER_MAX_DOCUMENTS:
+                    helper.extend(filter(None, [CompareHelper.start()]))
+
             with stage(result, "analyse"):
                 workers = analyse(config, w, turns, fingerprints, result, spec, full=full, workers=workers,
-                                  engine=engine, scheduler=scheduler, progress=progress)
+                                  engine=engine, scheduler=scheduler, progress=progress,
+                                  before_analysis=before_analysis, while_waiting=while_waiting)
+            # the stages before_analysis ran are timed as themselves, not as the analysis
+            before = sum(result.stage_seconds.get(name, 0.0) for name in ("store", "compare"))
+            result.stage_seconds["analyse"] = round(result.stage_seconds["analyse"] - before, 3)
             result.kept_waves = kept_waves
             result.n_analysed = int(documents["doc_id"].nunique()) - result.n_reused
-            with stage(result, "store"):
-                w.replace("documents", documents)
-                w.replace("turns", turns)
-                w.replace("rejected", rejected)
-                w.replace("doc_state", fingerprints)
-                w.replace(STATE_TABLE, file_state)
+            if "store" not in result.stage_seconds:  # nothing analysed
+                store_tables()
             compare_key = compare_settings_hash(config)
             with stage(result, "compare"):
                 if full or not reuse_compare(w, documents, result, compare_key):
-                    run_compare(config, w)
+                    run_compare(config, w, compare_ready[0] if compare_ready else None,
+                                helper[0] if helper else None)
+            for h in helper:
+                h.close()
+            helper.clear()
             if not result.compare_reused or not reuse_dashboard(w):
                 with stage(result, "dashboard"):
                     prepare_dashboard(w)
@@ -187,4 +222,7 @@ def _run_locked(config: AuditConfig, out_dir: Path, *, full: bool, workers: int 
         if is_disk_full(exc):
             raise write_failed(out_dir, exc) from exc
         raise
+    finally:
+        for h in helper:  # a run that failed or was interrupted with the helper still up
+            h.close(stop=True)
     return result
