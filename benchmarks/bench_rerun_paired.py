@@ -76,6 +76,7 @@ def children_cpu() -> float:
 
 def run(cmd: list[str], env: dict) -> dict:
     reap(0.5)
+    load = os.getloadavg()[0]  # other people's work on the machine just before this run
     cpu0 = children_cpu()
     t0 = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -89,7 +90,8 @@ def run(cmd: list[str], env: dict) -> dict:
     if proc.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     return {"wall_s": round(wall, 3), "cpu_s": round(children_cpu() - cpu0, 3),
-            "run_process_cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "stdout": stdout}
+            "run_process_cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "load_1m": round(load, 2),
+            "stdout": stdout}
 
 
 def toggle(path: Path) -> None:
@@ -188,13 +190,18 @@ def main() -> None:
                                 - statistics.median(r["wall_s"] for r in same), 3),
                 "cpu_s": round(statistics.median(r["cpu_s"] for r in edit)
                                - statistics.median(r["cpu_s"] for r in same), 3)},
-            "edit_runs": [{k: r[k] for k in ("wall_s", "cpu_s", "run_process_cpu_s")} for r in edit],
+            "edit_runs": [{k: r[k] for k in ("wall_s", "cpu_s", "run_process_cpu_s", "load_1m")} for r in edit],
         }
     if len(names) == 2:
         a, b = (runs[n]["edit"] for n in names)
         out[f"edit_{names[1]}_over_{names[0]}_pairwise"] = {
             "wall": summary([y["wall_s"] / x["wall_s"] for x, y in zip(a, b)]),
             "cpu": summary([y["cpu_s"] / x["cpu_s"] for x, y in zip(a, b)])}
+        # edit − no change of each round, tree by tree (the goal of issue 20 is < 2 s on the sample)
+        for name in names:
+            same = statistics.median(r["wall_s"] for r in runs[name]["no_change"])
+            out[name]["edit_minus_no_change_by_round_wall_s"] = [round(r["wall_s"] - same, 3)
+                                                                 for r in runs[name]["edit"]]
     for k, v in out.items():
         print(f"{k}: {v}")
     print(f"written to {write_results('incremental-' + args.tag, out)}")
