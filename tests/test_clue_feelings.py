@@ -360,6 +360,14 @@ CASES = [
     ("implicit", "Despite the rain, the staff were lovely.", {"staff": "positive"}),
     ("implicit", "The queue was under 20 minutes.", {"queue": "positive"}),
     ("implicit", "The delivery sat there for three hours.", {"the delivery": "negative"}),
+    # session 21: a request that opens a sentence asks for what is missing; a feature request does not
+    ("request", "Please put the seats back in the lounge.", {"the seats": "negative"}),
+    ("request", "Stop sending the bill to my old address.", {"the bill": "negative"}),
+    ("request", "Please add dark mode to the app.", {"the app": "neutral"}),
+    ("request", "Give the lounge a try.", {"the lounge": "neutral"}),
+    ("request", "Keep the lounge open please.", {"the lounge": "neutral"}),
+    ("wish", "Wish the portal wasn't so complicated.", {"the portal": "negative"}),
+    ("implicit", "Then another 20 minutes in the queue.", {"queue": "negative"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
 ]
 

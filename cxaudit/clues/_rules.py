@@ -21,7 +21,7 @@ from cxaudit.nlp.mode import wish_start
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
 from cxaudit.nlp.scope_rules import failed_rule, names_person
-from cxaudit.nlp.wishes import unmet_subject, wished
+from cxaudit.nlp.wishes import requested, unmet_subject, wished
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,8 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     if mode == "desired" and polarity > -UNMET_WISH and (
             (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
             or (0 <= wish <= s and _wants_more(scorer, wish, s, e))
-            or unmet_subject(scorer.doc, s, e, scorer.sents[k][1], raw > 0, failed_rule())):
+            or unmet_subject(scorer.doc, s, e, scorer.sents[k][1], raw > 0, failed_rule())
+            or requested(scorer.doc, wish, s, scorer.sents[k][1])):
         # the clue is what a wish against the facts is about: "wish **the car had been cleaned**", "I wish
         # the hotel had a pool" — what should have been was not, like a failed action; so is a wish for
         # more or better of it: "I wish **the app** was faster", "they need more staff on **the tills**"
