@@ -360,6 +360,11 @@ CASES = [
     ("implicit", "Despite the rain, the staff were lovely.", {"staff": "positive"}),
     ("implicit", "The queue was under 20 minutes.", {"queue": "positive"}),
     ("implicit", "The delivery sat there for three hours.", {"the delivery": "negative"}),
+    # session 21: a judgement left out and negated
+    ("ellipsis", "The food was great, the staff weren't.", {"the food": "positive", "staff": "negative"}),
+    ("ellipsis", "The food was awful, the staff weren't.", {"the food": "negative", "staff": "positive"}),
+    ("ellipsis", "The room was clean - the washroom was not - and quiet.", {"washroom": "negative"}),
+    ("ellipsis", "The staff were friendly, the app was not working.", {"the app": "negative"}),
     # session 21: a request that opens a sentence asks for what is missing; a feature request does not
     ("request", "Please put the seats back in the lounge.", {"the seats": "negative"}),
     ("request", "Stop sending the bill to my old address.", {"the bill": "negative"}),

@@ -211,6 +211,9 @@ class ClauseScorer:
         instance = self._instance(wa, i0, a)
         if instance:  # "the food was outstanding, **particularly the salmon**": an instance of what was judged
             return normalize(sum(h[2] for h in instance)), "strong"
+        elided = self._elided_negation(wa, i1, wb, a)
+        if elided:  # "the food was great, **the service wasn't**": the judgement before, negated
+            return ELLIPSIS_NEGATION * normalize(sum(h[2] for h in elided)), "strong"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -307,6 +310,25 @@ class ClauseScorer:
         n = 1 if words and words[0] in _INSTANCE else 2 if tuple(words[:2]) in _INSTANCE_PAIRS else 0
         if not n or wa <= a or (len(words) > n and words[n] in _NOT_AN_INSTANCE):
             return []  # "especially **for** the price": a measure, not an instance
+        pa, pb = self._bounds(wa - 1, wa)[5:]
+        return [h for h in self.hits if h[1] > pa and h[0] < min(pb, wa) and h[0] >= a]
+
+    def _elided_negation(self, wa: int, i1: int, wb: int, a: int) -> list:
+        """The hits of the weak clause before the clue's when the clue's clause is only the clue and a
+        negated "be" — "the food was great, **the service wasn't**", "consistently good - the service is
+        not -": the judgement is left out and negated (the caller turns it with VADER's negation
+        factor). Only inside the strong clause (``a``); across "but" the contrast rule reads it already."""
+        doc = self.doc
+        j = i1
+        if j + 1 >= len(doc) or doc[j].lower_ not in _BE or doc[j + 1].lower_ not in ("not", "n't"):
+            return []
+        k = j + 2
+        if k < wb and not doc[k].is_punct and doc[k].lower_ not in ("though", "either", "really", "at", "all"):
+            return []
+        if k < wb and doc[k].lower_ == "at":
+            k += 2  # "wasn't at all"
+        if wa <= a:
+            return []
         pa, pb = self._bounds(wa - 1, wa)[5:]
         return [h for h in self.hits if h[1] > pa and h[0] < min(pb, wa) and h[0] >= a]
 
@@ -565,6 +587,9 @@ _CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart"
 #: Exceptions that open a clause ("apart from the wait, …"), as tuples of lower-case words.
 #: Markers of a clause that names an instance of what the clause before it judged (:meth:`_instance`).
 _INSTANCE = frozenset(("especially", "particularly", "notably", "specifically", "mainly", "mostly"))
+#: VADER's negation factor, for a judgement left out and negated (:meth:`ClauseScorer._elided_negation`).
+ELLIPSIS_NEGATION = -0.74
+_BE = frozenset(("is", "was", "are", "were", "'s", "'re", "be", "been"))
 _NOT_AN_INSTANCE = frozenset(("for", "given", "when", "if", "since", "as", "with", "at", "considering", "because",
                               "compared", "after", "before", "during", "on", "in", "to"))
 _INSTANCE_PAIRS = frozenset((("in", "particular"), ("above", "all"), ("most", "of"), ("not", "least")))
