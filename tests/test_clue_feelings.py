@@ -360,6 +360,10 @@ CASES = [
     ("implicit", "Despite the rain, the staff were lovely.", {"staff": "positive"}),
     ("implicit", "The queue was under 20 minutes.", {"queue": "positive"}),
     ("implicit", "The delivery sat there for three hours.", {"the delivery": "negative"}),
+    # session 21: asking why things are as they are questions them
+    ("rhetorical_question", "Why does the app log me out every time?", {"the app": "negative"}),
+    ("rhetorical_question", "So why is the lounge always shut on Sundays?", {"the lounge": "negative"}),
+    ("rhetorical_question", "Is the app any good?", {"the app": "neutral"}),
     # session 21: a judgement left out and negated
     ("ellipsis", "The food was great, the staff weren't.", {"the food": "positive", "staff": "negative"}),
     ("ellipsis", "The food was awful, the staff weren't.", {"the food": "negative", "staff": "positive"}),

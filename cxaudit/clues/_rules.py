@@ -129,6 +129,20 @@ def _wants_more(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
     return any(t.lower_ in words for t in scorer.doc[max(a, wish):b])
 
 
+#: "why" and an auxiliary open a rhetorical question about how things are (:func:`_why_question`).
+_WHY_AUX = frozenset(("do", "does", "did", "is", "are", "was", "were", "would", "should", "can", "could", "has",
+                      "have", "had", "ca", "wo", "must", "'s", "is n't", "does n't", "on"))
+
+
+def _why_question(doc, ss: int, se: int) -> bool:
+    """The sentence ``doc[ss:se]`` opens (after fillers and punctuation) with "why" and an auxiliary: a
+    customer asking why something is as it is questions it ("why does the app log me out every time?")."""
+    i = ss
+    while i < se and (doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "then", "oh", "honestly", "like")):
+        i += 1
+    return i + 1 < se and doc[i].lower_ == "why" and doc[i + 1].lower_ in _WHY_AUX
+
+
 def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]]) -> float | None:
     """The polarity of the clue that the person clue at ``[s, e)`` stands in apposition to — right after
     it and a comma, both naming a person: "I had **a relationship manager, a guy called Steve**, and he
@@ -164,6 +178,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         missing = failed_actions.absence(scorer, s, e) or failed_actions.failed(scorer, s, e)
         if missing:
             polarity, scope = missing, "absence"
+    if scope == "none" and _why_question(scorer.doc, *scorer.sents[max(0, bisect_right(scorer.starts, s) - 1)]):
+        # "Why do people rave about **the ambience**?", "why does it take three calls to cancel": asking
+        # why something is as it is questions it
+        polarity, scope = -UNMET_WISH, "sentence"
     if scope == "none" and others:
         same = _apposition(scorer, s, e, others)
         if same is not None:  # "a relationship manager, **a guy called Steve**, and he was excellent"
