@@ -222,16 +222,9 @@ def longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
 
-#: Other ways of writing a unit of the ``durations`` rule (session 21: "waiting 50 mins", "takes three
-#: working days").
-_UNIT_FORMS = {"minutes": ("mins", "min"), "hours": ("hrs", "hr"),
-               "days": ("working days", "business days", "working day", "business day")}
-
-
 def duration_phrases(spec: dict | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
-    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1), and
-    the same length before a noun of waiting ("a 45 minute wait", "a two-hour queue": ``nouns``);
+    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1);
     and a long unit before "to" and a service's action, whatever its number ("only four **months to
     process** a claim", "a **week to reply**": ``purposes``, its ``units`` and ``actions``)."""
     if not spec:
@@ -243,18 +236,12 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
         numbers += [w for i, w in enumerate(_NUMBER_WORDS, 1) if i >= int(least)]
         if int(least) <= 1:
             numbers += ["a", "an"]
-        forms = {str(unit), str(unit).rstrip("s"), *_UNIT_FORMS.get(str(unit), ())}
+        forms = {str(unit), str(unit).rstrip("s")}
         for verb in spec.get("verbs") or []:
             for n in numbers:
                 for form in forms:
                     out[f"{str(verb).lower()} {n} {form}"] = value
             out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
-        for noun in spec.get("nouns") or []:  # "a 45 minute wait", "a two-hour queue" (session 21)
-            single = str(unit).rstrip("s")
-            for n in numbers:
-                if n not in ("a", "an"):
-                    out[f"{n} {single} {str(noun).lower()}"] = value
-                    out[f"{n}-{single} {str(noun).lower()}"] = value
     purposes = spec.get("purposes") or {}
     for unit in purposes.get("units") or []:
         for action in purposes.get("actions") or []:
