@@ -18,9 +18,9 @@ from cxaudit.nlp import failed_actions
 from cxaudit.nlp.clue_scope import ClauseScorer
 from cxaudit.nlp.follow_up import follow_up
 from cxaudit.nlp.mode import wish_start
+from cxaudit.nlp.scope_rules import failed_rule, names_person
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import valence
-from cxaudit.nlp.scope_rules import failed_rule, names_person
 from cxaudit.nlp.wishes import requested, unmet_subject, wished
 from cxaudit.schemas import TAGS
 
@@ -131,7 +131,7 @@ def _wants_more(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
 
 #: "why" and an auxiliary open a rhetorical question about how things are (:func:`_why_question`).
 _WHY_AUX = frozenset(("do", "does", "did", "is", "are", "was", "were", "would", "should", "can", "could", "has",
-                      "have", "had", "ca", "wo", "must", "'s", "is n't", "does n't", "on"))
+                      "have", "had", "ca", "wo", "must", "'s", "on"))
 
 
 def _why_question(doc, ss: int, se: int) -> bool:

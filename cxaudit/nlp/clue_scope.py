@@ -5,7 +5,8 @@ its clause, its strong clause counting only the hits nearer to it (or to a clue 
 with it) than to another clue, the opposite orientation across a contrast; praise in a wish is
 :mod:`cxaudit.nlp.wishes` (``wished``, re-exported here).
 Absence ("no wifi") and failed actions ("nobody ever calls back") are
-:mod:`cxaudit.nlp.failed_actions`. :func:`clause_polarity` is the character-offset convenience.
+:mod:`cxaudit.nlp.failed_actions`; an instance or an elided negation of the clause before,
+:mod:`cxaudit.nlp.clause_before`. :func:`clause_polarity` is the character-offset convenience.
 The method and its measured limits: docs/language.md, "The feeling of a clue".
 """
 
@@ -16,7 +17,8 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
-from . import failed_actions, scope_rules
+from . import clause_before, failed_actions, scope_rules
+from .clause_before import ELLIPSIS_NEGATION
 from .lexicon import ext_key, sentence_bounds
 from .scope_rules import CONDITION, DETERMINERS
 from .sentiment import normalize
@@ -208,10 +210,10 @@ class ClauseScorer:
         exception = self._exception(i1, a, b)
         if exception:  # "apart from the wait, everything was perfect": the wait is what was not
             return -CONTRAST_FLIP * normalize(sum(h[2] for h in exception)), "contrast"
-        instance = self._instance(wa, i0, a)
-        if instance:  # "the food was outstanding, **particularly the salmon**": an instance of what was judged
-            return normalize(sum(h[2] for h in instance)), "strong"
-        elided = self._elided_negation(wa, i1, wb, a)
+        named = clause_before.instance(self, wa, i0, a)
+        if named:  # "the food was outstanding, **particularly the salmon**": an instance of what was judged
+            return normalize(sum(h[2] for h in named)), "strong"
+        elided = clause_before.elided_negation(self, wa, i1, wb, a)
         if elided:  # "the food was great, **the service wasn't**": the judgement before, negated
             return ELLIPSIS_NEGATION * normalize(sum(h[2] for h in elided)), "strong"
         if (wa, wb) != (a, b):
@@ -296,41 +298,6 @@ class ClauseScorer:
         if not lead or lead[-1][1] != wa or any(o0 < wa and o1 > pa for o0, o1 in others):
             return []
         return lead
-
-    def _instance(self, wa: int, i0: int, a: int) -> list:
-        """The hits of the weak clause before the clue's, when the clue's clause (no judgement of its own)
-        opens with "especially", "particularly", "in particular", "notably" or "above all": it names an
-        instance of what that clause judged — "I found the food outstanding, **particularly the salmon
-        dish**", "the staff were lovely, especially the nurse on nights". Only inside the strong clause
-        (``a``: its start), and only a clause that follows a weak break right before the marker."""
-        j = wa
-        while j < i0 and (self.doc[j].is_punct or self.doc[j].lower_ in ("and", "but")):
-            j += 1
-        words = [t.lower_ for t in self.doc[j:min(i0 + 1, j + 3)]]
-        n = 1 if words and words[0] in _INSTANCE else 2 if tuple(words[:2]) in _INSTANCE_PAIRS else 0
-        if not n or wa <= a or (len(words) > n and words[n] in _NOT_AN_INSTANCE):
-            return []  # "especially **for** the price": a measure, not an instance
-        pa, pb = self._bounds(wa - 1, wa)[5:]
-        return [h for h in self.hits if h[1] > pa and h[0] < min(pb, wa) and h[0] >= a]
-
-    def _elided_negation(self, wa: int, i1: int, wb: int, a: int) -> list:
-        """The hits of the weak clause before the clue's when the clue's clause is only the clue and a
-        negated "be" — "the food was great, **the service wasn't**", "consistently good - the service is
-        not -": the judgement is left out and negated (the caller turns it with VADER's negation
-        factor). Only inside the strong clause (``a``); across "but" the contrast rule reads it already."""
-        doc = self.doc
-        j = i1
-        if j + 1 >= len(doc) or doc[j].lower_ not in _BE or doc[j + 1].lower_ not in ("not", "n't"):
-            return []
-        k = j + 2
-        if k < wb and not doc[k].is_punct and doc[k].lower_ not in ("though", "either", "really", "at", "all"):
-            return []
-        if k < wb and doc[k].lower_ == "at":
-            k += 2  # "wasn't at all"
-        if wa <= a:
-            return []
-        pa, pb = self._bounds(wa - 1, wa)[5:]
-        return [h for h in self.hits if h[1] > pa and h[0] < min(pb, wa) and h[0] >= a]
 
     def _exception(self, i1: int, a: int, b: int) -> list:
         """The hits of the rest of the strong clause ``[a, b)`` when it opens with an exception
@@ -585,14 +552,6 @@ CONTRAST_FLIP = 0.5
 _CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "aside", "although", "though",
                              "even", "despite", "in", "whereas", "while", "whilst"))
 #: Exceptions that open a clause ("apart from the wait, …"), as tuples of lower-case words.
-#: Markers of a clause that names an instance of what the clause before it judged (:meth:`_instance`).
-_INSTANCE = frozenset(("especially", "particularly", "notably", "specifically", "mainly", "mostly"))
-#: VADER's negation factor, for a judgement left out and negated (:meth:`ClauseScorer._elided_negation`).
-ELLIPSIS_NEGATION = -0.74
-_BE = frozenset(("is", "was", "are", "were", "'s", "'re", "be", "been"))
-_NOT_AN_INSTANCE = frozenset(("for", "given", "when", "if", "since", "as", "with", "at", "considering", "because",
-                              "compared", "after", "before", "during", "on", "in", "to"))
-_INSTANCE_PAIRS = frozenset((("in", "particular"), ("above", "all"), ("most", "of"), ("not", "least")))
 _EXCEPTION = (("apart", "from"), ("aside", "from"), ("except",), ("other", "than"))
 #: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
 MIXED_MIN = 1.0

@@ -1,9 +1,9 @@
 """Misspelt sentiment words read as the word they misspell: "consistant", "magnificant", "impecible",
-"freindly", "definately", "delicous", "unproffesional".
+"freindly", "definately", "delicous", "unporfessional".
 
 Reviews and comments are typed quickly and never proof-read; a judgement whose word is misspelt is lost
 to every lexicon ("The atmosphere is unheralded, the service impecible, and the food magnificant": two
-clues with no feeling). :func:`respell` repairs a word with the kinds of slip people make (a swapped
+clues with no feeling). :meth:`Speller.respell` repairs a word with the kinds of slip people make (a swapped
 suffix, a doubled or single consonant, a wrong vowel, two letters swapped, one letter missing or one too
 many) when the word is no English word (spaCy's lookup table, 67,000 forms and lemmas, bundled with
 cxaudit) and exactly one sentiment word of the lexicon is that near. It is called once per new word of

@@ -12,6 +12,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from . import scope_rules
+from .failed_actions import _past_place
 
 __all__ = ["wished", "counterfactual", "unmet_subject", "requested", "DESIRED_POSITIVE"]
 
@@ -102,11 +103,7 @@ def _duty_of(doc: Doc, s: int, e: int, se: int, rule: dict | None) -> bool:
     phone line should be trained", "**the website** needs to show the fees", "the app shouldn't log you
     out" — not a report of what should have happened ("the agent should have called": mode ``current``
     anyway) and not a recommendation (a sentence with praise does not reach this rule)."""
-    j = e
-    if rule:
-        from .failed_actions import _past_place  # the phrase of place of the failed action
-
-        j = _past_place(doc, e, se, rule)
+    j = _past_place(doc, e, se, rule) if rule else e  # after a phrase of place, as for a failed action
     if j >= se or doc[j].lower_ not in _DUTIES:
         return False
     need = _DUTIES[doc[j].lower_]
@@ -158,7 +155,7 @@ def requested(doc: Doc, wish: int, s: int, se: int) -> bool:
 def unmet_subject(doc: Doc, s: int, e: int, se: int, praised: bool, rule: dict | None = None) -> bool:
     """True when the clue at tokens ``[s, e)`` of a ``desired`` sentence ending at ``se`` is what a
     wish against the facts or a duty is about — the present lacks it (:func:`_subject_of_wish`,
-    :func:`_duty_action`, :func:`_duty_of`; a duty of the clue only when the clue is not ``praised``: "the staff should be proud of
-    themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml, for a phrase of place after
-    the clue."""
+    :func:`_duty_action`, :func:`_duty_of`; a duty of the clue only when the clue is not ``praised``:
+    "the staff should be proud of themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml,
+    for a phrase of place after the clue."""
     return _subject_of_wish(doc, s, e, se) or _duty_action(doc, s) or (not praised and _duty_of(doc, s, e, se, rule))
