@@ -920,3 +920,67 @@ def test_service_events_carry_their_feeling(nlp, text, sign):  # noqa: F811
 ])
 def test_service_event_guards_keep_other_readings(nlp, text, never):  # noqa: F811
     assert score(nlp, text) * never <= 0.05, (text, score(nlp, text))
+
+
+# --- the durations rule, read around unit words (cxaudit.nlp.durations) -------------------------------------
+
+_DURATION_CACHE: dict = {}
+
+
+def _duration_rule(nlp):
+    from cxaudit.nlp.durations import DurationRule
+    from cxaudit.nlp.lexicon import sentiment_rules
+    return DurationRule(nlp.vocab, sentiment_rules()["durations"], "test:durations")
+
+
+def _duration_reference(nlp):
+    """The rule written out as phrases in a PhraseMatcher: what the sentiment matcher read until session 22."""
+    from cxaudit.nlp.durations import duration_phrases
+    from cxaudit.nlp.lexicon import build_matcher, sentiment_rules
+    return build_matcher(nlp, [("ref", p) for p in duration_phrases(sentiment_rules()["durations"])])
+
+
+_DURATION_VERBS = st.sampled_from(["took", "waited", "been waiting", "still waiting", "waited for", "on hold for",
+                                   "took over", "queued for", "delayed by", "TOOK", "hold for", "waiting"])
+_DURATION_NUMBERS = st.sampled_from(["a", "an", "one", "two", "three", "six", "twelve", "thirteen", "1", "2", "3", "19",
+                                     "20", "21", "120", "121", "007"])  # around every unit's minimum
+_DURATION_UNITS = st.sampled_from(["minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month",
+                                   "months", "year", "years", "Weeks"])
+_DURATION_CHUNKS = st.one_of(
+    st.tuples(_DURATION_VERBS, _DURATION_NUMBERS, _DURATION_UNITS).map(" ".join),  # the rule's shape, often
+    _DURATION_VERBS, _DURATION_NUMBERS, _DURATION_UNITS,
+    st.sampled_from(["to process", "to get back", "to", "get", "the", "and", "."]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DURATION_CHUNKS, min_size=1, max_size=8))
+def test_nlp_sentiment_duration_rule_reads_what_its_phrases_read(nlp, chunks):
+    """The rule finds exactly the spans that its 38,120 written-out phrases find in a PhraseMatcher."""
+    from spacy.tokens import Doc
+    doc = Doc(nlp.vocab, words=" ".join(chunks).split())
+    if id(nlp) not in _DURATION_CACHE:  # the reference matcher takes ~1 s to build: once per pipeline
+        _DURATION_CACHE[id(nlp)] = (_duration_rule(nlp), _duration_reference(nlp))
+    rule, reference = _DURATION_CACHE[id(nlp)]
+    assert sorted((s, e) for _, s, e in rule(doc)) == sorted((s, e) for _, s, e in reference(doc))
+
+
+@pytest.mark.parametrize("text,spans", [
+    ("I waited 40 minutes for a table.", ["waited 40 minutes"]),
+    ("We have been waiting 3 hours now.", ["been waiting 3 hours", "waiting 3 hours"]),
+    ("It took six weeks to get my money back.", ["took six weeks"]),
+    ("It took weeks.", ["took weeks"]), ("Only four months to process a claim.", ["months to process"]),
+    ("A week to get back to me.", ["week to get back"]),
+    ("It took a month.", ["took a month"]),
+    # below the unit's minimum, no figure of the rule, or no verb of it: no duration
+    ("We waited 5 minutes.", []), ("It took a week.", []), ("Took 1 hour.", []), ("Waited 121 minutes.", []),
+    ("Waited 007 minutes.", []), ("A 45 minute wait.", []), ("Took five minutes to reply.", []),
+])
+def test_nlp_sentiment_duration_rule_spans(nlp, text, spans):
+    doc = nlp.make_doc(text)
+    assert [doc[s:e].text.lower() for _, s, e in _duration_rule(nlp)(doc)] == [s.lower() for s in spans]
+
+
+@pytest.mark.parametrize("text", ["I waited 40 minutes for a table.", "It took six weeks to get my money back.",
+                                  "On hold for 50 minutes!", "Only four months to process a claim."])
+def test_nlp_sentiment_long_duration_is_a_complaint(nlp, text):
+    assert score(nlp, text) < -NEUTRAL_BAND

@@ -219,36 +219,6 @@ def longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
     return kept
 
 
-_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-
-
-def duration_phrases(spec: dict | None) -> dict[str, float]:
-    """``{phrase: valence}`` for the ``durations`` rule: "took six weeks", "waited 40 minutes" …
-    (a verb, a number word or figure of at least the unit's minimum, the unit; "a"/"an" counts 1);
-    and a long unit before "to" and a service's action, whatever its number ("only four **months to
-    process** a claim", "a **week to reply**": ``purposes``, its ``units`` and ``actions``)."""
-    if not spec:
-        return {}
-    value = float(spec.get("valence", -1.2))
-    out: dict[str, float] = {}
-    for unit, least in (spec.get("units") or {}).items():
-        numbers = [str(n) for n in range(int(least), 121)]
-        numbers += [w for i, w in enumerate(_NUMBER_WORDS, 1) if i >= int(least)]
-        if int(least) <= 1:
-            numbers += ["a", "an"]
-        forms = {str(unit), str(unit).rstrip("s")}
-        for verb in spec.get("verbs") or []:
-            for n in numbers:
-                for form in forms:
-                    out[f"{str(verb).lower()} {n} {form}"] = value
-            out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
-    purposes = spec.get("purposes") or {}
-    for unit in purposes.get("units") or []:
-        for action in purposes.get("actions") or []:
-            out[f"{str(unit).lower()} to {str(action).lower()}"] = value
-    return out
-
-
 def intent_phrases(spec: dict | None) -> dict[str, float]:
     """``{phrase: valence}`` for the ``return_intent`` rule: the customer's intention to come back
     (or never to), said in any of the usual ways — an intent cue ("will", "'d", "plan to", "can't
@@ -403,8 +373,7 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
     for w in rules.get("never_so") or []:
         w = str(w).lower()
         add(SO, boosters.pop(w, 0.0), w), structural.add(w)
-    for phrase, v in duration_phrases(rules.get("durations")).items():
-        lex.setdefault(phrase, v)
+    # rules.durations is a token Matcher of its own (cxaudit.nlp.durations), not phrases
     for phrase, v in intent_phrases(rules.get("return_intent")).items():
         lex.setdefault(phrase, v)
     for phrase, v in slot_phrases(rules.get("slot_phrases")).items():

@@ -27,6 +27,7 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
+from .durations import DurationRule
 from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_hashtag, segment_hashtag,
                     unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
@@ -169,6 +170,7 @@ class SentimentScorer:
         self.before_w, self.after_w = contrast_weights
         self.window = int(window)
         self.matcher = None
+        self.durations: DurationRule | None = None
         self._kinds: dict[int, tuple[int, float]] = {}
         self._values: dict[str, dict[str, float]] = {}  # context-dependent value word -> {group: valence}
         self._attributes: dict[int, frozenset[str]] = {}  # LOWER hash of an attribute word -> its groups
@@ -181,6 +183,10 @@ class SentimentScorer:
         """Build the phrase matcher (needs the pipeline's tokenizer)."""
         entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
         self.matcher = build_matcher(nlp, entries)
+        spec = sentiment_rules().get("durations") or {}
+        key = f"cx_sent:{VAL}:{float(spec.get('valence', -1.2)):.3f}"
+        table[key] = (VAL, float(spec.get("valence", -1.2)))
+        self.durations = DurationRule(nlp.vocab, spec, key)
         self._kinds = {nlp.vocab.strings[k]: v for k, v in table.items()}
         self._words = {phrase: table[key][1] for key, phrase in entries
                        if table[key][0] in (VAL, DUAL) and phrase.isalpha()}
@@ -195,7 +201,7 @@ class SentimentScorer:
             raise RuntimeError("cx_sentiment is not initialised: call nlp.initialize() (build_pipeline does)")
         kinds = self._kinds
         hits = [(kinds[m][0], kinds[m][1], s, e) if kinds[m][0] != SUB or not _temporal_while(doc, s, e)
-                else (WEAK, 0.0, s, e) for m, s, e in longest_first(self.matcher(doc))
+                else (WEAK, 0.0, s, e) for m, s, e in longest_first(self._matches(doc))
                 if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
         if any(hit[0] == NEG for hit in hits):
             hits = _lack_alone(doc, hits, self.window + NEG_EXTRA_REACH)
@@ -240,6 +246,12 @@ class SentimentScorer:
         user_data[_K_BREAKS] = (strong, weak)
         user_data[_K_SCORES] = scores
         return doc
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """The lexicon's phrase matches and the ``durations`` rule's, in text order."""
+        matches = self.matcher(doc)
+        durations = self.durations(doc) if self.durations is not None else []
+        return sorted(matches + durations, key=lambda m: (m[1], m[2])) if durations else matches
 
     def _with_hashtags(self, doc: Doc, hits: list, orths: list) -> list:
         """``hits`` plus the sentiment of hashtags that are not a lexicon word themselves
