@@ -77,6 +77,10 @@ def test_nlp_mode_effort_sets_are_big_enough():
     ("I'd like to make a complaint about the fees.", "current"),
     ("I want to say they should fix the app.", "desired"),
     ("I want a call back.", "desired"),
+    # an idiom that opens with an imperative verb asks for nothing; the verb alone still does
+    ("Add to that great service and great food at a reasonable price.", "current"),
+    ("Make no mistake, the staff here are superb.", "current"),
+    ("Add more vegetarian dishes.", "desired"),
 ])
 def test_nlp_mode_effort_mode_cases(nlp, text, mode):
     assert nlp(text)._.sent_mode == [mode]

@@ -143,6 +143,6 @@ class ModeClassifier:
                 for ws, we in woulds:
                     if 0 <= s - we < self.would_window:
                         return ws
-        if any(s == first for s, _ in by_kind.get(IMP, ())):
-            return first
+        if any(s == first and not any(s < oe and os < e for os, oe in overrides) for s, e in by_kind.get(IMP, ())):
+            return first  # not an idiom that opens with the verb: "add to that …", "make no mistake"
         return first if tagged and first < len(doc) and doc[first].tag_ == "VB" else -1
