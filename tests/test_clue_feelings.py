@@ -375,6 +375,12 @@ CASES = [
     ("request", "Keep the lounge open please.", {"the lounge": "neutral"}),
     ("wish", "Wish the portal wasn't so complicated.", {"the portal": "negative"}),
     ("implicit", "We're going to another branch of the lounge tomorrow.", {"the lounge": "neutral"}),
+    # the customer as the subject after a contrast, in a clause with no clue: it goes on about the clue before
+    ("contrast", "I've got the app on my phone but I can never log in.", {"the app": "negative"}),
+    ("contrast", "We booked the lounge but we were really disappointed.", {"the lounge": "negative"}),
+    ("contrast", "I've got the app, but the staff were rude.", {"the app": "positive", "staff": "negative"}),
+    ("contrast", "The staff were friendly though I found the room a little small and stuffy.",
+     {"staff": "positive", "the room": "negative"}),
 ]
 
 

@@ -228,7 +228,8 @@ class ClauseScorer:
         in_sent = [h for h in hits if h[1] > ss and h[0] < se]
         if not in_sent:
             return 0.0, "none"
-        same = self._across_contrast(in_sent, a, b, ss, se, free_of=others) or self._referred_back(in_sent, b, se, others)
+        same = (self._across_contrast(in_sent, a, b, ss, se, free_of=others, customer=True)
+                or self._referred_back(in_sent, b, se, others))
         if same:  # "many thanks for the refund, but it was the wrong amount": the same clue goes on
             return normalize(sum(h[2] for h in same)), "strong"
         across = self._across_contrast(in_sent, a, b, ss, se)
@@ -464,12 +465,13 @@ class ClauseScorer:
                 return False
         return separated and item == 0
 
-    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None) -> list:
+    def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None, customer: bool = False) -> list:
         """Hits of the clause next to ``[a, b)`` across a contrast marker (after, else before).
 
         With ``free_of`` (clue spans) the question is whether that clause judges the same clue:
         only the clause after the clue's, when none of the clues stands in it and it starts no
-        new subject (:meth:`_new_subject`)."""
+        new subject (:meth:`_new_subject`; with ``customer``, "I"/"we" is none: the question is asked for a
+        clue with no sentiment in its own clause)."""
         doc = self.doc
         strong = self.strong
         same = free_of is not None  # asking whether the other clause is about the same clue
@@ -477,7 +479,7 @@ class ClauseScorer:
             nb = next((s for s in strong if s > b), se)
             after = [h for h in hits if h[0] >= b and h[0] < nb]
             if after and not (same and (any(o0 < nb and o1 > b for o0, o1 in free_of)
-                                        or self._new_subject(b, nb))):
+                                        or self._new_subject(b, nb, customer))):
                 return after
         if a > ss and doc[a].lower_ in _CONTRAST_FIRST:  # "[X] but Y": the clause before
             pa = max((s for s in strong if s < a), default=ss)
@@ -506,7 +508,7 @@ class ClauseScorer:
             return []
         return after
 
-    def _new_subject(self, b: int, nb: int) -> bool:
+    def _new_subject(self, b: int, nb: int, customer: bool = False) -> bool:
         """True unless the clause ``[b, nb)`` after a contrast marker goes on about the same thing:
         its first word after the marker (and any degree adverb) is a pronoun that refers back
         ("although it rattled") or no noun phrase starts ("but massively overpriced", "but smells")."""
@@ -517,7 +519,7 @@ class ClauseScorer:
         if j >= nb:
             return True
         word = doc[j].lower_
-        if word in _BACK_REFERENCE:
+        if word in _BACK_REFERENCE or customer and word in _CUSTOMER:
             return False
         return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
 
@@ -560,6 +562,9 @@ _CONTRAST_REST = frozenset(("though", "for", "from", "than", "spite", "of", "als
                             "rather", "very", "so", "too", "a", "bit", "little", "now", "sometimes", "just"))
 #: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
 _BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
+#: The customer as the subject after a contrast marker, in a clause with no clue: "I've got **the app** but
+#: I find the screen a bit small" goes on about the app (session 22)
+_CUSTOMER = frozenset(("i", "we"))
 #: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
 _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
                           "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
