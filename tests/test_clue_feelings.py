@@ -800,3 +800,15 @@ def test_follow_up_unit(nlp):
     referring = "The parcel came on Thursday. " + "And it was " + " ".join(["really"] * MAX_WORDS) + " lovely."
     assert verdict(referring, "parcel") > 0
     assert verdict("The parcel was awful. Lovely.", "parcel") is None  # its own sentence has sentiment
+
+
+def test_clue_feelings_clue_said_with_a_self_judging_clue_shares_its_judgement():
+    """'spicy and delicious': both are clues of carbone-clues, and only 'delicious' judges; 'spicy' is said
+    in the same breath and shares it (it was neutral: found on the fourth blind sample). A judging clue
+    further away, or one that is no partner in a list, lends nothing."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant", "text": [
+        "The food was spicy and delicious.", "The food was spicy, and the staff were friendly."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    spicy = tags[tags["evidence"].str.lower() == "spicy"].set_index("doc_id")
+    assert spicy.loc["a", "valence"] == "positive", tags
+    assert spicy.loc["b", "valence"] != "positive", tags

@@ -216,6 +216,9 @@ class ClauseScorer:
         elided = clause_before.elided_negation(self, wa, i1, wb, a)
         if elided:  # "the food was great, **the service wasn't**": the judgement before, negated
             return ELLIPSIS_NEGATION * normalize(sum(h[2] for h in elided)), "strong"
+        partner = [h for o in others if self._self_judging_partner(o, i0, i1) for h in hits if o[0] <= h[0] and h[1] <= o[1]]
+        if partner:  # "the food was **spicy and delicious**": spicy shares the judgement it is said with
+            return normalize(sum(h[2] for h in partner)), "strong"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:
@@ -353,6 +356,17 @@ class ClauseScorer:
             if all(d <= _distance(h, o[0], o[1]) for o in rivals):
                 out.append(h)
         return out
+
+    def _self_judging_partner(self, other: tuple[int, int], i0: int, i1: int) -> bool:
+        """True when ``other`` is a clue that holds its own judgement ("delicious", "rude") joined to the clue
+        at ``[i0, i1)`` by coordination only, with the clue itself no judgement: "the food was **spicy and
+        delicious**", "**quick and friendly**" — the two describe one thing in one breath (session 22)."""
+        lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
+        if hi - lo > 3 or not all(self.doc[j].lower_ in _LIST_SEPARATORS for j in range(lo, hi)):
+            return False
+        hits = self.hits
+        return (any(other[0] <= h[0] and h[1] <= other[1] for h in hits)
+                and not any(h[1] > i0 and h[0] < i1 for h in hits))
 
     def _clause_of(self, j: int) -> tuple[int, int, int]:
         """``(sentence start, clause start, clause end)`` of token ``j``: the clause between the
