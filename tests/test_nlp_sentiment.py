@@ -979,6 +979,8 @@ def test_nlp_sentiment_duration_rule_reads_what_its_phrases_read(nlp, chunks):
     ("It took them six weeks to reply.", ["took them six weeks", "weeks to reply"]), ("We waited about 40 minutes.", ["waited about 40 minutes"]),
     ("It took us well over 2 hours.", ["took us well over 2 hours"]),
     ("It took me just 20 minutes.", []), ("Took only 3 days.", []), ("Took them a week.", []),
+    ("The plane sat on the tarmac for three hours.", ["sat on the tarmac for three hours", "on the tarmac for three hours"]),
+    ("We were stranded for 6 hours.", ["stranded for 6 hours"]), ("Then we waited another 30 minutes.", ["waited another 30 minutes"]),
 ])
 def test_nlp_sentiment_duration_rule_spans(nlp, text, spans):
     doc = nlp.make_doc(text)
@@ -996,5 +998,13 @@ def test_nlp_sentiment_long_duration_is_a_complaint(nlp, text):
     ("I have not heard anything since.", -1), ("I heard nothing but praise for the chef.", 1),
 ])
 def test_nlp_sentiment_silence_after_asking_is_a_complaint(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Very kind of her.", 1), ("That was kind of them.", 1), ("The food was kind of bland.", -1),
+])
+def test_nlp_sentiment_kind_of_a_person_is_kindness_not_a_hedge(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
