@@ -812,3 +812,16 @@ def test_clue_feelings_clue_said_with_a_self_judging_clue_shares_its_judgement()
     spicy = tags[tags["evidence"].str.lower() == "spicy"].set_index("doc_id")
     assert spicy.loc["a", "valence"] == "positive", tags
     assert spicy.loc["b", "valence"] != "positive", tags
+
+
+def test_clue_feelings_comment_on_the_clause_before_judges_its_clue():
+    """", which I thought was very thoughtless" comments on what was just said, not on its last noun: the
+    chairs take the judgement of the self-judging clue "thoughtless"; a judgement that is no comment of that
+    shape ("which was odd" set inside another clause) lends nothing."""
+    turns = pd.DataFrame({"doc_id": ["a", "b"], "turn_id": 0, "role": "participant", "text": [
+        "They took the chairs away last year, which I thought was very thoughtless.",
+        "They took the chairs away last year, and the staff, who were thoughtless, never said why."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    chairs = tags[tags["evidence"].str.lower() == "chairs"].set_index("doc_id")["valence"]
+    assert chairs["a"] == "negative", tags
+    assert chairs["b"] != "negative", tags

@@ -1008,3 +1008,12 @@ def test_nlp_sentiment_silence_after_asking_is_a_complaint(nlp, text, sign):
 def test_nlp_sentiment_kind_of_a_person_is_kindness_not_a_hedge(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Everybody said, oh, that's not my department.", -1), ("He said it was not my problem.", -1),
+    ("That was two transfers and about an hour of my life.", -1), ("It was the best day of my life.", 1),
+])
+def test_nlp_sentiment_passing_the_buck_and_time_lost(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

@@ -362,11 +362,25 @@ class ClauseScorer:
         at ``[i0, i1)`` by coordination only, with the clue itself no judgement: "the food was **spicy and
         delicious**", "**quick and friendly**" — the two describe one thing in one breath (session 22)."""
         lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
-        if hi - lo > 3 or not all(self.doc[j].lower_ in _LIST_SEPARATORS for j in range(lo, hi)):
+        if not (hi - lo <= 3 and all(self.doc[j].lower_ in _LIST_SEPARATORS for j in range(lo, hi))
+                or self._comment_on(i1, other[0])):
             return False
         hits = self.hits
         return (any(other[0] <= h[0] and h[1] <= other[1] for h in hits)
                 and not any(h[1] > i0 and h[0] < i1 for h in hits))
+
+    def _comment_on(self, i1: int, j: int) -> bool:
+        """True when the clue ending at ``i1`` is followed, within its sentence and with no other clue or
+        judgement between, by ", which" and a comment on what was just said whose judgement starts at ``j``:
+        "they took **the chairs** away last year, which I thought was very thoughtless" (a sentential
+        relative clause judges the clause before it, not the last noun)."""
+        doc = self.doc
+        k = next((x for x in range(i1, min(j, len(doc))) if doc[x].lower_ == "which"), None)
+        if k is None or k == 0 or doc[k - 1].text != "," or j - k > 8:
+            return False
+        if any(h[1] > i1 and h[0] < k for h in self.hits) or any(t.is_sent_start for t in doc[i1 + 1:j]):
+            return False
+        return all(doc[x].lower_ in _COMMENT_WORDS for x in range(k + 1, j))
 
     def _clause_of(self, j: int) -> tuple[int, int, int]:
         """``(sentence start, clause start, clause end)`` of token ``j``: the clause between the
@@ -606,6 +620,10 @@ _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "fin
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))
+#: Words between ", which" and the judgement of a comment on the clause before ("which I thought was very …").
+_COMMENT_WORDS = frozenset(("i", "we", "thought", "think", "found", "find", "felt", "was", "is", "'s", "seemed", "seems",
+                            "very", "really", "so", "quite", "pretty", "just", "a", "bit", "extremely", "incredibly",
+                            "frankly", "honestly", "totally", "completely", "utterly", "rather", "personally"))
 #: What separates the items of a list ("the food, drinks, and atmosphere").
 _LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
 #: Words that make a stretch between two clues a clause, not a list item (verbs, pronouns, negators).
