@@ -825,3 +825,18 @@ def test_clue_feelings_comment_on_the_clause_before_judges_its_clue():
     chairs = tags[tags["evidence"].str.lower() == "chairs"].set_index("doc_id")["valence"]
     assert chairs["a"] == "negative", tags
     assert chairs["b"] != "negative", tags
+
+
+@pytest.mark.parametrize("text,valence", [
+    ("The staff were so kind during a very difficult time.", "positive"),
+    ("Thank you to the staff for their help at such a stressful time.", "positive"),
+    ("Thank you to the staff, you made a horrible week a bit easier.", "positive"),
+    # a hard time given by the provider, or being left in a bad situation, is still their doing
+    ("The staff gave us a difficult time.", "negative"),
+    ("The staff left us in a horrible situation.", "negative"),
+])
+def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, valence):
+    """Thanks for help 'during a difficult time' were 'mixed': the customer's hard time is no judgement of the
+    staff (cxaudit.nlp.circumstance)."""
+    got = feelings(text, book)
+    assert got["staff"][0] == valence, got

@@ -27,6 +27,7 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 
+from .circumstance import circumstances
 from .durations import DurationRule
 from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_hashtag, segment_hashtag,
                     unmask_sarcasm)
@@ -208,7 +209,7 @@ class SentimentScorer:
         if any(hit[0] == CTX for hit in hits):
             hits = self._in_context(doc, hits)
         if any(hit[0] == VAL and hit[1] < 0 for hit in hits):
-            hits = resolved_objects(doc, hits)
+            hits = circumstances(doc, resolved_objects(doc, hits))
         advice_first, advice, openers, shortest = _recommendation_rule()
         if hits and advice_first:
             # hits shorter than every advice phrase (most: single words) skip the token lookups
