@@ -1017,3 +1017,13 @@ def test_nlp_sentiment_kind_of_a_person_is_kindness_not_a_hedge(nlp, text, sign)
 def test_nlp_sentiment_passing_the_buck_and_time_lost(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Typical.", -1), ("How typical!", -1), ("Oh typical.", -1),
+    ("Typical Italian food.", 0), ("The typical wait is five minutes.", 0),
+])
+def test_nlp_sentiment_exasperation_in_one_word(nlp, text, sign):
+    """'Typical.' said alone is exasperation; 'typical' describing something judges nothing."""
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

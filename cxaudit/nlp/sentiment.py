@@ -151,11 +151,27 @@ def valence(x: float) -> str:
     return "positive" if x > 0 else "negative"
 
 
+#: Exasperation said in one word, a sentence of its own: "**Typical.**", "How typical!" (session 22, from the
+#: follow-up development set: "The receptionist told me to ring back at eight tomorrow. Typical."); alone,
+#: "typical" is no judgement ("typical Italian food"). The score of a -1.5 hit.
+_EXASPERATION_WORDS = frozenset(("typical",))
+_EXASPERATION_OPENERS = frozenset(("how", "so", "just", "oh", "bloody"))
+
+
+def _exasperated(doc: Doc, ss: int, se: int) -> bool:
+    """True when the sentence ``doc[ss:se]`` is an exasperation word alone (with at most one opener)."""
+    words = [t.lower_ for t in doc[ss:se] if t.is_alpha]
+    return bool(words) and words[-1] in _EXASPERATION_WORDS and (len(words) == 1 or words[0] in _EXASPERATION_OPENERS)
+
+
 def normalize(total: float) -> float:
     """VADER's squashing of a valence sum into -1 … 1."""
     if total == 0:
         return 0.0
     return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+
+
+EXASPERATION = normalize(-1.5)
 
 
 class SentimentScorer:
@@ -232,6 +248,9 @@ class SentimentScorer:
             start = h
             while h < n and hits[h][2] < se:
                 h += 1
+            if n_alpha[k] <= 2 and all(x[0] == EXCL for x in hits[start:h]) and _exasperated(doc, ss, se):
+                scores.append(EXASPERATION)  # "Typical.", "How typical!"
+                continue
             if start == h:
                 scores.append(0.0)
                 continue
