@@ -1027,3 +1027,8 @@ def test_nlp_sentiment_exasperation_in_one_word(nlp, text, sign):
     """'Typical.' said alone is exasperation; 'typical' describing something judges nothing."""
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text", ["Pick-up took only five minutes.", "It only took ten minutes.", "Took less than five minutes."])
+def test_nlp_sentiment_a_task_done_in_only_minutes_is_praise(nlp, text):
+    assert score(nlp, text) > NEUTRAL_BAND
