@@ -1032,3 +1032,14 @@ def test_nlp_sentiment_exasperation_in_one_word(nlp, text, sign):
 @pytest.mark.parametrize("text", ["Pick-up took only five minutes.", "It only took ten minutes.", "Took less than five minutes."])
 def test_nlp_sentiment_a_task_done_in_only_minutes_is_praise(nlp, text):
     assert score(nlp, text) > NEUTRAL_BAND
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("The service is not consistently excellent.", -1), ("The service is consistently slow.", -1),
+    ("The pizza here is consistently good.", 1),
+])
+def test_nlp_sentiment_consistently_is_a_degree_word(nlp, text, sign):
+    """'consistently' strengthens the word after it (and lets a negation reach it); as a +1.0 word of its own
+    it took the negation of 'not consistently excellent' (praise) and softened 'consistently slow'."""
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
