@@ -1043,3 +1043,12 @@ def test_nlp_sentiment_consistently_is_a_degree_word(nlp, text, sign):
     it took the negation of 'not consistently excellent' (praise) and softened 'consistently slow'."""
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("The wine selection is fairly priced.", 1), ("A decently priced menu.", 1), ("The drinks were steeply priced.", -1),
+    ("Poor value for money.", -1), ("The food was not reasonably priced.", -1),
+])
+def test_nlp_sentiment_price_judgements_that_vader_misses(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
