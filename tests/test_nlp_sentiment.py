@@ -1052,3 +1052,13 @@ def test_nlp_sentiment_consistently_is_a_degree_word(nlp, text, sign):
 def test_nlp_sentiment_price_judgements_that_vader_misses(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("The helpline was unreachable all week.", -1), ("The ward was short-staffed.", -1), ("My complaint is still unresolved.", -1),
+    ("The process is streamlined now.", 1), ("The fees are transparent.", 1), ("The repair was botched.", -1),
+    ("The doctor was very approachable.", 1),
+])
+def test_nlp_sentiment_service_judgements_vader_lacks(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
