@@ -1062,3 +1062,12 @@ def test_nlp_sentiment_price_judgements_that_vader_misses(nlp, text, sign):
 def test_nlp_sentiment_service_judgements_vader_lacks(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Nobody picks up the phone.", -1), ("They never followed up.", -1), ("They kept passing me around.", -1),
+    ("Computer says no.", -1), ("It was a breeze.", 1), ("Renewing online was plain sailing.", 1),
+])
+def test_nlp_sentiment_service_phrases_vader_lacks(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
