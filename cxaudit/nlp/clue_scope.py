@@ -5,9 +5,9 @@ its clause, its strong clause counting only the hits nearer to it (or to a clue 
 with it) than to another clue, the opposite orientation across a contrast; praise in a wish is
 :mod:`cxaudit.nlp.wishes` (``wished``, re-exported here).
 Absence ("no wifi") and failed actions ("nobody ever calls back") are
-:mod:`cxaudit.nlp.failed_actions`; an instance or an elided negation of the clause before,
-:mod:`cxaudit.nlp.clause_before`. :func:`clause_polarity` is the character-offset convenience.
-The method and its measured limits: docs/language.md, "The feeling of a clue".
+:mod:`cxaudit.nlp.failed_actions`; the clause before, :mod:`cxaudit.nlp.clause_before`; a clue said with one
+that judges itself, :mod:`cxaudit.nlp.shared_judgement`. :func:`clause_polarity` is the character-offset
+convenience. The method and its measured limits: docs/language.md, "The feeling of a clue".
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
-from . import clause_before, failed_actions, scope_rules
+from . import clause_before, failed_actions, scope_rules, shared_judgement
 from .clause_before import ELLIPSIS_NEGATION
 from .lexicon import ext_key, sentence_bounds
-from .scope_rules import CONDITION, DETERMINERS
+from .scope_rules import CONDITION, DETERMINERS, LIST_SEPARATORS
 from .sentiment import normalize
 from .subject_predicate import subject_predicate
 from .wishes import DESIRED_POSITIVE, counterfactual, wished  # re-exported: the wish rules are wishes.py's
@@ -216,7 +216,7 @@ class ClauseScorer:
         elided = clause_before.elided_negation(self, wa, i1, wb, a)
         if elided:  # "the food was great, **the service wasn't**": the judgement before, negated
             return ELLIPSIS_NEGATION * normalize(sum(h[2] for h in elided)), "strong"
-        partner = [h for o in others if self._self_judging_partner(o, i0, i1) for h in hits if o[0] <= h[0] and h[1] <= o[1]]
+        partner = shared_judgement.partner_hits(self, i0, i1, others)
         if partner:  # "the food was **spicy and delicious**": spicy shares the judgement it is said with
             return normalize(sum(h[2] for h in partner)), "strong"
         if (wa, wb) != (a, b):
@@ -357,31 +357,6 @@ class ClauseScorer:
                 out.append(h)
         return out
 
-    def _self_judging_partner(self, other: tuple[int, int], i0: int, i1: int) -> bool:
-        """True when ``other`` is a clue that holds its own judgement ("delicious", "rude") joined to the clue
-        at ``[i0, i1)`` by coordination only, with the clue itself no judgement: "the food was **spicy and
-        delicious**", "**quick and friendly**" — the two describe one thing in one breath (session 22)."""
-        lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
-        if not (hi - lo <= 3 and all(self.doc[j].lower_ in _LIST_SEPARATORS for j in range(lo, hi))
-                or self._comment_on(i1, other[0])):
-            return False
-        hits = self.hits
-        return (any(other[0] <= h[0] and h[1] <= other[1] for h in hits)
-                and not any(h[1] > i0 and h[0] < i1 for h in hits))
-
-    def _comment_on(self, i1: int, j: int) -> bool:
-        """True when the clue ending at ``i1`` is followed, within its sentence and with no other clue or
-        judgement between, by ", which" and a comment on what was just said whose judgement starts at ``j``:
-        "they took **the chairs** away last year, which I thought was very thoughtless" (a sentential
-        relative clause judges the clause before it, not the last noun)."""
-        doc = self.doc
-        k = next((x for x in range(i1, min(j, len(doc))) if doc[x].lower_ == "which"), None)
-        if k is None or k == 0 or doc[k - 1].text != "," or j - k > 8:
-            return False
-        if any(h[1] > i1 and h[0] < k for h in self.hits) or any(t.is_sent_start for t in doc[i1 + 1:j]):
-            return False
-        return all(doc[x].lower_ in _COMMENT_WORDS for x in range(k + 1, j))
-
     def _clause_of(self, j: int) -> tuple[int, int, int]:
         """``(sentence start, clause start, clause end)`` of token ``j``: the clause between the
         clause breaks (strong or weak) around it, within its sentence."""
@@ -483,7 +458,7 @@ class ClauseScorer:
         item, separated = 0, False
         for j in range(lo, hi):
             word = doc[j].lower_
-            if word in _LIST_SEPARATORS:
+            if word in LIST_SEPARATORS:
                 item, separated = 0, True
                 continue
             if word in DETERMINERS or word in ("both", "all", "also", "plus"):
@@ -498,8 +473,7 @@ class ClauseScorer:
 
         With ``free_of`` (clue spans) the question is whether that clause judges the same clue:
         only the clause after the clue's, when none of the clues stands in it and it starts no
-        new subject (:meth:`_new_subject`; with ``customer``, "I"/"we" is none: the question is asked for a
-        clue with no sentiment in its own clause)."""
+        new subject (:meth:`_new_subject`; with ``customer``, "I"/"we" opens none)."""
         doc = self.doc
         strong = self.strong
         same = free_of is not None  # asking whether the other clause is about the same clue
@@ -590,8 +564,7 @@ _CONTRAST_REST = frozenset(("though", "for", "from", "than", "spite", "of", "als
                             "rather", "very", "so", "too", "a", "bit", "little", "now", "sometimes", "just"))
 #: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
 _BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
-#: The customer as the subject after a contrast marker, in a clause with no clue: "I've got **the app** but
-#: I find the screen a bit small" goes on about the app (session 22)
+#: The customer opening a clause with no clue after a contrast: "I've got **the app** but I can never log in".
 _CUSTOMER = frozenset(("i", "we"))
 #: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
 _NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
@@ -620,12 +593,6 @@ _CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "fin
 #: Tokens that may stand between two coordinated clues ("the seats and the food").
 _COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
                     "plus", "as", "well", "also", "all", "of"))
-#: Words between ", which" and the judgement of a comment on the clause before ("which I thought was very …").
-_COMMENT_WORDS = frozenset(("i", "we", "thought", "think", "found", "find", "felt", "was", "is", "'s", "seemed", "seems",
-                            "very", "really", "so", "quite", "pretty", "just", "a", "bit", "extremely", "incredibly",
-                            "frankly", "honestly", "totally", "completely", "utterly", "rather", "personally"))
-#: What separates the items of a list ("the food, drinks, and atmosphere").
-_LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
 #: Words that make a stretch between two clues a clause, not a list item (verbs, pronouns, negators).
 _LIST_BREAKERS = frozenset(("is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "has", "have", "had",
                             "do", "does", "did", "who", "which", "that", "where", "when", "but", "so", "then", "i",

@@ -44,8 +44,8 @@ def _number(word: str) -> int | None:
 
 
 class DurationRule:
-    """The ``durations`` rule (``spec``: ``valence``, ``verbs``, ``units`` {plural unit: least number},
-    ``purposes`` {``units``, ``actions``}), read around each unit word of a Doc.
+    """The ``durations`` rule (``spec``: ``verbs``, ``units`` {plural unit: least number}, ``purposes``
+    {``units``, ``actions``}; its ``valence`` is the caller's, in ``key``), read around each unit word of a Doc.
 
     :meth:`__call__` gives ``(key, start, end)`` triples like a PhraseMatcher's — every span the rule
     reads, also one inside another ("been waiting 3 hours" and "waiting 3 hours"), in text order —
@@ -60,7 +60,6 @@ class DurationRule:
 
     def __init__(self, vocab, spec: dict | None, key: str):
         spec = spec or {}
-        self.valence = float(spec.get("valence", -1.2))
         self.key = vocab.strings.add(key)
         self.least: dict[str, int] = {}  # unit form -> least number
         self.plurals = frozenset(str(u).lower() for u in (spec.get("units") or {}))

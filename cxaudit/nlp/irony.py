@@ -16,7 +16,7 @@ from .._lookups import lemma_table
 from .lexicon import BUT, CNEG, DUAL, NEG, SUB, VAL
 
 __all__ = ["IRONY_MARKERS", "IRONY_ORTH", "IRONY_HASHTAGS", "HASH_ORTH", "HASHTAG_MAX", "HASHTAG_CACHE",
-           "segment_hashtag", "ironic_hashtag", "unmask_sarcasm", "ironic_coda"]
+           "segment_hashtag", "ironic_hashtag", "unmask_sarcasm", "ironic_coda", "exasperated", "EXASPERATION_VALENCE"]
 
 
 #: Praise openers that sarcasm uses before a bad situation ("Fantastic, the 7:42 cancelled again").
@@ -218,3 +218,17 @@ def ironic_coda(doc: Doc, ss: int, se: int, n_alpha: int) -> bool:
     if not 0 < n_alpha <= 4:
         return False
     return all(t.lower_ in _CODA_WORDS for t in doc[ss:se] if t.is_alpha)
+
+
+#: Exasperation said in one word, a sentence of its own: "**Typical.**", "How typical!" (session 22, from the
+#: follow-up development set: "The receptionist told me to ring back at eight tomorrow. Typical."); alone,
+#: "typical" is no judgement ("typical Italian food"). Such a sentence scores as one hit of this valence.
+EXASPERATION_VALENCE = -1.5
+_EXASPERATION_WORDS = frozenset(("typical",))
+_EXASPERATION_OPENERS = frozenset(("how", "so", "just", "oh", "bloody"))
+
+
+def exasperated(doc: Doc, ss: int, se: int) -> bool:
+    """True when the sentence ``doc[ss:se]`` is an exasperation word alone (with at most one opener)."""
+    words = [t.lower_ for t in doc[ss:se] if t.is_alpha]
+    return bool(words) and words[-1] in _EXASPERATION_WORDS and (len(words) == 1 or words[0] in _EXASPERATION_OPENERS)

@@ -43,6 +43,7 @@ __all__ = [
     "doc_layout",
     "ext_key",
     "sentiment_entries",
+    "sentiment_key",
     "attribute_values",
     "intent_phrases",
     "slot_phrases",
@@ -307,6 +308,12 @@ def fold_elongations(vocab, known: Iterable[str]) -> None:
     vocab.lex_attr_getters[LOWER] = ElongationFolder(known)
 
 
+def sentiment_key(kind: int, value: float) -> str:
+    """The string id of the cx_sentiment matcher's entries of one kind and valence (:func:`sentiment_entries`;
+    the ``durations`` rule's matches carry one too)."""
+    return f"cx_sent:{kind}:{value:.3f}"
+
+
 def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None = None,
                      inflect: bool = False) -> tuple[list, dict]:
     """The ``cx_sentiment`` matcher's ``(key, phrase)`` pairs and its ``key -> (kind, value)`` table.
@@ -343,7 +350,7 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
     entries: list[tuple[str, str]] = []
 
     def add(kind: int, value: float, phrase: str) -> None:
-        key = f"cx_sent:{kind}:{value:.3f}"
+        key = sentiment_key(kind, value)
         table[key] = (kind, value)
         entries.append((key, phrase))
 

@@ -19,6 +19,8 @@ __all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparative
 CONDITION = frozenset(("if", "unless"))
 #: Determiners and possessives before a noun phrase ("our waiter took the order and …", "it's not **the** app").
 DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
+#: What separates the items of a list ("the food, drinks, and atmosphere").
+LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
 
 
 @lru_cache(maxsize=1)

@@ -29,11 +29,12 @@ from spacy.tokens import Doc
 
 from .circumstance import circumstances
 from .durations import DurationRule
-from .irony import (HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, ironic_coda, ironic_hashtag, segment_hashtag,
-                    unmask_sarcasm)
+from .clause_marks import glued_hyphen, temporal_while
+from .irony import (EXASPERATION_VALENCE, HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, exasperated, ironic_coda,
+                    ironic_hashtag, segment_hashtag, unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
                       WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations,
-                      longest_first, sentiment_entries, sentiment_rules)
+                      longest_first, sentiment_entries, sentiment_key, sentiment_rules)
 from .resolved import NEGATOR_WORDS, STOP, resolved_objects
 
 __all__ = [
@@ -151,19 +152,6 @@ def valence(x: float) -> str:
     return "positive" if x > 0 else "negative"
 
 
-#: Exasperation said in one word, a sentence of its own: "**Typical.**", "How typical!" (session 22, from the
-#: follow-up development set: "The receptionist told me to ring back at eight tomorrow. Typical."); alone,
-#: "typical" is no judgement ("typical Italian food"). The score of a -1.5 hit.
-_EXASPERATION_WORDS = frozenset(("typical",))
-_EXASPERATION_OPENERS = frozenset(("how", "so", "just", "oh", "bloody"))
-
-
-def _exasperated(doc: Doc, ss: int, se: int) -> bool:
-    """True when the sentence ``doc[ss:se]`` is an exasperation word alone (with at most one opener)."""
-    words = [t.lower_ for t in doc[ss:se] if t.is_alpha]
-    return bool(words) and words[-1] in _EXASPERATION_WORDS and (len(words) == 1 or words[0] in _EXASPERATION_OPENERS)
-
-
 def normalize(total: float) -> float:
     """VADER's squashing of a valence sum into -1 … 1."""
     if total == 0:
@@ -171,7 +159,8 @@ def normalize(total: float) -> float:
     return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
 
 
-EXASPERATION = normalize(-1.5)
+#: The score of a sentence that is exasperation alone ("Typical.": :func:`cxaudit.nlp.irony.exasperated`).
+EXASPERATION = normalize(EXASPERATION_VALENCE)
 
 
 class SentimentScorer:
@@ -201,9 +190,9 @@ class SentimentScorer:
         entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
         self.matcher = build_matcher(nlp, entries)
         spec = sentiment_rules().get("durations") or {}
-        key = f"cx_sent:{VAL}:{float(spec.get('valence', -1.2)):.3f}"
-        table[key] = (VAL, float(spec.get("valence", -1.2)))
-        self.durations = DurationRule(nlp.vocab, spec, key)
+        value = float(spec.get("valence", -1.2))
+        table[sentiment_key(VAL, value)] = (VAL, value)
+        self.durations = DurationRule(nlp.vocab, spec, sentiment_key(VAL, value))
         self._kinds = {nlp.vocab.strings[k]: v for k, v in table.items()}
         self._words = {phrase: table[key][1] for key, phrase in entries
                        if table[key][0] in (VAL, DUAL) and phrase.isalpha()}
@@ -217,9 +206,9 @@ class SentimentScorer:
         if self.matcher is None:
             raise RuntimeError("cx_sentiment is not initialised: call nlp.initialize() (build_pipeline does)")
         kinds = self._kinds
-        hits = [(kinds[m][0], kinds[m][1], s, e) if kinds[m][0] != SUB or not _temporal_while(doc, s, e)
+        hits = [(kinds[m][0], kinds[m][1], s, e) if kinds[m][0] != SUB or not temporal_while(doc, s, e)
                 else (WEAK, 0.0, s, e) for m, s, e in longest_first(self._matches(doc))
-                if not (kinds[m][0] == WEAK and _glued_hyphen(doc, s))]
+                if not (kinds[m][0] == WEAK and glued_hyphen(doc, s))]
         if any(hit[0] == NEG for hit in hits):
             hits = _lack_alone(doc, hits, self.window + NEG_EXTRA_REACH)
         if any(hit[0] == CTX for hit in hits):
@@ -248,7 +237,7 @@ class SentimentScorer:
             start = h
             while h < n and hits[h][2] < se:
                 h += 1
-            if n_alpha[k] <= 2 and all(x[0] == EXCL for x in hits[start:h]) and _exasperated(doc, ss, se):
+            if n_alpha[k] <= 2 and all(x[0] == EXCL for x in hits[start:h]) and exasperated(doc, ss, se):
                 scores.append(EXASPERATION)  # "Typical.", "How typical!"
                 continue
             if start == h:
@@ -554,35 +543,6 @@ def _lack_alone(doc: Doc, hits: list, reach: int) -> list:
             out = list(hits) if out is None else out
             out[i] = (VAL, LACK_VALENCE, s, e)
     return hits if out is None else out
-
-
-def _temporal_while(doc: Doc, s: int, e: int) -> bool:
-    """True when "while"/"whilst" at ``[s, e)`` says when, not a contrast: "while waiting", "while I was
-    on the line", "whilst we were there", "while you wait" — a clause of its own (a weak break), not the
-    other side of a contrast ("while the food was good, the service was slow")."""
-    if e - s != 1 or doc[s].lower_ not in ("while", "whilst") or e >= len(doc):
-        return False
-    nxt = doc[e].lower_
-    if nxt.endswith("ing") and len(nxt) > 4 and doc[e].is_alpha:
-        return True
-    if e + 1 < len(doc) and nxt in _TEMPORAL_SUBJECTS and doc[e + 1].lower_ in _TEMPORAL_VERBS:
-        return True  # "while you wait", "while we queued"
-    return (e + 2 < len(doc) and nxt in _TEMPORAL_SUBJECTS and doc[e + 1].lower_ in _TEMPORAL_BE
-            and (doc[e + 2].lower_ in _TEMPORAL_PLACES or doc[e + 2].lower_.endswith("ing")))
-
-
-#: "while I was on the line", "whilst we were waiting": a subject, a form of "be", a place or an -ing form.
-_TEMPORAL_SUBJECTS = frozenset(("i", "we", "you", "he", "she", "they"))
-_TEMPORAL_BE = frozenset(("was", "were", "am", "is", "are", "'m", "'re", "'s"))
-_TEMPORAL_VERBS = frozenset(("wait", "waited", "queue", "queued", "sat", "stood", "slept", "ate", "travelled",
-                             "traveled", "shopped", "stayed"))
-_TEMPORAL_PLACES = frozenset(("on", "in", "at", "there", "here", "away", "out", "still", "stuck", "sat", "stood"))
-
-
-def _glued_hyphen(doc: Doc, i: int) -> bool:
-    """True when token ``i`` is a hyphen inside a word ("not-so-fresh", "well-run"): no clause
-    break, unlike a dash between spaces ("the food - awful")."""
-    return doc[i].text == "-" and 0 < i < len(doc) - 1 and not doc[i - 1].whitespace_ and not doc[i].whitespace_
 
 
 def _counterfactual_if(doc: Doc, e: int, se: int) -> bool:
