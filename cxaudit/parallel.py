@@ -24,6 +24,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -188,10 +189,35 @@ def _pool_parent(ctx) -> int | None:
     return os.getpid() if ctx.get_start_method() != "forkserver" else None
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Terminate the pool's workers now, without waiting for the batches they are analysing."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Stop the pool's workers now, without waiting for the batches they are analysing, and leave the pool
+    in a state its ``shutdown`` can finish from.
+
+    A worker stopped while it was sending a result leaves half a message in the result pipe: the pool's
+    manager thread, reading it, would wait for the rest for ever, and ``shutdown(wait=True)`` (and the
+    interpreter's exit, which joins that thread) with it. So once every worker is gone, this process closes
+    its own copy of the pipe's writing end: the reader then sees the end of the pipe, the pool counts as
+    broken, and its manager thread cleans up and exits (tested in ``tests/test_parallel.py`` with results
+    large enough to be caught in the middle of sending).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         try:
             proc.terminate()
         except (OSError, ValueError):  # already gone
+            pass
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.exitcode is None:  # still running after the grace period
+                proc.kill()
+                proc.join()
+        except (OSError, ValueError, AssertionError):  # already gone or never started
+            pass
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
             pass

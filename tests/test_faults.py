@@ -348,6 +348,47 @@ if __name__ == "__main__":
 """
 
 
+STOP_A_BUSY_POOL = """
+import os, signal, sys
+from cxaudit.parallel import map_batches
+from big_result import big
+
+if __name__ == "__main__":
+    for trial in range(3):  # the consumer stops while workers send results (a generator closed early)
+        results = map_batches(big, range(50), workers=2)
+        next(results)
+        results.close()
+        print("closed", trial, flush=True)
+    try:  # Ctrl-C, as a terminal sends it to the whole process group, while results are being sent
+        for n, _ in enumerate(map_batches(big, range(10**6), workers=2)):
+            if n == 1:
+                os.killpg(0, signal.SIGINT)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+"""
+
+
+def test_faults_pool_stopped_while_workers_send_results_does_not_hang(tmp_path):
+    """A worker stopped in the middle of sending a result left half a message in the result pipe; the pool's
+    manager thread waited for the rest for ever, and so did the run (CI, Ctrl-C of ``cxaudit run``: stuck in
+    ``ProcessPoolExecutor.shutdown``). Results of 100 MB make the moment of stopping fall inside a send."""
+    (tmp_path / "big_result.py").write_text("def big(i):\n    return b'x' * 100_000_000\n")
+    (tmp_path / "stop_a_busy_pool.py").write_text(STOP_A_BUSY_POOL)
+    run = subprocess.Popen([sys.executable, "stop_a_busy_pool.py"], cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        out, err = "", ""
+    finally:
+        for pid in session(run.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert out == "closed 0\nclosed 1\nclosed 2\ninterrupted\n", (out, err[-3000:])
+    assert run.returncode == 130, err[-3000:]
+    assert wait_until(lambda: not session(run.pid), 30), f"left running: {session(run.pid)}"
+
+
 @pytest.mark.parametrize("preload", ["cxaudit.run.die_with_run,slow_import", "slow_import,cxaudit.run.die_with_run"])
 def test_faults_sigkill_while_the_fork_server_imports_leaves_no_process(tmp_path, preload):
     """The run's request for a worker, in flight on the fork server's socket while the server still imports,
