@@ -381,6 +381,17 @@ CASES = [
     ("contrast", "I've got the app, but the staff were rude.", {"the app": "positive", "staff": "negative"}),
     ("contrast", "The staff were friendly though I found the room a little small and stuffy.",
      {"staff": "positive", "the room": "negative"}),
+    # session 23: a verdict on the whole experience across a contrast judges everything, not the clue before
+    ("overall", "The queue was long but overall we had a great night.", {"queue": "negative"}),
+    ("overall", "Parking is a nightmare but on the whole I love this branch.", {"parking": "negative"}),
+    ("overall", "The app keeps crashing, but otherwise it's a good bank.", {"the app": "negative"}),
+    ("overall", "Service could be improved but overall this is a great place.", {"service": "negative"}),
+    ("contrast", "The food was tasty but massively overpriced.", {"the food": "mixed"}),
+    # session 23: flavour had or missing, charges kept out of sight
+    ("lexicon", "The sauce was watery and the food didn't have much flavor.", {"the food": "negative"}),
+    ("lexicon", "The food has flavor.", {"the food": "positive"}),
+    ("lexicon", "The food was a little flavorless.", {"the food": "negative"}),
+    ("lexicon", "The fees are hidden in a 40-page contract.", {"the fees": "negative"}),
 ]
 
 

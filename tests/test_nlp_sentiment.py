@@ -1071,3 +1071,18 @@ def test_nlp_sentiment_service_judgements_vader_lacks(nlp, text, sign):
 def test_nlp_sentiment_service_phrases_vader_lacks(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("It's only $1.95 for a regular slice.", 1), ("It was only £5 for two.", 1),
+    ("It costs $20.", 0),
+    ("I couldn't find the freeze button.", -1), ("I used the freeze button.", 0),
+    ("Service could be improved.", -1), ("The service has improved a lot.", 1),
+    ("The charges were buried in the small print.", -1),
+    ("The ingredients taste fresher.", 1),
+])
+def test_nlp_sentiment_small_prices_card_freezes_and_improvements(nlp, text, sign):
+    """Session 23 (fifth blind tag sample): "only $N" is a small price; freezing a card is a feature, not
+    praise (VADER: +0.2); "could be improved" wants better; charges buried are hidden."""
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

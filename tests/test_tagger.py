@@ -437,6 +437,13 @@ GUARDS = [
     ("Face ID login is quick.", "mechanic.website", "login", False),
     ("Face ID login is quick.", "mechanic.app", "Face ID", True),
     ("I like the face id login.", "mechanic.app", "face id", True),
+    # session 23, the fifth blind tag sample: other people's work, a size and a department are no clue
+    ("All my co-workers were amazed at how small the dish was.", "humanic.staff", "workers", False),
+    ("The workers at the depot were helpful.", "humanic.staff", "workers", True),
+    ("It's only $1.95 for a regular slice.", "humanic.personalisation", "a regular", False),
+    ("I'm a regular and they know my order.", "humanic.personalisation", "a regular", True),
+    ("Then the fees team said it was an overdraft issue.", "functional.fees", "fees", False),
+    ("The fees were never explained.", "functional.fees", "fees", True),
 ]
 
 

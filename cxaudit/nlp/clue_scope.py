@@ -523,7 +523,7 @@ class ClauseScorer:
         word = doc[j].lower_
         if word in _BACK_REFERENCE or customer and word in _CUSTOMER:
             return False
-        return word in _NEW_SUBJECT or doc[j].is_title and j > 0 and not doc[j].is_sent_start
+        return word in _NEW_SUBJECT or scope_rules.overall_verdict(doc, j, nb) or doc[j].is_title and j > 0 and not doc[j].is_sent_start
 
     def around(self, i0: int, i1: int) -> tuple[int, int, int, int, int, int]:
         """``(ss, se, a, b, wa, wb)``: the sentence, strong clause and weak clause of tokens ``[i0, i1)``."""

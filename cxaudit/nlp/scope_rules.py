@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import sentiment_rules
 
-__all__ = ["CONDITION", "DETERMINERS", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "LIST_SEPARATORS", "overall_verdict", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -21,6 +21,17 @@ CONDITION = frozenset(("if", "unless"))
 DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
 #: What separates the items of a list ("the food, drinks, and atmosphere").
 LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
+#: What opens a verdict on the whole experience after a contrast ("the wait was long, **but overall** we had a
+#: great night"): that clause judges everything, not the clue before it (session 23).
+_OVERALL = (("overall",), ("otherwise",), ("generally",), ("altogether",), ("all", "in", "all"), ("all", "told"),
+            ("on", "the", "whole"), ("in", "general"), ("by", "and", "large"), ("on", "balance"))
+
+
+def overall_verdict(doc, j: int, end: int) -> bool:
+    """True when tokens ``[j, end)`` open with a verdict on the whole experience ("overall", "all in all",
+    "on the whole", "otherwise" …)."""
+    words = [t.lower_ for t in doc[j:min(end, j + 3)]]
+    return any(tuple(words[:len(w)]) == w for w in _OVERALL)
 
 
 @lru_cache(maxsize=1)
