@@ -196,6 +196,26 @@ def test_rerun_worker_spacy_import_leaves_nothing_missing():
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
+def test_rerun_worker_fork_server_does_not_load_the_ingest_stage():
+    """The worker's fork server imports the analysis, not the ingest stage (its transcript parsers'
+    expressions cost 0.045 s on the critical path of an edited transcript's rerun); long texts are cut
+    by ``cxaudit._pieces``, which both stages share."""
+    code = textwrap.dedent("""
+        import importlib, sys
+        from cxaudit.run.warm import WORKER_PRELOAD
+        for name in WORKER_PRELOAD:
+            importlib.import_module(name)
+        assert "cxaudit.ingest" not in sys.modules, sorted(m for m in sys.modules if m.startswith("cxaudit.ingest"))
+        from cxaudit.run.engine import text_pieces
+        from cxaudit.ingest.base import text_pieces as ingest_pieces
+        assert text_pieces is ingest_pieces
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k != "CXAUDIT_PRELOAD_PIPELINE"})
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
 def test_rerun_worker_feelings_table_is_the_lexicon_of_the_language_stage():
     from cxaudit._feelings import feelings_table
     from cxaudit.nlp.feelings import load_feelings

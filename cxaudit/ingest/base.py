@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxaudit._pieces import PIECE_CHARS, text_pieces  # re-exported: the ingest stage's names for them
 from cxaudit.errors import CxauditError
 
 __all__ = ["Turn", "Parsed", "Issue", "IngestError", "normalize_text", "report_issue", "INPUT", "CONFIG",
@@ -165,28 +166,3 @@ class Parsed:
             }
             for i, t in enumerate(self.turns)
         ]
-
-
-#: A turn longer than the pipeline's ``max_length`` (spaCy's limit, 1,000,000 characters) is analysed
-#: in pieces of at most this many characters, cut at sentence ends (else at a space).
-PIECE_CHARS = 100_000
-_SENTENCE_ENDS = (". ", "! ", "? ", "… ", '." ', '!" ', '?" ')
-
-
-def text_pieces(text: str, limit: int) -> list[tuple[int, str]]:
-    """``text`` as (offset, piece) pairs of at most ``limit`` characters whose concatenation is ``text``:
-    one piece when it fits, else cut after the last sentence end (". ", "! ", "? " …) in the second
-    half of each window, else after its last space, else at ``limit`` exactly."""
-    if len(text) <= limit:
-        return [(0, text)]
-    pieces = []
-    start = 0
-    while len(text) - start > limit:
-        window = text[start:start + limit]
-        cut = max(window.rfind(end, limit // 2) + len(end) for end in _SENTENCE_ENDS)
-        if cut < limit // 2:
-            cut = window.rfind(" ", limit // 2) + 1 or limit
-        pieces.append((start, window[:cut]))
-        start += cut
-    pieces.append((start, text[start:]))
-    return pieces

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxaudit.ingest.base import PIECE_CHARS, text_pieces
+from cxaudit._pieces import PIECE_CHARS, text_pieces
 
 __all__ = ["Redaction", "redact", "luhn_ok", "PATTERNS"]
 

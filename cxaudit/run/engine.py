@@ -25,7 +25,7 @@ import pandas as pd
 
 from cxaudit import parallel  # as a module: its map_batches is looked up at each call
 from cxaudit._models import resolve_model
-from cxaudit.ingest.base import PIECE_CHARS, text_pieces
+from cxaudit._pieces import PIECE_CHARS, text_pieces  # not via cxaudit.ingest: the fork server does not load that stage
 from cxaudit.run import codeid, warm
 from cxaudit.run.warm import WARMED as _WARMED  # the tests set it
 from cxaudit.run.dask_engine import process_dask
