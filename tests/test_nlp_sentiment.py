@@ -1086,3 +1086,17 @@ def test_nlp_sentiment_small_prices_card_freezes_and_improvements(nlp, text, sig
     praise (VADER: +0.2); "could be improved" wants better; charges buried are hidden."""
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("She didn't even offer us the option of dessert.", -1), ("They wouldnt even let me finish my wine.", -1),
+    ("The cheese wasn't even fully melted.", -1), ("We couldn't even enjoy the view.", -1),
+    ("It's not even funny.", -1),
+    ("I didn't even have to wait.", 1), ("You don't even need the menu.", 1),
+])
+def test_nlp_sentiment_not_even_is_the_least_not_done(nlp, text, sign):
+    """Session 23: a negated action with "even" is a service that did not do the least (about 40 of the 50
+    such sentences of the SemEval and MAMS training files complain), and it still negates what follows
+    ("couldn't even enjoy"); not even having to do something is praise."""
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

@@ -459,8 +459,11 @@ class SentimentScorer:
                 if in_cond:
                     v *= cond_weight
                 val_hits.append((s, e, v))
-                if e - s > 1 and doc[e - 1].lower_ in NEGATOR_WORDS:
-                    mods.append((NEG, 0.0, e))  # "still not" is a complaint and negates what follows: "still not ready"
+                if e - s > 1 and (doc[e - 1].lower_ in NEGATOR_WORDS or doc[e - 1].lower_ == "even"
+                                  and any(t.lower_ in NEGATOR_WORDS for t in doc[s:e - 1])):
+                    # "still not" is a complaint and negates what follows: "still not ready"; so is "not even":
+                    # "couldn't even enjoy the decor"
+                    mods.append((NEG, 0.0, e))
                 n_vals += 1
                 total += v
                 if not but_seen:
