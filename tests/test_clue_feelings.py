@@ -392,6 +392,18 @@ CASES = [
     ("lexicon", "The food has flavor.", {"the food": "positive"}),
     ("lexicon", "The food was a little flavorless.", {"the food": "negative"}),
     ("lexicon", "The fees are hidden in a 40-page contract.", {"the fees": "negative"}),
+    # session 24: the staff making one's week, food gone off, an intimate setting; a long wait written short,
+    # glued, with a word between figure and unit, or said as a noun
+    ("lexicon", "The staff make my week, honestly.", {"staff": "positive"}),
+    ("lexicon", "I ordered the food and it was off flavor.", {"the food": "negative"}),
+    # session 24: a predicate list goes on about its subject after a comma
+    ("continued", "The food is mostly made from scratch, fresh and well prepared.", {"the food": "positive"}),
+    ("continued", "The staff were at the desk, unhelpful as usual.", {"staff": "negative"}),
+    ("continued", "The food is served at the bar, great wifi.", {"the food": "neutral", "wifi": "positive"}),
+    ("durations", "We waited 50 mins for the food.", {"the food": "negative"}),
+    ("durations", "The refund takes three working days.", {"the refund": "negative"}),
+    ("durations", "A 45 minute wait for the lounge.", {"the lounge": "negative"}),
+    ("durations", "Been on hold 40mins with the helpline.", {"the helpline": "negative"}),
 ]
 
 

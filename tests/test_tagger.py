@@ -444,6 +444,20 @@ GUARDS = [
     ("I'm a regular and they know my order.", "humanic.personalisation", "a regular", True),
     ("Then the fees team said it was an overdraft issue.", "functional.fees", "fees", False),
     ("The fees were never explained.", "functional.fees", "fees", True),
+    # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
+    # food eaten fast, a plate licked clean
+    ("Now we're just a number in a queue.", "mechanic.queues", "queue", False),
+    ("The queue was out of the door.", "mechanic.queues", "queue", True),
+    ("When he died I filled in your bereavement form online.", "humanic.empathy", "bereavement", False),
+    ("So I replied Y. And it was still declined.", "humanic.responsiveness", "replied", False),
+    ("They replied within the hour.", "humanic.responsiveness", "replied", True),
+    ("The hold music is the same 30 seconds on a loop.", "mechanic.atmosphere", "music", False),
+    ("The hold music is the same 30 seconds on a loop.", "mechanic.phone-system", "hold music", True),
+    ("The music was lovely.", "mechanic.atmosphere", "music", True),
+    ("All of it will be devoured in no time.", "functional.speed", "in no time", False),
+    ("Our food arrived in no time.", "functional.speed", "in no time", True),
+    ("If I could have licked the plate clean I would have.", "mechanic.cleanliness", "clean", False),
+    ("The room was clean.", "mechanic.cleanliness", "clean", True),
 ]
 
 

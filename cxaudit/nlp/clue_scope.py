@@ -219,6 +219,9 @@ class ClauseScorer:
         partner = shared_judgement.partner_hits(self, i0, i1, others)
         if partner:  # "the food was **spicy and delicious**": spicy shares the judgement it is said with
             return normalize(sum(h[2] for h in partner)), "strong"
+        listed = shared_judgement.continued_predicate(self, i0, i1, wa, wb, b, others)
+        if listed:  # "the food is made from scratch, **fresh** and well prepared": the list goes on about it
+            return normalize(sum(h[2] for h in listed)), "strong"
         if (wa, wb) != (a, b):
             limit = MIN_CLAUSE_WORDS if min_words is None else min_words
             if limit and sum(1 for t in self.doc[wa:wb] if not (t.is_punct or t.is_space)) >= limit:

@@ -3,6 +3,9 @@
 "it **took six weeks** to get my money back", "**waited 40 minutes**", "**on hold for 50 minutes**",
 "**took weeks**", "only four **months to process** a claim": a verb, a number of at least the unit's
 minimum, a unit (or a plural unit alone); or a long unit before "to" and what the service had to do.
+Session 24: units written short ("waited 50 **mins**", "on hold for 2 **hrs**") or glued to the number
+("**40mins**"), a word between number and unit ("takes three **working** days", "two **long** hours"),
+and a long wait said as a noun ("a **45 minute wait**", "a 3-hour **delay**", "**2hr queue**").
 
 Until session 22 the rule was written out as phrases for the sentiment PhraseMatcher, every verb ×
 number × unit form (38,120 of them), and every phrase was paid for again each time a pipeline was
@@ -16,6 +19,7 @@ read the same spans.
 from __future__ import annotations
 
 from spacy.attrs import LOWER
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
@@ -61,33 +65,50 @@ class DurationRule:
     def __init__(self, vocab, spec: dict | None, key: str):
         spec = spec or {}
         self.key = vocab.strings.add(key)
-        self.least: dict[str, int] = {}  # unit form -> least number
+        self.least = unit_forms(spec)  # unit form -> least number
         self.plurals = frozenset(str(u).lower() for u in (spec.get("units") or {}))
-        for unit, least in (spec.get("units") or {}).items():
-            unit = str(unit).lower()
-            for form in {unit, unit.rstrip("s")}:
-                self.least[form] = int(least)
+        self.between = frozenset(str(w).lower() for w in spec.get("between") or [])
+        self.nouns = frozenset(str(w).lower() for w in spec.get("nouns") or [])
+        # a figure glued to its unit is one token ("40mins"): its hash -> the unit form's least number met
+        self._glued = frozenset(hash_string(g) for g in glued_forms(self.least))
         self.verbs = frozenset(" ".join(_tokens(v)) for v in spec.get("verbs") or [])
         self.verb_lengths = sorted({len(v.split()) for v in self.verbs})
         purposes = spec.get("purposes") or {}
         self.purpose_units = frozenset(str(u).lower() for u in purposes.get("units") or [])
         self.actions = sorted({tuple(_tokens(a)) for a in purposes.get("actions") or []})
         self._units = frozenset(vocab.strings.add(w) for w in set(self.least) | self.purpose_units)
+        self._triggers = self._units | self._glued
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         lowers = doc.to_array(LOWER).tolist()
-        if self._units.isdisjoint(lowers):
+        if self._triggers.isdisjoint(lowers):
             return []
         strings = doc.vocab.strings
         out = []
+        n_tokens = len(lowers)
         for i, h in enumerate(lowers):
-            if h not in self._units:
+            if h not in self._triggers:
+                continue
+            noun = i + 1 < n_tokens and strings[lowers[i + 1]] in self.nouns
+            if h in self._glued:  # "waited 40mins", "a 45min wait"
+                out += [(self.key, i - k, i + 1) for k in self._verbs_before(lowers, strings, i)]
+                if noun:
+                    out.append((self.key, i, i + 2))
                 continue
             unit = strings[h]
-            if unit in self.least and i >= 2:  # a verb, a number reaching the unit's minimum, the unit
-                n = _number(strings[lowers[i - 1]])
+            if unit in self.least and i >= 1:  # a verb, a number reaching the unit's minimum, the unit
+                first = i - 1  # the number: right before the unit, or before one word of ``between``
+                hyphen = False
+                if first >= 1 and strings[lowers[first]] in self.between:
+                    first -= 1
+                elif noun and first >= 1 and strings[lowers[first]] == "-":  # "a 3-hour delay": the noun only
+                    first, hyphen = first - 1, True
+                n = _number(strings[lowers[first]])
                 if n is not None and n >= self.least[unit]:
-                    out += [(self.key, i - 1 - k, i + 1) for k in self._verbs_before(lowers, strings, i - 1)]
+                    if not hyphen:
+                        out += [(self.key, first - k, i + 1) for k in self._verbs_before(lowers, strings, first)]
+                    if noun:  # "a 45 minute wait"
+                        out.append((self.key, first, i + 2))
             if unit in self.plurals:  # "took weeks", "waited hours"
                 out += [(self.key, i - k, i + 1) for k in self._verbs_before(lowers, strings, i)]
             if unit in self.purpose_units and i + 1 < len(lowers) and strings[lowers[i + 1]] == "to":
@@ -109,6 +130,27 @@ class DurationRule:
         return out
 
 
+def unit_forms(spec: dict | None) -> dict[str, int]:
+    """Every form of the rule's units, with the least number of it that is a long wait: the unit, its
+    singular, and its short forms (``aliases``: "mins", "hrs" …)."""
+    spec = spec or {}
+    least: dict[str, int] = {}
+    for unit, n in (spec.get("units") or {}).items():
+        unit = str(unit).lower()
+        for form in {unit, unit.rstrip("s")}:
+            least[form] = int(n)
+    for alias, unit in (spec.get("aliases") or {}).items():
+        if str(unit).lower() in least:
+            least[str(alias).lower()] = least[str(unit).lower()]
+    return least
+
+
+def glued_forms(least: dict[str, int]) -> list[str]:
+    """A figure and a unit form written as one word, for every figure from the form's least number to
+    :data:`MAX_FIGURE` ("40mins", "2hrs", "3days")."""
+    return [f"{n}{form}" for form, low in least.items() for n in range(max(low, 1), MAX_FIGURE + 1)]
+
+
 def duration_phrases(spec: dict | None) -> dict[str, float]:
     """The same rule written out as ``{phrase: valence}`` (every verb × number × unit form): what the
     sentiment matcher read until session 22, kept as the reference :class:`DurationRule` is tested
@@ -117,17 +159,32 @@ def duration_phrases(spec: dict | None) -> dict[str, float]:
         return {}
     value = float(spec.get("valence", -1.2))
     out: dict[str, float] = {}
-    for unit, least in (spec.get("units") or {}).items():
-        numbers = [str(n) for n in range(int(least), MAX_FIGURE + 1)]
-        numbers += [w for i, w in enumerate(NUMBER_WORDS, 1) if i >= int(least)]
-        if int(least) <= 1:
+    forms = unit_forms(spec)
+    verbs = [str(v).lower() for v in spec.get("verbs") or []]
+    nouns = [str(w).lower() for w in spec.get("nouns") or []]
+    betweens = [""] + [f" {str(w).lower()}" for w in spec.get("between") or []]
+    for form, least in forms.items():
+        numbers = [str(n) for n in range(least, MAX_FIGURE + 1)]
+        numbers += [w for i, w in enumerate(NUMBER_WORDS, 1) if i >= least]
+        if least <= 1:
             numbers += ["a", "an"]
-        forms = {str(unit), str(unit).rstrip("s")}
-        for verb in spec.get("verbs") or []:
-            for n in numbers:
-                for form in forms:
-                    out[f"{str(verb).lower()} {n} {form}"] = value
-            out[f"{str(verb).lower()} {unit}"] = value  # "took weeks", "waited hours"
+        amounts = [f"{n}{b} {form}" for n in numbers for b in betweens]  # "three working days"
+        for amount in amounts:
+            for verb in verbs:
+                out[f"{verb} {amount}"] = value
+            for noun in nouns:
+                out[f"{amount} {noun}"] = value  # "a 45 minute wait"
+        for n in numbers:
+            for noun in nouns:
+                out[f"{n} - {form} {noun}"] = value  # "a 3-hour delay"
+    for glued in glued_forms(forms):
+        for verb in verbs:
+            out[f"{verb} {glued}"] = value
+        for noun in nouns:
+            out[f"{glued} {noun}"] = value
+    for unit in spec.get("units") or {}:
+        for verb in verbs:
+            out[f"{verb} {str(unit).lower()}"] = value  # "took weeks", "waited hours"
     purposes = spec.get("purposes") or {}
     for unit in purposes.get("units") or []:
         for action in purposes.get("actions") or []:

@@ -14,12 +14,49 @@ from collections.abc import Sequence
 
 from .scope_rules import LIST_SEPARATORS
 
-__all__ = ["partner_hits"]
+__all__ = ["partner_hits", "continued_predicate"]
 
 #: Words between ", which" and the judgement of a comment on the clause before ("which I thought was very …").
 _COMMENT_WORDS = frozenset(("i", "we", "thought", "think", "found", "find", "felt", "was", "is", "'s", "seemed", "seems",
                             "very", "really", "so", "quite", "pretty", "just", "a", "bit", "extremely", "incredibly",
                             "frankly", "honestly", "totally", "completely", "utterly", "rather", "personally"))
+
+
+#: What may stand before a clue that opens its clause as its subject ("**the** food", "**our** room").
+_DETERMINERS = frozenset(("the", "a", "an", "our", "my", "their", "your", "his", "her", "this", "that", "these", "those"))
+#: Linking verbs right after such a subject ("the food **is** …", "the room **looked** …").
+_COPULAS = frozenset(("is", "was", "are", "were", "'s", "’s", "seems", "seemed", "looks", "looked", "feels", "felt",
+                      "tastes", "tasted", "smells", "smelled", "smelt"))
+#: Degree words that may open the list's next item before its judgement (", **always** fresh").
+_DEGREE = frozenset(("very", "so", "really", "always", "quite", "super", "extremely", "incredibly", "also", "pretty",
+                     "consistently", "perfectly", "beautifully", "nicely", "absolutely", "totally", "truly"))
+
+
+def continued_predicate(scorer, i0: int, i1: int, wa: int, wb: int, b: int, others: Sequence[tuple[int, int]]) -> list:
+    """The hits of the next item of a predicate list about the clue at ``[i0, i1)``: the clue opens its clause
+    as a subject with a linking verb after it, that clause ``[wa, wb)`` judges nothing and ends at a comma, and the
+    next item starts with a judgement and no subject of its own: "**the food** is mostly made from scratch,
+    **fresh** and well prepared" (session 24, found on the sixth blind sample, where the food had no feeling).
+    An item that names another clue is about that clue ("the room is on the top floor, amazing **views**"),
+    unless that clue is the judgement word itself ("fresh")."""
+    doc = scorer.doc
+    hits = scorer.hits
+    if not (wb < b and doc[wb].text == "," and i1 < wb and doc[i1].lower_ in _COPULAS
+            and all(doc[x].lower_ in _DETERMINERS for x in range(wa, i0))):
+        return []
+    if any(h[1] > wa and h[0] < wb for h in hits):
+        return []
+    j = wb + 1
+    while j < b and doc[j].lower_ in _DEGREE:
+        j += 1
+    end = next((w for w in scorer.weak if w > j), b)
+    end = min(end, b)
+    item = [h for h in hits if j <= h[0] < end]
+    if not item or item[0][0] != j:
+        return []
+    if any(o[0] < end and o[1] > j and not any(h[0] <= o[0] and o[1] <= h[1] for h in item) for o in others):
+        return []
+    return item
 
 
 def partner_hits(scorer, i0: int, i1: int, others: Sequence[tuple[int, int]]) -> list:
