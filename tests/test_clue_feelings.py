@@ -863,3 +863,21 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     staff (cxaudit.nlp.circumstance)."""
     got = feelings(text, book)
     assert got["staff"][0] == valence, got
+
+
+@pytest.mark.parametrize("text, evidence, valence", [
+    # session 24: the provider's action a wish against the facts asks for, and the place of what it asks for,
+    # are missing today (the sample audit's judged tags)
+    ("And it would be great if they warned you before a fee.", "warned", "negative"),
+    ("I wish they'd treated me like a customer they wanted to keep.", "treated me", "negative"),
+    ("It would be great if you could see the redemption figure in the app.", "in the app", "negative"),
+    # a new thing wished for, in a place, says nothing of the place; an open condition is no wish
+    ("It would be great if they added a dark mode in the app.", "in the app", "neutral"),
+    ("Would love to see a savings goal feature in the app one day.", "in the app", "neutral"),
+    ("If they warned you before a fee, I'd be happy.", "warned", "neutral"),
+])
+def test_clue_feelings_action_and_place_of_a_wish_are_missing(text, evidence, valence):
+    turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
+    assert got == [valence], tags[["evidence", "code", "valence"]]

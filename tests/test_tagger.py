@@ -458,6 +458,14 @@ GUARDS = [
     ("Our food arrived in no time.", "functional.speed", "in no time", True),
     ("If I could have licked the plate clean I would have.", "mechanic.cleanliness", "clean", False),
     ("The room was clean.", "mechanic.cleanliness", "clean", True),
+    # session 24, the judged tags' code errors: the date of a double charge, the restaurant as a whole, the
+    # customers' own conversation
+    ("Charged an overdraft fee twice on the same day.", "functional.speed", "same day", False),
+    ("They replied the same day.", "functional.speed", "same day", True),
+    ("If you want a burger, this is the place to go.", "mechanic.atmosphere", "the place", False),
+    ("First it took us a long time to find the place.", "mechanic.atmosphere", "the place", False),
+    ("The place was dark and cosy.", "mechanic.atmosphere", "the place", True),
+    ("It was annoying to scream across the table for conversation.", "humanic.communication", "conversation", False),
 ]
 
 
