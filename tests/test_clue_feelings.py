@@ -875,6 +875,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("It would be great if they added a dark mode in the app.", "in the app", "neutral"),
     ("Would love to see a savings goal feature in the app one day.", "in the app", "neutral"),
     ("If they warned you before a fee, I'd be happy.", "warned", "neutral"),
+    # "ideally" opens a wish like "I wish": its subject with a conditional verb lacks it today
+    ("Ideally the bot would just hand over to a person as soon as it doesn't understand.", "the bot", "negative"),
+    ("Ideally the app is quick.", "the app", "neutral"),
 ])
 def test_clue_feelings_action_and_place_of_a_wish_are_missing(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})

@@ -1131,3 +1131,15 @@ def test_nlp_sentiment_not_even_is_the_least_not_done(nlp, text, sign):
     ("couldn't even enjoy"); not even having to do something is praise."""
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    # session 24 (the seventh blind sample): "it's not that …" denies its whole clause; "not that great" stays a
+    # complaint and "isn't that bad" faint praise, as before
+    ("So it's not that the people are bad.", 1), ("It wasn't that the staff were rude.", 1),
+    ("It's not that great.", -1), ("It isn't that bad.", 1),
+    ("Business counter staff really know their stuff.", 1), ("She knows her stuff.", 1),
+])
+def test_nlp_sentiment_denied_clause_and_knowing_ones_stuff(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

@@ -91,6 +91,8 @@ def _subject_of_wish(doc: Doc, s: int, e: int, se: int) -> bool:
         return False  # something more it could do: "it would be great if the app showed your credit score too"
     if opener in _WISH_VERBS or opener == "if only":
         return word not in _PRESENT or opener == "if only"
+    if opener == "ideally":  # "ideally **the bot** would hand over to a person" (session 24, blind sample s24b)
+        return word in _IF_COUNTERFACTUAL or word == "should"
     if opener == "if":
         # past or conditional: "matched", "remembered", "knew" (its lemma differs, and it is no plural)
         return word in _IF_COUNTERFACTUAL or (word not in _PRESENT and (word.endswith("ed") or (
