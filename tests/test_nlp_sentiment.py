@@ -1143,3 +1143,13 @@ def test_nlp_sentiment_not_even_is_the_least_not_done(nlp, text, sign):
 def test_nlp_sentiment_denied_clause_and_knowing_ones_stuff(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+@pytest.mark.parametrize("text,sign", [
+    # session 24: VADER's chat acronyms that are names or brands judge nothing; "can't top" is praise like "can't beat"
+    ("The inside of Po is lovely.", 1), ("We hired a Kia for the week.", 0), ("Mia at the desk booked us in.", 0),
+    ("You really can't top the setting.", 1), ("Hard to top the view.", 1),
+])
+def test_nlp_sentiment_acronyms_that_are_names_and_cant_top(nlp, text, sign):
+    got = score(nlp, text)
+    assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got

@@ -466,6 +466,11 @@ GUARDS = [
     ("First it took us a long time to find the place.", "mechanic.atmosphere", "the place", False),
     ("The place was dark and cosy.", "mechanic.atmosphere", "the place", True),
     ("It was annoying to scream across the table for conversation.", "humanic.communication", "conversation", False),
+    # the meal as an occasion, with the blind sample s24b's words for it
+    ("We made early dinner reservations and were impressed.", "functional.quality", "dinner", False),
+    ("A perfect spot for a romantic dinner.", "functional.quality", "dinner", False),
+    ("Our annual Christmas dinner was here.", "functional.quality", "dinner", False),
+    ("The dinner was delicious.", "functional.quality", "dinner", True),
 ]
 
 
