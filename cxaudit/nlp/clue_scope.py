@@ -185,7 +185,12 @@ class ClauseScorer:
             if all(i0 <= h[0] and h[1] <= i1 for h in in_weak):
                 # the clue is its clause's only judgement, its own words ("friendly", "keeps crashing"): what
                 # the sentence says across a contrast is about something else ("the staff were friendly but
-                # they had no idea" gives the staff both; the courtesy clue "friendly" stays praise)
+                # they had no idea" gives the staff both; the courtesy clue "friendly" stays praise) — unless it is
+                # a verdict on the money's worth ("expensive but **well worth the money**": session 24)
+                worth = scope_rules.worth_across(self, [h for h in hits if h[1] > ss and h[0] < se], a, b, ss, se,
+                                                 others)
+                if worth and abs(worth) >= MIXED_MIN and abs(own) >= MIXED_MIN and (worth > 0) != (own > 0):
+                    return normalize(0.5 * own + 1.5 * worth), "mixed"
                 return normalize(own), "clause"
             if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
                 # the clause across a contrast, when no other clue is there, judges this clue too:

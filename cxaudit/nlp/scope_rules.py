@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .lexicon import sentiment_rules
 
-__all__ = ["CONDITION", "DETERMINERS", "LIST_SEPARATORS", "overall_verdict", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "LIST_SEPARATORS", "overall_verdict", "worth_across", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
@@ -32,6 +32,30 @@ def overall_verdict(doc, j: int, end: int) -> bool:
     "on the whole", "otherwise" …)."""
     words = [t.lower_ for t in doc[j:min(end, j + 3)]]
     return any(tuple(words[:len(w)]) == w for w in _OVERALL)
+
+
+#: A verdict on the money's worth ("well worth **the money**", "worth it", "not worth the price").
+_WORTH = (("worth", "it"), ("worth", "the", "money"), ("worth", "the", "price"), ("worth", "every", "penny"),
+          ("worth", "every", "cent"), ("worth", "the", "cost"), ("worth", "the", "extra"), ("worth", "the", "splurge"),
+          ("worth", "the", "expense"), ("value", "for", "money"))
+
+
+def worth_across(scorer, hits: list, a: int, b: int, ss: int, se: int, others) -> float:
+    """The valence of the clause after a contrast that follows ``[a, b)`` when it is a verdict on the money's worth
+    about the same thing, else 0: "it is expensive **but well worth the money**" judges the price too — the price
+    clue is mixed (session 24; two blind judges, and SemEval's annotators, say "conflict"), while "expensive, but
+    worth every **bite**" praises the food, not the price, and "the long wait, but once seated **the food** is well
+    worth it" another clue (``others``; one that is the verdict itself, "worth it", does not count)."""
+    free = [o for o in others if not any(h[0] <= o[0] and o[1] <= h[1] for h in hits)]
+    across = scorer._across_contrast(hits, a, b, ss, se, free_of=free)
+    if not across or across[0][0] < b:
+        return 0.0
+    lo, hi = min(h[0] for h in across), max(h[1] for h in across)
+    doc = scorer.doc
+    words = [t.lower_ for t in doc[max(ss, lo - 2):min(se, hi + 3)]]
+    if not any(tuple(words[i:i + len(w)]) == w for w in _WORTH for i in range(len(words))):
+        return 0.0
+    return sum(h[2] for h in across)
 
 
 @lru_cache(maxsize=1)
