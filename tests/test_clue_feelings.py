@@ -878,22 +878,13 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     # "ideally" opens a wish like "I wish": its subject with a conditional verb lacks it today
     ("Ideally the bot would just hand over to a person as soon as it doesn't understand.", "the bot", "negative"),
     ("Ideally the app is quick.", "the app", "neutral"),
-])
-def test_clue_feelings_action_and_place_of_a_wish_are_missing(text, evidence, valence):
-    turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
-    tags = analyze(turns, ["carbone-clues"], model="blank").tags
-    got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
-    assert got == [valence], tags[["evidence", "code", "valence"]]
-
-
-@pytest.mark.parametrize("text, evidence, valence", [
     # session 24: a verdict on the money's worth after a contrast judges the price clue before it too
     ("It is expensive but well worth the money.", "expensive", "mixed"),
     # ... not a verdict on something else ("every bite": the food), not another clue's ("the food is worth it")
     ("The food is expensive, but worth every bite.", "expensive", "negative"),
     ("We had a long wait but once seated, the food is well worth it.", "a long wait", "negative"),
 ])
-def test_clue_feelings_money_worth_after_a_contrast(text, evidence, valence):
+def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
