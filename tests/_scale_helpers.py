@@ -10,21 +10,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from cxaudit.clues._rules import clue_feeling, confidence_of, valence_of
 from cxaudit.nlp.clue_scope import ClauseScorer
 from cxaudit.nlp.sentiment import valence
-from cxaudit.clues.tagger import codebook_patterns, spans_key
+from cxaudit.clues.tagger import codebook_excludes, codebook_patterns, spans_key
 
 
 def reference_ruler(nlp, codebooks) -> None:
-    """Add one spaCy ``span_ruler`` per codebook (the component cxaudit used before)."""
+    """Add one spaCy ``span_ruler`` per codebook (the component cxaudit used before), and one more per
+    codebook with word-sense guards for its ``exclude`` patterns, whose matches then drop the reference
+    spans of the same code they share a token with (docs/clues.md, "exclude")."""
     for cb in codebooks:
         ruler = nlp.add_pipe("span_ruler", name=f"ref_{cb.name}", config={
             "spans_key": f"ref_{cb.name}", "overwrite": True, "phrase_matcher_attr": "LOWER"})
         with nlp.select_pipes(enable=[]):
             ruler.add_patterns(codebook_patterns(cb))
+        guards = codebook_excludes(cb)
+        if guards:
+            guard = nlp.add_pipe("span_ruler", name=f"ref_guard_{cb.name}", config={
+                "spans_key": f"ref_guard_{cb.name}", "overwrite": True, "phrase_matcher_attr": "LOWER"})
+            with nlp.select_pipes(enable=[]):
+                guard.add_patterns(guards)
+            nlp.add_pipe("cx_test_reference_guards", name=f"ref_drop_{cb.name}", config={"book": cb.name})
+
+
+@Language.factory("cx_test_reference_guards", default_config={"book": ""})
+def _reference_guards(nlp, name: str, book: str):
+    def drop(doc: Doc) -> Doc:
+        guards = list(doc.spans.get(f"ref_guard_{book}", ()))
+        doc.spans[f"ref_{book}"] = [s for s in doc.spans[f"ref_{book}"] if not any(
+            g.label_ == s.label_ and g.start < s.end and s.start < g.end for g in guards)]
+        return doc
+    return drop
 
 
 def _mentions(spans: Sequence[Span]) -> list[Span]:
