@@ -207,7 +207,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     if mode == "desired" and polarity > -UNMET_WISH and (
             (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
             or (0 <= wish <= s and _wants_more(scorer, wish, s, e))
-            or unmet_subject(scorer.doc, s, e, scorer.sents[k][1], raw > 0, failed_rule())
+            or unmet_subject(scorer.doc, s, e, *scorer.sents[k], raw > 0, failed_rule())
             or requested(scorer.doc, wish, s, scorer.sents[k][1])):
         # the clue is what a wish against the facts is about: "wish **the car had been cleaned**", "I wish
         # the hotel had a pool" — what should have been was not, like a failed action; so is a wish for

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
-from . import clause_before, failed_actions, scope_rules, shared_judgement
+from . import clause_before, failed_actions, ownership, scope_rules, shared_judgement
 from .clause_before import ELLIPSIS_NEGATION
 from .lexicon import ext_key, sentence_bounds
-from .scope_rules import CONDITION, DETERMINERS, LIST_SEPARATORS
+from .scope_rules import BACK_REFERENCE, CONDITION, CONTRAST_FIRST, NEW_SUBJECT
 from .sentiment import normalize
 from .subject_predicate import subject_predicate
 from .wishes import DESIRED_POSITIVE, counterfactual, wished  # re-exported: the wish rules are wishes.py's
@@ -187,9 +187,8 @@ class ClauseScorer:
                 # the sentence says across a contrast is about something else ("the staff were friendly but
                 # they had no idea" gives the staff both; the courtesy clue "friendly" stays praise) — unless it is
                 # a verdict on the money's worth ("expensive but **well worth the money**": session 24)
-                worth = scope_rules.worth_across(self, [h for h in hits if h[1] > ss and h[0] < se], a, b, ss, se,
-                                                 others)
-                if worth and abs(worth) >= MIXED_MIN and abs(own) >= MIXED_MIN and (worth > 0) != (own > 0):
+                worth = scope_rules.worth_across(self, hits, a, b, ss, se, others)
+                if abs(worth) >= MIXED_MIN and abs(own) >= MIXED_MIN and (worth > 0) != (own > 0):
                     return normalize(0.5 * own + 1.5 * worth), "mixed"
                 return normalize(own), "clause"
             if wa == a and wb == b or not any(h[1] > a and h[0] < b and not (h[1] > wa and h[0] < wb) for h in hits):
@@ -234,7 +233,7 @@ class ClauseScorer:
         others = [o for o in others if o[0] < se and o[1] > ss and not (o[0] < i1 and o[1] > i0)]
         in_strong = [h for h in hits if h[1] > a and h[0] < b]
         if in_strong:
-            mine = self._owned(in_strong, i0, i1, others, (wa, wb))
+            mine = ownership.owned(self, in_strong, i0, i1, others, (wa, wb))
             return (normalize(sum(h[2] for h in mine)), "strong") if mine else (0.0, "none")
         in_sent = [h for h in hits if h[1] > ss and h[0] < se]
         if not in_sent:
@@ -247,7 +246,7 @@ class ClauseScorer:
         if across:
             return -CONTRAST_FLIP * normalize(sum(h[2] for h in across)), "contrast"
         if others:
-            mine = self._owned(in_sent, i0, i1, others, (wa, wb))
+            mine = ownership.owned(self, in_sent, i0, i1, others, (wa, wb))
             return (normalize(sum(h[2] for h in mine)), "sentence") if mine else (0.0, "none")
         if fallback == "sentence":
             return float(self.scores[k]), "sentence"
@@ -325,157 +324,6 @@ class ClauseScorer:
             return []
         return [h for h in self.hits if comma <= h[0] < b]
 
-    def _owned(self, hits, i0: int, i1: int, others, weak: tuple[int, int]) -> list:
-        """The hits nearer to tokens ``[i0, i1)`` than to any other clue (ties count as this
-        clue's; so do a coordinated clue's, also through a list — "the seats and the food were
-        awful", "we love the food, drinks, and atmosphere" — when the clue's
-        weak clause ``weak`` is nothing but the clue — "we asked for the bill and the food was
-        cold" does not share)."""
-        if not others:  # a "he"/"she" clause still belongs only to a clue that names a person
-            return [h for h in hits if self._person_referent(h[0], [(i0, i1)]) in (None, (i0, i1))]
-        doc = self.doc
-        # the clue's weak clause holds nothing but clues ("wine selection": two), coordination and an opener
-        bare = all(doc[j].lower_ in _COORD or doc[j].is_punct or j == weak[0] and doc[j].lower_ in _CLAUSE_OPENERS
-                   for j in range(weak[0], weak[1]) if not i0 <= j < i1 and not any(o0 <= j < o1 for o0, o1 in others))
-        group = [(i0, i1)]  # the clue and the clues coordinated with it, through a list ("the food, drinks, and atmosphere")
-        rivals = list(others)
-        grown = bare
-        while grown:
-            grown = False
-            for o in rivals:
-                if any(self._coordinated(o, g0, g1) for g0, g1 in group):
-                    group.append(o), rivals.remove(o)
-                    grown = True
-                    break
-        clues = sorted(group + rivals)
-        out = []
-        for h in hits:
-            if self._universal(h[0], clues):  # "everything was excellent": every clue's
-                out.append(h)
-                continue
-            referent = self._person_referent(h[0], clues)
-            if referent is None:
-                referent = self._continued_subject(h[0], clues)
-            if referent is not None:  # "the waiter brought our food and he was rude": the waiter's
-                if referent in group:
-                    out.append(h)
-                continue
-            d = min(_distance(h, g0, g1) for g0, g1 in group)
-            if all(d <= _distance(h, o[0], o[1]) for o in rivals):
-                out.append(h)
-        return out
-
-    def _clause_of(self, j: int) -> tuple[int, int, int]:
-        """``(sentence start, clause start, clause end)`` of token ``j``: the clause between the
-        clause breaks (strong or weak) around it, within its sentence."""
-        breaks = self.breaks
-        ss, se = self.sents[max(0, bisect_right(self.starts, j) - 1)]
-        k = bisect_right(breaks, j)  # breaks[:k] start at or before j
-        lo = max(ss, breaks[k - 1]) if k else ss
-        hi = min(se, breaks[k]) if k < len(breaks) else se
-        return ss, lo, hi
-
-    def _person_referent(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """The clue a hit at token ``j`` belongs to when its clause opens with "he" or "she" and holds
-        no clue: the sentence's first clue before that clause that names a person (``rules.people`` in
-        cx_sentiment.yml; the subject is the likeliest referent of a personal pronoun, Hobbs 1978: "the
-        waiter brought our food and he was rude"), or, when clues come before it but none names a person,
-        :data:`_NOBODY` for a judgement of the person ("I called about my bill and she was wonderful": not
-        the bill's) and the first clue for anything else ("… she couldn't find how to pay"); ``None`` when
-        the clause does not open so, or no clue comes before it. A clue at the hit itself does not
-        count as standing in the clause ("and she's very **helpful**")."""
-        ss, lo, hi = self._clause_of(j)
-        doc = self.doc
-        k = lo
-        while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
-            k += 1
-        # a clue that is the judgement itself ("she's **very helpful**": "helpful" may be a clue) is no
-        # other referent standing in the clause
-        if k >= hi or doc[k].lower_ not in _PERSONAL or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
-            return None
-        before = [c for c in clues if ss <= c[0] and c[1] <= lo]
-        if not before:
-            return None
-        person = next((c for c in before if scope_rules.names_person(doc, c[0], c[1])), None)
-        if person is not None:
-            return person
-        # no clue names a person: a judgement of the person ("he was rude", "she seemed lovely") is no
-        # clue's ("I rang about my broadband and he was rude": not the broadband's); what the person
-        # went through goes to the first clue as before ("my mum, who I set up on the app, … she
-        # couldn't find how to pay": the app's)
-        return _NOBODY if k + 1 < hi and doc[k + 1].lower_ in _COPULA else before[0]
-
-    def _universal(self, j: int, clues: list[tuple[int, int]]) -> bool:
-        """True when the hit at token ``j`` stands in a clause about everything — its subject is
-        "everything", "everyone", "everybody" or "all" + a verb ("everything was excellent, the
-        menu is extensive and you eat with a view": the view is praised too) — and no clue stands
-        in that clause. "Everything else" is not: it sets the other clues apart."""
-        ss, lo, hi = self._clause_of(j)
-        doc = self.doc
-        k = lo
-        while k < hi and (doc[k].is_punct or doc[k].lower_ in _CLAUSE_OPENERS):
-            k += 1
-        if k + 1 >= hi or k > j or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
-            return False
-        word, after = doc[k].lower_, doc[k + 1].lower_
-        if word == "all":
-            return after in _UNIVERSAL_VERBS
-        return word in _UNIVERSAL and after not in ("else", "but")
-
-    def _continued_subject(self, j: int, clues: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """The clue a hit at token ``j`` belongs to when its clause is a subject-less continuation
-        ("our waiter took the drinks order **and never came back**", "the room was clean and
-        spacious"): the clause opens with "and" (or "and then"), its first word starts no new
-        subject and no clue stands in it, and the clause before it opens with a clue (its
-        subject) — that clue. ``None`` otherwise (the hit then goes to the nearest clue)."""
-        ss, lo, hi = self._clause_of(j)
-        doc = self.doc
-        if lo <= ss or doc[lo].lower_ != "and" or any(c0 < hi and c1 > lo and not c0 <= j < c1 for c0, c1 in clues):
-            return None  # a clue at the hit itself is the judgement ("and was really **rude**"), not a subject
-        first = lo + 1
-        while first < hi and doc[first].lower_ in _CONTINUATION_ADVERBS:
-            first += 1
-        if first >= hi or first > j:
-            return None
-        word = doc[first]
-        if word.is_punct or word.lower_ in _NEW_SUBJECT or word.lower_ in _BACK_REFERENCE or word.is_title:
-            return None
-        # the clause before (a lone "," between them is no clause): its first noun phrase must be a clue
-        breaks = self.breaks
-        b = bisect_right(breaks, lo - 1) - 1
-        while b >= 0 and breaks[b] >= ss and breaks[b] == lo - 1 and doc[breaks[b]].is_punct:
-            lo, b = breaks[b], b - 1
-        start = max(ss, breaks[b]) if b >= 0 else ss
-        while start < lo and (doc[start].is_punct or doc[start].lower_ in _CLAUSE_OPENERS
-                              or doc[start].lower_ in DETERMINERS):
-            start += 1
-        return next((c for c in clues if c[0] <= start < c[1]), None)  # "the receptionist" may include "the"
-
-    def _coordinated(self, other: tuple[int, int], i0: int, i1: int) -> bool:
-        """True when only coordination and determiners stand between the two clues, or a list goes
-        on between them through items that are no clue: "we love the food, **drinks**, and atmosphere",
-        "the service, **wine selection**, ambiance are all outstanding" — each item one to three words
-        between "," / "and" / "or", with no sentiment, no verb of :data:`_LIST_BREAKERS` and no
-        relative pronoun ("the staff were rude, food cold and the room dirty" is no list)."""
-        lo, hi = (other[1], i0) if other[1] <= i0 else (i1, other[0])
-        doc = self.doc
-        if hi - lo <= 6 and all(doc[j].lower_ in _COORD for j in range(lo, hi)):
-            return True
-        if hi - lo > 10:
-            return False
-        item, separated = 0, False
-        for j in range(lo, hi):
-            word = doc[j].lower_
-            if word in LIST_SEPARATORS:
-                item, separated = 0, True
-                continue
-            if word in DETERMINERS or word in ("both", "all", "also", "plus"):
-                continue
-            item += 1
-            if item > 3 or not doc[j].is_alpha or word in _LIST_BREAKERS or any(h[0] <= j < h[1] for h in self.hits):
-                return False
-        return separated and item == 0
-
     def _across_contrast(self, hits, a: int, b: int, ss: int, se: int, *, free_of=None, customer: bool = False) -> list:
         """Hits of the clause next to ``[a, b)`` across a contrast marker (after, else before).
 
@@ -485,13 +333,13 @@ class ClauseScorer:
         doc = self.doc
         strong = self.strong
         same = free_of is not None  # asking whether the other clause is about the same clue
-        if b < se and doc[b].lower_ in _CONTRAST_FIRST:  # "X but [Y]": the clause after
+        if b < se and doc[b].lower_ in CONTRAST_FIRST:  # "X but [Y]": the clause after
             nb = next((s for s in strong if s > b), se)
             after = [h for h in hits if h[0] >= b and h[0] < nb]
             if after and not (same and (any(o0 < nb and o1 > b for o0, o1 in free_of)
                                         or self._new_subject(b, nb, customer))):
                 return after
-        if a > ss and doc[a].lower_ in _CONTRAST_FIRST:  # "[X] but Y": the clause before
+        if a > ss and doc[a].lower_ in CONTRAST_FIRST:  # "[X] but Y": the clause before
             pa = max((s for s in strong if s < a), default=ss)
             before = [h for h in hits if h[0] >= pa and h[0] < a]
             if before and not same:  # the clause before is about the same clue only when it has no subject of its own
@@ -503,7 +351,7 @@ class ClauseScorer:
         or "they" and holds no clue but the judgement itself: "the app is okay **but it keeps
         crashing**" ("keeps crashing" is a clue of its own) judges the app, not its opposite."""
         doc = self.doc
-        if b >= se or doc[b].lower_ not in _CONTRAST_FIRST:
+        if b >= se or doc[b].lower_ not in CONTRAST_FIRST:
             return []
         nb = next((s for s in self.strong if s > b), se)
         j = b + 1
@@ -529,9 +377,9 @@ class ClauseScorer:
         if j >= nb:
             return True
         word = doc[j].lower_
-        if word in _BACK_REFERENCE or customer and word in _CUSTOMER:
+        if word in BACK_REFERENCE or customer and word in _CUSTOMER:
             return False
-        return word in _NEW_SUBJECT or scope_rules.overall_verdict(doc, j, nb) or doc[j].is_title and j > 0 and not doc[j].is_sent_start
+        return word in NEW_SUBJECT or scope_rules.overall_verdict(doc, j, nb) or doc[j].is_title and j > 0 and not doc[j].is_sent_start
 
     def around(self, i0: int, i1: int) -> tuple[int, int, int, int, int, int]:
         """``(ss, se, a, b, wa, wb)``: the sentence, strong clause and weak clause of tokens ``[i0, i1)``."""
@@ -547,22 +395,12 @@ class ClauseScorer:
         return counterfactual(self.doc, ss, se)
 
 
-def _distance(hit: tuple, i0: int, i1: int) -> int:
-    s, e = hit[0], hit[1]
-    if e > i0 and s < i1:
-        return 0
-    return s - i1 + 1 if s >= i1 else i0 - e + 1
-
-
 #: Sentiment around a clue that holds its own judgement counts alone only from this |valence| (VADER's
 #: scale) on: "the fraud team was **amazing**" leaves "fraud" out, "charged (-0.3) a fair price" does not.
 OUTSIDE_MIN = 0.5
 #: A clue with no sentiment of its own across a contrast marker from the sentence's sentiment
 #: takes this share of the opposite orientation ("great app but the staff had no idea").
 CONTRAST_FLIP = 0.5
-#: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
-_CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "aside", "although", "though",
-                             "even", "despite", "in", "whereas", "while", "whilst"))
 #: Exceptions that open a clause ("apart from the wait, …"), as tuples of lower-case words.
 _EXCEPTION = (("apart", "from"), ("aside", "from"), ("except",), ("other", "than"))
 #: |valence sum| (VADER scale) each side of a contrast needs for a clue's feeling to be "mixed".
@@ -570,38 +408,9 @@ MIXED_MIN = 1.0
 #: Second words of multi-word contrast markers and degree adverbs skipped after a marker.
 _CONTRAST_REST = frozenset(("though", "for", "from", "than", "spite", "of", "also", "still", "then", "quite",
                             "rather", "very", "so", "too", "a", "bit", "little", "now", "sometimes", "just"))
-#: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
-_BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
 #: The customer opening a clause with no clue after a contrast: "I've got **the app** but I can never log in".
 _CUSTOMER = frozenset(("i", "we"))
-#: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
-_NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
-                          "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
-                          "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
-                          "others", "each", "every", "any", "one"))
 #: Words that open a clause of its own inside a weak clause ("a problem **that** the phone line couldn't fix").
 _NEW_CLAUSE = frozenset(("that", "which", "who", "whom", "and", "but", "because", "so", ","))
 #: Relative pronouns that open a clause describing the noun right before them.
 _RELATIVE = frozenset(("who", "which", "whose"))
-#: Personal pronouns that refer to a person clue ("… and she was wonderful": see ``_person_referent``).
-_PERSONAL = frozenset(("he", "she"))
-#: The referent of "he"/"she" judged as a person when no clue before it names a person: a span no clue has.
-_NOBODY = (-1, -1)
-#: Verbs after "he"/"she" that make the clause a judgement of the person ("she was wonderful").
-_COPULA = frozenset(("was", "is", "'s", "s", "seemed", "seems", "sounded", "sounds", "looked", "looks", "felt",
-                     "became", "got"))
-#: Subjects of a judgement of everything (:meth:`ClauseScorer._universal`); "all" only before a verb.
-_UNIVERSAL = frozenset(("everything", "everyone", "everybody"))
-_UNIVERSAL_VERBS = frozenset(("is", "was", "were", "are", "'s", "has", "had", "have", "seemed", "seems", "looked",
-                              "tasted", "felt", "went", "round"))
-#: Words that may open a clause before its subject ("and", "but then", "so").
-_CLAUSE_OPENERS = _CONTRAST_FIRST | frozenset(("and", "or", "so", "then", "because", "as", "plus", "also", "even"))
-#: Adverbs that may open a subject-less continuation ("and then never came back").
-_CONTINUATION_ADVERBS = frozenset(("then", "also", "still", "just", "even", "finally", "eventually", "later"))
-#: Tokens that may stand between two coordinated clues ("the seats and the food").
-_COORD = frozenset((",", "and", "or", "&", "/", "the", "a", "an", "their", "its", "our", "my", "your", "both",
-                    "plus", "as", "well", "also", "all", "of"))
-#: Words that make a stretch between two clues a clause, not a list item (verbs, pronouns, negators).
-_LIST_BREAKERS = frozenset(("is", "are", "was", "were", "be", "been", "being", "am", "'s", "'re", "has", "have", "had",
-                            "do", "does", "did", "who", "which", "that", "where", "when", "but", "so", "then", "i",
-                            "we", "you", "he", "she", "it", "they", "not", "n't", "never", "no"))

@@ -69,7 +69,7 @@ class DurationRule:
         self.plurals = frozenset(str(u).lower() for u in (spec.get("units") or {}))
         self.between = frozenset(str(w).lower() for w in spec.get("between") or [])
         self.nouns = frozenset(str(w).lower() for w in spec.get("nouns") or [])
-        # a figure glued to its unit is one token ("40mins"): its hash -> the unit form's least number met
+        # a figure glued to its unit is one token ("40mins"): the hashes of every such word the rule reads
         self._glued = frozenset(hash_string(g) for g in glued_forms(self.least))
         self.verbs = frozenset(" ".join(_tokens(v)) for v in spec.get("verbs") or [])
         self.verb_lengths = sorted({len(v.split()) for v in self.verbs})

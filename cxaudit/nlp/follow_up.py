@@ -57,7 +57,7 @@ MAX_WORDS = 6
 #: "Which was great", "They couldn't care less", "Both were fine").
 REFER_BACK = frozenset(("it", "that", "this", "which", "they", "both"))
 #: Personal pronouns: a verdict that opens with one judges a clue that names a person ("rules.people" in
-#: cx_sentiment.yml), as inside a sentence (``ClauseScorer._person_referent``), and no other clue.
+#: cx_sentiment.yml), as inside a sentence (``ownership._person_referent``), and no other clue.
 _PERSONAL = frozenset(("he", "she"))
 #: Words skipped before the referring word ("And it was awful", "Honestly, they were brilliant").
 _OPENERS = frozenset(("and", "but", "oh", "so", "honestly", "well", "yeah", "yes", "no", "just", "mind",

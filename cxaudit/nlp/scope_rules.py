@@ -12,13 +12,23 @@ from functools import lru_cache
 
 from .lexicon import sentiment_rules
 
-__all__ = ["CONDITION", "DETERMINERS", "LIST_SEPARATORS", "overall_verdict", "worth_across", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
+__all__ = ["CONDITION", "DETERMINERS", "LIST_SEPARATORS", "CONTRAST_FIRST", "BACK_REFERENCE", "NEW_SUBJECT", "overall_verdict", "worth_across", "rules", "praise_kept", "wish_comparatives", "intent_re", "absence_rule", "people", "names_person", "person_word",
            "failed_rule", "with_stimulus", "ends_with", "starts_at"]
 
 #: Words that open a condition (``rules.conditional`` in cx_sentiment.yml): a clue there is not yet judged.
 CONDITION = frozenset(("if", "unless"))
 #: Determiners and possessives before a noun phrase ("our waiter took the order and …", "it's not **the** app").
 DETERMINERS = frozenset(("the", "a", "an", "our", "my", "your", "his", "her", "their", "its", "this", "that"))
+#: First tokens of the contrast markers (``contrast_after`` and ``contrast_sub`` in cx_sentiment.yml).
+CONTRAST_FIRST = frozenset(("but", "however", "yet", "except", "other", "apart", "aside", "although", "though",
+                             "even", "despite", "in", "whereas", "while", "whilst"))
+#: Pronouns that refer back to the clue ("the car was spacious, although it rattled").
+BACK_REFERENCE = frozenset(("it", "they", "he", "she", "'s", "'re"))
+#: Words that open a new subject after a contrast marker ("but the phone line is hopeless").
+NEW_SUBJECT = frozenset(("the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that",
+                          "these", "those", "everything", "everyone", "everybody", "nothing", "nobody", "no",
+                          "someone", "something", "all", "most", "some", "i", "we", "you", "there", "other",
+                          "others", "each", "every", "any", "one"))
 #: What separates the items of a list ("the food, drinks, and atmosphere").
 LIST_SEPARATORS = frozenset((",", "and", "or", "&", "/"))
 #: What opens a verdict on the whole experience after a contrast ("the wait was long, **but overall** we had a

@@ -173,8 +173,8 @@ def _wish_opener(doc: Doc, s: int, ss: int) -> int:
             if word == "if" and not any(w in _IF_COUNTERFACTUAL for w in between) and not (
                     i >= 1 and doc[i - 1].lower_ == "only"):
                 return -1
-            return -1 if any(w in _NEW_THINGS or w in ("have", "had", "get", "see") and w == between[-1:][0]
-                             for w in between) else i
+            new_thing = any(w in _NEW_THINGS for w in between) or between[-1:] in (["have"], ["had"], ["get"], ["see"])
+            return -1 if new_thing else i
     return -1
 
 
@@ -201,12 +201,11 @@ def _place_of_wish(doc: Doc, s: int, ss: int) -> bool:
     return place and _wish_opener(doc, s, ss) >= 0
 
 
-def unmet_subject(doc: Doc, s: int, e: int, se: int, praised: bool, rule: dict | None = None) -> bool:
-    """True when the clue at tokens ``[s, e)`` of a ``desired`` sentence ending at ``se`` is what a
+def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rule: dict | None = None) -> bool:
+    """True when the clue at tokens ``[s, e)`` of a ``desired`` sentence ``[ss, se)`` is what a
     wish against the facts or a duty is about — the present lacks it (:func:`_subject_of_wish`,
     :func:`_duty_action`, :func:`_duty_of`; a duty of the clue only when the clue is not ``praised``:
     "the staff should be proud of themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml,
     for a phrase of place after the clue."""
-    ss = next((t.i for t in reversed(doc[:s + 1]) if t.is_sent_start), 0)
     return (_subject_of_wish(doc, s, e, se) or _duty_action(doc, s) or (not praised and _duty_of(doc, s, e, se, rule))
             or _action_of_wish(doc, s, e) or _place_of_wish(doc, s, ss))
