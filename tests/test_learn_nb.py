@@ -41,7 +41,7 @@ def test_learn_nb_folded_margins_equal_the_svm_fitted_on_the_stacked_features():
                       nb_columns=8, nb_weight=0.7)
     r = nb_ratios(nb_block(X, np.ones(8)).sign(), y)
     stacked = sparse.hstack([X, 0.7 * nb_block(X, r)]).tocsr()
-    w, b = _fit_binary(stacked, y, 0.5, 0)
+    w, b = _fit_binary(stacked, y, 0.5)
     assert model.margins(X)[:, 0] == pytest.approx(stacked @ w + b, abs=1e-9)
     assert model.nb_num.shape == (1, 8) and not np.allclose(model.nb_num, 0)
     assert nb_margins(X, model.nb_num, model.nb_sq).shape == (60, 1)

@@ -241,7 +241,7 @@ def learned_tagger(path: str):
     """The learned tagger in folder ``path``, loaded once per process."""
     tagger = _TAGGER_CACHE.get(path)
     if tagger is None:
-        # lazy: the learned tagger (scikit-learn) loads only for `run --tagger`
+        # lazy: the learned tagger loads only for `run --tagger`
         from cxaudit.clues.learned import LearnedTagger
 
         tagger = _TAGGER_CACHE[path] = LearnedTagger.load(path)

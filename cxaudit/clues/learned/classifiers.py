@@ -20,7 +20,6 @@ Weights are plain arrays (saved with NumPy), so models load without pickles.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,11 +97,11 @@ def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, de
     nb = (int(nb_columns), float(nb_weight)) if nb_weight > 0 and nb_columns > 0 else None
     if n < _MIN_CV or folds < 2:
         C = grid[len(grid) // 2]
-        model = _fit_codes_at(X, Y, C, seed, nb)
+        model = _fit_codes_at(X, Y, C, nb)
         model.platt, model.thresholds = np.tile(_DEFAULT_PLATT, (k, 1)), thresholds
         return model
     splits = _kfold(n, folds, seed)
-    oof = {C: _oof_margins(X, Y, C, seed, splits, nb) for C in grid}
+    oof = {C: _oof_margins(X, Y, C, splits, nb) for C in grid}
     f1 = {C: _micro_f1(m >= np.array([best_f1_threshold(m[:, j], Y[:, j], grid=None)[0] for j in range(k)]), Y)
           for C, m in oof.items()}
     C = max(grid, key=lambda c: (f1[c], -c))
@@ -113,7 +112,7 @@ def fit_codes(X, Y: np.ndarray, *, c_grid, folds: int, seed: int, tune: bool, de
         for j in range(k):
             if Y[:, j].sum() >= 3:
                 thresholds[j] = best_f1_threshold(probs[:, j], Y[:, j], grid=_GRID)[0]
-    model = _fit_codes_at(X, Y, C, seed, nb)
+    model = _fit_codes_at(X, Y, C, nb)
     model.platt, model.thresholds = platt, thresholds
     model.cv = {"micro_f1": _micro_f1(probs >= thresholds, Y), "C": C, "folds": len(splits),
                 "micro_f1_by_C": {str(c): round(v, 4) for c, v in f1.items()}}
@@ -149,7 +148,7 @@ def nb_margins(X, num: np.ndarray, sq: np.ndarray) -> np.ndarray:
     return np.asarray(B @ num.T) / norm
 
 
-def fit_polarity(X, labels: list[str], groups: list[str], *, c_grid, folds: int, seed: int) -> PolarityClassifier:
+def fit_polarity(X, labels: list[str], groups: list[str], *, c_grid, folds: int) -> PolarityClassifier:
     """Fit the polarity SVM on pair features ``X`` with labels; folds never split a sentence (``groups``).
 
     ``cv`` holds the out-of-fold accuracy of the chosen C. Without enough
@@ -160,20 +159,20 @@ def fit_polarity(X, labels: list[str], groups: list[str], *, c_grid, folds: int,
     grid = sorted(float(c) for c in c_grid)
     if len(y) < _MIN_CV or folds < 2 or len(set(groups)) < 2:
         C = grid[len(grid) // 2]
-        W, b = _fit_multiclass(X, y, len(classes), C, seed)
+        W, b = _fit_multiclass(X, y, len(classes), C)
         return PolarityClassifier(W, b, classes, 1.0, C, {})
     splits = _group_kfold(groups, folds)
     oof = {}
     for C in grid:
         scores = np.zeros((len(y), len(classes)))
         for train_i, test_i in splits:
-            W, b = _fit_multiclass(X[train_i], y[train_i], len(classes), C, seed)
+            W, b = _fit_multiclass(X[train_i], y[train_i], len(classes), C)
             scores[test_i] = X[test_i] @ W.T + b
         oof[C] = scores
     acc = {C: float((s.argmax(axis=1) == y).mean()) for C, s in oof.items()}
     C = max(grid, key=lambda c: (acc[c], -c))
     temperature = _fit_temperature(oof[C], y)
-    W, b = _fit_multiclass(X, y, len(classes), C, seed)
+    W, b = _fit_multiclass(X, y, len(classes), C)
     cv = {"accuracy": acc[C], "C": C, "folds": len(splits), "temperature": temperature,
           "accuracy_by_C": {str(c): round(v, 4) for c, v in acc.items()}}
     return PolarityClassifier(W, b, classes, temperature, C, cv)
@@ -199,49 +198,40 @@ def best_f1_threshold(scores: np.ndarray, y: np.ndarray, *, grid: np.ndarray | N
 # --------------------------------------------------------------------------- helpers
 
 
-def _svm(C: float, seed: int):
-    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-    from sklearn.svm import LinearSVC
-
-    return LinearSVC(C=C, random_state=seed, max_iter=1000)
-
-
-def _fit_binary(X, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
-    """(w, b) of a linear SVM on 0/1 ``y``; a constant ±1 scorer when ``y`` has one class."""
+def _fit_binary(X, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
+    """(w, b) of a linear SVM on 0/1 ``y`` (:func:`~cxaudit.clues.learned.solvers.linear_svm`: one minimum,
+    nothing drawn at random); a constant ±1 scorer when ``y`` has one class."""
     if y.min() == y.max():
         return np.zeros(X.shape[1]), 1.0 if y[0] > 0 else -1.0
-    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-    from sklearn.exceptions import ConvergenceWarning
+    # lazy: SciPy's optimisers only for fitting; a saved tagger predicts with NumPy
+    from cxaudit.clues.learned import solvers
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = _svm(C, seed).fit(X, y)
-    return model.coef_[0].copy(), float(model.intercept_[0])
+    return solvers.linear_svm(X, y, C)
 
 
-def _fit_columns(X, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_columns(X, Y: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
     """One binary SVM per column of ``Y``: (W codes × features, b)."""
-    fits = [_fit_binary(X, Y[:, j], C, seed) for j in range(Y.shape[1])]
+    fits = [_fit_binary(X, Y[:, j], C) for j in range(Y.shape[1])]
     return np.array([w for w, _ in fits]).reshape(Y.shape[1], X.shape[1]), np.array([b for _, b in fits])
 
 
-def _fit_multiclass(X, y: np.ndarray, k: int, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_multiclass(X, y: np.ndarray, k: int, C: float) -> tuple[np.ndarray, np.ndarray]:
     """One-vs-rest SVMs for classes 0…k-1 (absent classes score -1 everywhere)."""
-    return _fit_columns(X, (y[:, None] == np.arange(k)[None, :]).astype(int), C, seed)
+    return _fit_columns(X, (y[:, None] == np.arange(k)[None, :]).astype(int), C)
 
 
-def _oof_margins(X, Y: np.ndarray, C: float, seed: int, splits, nb=None) -> np.ndarray:
+def _oof_margins(X, Y: np.ndarray, C: float, splits, nb=None) -> np.ndarray:
     margins = np.zeros(Y.shape)
     for train_i, test_i in splits:
-        margins[test_i] = _fit_codes_at(X[train_i], Y[train_i], C, seed, nb).margins(X[test_i])
+        margins[test_i] = _fit_codes_at(X[train_i], Y[train_i], C, nb).margins(X[test_i])
     return margins
 
 
-def _fit_codes_at(X, Y: np.ndarray, C: float, seed: int, nb) -> CodeClassifier:
+def _fit_codes_at(X, Y: np.ndarray, C: float, nb) -> CodeClassifier:
     """The code SVMs at one C (no calibration): plain, or with the NB block (``nb`` = (columns, weight))."""
     k = Y.shape[1]
     if nb is None:
-        W, b = _fit_columns(X, Y, C, seed)
+        W, b = _fit_columns(X, Y, C)
         return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), np.full(k, 0.5), C, {})
     # lazy: SciPy only for fitting; a saved tagger predicts with NumPy
     from scipy import sparse
@@ -252,7 +242,7 @@ def _fit_codes_at(X, Y: np.ndarray, C: float, seed: int, nb) -> CodeClassifier:
     num, sq = np.zeros((k, n_cols)), np.zeros((k, n_cols))
     for j in range(k):
         r = nb_ratios(B, Y[:, j])
-        w, b[j] = _fit_binary(sparse.hstack([X, weight * nb_block(X, r)]).tocsr(), Y[:, j], C, seed)
+        w, b[j] = _fit_binary(sparse.hstack([X, weight * nb_block(X, r)]).tocsr(), Y[:, j], C)
         W[j], num[j], sq[j] = w[:X.shape[1]], weight * r * w[X.shape[1]:], r * r
     return CodeClassifier(W, b, np.tile(_DEFAULT_PLATT, (k, 1)), np.full(k, 0.5), C, {}, num, sq)
 
@@ -265,28 +255,27 @@ def _binary(X, n_cols: int):
 
 
 def _kfold(n: int, folds: int, seed: int) -> list:
-    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-    from sklearn.model_selection import KFold
+    # lazy: SciPy's optimisers only for fitting; a saved tagger predicts with NumPy
+    from cxaudit.clues.learned import solvers
 
-    return list(KFold(min(folds, n), shuffle=True, random_state=seed).split(np.zeros(n)))
+    return solvers.kfold(n, min(folds, n), seed)
 
 
 def _group_kfold(groups: list[str], folds: int) -> list:
-    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-    from sklearn.model_selection import GroupKFold
+    # lazy: SciPy's optimisers only for fitting; a saved tagger predicts with NumPy
+    from cxaudit.clues.learned import solvers
 
-    return list(GroupKFold(min(folds, len(set(groups)))).split(np.zeros(len(groups)), groups=groups))
+    return solvers.group_kfold(groups, min(folds, len(set(groups))))
 
 
 def _fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(a, b) of P(y=1) = sigmoid(a·margin + b) by maximum likelihood; the default map without both classes."""
     if y.min() == y.max():
         return _DEFAULT_PLATT
-    # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-    from sklearn.linear_model import LogisticRegression
+    # lazy: SciPy's optimisers only for fitting; a saved tagger predicts with NumPy
+    from cxaudit.clues.learned import solvers
 
-    model = LogisticRegression(C=100.0).fit(margin.reshape(-1, 1), y.astype(int))
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
+    return solvers.platt(margin, y)
 
 
 def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:

@@ -370,7 +370,7 @@ def _fit_bundle(data: pd.DataFrame, codes: list[str], cbs: list, config: Learned
                                                           clause_weight=config.clause_weight, embedder=embedder,
                                                           encoder_weight=config.polarity_encoder_weight)
         bundle.polarity_model = fit_polarity(bundle.polarity_features.transform(ptexts, pcodes), labels, ptexts,
-                                             c_grid=config.polarity_c_grid, folds=config.folds, seed=config.seed)
+                                             c_grid=config.polarity_c_grid, folds=config.folds)
     return bundle
 
 

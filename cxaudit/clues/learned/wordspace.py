@@ -15,7 +15,7 @@ whole audit). :class:`WordSpace` learns from all of them, without labels:
 The tagger uses them as features: cluster ids of the words (``k200:17``)
 next to the words' n-grams, and the IDF-weighted mean word vector of the
 sentence. Vectors are saved as NumPy arrays; the vocabulary and cluster
-ids in JSON. Nothing is downloaded; only NumPy, SciPy and scikit-learn.
+ids in JSON. Nothing is downloaded; only NumPy and SciPy.
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ class WordSpace:
         index = {w: i for i, w in enumerate(words)}
         ppmi = _ppmi(_cooccurrence(docs, index, window))
         dim = max(2, min(dim, len(words) - 1))
-        # lazy: scikit-learn (1-2 s to import) only for fitting; a saved tagger predicts with NumPy
-        from sklearn.utils.extmath import randomized_svd
+        # lazy: SciPy's linear algebra only for fitting
+        from cxaudit.clues.learned.solvers import randomized_svd
 
-        U, S, _ = randomized_svd(ppmi, dim, n_iter=5, random_state=seed)
+        U, S, _ = randomized_svd(ppmi, dim, n_iter=5, seed=seed)
         vectors = _normalise(U * np.sqrt(S))
         doc_freq = Counter(w for d in docs for w in set(d) if w in index)
         idf = np.log((1 + len(docs)) / (1 + np.array([doc_freq[w] for w in words], dtype=float))) + 1
