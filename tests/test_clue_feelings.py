@@ -889,3 +889,36 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
     assert got == [valence], tags[["evidence", "code", "valence"]]
+
+
+@pytest.mark.parametrize("text, evidence, valence", [
+    # session 25 (the eighth blind sample): a plea that opens its sentence asks for what is missing today
+    ("Just be honest about the wait.", "the wait", "negative"),
+    ("Pick up the phone, fix it first time, call back when you say you will.", "call back", "negative"),
+    # ... "to be honest" is a discourse marker, not a plea
+    ("To be honest, the staff were lovely.", "the staff", "positive"),
+    # the action of a duty reaches to the end of its clause; keeping what is there is no duty unmet
+    ("They should just refund it straight away and say sorry.", "straight away", "negative"),
+    ("They should tell you in the app the same day, not by letter.", "in the app", "negative"),
+    # a clause after the wish has closed reports the present again ...
+    ("The woman I spoke to, I wish I could remember her name, was so gentle.", "gentle", "positive"),
+    # ... unless it goes on with the wish ("or"), or imagines or compares
+    ("I'd like the bot to be smarter, or just let me get to a person quicker.", "quicker", "negative"),
+    # being a victim, a real thing, more than enough
+    ("So, I got scammed, in May.", "scammed", "negative"),
+    ("It's clean and there are proper chairs.", "chairs", "positive"),
+    ("On Wednesday nights the house wine is unlimited!", "wine", "positive"),
+])
+def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
+    turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
+    assert got == [valence], tags[["evidence", "code", "valence"]]
+
+
+def test_clue_feelings_keeping_what_is_there_is_no_duty_unmet():
+    turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant",
+                          "text": ["They should keep the friendly staff."]})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    assert set(tags["evidence"].str.lower()) == {"friendly", "staff"}
+    assert "negative" not in set(tags["valence"]), tags[["evidence", "valence"]]

@@ -199,6 +199,10 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             # its own clause ends before the wish opens: "I like **the shop**, I do, I just wish …" reports
             # the present, the wish is about something else
             mode = "current"
+        elif 0 <= wish < s and scope == "clause" and _after_the_wish(scorer, wish, s, e):
+            # its own clause opens after the wish's has ended, and wants nothing: "the woman I spoke to, I wish
+            # I could remember her name, was so **gentle**" (session 25)
+            mode = "current"
     if polarity > 0:
         if mode == "desired":
             polarity = wished(polarity, scorer.doc, *scorer.sents[k])
@@ -215,6 +219,32 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         polarity, scope = -UNMET_WISH, scope if scope != "none" else "absence"
     polarity = -1.0 if polarity < -1.0 else 1.0 if polarity > 1.0 else float(polarity)
     return round(polarity, 4), scope
+
+
+#: A clause that wants, imagines or compares rather than reports: "…, **the queues would be** shorter", "…, I
+#: will save room for **dessert**", "…, but a much **more** relaxing atmosphere".
+_HYPOTHETICAL = frozenset(("would", "'d", "could", "might", "wish", "if", "should", "hope", "want", "will", "'ll",
+                           "more", "less", "rather", "than"))
+#: Punctuation that closes the wish's clause; a clause after it that opens with "and", "or" goes on with the wish
+#: ("I'd like the bot to be smarter, **or** just let me get to a person quicker").
+_CLAUSE_MARKS = frozenset((",", ";", ":", "(", ")", "-", "–", "—"))
+
+
+def _after_the_wish(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
+    """The clue at ``[s, e)`` is in a clause that opens after the wish at ``wish`` has ended at a punctuation mark,
+    and that clause has no wish, condition or comparison of its own (a consequence, "if they had more staff,
+    **the queues** would be shorter", stays in the wish)."""
+    a, b = scorer.weak_clause(s, e)
+    end = scorer.weak_clause(wish, wish + 1)[1]
+    doc = scorer.doc
+    if end > a or not any(doc[i].text in _CLAUSE_MARKS for i in range(max(end - 1, wish), min(a + 1, b))):
+        return False
+    first = a
+    while first < b and doc[first].is_punct:
+        first += 1
+    if first < b and doc[first].lower_ in ("and", "or", "nor"):
+        return False
+    return not any(t.lower_ in _HYPOTHETICAL for t in doc[a:b])
 
 
 def confidence_of(span: Span, mode: str, sentence_text: str, scope: str = "clause") -> float:

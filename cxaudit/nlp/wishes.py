@@ -119,19 +119,38 @@ def _duty_of(doc: Doc, s: int, e: int, se: int, rule: dict | None) -> bool:
     return j < se and doc[j].is_alpha and doc[j].lower_ not in ("have", "'ve")
 
 
-def _duty_action(doc: Doc, s: int) -> bool:
-    """The clue at token ``s`` is the action of the provider's duty: "they should just **refund** it
-    straight away" — they do not, today (whatever the wish praises: "straight away")."""
+#: After "they should": a verb that values what is there ("they should keep the friendly staff"), a report of
+#: the past ("should have"), or being ("they should be proud of the staff": praise, not a lack).
+_NOT_A_DUTY = frozenset(("keep", "continue", "be", "have", "'ve", "try"))
+#: Where the duty's predicate ends: another clause.
+_CLAUSE_END = frozenset((",", ";", ".", "!", "?", "but", "because", "although", "though", "while", "whereas", "so"))
+
+
+def _duty_action(doc: Doc, s: int, ss: int = 0) -> bool:
+    """The clue at token ``s`` is in the action of the provider's duty: "they should just **refund** it",
+    "they should refund it **straight away**" — they do not, today (whatever the wish praises: "straight
+    away"; session 25 extended it from the verb to its predicate, up to the end of the clause)."""
     i = s
-    while i > 0 and doc[i - 1].lower_ in _DUTY_ADVERBS:
+    while i > ss and doc[i - 1].lower_ in _DUTY_ADVERBS:
         i -= 1
-    return i >= 2 and doc[i - 1].lower_ == "should" and doc[i - 2].lower_ == "they"
+    if i >= ss + 2 and doc[i - 1].lower_ == "should" and doc[i - 2].lower_ == "they":
+        return True
+    for j in range(s - 1, ss, -1):
+        word = doc[j].lower_
+        if word in _CLAUSE_END:
+            return False
+        if word == "should" and doc[j - 1].lower_ == "they":
+            v = j + 1
+            while v < s and doc[v].lower_ in _DUTY_ADVERBS:
+                v += 1
+            return v < s and doc[v].is_alpha and doc[v].lower_ not in _NOT_A_DUTY and not doc[v].is_stop
+    return False
 
 
 #: Requests to the provider that open a sentence (``imperative_starts`` of mode.yml, without "keep": "keep
 #: the branch open" values what is there): what is asked for is missing today.
 _REQUESTS = frozenset(("please", "give", "make", "let", "stop", "bring", "put", "fix", "just", "send", "tell", "answer",
-                       "get"))
+                       "get", "be", "pick"))
 #: A request for something new is no complaint about what is there (the customer-service set: "please add
 #: dark mode to the editor" is a feature request, gold neutral), nor is "make sure" (advice).
 _NEW_THINGS = frozenset(("add", "offer", "provide", "allow", "consider", "introduce", "sure", "try"))
@@ -207,5 +226,5 @@ def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rul
     :func:`_duty_action`, :func:`_duty_of`; a duty of the clue only when the clue is not ``praised``:
     "the staff should be proud of themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml,
     for a phrase of place after the clue."""
-    return (_subject_of_wish(doc, s, e, se) or _duty_action(doc, s) or (not praised and _duty_of(doc, s, e, se, rule))
+    return (_subject_of_wish(doc, s, e, se) or _duty_action(doc, s, ss) or (not praised and _duty_of(doc, s, e, se, rule))
             or _action_of_wish(doc, s, e) or _place_of_wish(doc, s, ss))
