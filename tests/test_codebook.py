@@ -67,6 +67,12 @@ GOOD_ROOT = """\
          "quote words YAML reads as booleans"),
         (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      exclude:\n"
          "        - [{LOWER: one}, {DEP: nsubj}]\n", 13, "exclude token pattern 1 uses DEP"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      phrases: ['{a|b} {c'] \n", 12,
+         "braces that do not pair"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      exclude: ['{a|{b}|c}']\n", 12,
+         "braces that do not pair (or nest)"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      phrases: ['"
+         + "{a|b|c|d|e|f|g|h|i|j} " * 4 + "']\n", 12, "stands for 10,000 phrases, more than 5,000"),
     ],
 )
 def test_codebook_validation_error_names_file_and_line(tmp_path, body, line, fragment):
@@ -250,3 +256,36 @@ def test_codebook_bundled_guards_are_valid_and_belong_to_codes_with_patterns():
     for name in bundled_names():
         for code in load_codebook(name).codes:
             assert not code.exclude or code.n_patterns, (name, code.id)
+
+
+def test_codebook_alternatives_stand_for_every_phrase(tmp_path):
+    """"{a|b}" in a phrase or a guard is each alternative; an empty one leaves the word out; spaces collapse."""
+    from cxaudit.clues.codebook import expand_alternatives
+
+    assert expand_alternatives("{during|after} {the |our |}meal") == [
+        "during the meal", "during our meal", "during meal", "after the meal", "after our meal", "after meal"]
+    assert expand_alternatives("no braces") == ["no braces"]
+    path = write(tmp_path, GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n"
+                 "      phrases: ['{slow|late} {delivery|parcel}', refund]\n      exclude: ['{too|very} late parcel']\n")
+    code = load_codebook(path).code("x")
+    assert code.phrases == ("slow delivery", "slow parcel", "late delivery", "late parcel", "refund")
+    assert code.exclude == ("too late parcel", "very late parcel")
+    assert code.n_patterns == 5
+
+
+def test_codebook_meal_as_time_or_occasion_is_no_food_clue():
+    """carbone-clues (session 25): a meal as the time or occasion of the visit, or naming something else, is not
+    the food; a meal that is judged, ordered or eaten as food still is."""
+    import pandas as pd
+
+    from cxaudit.run.analysis import analyze
+
+    texts = ["The waiter rushed us through our meal.", "We had dinner there last night and the waiter was great.",
+             "The dinner menu is short.", "During the meal the manager came over.",
+             "The meal was excellent.", "We went there for a good meal.", "They brought us the wrong dinner."]
+    turns = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "turn_id": 0, "role": "participant",
+                          "text": texts})
+    tags = analyze(turns, ["carbone-clues"], model="blank").tags
+    meals = tags[(tags["code"] == "functional.quality")
+                 & tags["evidence"].str.lower().isin(["meal", "the meal", "dinner", "the wrong dinner"])]
+    assert sorted(meals["doc_id"]) == ["d4", "d5", "d6"], tags[["doc_id", "evidence", "code"]]

@@ -148,8 +148,35 @@ def _line(obj: Any, default: int | None) -> int | None:
     return line_of(obj) or default
 
 
-def _check_strings(value: Any, what: str, line: int | None, problems: list) -> tuple[str, ...]:
-    """A tuple of non-empty strings from ``value``; problems appended when it is not one."""
+#: At most this many phrases from one entry with alternatives (``{a|b}``): a typo should not make a million.
+MAX_EXPANSION = 5000
+_ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
+
+
+def expand_alternatives(text: str) -> list[str]:
+    """Every phrase that ``text`` stands for: each ``{a|b|c}`` is one of its alternatives, in order; an empty
+    alternative leaves the word out ("{during|after} {the |our |}meal" is six phrases). Spaces are collapsed.
+    Raises ValueError for braces that do not pair or nest, or more than :data:`MAX_EXPANSION` phrases."""
+    parts = _ALTERNATIVES.split(text)
+    literals, groups = parts[0::2], [g.split("|") for g in parts[1::2]]
+    if any("{" in lit or "}" in lit for lit in literals):
+        raise ValueError("braces that do not pair (or nest): write {a|b} groups side by side")
+    n = 1
+    for g in groups:
+        n *= len(g)
+    if n > MAX_EXPANSION:
+        raise ValueError(f"stands for {n:,} phrases, more than {MAX_EXPANSION:,}")
+    out = [literals[0]]
+    for g, lit in zip(groups, literals[1:]):
+        out = [o + alt + lit for o in out for alt in g]
+    return [" ".join(o.split()) for o in out if o.strip()]
+
+
+def _check_strings(value: Any, what: str, line: int | None, problems: list, *,
+                   alternatives: bool = False) -> tuple[str, ...]:
+    """A tuple of non-empty strings from ``value``; problems appended when it is not one. With
+    ``alternatives``, an entry with ``{a|b}`` groups becomes every phrase it stands for
+    (:func:`expand_alternatives`)."""
     if not isinstance(value, list):
         problems.append((line, f"{what} must be a list of strings, found {type(value).__name__}"))
         return ()
@@ -161,7 +188,14 @@ def _check_strings(value: Any, what: str, line: int | None, problems: list) -> t
             problems.append((_line(value, line), f"{what} contains an empty or non-text entry {item!r} "
                                                  "(quote words YAML reads as booleans, e.g. 'no', 'yes', 'off')"))
             continue
-        out.append(str(item).strip())
+        text = str(item).strip()
+        if alternatives and ("{" in text or "}" in text):
+            try:
+                out.extend(expand_alternatives(text))
+            except ValueError as exc:
+                problems.append((_line(value, line), f"{what}: {text!r} {exc}"))
+            continue
+        out.append(text)
     return tuple(out)
 
 
@@ -200,7 +234,7 @@ def _check_patterns(raw: Any, cid: str, line: int | None, problems: list) -> dic
         problems.append((line, f"code {cid!r}: unknown patterns key {key!r} (expected {sorted(_PATTERN_KEYS)})"))
     out: dict = {}
     if "phrases" in raw:
-        out["phrases"] = _check_strings(raw["phrases"], f"code {cid!r}: phrases", line, problems)
+        out["phrases"] = _check_strings(raw["phrases"], f"code {cid!r}: phrases", line, problems, alternatives=True)
     if "lemmas" in raw:
         lemmas = _check_strings(raw["lemmas"], f"code {cid!r}: lemmas", line, problems)
         for lemma in lemmas:
@@ -234,7 +268,7 @@ def _check_exclude(value: Any, cid: str, line: int | None, problems: list) -> tu
             if pattern:
                 out.append(pattern)
         else:
-            out.extend(_check_strings([item], what, line, problems))
+            out.extend(_check_strings([item], what, line, problems, alternatives=True))
     return tuple(out)
 
 
