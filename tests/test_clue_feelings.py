@@ -908,6 +908,12 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     ("So, I got scammed, in May.", "scammed", "negative"),
     ("It's clean and there are proper chairs.", "chairs", "positive"),
     ("On Wednesday nights the house wine is unlimited!", "wine", "positive"),
+    # too little of it is a lack, like "no"; too little of a burden is praise
+    ("There weren't a lot of choices.", "choices", "negative"),
+    ("There are only a few tables.", "tables", "negative"),
+    ("There is not enough staff at weekends.", "staff", "negative"),
+    ("There wasn't much of a wait.", "wait", "positive"),
+    ("There is not much choice.", "not much choice", "negative"),
 ])
 def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})

@@ -26,7 +26,7 @@ def absence(scorer, i0: int, i1: int) -> float:
     markers, burdens, value, plenty, crowds = scope_rules.absence_rule()
     doc = scorer.doc
     last = doc[i1 - 1].lower_
-    for n in (3, 2, 1):
+    for n in (4, 3, 2, 1):
         if i0 - n < 0:
             continue
         before = " ".join(t.lower_ for t in doc[i0 - n:i0])
