@@ -914,6 +914,12 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     ("There is not enough staff at weekends.", "staff", "negative"),
     ("There wasn't much of a wait.", "wait", "positive"),
     ("There is not much choice.", "not much choice", "negative"),
+    # a cost or a wait that rises is a complaint, one that falls praise
+    ("Prices have gone up a lot since last year.", "prices", "negative"),
+    ("Our payment went up by about three hundred pounds.", "payment", "negative"),
+    ("The price increased by ten percent.", "the price", "negative"),
+    ("The waiting times have doubled.", "waiting times", "negative"),
+    ("Since the review the price came down.", "the price", "positive"),
 ])
 def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
