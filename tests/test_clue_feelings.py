@@ -920,6 +920,11 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     ("The price increased by ten percent.", "the price", "negative"),
     ("The waiting times have doubled.", "waiting times", "negative"),
     ("Since the review the price came down.", "the price", "positive"),
+    # a clue phrase that opens with its own marker says it is missing
+    ("There was no signal in the village.", "no signal", "negative"),
+    ("There was no wait.", "no wait", "positive"),
+    ("No fees, no letters.", "no fees", "positive"),
+    ("No one came over to take our order.", "no one came over", "negative"),
 ])
 def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})

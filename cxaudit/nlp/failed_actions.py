@@ -22,10 +22,16 @@ def absence(scorer, i0: int, i1: int) -> float:
     cx_sentiment.yml), and so is anything said not to be needed ("no phone call **needed**", "no
     paperwork required"); right after an abundance marker (``rules.absence.abundance``) it is the
     other way round ("plenty of parking" praise, "plenty of hidden fees" a complaint; not for other
-    people, ``crowds``); 0.0 when no marker stands right before the clue."""
+    people, ``crowds``); a marker that opens the clue itself ("**no** signal", "**no** fees") counts the same;
+    0.0 when no marker stands right before the clue or opens it."""
     markers, burdens, value, plenty, crowds = scope_rules.absence_rule()
     doc = scorer.doc
     last = doc[i1 - 1].lower_
+    for n in (4, 3, 2, 1):
+        # the marker may open the clue itself: a codebook phrase "no signal", "no fees", "no one came over",
+        # "not enough space" (session 25: such clues were judged nowhere)
+        if i1 - i0 > n and " ".join(t.lower_ for t in doc[i0:i0 + n]) in markers:
+            return -value if last in burdens else value
     for n in (4, 3, 2, 1):
         if i0 - n < 0:
             continue
