@@ -925,6 +925,8 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     ("There was no wait.", "no wait", "positive"),
     ("No fees, no letters.", "no fees", "positive"),
     ("No one came over to take our order.", "no one came over", "negative"),
+    # "not the worst" is faint criticism, not praise by the negation of "worst"
+    ("The waiting wasn't the worst thing.", "waiting", "negative"),
 ])
 def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
