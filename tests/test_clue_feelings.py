@@ -126,8 +126,9 @@ CASES = [
     ("marker", "Be prepared to wait, the queue goes on for ever.", {"queue": "negative"}),
     ("conditional", "If you want good food, go elsewhere.", {"the food": None}),
     # politeness formulas are not praise; genuine thanks are
+    # (session 25: a bill that has doubled is a complaint, the cost group's value words; it was neutral)
     ("politeness", "I would appreciate it if someone could explain why the bill has doubled. Thanks in advance.",
-     {"the bill": "neutral"}),
+     {"the bill": "negative"}),
     ("politeness", "Thanks so much to the agent who sorted it in ten minutes.", {"the agent": "positive"}),
     ("politeness", "Please help, the refund still hasn't arrived, third time asking.", {"the refund": "negative"}),
     # sarcasm: praise followed by a bad situation
