@@ -884,15 +884,7 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     # ... not a verdict on something else ("every bite": the food), not another clue's ("the food is worth it")
     ("The food is expensive, but worth every bite.", "expensive", "negative"),
     ("We had a long wait but once seated, the food is well worth it.", "a long wait", "negative"),
-])
-def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evidence, valence):
-    turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
-    tags = analyze(turns, ["carbone-clues"], model="blank").tags
-    got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
-    assert got == [valence], tags[["evidence", "code", "valence"]]
 
-
-@pytest.mark.parametrize("text, evidence, valence", [
     # session 25 (the eighth blind sample): a plea that opens its sentence asks for what is missing today
     ("Just be honest about the wait.", "the wait", "negative"),
     ("Pick up the phone, fix it first time, call back when you say you will.", "call back", "negative"),
@@ -929,7 +921,7 @@ def test_clue_feelings_wishes_and_money_worth_on_the_carbone_codebook(text, evid
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
 ])
-def test_clue_feelings_pleas_duties_and_the_wishs_own_clause(text, evidence, valence):
+def test_clue_feelings_wishes_pleas_duties_and_amounts_on_the_carbone_codebook(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
     tags = analyze(turns, ["carbone-clues"], model="blank").tags
     got = tags.loc[tags["evidence"].str.lower() == evidence, "valence"].tolist()
