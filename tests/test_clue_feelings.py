@@ -920,6 +920,10 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("No one came over to take our order.", "no one came over", "negative"),
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
+    # "charges" names the fees, not a crime (VADER -1.1): judged by the words around it
+    ("The charges are listed on the website.", "charges", "neutral"),
+    ("Charges, no complaints, I've never been charged anything I didn't expect.", "charges", "positive"),
+    ("There were hidden charges on my bill.", "hidden charges", "negative"),
 ])
 def test_clue_feelings_wishes_pleas_duties_and_amounts_on_the_carbone_codebook(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})
