@@ -924,6 +924,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("The charges are listed on the website.", "charges", "neutral"),
     ("Charges, no complaints, I've never been charged anything I didn't expect.", "charges", "positive"),
     ("There were hidden charges on my bill.", "hidden charges", "negative"),
+    # the subject of a wish against the facts may have words naming its kind after the determiner
+    ("Would be nice if the freeze card button was on the home screen rather than buried in settings.", "button",
+     "negative"),
 ])
 def test_clue_feelings_wishes_pleas_duties_and_amounts_on_the_carbone_codebook(text, evidence, valence):
     turns = pd.DataFrame({"doc_id": ["a"], "turn_id": 0, "role": "participant", "text": [text]})

@@ -73,6 +73,12 @@ def _subject_of_wish(doc: Doc, s: int, e: int, se: int) -> bool:
     portions** matched the prices". An open condition ("if the train is late") and a wished-for thing
     that is the object ("it would be great if the hotel offered **a late checkout**") are not."""
     i = s
+    # up to two words between a determiner and the clue that name what kind it is: "if **the freeze card**
+    # button was on the home screen" (session 25, seen on the dashboard's typical quotes)
+    while i > 0 and s - i < 2 and doc[i - 1].is_alpha and not doc[i - 1].is_stop and doc[i - 1].lower_ not in _WISH_VERBS:
+        i -= 1
+    if i < s and not (i > 0 and doc[i - 1].lower_ in _SUBJECT_DETERMINERS):
+        i = s
     while i > 0 and doc[i - 1].lower_ in _SUBJECT_DETERMINERS:
         i -= 1
     if i == 0 or e >= se:
