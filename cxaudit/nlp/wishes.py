@@ -136,11 +136,6 @@ def _duty_action(doc: Doc, s: int, ss: int = 0) -> bool:
     """The clue at token ``s`` is in the action of the provider's duty: "they should just **refund** it",
     "they should refund it **straight away**" — they do not, today (whatever the wish praises: "straight
     away"; session 25 extended it from the verb to its predicate, up to the end of the clause)."""
-    i = s
-    while i > ss and doc[i - 1].lower_ in _DUTY_ADVERBS:
-        i -= 1
-    if i >= ss + 2 and doc[i - 1].lower_ == "should" and doc[i - 2].lower_ == "they":
-        return True
     for j in range(s - 1, ss, -1):
         word = doc[j].lower_
         if word in _CLAUSE_END:
@@ -149,7 +144,8 @@ def _duty_action(doc: Doc, s: int, ss: int = 0) -> bool:
             v = j + 1
             while v < s and doc[v].lower_ in _DUTY_ADVERBS:
                 v += 1
-            return v < s and doc[v].is_alpha and doc[v].lower_ not in _NOT_A_DUTY and not doc[v].is_stop
+            # the clue is the duty's verb, or comes after a verb that asks for something
+            return v == s or doc[v].is_alpha and doc[v].lower_ not in _NOT_A_DUTY and not doc[v].is_stop
     return False
 
 
