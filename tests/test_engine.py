@@ -213,9 +213,14 @@ def test_engine_cached_pipeline_gives_the_same_tables(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(getattr(built, name), getattr(cached, name), obj=name)
     # other codebooks: another cache entry; caching off: nothing loaded
     other = PipelineSpec(model="blank", codebooks=("carbone-clues",))
-    from cxaudit.clues.codebook import load_codebook
+    from cxaudit.clues.codebook import codebook_file
 
-    assert engine._pipeline_cache_path(other, [load_codebook("carbone-clues")]) not in (None, saved[0])
+    assert engine._pipeline_cache_path(other, [codebook_file("carbone-clues")]) not in (None, saved[0])
+    # an edited codebook file: another cache entry (the key reads the file, not the parsed codebook)
+    edited = tmp_path / "carbone-clues.yml"
+    edited.write_bytes(codebook_file("carbone-clues").read_bytes() + b"\n# edited\n")
+    assert engine._pipeline_cache_path(other, [edited]) not in (None, saved[0],
+                                                                engine._pipeline_cache_path(other, [codebook_file("carbone-clues")]))
     monkeypatch.setenv(engine.PIPELINE_CACHE_ENV, "0")
     monkeypatch.setattr(engine, "_NLP_CACHE", {})
     loaded_from.clear()

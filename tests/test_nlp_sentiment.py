@@ -1153,3 +1153,93 @@ def test_nlp_sentiment_denied_clause_and_knowing_ones_stuff(nlp, text, sign):
 def test_nlp_sentiment_acronyms_that_are_names_and_cant_top(nlp, text, sign):
     got = score(nlp, text)
     assert (got > NEUTRAL_BAND) - (got < -NEUTRAL_BAND) == sign, got
+
+
+# --- the big slot grammars, read slot by slot (cxaudit.nlp.slots) ----------------------------------------------
+
+_SLOT_CACHE: dict = {}
+
+
+def _slot_grammars():
+    from cxaudit.nlp.lexicon import sentiment_rules
+    from cxaudit.nlp.slots import MIN_PHRASES
+    out = []
+    for g in sentiment_rules()["slot_phrases"]:
+        n = 1
+        for slot in g["slots"]:
+            n *= len(slot)
+        out.append((g, n >= MIN_PHRASES))
+    return out
+
+
+def _slot_reference(nlp):
+    """The sentiment matcher with every phrase written out (what it held until session 26), and the durations
+    rule, merged as the component merges them."""
+    from cxaudit.nlp.lexicon import build_matcher, sentiment_entries
+    if id(nlp) not in _SLOT_CACHE:
+        scorer = nlp.get_pipe("cx_sentiment")
+        entries, _ = sentiment_entries(scorer.extra_words, scorer.weak_breaks, scorer.inflect)
+        _SLOT_CACHE[id(nlp)] = build_matcher(nlp, entries)
+    matcher, durations = _SLOT_CACHE[id(nlp)], nlp.get_pipe("cx_sentiment").durations
+
+    def reference(doc):
+        found, more = matcher(doc), durations(doc)
+        return sorted(found + more, key=lambda m: (m[1], m[2])) if more else found
+    return reference
+
+
+_SLOT_ITEMS = sorted({str(w) for g, big in _slot_grammars() if big for slot in g["slots"] for w in slot if w}
+                     | {"The", "ONLY", "Not", "was", "open", "and", ".", "really", "took forever", "could have been better"})
+
+
+def _slot_phrase(draw_index: int, picks: list[int], skips: list[bool]) -> str:
+    """One phrase of a big grammar: an item per slot (a skippable slot sometimes skipped)."""
+    grammars = [g for g, big in _slot_grammars() if big]
+    g = grammars[draw_index % len(grammars)]
+    words = []
+    for slot, pick, skip in zip(g["slots"], picks, skips):
+        if skip and "" in slot:
+            continue
+        words.append(str(slot[pick % len(slot)]))
+    return " ".join(words)
+
+
+_SLOT_CHUNKS = st.one_of(
+    st.builds(_slot_phrase, st.integers(0, 50), st.lists(st.integers(0, 500), min_size=6, max_size=6),
+              st.lists(st.booleans(), min_size=6, max_size=6)),
+    st.sampled_from(_SLOT_ITEMS))
+
+
+def test_nlp_sentiment_slot_rule_covers_the_big_grammars(nlp):
+    """The big grammars are the rule's, not the matcher's: the pickled matcher holds a third of the phrases."""
+    scorer = nlp.get_pipe("cx_sentiment")
+    assert scorer.slots is not None and len(scorer.slots.grammars) == sum(big for _, big in _slot_grammars()) >= 5
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SLOT_CHUNKS, min_size=1, max_size=6))
+def test_nlp_sentiment_slot_rule_reads_what_its_phrases_read(nlp, chunks):
+    """The matcher without the big grammars' phrases, with the slot rule beside it, finds exactly the
+    matches (key, start, end, in the same order) that the matcher with every phrase written out finds."""
+    doc = nlp.make_doc(" ".join(chunks))
+    assert nlp.get_pipe("cx_sentiment")._matches(doc) == _slot_reference(nlp)(doc)
+
+
+@pytest.mark.parametrize("text, phrase, value", [
+    ("Only two desks were open at nine.", "only two desks were open", -1.2),
+    ("There was just a couple of tills that were staffed", "just a couple of tills that were staffed", -1.2),
+    ("I can't think of anything cleaner than that room", "ca n't think of anything cleaner", 2.5),
+    ("The refund took forever.", "took forever", None),  # the lexicon's own phrase and value, not the grammar's
+])
+def test_nlp_sentiment_slot_rule_reports_with_the_lexicon_value(nlp, text, phrase, value):
+    from cxaudit.nlp.lexicon import VAL
+    scorer = nlp.get_pipe("cx_sentiment")
+    doc = nlp.make_doc(text)
+    found = {" ".join(t.lower_ for t in doc[s:e]): scorer._kinds[k] for k, s, e in scorer._matches(doc)}
+    assert phrase in found
+    if value is not None:
+        assert found[phrase] == (VAL, value)
+        assert any(" ".join(t.lower_ for t in doc[s:e]) == phrase for _, s, e in scorer.slots(doc))
+    else:  # the rule does not report a phrase the lexicon values otherwise
+        assert found[phrase][1] != -1.2
+        assert not any(" ".join(t.lower_ for t in doc[s:e]) == phrase for _, s, e in scorer.slots(doc))

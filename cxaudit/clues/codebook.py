@@ -29,6 +29,7 @@ __all__ = [
     "BUNDLED_DIR",
     "TRAINED_ONLY_ATTRS",
     "load_codebook",
+    "codebook_file",
     "list_codebooks",
     "bundled_names",
     "parse_codebook",
@@ -408,6 +409,13 @@ def load_codebook(name_or_path: str | Path) -> Codebook:
     """
     if isinstance(name_or_path, Codebook):
         return name_or_path
+    path = codebook_file(name_or_path)
+    return _load_cached(path, path.stat().st_mtime_ns)
+
+
+def codebook_file(name_or_path: str | Path) -> Path:
+    """The file :func:`load_codebook` reads for a bundled name or a path (resolved), without reading it;
+    raises :class:`CodebookError` when there is none."""
     text = str(name_or_path)
     path = Path(text)
     if not (path.suffix in (".yml", ".yaml") or path.exists()):
@@ -419,7 +427,7 @@ def load_codebook(name_or_path: str | Path) -> Codebook:
     if not path.exists():
         reason = "no such codebook file"
         raise CodebookError(f"{path}: {reason}", path=path, reason=reason)
-    return _load_cached(path, path.stat().st_mtime_ns)
+    return path
 
 
 def list_codebooks() -> pd.DataFrame:

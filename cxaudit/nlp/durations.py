@@ -79,8 +79,10 @@ class DurationRule:
         self._units = frozenset(vocab.strings.add(w) for w in set(self.least) | self.purpose_units)
         self._triggers = self._units | self._glued
 
-    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        lowers = doc.to_array(LOWER).tolist()
+    def __call__(self, doc: Doc, lowers: list[int] | None = None) -> list[tuple[int, int, int]]:
+        """The rule's spans in ``doc`` (``lowers``: the Doc's LOWER hashes, when the caller has them)."""
+        if lowers is None:
+            lowers = doc.to_array(LOWER).tolist()
         if self._triggers.isdisjoint(lowers):
             return []
         strings = doc.vocab.strings

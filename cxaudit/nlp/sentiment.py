@@ -29,12 +29,13 @@ from spacy.tokens import Doc
 
 from .circumstance import circumstances
 from .durations import DurationRule
+from .slots import SlotRule
 from .clause_marks import glued_hyphen, temporal_while
 from .irony import (EXASPERATION_VALENCE, HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, exasperated, ironic_coda,
                     ironic_hashtag, segment_hashtag, unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
                       WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations,
-                      longest_first, sentiment_entries, sentiment_key, sentiment_rules)
+                      longest_first, phrase_tokens, sentiment_entries, sentiment_key, sentiment_rules)
 from .resolved import NEGATOR_WORDS, STOP, resolved_objects
 
 __all__ = [
@@ -177,6 +178,7 @@ class SentimentScorer:
         self.window = int(window)
         self.matcher = None
         self.durations: DurationRule | None = None
+        self.slots: SlotRule | None = None
         self._kinds: dict[int, tuple[int, float]] = {}
         self._values: dict[str, dict[str, float]] = {}  # context-dependent value word -> {group: valence}
         self._attributes: dict[int, frozenset[str]] = {}  # LOWER hash of an attribute word -> its groups
@@ -188,7 +190,11 @@ class SentimentScorer:
     def initialize(self, get_examples=None, *, nlp=None) -> None:
         """Build the phrase matcher (needs the pipeline's tokenizer)."""
         entries, table = sentiment_entries(self.extra_words, self.weak_breaks, self.inflect)
-        self.matcher = build_matcher(nlp, entries)
+        # the big slot grammars are read slot by slot, the rest are the matcher's phrases (cxaudit/nlp/slots.py)
+        self.slots, covered = SlotRule.build(nlp.vocab, lambda phrase: phrase_tokens(nlp, phrase),
+                                    sentiment_rules().get("slot_phrases"),
+                                    lambda value: sentiment_key(VAL, round(value, 3)), entries)
+        self.matcher = build_matcher(nlp, (e for e in entries if e not in covered))
         spec = sentiment_rules().get("durations") or {}
         value = float(spec.get("valence", -1.2))
         table[sentiment_key(VAL, value)] = (VAL, value)
@@ -257,10 +263,13 @@ class SentimentScorer:
         return doc
 
     def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """The lexicon's phrase matches and the ``durations`` rule's, in text order."""
+        """The lexicon's phrase matches, the ``durations`` rule's and the slot grammars', in text order."""
         matches = self.matcher(doc)
-        durations = self.durations(doc) if self.durations is not None else []
-        return sorted(matches + durations, key=lambda m: (m[1], m[2])) if durations else matches
+        lowers = doc.to_array(LOWER).tolist()
+        more = self.durations(doc, lowers) if self.durations is not None else []
+        if self.slots is not None:
+            more += self.slots(doc, lowers)
+        return sorted(dict.fromkeys(matches + more), key=lambda m: (m[1], m[2])) if more else matches
 
     def _with_hashtags(self, doc: Doc, hits: list, orths: list) -> list:
         """``hits`` plus the sentiment of hashtags that are not a lexicon word themselves
