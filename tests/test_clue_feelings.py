@@ -876,6 +876,18 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("It would be great if they added a dark mode in the app.", "in the app", "neutral"),
     ("Would love to see a savings goal feature in the app one day.", "in the app", "neutral"),
     ("If they warned you before a fee, I'd be happy.", "warned", "neutral"),
+    # session 26: so is anything else the wish asks the provider for, up to a comma (the sample's judged tags)
+    ("I wish the app would show the fee and the exchange rate before you type anything in.", "fee", "negative"),
+    ("I wish they'd warn you before they take a fee, like a message.", "fee", "negative"),
+    ("If they could make the phone line and the billing feel like Janet does, they'd be brilliant.", "billing",
+     "negative"),
+    # ... not what a wish asks of the wisher, a likeness ("as if"), the reader's taste, or the next item
+    ("I wish I had found this place sooner, the food is amazing.", "the food", "positive"),
+    ("I wish we had ordered the dessert.", "dessert", "neutral"),
+    ("I wish I had read the fees page before I signed.", "fees", "neutral"),
+    ("The sushi was superb, the cut as if a master was behind the bar, and the service, just what you would "
+     "expect.", "service", "neutral"),
+    ("If you would like a table by the window, book early.", "by the window", "neutral"),
     # "ideally" opens a wish like "I wish": its subject with a conditional verb lacks it today
     ("Ideally the bot would just hand over to a person as soon as it doesn't understand.", "the bot", "negative"),
     ("Ideally the app is quick.", "the app", "neutral"),

@@ -178,6 +178,8 @@ def requested(doc: Doc, wish: int, s: int, se: int) -> bool:
 #: Who does what a wish asks for: "if **they** warned you", "I wish **you**'d call back".
 _DOERS = frozenset(("they", "you", "he", "she", "someone", "somebody", "staff", "people"))
 _MODALS = frozenset(("would", "'d", "could", "did", "might", "just", "actually", "only", "properly", "at", "least"))
+#: What the reader would like: "if you would **like** …", "if you'd **prefer** …".
+_TASTES = frozenset(("like", "love", "prefer", "want", "enjoy", "fancy", "rather"))
 #: A place the wished-for thing would be in or on: "if you could see the redemption figure **in the app**".
 _PLACES = frozenset(("in", "on", "at", "through", "via", "from", "into"))
 
@@ -195,7 +197,9 @@ def _wish_opener(doc: Doc, s: int, ss: int) -> int:
                     i >= 1 and doc[i - 1].lower_ == "only"):
                 return -1
             new_thing = any(w in _NEW_THINGS for w in between) or between[-1:] in (["have"], ["had"], ["get"], ["see"])
-            return -1 if new_thing else i
+            # "if you'd **like** a quiet table": the reader's taste, an open condition, not a wish
+            taste = any(w in _TASTES for w in between)
+            return -1 if new_thing or taste else i
     return -1
 
 
@@ -213,13 +217,30 @@ def _action_of_wish(doc: Doc, s: int, e: int) -> bool:
         opener == "only" and i >= 3 and doc[i - 3].lower_ == "if")
 
 
-def _place_of_wish(doc: Doc, s: int, ss: int) -> bool:
-    """The clue at ``s`` is the place of what a wish against the facts asks for: "it would be great if you could
-    see the redemption figure **in the app**" — it is not there today (session 24). Not a place where something
-    new would be added ("if they **added** dark mode in the app")."""
+#: The wisher: what a wish of theirs asks of themselves ("I wish **I** had found this place sooner") is no lack
+#: of the provider's.
+_WISHERS = frozenset(("i", "we", "me", "us", "i'd", "we'd"))
+
+
+def _in_wish(doc: Doc, s: int, ss: int) -> bool:
+    """The clue at ``s`` is in what a wish against the facts asks the provider for — "I wish the app would show
+    **the fee** before you type anything", "if they could make **the billing** feel like Janet does", "I wish
+    they'd warn you before they take **a fee**" (session 26, from the sample's judged tags) — or is its place:
+    "it would be great if you could see the redemption figure **in the app**" (session 24): it is not so today.
+    Not when the wish asks something of the wisher ("I wish **I** had found this place sooner"; their place is
+    still the provider's: "I wish I could see it **in the app**"), and not something new to be added ("if they
+    **added** dark mode"), nor "as if" or "even if"."""
+    opener = _wish_opener(doc, s, ss)
+    if opener < 0 or opener > ss and doc[opener - 1].lower_ in ("as", "even"):
+        return False  # "as if a master was behind the bar": a likeness; "even if": a concession
     place = doc[s].lower_ in _PLACES or s > ss and doc[s - 1].lower_ in _PLACES or (
         s > ss + 1 and doc[s - 1].lower_ in _SUBJECT_DETERMINERS and doc[s - 2].lower_ in _PLACES)
-    return place and _wish_opener(doc, s, ss) >= 0
+    doer = opener + 1
+    while doer < s and doc[doer].lower_ in ("that", "only"):
+        doer += 1
+    # what is asked for is in the wish's own stretch of words, before a comma ("…, and **service**, just what you
+    # would expect" is the next item)
+    return place or doer < s and doc[doer].lower_ not in _WISHERS and all(t.text != "," for t in doc[opener:s])
 
 
 def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rule: dict | None = None) -> bool:
@@ -229,4 +250,4 @@ def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rul
     "the staff should be proud of themselves"). ``rule``: ``rules.failed_action`` of cx_sentiment.yml,
     for a phrase of place after the clue."""
     return (_subject_of_wish(doc, s, e, se) or _duty_action(doc, s, ss) or (not praised and _duty_of(doc, s, e, se, rule))
-            or _action_of_wish(doc, s, e) or _place_of_wish(doc, s, ss))
+            or _action_of_wish(doc, s, e) or _in_wish(doc, s, ss))
