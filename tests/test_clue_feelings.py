@@ -881,6 +881,10 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("I wish they'd warn you before they take a fee, like a message.", "fee", "negative"),
     ("If they could make the phone line and the billing feel like Janet does, they'd be brilliant.", "billing",
      "negative"),
+    # ... and after a main clause that would be glad of it, whatever the tense after "if"
+    ("It would be great if you told me a fee was coming BEFORE you took it, not after.", "fee", "negative"),
+    ("It would be good if they offered a loyalty scheme.", "loyalty scheme", "neutral"),  # something new
+    ("I'd recommend it if you like spicy food.", "food", "positive"),
     # ... not what a wish asks of the wisher, a likeness ("as if"), the reader's taste, or the next item
     ("I wish I had found this place sooner, the food is amazing.", "the food", "positive"),
     ("I wish we had ordered the dessert.", "dessert", "neutral"),

@@ -184,6 +184,20 @@ _TASTES = frozenset(("like", "love", "prefer", "want", "enjoy", "fancy", "rather
 _PLACES = frozenset(("in", "on", "at", "through", "via", "from", "into"))
 
 
+#: What a conditional main clause calls the thing it wishes for: "it would be **great** if …", "I'd **love** it if …".
+_GLAD = frozenset(("great", "nice", "good", "better", "helpful", "ideal", "lovely", "brilliant", "useful", "handy",
+                   "easier", "amazing", "fantastic", "perfect", "wonderful", "happy", "happier", "love", "appreciate",
+                   "welcome", "fab", "cool"))
+
+
+def _glad_if(doc: Doc, i: int, ss: int) -> bool:
+    """The "if" at ``i`` follows a main clause that would be glad of it — "it would be great **if** you told me a fee
+    was coming", "I'd really appreciate it **if** …" (session 26, the dashboard's typical quotes): a wish whatever
+    the tense after it. Not "it would be a shame if …" (a fear), nor "I'd recommend it if …"."""
+    before = [t.lower_ for t in doc[max(ss, i - 6):i]]
+    return any(w in ("would", "'d") for w in before) and any(w in _GLAD for w in before)
+
+
 def _wish_opener(doc: Doc, s: int, ss: int) -> int:
     """The token index of the counterfactual "if" or "wish" that the clue at ``s`` follows in its sentence
     (with a past or conditional verb before the clue: "if you **could** see …", "wish they'**d** …"), else -1."""
@@ -194,9 +208,10 @@ def _wish_opener(doc: Doc, s: int, ss: int) -> int:
         if word in _WISH_VERBS or word == "if":
             between = [t.lower_ for t in doc[i + 1:s]]
             if word == "if" and not any(w in _IF_COUNTERFACTUAL for w in between) and not (
-                    i >= 1 and doc[i - 1].lower_ == "only"):
+                    i >= 1 and doc[i - 1].lower_ == "only") and not _glad_if(doc, i, ss):
                 return -1
-            new_thing = any(w in _NEW_THINGS for w in between) or between[-1:] in (["have"], ["had"], ["get"], ["see"])
+            new_thing = any(w in _NEW_THINGS or t.lemma_.lower() in _NEW_THINGS for w, t in zip(between, doc[i + 1:s])) \
+                or between[-1:] in (["have"], ["had"], ["get"], ["see"])  # "if they offer**ed** a loyalty scheme": new
             # "if you'd **like** a quiet table": the reader's taste, an open condition, not a wish
             taste = any(w in _TASTES for w in between)
             return -1 if new_thing or taste else i
