@@ -885,6 +885,10 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("It would be great if you told me a fee was coming BEFORE you took it, not after.", "fee", "negative"),
     ("It would be good if they offered a loyalty scheme.", "loyalty scheme", "neutral"),  # something new
     ("I'd recommend it if you like spicy food.", "food", "positive"),
+    # ... and what "what I need is" wants
+    ("What I need is for the bank to trust its own systems.", "trust", "negative"),
+    ("For payments, what I need is tracking, like with a parcel.", "tracking", "negative"),
+    ("What I love is the staff.", "the staff", "positive"),
     # ... not what a wish asks of the wisher, a likeness ("as if"), the reader's taste, or the next item
     ("I wish I had found this place sooner, the food is amazing.", "the food", "positive"),
     ("I wish we had ordered the dessert.", "dessert", "neutral"),

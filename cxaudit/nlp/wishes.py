@@ -198,14 +198,31 @@ def _glad_if(doc: Doc, i: int, ss: int) -> bool:
     return any(w in ("would", "'d") for w in before) and any(w in _GLAD for w in before)
 
 
+#: "what I **need** is …", "all we **wanted** was …": a want said as a pseudo-cleft.
+_NEEDS = frozenset(("need", "needed", "want", "wanted", "ask", "asked", "expect", "expected"))
+
+
+def _what_i_need(doc: Doc, i: int, ss: int) -> bool:
+    """The "is"/"was" at ``i`` closes "what I need", "all we wanted", "what I'd really want": what follows is
+    wanted, and missing today ("what I need is for the bank to trust its own systems", "what I need is
+    tracking"; session 26, the sample's interviews and the dashboard's typical quotes)."""
+    if doc[i].lower_ not in ("is", "was") or i - ss < 3 or doc[i - 1].lower_ not in _NEEDS:
+        return False
+    j = i - 2
+    while j > ss and doc[j].lower_ in ("really", "actually", "'d", "would", "just", "do", "did"):
+        j -= 1
+    return doc[j].lower_ in ("i", "we") and j > ss - 1 and j - 1 >= ss and doc[j - 1].lower_ in ("what", "all")
+
+
 def _wish_opener(doc: Doc, s: int, ss: int) -> int:
-    """The token index of the counterfactual "if" or "wish" that the clue at ``s`` follows in its sentence
-    (with a past or conditional verb before the clue: "if you **could** see …", "wish they'**d** …"), else -1."""
+    """The token index of the counterfactual "if", the "wish" or the "what I need is" that the clue at ``s``
+    follows in its sentence (with a past or conditional verb between "if" and the clue: "if you **could** see …",
+    or after a glad main clause), else -1."""
     for i in range(s - 1, ss - 1, -1):
         word = doc[i].lower_
         if word in ("but", "because", ".", ";") or doc[i].is_sent_start and i != ss:
             return -1
-        if word in _WISH_VERBS or word == "if":
+        if word in _WISH_VERBS or word == "if" or _what_i_need(doc, i, ss):
             between = [t.lower_ for t in doc[i + 1:s]]
             if word == "if" and not any(w in _IF_COUNTERFACTUAL for w in between) and not (
                     i >= 1 and doc[i - 1].lower_ == "only") and not _glad_if(doc, i, ss):
@@ -255,7 +272,8 @@ def _in_wish(doc: Doc, s: int, ss: int) -> bool:
         doer += 1
     # what is asked for is in the wish's own stretch of words, before a comma ("…, and **service**, just what you
     # would expect" is the next item)
-    return place or doer < s and doc[doer].lower_ not in _WISHERS and all(t.text != "," for t in doc[opener:s])
+    wanted = doc[opener].lower_ in ("is", "was")  # "what I need is …": the want is the wisher's, what follows not
+    return place or (wanted or doer < s and doc[doer].lower_ not in _WISHERS) and all(t.text != "," for t in doc[opener:s])
 
 
 def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rule: dict | None = None) -> bool:
