@@ -938,6 +938,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("There was no wait.", "no wait", "positive"),
     ("No fees, no letters.", "no fees", "positive"),
     ("No one came over to take our order.", "no one came over", "negative"),
+    # session 26: what should not have happened did; what one should not have to do one had to
+    ("But it shouldn't have taken fifty minutes and forty pounds.", "pounds", "negative"),
+    ("I shouldn't have to chase them for a refund.", "refund", "negative"),
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
     # "charges" names the fees, not a crime (VADER -1.1): judged by the words around it
