@@ -941,6 +941,10 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     # session 26: what should not have happened did; what one should not have to do one had to
     ("But it shouldn't have taken fifty minutes and forty pounds.", "pounds", "negative"),
     ("I shouldn't have to chase them for a refund.", "refund", "negative"),
+    # a drawback named as such, a flaw, not knowing
+    ("Only con was the cost, our dinner for two was $400!", "cost", "negative"),
+    ("The only blemish was our waitress.", "waitress", "negative"),
+    ("The waiter had no clue what we wanted.", "waiter", "negative"),
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
     # "charges" names the fees, not a crime (VADER -1.1): judged by the words around it
