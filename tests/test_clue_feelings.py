@@ -945,6 +945,10 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("Only con was the cost, our dinner for two was $400!", "cost", "negative"),
     ("The only blemish was our waitress.", "waitress", "negative"),
     ("The waiter had no clue what we wanted.", "waiter", "negative"),
+    # what makes up for something is praised; a judgement shared before a wish reports the present
+    ("It took a while to get our food - but the atmosphere made up for it.", "atmosphere", "positive"),
+    ("The ambiance and service is great but I wish I could say the same about the food.", "ambiance", "positive"),
+    ("My wife and I have not stopped raving about the food.", "the food", "positive"),
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
     # "charges" names the fees, not a crime (VADER -1.1): judged by the words around it

@@ -195,9 +195,11 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     if mode == "desired":
         k = max(0, bisect_right(scorer.starts, s) - 1)
         wish = wish_start(scorer.doc, k)
-        if wish > s and scope == "clause" and scorer.weak_clause(s, e)[1] <= wish:
+        if wish > s and (scope == "clause" and scorer.weak_clause(s, e)[1] <= wish
+                         or scope == "strong" and scorer.strong_clause(s, e)[1] <= wish):
             # its own clause ends before the wish opens: "I like **the shop**, I do, I just wish …" reports
-            # the present, the wish is about something else
+            # the present, the wish is about something else; so does the clause it shares a judgement with
+            # ("**the ambiance** and service is great but I wish I could say the same about the food", session 26)
             mode = "current"
         elif 0 <= wish < s and scope == "clause" and _after_the_wish(scorer, wish, s, e):
             # its own clause opens after the wish's has ended, and wants nothing: "the woman I spoke to, I wish

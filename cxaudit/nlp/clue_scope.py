@@ -113,6 +113,10 @@ class ClauseScorer:
         a, b = _enclosing(self.strong, ss, se, i0, i1)
         return (k, ss, se, a, b, *_enclosing(self.weak, a, b, i0, i1))
 
+    def strong_clause(self, i0: int, i1: int) -> tuple[int, int]:
+        """Token bounds ``[a, b)`` of the strong clause around the clue at tokens ``[i0, i1)``."""
+        return self._bounds(i0, i1)[3:5]
+
     def weak_clause(self, i0: int, i1: int) -> tuple[int, int]:
         """Token bounds ``[a, b)`` of the weak clause around the clue at tokens ``[i0, i1)``."""
         return self._bounds(i0, i1)[5:]
