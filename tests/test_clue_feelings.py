@@ -945,6 +945,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("Only con was the cost, our dinner for two was $400!", "cost", "negative"),
     ("The only blemish was our waitress.", "waitress", "negative"),
     ("The waiter had no clue what we wanted.", "waiter", "negative"),
+    # the customer's effort counted in attempts, two or more
+    ("It took four phone calls to get the refund.", "refund", "negative"),
+    ("Redemption statement took three requests and three weeks.", "statement", "negative"),
     # what makes up for something is praised; a judgement shared before a wish reports the present
     ("It took a while to get our food - but the atmosphere made up for it.", "atmosphere", "positive"),
     ("The ambiance and service is great but I wish I could say the same about the food.", "ambiance", "positive"),
