@@ -945,6 +945,7 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("Only con was the cost, our dinner for two was $400!", "cost", "negative"),
     ("The only blemish was our waitress.", "waitress", "negative"),
     ("The waiter had no clue what we wanted.", "waiter", "negative"),
+    ("The scam warning screen is just a wall of text.", "scam", "negative"),
     # the customer's effort counted in attempts, two or more
     ("It took four phone calls to get the refund.", "refund", "negative"),
     ("Redemption statement took three requests and three weeks.", "statement", "negative"),
