@@ -885,6 +885,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     ("It would be great if you told me a fee was coming BEFORE you took it, not after.", "fee", "negative"),
     ("It would be good if they offered a loyalty scheme.", "loyalty scheme", "neutral"),  # something new
     ("I'd recommend it if you like spicy food.", "food", "positive"),
+    # ... and what "ideally" with a conditional asks for
+    ("Ideally, they'd tell you what's happening while you wait, even just a text.", "wait", "negative"),
+    ("Ideally the app is quick.", "the app", "neutral"),
     # ... and what "what I need is" wants
     ("What I need is for the bank to trust its own systems.", "trust", "negative"),
     ("For payments, what I need is tracking, like with a parcel.", "tracking", "negative"),

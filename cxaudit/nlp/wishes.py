@@ -222,11 +222,13 @@ def _wish_opener(doc: Doc, s: int, ss: int) -> int:
         word = doc[i].lower_
         if word in ("but", "because", ".", ";") or doc[i].is_sent_start and i != ss:
             return -1
-        if word in _WISH_VERBS or word == "if" or _what_i_need(doc, i, ss):
+        if word in _WISH_VERBS or word in ("if", "ideally") or _what_i_need(doc, i, ss):
             between = [t.lower_ for t in doc[i + 1:s]]
             if word == "if" and not any(w in _IF_COUNTERFACTUAL for w in between) and not (
                     i >= 1 and doc[i - 1].lower_ == "only") and not _glad_if(doc, i, ss):
                 return -1
+            if word == "ideally" and not any(w in _IF_COUNTERFACTUAL or w == "should" for w in between):
+                return -1  # "ideally, they'**d** tell you what's happening": a wish; "ideally the app is quick": none
             new_thing = any(w in _NEW_THINGS or t.lemma_.lower() in _NEW_THINGS for w, t in zip(between, doc[i + 1:s])) \
                 or between[-1:] in (["have"], ["had"], ["get"], ["see"])  # "if they offer**ed** a loyalty scheme": new
             # "if you'd **like** a quiet table": the reader's taste, an open condition, not a wish
@@ -268,12 +270,12 @@ def _in_wish(doc: Doc, s: int, ss: int) -> bool:
     place = doc[s].lower_ in _PLACES or s > ss and doc[s - 1].lower_ in _PLACES or (
         s > ss + 1 and doc[s - 1].lower_ in _SUBJECT_DETERMINERS and doc[s - 2].lower_ in _PLACES)
     doer = opener + 1
-    while doer < s and doc[doer].lower_ in ("that", "only"):
+    while doer < s and doc[doer].lower_ in ("that", "only", ","):
         doer += 1
     # what is asked for is in the wish's own stretch of words, before a comma ("…, and **service**, just what you
     # would expect" is the next item)
     wanted = doc[opener].lower_ in ("is", "was")  # "what I need is …": the want is the wisher's, what follows not
-    return place or (wanted or doer < s and doc[doer].lower_ not in _WISHERS) and all(t.text != "," for t in doc[opener:s])
+    return place or (wanted or doer < s and doc[doer].lower_ not in _WISHERS) and all(t.text != "," for t in doc[doer:s])
 
 
 def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rule: dict | None = None) -> bool:
