@@ -352,6 +352,15 @@ COVERAGE = [
 ]
 
 GUARDS = [
+    # session 26, the blind sample s26c: an account or a complaint that was closed says nothing of opening hours;
+    # food heated up is no room heating; a delivery service is no staff
+    ("Got an email saying my complaint was closed.", "functional.availability", "was closed", False),
+    ("My account was closed without warning.", "functional.availability", "was closed", False),
+    ("The branch was closed on Saturday.", "functional.availability", "was closed", True),
+    ("We saw them heating up a frozen dish.", "mechanic.temperature", "heating", False),
+    ("The heating was off and it was freezing.", "mechanic.temperature", "heating", True),
+    ("Delivery service is great too.", "humanic.staff", "service is", False),
+    ("The service is great.", "humanic.staff", "The service is", True),
     # lounges are amenities, not queues or waiting areas
     ("We relaxed in the lounge before the flight.", "mechanic.queues", "lounge", False),
     ("We relaxed in the lounge before the flight.", "mechanic.facilities", "lounge", True),
