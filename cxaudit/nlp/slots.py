@@ -18,6 +18,7 @@ walk would cost the analysis more than the phrases cost the load (:data:`MIN_PHR
 from __future__ import annotations
 
 from itertools import product
+from math import prod
 from typing import Iterable, Sequence
 
 from spacy.attrs import LOWER
@@ -51,10 +52,7 @@ class SlotRule:
         built, first, covered = [], {}, set()
         for g in grammars or []:
             slots = [[" ".join(str(w).lower().split()) for w in slot] for slot in g["slots"]]
-            n_phrases = 1
-            for slot in slots:
-                n_phrases *= len(slot)
-            if n_phrases < min_phrases:
+            if prod(len(slot) for slot in slots) < min_phrases:
                 continue
             key = key_of(float(g["valence"]))
             # a token's id as a Doc's LOWER column has it: its hash, or spaCy's symbol id ("agent" is 401)
@@ -80,7 +78,7 @@ class SlotRule:
                     if seq:
                         by_first.setdefault(seq[0], []).append(seq)
                 steps.append((by_first, "" in slot))
-            for k, (by_first, skippable) in enumerate(steps):
+            for by_first, skippable in steps:
                 for h in by_first:
                     first.setdefault(h, [])
                     if index not in first[h]:

@@ -211,7 +211,7 @@ def _what_i_need(doc: Doc, i: int, ss: int) -> bool:
     j = i - 2
     while j > ss and doc[j].lower_ in ("really", "actually", "'d", "would", "just", "do", "did"):
         j -= 1
-    return doc[j].lower_ in ("i", "we") and j > ss - 1 and j - 1 >= ss and doc[j - 1].lower_ in ("what", "all")
+    return j - 1 >= ss and doc[j].lower_ in ("i", "we") and doc[j - 1].lower_ in ("what", "all")
 
 
 def _wish_opener(doc: Doc, s: int, ss: int) -> int:
@@ -229,8 +229,9 @@ def _wish_opener(doc: Doc, s: int, ss: int) -> int:
                 return -1
             if word == "ideally" and not any(w in _IF_COUNTERFACTUAL or w == "should" for w in between):
                 return -1  # "ideally, they'**d** tell you what's happening": a wish; "ideally the app is quick": none
-            new_thing = any(w in _NEW_THINGS or t.lemma_.lower() in _NEW_THINGS for w, t in zip(between, doc[i + 1:s])) \
-                or between[-1:] in (["have"], ["had"], ["get"], ["see"])  # "if they offer**ed** a loyalty scheme": new
+            # "if they offer**ed** a loyalty scheme": something new, known by its lemma too
+            new_thing = any(t.lower_ in _NEW_THINGS or t.lemma_.lower() in _NEW_THINGS for t in doc[i + 1:s]) \
+                or between[-1:] in (["have"], ["had"], ["get"], ["see"])
             # "if you'd **like** a quiet table": the reader's taste, an open condition, not a wish
             taste = any(w in _TASTES for w in between)
             return -1 if new_thing or taste else i
