@@ -405,6 +405,24 @@ CASES = [
     ("durations", "The refund takes three working days.", {"the refund": "negative"}),
     ("durations", "A 45 minute wait for the lounge.", {"the lounge": "negative"}),
     ("durations", "Been on hold 40mins with the helpline.", {"the helpline": "negative"}),
+    # session 27: the clue that opens its sentence is its topic and takes the sentence's feeling when its own
+    # clause has none (scope "sentence"); not in a subordinate clause, not across a contrast, not from praise
+    # in a sentence that negates a verb, not when another clue opens a clause of its own with the judgement
+    ("topic", "The agent asked a couple of questions and then put the refund through straight away.",
+     {"the agent": "positive", "the refund": "positive"}),
+    ("topic", "The agent asked a couple of questions and then put me through to the helpline, brilliant.",
+     {"the agent": "positive"}),
+    ("topic", "The agent read out the terms and I found out where the refund went, lovely.", {"the agent": "positive"}),
+    ("topic", "The fees went out of my account and when I checked the app there was no explanation at all.",
+     {"the fees": "negative"}),
+    ("topic", "When the agent asked a couple of questions, he put the refund through straight away.",
+     {"the agent": "neutral"}),
+    ("topic", "If the agent asks a couple of questions, the refund goes through straight away.", {"the agent": "neutral"}),
+    ("topic", "The agent asked a couple of questions and put the refund through straight away, but the fees were "
+     "outrageous.", {"the agent": "neutral"}),
+    ("topic", "The agent read out the terms and I never found out where the refund went, lovely.",
+     {"the agent": "neutral"}),
+    ("topic", "The agent asked a couple of questions and the refund was quick.", {"the agent": "neutral"}),
 ]
 
 

@@ -20,7 +20,8 @@ from cxaudit.nlp.follow_up import follow_up
 from cxaudit.nlp.mode import wish_start
 from cxaudit.nlp.scope_rules import failed_rule, names_person
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
-from cxaudit.nlp.sentiment import valence
+from cxaudit.nlp.sentiment import NEUTRAL_BAND, valence
+from cxaudit.nlp.topic import opens_clause, opens_sentence, praise_in_doubt
 from cxaudit.nlp.wishes import requested, unmet_subject, wished
 from cxaudit.schemas import TAGS
 
@@ -159,6 +160,22 @@ def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int
     return None
 
 
+def _judged_apart(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]]) -> bool:
+    """Another clue of the sentence opens a clause of its own (nothing but openers and judging words before it) and
+    has that clause's judgement: "the food is served at the bar, **great wifi**" (the sentence's praise is the
+    wifi's, not the food's). A clue further into a clause that goes on about the topic ("**the bot** asked a couple
+    of questions and then put me straight through to **a fraud person**") has the judgement only by being nearer
+    to it, so it does not count."""
+    own = scorer.weak_clause(s, e)
+    for o in others:
+        if o[1] <= s or o[0] >= e:
+            a, b = scorer.weak_clause(*o)
+            if (a, b) != own and opens_clause(scorer.doc, a, o[0], scorer.hits) and scorer.feeling(
+                    o[0], o[1], others=[x for x in others if x != o])[1] == "clause":
+                return True
+    return False
+
+
 def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]], mode: str,
                  clues: Sequence[tuple[int, int]] | None = None) -> tuple[float, str]:
     """``(polarity, scope)`` of the clue at tokens ``[s, e)``: :meth:`ClauseScorer.feeling
@@ -170,7 +187,9 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
     both scope "absence"; a clue whose sentence has no sentiment at all takes the verdict of the next
     sentence (scope "follow", :func:`cxaudit.nlp.follow_up.follow_up`: "I rang the helpline. Absolutely
     useless."; ``clues``: the token spans of the Doc's clues of every codebook, ``None`` for a clue scored without the
-    sentences around it); then the statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
+    sentences around it); a clue that still has none and opens its sentence, the sentence's topic, takes the
+    sentence's score (scope "sentence", :func:`cxaudit.nlp.topic.opens_sentence`: "**The bot** asked a couple of
+    questions and then put me straight through"); then the statement mode: in a wish or a suggestion (``desired``) praise describes the wanted state,
     not the current one (:func:`cxaudit.nlp.wishes.wished`, as for the sentence's own
     score). In a question praise does not count (×0)."""
     polarity, scope = scorer.feeling(s, e, others=others)
@@ -190,6 +209,14 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         verdict = follow_up(scorer, s, e, clues)
         if verdict is not None:
             polarity, scope = verdict, "follow"
+    if scope == "none" and mode == "current":
+        k = max(0, bisect_right(scorer.starts, s) - 1)
+        score = float(scorer.scores[k])
+        if abs(score) >= NEUTRAL_BAND and opens_sentence(scorer.doc, *scorer.sents[k], s, e) and not (
+                praise_in_doubt(scorer.doc, *scorer.sents[k], score) or _judged_apart(scorer, s, e, others)):
+            # "**The bot** asked a couple of questions and then put me straight through": the clue the
+            # sentence is about takes its feeling (session 27, cxaudit/nlp/topic.py)
+            polarity, scope = score, "sentence"
     wish = -1
     raw = polarity
     if mode == "desired":
