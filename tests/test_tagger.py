@@ -352,6 +352,20 @@ COVERAGE = [
 ]
 
 GUARDS = [
+    # session 27, the blind sample s27: jargon someone avoids when they explain is no document; a numbered option or
+    # a named menu is a phone or app menu, no range; a sum that takes someone into an overdraft, comes back, or
+    # buys a quantity of something is no price
+    ("Priya explained everything clearly, no jargon.", "mechanic.forms", "jargon", False),
+    ("Priya explained everything clearly, no jargon.", "humanic.communication", "jargon", True),
+    ("The letter was full of jargon.", "mechanic.forms", "jargon", True),
+    ("By the time you get to option 6 you've forgotten option 1.", "functional.range", "option", False),
+    ("There's one big menu called Move money.", "functional.range", "menu", False),
+    ("They even have a section in the menu called American Chinese food!", "functional.range", "the menu", True),
+    ("They have a great vegetarian option.", "functional.range", "option", True),
+    ("I went about forty pounds into my overdraft for one night.", "functional.price", "pounds", False),
+    ("It took six weeks to get my forty pounds back.", "functional.price", "pounds", False),
+    ("Someone bought six hundred pounds of electronics with my card.", "functional.price", "pounds", False),
+    ("They charged me forty pounds for a two minute call.", "functional.price", "pounds", True),
     # session 26, the blind sample s26c: an account or a complaint that was closed says nothing of opening hours;
     # food heated up is no room heating; a delivery service is no staff
     ("Got an email saying my complaint was closed.", "functional.availability", "was closed", False),
