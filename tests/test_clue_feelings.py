@@ -423,6 +423,15 @@ CASES = [
     ("topic", "The agent read out the terms and I never found out where the refund went, lovely.",
      {"the agent": "neutral"}),
     ("topic", "The agent asked a couple of questions and the refund was quick.", {"the agent": "neutral"}),
+    # session 27: an expectation the speaker had and says no more of was not met; one met or beaten is no complaint
+    ("expectation", "I expected better service from the staff for the price.", {"staff": "negative"}),
+    ("expectation", "I just wanted someone on the helpline to take ownership.", {"the helpline": "negative"}),
+    ("expectation", "I was expecting the refund within a week.", {"the refund": "negative"}),
+    ("expectation", "I was hoping the app would let me change the date.", {"the app": "negative"}),
+    ("expectation", "I expected the room to be clean, and it was spotless.", {"the room": "neutral"}),
+    ("expectation", "The staff were better than I expected.", {"staff": "positive"}),
+    ("expectation", "It was exactly what I expected, the staff were lovely.", {"staff": "positive"}),
+    ("expectation", "I wanted to thank the staff for their help.", {"staff": "positive"}),
 ]
 
 

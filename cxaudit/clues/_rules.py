@@ -22,7 +22,7 @@ from cxaudit.nlp.scope_rules import failed_rule, names_person
 from cxaudit.nlp.scope_rules import wish_comparatives as _wish_comparatives
 from cxaudit.nlp.sentiment import NEUTRAL_BAND, valence
 from cxaudit.nlp.topic import opens_clause, opens_sentence, praise_in_doubt
-from cxaudit.nlp.wishes import requested, unmet_subject, wished
+from cxaudit.nlp.wishes import expectation_end, requested, unmet_subject, wished
 from cxaudit.schemas import TAGS
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,15 @@ def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int
     return None
 
 
+def _unmet_expectation(scorer: ClauseScorer, wish: int, s: int, k: int) -> bool:
+    """The clue at token ``s`` is in what a past expectation opening at ``wish`` expected
+    (:func:`cxaudit.nlp.wishes.expectation_end`) and the sentence does not go on to say it was met — no praise after
+    the expectation ("I expected the room to be clean, and it was **spotless**")."""
+    se = scorer.sents[k][1]
+    end = expectation_end(scorer.doc, wish, se)
+    return s < end and not any(h[0] >= end and h[1] <= se and h[2] > 0 for h in scorer.hits)
+
+
 def _judged_apart(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]]) -> bool:
     """Another clue of the sentence opens a clause of its own (nothing but openers and judging words before it) and
     has that clause's judgement: "the food is served at the bar, **great wifi**" (the sentence's praise is the
@@ -228,9 +237,11 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             # the present, the wish is about something else; so does the clause it shares a judgement with
             # ("**the ambiance** and service is great but I wish I could say the same about the food", session 26)
             mode = "current"
-        elif 0 <= wish < s and scope == "clause" and _after_the_wish(scorer, wish, s, e):
+        elif 0 <= wish < s and (scope == "clause" and _after_the_wish(scorer, wish, s, e)
+                                or 0 <= expectation_end(scorer.doc, wish, scorer.sents[k][1]) <= s):
             # its own clause opens after the wish's has ended, and wants nothing: "the woman I spoke to, I wish
-            # I could remember her name, was so **gentle**" (session 25)
+            # I could remember her name, was so **gentle**" (session 25); or after what an expectation expected:
+            # "I expected the room to be clean, and it was **spotless**" (session 27)
             mode = "current"
     if polarity > 0:
         if mode == "desired":
@@ -238,7 +249,8 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         elif mode == "question":
             polarity = 0.0
     if mode == "desired" and polarity > -UNMET_WISH and (
-            (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
+            (0 <= wish < s and _unmet_expectation(scorer, wish, s, k))
+            or (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
             or (0 <= wish <= s and _wants_more(scorer, wish, s, e))
             or unmet_subject(scorer.doc, s, e, *scorer.sents[k], raw > 0, failed_rule())
             or requested(scorer.doc, wish, s, scorer.sents[k][1])):

@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from . import scope_rules
 from .failed_actions import _past_place
 
-__all__ = ["wished", "counterfactual", "unmet_subject", "requested", "DESIRED_POSITIVE"]
+__all__ = ["wished", "counterfactual", "unmet_subject", "requested", "expectation_end", "DESIRED_POSITIVE"]
 
 #: Positive polarity in a wish or suggestion is the wanted state: it becomes this times itself
 #: when the wish is against the facts, else 0 (:func:`wished`).
@@ -287,3 +287,26 @@ def unmet_subject(doc: Doc, s: int, e: int, ss: int, se: int, praised: bool, rul
     for a phrase of place after the clue."""
     return (_subject_of_wish(doc, s, e, se) or _duty_action(doc, s, ss) or (not praised and _duty_of(doc, s, e, se, rule))
             or _action_of_wish(doc, s, e) or _in_wish(doc, s, ss))
+
+
+#: Verbs of an expectation the speaker had (the `desired` cues "i expected", "i was hoping", "all i wanted" … of
+#: mode.yml): "I **expected** better service for the price", "I just **wanted** someone to take ownership".
+_EXPECTATIONS = frozenset(("expected", "expecting", "hoped", "hoping", "wanted"))
+#: Marks that close the expectation's stretch of words.
+_EXPECTATION_CLOSE = frozenset((",", ";", ":", "(", ")", "-", "–", "—", ".", "!", "?", "but", "yet", "instead"))
+
+
+def expectation_end(doc: Doc, wish: int, se: int) -> int:
+    """End (exclusive) of what a past expectation that opens at token ``wish`` expected — up to a punctuation mark,
+    "but", or "and" before a new subject ("I expected the room to be clean **and it was**") — or -1 when the
+    desired cue at ``wish`` is no past expectation (session 27). What someone expected and says no more of was
+    not there: "I expected better service for the price", "all I wanted was a call back"."""
+    if not any(t.lower_ in _EXPECTATIONS for t in doc[wish:min(se, wish + 4)]):
+        return -1
+    i = wish + 1
+    while i < se:
+        w = doc[i].lower_
+        if w in _EXPECTATION_CLOSE or (w == "and" and i + 1 < se and doc[i + 1].lower_ in scope_rules.NEW_SUBJECT):
+            return i
+        i += 1
+    return se
