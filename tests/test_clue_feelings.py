@@ -397,6 +397,7 @@ CASES = [
     # glued, with a word between figure and unit, or said as a noun
     ("lexicon", "The staff make my week, honestly.", {"staff": "positive"}),
     ("lexicon", "I ordered the food and it was off flavor.", {"the food": "negative"}),
+    ("lexicon", "The hostess was no where to be found all evening.", {"the hostess": "negative"}),  # session 27
     # session 24: a predicate list goes on about its subject after a comma
     ("continued", "The food is mostly made from scratch, fresh and well prepared.", {"the food": "positive"}),
     ("continued", "The staff were at the desk, unhelpful as usual.", {"staff": "negative"}),
