@@ -398,6 +398,10 @@ CASES = [
     ("lexicon", "The staff make my week, honestly.", {"staff": "positive"}),
     ("lexicon", "I ordered the food and it was off flavor.", {"the food": "negative"}),
     ("lexicon", "The hostess was no where to be found all evening.", {"the hostess": "negative"}),  # session 27
+    ("lexicon", "The fees are very inexpensive.", {"the fees": "positive"}),  # session 27
+    ("lexicon", "The staff know me by name.", {"staff": "positive"}),
+    ("lexicon", "The lounge is open late.", {"the lounge": "positive"}),
+    ("lexicon", "The lounge is not open late enough.", {"the lounge": "negative"}),
     # session 24: a predicate list goes on about its subject after a comma
     ("continued", "The food is mostly made from scratch, fresh and well prepared.", {"the food": "positive"}),
     ("continued", "The staff were at the desk, unhelpful as usual.", {"staff": "negative"}),
