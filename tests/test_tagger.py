@@ -366,6 +366,20 @@ GUARDS = [
     ("It took six weeks to get my forty pounds back.", "functional.price", "pounds", False),
     ("Someone bought six hundred pounds of electronics with my card.", "functional.price", "pounds", False),
     ("They charged me forty pounds for a two minute call.", "functional.price", "pounds", True),
+    # session 27, the blind sample s27b: the customer's own forgetting is no error; a plumbing and heating firm is no
+    # room heating; coat check staff are no amenity; a place to be avoided is a verdict on it all, no atmosphere; a dish sent
+    # to all tables is no seating
+    ("By the time you get to option 6 you've forgotten option 1.", "functional.accuracy", "forgotten", False),
+    ("I forgot my password and had to reset it.", "functional.accuracy", "forgot my", False),
+    ("They forgot my order twice.", "functional.accuracy", "forgot my", True),
+    ("I run a plumbing and heating firm.", "mechanic.temperature", "heating", False),
+    ("The heating was broken all night.", "mechanic.temperature", "heating", True),
+    ("The coat check girls were rude.", "mechanic.facilities", "coat check", False),
+    ("The coat check was quick and free.", "mechanic.facilities", "coat check", True),
+    ("This place is to be avoided.", "mechanic.atmosphere", "place is", False),
+    ("The place is beautiful and cosy.", "mechanic.atmosphere", "The place", True),
+    ("They sent complimentary amuse bouche to all tables.", "mechanic.comfort", "tables", False),
+    ("The tables are too close together.", "mechanic.comfort", "tables are too close", True),
     # session 26, the blind sample s26c: an account or a complaint that was closed says nothing of opening hours;
     # food heated up is no room heating; a delivery service is no staff
     ("Got an email saying my complaint was closed.", "functional.availability", "was closed", False),
