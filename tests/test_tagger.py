@@ -380,6 +380,10 @@ GUARDS = [
     ("The place is beautiful and cosy.", "mechanic.atmosphere", "The place", True),
     ("They sent complimentary amuse bouche to all tables.", "mechanic.comfort", "tables", False),
     ("The tables are too close together.", "mechanic.comfort", "tables are too close", True),
+    # the customer's own manners are no courtesy clue (the Evidence tab's "most typical" first page, session 27)
+    ("I wasn't rude to anyone, but nobody took ownership of it.", "humanic.courtesy", "rude", False),
+    ("I was polite the whole time and the agent was rude.", "humanic.courtesy", "polite", False),
+    ("I was polite the whole time and the agent was rude.", "humanic.courtesy", "rude", True),
     # session 26, the blind sample s26c: an account or a complaint that was closed says nothing of opening hours;
     # food heated up is no room heating; a delivery service is no staff
     ("Got an email saying my complaint was closed.", "functional.availability", "was closed", False),
