@@ -160,12 +160,10 @@ def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int
     return None
 
 
-def _unmet_expectation(scorer: ClauseScorer, wish: int, s: int, k: int) -> bool:
-    """The clue at token ``s`` is in what a past expectation opening at ``wish`` expected
-    (:func:`cxaudit.nlp.wishes.expectation_end`) and the sentence does not go on to say it was met — no praise after
-    the expectation ("I expected the room to be clean, and it was **spotless**")."""
-    se = scorer.sents[k][1]
-    end = expectation_end(scorer.doc, wish, se)
+def _unmet_expectation(scorer: ClauseScorer, end: int, s: int, se: int) -> bool:
+    """The clue at token ``s`` is in what a past expectation expected, which ends at ``end``
+    (:func:`cxaudit.nlp.wishes.expectation_end`, -1 for none), and the sentence ending at ``se`` does not go on to
+    say it was met — no praise after the expectation ("I expected the room to be clean, and it was **spotless**")."""
     return s < end and not any(h[0] >= end and h[1] <= se and h[2] > 0 for h in scorer.hits)
 
 
@@ -226,11 +224,13 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             # "**The bot** asked a couple of questions and then put me straight through": the clue the
             # sentence is about takes its feeling (session 27, cxaudit/nlp/topic.py)
             polarity, scope = score, "sentence"
-    wish = -1
+    wish = expected = -1
     raw = polarity
     if mode == "desired":
         k = max(0, bisect_right(scorer.starts, s) - 1)
         wish = wish_start(scorer.doc, k)
+        if 0 <= wish < s:  # what a past expectation expected ends here ("I expected better service", session 27)
+            expected = expectation_end(scorer.doc, wish, scorer.sents[k][1])
         if wish > s and (scope == "clause" and scorer.weak_clause(s, e)[1] <= wish
                          or scope == "strong" and scorer.strong_clause(s, e)[1] <= wish):
             # its own clause ends before the wish opens: "I like **the shop**, I do, I just wish …" reports
@@ -238,7 +238,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
             # ("**the ambiance** and service is great but I wish I could say the same about the food", session 26)
             mode = "current"
         elif 0 <= wish < s and (scope == "clause" and _after_the_wish(scorer, wish, s, e)
-                                or 0 <= expectation_end(scorer.doc, wish, scorer.sents[k][1]) <= s):
+                                or 0 <= expected <= s):
             # its own clause opens after the wish's has ended, and wants nothing: "the woman I spoke to, I wish
             # I could remember her name, was so **gentle**" (session 25); or after what an expectation expected:
             # "I expected the room to be clean, and it was **spotless**" (session 27)
@@ -249,7 +249,7 @@ def clue_feeling(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[in
         elif mode == "question":
             polarity = 0.0
     if mode == "desired" and polarity > -UNMET_WISH and (
-            (0 <= wish < s and _unmet_expectation(scorer, wish, s, k))
+            _unmet_expectation(scorer, expected, s, scorer.sents[k][1])
             or (e < len(scorer.doc) and scorer.doc[e].lower_ in ("had", "were"))
             or (0 <= wish <= s and _wants_more(scorer, wish, s, e))
             or unmet_subject(scorer.doc, s, e, *scorer.sents[k], raw > 0, failed_rule())

@@ -12,9 +12,9 @@ question or a condition judges nothing yet), and not when a clue of the same cod
 judgement in its own clause ("the food is served at the bar, **great wifi**"). A clue in a subordinate clause
 ("**when** the manager came over, I complained about the cold") is not the sentence's subject. Praise is not passed
 on from a sentence that also negates something (:func:`praise_in_doubt`): "**our server** didn't have the sommelier
-stop by …, never brought the bread we requested and didn't crack a smile …" scores praise. Not when a contrast follows the clue ("the place is hip and the
-decorations funky, **but** the food is lacking"): the sentence's score then leans on the other side of the
-contrast, which is about something else.
+stop by …, never brought the bread we requested and didn't crack a smile …" scores praise. Not when a contrast
+follows the clue ("the place is hip and the decorations funky, **but** the food is lacking"): the sentence's score
+then leans on the other side of the contrast, which is about something else.
 
 A clue further into its sentence keeps "none": a sentence about the waiter that mentions the food ("the waiter
 was rude and slowed down our food") judges the waiter, not the food — MAMS-ACSA's annotators mark such a
