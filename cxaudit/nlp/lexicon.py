@@ -41,6 +41,7 @@ __all__ = [
     "longest_first",
     "sentence_bounds",
     "doc_layout",
+    "doc_words",
     "ext_key",
     "sentiment_entries",
     "sentiment_key",
@@ -485,6 +486,32 @@ def doc_layout(doc: Doc) -> tuple[list[tuple[int, int]], list[int], list[int], l
     return cached
 
 
+_WORDS_KEY = ext_key("cx_words")
+
+
+def doc_words(doc: Doc) -> tuple[list[str], list[bool], list[bool], list[bool]]:
+    """``(lower, alpha, punct, sent_start)`` of every token of ``doc`` as plain lists, computed once per Doc.
+
+    ``lower[i]`` is ``doc[i].lower_``, ``alpha[i]`` ``doc[i].is_alpha``, ``punct[i]`` ``doc[i].is_punct``,
+    ``sent_start[i]`` ``doc[i].is_sent_start is True``. Rules that read many tokens one by one read these
+    lists instead: ``doc[i]`` makes a Token object on every access (3 million per 20,000 comments before
+    session 28, about a tenth of the tagging time).
+    """
+    user_data = doc.user_data
+    cached = user_data.get(_WORDS_KEY)
+    if cached is not None:
+        return cached
+    if len(doc) == 0:
+        cached = ([], [], [], [])
+    else:
+        strings = doc.vocab.strings
+        lower_h, alpha, punct, start = doc.to_array([LOWER, IS_ALPHA, IS_PUNCT, SENT_START]).T.tolist()
+        cached = ([strings[h] for h in lower_h], [a == 1 for a in alpha], [p == 1 for p in punct],
+                  [x == 1 for x in start])
+    user_data[_WORDS_KEY] = cached
+    return cached
+
+
 def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """Token ``(start, end)`` of each sentence of ``doc`` (see :func:`doc_layout`)."""
     return doc_layout(doc)[0]
@@ -492,6 +519,8 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
 
 if not Doc.has_extension("cx_sents"):
     Doc.set_extension("cx_sents", default=None)
+if not Doc.has_extension("cx_words"):
+    Doc.set_extension("cx_words", default=None)
 
 
 def _check_ext_key() -> None:

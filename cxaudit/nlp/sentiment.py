@@ -226,9 +226,10 @@ class SentimentScorer:
             # hits shorter than every advice phrase (most: single words) skip the token lookups
             hits = [h for h in hits if h[0] != VAL or h[3] - h[2] < shortest or doc[h[2]].lower_ not in advice_first
                     or " ".join(t.lower_ for t in doc[h[2]:h[3]]) not in advice or _opens_sentence(doc, h[2], openers)]
-        orths = doc.to_array(ORTH)
-        if HASH_ORTH in orths:
-            hits = self._with_hashtags(doc, hits, orths.tolist())
+        orths = doc.to_array(ORTH).tolist()
+        hashtag = HASH_ORTH in orths
+        if hashtag:
+            hits = self._with_hashtags(doc, hits, orths)
         strong: list[int] = []
         weak: list[int] = []
         val_hits: list[tuple[int, int, float]] = []
@@ -238,7 +239,7 @@ class SentimentScorer:
         n = len(hits)
         # irony markers are tokens of their own ("today 🙃", "great service /s"): look them up in the
         # ORTH column rather than building Doc.text (which makes a Token object per token)
-        ironic_doc = bool(hits) and (not IRONY_ORTH.isdisjoint(orths.tolist()) or ironic_hashtag(doc, 0, len(doc)))
+        ironic_doc = bool(hits) and (not IRONY_ORTH.isdisjoint(orths) or hashtag and ironic_hashtag(doc, 0, len(doc)))
         for k, (ss, se) in enumerate(bounds):
             start = h
             while h < n and hits[h][2] < se:

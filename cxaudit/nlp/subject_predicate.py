@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from .lexicon import doc_words
 from .scope_rules import DETERMINERS
 
 __all__ = ["subject_predicate"]
@@ -55,31 +56,32 @@ def subject_predicate(doc: Doc, s: int, b: int, weak: list[int]) -> tuple[int, i
     ``b``: the subject's noun phrase ``[h0, h1)`` (after determiners), the modifier ``[m, v)`` and the
     main predicate ``[v, pe)`` (up to the next weak clause break, given as sorted starts ``weak``);
     ``None`` when the clause does not have that shape."""
+    lower, alpha, punct, sent_start = doc_words(doc)  # plain lists: no Token object per look
     j = s
-    while j < b and (doc[j].is_punct or doc[j].lower_ in DETERMINERS):
+    while j < b and (punct[j] or lower[j] in DETERMINERS):
         j += 1
     h0 = j
-    while (j < b and j - h0 < _MAX_HEAD and (doc[j].is_alpha or "-" in doc[j].text)
-           and doc[j].lower_ not in _MODIFIER_OPENERS and doc[j].lower_ not in _AUX and doc[j].lower_ not in _NO_HEAD):
+    while (j < b and j - h0 < _MAX_HEAD and (alpha[j] or "-" in doc[j].text)
+           and lower[j] not in _MODIFIER_OPENERS and lower[j] not in _AUX and lower[j] not in _NO_HEAD):
         j += 1
     if j == h0 or j >= b:
         return None
     h1 = j
-    if doc[j].lower_ == "," and j + 1 < b:
+    if lower[j] == "," and j + 1 < b:
         j += 1
-    if doc[j].lower_ not in _MODIFIER_OPENERS:
+    if lower[j] not in _MODIFIER_OPENERS:
         return None
     m = j
     content = False
     for v in range(m + 1, min(b, m + 1 + _MAX_MODIFIER)):
-        if doc[v].is_sent_start:
+        if sent_start[v]:
             return None
-        word = doc[v].lower_
-        if word in _MAIN_VERBS and content and doc[v - 1].lower_ not in _OWN_SUBJECT:
+        word = lower[v]
+        if word in _MAIN_VERBS and content and lower[v - 1] not in _OWN_SUBJECT:
             pe = next((k for k in weak if v < k < b), b)
             return h0, h1, m, v, pe
-        if doc[v].is_punct and not (word == "," and v + 1 < b and doc[v + 1].lower_ in _MAIN_VERBS):
+        if punct[v] and not (word == "," and v + 1 < b and lower[v + 1] in _MAIN_VERBS):
             return None  # a new clause ("the staff makes you feel at home, the food is great"), not a modifier
-        if word not in _AUX and not doc[v].is_punct:
+        if word not in _AUX and not punct[v]:
             content = True
     return None
