@@ -13,7 +13,7 @@ from spacy.attrs import LOWER, ORTH
 from spacy.strings import hash_string
 
 from cxaudit._lookups import lemma_table
-from cxaudit.nlp.lexicon import ext_key
+from cxaudit.nlp.lexicon import doc_words, ext_key
 from cxaudit.nlp import failed_actions
 from cxaudit.nlp.clue_scope import ClauseScorer
 from cxaudit.nlp.follow_up import follow_up
@@ -127,7 +127,7 @@ def _wants_more(scorer: ClauseScorer, wish: int, s: int, e: int) -> bool:
     lacks it."""
     a, b = scorer.weak_clause(s, e)
     words = _wish_comparatives()
-    return any(t.lower_ in words for t in scorer.doc[max(a, wish):b])
+    return any(w in words for w in doc_words(scorer.doc)[0][max(a, wish):b])
 
 
 #: "why" and an auxiliary open a rhetorical question about how things are (:func:`_why_question`).
@@ -138,10 +138,11 @@ _WHY_AUX = frozenset(("do", "does", "did", "is", "are", "was", "were", "would", 
 def _why_question(doc, ss: int, se: int) -> bool:
     """The sentence ``doc[ss:se]`` opens (after fillers and punctuation) with "why" and an auxiliary: a
     customer asking why something is as it is questions it ("why does the app log me out every time?")."""
+    lower, _, punct, _ = doc_words(doc)
     i = ss
-    while i < se and (doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "then", "oh", "honestly", "like")):
+    while i < se and (punct[i] or lower[i] in ("so", "and", "but", "then", "oh", "honestly", "like")):
         i += 1
-    return i + 1 < se and doc[i].lower_ == "why" and doc[i + 1].lower_ in _WHY_AUX
+    return i + 1 < se and lower[i] == "why" and lower[i + 1] in _WHY_AUX
 
 
 def _apposition(scorer: ClauseScorer, s: int, e: int, others: Sequence[tuple[int, int]]) -> float | None:

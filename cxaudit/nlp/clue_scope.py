@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from . import clause_before, failed_actions, ownership, scope_rules, shared_judgement
 from .clause_before import ELLIPSIS_NEGATION
-from .lexicon import ext_key, sentence_bounds
+from .lexicon import doc_words, ext_key, sentence_bounds
 from .scope_rules import BACK_REFERENCE, CONDITION, CONTRAST_FIRST, NEW_SUBJECT
 from .sentiment import normalize
 from .subject_predicate import subject_predicate
@@ -208,7 +208,7 @@ class ClauseScorer:
         described = self._relative_clause(i1, a, b, others)
         if described:  # "the staff, who were actually helpful, …": the relative clause is about the clue
             return normalize(sum(h[2] for h in described)), "clause"
-        if any(t.lower_ in CONDITION for t in self.doc[wa:i0]):
+        if any(w in CONDITION for w in doc_words(self.doc)[0][wa:i0]):
             # the clue sits in a condition with no judgement of its own: "if the delivery arrives on
             # Friday, I will be happy" says nothing yet about the delivery
             return 0.0, "none"

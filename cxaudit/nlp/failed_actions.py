@@ -10,6 +10,7 @@ cx_sentiment.yml (:mod:`cxaudit.nlp.scope_rules`). The method: docs/language.md,
 from __future__ import annotations
 
 from . import scope_rules
+from .lexicon import doc_words
 from .scope_rules import CONDITION, DETERMINERS
 
 __all__ = ["absence", "failed"]
@@ -26,18 +27,19 @@ def absence(scorer, i0: int, i1: int) -> float:
     0.0 when no marker stands right before the clue or opens it."""
     markers, burdens, value, plenty, crowds = scope_rules.absence_rule()
     doc = scorer.doc
-    last = doc[i1 - 1].lower_
+    lower = doc_words(doc)[0]
+    last = lower[i1 - 1]
     for n in (4, 3, 2, 1):
         # the marker may open the clue itself: a codebook phrase "no signal", "no fees", "no one came over",
         # "not enough space" (session 25: such clues were judged nowhere)
-        if i1 - i0 > n and " ".join(t.lower_ for t in doc[i0:i0 + n]) in markers:
+        if i1 - i0 > n and " ".join(lower[i0:i0 + n]) in markers:
             return -value if last in burdens else value
     for n in (4, 3, 2, 1):
         if i0 - n < 0:
             continue
-        before = " ".join(t.lower_ for t in doc[i0 - n:i0])
+        before = " ".join(lower[i0 - n:i0])
         if before in markers:
-            unneeded = i1 < len(doc) and doc[i1].lower_ in _NOT_NEEDED
+            unneeded = i1 < len(doc) and lower[i1] in _NOT_NEEDED
             return -value if last in burdens or unneeded else value
         if before in plenty and last not in crowds:
             return value if last in burdens else -value  # "plenty of parking": the other way round
@@ -65,7 +67,7 @@ def failed(scorer, i0: int, i1: int) -> float:
         return 0.0
     doc, n = scorer.doc, len(scorer.doc)
     _, se, _, _, wa, _ = scorer.around(i0, i1)
-    if any(t.lower_ in CONDITION for t in doc[wa:i0]):
+    if any(w in CONDITION for w in doc_words(doc)[0][wa:i0]):
         return 0.0  # "if an adviser can't make an appointment, …": a condition, not a failure
     before = _negated_subject(scorer, i0, i1, wa, rule)
     if before is None:  # "nobody ever **calls back**": the clue is the action that did not happen
@@ -207,7 +209,8 @@ def _negated_action(scorer, i0: int, i1: int, wa: int, rule: dict) -> float | No
 def _words_before(doc, wa: int, i0: int, skip: frozenset) -> list[str]:
     """The lower-case words of ``doc[wa:i0]`` (the clue's weak clause before it) without the run of
     ``skip`` words right before the clue (its determiners, or the auxiliaries and adverbs after a negator)."""
+    lower = doc_words(doc)[0]
     j = i0
-    while j > wa and doc[j - 1].lower_ in skip:
+    while j > wa and lower[j - 1] in skip:
         j -= 1
-    return [t.lower_ for t in doc[wa:j]]
+    return lower[wa:j]

@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 
 from . import scope_rules
 from .failed_actions import _past_place
+from .lexicon import doc_words
 
 __all__ = ["wished", "counterfactual", "unmet_subject", "requested", "expectation_end", "DESIRED_POSITIVE"]
 
@@ -26,7 +27,7 @@ _COUNTERFACTUAL = frozenset(("were", "actually", "properly", "once", "had"))
 def counterfactual(doc: Doc, ss: int, se: int) -> bool:
     """True when the sentence ``doc[ss:se]`` states a wish against the facts (see
     :meth:`ClauseScorer.counterfactual`)."""
-    words = [t.lower_ for t in doc[ss:se]]
+    words = doc_words(doc)[0][ss:se]
     if any(w in _COUNTERFACTUAL for w in words):
         return True
     # "wish the PDF password **wasn't** so complicated": after "wish", "was" is against the facts too (not in
@@ -43,7 +44,7 @@ def wished(polarity: float, doc: Doc, ss: int, se: int) -> float:
     :data:`DESIRED_POSITIVE` times itself. Criticism is left as it is."""
     if polarity <= 0:
         return polarity
-    words = " " + " ".join(t.lower_ for t in doc[ss:se]) + " "
+    words = " " + " ".join(doc_words(doc)[0][ss:se]) + " "
     if any(f" {cue} " in words for cue in scope_rules.praise_kept()) or scope_rules.intent_re().search(words):
         return polarity  # "keep up the good work", "you'd love it", "I'd definitely go back"
     return polarity * DESIRED_POSITIVE if counterfactual(doc, ss, se) else 0.0
