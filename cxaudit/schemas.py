@@ -54,7 +54,7 @@ VALENCES = ("negative", "neutral", "positive", "mixed")
 METHODS = ("rule", "model", "manual")
 #: Where a tag's feeling was read (``tags.feeling_from``): for rule tags the scope of
 #: ``cxaudit.clues._rules.clue_feeling`` (docs/language.md, "Feeling per clue"), ``model`` for the learned tagger.
-FEELING_SOURCES = ("clause", "strong", "sentence", "contrast", "absence", "follow", "mixed", "none", "model")
+FEELING_SOURCES = ("clause", "strong", "sentence", "contrast", "absence", "follow", "cost", "mixed", "none", "model")
 
 
 class SchemaError(CxauditError, ValueError):
@@ -191,7 +191,8 @@ TAGS = Schema(
         Column("feeling_from", S, "Where the feeling was read: the clue's own clause (clause), the strong clause "
                "or the sentence it shares with other words (strong, sentence), the opposite of the clause across a "
                "contrast (contrast), a missing thing or a failed action (absence), the next sentence of the turn "
-               "(follow), both feelings (mixed), nowhere (none: neutral); model for the learned tagger; null for "
+               "(follow), a cost named with no judgement (cost: its code says so), both feelings (mixed), nowhere "
+               "(none: neutral); model for the learned tagger; null for "
                "manual codes and tables written before it was recorded.", allowed=FEELING_SOURCES),
     ),
     key=("sentence_id", "codebook", "code", "start_char", "method"),

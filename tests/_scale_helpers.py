@@ -100,7 +100,7 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
             s0, s1 = int(sent["start_char"]), int(sent["end_char"])
             sent_span = doc.char_span(s0, s1, alignment_mode="expand")
             sent_tokens = (sent_span.start, sent_span.end) if sent_span is not None else None
-            clue_type, default_tp = codes[code]
+            clue_type, default_tp, _ = codes[code]
             in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
             mode = sent.get("mode") or "other"
             others = in_sentence[sentence_id]

@@ -437,7 +437,65 @@ CASES = [
     ("expectation", "The staff were better than I expected.", {"staff": "positive"}),
     ("expectation", "It was exactly what I expected, the staff were lovely.", {"staff": "positive"}),
     ("expectation", "I wanted to thank the staff for their help.", {"staff": "positive"}),
+    # session 28: praise after "would have" and a participle is what did not come about; a complaint after it stays one
+    ("counterfactual", "I would have liked a refund.", {"refund": "negative"}),
+    ("counterfactual", "I would have appreciated an apology from the receptionist.", {"the receptionist": "negative"}),
+    ("counterfactual", "I'd have been happy with a call back from the engineer.", {"the engineer": "negative"}),
+    ("counterfactual", "The wait at the desk was longer than I would have liked.", {"the desk": "negative"}),
+    ("counterfactual", "The room would have been better if it was cleaner.", {"the room": "negative"}),
+    ("counterfactual", "The helpline would have been useless anyway.", {"the helpline": "negative"}),
+    ("counterfactual", "I would have to say the staff were excellent.", {"staff": "positive"}),
+    ("counterfactual", "I'd have dinner in the lounge again, great service.", {"service": "positive"}),
+    ("counterfactual", "The staff couldn't have been more helpful.", {"staff": "positive"}),
+    ("counterfactual", "I could have happily eaten the food all day.", {"the food": "positive"}),
 ]
+
+
+COST_BOOK = textwrap.dedent("""\
+    name: costs
+    version: "1"
+    description: a cost code that says an unjudged mention is a complaint, and one that does not
+    codes:
+      - id: fees
+        label: Fees
+        clue_type: functional
+        unjudged: negative
+        patterns:
+          phrases: [fees, fee, charges, the price]
+        examples: [The fees went up.]
+      - id: bill
+        label: Bill
+        clue_type: functional
+        patterns:
+          phrases: [the bill]
+        examples: [The bill was wrong.]
+    """)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # session 28: a cost named and not judged is one the customer bore (the code's ``unjudged: negative``)
+    ("They took £75 in fees for a £40 overdraft.", {"fees": ("negative", "cost")}),
+    ("There was a monthly fee and then the bill came.", {"fee": ("negative", "cost"), "the bill": ("neutral", "none")}),
+    # the prior, not the crime sense of "charges" (VADER -1.1, which would read as the clause's): a reader says
+    # neutral here, the known price of the prior
+    ("The charges are listed on the website.", {"charges": ("negative", "cost")}),
+    # judged, wished for or asked about: the rules' own feeling, not the prior
+    ("The fees were explained clearly.", {"fees": ("positive", "clause")}),
+    ("I'd like lower fees.", {"fees": ("negative", "clause")}),
+    ("Are there any fees?", {"fees": ("neutral", "none")}),
+    ("No fees at all!", {"fees": ("positive", "absence")}),
+])
+def test_clue_feelings_a_cost_named_without_a_judgement(tmp_path, text, expected):
+    path = tmp_path / "costs.yml"
+    path.write_text(COST_BOOK, encoding="utf-8")
+    turns = pd.DataFrame({"doc_id": ["c1"], "turn_id": [0], "role": ["participant"], "text": [text]})
+    tags = analyze(turns, [str(path)], model="blank").tags
+    got = {r.evidence.lower(): (r.valence, r.feeling_from, r.confidence) for r in tags.itertuples()}
+    for target, (valence, scope) in expected.items():
+        assert target in got, (text, got)
+        assert got[target][:2] == (valence, scope), (text, target, got[target])
+        if scope == "cost":
+            assert got[target][2] == 0.6
 
 
 @pytest.mark.parametrize("phenomenon,text,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
@@ -991,7 +1049,9 @@ def test_clue_feelings_the_customers_circumstances_judge_no_service(book, text, 
     # "not the worst" is faint criticism, not praise by the negation of "worst"
     ("The waiting wasn't the worst thing.", "waiting", "negative"),
     # "charges" names the fees, not a crime (VADER -1.1): judged by the words around it
-    ("The charges are listed on the website.", "charges", "neutral"),
+    # session 28: named with no judgement, a cost reads as a complaint (carbone-clues' `unjudged: negative` on
+    # functional.fees); a reader says neutral here: the prior's known price (docs/clues.md), kept visible
+    ("The charges are listed on the website.", "charges", "negative"),
     ("Charges, no complaints, I've never been charged anything I didn't expect.", "charges", "positive"),
     ("There were hidden charges on my bill.", "hidden charges", "negative"),
     # the subject of a wish against the facts may have words naming its kind after the determiner

@@ -43,6 +43,8 @@ GOOD_ROOT = """\
         (GOOD_ROOT + "  - id: x\n    label: X\n    parent: nowhere\n", 8, "unknown parent 'nowhere'"),
         (GOOD_ROOT + "  - id: x\n    parent: functional\n", 8, "missing required field 'label'"),
         (GOOD_ROOT + "  - id: x\n    label: X\n    colour: red\n", 8, "unknown field 'colour'"),
+        (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    unjudged: positive\n", 8,
+         "unjudged must be one of ['neutral', 'negative'], not 'positive'"),
         (GOOD_ROOT + "  - id: bad id\n    label: X\n", 8, "id must use letters"),
         (GOOD_ROOT + "  - id: x\n    label: X\n", 8, "missing clue_type"),
         (GOOD_ROOT + "  - id: x\n    label: X\n    parent: functional\n    patterns:\n      phrases: []\n", 12,

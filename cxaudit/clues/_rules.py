@@ -46,7 +46,10 @@ log = logging.getLogger(__name__)
 #: the scope, ``followup_dev`` (written for it), gives 16/17 before its errors were read and 22/22 after, which
 #: overstates real text (sarcasm, a verdict on something unnamed); held-out checks in docs/language.md.
 SCOPE_CONFIDENCE = {"clause": 0.82, "strong": 0.63, "none": 0.39, "contrast": 0.38, "sentence": 0.38,
-                    "mixed": 0.25, "absence": 0.88, "follow": 0.63}
+                    "mixed": 0.25, "absence": 0.88, "follow": 0.63, "cost": 0.6}
+#: The polarity of a cost that nothing in its sentence judges, when its code says such a mention is a
+#: complaint (``unjudged: negative``: "£75 in fees for a £40 overdraft"); as weak as an unmet wish.
+UNJUDGED_COST = 0.3
 QUESTION_FACTOR = 0.7
 #: The polarity of a clue that a wish against the facts is about ("wish the car had been cleaned"): as a
 #: failed action (``rules.failed_action.valence``).
@@ -483,7 +486,7 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
             if sent is None:
                 sent = per_sent[k] = _sentence_info(doc, refs[k], tp_spans)
             s0, sent_tokens, in_sent, mode, question = sent
-            clue_type, default_tp = codes[code]
+            clue_type, default_tp, cost = codes[code]
             others = in_sentence[k]
             for s, e, sc, ec, _ in ms:
                 if book == touchpoints_codebook:
@@ -492,6 +495,9 @@ def tuples_for_doc(doc: Doc, refs: Sequence[tuple], doc_id: str, info: dict, *, 
                     touchpoint = _nearest(in_sent, sc, ec) or _nearest(tp_spans, sc, ec) or default_tp
                 polarity, scope = clue_feeling(clauses.scorer, s, e, others if len(others) > 1 else (), mode,
                                                doc_clues)
+                if cost and scope == "none" and mode == "current" and not question:
+                    # a cost named and not judged is one the customer bore: "£75 in fees for a £40 overdraft"
+                    polarity, scope = -UNJUDGED_COST, "cost"
                 if scope == "mixed":
                     val = "mixed"
                 elif n_codes[k] > 1:

@@ -43,7 +43,9 @@ TRAINED_ONLY_ATTRS = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_I
 
 _ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOP_KEYS = {"name", "version", "description", "codes"}
-_CODE_KEYS = {"id", "label", "description", "clue_type", "parent", "touchpoint", "patterns", "examples"}
+_CODE_KEYS = {"id", "label", "description", "clue_type", "parent", "touchpoint", "patterns", "examples", "unjudged"}
+#: What a mention of a code means when nothing in its sentence judges it (the code's ``unjudged`` field).
+UNJUDGED = ("neutral", "negative")
 _PATTERN_KEYS = {"phrases", "lemmas", "tokens", "exclude"}
 
 
@@ -69,6 +71,9 @@ class Code:
     #: word-sense guards: phrases (str) or token patterns (tuples of dicts); a match of this
     #: code that shares a token with a match of one of them is dropped
     exclude: tuple = ()
+    #: the feeling of a mention that nothing in its sentence judges: "neutral", or "negative" for a cost
+    #: ("£75 in fees for a £40 overdraft": docs/clues.md, "Costs named without a judgement")
+    unjudged: str = "neutral"
 
     @property
     def n_patterns(self) -> int:
@@ -292,6 +297,9 @@ def _parse_code(raw: Any, index: int, line: int | None, problems: list) -> dict 
     if clue_type is not None and clue_type not in CLUE_TYPES:
         problems.append((line, f"{name}: unknown clue_type {clue_type!r} (expected one of {list(CLUE_TYPES)})"))
     pats = _check_patterns(raw["patterns"], str(cid), line, problems) if "patterns" in raw else {}
+    unjudged = raw.get("unjudged", "neutral")
+    if unjudged not in UNJUDGED:
+        problems.append((line, f"{name}: unjudged must be one of {list(UNJUDGED)}, not {unjudged!r}"))
     examples = _check_strings(raw["examples"], f"{name}: examples", line, problems) if "examples" in raw else ()
     return {
         "id": str(cid) if cid is not None else None, "label": str(raw.get("label") or ""),
@@ -300,6 +308,7 @@ def _parse_code(raw: Any, index: int, line: int | None, problems: list) -> dict 
         "touchpoint": None if raw.get("touchpoint") is None else str(raw["touchpoint"]),
         "phrases": pats.get("phrases", ()), "lemmas": pats.get("lemmas", ()), "tokens": pats.get("tokens", ()),
         "examples": examples, "line": line, "exclude": pats.get("exclude", ()),
+        "unjudged": unjudged if unjudged in UNJUDGED else "neutral",
     }
 
 

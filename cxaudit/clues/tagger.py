@@ -285,8 +285,9 @@ class FusedRulers:
         return doc
 
 
-def _code_info(codebook: Codebook) -> dict[str, tuple[str, str | None]]:
-    return {c.id: (c.clue_type, c.touchpoint) for c in codebook.codes}
+def _code_info(codebook: Codebook) -> dict[str, tuple[str, str | None, bool]]:
+    """{code id: (clue_type, default touchpoint, a mention with no judgement is a complaint)}."""
+    return {c.id: (c.clue_type, c.touchpoint, c.unjudged == "negative") for c in codebook.codes}
 
 
 @Language.factory(INFO_PIPE, default_config={"codebooks": []}, assigns=["doc._.cx_codebooks"])
@@ -296,7 +297,7 @@ def make_codebook_info(nlp: Language, name: str, codebooks: list[str]) -> "Codeb
 
 
 class CodebookInfo:
-    """Sets ``doc._.cx_codebooks``: {codebook name: {code id: (clue_type, default touchpoint)}}."""
+    """Sets ``doc._.cx_codebooks``: {codebook name: {code id: (clue_type, default touchpoint, unjudged cost)}}."""
 
     def __init__(self, codebooks: Sequence[str]):
         self.refs = list(codebooks)

@@ -34,8 +34,9 @@ from .clause_marks import glued_hyphen, temporal_while
 from .irony import (EXASPERATION_VALENCE, HASH_ORTH, HASHTAG_CACHE, IRONY_ORTH, exasperated, ironic_coda,
                     ironic_hashtag, segment_hashtag, unmask_sarcasm)
 from .lexicon import (AGAIN, AGAIN_VALENCE, BOOST, BUT, CNEG, COND, CTX, DUAL, EXCL, NEG, SO, STRONG, SUB, TOO, VAL,
-                      WEAK, attribute_values, build_matcher, doc_layout, ext_key, fold_elongations,
+                      WEAK, attribute_values, build_matcher, doc_layout, doc_words, ext_key, fold_elongations,
                       longest_first, phrase_tokens, sentiment_entries, sentiment_key, sentiment_rules)
+from .counterfactual import COUNTERFACTUAL_MODALS, counterfactual_if, participle_after
 from .resolved import NEGATOR_WORDS, STOP, resolved_objects
 
 __all__ = [
@@ -360,6 +361,7 @@ class SentimentScorer:
         total = pre = sub_sum = 0.0  # all hits; hits before the first "but"; hits in the first "although" clause
         but_seen = sub_seen = in_sub = in_cond = clause_neg = False
         cond_weight = COND_WEIGHT
+        praise_only = False  # a past counterfactual turns praise round, not complaints ("would have been useless")
         n_vals = n_excl = 0
         neg_end = -1  # end of the last negated sentiment word: "wasn't overcrowded or noisy" negates both
         window = self.window
@@ -405,6 +407,12 @@ class SentimentScorer:
                 clause_neg = "subject" if doc[s].lower_ in _SUBJECT_NEGATORS else True
                 continue
             elif kind == COND:
+                if value and doc[s].lower_ in COUNTERFACTUAL_MODALS:
+                    # "I would have liked a refund", "would have appreciated an apology": what was wanted and
+                    # did not come about (rules.past_counterfactual); not "I'd have the steak again"
+                    if participle_after(doc, e, se):
+                        in_cond, cond_weight, praise_only = True, value, True
+                    continue
                 if value:  # a past state ("used to be excellent"), unless it means accustomed ("I'm used to")
                     before = [t.lower_ for t in doc[max(0, s - 2):s]]
                     negated = bool(before) and before[-1] in _PAST_NEGATORS
@@ -412,12 +420,12 @@ class SentimentScorer:
                     if not before or before[-1] not in blockers and not (negated and len(before) > 1
                                                                          and before[0] in blockers):
                         # "they didn't use to be rude": they are now; the negation is spent
-                        in_cond, cond_weight = True, -value if negated else value
+                        in_cond, cond_weight, praise_only = True, -value if negated else value, False
                         if negated:
                             mods.clear()
                     continue
-                in_cond = True
-                cond_weight = COUNTERFACTUAL_WEIGHT if _counterfactual_if(doc, e, se) else COND_WEIGHT
+                in_cond, praise_only = True, False
+                cond_weight = COUNTERFACTUAL_WEIGHT if counterfactual_if(doc, e, se) else COND_WEIGHT
                 continue
             elif kind == AGAIN:
                 if not any(mk == NEG and 0 <= s - me <= AGAIN_REACH for mk, _, me in mods):
@@ -466,7 +474,7 @@ class SentimentScorer:
                     v *= N_SCALAR
                 if caps is not None and s in caps:
                     v += C_INCR if v > 0 else -C_INCR
-                if in_cond:
+                if in_cond and (v > 0 or not praise_only):
                     v *= cond_weight
                 val_hits.append((s, e, v))
                 if e - s > 1 and (doc[e - 1].lower_ in NEGATOR_WORDS or doc[e - 1].lower_ == "even"
@@ -556,21 +564,6 @@ def _lack_alone(doc: Doc, hits: list, reach: int) -> list:
             out = list(hits) if out is None else out
             out[i] = (VAL, LACK_VALENCE, s, e)
     return hits if out is None else out
-
-
-def _counterfactual_if(doc: Doc, e: int, se: int) -> bool:
-    """True when the conditional clause that starts at token ``e`` is against the facts — "if the
-    air conditioning **had** worked", "if the staff **were** friendlier": what it praises was
-    missing, so its sentiment is turned round (:data:`COUNTERFACTUAL_WEIGHT`); False for an open
-    condition ("if the delivery arrives on Friday")."""
-    for j in range(e, min(se, e + 8)):
-        t = doc[j]
-        if t.is_punct:
-            return False
-        low = t.lower_
-        if low == "had" or low == "were" and not (j + 1 < se and doc[j + 1].lower_.endswith("ing")):
-            return True
-    return False
 
 
 def _excess_target(doc: Doc, i: int, se: int) -> bool:
