@@ -495,7 +495,7 @@ def test_clue_feelings_a_cost_named_without_a_judgement(tmp_path, text, expected
         assert target in got, (text, got)
         assert got[target][:2] == (valence, scope), (text, target, got[target])
         if scope == "cost":
-            assert got[target][2] == 0.6
+            assert got[target][2] == 0.43
 
 
 @pytest.mark.parametrize("phenomenon,text,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 #: the scope, ``followup_dev`` (written for it), gives 16/17 before its errors were read and 22/22 after, which
 #: overstates real text (sarcasm, a verdict on something unnamed); held-out checks in docs/language.md.
 SCOPE_CONFIDENCE = {"clause": 0.82, "strong": 0.63, "none": 0.39, "contrast": 0.38, "sentence": 0.38,
-                    "mixed": 0.25, "absence": 0.88, "follow": 0.63, "cost": 0.6}
+                    "mixed": 0.25, "absence": 0.88, "follow": 0.63, "cost": 0.43}
 #: The polarity of a cost that nothing in its sentence judges, when its code says such a mention is a
 #: complaint (``unjudged: negative``: "£75 in fees for a £40 overdraft"); as weak as an unmet wish.
 UNJUDGED_COST = 0.3
