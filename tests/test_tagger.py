@@ -484,6 +484,11 @@ GUARDS = [
     ("It's only $1.95 for a regular slice.", "humanic.personalisation", "a regular", False),
     ("I'm a regular and they know my order.", "humanic.personalisation", "a regular", True),
     ("Then the fees team said it was an overdraft issue.", "functional.fees", "fees", False),
+    # session 28: "fees" as the department one is put through to (the cost prior made it a complaint on the
+    # dashboard's first page: "… put me through to fees.")
+    ("The first person said it's a billing issue and put me through to fees.", "functional.fees", "fees", False),
+    ("They transferred me to fees and fees told me to call back.", "functional.fees", "fees", False),
+    ("The fees were taken straight out of my account.", "functional.fees", "fees", True),
     ("The fees were never explained.", "functional.fees", "fees", True),
     # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
     # food eaten fast, a plate licked clean
