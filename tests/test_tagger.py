@@ -489,6 +489,11 @@ GUARDS = [
     ("The first person said it's a billing issue and put me through to fees.", "functional.fees", "fees", False),
     ("They transferred me to fees and fees told me to call back.", "functional.fees", "fees", False),
     ("The fees were taken straight out of my account.", "functional.fees", "fees", True),
+    # session 28, the blind sample s28: a wine list or a drinks menu is the choice offered, not the drink's quality
+    ("They have a wonderful wine list.", "functional.quality", "wine", False),
+    ("They have a wonderful wine list.", "functional.range", "wine list", True),
+    ("Check out the drink menu.", "functional.quality", "drink", False),
+    ("The wine was corked.", "functional.quality", "wine", True),
     ("The fees were never explained.", "functional.fees", "fees", True),
     # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
     # food eaten fast, a plate licked clean
