@@ -494,6 +494,10 @@ GUARDS = [
     ("They have a wonderful wine list.", "functional.range", "wine list", True),
     ("Check out the drink menu.", "functional.quality", "drink", False),
     ("The wine was corked.", "functional.quality", "wine", True),
+    # a meal named by its occasion is the visit, not the food
+    ("Threw my fiance's surprise birthday dinner here.", "functional.quality", "dinner", False),
+    ("Went there for an office lunch.", "functional.quality", "lunch", False),
+    ("The dinner was cold.", "functional.quality", "dinner", True),
     ("The fees were never explained.", "functional.fees", "fees", True),
     # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
     # food eaten fast, a plate licked clean
