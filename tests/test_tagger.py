@@ -498,6 +498,11 @@ GUARDS = [
     ("Threw my fiance's surprise birthday dinner here.", "functional.quality", "dinner", False),
     ("Went there for an office lunch.", "functional.quality", "lunch", False),
     ("The dinner was cold.", "functional.quality", "dinner", True),
+    # the customer's own staff and other customers are not the provider's staff
+    ("The staff wages go out through the website.", "humanic.staff", "staff", False),
+    ("My office manager does most of it.", "humanic.staff", "manager", False),
+    ("You are sitting on top of the people next to you.", "humanic.staff", "the people", False),
+    ("The manager was very helpful.", "humanic.staff", "manager", True),
     ("The fees were never explained.", "functional.fees", "fees", True),
     # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
     # food eaten fast, a plate licked clean
