@@ -503,6 +503,10 @@ GUARDS = [
     ("My office manager does most of it.", "humanic.staff", "manager", False),
     ("You are sitting on top of the people next to you.", "humanic.staff", "the people", False),
     ("The manager was very helpful.", "humanic.staff", "manager", True),
+    # "payments" as a part of the app one navigates is no bill
+    ("Payments are hidden under Move money.", "functional.billing", "payments", False),
+    ("I'd put payments back on the home screen.", "functional.billing", "payments", False),
+    ("The payment was taken twice.", "functional.billing", "payment", True),
     ("The fees were never explained.", "functional.fees", "fees", True),
     # session 24, the sixth blind tag sample: a figure of speech, a form, the customer's own reply, hold music,
     # food eaten fast, a plate licked clean
