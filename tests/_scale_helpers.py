@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from cxaudit.clues._rules import clue_feeling, confidence_of, valence_of
+from cxaudit.clues._rules import UNJUDGED_COST, clue_feeling, confidence_of, valence_of
 from cxaudit.nlp.clue_scope import ClauseScorer
 from cxaudit.nlp.sentiment import valence
 from cxaudit.clues.tagger import codebook_excludes, codebook_patterns, spans_key
@@ -100,7 +100,7 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
             s0, s1 = int(sent["start_char"]), int(sent["end_char"])
             sent_span = doc.char_span(s0, s1, alignment_mode="expand")
             sent_tokens = (sent_span.start, sent_span.end) if sent_span is not None else None
-            clue_type, default_tp, _ = codes[code]
+            clue_type, default_tp, cost = codes[code]
             in_sent = [t for t in tp_spans if s0 <= t.start_char and t.end_char <= s1]
             mode = sent.get("mode") or "other"
             others = in_sentence[sentence_id]
@@ -111,6 +111,8 @@ def reference_tag_rows(doc: Doc, sentence_rows: Sequence[dict], doc_id: str, *,
                     touchpoint = _nearest(in_sent, span) or _nearest(tp_spans, span) or default_tp
                 polarity, scope = clue_feeling(scorer, span.start, span.end, others if len(others) > 1 else (), mode,
                                                doc_clues)
+                if cost and scope == "none" and mode == "current" and not text[s0:s1].rstrip().endswith("?"):
+                    polarity, scope = -UNJUDGED_COST, "cost"  # a cost named and not judged (session 28)
                 rows.append({
                     "sentence_id": sentence_id, "doc_id": doc_id, "codebook": book, "code": code,
                     "clue_type": clue_type, "touchpoint": touchpoint,
