@@ -72,7 +72,7 @@ class Code:
     #: code that shares a token with a match of one of them is dropped
     exclude: tuple = ()
     #: the feeling of a mention that nothing in its sentence judges: "neutral", or "negative" for a cost
-    #: ("£75 in fees for a £40 overdraft": docs/clues.md, "Costs named without a judgement")
+    #: ("£75 in fees for a £40 overdraft": docs/clues.md, Format, ``unjudged``)
     unjudged: str = "neutral"
 
     @property
@@ -308,7 +308,7 @@ def _parse_code(raw: Any, index: int, line: int | None, problems: list) -> dict 
         "touchpoint": None if raw.get("touchpoint") is None else str(raw["touchpoint"]),
         "phrases": pats.get("phrases", ()), "lemmas": pats.get("lemmas", ()), "tokens": pats.get("tokens", ()),
         "examples": examples, "line": line, "exclude": pats.get("exclude", ()),
-        "unjudged": unjudged if unjudged in UNJUDGED else "neutral",
+        "unjudged": unjudged,
     }
 
 

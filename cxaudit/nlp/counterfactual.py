@@ -2,7 +2,7 @@
 
 A condition against the facts ("if the air conditioning **had** worked") and a past that did not come
 about ("I **would have liked** a refund"): what they praise was missing, so the scorer turns that praise
-round (``rules.past_state`` / ``rules.past_counterfactual`` in cx_sentiment.yml; docs/language.md).
+round (``rules.conditional`` / ``rules.past_counterfactual`` in cx_sentiment.yml; docs/language.md).
 """
 
 from __future__ import annotations

@@ -367,9 +367,10 @@ def sentiment_entries(config_words: dict | None = None, weak_breaks: list | None
     advice = rules.get("recommendation") or {}
     for w in advice.get("phrases") or []:  # kept only where it opens a sentence (SentimentScorer)
         add(VAL, float(advice.get("valence", 0.0)), str(w).lower()), structural.add(str(w).lower())
+    # conditions with their own weight: "used to be excellent", "would have liked" (past_counterfactual)
     for name in ("past_state", "past_counterfactual"):
         past = rules.get(name) or {}
-        for w in past.get("phrases") or []:  # a condition with its own weight: "used to be excellent"
+        for w in past.get("phrases") or []:
             add(COND, float(past.get("weight", 0.0)), str(w).lower()), structural.add(str(w).lower())
     for w in rules.get("degree_words") or []:
         w = str(w).lower()
